@@ -34,3 +34,10 @@ public struct SourceSpan: Sendable, Hashable, Codable {
         return SourceSpan(file: path, start: origin, end: origin)
     }
 }
+
+extension SourceSpan {
+    /// Source order: by file path, then by position in the file.
+    public func precedes(_ other: SourceSpan) -> Bool {
+        file != other.file ? file < other.file : start.offset < other.start.offset
+    }
+}

@@ -1,0 +1,99 @@
+extension Checker {
+    func checkChaosAndGates() {
+        var usedGates: Set<String> = []
+        for scenario in table.chaos.values.sorted(by: { $0.header.span.precedes($1.header.span) }) {
+            let name = scenario.header.name.value
+            let target = scenario.fault.target
+            switch target.type {
+            case .instance: resolveInstance(target.name)
+            case .playbook: resolve(target.name, kind: .playbook, context: "chaos `\(name)`")
+            default:
+                if resolve(target.name, kind: .kernel, context: "chaos `\(name)`"),
+                    let kernel = table.kernels[target.name.value]
+                {
+                    checkFaultApplies(scenario.fault, kernel: kernel)
+                }
+            }
+            if let expect = scenario.expect {
+                if let trigger = expect.trigger { resolve(trigger, kind: .trigger, context: "chaos `\(name)`") }
+                if let playbook = expect.playbook { resolve(playbook, kind: .playbook, context: "chaos `\(name)`") }
+                for kernel in expect.healthy { resolve(kernel, kind: .kernel, context: "chaos `\(name)`") }
+                if let trigger = expect.trigger.flatMap({ table.triggers[$0.value] }),
+                    let playbook = expect.playbook, let run = trigger.run, run.value != playbook.value,
+                    table.playbooks[playbook.value] != nil
+                {
+                    // The expected trigger runs another playbook; the expectation can still hold through an
+                    // escalation or a call, so only a note-free check of reachability is done here.
+                    if !reaches(from: run.value, to: playbook.value) {
+                        sink.emit(
+                            .faultCannotApply,
+                            "trigger `\(trigger.header.name.value)` runs `\(run.value)`, which never leads to "
+                                + "playbook `\(playbook.value)`", at: playbook.span,
+                            notes: [Note("the trigger's playbook", at: run.span)])
+                    }
+                }
+            } else {
+                sink.emit(
+                    .chaosWithoutExpectation,
+                    "chaos `\(name)` states no expected recovery, so a drill cannot pass or fail on it",
+                    at: scenario.header.name.span, notes: [Note("add `expect: {healthy: [...], within: ...}`")])
+            }
+            for gate in scenario.gates {
+                usedGates.insert(gate.value)
+                resolve(gate, kind: .gate, context: "chaos `\(name)`")
+            }
+        }
+        for gate in table.gates.values.sorted(by: { $0.header.span.precedes($1.header.span) }) {
+            for check in gate.checks {
+                switch check {
+                case .availability(let k, _, _), .maxRestarts(let k, _):
+                    resolve(k, kind: .kernel, context: "gate `\(gate.header.name.value)`")
+                case .timeToHeal(let k, _):
+                    resolve(k, kind: .kernel, allowWildcard: true, context: "gate `\(gate.header.name.value)`")
+                case .dataLoss, .journalIntact:
+                    break
+                }
+            }
+            if !usedGates.contains(gate.header.name.value) {
+                sink.emit(
+                    .unusedGate, "gate `\(gate.header.name.value)` is not used by any chaos scenario",
+                    at: gate.header.name.span)
+            }
+        }
+    }
+
+    private func checkFaultApplies(_ fault: ChaosScenario.Fault, kernel: Kernel) {
+        let name = kernel.header.name.value
+        switch fault {
+        case .corrupt(let k, _) where kernel.data.isEmpty:
+            sink.emit(
+                .faultCannotApply, "kernel `\(name)` declares no `data`, so there is nothing to corrupt", at: k.span,
+                notes: [Note("kernel defined here", at: kernel.header.name.span)])
+        case .silence(let k) where kernel.watchdog == nil:
+            sink.emit(
+                .faultCannotApply, "kernel `\(name)` declares no `watchdog`, so silencing its heartbeat shows nothing",
+                at: k.span, notes: [Note("kernel defined here", at: kernel.header.name.span)])
+        default:
+            break
+        }
+    }
+
+    /// Whether running `from` can lead to running `to` through escalations and calls.
+    private func reaches(from: String, to: String) -> Bool {
+        var seen: Set<String> = []
+        var queue = [from]
+        while let name = queue.popLast() {
+            if name == to { return true }
+            guard seen.insert(name).inserted, let playbook = table.playbooks[name] else { continue }
+            if let next = playbook.onFailure { queue.append(next.value) }
+            func collect(_ steps: [Step]) {
+                for step in steps {
+                    if case .call(let callee, _) = step.action { queue.append(callee.value) }
+                    collect(step.undo)
+                }
+            }
+            collect(playbook.steps)
+        }
+        return false
+    }
+}

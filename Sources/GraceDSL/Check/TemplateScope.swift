@@ -1,0 +1,72 @@
+/// The names a template may use at one place, with their types: a playbook's parameters and `run.*`, or a
+/// trigger's `event.*` fields.
+struct TemplateScope {
+    var names: [String: ValueType]
+
+    func type(of path: [String]) -> ValueType? {
+        names[path.joined(separator: ".")]
+    }
+
+    static let runFields: [String: ValueType] = ["run.id": .string, "run.trigger": .string, "run.playbook": .playbook]
+
+    static func playbook(_ playbook: Playbook) -> TemplateScope {
+        var names = runFields
+        for p in playbook.params { names[p.name.value] = p.type }
+        return TemplateScope(names: names)
+    }
+
+    /// Event fields a condition provides; `all` provides the union of its parts, `any` the intersection.
+    static func eventFields(of condition: Condition) -> [String: ValueType] {
+        switch condition {
+        case .exit: return ["kernel": .kernel, "code": .int, "signal": .signal]
+        case .health: return ["kernel": .kernel, "reason": .string]
+        case .silence(let target, _):
+            return GraceSettings.componentNames.contains(target.value) ? ["component": .string] : ["kernel": .kernel]
+        case .metric: return ["kernel": .kernel, "value": .number]
+        case .predict: return ["kernel": .kernel, "value": .number, "eta": .duration]
+        case .anomaly: return ["kernel": .kernel, "value": .number, "score": .number]
+        case .log(let pattern, _, _, _, _):
+            var fields: [String: ValueType] = ["kernel": .kernel, "line": .string]
+            for group in namedGroups(pattern.value) { fields[group] = .string }
+            return fields
+        case .signature: return ["kernel": .kernel, "line": .string, "signature": .signature]
+        case .file: return ["kernel": .kernel, "path": .path]
+        case .restarts: return ["kernel": .kernel, "count": .int]
+        case .configInvalid: return ["path": .path, "code": .string]
+        case .deadlock: return ["members": .string]
+        case .memberLost: return ["instance": .instance, "fleet": .fleet]
+        case .every, .cron: return [:]
+        case .all(let parts, _):
+            return parts.reduce(into: [:]) { acc, part in acc.merge(eventFields(of: part.condition)) { a, _ in a } }
+        case .any(let parts):
+            guard let first = parts.first else { return [:] }
+            return parts.dropFirst().reduce(eventFields(of: first.condition)) { acc, part in
+                let other = eventFields(of: part.condition)
+                return acc.filter { other[$0.key] == $0.value }
+            }
+        }
+    }
+
+    /// Names of `(?<name>...)` groups in a regex, which log conditions expose as event fields.
+    static func namedGroups(_ pattern: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(pattern)
+        while let r = rest.range(of: "(?<") {
+            let after = rest[r.upperBound...]
+            let name = after.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            if !name.isEmpty, after.dropFirst(name.count).first == ">" { names.append(String(name)) }
+            rest = after
+        }
+        return names
+    }
+
+    static func trigger(_ condition: Condition) -> TemplateScope {
+        var names: [String: ValueType] = ["trigger.name": .string]
+        for (k, v) in eventFields(of: condition) { names["event.\(k)"] = v }
+        return TemplateScope(names: names)
+    }
+
+    static let signature = TemplateScope(names: [
+        "event.kernel": .kernel, "event.line": .string, "event.signature": .signature,
+    ])
+}

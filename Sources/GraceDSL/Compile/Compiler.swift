@@ -1,0 +1,51 @@
+/// What a compilation produced.
+public struct CompilationResult: Sendable {
+    /// The graph, when there were no errors (warnings allowed).
+    public var graph: ExecutionGraph?
+    /// Every diagnostic, in source order.
+    public var diagnostics: [Diagnostic]
+    /// Documents that decoded, errors or not (tools such as `grace plan` use them).
+    public var documents: [Document]
+
+    public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
+    public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
+}
+
+/// Compiles configuration files into an `ExecutionGraph`: YAML -> nodes -> typed documents -> checks -> graph.
+public struct Compiler: Sendable {
+    public var options: CompilerOptions
+
+    public init(options: CompilerOptions = CompilerOptions()) {
+        self.options = options
+    }
+
+    public func compile(_ files: [SourceFile]) -> CompilationResult {
+        let sink = DiagnosticSink()
+        let parser = YAMLParser(limits: options.yamlLimits)
+        let decoder = DocumentDecoder(sink: sink)
+        var documents: [Document] = []
+        var hashes: [DocumentID: String] = [:]
+        for file in files {
+            let parsed = parser.parse(file.text, file: file.path)
+            sink.append(contentsOf: parsed.diagnostics)
+            for yamlDocument in parsed.documents {
+                guard let document = decoder.decode(yamlDocument), let root = yamlDocument.root else { continue }
+                documents.append(document)
+                let id = DocumentID(kind: document.header.kind, name: document.header.name.value)
+                if hashes[id] == nil { hashes[id] = ContentHasher.hash(root) }
+            }
+        }
+        let table = SymbolTable(documents: documents, sink: sink)
+        Checker(table: table, sink: sink, options: options).run()
+        let diagnostics = Self.deduplicated(sink.diagnostics).sorted(by: Diagnostic.sourceOrder)
+        let graph = diagnostics.contains { $0.severity == .error }
+            ? nil : GraphBuilder(table: table, documentHashes: hashes).build()
+        return CompilationResult(graph: graph, diagnostics: diagnostics, documents: documents)
+    }
+
+    /// The same finding reached by two paths (a target checked as a step and as a success criterion) is shown once.
+    private static func deduplicated(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        var seen: Set<Diagnostic> = []
+        return diagnostics.filter { seen.insert($0).inserted }
+    }
+}

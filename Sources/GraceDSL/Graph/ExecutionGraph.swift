@@ -1,0 +1,109 @@
+/// The compiled configuration: every document resolved and checked, kernels in boot order, and the edges
+/// between them. Immutable; a reload produces a new graph.
+public struct ExecutionGraph: Sendable, Hashable {
+    /// SHA-256 over every document's content hash; independent of file order, formatting and comments.
+    public let contentHash: String
+    /// Content hash of each document, for diffs between graphs (`grace plan`, reload).
+    public let documentHashes: [DocumentID: String]
+    public let settings: GraceSettings?
+    /// Kernels in boot order: every kernel after the kernels it depends on; ties by name.
+    public let kernels: [Kernel]
+    public let triggers: [Trigger]
+    public let playbooks: [Playbook]
+    public let signatures: [Signature]
+    public let refactors: [RefactorIntent]
+    public let fleets: [Fleet]
+    public let chaos: [ChaosScenario]
+    public let gates: [Gate]
+    public let edges: [GraphEdge]
+
+    public init(
+        documentHashes: [DocumentID: String], settings: GraceSettings?, kernels: [Kernel], triggers: [Trigger],
+        playbooks: [Playbook], signatures: [Signature], refactors: [RefactorIntent], fleets: [Fleet],
+        chaos: [ChaosScenario], gates: [Gate], edges: [GraphEdge]
+    ) {
+        self.contentHash = ContentHasher.combine(documentHashes)
+        self.documentHashes = documentHashes
+        self.settings = settings
+        self.kernels = kernels
+        self.triggers = triggers
+        self.playbooks = playbooks
+        self.signatures = signatures
+        self.refactors = refactors
+        self.fleets = fleets
+        self.chaos = chaos
+        self.gates = gates
+        self.edges = edges
+    }
+
+    public var bootOrder: [String] { kernels.map(\.header.name.value) }
+
+    public func kernel(_ name: String) -> Kernel? { kernels.first { $0.header.name.value == name } }
+    public func playbook(_ name: String) -> Playbook? { playbooks.first { $0.header.name.value == name } }
+    public func trigger(_ name: String) -> Trigger? { triggers.first { $0.header.name.value == name } }
+}
+
+/// A node of the graph as drawn: a document, a step, one of Grace's components, a fleet instance or a fault.
+public struct GraphNodeID: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case kernel, trigger, playbook, step, signature, refactor, fleet, instance, chaos, gate, component, fault
+    }
+
+    public var kind: Kind
+    public var name: String
+
+    public init(_ kind: Kind, _ name: String) {
+        self.kind = kind
+        self.name = name
+    }
+
+    public var description: String { "\(kind.rawValue):\(name)" }
+
+    public static func < (a: GraphNodeID, b: GraphNodeID) -> Bool { a.description < b.description }
+}
+
+/// A directed edge of the execution graph.
+public struct GraphEdge: Sendable, Hashable, Codable, Comparable {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// kernel -> kernel it needs first
+        case dependsOn = "depends_on"
+        /// trigger or signature -> playbook it runs
+        case runs
+        /// playbook -> its steps, in order
+        case step
+        /// step -> kernel, instance or fleet it acts on
+        case actsOn = "acts_on"
+        /// playbook -> playbook it escalates to
+        case escalatesTo = "escalates_to"
+        /// step -> playbook it calls
+        case calls
+        /// trigger -> kernel or component it watches
+        case watches
+        /// chaos -> fault -> target
+        case injects
+        /// chaos -> trigger or playbook expected to respond
+        case expects
+        /// chaos -> gate
+        case gatedBy = "gated_by"
+        /// fleet -> instance
+        case member
+        /// refactor -> document it may change
+        case changes
+    }
+
+    public var from: GraphNodeID
+    public var to: GraphNodeID
+    public var kind: Kind
+    public var label: String?
+
+    public init(from: GraphNodeID, to: GraphNodeID, kind: Kind, label: String? = nil) {
+        self.from = from
+        self.to = to
+        self.kind = kind
+        self.label = label
+    }
+
+    public static func < (a: GraphEdge, b: GraphEdge) -> Bool {
+        (a.from, a.to, a.kind.rawValue, a.label ?? "") < (b.from, b.to, b.kind.rawValue, b.label ?? "")
+    }
+}

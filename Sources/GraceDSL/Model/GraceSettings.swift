@@ -1,0 +1,47 @@
+/// Instance-wide settings: the one `grace` document of a configuration.
+public struct GraceSettings: Sendable, Hashable {
+    public enum Planner: String, Sendable, Hashable, Codable, CaseIterable {
+        case rules, llm
+    }
+
+    public struct Agent: Sendable, Hashable {
+        public var enabled = false
+        public var planner: Planner = .rules
+        public var endpoint: String?
+        public var model: String?
+        public var mayChange: [DocumentKind] = []
+        public var protected: [Located<String>] = []
+        public var maxCommitsPerHour = 6
+        public var verify: [Located<Command>] = []
+    }
+
+    public struct Limits: Sendable, Hashable {
+        public var concurrentRuns = 4
+        public var rateRuns = 30
+        public var ratePer: Duration = .seconds(60)
+    }
+
+    public struct Snapshots: Sendable, Hashable {
+        public var every: Duration?
+        public var keepLast = 10
+        public var keepHourly = 24
+        public var keepDaily = 7
+    }
+
+    /// Built-in components of Grace itself that heartbeat under the root supervisor.
+    public static let componentNames = ["healer", "agent", "snapshotter", "api", "fleet"]
+
+    public var header: DocumentHeader
+    public var stateDir = "var/grace"
+    public var include = ["config", "Playbooks"]
+    public var apiListen: Located<String>?
+    public var instance: Located<String>?
+    public var limits = Limits()
+    public var snapshots = Snapshots()
+    public var agent = Agent()
+    public var componentHeartbeats: [String: Duration] = [:]
+
+    public init(header: DocumentHeader) {
+        self.header = header
+    }
+}

@@ -1,0 +1,41 @@
+/// The metrics a trigger can watch, and the unit each is measured in.
+public enum Metric: String, Sendable, Hashable, Codable, CaseIterable {
+    case cpu, memory_rss, memory, open_fds, threads, restarts, host_cpu, host_memory, host_load1, disk_free
+
+    public enum Unit: String, Sendable, Hashable, Codable {
+        case percent, bytes, count, number
+    }
+
+    public var unit: Unit {
+        switch self {
+        case .cpu, .memory, .host_cpu, .host_memory: .percent
+        case .memory_rss, .disk_free: .bytes
+        case .open_fds, .threads, .restarts: .count
+        case .host_load1: .number
+        }
+    }
+
+    /// Host metrics take no `kernel`; kernel metrics need one.
+    public var isHostMetric: Bool { rawValue.hasPrefix("host_") || self == .disk_free }
+
+    /// An example threshold of the right unit, for messages.
+    public var example: String {
+        switch unit {
+        case .percent: "90%"
+        case .bytes: "512MiB"
+        case .count: "1000"
+        case .number: "4.0"
+        }
+    }
+}
+
+/// A threshold value in the metric's unit, normalised to a number (bytes, percent points, count).
+public struct MetricValue: Sendable, Hashable, Codable {
+    public var value: Double
+    public var unit: Metric.Unit
+
+    public init(_ value: Double, unit: Metric.Unit) {
+        self.value = value
+        self.unit = unit
+    }
+}

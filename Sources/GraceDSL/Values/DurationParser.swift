@@ -1,0 +1,56 @@
+/// Parses Grace durations: an integer and a unit (`ms`, `s`, `m`, `h`, `d`), units combinable largest first
+/// (`1h30m`). Values are Swift's own `Duration`.
+public enum DurationParser {
+    private static let units: [(suffix: String, milliseconds: Int64)] = [
+        ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000),
+    ]
+
+    /// Returns nil when `text` is not a duration.
+    public static func parse(_ text: String) -> Duration? {
+        var rest = Substring(text)
+        guard !rest.isEmpty else { return nil }
+        var total: Int64 = 0
+        var lastUnit: Int64 = .max
+        while !rest.isEmpty {
+            let digits = rest.prefix { $0.isASCII && $0.isNumber }
+            guard !digits.isEmpty, digits.count <= 12, let number = Int64(digits) else { return nil }
+            rest = rest.dropFirst(digits.count)
+            let letters = rest.prefix { $0.isASCII && $0.isLetter }
+            guard let unit = units.first(where: { $0.suffix == letters }) else { return nil }
+            // Largest first, each unit once: `30s5m` or `5m5m` is almost certainly a typo.
+            guard unit.milliseconds < lastUnit else { return nil }
+            lastUnit = unit.milliseconds
+            rest = rest.dropFirst(letters.count)
+            let (product, overflow) = number.multipliedReportingOverflow(by: unit.milliseconds)
+            guard !overflow else { return nil }
+            let (sum, overflow2) = total.addingReportingOverflow(product)
+            guard !overflow2 else { return nil }
+            total = sum
+        }
+        return .milliseconds(total)
+    }
+
+    /// Formats a duration the way it would be written in YAML (`1h30m`, `250ms`).
+    public static func format(_ duration: Duration) -> String {
+        var ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        if ms == 0 { return "0s" }
+        var out = ""
+        for unit in units.reversed() where ms >= unit.milliseconds {
+            if unit.suffix == "ms" || ms % unit.milliseconds == 0 || unit.milliseconds >= 1000 {
+                let n = ms / unit.milliseconds
+                if n > 0 {
+                    out += "\(n)\(unit.suffix)"
+                    ms -= n * unit.milliseconds
+                }
+            }
+        }
+        return out
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, for comparisons and canonical encodings.
+    public var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,77 @@
+/// A string with `{{ name }}` placeholders. Names are dotted paths (`kernel`, `event.kernel`, `run.id`);
+/// which names are in scope, and their types, is checked by the compiler.
+public struct Template: Sendable, Hashable, Codable {
+    public enum Segment: Sendable, Hashable, Codable {
+        case text(String)
+        case placeholder([String])
+    }
+
+    public var segments: [Segment]
+
+    /// What is wrong with a template's syntax.
+    public struct SyntaxError: Error, Sendable, Hashable {
+        public var message: String
+    }
+
+    /// True when `text` contains a placeholder opening, i.e. it is meant as a template.
+    public static func looksTemplated(_ text: String) -> Bool { text.contains("{{") }
+
+    public static func parse(_ text: String) -> Result<Template, SyntaxError> {
+        var segments: [Segment] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            if open.lowerBound > rest.startIndex { segments.append(.text(String(rest[..<open.lowerBound]))) }
+            let afterOpen = rest[open.upperBound...]
+            guard let close = afterOpen.range(of: "}}") else {
+                return .failure(SyntaxError(message: "`{{` is not closed by `}}`"))
+            }
+            let inner = trimmed(afterOpen[..<close.lowerBound])
+            guard !inner.isEmpty else { return .failure(SyntaxError(message: "empty placeholder `{{ }}`")) }
+            let path = inner.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            for part in path {
+                guard let first = part.first, first.isLetter || first == "_",
+                    part.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+                else {
+                    return .failure(SyntaxError(message: "`\(inner)` is not a name; placeholders hold names like `kernel` or `event.kernel`"))
+                }
+            }
+            segments.append(.placeholder(path))
+            rest = afterOpen[close.upperBound...]
+        }
+        if rest.contains("}}") { return .failure(SyntaxError(message: "`}}` without a matching `{{`")) }
+        if !rest.isEmpty { segments.append(.text(String(rest))) }
+        return .success(Template(segments: segments))
+    }
+
+    /// The placeholder path when the whole template is one placeholder (`"{{ kernel }}"`).
+    public var singlePlaceholder: [String]? {
+        if segments.count == 1, case .placeholder(let path) = segments[0] { return path }
+        return nil
+    }
+
+    public var placeholders: [[String]] {
+        segments.compactMap { if case .placeholder(let p) = $0 { p } else { nil } }
+    }
+
+    /// Substitutes every placeholder; nil when `lookup` does not know one.
+    public func render(_ lookup: ([String]) -> String?) -> String? {
+        var out = ""
+        for segment in segments {
+            switch segment {
+            case .text(let t): out += t
+            case .placeholder(let path):
+                guard let value = lookup(path) else { return nil }
+                out += value
+            }
+        }
+        return out
+    }
+}
+
+/// Trims spaces and tabs (Foundation's CharacterSet is not needed for two characters).
+private func trimmed(_ text: Substring) -> String {
+    var s = text
+    while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+    while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+    return String(s)
+}

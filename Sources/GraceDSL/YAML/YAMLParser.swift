@@ -1,0 +1,330 @@
+import CLibYAML
+
+/// Limits that keep hostile input (alias bombs, absurd nesting, huge files) from hanging or crashing Grace.
+public struct YAMLLimits: Sendable, Hashable {
+    /// Deepest nesting of sequences and mappings.
+    public var maxDepth: Int
+    /// Most nodes that alias expansion may add to one document.
+    public var maxAliasExpansion: Int
+    /// Largest file accepted, in bytes.
+    public var maxFileBytes: Int
+
+    public init(maxDepth: Int = 64, maxAliasExpansion: Int = 10_000, maxFileBytes: Int = 16 << 20) {
+        self.maxDepth = maxDepth
+        self.maxAliasExpansion = maxAliasExpansion
+        self.maxFileBytes = maxFileBytes
+    }
+
+    public static let `default` = YAMLLimits()
+}
+
+/// What parsing one file produced: its documents and any YAML-level diagnostics.
+public struct YAMLParseResult: Sendable {
+    public var documents: [YAMLDocument]
+    public var diagnostics: [Diagnostic]
+}
+
+/// Reads YAML through libyaml's event API into spanned node trees.
+///
+/// libyaml's own nodes (and Yams on top of them) keep only start positions; reading events keeps both ends of
+/// every node, which diagnostics and span-preserving edits need.
+public struct YAMLParser: Sendable {
+    public var limits: YAMLLimits
+
+    public init(limits: YAMLLimits = .default) {
+        self.limits = limits
+    }
+
+    /// Parses every document of `text`. Never throws: problems come back as diagnostics, and the documents
+    /// parsed before a syntax error are kept.
+    public func parse(_ text: String, file: String) -> YAMLParseResult {
+        var bytes = Array(text.utf8)
+        if bytes.count > limits.maxFileBytes {
+            let d = Diagnostic(
+                .fileTooLarge,
+                "file is \(bytes.count) bytes; the limit is \(limits.maxFileBytes) bytes",
+                at: .file(file))
+            return YAMLParseResult(documents: [], diagnostics: [d])
+        }
+        if bytes.isEmpty { bytes = [] }
+        let positions = PositionMap(bytes: bytes)
+        return bytes.withUnsafeBufferPointer { buffer in
+            var builder = TreeBuilder(file: file, limits: limits, positions: positions)
+            builder.run(buffer)
+            return YAMLParseResult(documents: builder.documents, diagnostics: builder.diagnostics)
+        }
+    }
+}
+
+/// Converts libyaml marks (0-based line and column, index in characters) into source locations with byte offsets.
+struct PositionMap {
+    private let isASCII: Bool
+    private let lineStarts: [Int]
+    private let bytes: [UInt8]
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+        isASCII = !bytes.contains { $0 >= 0x80 }
+        var starts = [0]
+        if !isASCII {
+            for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+        }
+        lineStarts = starts
+    }
+
+    func location(_ mark: yaml_mark_t) -> SourceLocation {
+        let line = Int(mark.line)
+        let column = Int(mark.column)
+        if isASCII {
+            return SourceLocation(line: line + 1, column: column + 1, offset: Int(mark.index))
+        }
+        guard line < lineStarts.count else {
+            return SourceLocation(line: line + 1, column: column + 1, offset: bytes.count)
+        }
+        // Walk `column` characters from the start of the line; continuation bytes do not start a character.
+        var offset = lineStarts[line]
+        var remaining = column
+        while remaining > 0, offset < bytes.count {
+            offset += 1
+            while offset < bytes.count, bytes[offset] & 0xC0 == 0x80 { offset += 1 }
+            remaining -= 1
+        }
+        return SourceLocation(line: line + 1, column: column + 1, offset: offset)
+    }
+}
+
+/// Builds node trees from libyaml events with an explicit stack (no recursion, so depth cannot overflow).
+private struct TreeBuilder {
+    let file: String
+    let limits: YAMLLimits
+    let positions: PositionMap
+    var documents: [YAMLDocument] = []
+    var diagnostics: [Diagnostic] = []
+
+    private enum Frame {
+        case sequence(start: SourceLocation, tag: String?, anchor: String?, items: [YAMLNode])
+        case mapping(start: SourceLocation, tag: String?, anchor: String?, pairs: [YAMLPair], key: YAMLNode?)
+    }
+
+    private var stack: [Frame] = []
+    private var anchors: [String: (node: YAMLNode, count: Int)] = [:]
+    private var expanded = 0
+    private var documentStart = SourceLocation(line: 1, column: 1, offset: 0)
+    private var documentRoot: YAMLNode?
+    private var explicitStart = false
+
+    init(file: String, limits: YAMLLimits, positions: PositionMap) {
+        self.file = file
+        self.limits = limits
+        self.positions = positions
+    }
+
+    private func span(_ start: yaml_mark_t, _ end: yaml_mark_t) -> SourceSpan {
+        SourceSpan(file: file, start: positions.location(start), end: positions.location(end))
+    }
+
+    private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        guard let pointer else { return nil }
+        return String(cString: pointer)
+    }
+
+    mutating func run(_ buffer: UnsafeBufferPointer<UInt8>) {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) != 0 else {
+            diagnostics.append(Diagnostic(.yamlSyntax, "libyaml could not be initialized", at: .file(file)))
+            return
+        }
+        defer { yaml_parser_delete(&parser) }
+        yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+
+        var event = yaml_event_t()
+        while true {
+            guard yaml_parser_parse(&parser, &event) != 0 else {
+                reportParserError(parser)
+                return
+            }
+            let keepGoing = handle(event)
+            yaml_event_delete(&event)
+            if !keepGoing { return }
+        }
+    }
+
+    private mutating func reportParserError(_ parser: yaml_parser_t) {
+        let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
+        let at = positions.location(parser.problem_mark)
+        var notes: [Note] = []
+        var message = problem
+        if let context = parser.context.map({ String(cString: $0) }) {
+            let contextAt = positions.location(parser.context_mark)
+            // libyaml reports the construct it was inside as the context; point there when it is elsewhere.
+            if contextAt != at {
+                notes.append(
+                    Note(context, at: SourceSpan(file: file, start: contextAt, end: contextAt)))
+            } else {
+                message += " (\(context))"
+            }
+        }
+        if parser.error == YAML_READER_ERROR {
+            message = "cannot read input: \(problem)"
+        }
+        diagnostics.append(
+            Diagnostic(.yamlSyntax, message, at: SourceSpan(file: file, start: at, end: at), notes: notes))
+    }
+
+    /// Returns false when parsing must stop (end of stream or a limit breached).
+    private mutating func handle(_ event: yaml_event_t) -> Bool {
+        switch event.type {
+        case YAML_STREAM_END_EVENT:
+            return false
+        case YAML_DOCUMENT_START_EVENT:
+            documentStart = positions.location(event.start_mark)
+            explicitStart = event.data.document_start.implicit == 0
+            anchors = [:]
+            expanded = 0
+            documentRoot = nil
+            stack = []
+        case YAML_DOCUMENT_END_EVENT:
+            let end = positions.location(event.end_mark)
+            let docSpan = SourceSpan(file: file, start: documentStart, end: end)
+            if let root = documentRoot, root.isNull {
+                if explicitStart {
+                    let startSpan = SourceSpan(file: file, start: documentStart, end: documentStart)
+                    diagnostics.append(Diagnostic(.emptyDocument, "empty document", at: startSpan))
+                }
+                documents.append(YAMLDocument(root: nil, span: docSpan))
+            } else {
+                documents.append(YAMLDocument(root: documentRoot, span: docSpan))
+            }
+        case YAML_ALIAS_EVENT:
+            let name = Self.string(event.data.alias.anchor) ?? ""
+            let aliasSpan = span(event.start_mark, event.end_mark)
+            guard let target = anchors[name] else {
+                diagnostics.append(Diagnostic(.unknownAnchor, "alias `*\(name)` refers to no anchor", at: aliasSpan))
+                return false
+            }
+            expanded += target.count
+            if expanded > limits.maxAliasExpansion {
+                diagnostics.append(
+                    Diagnostic(
+                        .aliasExpansionLimit,
+                        "alias expansion exceeds \(limits.maxAliasExpansion) nodes in one document "
+                            + "(an alias bomb?); the document is refused",
+                        at: aliasSpan))
+                return false
+            }
+            var node = target.node
+            node.span = aliasSpan
+            node.isAlias = true
+            node.anchor = nil
+            return complete(node)
+        case YAML_SCALAR_EVENT:
+            let data = event.data.scalar
+            let text: String
+            if let value = data.value {
+                text = String(decoding: UnsafeBufferPointer(start: value, count: Int(data.length)), as: UTF8.self)
+            } else {
+                text = ""
+            }
+            let style: YAMLScalar.Style
+            switch data.style {
+            case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted
+            case YAML_DOUBLE_QUOTED_SCALAR_STYLE: style = .doubleQuoted
+            case YAML_LITERAL_SCALAR_STYLE: style = .literal
+            case YAML_FOLDED_SCALAR_STYLE: style = .folded
+            default: style = .plain
+            }
+            let node = YAMLNode(
+                .scalar(YAMLScalar(text, style: style)), span: span(event.start_mark, event.end_mark),
+                tag: Self.string(data.tag), anchor: Self.string(data.anchor))
+            return complete(node)
+        case YAML_SEQUENCE_START_EVENT:
+            let data = event.data.sequence_start
+            stack.append(
+                .sequence(
+                    start: positions.location(event.start_mark), tag: Self.string(data.tag),
+                    anchor: Self.string(data.anchor), items: []))
+            return checkDepth(event)
+        case YAML_MAPPING_START_EVENT:
+            let data = event.data.mapping_start
+            stack.append(
+                .mapping(
+                    start: positions.location(event.start_mark), tag: Self.string(data.tag),
+                    anchor: Self.string(data.anchor), pairs: [], key: nil))
+            return checkDepth(event)
+        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+            guard let frame = stack.popLast() else { return true }
+            let end = positions.location(event.end_mark)
+            switch frame {
+            case .sequence(let start, let tag, let anchor, let items):
+                let node = YAMLNode(
+                    .sequence(items), span: SourceSpan(file: file, start: start, end: end), tag: tag, anchor: anchor)
+                return complete(node)
+            case .mapping(let start, let tag, let anchor, let pairs, _):
+                checkKeys(pairs)
+                let node = YAMLNode(
+                    .mapping(pairs), span: SourceSpan(file: file, start: start, end: end), tag: tag, anchor: anchor)
+                return complete(node)
+            }
+        default:
+            break
+        }
+        return true
+    }
+
+    private mutating func checkDepth(_ event: yaml_event_t) -> Bool {
+        guard stack.count > limits.maxDepth else { return true }
+        let at = span(event.start_mark, event.end_mark)
+        diagnostics.append(
+            Diagnostic(
+                .nestingTooDeep, "nesting is deeper than \(limits.maxDepth) levels; the document is refused",
+                at: at))
+        return false
+    }
+
+    /// Duplicate keys silently override in most YAML loaders; in configuration they are almost always a mistake.
+    private mutating func checkKeys(_ pairs: [YAMLPair]) {
+        var seen: [String: YAMLNode] = [:]
+        for pair in pairs {
+            guard let key = pair.key.text else {
+                diagnostics.append(
+                    Diagnostic(
+                        .nonScalarKey, "mapping keys must be plain strings, not \(pair.key.kindDescription)",
+                        at: pair.key.span))
+                continue
+            }
+            if let first = seen[key] {
+                diagnostics.append(
+                    Diagnostic(
+                        .duplicateKey, "duplicate key `\(key)`", at: pair.key.span,
+                        notes: [Note("first defined here", at: first.span)]))
+            } else {
+                seen[key] = pair.key
+            }
+        }
+    }
+
+    /// Attaches a finished node to its parent (or makes it the document root).
+    private mutating func complete(_ node: YAMLNode) -> Bool {
+        if let anchor = node.anchor {
+            let count = node.nodeCount
+            anchors[anchor] = (node, count)
+        }
+        guard let top = stack.popLast() else {
+            documentRoot = node
+            return true
+        }
+        switch top {
+        case .sequence(let start, let tag, let anchor, var items):
+            items.append(node)
+            stack.append(.sequence(start: start, tag: tag, anchor: anchor, items: items))
+        case .mapping(let start, let tag, let anchor, var pairs, let key):
+            if let key {
+                pairs.append(YAMLPair(key: key, value: node))
+                stack.append(.mapping(start: start, tag: tag, anchor: anchor, pairs: pairs, key: nil))
+            } else {
+                stack.append(.mapping(start: start, tag: tag, anchor: anchor, pairs: pairs, key: node))
+            }
+        }
+        return true
+    }
+}

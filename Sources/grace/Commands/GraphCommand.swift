@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import GraceDSL
+
+extension GraphRenderer.Format: ExpressibleByArgument {}
+
+struct GraphCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "graph",
+        abstract: "Print the compiled execution graph as DOT, Mermaid or JSON.",
+        discussion: """
+            Nodes are kernels (in boot order), triggers, playbooks and their steps, signatures, components, \
+            fleet instances, chaos scenarios, faults and gates; edges say who depends on, runs, escalates to, \
+            calls, watches, injects into or expects whom. The JSON form also carries the content hash and each \
+            document's hash.
+
+            Examples:
+              grace graph --format dot | dot -Tsvg > graph.svg
+              grace graph --format mermaid
+            """)
+
+    @OptionGroup var configuration: ConfigurationOptions
+
+    @Option(name: .shortAndLong, help: "Output format: dot, mermaid or json.")
+    var format: GraphRenderer.Format = .dot
+
+    func run() throws {
+        let loaded: (files: [SourceFile], options: CompilerOptions)
+        do {
+            loaded = try configuration.load()
+        } catch let error as CLIError {
+            Terminal.fail(error)
+        }
+        let result = Compiler(options: loaded.options).compile(loaded.files)
+        guard let graph = result.graph else {
+            let sources = Dictionary(loaded.files.map { ($0.path, $0.text) }, uniquingKeysWith: { a, _ in a })
+            let text = TextDiagnosticRenderer(color: Terminal.wantsColor(STDERR_FILENO))
+                .render(result.diagnostics, sources: sources)
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+            throw ExitCode(1)
+        }
+        print(GraphRenderer().render(graph, format: format), terminator: "")
+    }
+}

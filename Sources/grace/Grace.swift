@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+
+/// The `grace` command: parses arguments and calls the modules. No logic of its own lives here.
+struct Grace: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "grace",
+        abstract: "Self-healing supervision for Linux services, declared in YAML.",
+        discussion: """
+            Grace compiles the YAML in config/ and Playbooks/ (kernels, triggers, playbooks, signatures, \
+            refactor intents, fleet, chaos scenarios and gates) into one execution graph. Start with \
+            `grace validate` in a directory below the configuration root.
+
+            Exit status: 0 success, 1 the configuration has errors, 2 usage or I/O error.
+            """,
+        version: version,
+        subcommands: [Validate.self, GraphCommand.self, Plan.self]
+    )
+}
+
+/// Entry point: maps argument errors to exit status 2, as documented, instead of the library's 64.
+@main
+enum Main {
+    static func main() {
+        do {
+            var command = try Grace.parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch {
+            let code = Grace.exitCode(for: error)
+            if code == .success {
+                Grace.exit(withError: error)
+            }
+            let message = Grace.fullMessage(for: error)
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Foundation.exit(code == .failure ? 2 : (code == .validationFailure ? 2 : code.rawValue))
+        }
+    }
+}
