@@ -34,14 +34,14 @@ extension Checker {
                         at: instance.api.span, notes: [Note("first used here", at: first)])
                 }
                 addresses[instance.api.value] = addresses[instance.api.value] ?? instance.api.span
-                if let first = priorities[instance.priority.value], instance.role.value != .primary {
+                // Priorities order promotion, and a demoted primary becomes a standby too: all must differ.
+                if let first = priorities[instance.priority.value] {
                     sink.emit(
                         .duplicateInstance,
-                        "two standbys share priority \(instance.priority.value); promotion order would be a coin toss",
+                        "two instances share priority \(instance.priority.value); promotion order would be a coin toss",
                         at: instance.priority.span, notes: [Note("same priority here", at: first)])
-                }
-                if instance.role.value != .primary {
-                    priorities[instance.priority.value] = priorities[instance.priority.value] ?? instance.priority.span
+                } else {
+                    priorities[instance.priority.value] = instance.priority.span
                 }
             }
             if let lease = fleet.lease {

@@ -89,7 +89,8 @@ extension Checker {
         }
         uses.sort { $0.span.precedes($1.span) }
         for use in uses {
-            if let owner = owners[use.port] {
+            // Two instances on one address are G803's to report.
+            if let owner = owners[use.port], !(owner.what.hasPrefix("fleet") && use.what.hasPrefix("fleet")) {
                 sink.emit(
                     .portConflict, "port \(use.port) of \(use.what) is already used by \(owner.what)", at: use.span,
                     notes: [Note("first used here", at: owner.span)])

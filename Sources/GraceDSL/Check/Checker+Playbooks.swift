@@ -27,7 +27,7 @@ extension Checker {
         if let next = playbook.onFailure {
             resolve(next, kind: .playbook, context: "on_failure of playbook `\(name)`")
         }
-        for parameter in playbook.params where !used.contains(parameter.name.value) {
+        for parameter in playbook.params where playbook.isComplete && !used.contains(parameter.name.value) {
             sink.emit(
                 .unusedParameter,
                 "parameter `\(parameter.name.value)` of playbook `\(name)` is never used", at: parameter.name.span,
@@ -136,6 +136,8 @@ extension Checker {
 
     /// Playbooks that nothing can ever run: no trigger, signature, escalation or call reaches them.
     func checkReachability() {
+        // A trigger or signature that did not decode may be the one that runs a playbook.
+        guard !table.anyFailed([.trigger, .signature, .playbook]) else { return }
         var reached: Set<String> = []
         var queue: [String] = []
         func reach(_ name: String) {

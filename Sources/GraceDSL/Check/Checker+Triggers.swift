@@ -196,6 +196,22 @@ extension Checker {
             }
             byCondition[key] = trigger
         }
+        // A wildcard trigger (`exit: "*"`) that runs the same playbook already covers the specific one.
+        let wildcards = triggers.filter { t in
+            guard let general = Self.generalized(t.when.condition) else { return false }
+            return CanonicalEncoder.condition(general) == CanonicalEncoder.condition(t.when.condition)
+        }
+        for b in triggers where !wildcards.contains(where: { $0.header.name.value == b.header.name.value }) {
+            guard let general = Self.generalized(b.when.condition), let runB = b.run else { continue }
+            let key = CanonicalEncoder.condition(general)
+            if let a = wildcards.first(where: { CanonicalEncoder.condition($0.when.condition) == key && $0.run?.value == runB.value }) {
+                sink.emit(
+                    .triggerShadowed,
+                    "trigger `\(b.header.name.value)` is shadowed by `\(a.header.name.value)`, which matches every "
+                        + "kernel and runs the same playbook", at: b.header.name.span,
+                    notes: [Note("the wildcard trigger", at: a.header.name.span)])
+            }
+        }
         for b in triggers {
             guard case .metric(let mb, let kb, let tb, let fb) = b.when.condition, let runB = b.run else { continue }
             for a in triggers where a.header.name.value != b.header.name.value {
@@ -217,6 +233,22 @@ extension Checker {
                     break
                 }
             }
+        }
+    }
+
+    /// The condition with its kernel replaced by `*`, for the kinds that accept a wildcard.
+    static func generalized(_ condition: Condition) -> Condition? {
+        func star(_ ref: Located<String>) -> Located<String> { Located("*", at: ref.span) }
+        switch condition {
+        case .exit(let t, let codes, let signals, let expected):
+            return .exit(target: star(t), codes: codes, signals: signals, expected: expected)
+        case .health(let t, let failures): return .health(target: star(t), failures: failures)
+        case .restarts(let t, let count, let within): return .restarts(target: star(t), count: count, within: within)
+        case .log(let p, let k?, let stream, let count, let within):
+            return .log(pattern: p, kernel: star(k), stream: stream, count: count, within: within)
+        case .signature(let t, let k?, let count, let within):
+            return .signature(target: t, kernel: star(k), count: count, within: within)
+        default: return nil
         }
     }
 

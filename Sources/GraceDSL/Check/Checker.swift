@@ -85,10 +85,13 @@ final class Checker {
 
     /// A kernel or one of Grace's own components (for `silence` and `deadlock`).
     func resolveKernelOrComponent(_ ref: Located<String>) -> Bool {
-        if table.kernels[ref.value] != nil || GraceSettings.componentNames.contains(ref.value) { return true }
+        if table.contains(ref.value, kind: .kernel) || GraceSettings.componentNames.contains(ref.value) { return true }
+        let candidates = Array(table.kernels.keys) + GraceSettings.componentNames
+        let nearest = Suggestion.closest(to: ref.value, in: candidates.sorted())
+        let isComponent = nearest.map { GraceSettings.componentNames.contains($0) && table.kernels[$0] == nil } ?? false
         report(
-            unknown: ref, what: "kernel or component", code: .unknownKernel,
-            candidates: Array(table.kernels.keys) + GraceSettings.componentNames)
+            unknown: ref, what: isComponent ? "component" : "kernel or component",
+            code: isComponent ? .unknownComponent : .unknownKernel, candidates: candidates)
         return false
     }
 

@@ -9,6 +9,9 @@ struct SymbolTable {
     var fleets: [String: Fleet] = [:]
     var chaos: [String: ChaosScenario] = [:]
     var gates: [String: Gate] = [:]
+    /// Documents that were written but did not decode (their errors are already reported). References to them
+    /// are not reported again, and checks that need the whole picture (reachability) stand down.
+    var failed: Set<DocumentID> = []
     /// Instance name -> (fleet, instance), across fleets.
     var instances: [String: (fleet: String, instance: Fleet.Instance)] = [:]
 
@@ -50,6 +53,9 @@ struct SymbolTable {
         }
     }
 
+    /// Whether any document of these kinds failed to decode.
+    func anyFailed(_ kinds: [DocumentKind]) -> Bool { failed.contains { kinds.contains($0.kind) } }
+
     func names(of kind: DocumentKind) -> [String] {
         switch kind {
         case .grace: grace.map { [$0.header.name.value] } ?? []
@@ -65,7 +71,8 @@ struct SymbolTable {
     }
 
     func contains(_ name: String, kind: DocumentKind) -> Bool {
-        switch kind {
+        if failed.contains(DocumentID(kind: kind, name: name)) { return true }
+        return switch kind {
         case .grace: grace?.header.name.value == name
         case .kernel: kernels[name] != nil
         case .trigger: triggers[name] != nil

@@ -25,17 +25,26 @@ public struct Compiler: Sendable {
         let decoder = DocumentDecoder(sink: sink)
         var documents: [Document] = []
         var hashes: [DocumentID: String] = [:]
+        var failed: Set<DocumentID> = []
         for file in files {
             let parsed = parser.parse(file.text, file: file.path)
             sink.append(contentsOf: parsed.diagnostics)
             for yamlDocument in parsed.documents {
-                guard let document = decoder.decode(yamlDocument), let root = yamlDocument.root else { continue }
+                guard let root = yamlDocument.root else { continue }
+                guard let document = decoder.decode(yamlDocument) else {
+                    // Remember what failed so that references to it are not reported a second time.
+                    if let kind = root["kind"]?.text.flatMap(DocumentKind.init(rawValue:)), let name = root["name"]?.text {
+                        failed.insert(DocumentID(kind: kind, name: name))
+                    }
+                    continue
+                }
                 documents.append(document)
                 let id = DocumentID(kind: document.header.kind, name: document.header.name.value)
                 if hashes[id] == nil { hashes[id] = ContentHasher.hash(root) }
             }
         }
-        let table = SymbolTable(documents: documents, sink: sink)
+        var table = SymbolTable(documents: documents, sink: sink)
+        table.failed = failed
         Checker(table: table, sink: sink, options: options).run()
         let diagnostics = Self.deduplicated(sink.diagnostics).sorted(by: Diagnostic.sourceOrder)
         let graph = diagnostics.contains { $0.severity == .error }

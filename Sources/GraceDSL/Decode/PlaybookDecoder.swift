@@ -5,10 +5,14 @@ extension DocumentDecoder {
                 root, header, keys: ["params", "steps", "success", "on_failure", "timeout", "manual"])
         else { return nil }
         var p = Playbook(header: header)
-        if let n = r["params"] { p.params = parameters(n) }
+        if let n = r["params"] {
+            p.params = parameters(n)
+            if p.params.count != (n.mapping?.count ?? -1) { p.isComplete = false }
+        }
         if let n = r.require("steps"), let items = values.sequence(n, field: "steps") {
             if items.isEmpty { sink.emit(.outOfRange, "a playbook needs at least one step", at: n.span) }
             p.steps = items.compactMap { step($0) }
+            if p.steps.count != items.count { p.isComplete = false }
         }
         if let n = r["success"],
             let s = MappingReader(n, context: "success", allowed: ["healthy", "within"], sink: sink),

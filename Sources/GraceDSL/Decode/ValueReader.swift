@@ -69,8 +69,9 @@ struct ValueReader {
         guard let d = DurationParser.parse(s.text) else {
             if Template.looksTemplated(s.text) {
                 sink.emit(
-                    .invalidDuration,
-                    "`\(field)` takes a literal duration; templates are allowed only in targets and text fields",
+                    .typeMismatch,
+                    "`\(field)` takes a literal duration, not a template; templates are allowed only in targets "
+                        + "and text fields",
                     at: node.span)
                 return nil
             }

@@ -19,6 +19,8 @@ public struct Playbook: Sendable, Hashable {
     public var onFailure: Located<String>?
     public var timeout: Duration?
     public var manual = false
+    /// False when a step or parameter did not decode; checks that need every step (unused parameters) skip it.
+    public var isComplete = true
 
     public init(header: DocumentHeader) {
         self.header = header
