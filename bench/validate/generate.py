@@ -107,7 +107,7 @@ agent:
   enabled: true
   planner: rules
   may_change: [trigger, playbook, signature, kernel]
-  protected: [grace]
+  protected: [bench, fix-config]
   max_commits_per_hour: 6
 components:
   healer: {heartbeat: 2s}
@@ -373,13 +373,13 @@ name: shed-{n}
 description: Pause background work while a kernel is under pressure.
 params:
   kernel: {{type: kernel}}
-  settle: {{type: duration, default: 30s}}
+  level: {{type: tier, default: background}}
 steps:
   - name: shed
-    shed_load: background
+    shed_load: "{{{{ level }}}}"
     keep: ["{{{{ kernel }}}}"]
   - name: settle
-    wait: "{{{{ settle }}}}"
+    wait: 30s
   - name: restore
     restore_load: all
     if: {{healthy: "{{{{ kernel }}}}"}}
@@ -446,13 +446,15 @@ description: Freeze a kernel for a while (operators only).
 manual: true
 params:
   kernel: {{type: kernel}}
-  hold: {{type: duration, default: 5s}}
+  why: {{type: string, default: "operator request"}}
 steps:
   - name: pause
     pause: "{{{{ kernel }}}}"
     undo: {{resume: "{{{{ kernel }}}}"}}
+  - name: tell
+    notify: "{{{{ kernel }}}} paused: {{{{ why }}}}"
   - name: hold
-    wait: "{{{{ hold }}}}"
+    wait: 5s
   - name: resume
     resume: "{{{{ kernel }}}}"
   - name: check
@@ -505,7 +507,7 @@ cooldown: 5m
         v = i % 6
         if v == 0:
             when = f"{{predict: memory, kernel: {k}, above: 90%, within: 10m, window: 5m}}"
-            run, with_ = f"shed-{n}", f"{{kernel: {k}, settle: 1m}}"
+            run, with_ = f"shed-{n}", f"{{kernel: {k}, level: standard}}"
             prom = self.prom(f"KernelMemoryTrend{n}",
                              f'predict_linear(process_resident_memory_bytes{{job="{k}"}}[5m], 600) > '
                              f'{mem_limit * 1024 * 1024 * 9 // 10}', None, "warning", f"{k} will run out of memory")
