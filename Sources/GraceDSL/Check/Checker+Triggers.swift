@@ -55,7 +55,8 @@ extension Checker {
                     notes: [Note("kernel defined here", at: kernel.header.name.span)])
             }
         case .silence(let target, let within):
-            if GraceSettings.componentNames.contains(target.value) {
+            // A kernel may share a component's name (`api`); the kernel wins, as it is the user's own.
+            if GraceSettings.componentNames.contains(target.value) && !table.contains(target.value, kind: .kernel) {
                 if within == nil && table.grace?.componentHeartbeats[target.value] == nil {
                     cannotFire(
                         target.span,
@@ -107,9 +108,6 @@ extension Checker {
                             + "\(DurationParser.format(intensity.within)), so \(count) restarts within "
                             + "\(DurationParser.format(within)) never happen",
                         notes: [Note("kernel defined here", at: kernel.header.name.span)])
-                }
-                if kernel.restart.mode == .never {
-                    cannotFire(target.span, "kernel `\(target.value)` has restart policy `never`; it is never restarted")
                 }
             }
         case .configInvalid:

@@ -20,8 +20,8 @@ struct TemplateScope {
         switch condition {
         case .exit: return ["kernel": .kernel, "code": .int, "signal": .signal]
         case .health: return ["kernel": .kernel, "reason": .string]
-        case .silence(let target, _):
-            return GraceSettings.componentNames.contains(target.value) ? ["component": .string] : ["kernel": .kernel]
+        case .silence:
+            return ["kernel": .kernel, "component": .string]
         case .metric: return ["kernel": .kernel, "value": .number]
         case .predict: return ["kernel": .kernel, "value": .number, "eta": .duration]
         case .anomaly: return ["kernel": .kernel, "value": .number, "score": .number]

@@ -1,0 +1,70 @@
+import Foundation
+
+@testable import GraceDSL
+
+/// Locates the repository's fixture corpus and the shipped configuration from this file's path, so tests
+/// run from any working directory.
+enum Fixtures {
+    static let repository: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static let invalidDirectory = repository.appendingPathComponent("Tests/Fixtures/invalid")
+    static let validDirectory = repository.appendingPathComponent("Tests/Fixtures/valid")
+    static let fuzzDirectory = repository.appendingPathComponent("Tests/Fixtures/fuzz-regressions")
+
+    static func yamlFiles(in directory: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+    }
+
+    static var invalid: [String] { yamlFiles(in: invalidDirectory) }
+    static var valid: [String] { yamlFiles(in: validDirectory) }
+    static var fuzzRegressions: [String] { yamlFiles(in: fuzzDirectory) }
+
+    static func read(_ url: URL) -> String {
+        (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+    }
+
+    /// The golden expectation on a fixture's first line: `# expect: G106 7:3`, `# expect: G002` or `# expect: clean`.
+    struct Expectation: Sendable, Equatable {
+        var code: String?
+        var line: Int?
+        var column: Int?
+    }
+
+    static func expectation(of text: String) -> Expectation? {
+        guard let first = text.split(separator: "\n", maxSplits: 1).first, first.hasPrefix("# expect: ") else {
+            return nil
+        }
+        let words = first.dropFirst("# expect: ".count).split(separator: " ")
+        guard let head = words.first else { return nil }
+        if head == "clean" { return Expectation() }
+        var e = Expectation(code: String(head))
+        if words.count > 1 {
+            let parts = words[1].split(separator: ":")
+            e.line = parts.first.flatMap { Int($0) }
+            e.column = parts.count > 1 ? Int(parts[1]) : nil
+        }
+        return e
+    }
+
+    /// Compiles one file as `grace validate FILE` would, with executables checked against this machine.
+    static func compile(_ text: String, path: String = "fixture.yaml", checkExecutables: Bool = true) -> CompilationResult {
+        Compiler(options: CompilerOptions(checkExecutables: checkExecutables, root: repository.path))
+            .compile([SourceFile(path: path, text: text)])
+    }
+
+    /// The directory holding the test binary, where `swift build` also puts `grace` and `grace-demo`.
+    static var productsDirectory: URL {
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
+            // Inside an .xctest bundle directory on some layouts.
+            while url.pathExtension == "xctest" || url.lastPathComponent == "Contents" || url.lastPathComponent == "MacOS" {
+                url = url.deletingLastPathComponent()
+            }
+            return url
+        }
+        return repository.appendingPathComponent(".build/debug")
+    }
+}
