@@ -44,6 +44,11 @@ let package = Package(
             name: "GraceDSLTests",
             dependencies: ["GraceDSL"]
         ),
+        // End-to-end drills: run the built `grace` binary as a user would. Needs `swift build` first.
+        .testTarget(
+            name: "GraceCLITests",
+            dependencies: []
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
