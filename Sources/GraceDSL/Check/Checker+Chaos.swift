@@ -1,7 +1,7 @@
 extension Checker {
     func checkChaosAndGates() {
         var usedGates: Set<String> = []
-        for scenario in table.chaos.values.sorted(by: { $0.header.span.precedes($1.header.span) }) {
+        for scenario in table.chaosInOrder {
             let name = scenario.header.name.value
             let target = scenario.fault.target
             switch target.type {
@@ -43,7 +43,7 @@ extension Checker {
                 resolve(gate, kind: .gate, context: "chaos `\(name)`")
             }
         }
-        for gate in table.gates.values.sorted(by: { $0.header.span.precedes($1.header.span) }) {
+        for gate in table.gatesInOrder {
             for check in gate.checks {
                 switch check {
                 case .availability(let k, _, _), .maxRestarts(let k, _):

@@ -1,6 +1,6 @@
 extension Checker {
     func checkFleets() {
-        for fleet in table.fleets.values.sorted(by: { $0.header.span.precedes($1.header.span) }) {
+        for fleet in table.fleetsInOrder {
             let name = fleet.header.name.value
             let primaries = fleet.instances.filter { $0.role.value == .primary }
             if primaries.isEmpty && !fleet.instances.isEmpty {

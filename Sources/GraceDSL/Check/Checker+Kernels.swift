@@ -23,7 +23,7 @@ extension Checker {
     }
 
     func checkKernels() {
-        for kernel in table.sortedKernels {
+        for kernel in table.kernelsInOrder {
             let name = kernel.header.name.value
             for dep in kernel.dependsOn where dep.value != name {
                 resolve(dep, kind: .kernel, context: "depends_on of kernel `\(name)`")
@@ -69,7 +69,7 @@ extension Checker {
         {
             uses.append((port, "the Grace API", listen.span))
         }
-        for kernel in table.sortedKernels where kernel.enabled {
+        for kernel in table.kernelsInOrder where kernel.enabled {
             for port in kernel.ports { uses.append((port.value, "kernel `\(kernel.header.name.value)`", port.span)) }
         }
         for fleet in table.fleets.values {

@@ -1,6 +1,6 @@
 extension Checker {
     func checkPlaybooks() {
-        for playbook in table.playbooks.values.sorted(by: { $0.header.span.precedes($1.header.span) }) {
+        for playbook in table.playbooksInOrder {
             checkPlaybook(playbook)
         }
     }
@@ -161,7 +161,7 @@ extension Checker {
             }
             collect(playbook.steps)
         }
-        for playbook in table.playbooks.values.sorted(by: { $0.header.span.precedes($1.header.span) })
+        for playbook in table.playbooksInOrder
         where !reached.contains(playbook.header.name.value) {
             sink.emit(
                 .unreachablePlaybook,

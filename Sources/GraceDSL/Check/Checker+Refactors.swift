@@ -34,7 +34,7 @@ extension Checker {
     ]
 
     func checkRefactors() {
-        for intent in table.refactors.values.sorted(by: { $0.header.span.precedes($1.header.span) }) {
+        for intent in table.refactorsInOrder {
             let kind = intent.target.kind.value
             if let name = intent.target.name {
                 resolve(name, kind: kind, context: "refactor `\(intent.header.name.value)`")

@@ -2,7 +2,7 @@ import Foundation
 
 extension Checker {
     func checkTriggers() {
-        for trigger in table.triggers.values.sorted(by: { $0.header.span.precedes($1.header.span) }) {
+        for trigger in table.triggersInOrder {
             let name = trigger.header.name.value
             checkCondition(trigger.when)
             if let run = trigger.run, resolve(run, kind: .playbook, context: "trigger `\(name)`"),
@@ -180,78 +180,94 @@ extension Checker {
     /// Two triggers that always fire together, or one that only ever fires after another that already ran the
     /// same playbook, add nothing but contention for the kernel lock.
     func checkShadowing() {
-        let triggers = table.triggers.values.filter(\.enabled).sorted { $0.header.span.precedes($1.header.span) }
-        var byCondition: [String: Trigger] = [:]
-        for trigger in triggers {
-            let key = CanonicalEncoder.condition(trigger.when.condition)
-            if let first = byCondition[key] {
+        let triggers = table.triggersInOrder.filter(\.enabled)
+        let canonical = triggers.map { ContentHasher.canonical($0.when.source) }
+        var byCondition: [String: Int] = [:]
+        var shadowed: Set<Int> = []
+        for (i, trigger) in triggers.enumerated() {
+            if let first = byCondition[canonical[i]] {
+                shadowed.insert(i)
                 sink.emit(
                     .triggerShadowed,
-                    "trigger `\(trigger.header.name.value)` has the same condition as `\(first.header.name.value)`; "
-                        + "both fire together", at: trigger.header.name.span,
-                    notes: [Note("the other trigger", at: first.header.name.span)])
+                    "trigger `\(trigger.header.name.value)` has the same condition as "
+                        + "`\(triggers[first].header.name.value)`; both fire together", at: trigger.header.name.span,
+                    notes: [Note("the other trigger", at: triggers[first].header.name.span)])
                 continue
             }
-            byCondition[key] = trigger
+            byCondition[canonical[i]] = i
         }
         // A wildcard trigger (`exit: "*"`) that runs the same playbook already covers the specific one.
-        let wildcards = triggers.filter { t in
-            guard let general = Self.generalized(t.when.condition) else { return false }
-            return CanonicalEncoder.condition(general) == CanonicalEncoder.condition(t.when.condition)
-        }
-        for b in triggers where !wildcards.contains(where: { $0.header.name.value == b.header.name.value }) {
-            guard let general = Self.generalized(b.when.condition), let runB = b.run else { continue }
-            let key = CanonicalEncoder.condition(general)
-            if let a = wildcards.first(where: { CanonicalEncoder.condition($0.when.condition) == key && $0.run?.value == runB.value }) {
-                sink.emit(
-                    .triggerShadowed,
-                    "trigger `\(b.header.name.value)` is shadowed by `\(a.header.name.value)`, which matches every "
-                        + "kernel and runs the same playbook", at: b.header.name.span,
-                    notes: [Note("the wildcard trigger", at: a.header.name.span)])
+        var wildcards: [String: Int] = [:]  // canonical condition + playbook -> trigger
+        var generals: [String?] = []
+        for (i, trigger) in triggers.enumerated() {
+            let general = Self.generalized(trigger.when.source).map(ContentHasher.canonical)
+            generals.append(general)
+            if let general, general == canonical[i], let run = trigger.run {
+                wildcards[general + "\u{0}" + run.value] = wildcards[general + "\u{0}" + run.value] ?? i
             }
         }
-        for b in triggers {
-            guard case .metric(let mb, let kb, let tb, let fb) = b.when.condition, let runB = b.run else { continue }
-            for a in triggers where a.header.name.value != b.header.name.value {
-                guard case .metric(let ma, let ka, let ta, let fa) = a.when.condition, let runA = a.run,
-                    ma.value == mb.value, ka?.value == kb?.value, ta.direction == tb.direction,
-                    runA.value == runB.value, CanonicalEncoder.condition(a.when.condition)
-                        != CanonicalEncoder.condition(b.when.condition)
-                else { continue }
-                let va = ta.value.value.value
-                let vb = tb.value.value.value
-                let weaker = ta.direction == .above ? va <= vb : va >= vb
-                let sooner = (fa ?? .zero) <= (fb ?? .zero)
-                if weaker && sooner {
+        for (i, trigger) in triggers.enumerated() where !shadowed.contains(i) {
+            guard let general = generals[i], general != canonical[i], let run = trigger.run,
+                let a = wildcards[general + "\u{0}" + run.value]
+            else { continue }
+            shadowed.insert(i)
+            sink.emit(
+                .triggerShadowed,
+                "trigger `\(trigger.header.name.value)` is shadowed by `\(triggers[a].header.name.value)`, which "
+                    + "matches every kernel and runs the same playbook", at: trigger.header.name.span,
+                notes: [Note("the wildcard trigger", at: triggers[a].header.name.span)])
+        }
+        // Metric thresholds: a weaker threshold held for no longer, running the same playbook, fires first.
+        var groups: [String: [Int]] = [:]
+        for (i, trigger) in triggers.enumerated() {
+            guard case .metric(let m, let k, let t, _) = trigger.when.condition, let run = trigger.run else { continue }
+            groups["\(m.value.rawValue)/\(k?.value ?? "")/\(t.direction.rawValue)/\(run.value)", default: []].append(i)
+        }
+        for members in groups.values where members.count > 1 {
+            for bi in members where !shadowed.contains(bi) {
+                guard case .metric(_, _, let tb, let fb) = triggers[bi].when.condition else { continue }
+                for ai in members where ai != bi && canonical[ai] != canonical[bi] {
+                    guard case .metric(_, _, let ta, let fa) = triggers[ai].when.condition else { continue }
+                    let va = ta.value.value.value
+                    let vb = tb.value.value.value
+                    let weaker = ta.direction == .above ? va <= vb : va >= vb
+                    guard weaker && (fa ?? .zero) <= (fb ?? .zero) else { continue }
+                    // Equal thresholds and windows differ elsewhere; the later one is the shadowed one.
+                    if va == vb && (fa ?? .zero) == (fb ?? .zero) && ai > bi { continue }
                     sink.emit(
                         .triggerShadowed,
-                        "trigger `\(b.header.name.value)` is shadowed by `\(a.header.name.value)`, which fires "
-                            + "first on the same metric and runs the same playbook", at: b.header.name.span,
-                        notes: [Note("the shadowing trigger", at: a.header.name.span)])
+                        "trigger `\(triggers[bi].header.name.value)` is shadowed by `\(triggers[ai].header.name.value)`, "
+                            + "which fires first on the same metric and runs the same playbook",
+                        at: triggers[bi].header.name.span,
+                        notes: [Note("the shadowing trigger", at: triggers[ai].header.name.span)])
                     break
                 }
             }
         }
     }
 
-    /// The condition with its kernel replaced by `*`, for the kinds that accept a wildcard.
-    static func generalized(_ condition: Condition) -> Condition? {
-        func star(_ ref: Located<String>) -> Located<String> { Located("*", at: ref.span) }
-        switch condition {
-        case .exit(let t, let codes, let signals, let expected):
-            return .exit(target: star(t), codes: codes, signals: signals, expected: expected)
-        case .health(let t, let failures): return .health(target: star(t), failures: failures)
-        case .restarts(let t, let count, let within): return .restarts(target: star(t), count: count, within: within)
-        case .log(let p, let k?, let stream, let count, let within):
-            return .log(pattern: p, kernel: star(k), stream: stream, count: count, within: within)
-        case .signature(let t, let k?, let count, let within):
-            return .signature(target: t, kernel: star(k), count: count, within: within)
-        default: return nil
+    /// The condition as written with its kernel replaced by `*`, for the kinds that accept a wildcard.
+    static func generalized(_ source: YAMLNode) -> YAMLNode? {
+        guard var pairs = source.mapping else { return nil }
+        let keys = pairs.compactMap(\.key.text)
+        let slot: String
+        if let k = ["exit", "health", "restarts"].first(where: keys.contains) {
+            slot = k
+        } else if ["log", "signature"].contains(where: keys.contains), keys.contains("kernel") {
+            slot = "kernel"
+        } else {
+            return nil
         }
+        for i in pairs.indices where pairs[i].key.text == slot {
+            pairs[i].value = YAMLNode(.scalar(YAMLScalar("*", style: .doubleQuoted)), span: pairs[i].value.span)
+        }
+        var out = source
+        out.content = .mapping(pairs)
+        return out
     }
 
     func checkSignatures() {
-        for signature in table.signatures.values.sorted(by: { $0.header.span.precedes($1.header.span) }) {
+        for signature in table.signaturesInOrder {
             let name = signature.header.name.value
             if let kernel = signature.kernel { resolve(kernel, kind: .kernel, allowWildcard: true) }
             if let bound = signature.playbook, resolve(bound, kind: .playbook, context: "signature `\(name)`"),

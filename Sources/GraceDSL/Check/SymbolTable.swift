@@ -12,6 +12,16 @@ struct SymbolTable {
     /// Documents that were written but did not decode (their errors are already reported). References to them
     /// are not reported again, and checks that need the whole picture (reachability) stand down.
     var failed: Set<DocumentID> = []
+    /// Documents of each kind in source order (the compiler feeds files sorted by path), for checks whose
+    /// report order matters; cheaper than sorting large structs by span.
+    var kernelsInOrder: [Kernel] = []
+    var triggersInOrder: [Trigger] = []
+    var playbooksInOrder: [Playbook] = []
+    var signaturesInOrder: [Signature] = []
+    var refactorsInOrder: [RefactorIntent] = []
+    var fleetsInOrder: [Fleet] = []
+    var chaosInOrder: [ChaosScenario] = []
+    var gatesInOrder: [Gate] = []
     /// Instance name -> (fleet, instance), across fleets.
     var instances: [String: (fleet: String, instance: Fleet.Instance)] = [:]
 
@@ -36,17 +46,33 @@ struct SymbolTable {
             seen[header.kind, default: [:]][key] = header
             switch document {
             case .grace(let d): grace = d
-            case .kernel(let d): kernels[name] = d
-            case .trigger(let d): triggers[name] = d
-            case .playbook(let d): playbooks[name] = d
-            case .signature(let d): signatures[name] = d
-            case .refactor(let d): refactors[name] = d
-            case .fleet(let d): fleets[name] = d
-            case .chaos(let d): chaos[name] = d
-            case .gate(let d): gates[name] = d
+            case .kernel(let d):
+                kernels[name] = d
+                kernelsInOrder.append(d)
+            case .trigger(let d):
+                triggers[name] = d
+                triggersInOrder.append(d)
+            case .playbook(let d):
+                playbooks[name] = d
+                playbooksInOrder.append(d)
+            case .signature(let d):
+                signatures[name] = d
+                signaturesInOrder.append(d)
+            case .refactor(let d):
+                refactors[name] = d
+                refactorsInOrder.append(d)
+            case .fleet(let d):
+                fleets[name] = d
+                fleetsInOrder.append(d)
+            case .chaos(let d):
+                chaos[name] = d
+                chaosInOrder.append(d)
+            case .gate(let d):
+                gates[name] = d
+                gatesInOrder.append(d)
             }
         }
-        for fleet in fleets.values.sorted(by: { $0.header.name.value < $1.header.name.value }) {
+        for fleet in fleetsInOrder {
             for instance in fleet.instances where instances[instance.name.value] == nil {
                 instances[instance.name.value] = (fleet.header.name.value, instance)
             }
@@ -85,6 +111,4 @@ struct SymbolTable {
         }
     }
 
-    /// Kernels in source order (file, then position), for checks whose report order matters.
-    var sortedKernels: [Kernel] { kernels.values.sorted { $0.header.span.precedes($1.header.span) } }
 }

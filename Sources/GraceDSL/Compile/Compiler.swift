@@ -26,7 +26,9 @@ public struct Compiler: Sendable {
         var documents: [Document] = []
         var hashes: [DocumentID: String] = [:]
         var failed: Set<DocumentID> = []
-        for file in files {
+        // Sorted by path so that documents arrive in source order and reports are the same whatever order
+        // the files were given in.
+        for file in files.sorted(by: { $0.path < $1.path }) {
             let parsed = parser.parse(file.text, file: file.path)
             sink.append(contentsOf: parsed.diagnostics)
             for yamlDocument in parsed.documents {

@@ -36,7 +36,9 @@ extension DocumentDecoder {
         var out: [Playbook.Parameter] = []
         for pair in pairs {
             guard let name = pair.key.text else { continue }
-            guard Template.parse("{{ \(name) }}").map({ $0.singlePlaceholder?.count == 1 }).isOk else {
+            guard let first = name.first, first.isLetter || first == "_",
+                name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+            else {
                 sink.emit(.invalidName, "`\(name)` is not a valid parameter name (letters, digits and `_`)", at: pair.key.span)
                 continue
             }
@@ -223,12 +225,5 @@ extension DocumentDecoder {
             guard parts.count == items.count else { return nil }
             return key == "all" ? .all(parts) : .any(parts)
         }
-    }
-}
-
-extension Result {
-    var isOk: Bool {
-        if case .success = self { return true }
-        return false
     }
 }

@@ -76,7 +76,7 @@ extension DocumentDecoder {
         else { return nil }
         let v = which.value
         guard let c = conditionBody(key, v, r) else { return nil }
-        return ConditionNode(condition: c, span: node.span, valueSpan: v.span)
+        return ConditionNode(condition: c, span: node.span, valueSpan: v.span, source: node)
     }
 
     private func optionalKernel(_ r: MappingReader) -> Located<String>? {

@@ -12,6 +12,13 @@ public enum ContentHasher {
         return hex(SHA256.hash(data: bytes))
     }
 
+    /// The canonical encoding of a subtree as text, for equality of meaning regardless of formatting.
+    public static func canonical(_ node: YAMLNode) -> String {
+        var bytes: [UInt8] = []
+        encode(node, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// SHA-256 over document hashes sorted by id: the hash of a whole configuration.
     public static func combine(_ hashes: [DocumentID: String]) -> String {
         var bytes: [UInt8] = []
@@ -47,10 +54,11 @@ public enum ContentHasher {
             bytes.append(UInt8(ascii: "]"))
         case .mapping(let pairs):
             bytes.append(UInt8(ascii: "{"))
-            let sorted = pairs.sorted { ($0.key.text ?? "") < ($1.key.text ?? "") }
-            for pair in sorted {
-                encode(pair.key, into: &bytes)
-                encode(pair.value, into: &bytes)
+            // Sort indices by key, not the (large) pairs themselves.
+            let keys = pairs.map { $0.key.text ?? "" }
+            for i in pairs.indices.sorted(by: { keys[$0] < keys[$1] }) {
+                encode(pairs[i].key, into: &bytes)
+                encode(pairs[i].value, into: &bytes)
             }
             bytes.append(UInt8(ascii: "}"))
         }
@@ -58,9 +66,8 @@ public enum ContentHasher {
 
     /// Length-prefixed, so no text can imitate structure.
     private static func appendString(_ s: String, into bytes: inout [UInt8]) {
-        let utf8 = Array(s.utf8)
-        bytes.append(contentsOf: Array(String(utf8.count).utf8))
+        bytes.append(contentsOf: String(s.utf8.count).utf8)
         bytes.append(UInt8(ascii: ":"))
-        bytes.append(contentsOf: utf8)
+        bytes.append(contentsOf: s.utf8)
     }
 }

@@ -59,7 +59,9 @@ public struct GraphNodeID: Sendable, Hashable, Codable, Comparable, CustomString
 
     public var description: String { "\(kind.rawValue):\(name)" }
 
-    public static func < (a: GraphNodeID, b: GraphNodeID) -> Bool { a.description < b.description }
+    public static func < (a: GraphNodeID, b: GraphNodeID) -> Bool {
+        a.kind != b.kind ? a.kind.rawValue < b.kind.rawValue : a.name < b.name
+    }
 }
 
 /// A directed edge of the execution graph.
@@ -104,6 +106,9 @@ public struct GraphEdge: Sendable, Hashable, Codable, Comparable {
     }
 
     public static func < (a: GraphEdge, b: GraphEdge) -> Bool {
-        (a.from, a.to, a.kind.rawValue, a.label ?? "") < (b.from, b.to, b.kind.rawValue, b.label ?? "")
+        if a.from != b.from { return a.from < b.from }
+        if a.to != b.to { return a.to < b.to }
+        if a.kind != b.kind { return a.kind.rawValue < b.kind.rawValue }
+        return (a.label ?? "") < (b.label ?? "")
     }
 }

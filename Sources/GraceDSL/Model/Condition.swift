@@ -78,16 +78,19 @@ public indirect enum Condition: Sendable, Hashable {
     ]
 }
 
-/// A condition with where it was written: `span` is the whole mapping, `valueSpan` the discriminating value.
+/// A condition with where it was written: `span` is the whole mapping, `valueSpan` the discriminating value,
+/// `source` the mapping as written (for comparing conditions by content).
 public struct ConditionNode: Sendable, Hashable {
     public var condition: Condition
     public var span: SourceSpan
     public var valueSpan: SourceSpan
+    public var source: YAMLNode
 
-    public init(condition: Condition, span: SourceSpan, valueSpan: SourceSpan) {
+    public init(condition: Condition, span: SourceSpan, valueSpan: SourceSpan, source: YAMLNode) {
         self.condition = condition
         self.span = span
         self.valueSpan = valueSpan
+        self.source = source
     }
 }
 

@@ -17,29 +17,48 @@ public struct Template: Sendable, Hashable, Codable {
     public static func looksTemplated(_ text: String) -> Bool { text.contains("{{") }
 
     public static func parse(_ text: String) -> Result<Template, SyntaxError> {
+        // Scans UTF-8 bytes: templates are parsed for every templated value of large configurations.
+        let bytes = Array(text.utf8)
+        let open = UInt8(ascii: "{")
+        let close = UInt8(ascii: "}")
         var segments: [Segment] = []
-        var rest = Substring(text)
-        while let open = rest.range(of: "{{") {
-            if open.lowerBound > rest.startIndex { segments.append(.text(String(rest[..<open.lowerBound]))) }
-            let afterOpen = rest[open.upperBound...]
-            guard let close = afterOpen.range(of: "}}") else {
-                return .failure(SyntaxError(message: "`{{` is not closed by `}}`"))
-            }
-            let inner = trimmed(afterOpen[..<close.lowerBound])
-            guard !inner.isEmpty else { return .failure(SyntaxError(message: "empty placeholder `{{ }}`")) }
-            let path = inner.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-            for part in path {
-                guard let first = part.first, first.isLetter || first == "_",
-                    part.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
-                else {
-                    return .failure(SyntaxError(message: "`\(inner)` is not a name; placeholders hold names like `kernel` or `event.kernel`"))
-                }
-            }
-            segments.append(.placeholder(path))
-            rest = afterOpen[close.upperBound...]
+        var literalStart = 0
+        var i = 0
+        func literal(_ from: Int, _ to: Int) {
+            if to > from { segments.append(.text(String(decoding: bytes[from..<to], as: UTF8.self))) }
         }
-        if rest.contains("}}") { return .failure(SyntaxError(message: "`}}` without a matching `{{`")) }
-        if !rest.isEmpty { segments.append(.text(String(rest))) }
+        while i < bytes.count {
+            if bytes[i] == open, i + 1 < bytes.count, bytes[i + 1] == open {
+                literal(literalStart, i)
+                var j = i + 2
+                while j + 1 < bytes.count, !(bytes[j] == close && bytes[j + 1] == close) { j += 1 }
+                guard j + 1 < bytes.count else {
+                    return .failure(SyntaxError(message: "`{{` is not closed by `}}`"))
+                }
+                let inner = trimmed(Substring(String(decoding: bytes[(i + 2)..<j], as: UTF8.self)))
+                guard !inner.isEmpty else { return .failure(SyntaxError(message: "empty placeholder `{{ }}`")) }
+                let path = inner.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+                for part in path {
+                    guard let first = part.first, first.isLetter || first == "_",
+                        part.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+                    else {
+                        return .failure(
+                            SyntaxError(
+                                message:
+                                    "`\(inner)` is not a name; placeholders hold names like `kernel` or `event.kernel`"))
+                    }
+                }
+                segments.append(.placeholder(path))
+                i = j + 2
+                literalStart = i
+                continue
+            }
+            if bytes[i] == close, i + 1 < bytes.count, bytes[i + 1] == close {
+                return .failure(SyntaxError(message: "`}}` without a matching `{{`"))
+            }
+            i += 1
+        }
+        literal(literalStart, bytes.count)
         return .success(Template(segments: segments))
     }
 

@@ -283,6 +283,21 @@ private struct TreeBuilder {
 
     /// Duplicate keys silently override in most YAML loaders; in configuration they are almost always a mistake.
     private mutating func checkKeys(_ pairs: [YAMLPair]) {
+        // Most mappings are small and all keys plain: a linear scan beats building a dictionary.
+        if pairs.count <= 12 {
+            var clean = true
+            outer: for i in pairs.indices {
+                guard let a = pairs[i].key.scalar?.text, pairs[i].key.mapping == nil else {
+                    clean = false
+                    break
+                }
+                for j in 0..<i where pairs[j].key.scalar?.text == a {
+                    clean = false
+                    break outer
+                }
+            }
+            if clean { return }
+        }
         var seen: [String: YAMLNode] = [:]
         for pair in pairs {
             guard let key = pair.key.text else {
