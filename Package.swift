@@ -13,6 +13,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -27,9 +30,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // fork/exec, pidfds and prctl: the few system calls Swift cannot make safely itself (after fork only
+        // async-signal-safe C may run).
+        .target(name: "CGraceSystem"),
         .target(
             name: "Runtime",
-            dependencies: ["GraceDSL"]
+            dependencies: [
+                "GraceDSL",
+                "CGraceSystem",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "grace",
@@ -37,12 +50,18 @@ let package = Package(
                 "GraceDSL",
                 "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "grace-demo"),
         .testTarget(
             name: "GraceDSLTests",
             dependencies: ["GraceDSL"]
+        ),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["Runtime", "GraceDSL"]
         ),
         // End-to-end drills: run the built `grace` binary as a user would. Needs `swift build` first.
         .testTarget(

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// The `grace` command: parses arguments and calls the modules. No logic of its own lives here.
-struct Grace: ParsableCommand {
+struct Grace: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
@@ -16,17 +16,21 @@ struct Grace: ParsableCommand {
             Exit status: 0 success, 1 the configuration has errors, 2 usage or I/O error.
             """,
         version: version,
-        subcommands: [Validate.self, GraphCommand.self, Plan.self]
+        subcommands: [Validate.self, GraphCommand.self, Plan.self, Run.self]
     )
 }
 
 /// Entry point: maps argument errors to exit status 2, as documented, instead of the library's 64.
 @main
 enum Main {
-    static func main() {
+    static func main() async {
         do {
             var command = try Grace.parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
         } catch {

@@ -1,0 +1,538 @@
+import Foundation
+import GraceDSL
+import Logging
+import Synchronization
+
+/// Supervises the kernels of one execution graph as real processes: boots them in dependency order, notices
+/// every exit the moment the reaper reaps it, restarts by policy, watches readiness, health and watchdogs,
+/// samples metrics, and journals everything before acting on it.
+///
+/// Each kernel's decisions are made by its `KernelLifecycle` state machine; this actor only performs the
+/// actions it returns (spawn, signal, journal, schedule a timer), so the policies are tested without processes.
+public actor Supervisor {
+    /// How the supervisor is set up on this machine.
+    public struct Configuration: Sendable {
+        public var root: String
+        public var stateDirectory: URL
+        public var locator: ExecutableLocator
+        /// Interval between metric samples of every kernel.
+        public var metricsInterval: Duration = .seconds(5)
+        /// How long dependents wait for a dependency's readiness before starting anyway (and saying so).
+        public var readinessTimeout: Duration = .seconds(60)
+
+        public init(root: String, stateDirectory: URL, locator: ExecutableLocator) {
+            self.root = root
+            self.stateDirectory = stateDirectory
+            self.locator = locator
+        }
+    }
+
+    /// What one kernel looks like from outside.
+    public struct KernelStatus: Sendable, Equatable {
+        public var name: String
+        public var state: String
+        public var pid: Int32?
+        public var restarts: Int
+        public var healthy: Bool?
+        public var metrics: KernelMetrics?
+    }
+
+    private final class KernelRuntime {
+        let kernel: Kernel
+        var lifecycle: KernelLifecycle
+        var spec: ProcessSpec?
+        var timer: Task<Void, Never>?
+        var captures: [LogCapture] = []
+        var logFile: LogFile?
+        var notify: NotifySocket?
+        var notifyTask: Task<Void, Never>?
+        var probeTask: Task<Void, Never>?
+        var watchdogDeadline: Duration?
+        var watchdogTask: Task<Void, Never>?
+        var healthy: Bool?
+        var consecutiveFailures = 0
+        var cpu = CPUUsageTracker()
+        var metrics: KernelMetrics?
+        var readyWaiters: [CheckedContinuation<Bool, Never>] = []
+        var exitWaiters: [CheckedContinuation<Void, Never>] = []
+
+        init(kernel: Kernel) {
+            self.kernel = kernel
+            lifecycle = KernelLifecycle(policy: .init(kernel: kernel))
+        }
+
+        var isReady: Bool {
+            if case .running = lifecycle.state { return true }
+            return false
+        }
+    }
+
+    public let graph: ExecutionGraph
+    public let store: StateStore
+    private let configuration: Configuration
+    private let logger: Logger
+    private let origin = ContinuousClock.now
+    private var kernels: [String: KernelRuntime] = [:]
+    private var entryWaiters: [(id: UUID, match: @Sendable (JournalEntry) -> Bool, continuation: CheckedContinuation<JournalEntry, Never>)] = []
+    private var recentEntries: [JournalEntry] = []
+    private var metricsTask: Task<Void, Never>?
+    private var hostSampler = HostSampler()
+    public private(set) var hostSample: HostSample?
+    private var shuttingDown = false
+
+    public init(graph: ExecutionGraph, store: StateStore, configuration: Configuration, logger: Logger) {
+        self.graph = graph
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        for kernel in graph.kernels where kernel.enabled {
+            kernels[kernel.header.name.value] = KernelRuntime(kernel: kernel)
+        }
+    }
+
+    private var now: Duration { ContinuousClock.now - origin }
+
+    // MARK: - Journal
+
+    /// Appends to the journal (durable before this returns) and wakes anyone waiting for such an entry.
+    @discardableResult
+    private func journal(_ kind: String, kernel: String?, _ fields: [String: String] = [:]) -> JournalEntry? {
+        do {
+            let entry = try store.append(JournalEvent(kind: kind, kernel: kernel, fields: fields))
+            recentEntries.append(entry)
+            if recentEntries.count > 1000 { recentEntries.removeFirst(recentEntries.count - 1000) }
+            var remaining: [(id: UUID, match: @Sendable (JournalEntry) -> Bool, continuation: CheckedContinuation<JournalEntry, Never>)] = []
+            for waiter in entryWaiters {
+                if waiter.match(entry) { waiter.continuation.resume(returning: entry) } else { remaining.append(waiter) }
+            }
+            entryWaiters = remaining
+            logger.info(
+                "\(kind)", metadata: ["kernel": .string(kernel ?? "-")].merging(fields.mapValues { .string($0) }) { a, _ in a })
+            return entry
+        } catch {
+            // The journal is the record of truth; failing to write it is loud, but supervision goes on.
+            logger.critical("journal write failed: \(error)", metadata: ["event": .string(kind)])
+            return nil
+        }
+    }
+
+    /// Waits for the first journal entry after `afterID` that matches (used by tests and drills: wait on
+    /// events, never on sleep).
+    public func waitForEntry(after afterID: Int64 = 0, _ match: @escaping @Sendable (JournalEntry) -> Bool) async
+        -> JournalEntry
+    {
+        if let hit = recentEntries.first(where: { $0.id > afterID && match($0) }) { return hit }
+        return await withCheckedContinuation { continuation in
+            entryWaiters.append((UUID(), { $0.id > afterID && match($0) }, continuation))
+        }
+    }
+
+    public func waitForEntry(kind: String, kernel: String? = nil, after afterID: Int64 = 0) async -> JournalEntry {
+        await waitForEntry(after: afterID) { $0.kind == kind && (kernel == nil || $0.kernel == kernel) }
+    }
+
+    // MARK: - Boot and shutdown
+
+    /// Cleans up after a previous Grace that died, then starts every kernel, each after its dependencies are
+    /// ready. Returns once every kernel has been started (readiness of the last ones may still be pending).
+    public func boot() async {
+        ChildReaper.shared.start()
+        journal("grace.started", kernel: nil, ["graph": String(graph.contentHash.prefix(16)), "pid": String(getpid())])
+        await stopLeftovers()
+        await withTaskGroup(of: Void.self) { group in
+            for kernel in graph.kernels where kernels[kernel.header.name.value] != nil {
+                let name = kernel.header.name.value
+                let deps = kernel.dependsOn.map(\.value).filter { kernels[$0] != nil }
+                group.addTask {
+                    for dep in deps {
+                        let ready = await self.waitUntilReady(dep, timeout: self.configuration.readinessTimeout)
+                        if !ready {
+                            await self.journalDependencyTimeout(name, dep)
+                        }
+                    }
+                    await self.startKernel(name)
+                }
+            }
+        }
+        startMetrics()
+    }
+
+    private func journalDependencyTimeout(_ name: String, _ dep: String) {
+        journal("kernel.dependency_not_ready", kernel: name, ["dependency": dep, "action": "starting anyway"])
+    }
+
+    /// Stops every kernel, dependents before their dependencies, and waits for them to exit.
+    public func shutdown() async {
+        shuttingDown = true
+        metricsTask?.cancel()
+        journal("grace.stopping", kernel: nil)
+        for kernel in graph.kernels.reversed() {
+            let name = kernel.header.name.value
+            guard let runtime = kernels[name] else { continue }
+            // Dependents are earlier in this reversed order and were stopped first.
+            await stop(name, reason: "shutdown")
+            if runtime.lifecycle.state.pid != nil { await waitForExit(name) }
+            closeNotify(runtime)
+        }
+        journal("grace.stopped", kernel: nil)
+    }
+
+    /// Kernels a crashed Grace left running: stop their process groups (TERM, then KILL) so the new run
+    /// starts from a clean slate. They are not our children any more, so a pidfd tells when they are gone.
+    private func stopLeftovers() async {
+        let records = (try? store.kernelRecords()) ?? []
+        for record in records {
+            guard let pid = record.pid, let pgid = record.processGroup, pid > 0, pgid > 0,
+                LeftoverProcess.matches(pid: pid, processGroup: pgid)
+            else { continue }
+            journal("kernel.leftover_found", kernel: record.name, ["pid": String(pid)])
+            let grace = kernels[record.name]?.kernel.stop.grace ?? .seconds(10)
+            let signal = kernels[record.name]?.kernel.stop.signal.number ?? SIGTERM
+            let how = await LeftoverProcess.stop(pid: pid, processGroup: pgid, signal: signal, grace: grace)
+            journal("kernel.leftover_stopped", kernel: record.name, ["pid": String(pid), "how": how])
+        }
+    }
+
+    // MARK: - Operations
+
+    public func startKernel(_ name: String) {
+        guard let runtime = kernels[name], !shuttingDown else { return }
+        perform(runtime.lifecycle.start(now: now), on: name)
+    }
+
+    public func stop(_ name: String, reason: String = "requested") async {
+        guard let runtime = kernels[name] else { return }
+        perform(runtime.lifecycle.stop(now: now, reason: reason), on: name)
+    }
+
+    public func restart(_ name: String, reason: String = "requested") async {
+        guard let runtime = kernels[name] else { return }
+        if runtime.lifecycle.state.pid != nil {
+            await stop(name, reason: reason)
+            await waitForExit(name)
+        }
+        startKernel(name)
+    }
+
+    public func status() -> [KernelStatus] {
+        graph.kernels.compactMap { kernel in
+            guard let r = kernels[kernel.header.name.value] else { return nil }
+            return KernelStatus(
+                name: kernel.header.name.value, state: r.lifecycle.state.name, pid: r.lifecycle.state.pid,
+                restarts: r.lifecycle.totalRestarts, healthy: r.healthy, metrics: r.metrics)
+        }
+    }
+
+    public func pid(of name: String) -> Int32? { kernels[name]?.lifecycle.state.pid }
+
+    /// Waits until the kernel is ready; false after `timeout` or when it gave up.
+    public func waitUntilReady(_ name: String, timeout: Duration) async -> Bool {
+        guard let runtime = kernels[name] else { return false }
+        if runtime.isReady { return true }
+        let timeoutTask = Task {
+            try? await Task.sleep(for: timeout)
+            self.expireReadyWaiters(name)
+        }
+        defer { timeoutTask.cancel() }
+        return await withCheckedContinuation { runtime.readyWaiters.append($0) }
+    }
+
+    private func expireReadyWaiters(_ name: String) {
+        guard let runtime = kernels[name], !runtime.readyWaiters.isEmpty else { return }
+        let waiters = runtime.readyWaiters
+        runtime.readyWaiters = []
+        waiters.forEach { $0.resume(returning: runtime.isReady) }
+    }
+
+    private func waitForExit(_ name: String) async {
+        guard let runtime = kernels[name], runtime.lifecycle.state.pid != nil else { return }
+        await withCheckedContinuation { runtime.exitWaiters.append($0) }
+    }
+
+    // MARK: - Performing actions
+
+    private func perform(_ actions: [KernelLifecycle.Action], on name: String) {
+        guard let runtime = kernels[name] else { return }
+        for action in actions {
+            switch action {
+            case .spawn:
+                spawn(runtime, name: name)
+            case .journal(let kind, let fields):
+                journal(kind, kernel: name, fields)
+                afterJournal(kind, runtime: runtime, name: name, fields: fields)
+            case .scheduleTimer(let at):
+                runtime.timer?.cancel()
+                let delay = at - now
+                runtime.timer = Task { [weak self] in
+                    if delay > .zero { try? await Task.sleep(for: delay) }
+                    guard !Task.isCancelled else { return }
+                    await self?.timerFired(name)
+                }
+            case .signalGroup(let pid, let signal):
+                Spawner.signalGroup(pid, signal)
+            case .escalate(let reason):
+                logger.error("kernel \(name) needs escalation: \(reason)")
+            }
+        }
+    }
+
+    /// Bookkeeping that follows some events: readiness waiters, restart history, the kernel record.
+    private func afterJournal(_ kind: String, runtime: KernelRuntime, name: String, fields: [String: String]) {
+        switch kind {
+        case "kernel.ready":
+            let waiters = runtime.readyWaiters
+            runtime.readyWaiters = []
+            waiters.forEach { $0.resume(returning: true) }
+            if let watchdog = runtime.kernel.watchdog { armWatchdog(runtime, name: name, after: watchdog) }
+        case "kernel.restarting":
+            let delay = Int64(fields["delay_ms"] ?? "0") ?? 0
+            try? store.record(RestartRecord(kernel: name, time: Date(), reason: "exit", delayMilliseconds: delay))
+        case "kernel.gave_up":
+            let waiters = runtime.readyWaiters
+            runtime.readyWaiters = []
+            waiters.forEach { $0.resume(returning: false) }
+        default:
+            break
+        }
+        saveRecord(runtime, name: name, lastExit: kind == "kernel.exited" ? fields.description : nil)
+    }
+
+    private func saveRecord(_ runtime: KernelRuntime, name: String, lastExit: String?) {
+        let pid = runtime.lifecycle.state.pid
+        var record = KernelRecord(
+            name: name, state: runtime.lifecycle.state.name, pid: pid, processGroup: pid,
+            restarts: runtime.lifecycle.totalRestarts, specHash: graph.documentHashes[DocumentID(kind: .kernel, name: name)])
+        record.lastExit = lastExit
+        try? store.save(record)
+    }
+
+    private func timerFired(_ name: String) {
+        guard let runtime = kernels[name] else { return }
+        perform(runtime.lifecycle.timerFired(now: now), on: name)
+    }
+
+    private func spawn(_ runtime: KernelRuntime, name: String) {
+        guard !shuttingDown else { return }
+        do {
+            let spec = try runtime.spec ?? makeSpec(runtime.kernel)
+            runtime.spec = spec
+            if runtime.logFile == nil {
+                runtime.logFile = try LogFile(
+                    path: configuration.stateDirectory.appendingPathComponent("logs/\(name).log").path)
+            }
+            var environment = spec.environment
+            if runtime.notify == nil { try openNotify(runtime, name: name) }
+            if let notify = runtime.notify { environment["NOTIFY_SOCKET"] = notify.path }
+            if let watchdog = runtime.kernel.watchdog {
+                environment["WATCHDOG_USEC"] = String(watchdog.milliseconds * 1000)
+            }
+            var launch = spec
+            launch.environment = environment
+            let out = try PipeDescriptors()
+            let err = try PipeDescriptors()
+            let pid: Int32
+            do {
+                pid = try Spawner.spawn(launch, descriptors: .init(stdout: out.write, stderr: err.write))
+            } catch {
+                [out.read, out.write, err.read, err.write].forEach { close($0) }
+                throw error
+            }
+            close(out.write)
+            close(err.write)
+            ChildReaper.shared.watch(pid) { [weak self] status in
+                Task { await self?.exited(name, pid: pid, status: status) }
+            }
+            if let file = runtime.logFile {
+                runtime.captures = [
+                    LogCapture(kernel: name, stream: .stdout, fd: out.read, file: file, onLine: { _ in }),
+                    LogCapture(kernel: name, stream: .stderr, fd: err.read, file: file, onLine: { _ in }),
+                ]
+                runtime.captures.forEach { $0.start() }
+            }
+            runtime.healthy = nil
+            runtime.consecutiveFailures = 0
+            runtime.cpu = CPUUsageTracker()
+            perform(runtime.lifecycle.spawned(pid: pid, now: now), on: name)
+            startProbe(runtime, name: name, pid: pid)
+        } catch {
+            perform(runtime.lifecycle.spawnFailed(String(describing: error), now: now), on: name)
+        }
+    }
+
+    private func exited(_ name: String, pid: Int32, status: ExitStatus) {
+        guard let runtime = kernels[name], runtime.lifecycle.state.pid == pid else { return }
+        runtime.probeTask?.cancel()
+        runtime.watchdogTask?.cancel()
+        runtime.watchdogDeadline = nil
+        runtime.metrics = nil
+        perform(runtime.lifecycle.exited(status, now: now), on: name)
+        let waiters = runtime.exitWaiters
+        runtime.exitWaiters = []
+        waiters.forEach { $0.resume() }
+    }
+
+    private func makeSpec(_ kernel: Kernel) throws -> ProcessSpec {
+        guard let command = kernel.command?.value, let executable = configuration.locator.locate(command.executable)
+        else {
+            throw SpawnError(executable: kernel.command?.value.executable ?? "?", stage: "lookup", errno: ENOENT)
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "NOTIFY_SOCKET")
+        environment.removeValue(forKey: "WATCHDOG_USEC")
+        for (k, v) in kernel.env { environment[k] = v }
+        let cwd = kernel.cwd.map { ($0 as NSString).isAbsolutePath ? $0 : (configuration.root as NSString).appendingPathComponent($0) }
+            ?? configuration.root
+        var limits: [Int32: UInt64] = [:]
+        if let nofile = kernel.limits.nofile { limits[7] = UInt64(nofile) }  // RLIMIT_NOFILE
+        if let nproc = kernel.limits.nproc { limits[6] = UInt64(nproc) }  // RLIMIT_NPROC (Linux numbering)
+        var spec = ProcessSpec(
+            executable: executable, arguments: command.arguments, environment: environment, workingDirectory: cwd,
+            limits: limits)
+        if let user = kernel.user {
+            guard let entry = getpwnam(user) else { throw SpawnError(executable: executable, stage: "user \(user)", errno: ENOENT) }
+            spec.userID = entry.pointee.pw_uid
+            spec.groupID = entry.pointee.pw_gid
+        }
+        if let group = kernel.group {
+            guard let entry = getgrnam(group) else { throw SpawnError(executable: executable, stage: "group \(group)", errno: ENOENT) }
+            spec.groupID = entry.pointee.gr_gid
+        }
+        // Data directories exist before the kernel starts.
+        for path in kernel.data {
+            let full = (configuration.root as NSString).appendingPathComponent(path.value)
+            try? FileManager.default.createDirectory(atPath: full, withIntermediateDirectories: true)
+        }
+        return spec
+    }
+
+    // MARK: - sd_notify and watchdog
+
+    private func openNotify(_ runtime: KernelRuntime, name: String) throws {
+        let path = configuration.stateDirectory.appendingPathComponent("notify/\(name).sock").path
+        let socket = try NotifySocket(path: path)
+        runtime.notify = socket
+        runtime.notifyTask = Task { [weak self] in
+            for await message in socket.messages {
+                await self?.notified(name, message)
+            }
+        }
+    }
+
+    private func closeNotify(_ runtime: KernelRuntime) {
+        runtime.notifyTask?.cancel()
+        runtime.notify?.close()
+        runtime.notify = nil
+    }
+
+    /// Notifications count from any process of the kernel's group (systemd's NotifyAccess=all), because
+    /// `systemd-notify` and shell wrappers send from their own pids.
+    private func notified(_ name: String, _ message: NotifyMessage) {
+        guard let runtime = kernels[name], let pid = runtime.lifecycle.state.pid else { return }
+        if let sender = message.senderPID, sender != pid, getpgid(sender) != pid { return }
+        if let status = message.status { journal("kernel.status", kernel: name, ["status": status]) }
+        if message.isReady, case .starting = runtime.lifecycle.state {
+            perform(runtime.lifecycle.ready(now: now), on: name)
+        }
+        if message.isWatchdog, let watchdog = runtime.kernel.watchdog {
+            runtime.watchdogDeadline = now + watchdog
+        }
+        if message.isStopping { journal("kernel.stopping_notified", kernel: name, ["pid": String(pid)]) }
+    }
+
+    /// A missed watchdog is an event, and the kernel is killed and restarted by policy, as systemd does.
+    private func armWatchdog(_ runtime: KernelRuntime, name: String, after watchdog: Duration) {
+        runtime.watchdogDeadline = now + watchdog
+        runtime.watchdogTask?.cancel()
+        runtime.watchdogTask = Task { [weak self] in
+            while !Task.isCancelled {
+                guard let self, let deadline = await self.watchdogDeadline(name) else { return }
+                let wait = deadline - (ContinuousClock.now - self.origin)
+                if wait > .zero {
+                    try? await Task.sleep(for: wait)
+                    continue
+                }
+                await self.watchdogMissed(name)
+                return
+            }
+        }
+    }
+
+    private func watchdogDeadline(_ name: String) -> Duration? { kernels[name]?.watchdogDeadline }
+
+    private func watchdogMissed(_ name: String) {
+        guard let runtime = kernels[name], let deadline = runtime.watchdogDeadline, now >= deadline,
+            let watchdog = runtime.kernel.watchdog
+        else { return }
+        runtime.watchdogDeadline = nil
+        journal("kernel.watchdog_timeout", kernel: name, ["after_ms": String(watchdog.milliseconds)])
+        perform(runtime.lifecycle.kill(now: now, reason: "watchdog timeout"), on: name)
+    }
+
+    // MARK: - Health
+
+    private func startProbe(_ runtime: KernelRuntime, name: String, pid: Int32) {
+        runtime.probeTask?.cancel()
+        guard let health = runtime.kernel.health else { return }
+        let probe = makeProbe(
+            for: health, root: configuration.root, runner: ProcessCommandRunner(locator: configuration.locator))
+        runtime.probeTask = Task { [weak self] in
+            if health.startPeriod > .zero { try? await Task.sleep(for: health.startPeriod) }
+            while !Task.isCancelled {
+                let result = await probe.check(timeout: health.timeout)
+                guard !Task.isCancelled else { return }
+                await self?.probed(name, pid: pid, result: result, threshold: health.failures)
+                try? await Task.sleep(for: health.every)
+            }
+        }
+    }
+
+    private func probed(_ name: String, pid: Int32, result: ProbeResult, threshold: Int) {
+        guard let runtime = kernels[name], runtime.lifecycle.state.pid == pid else { return }
+        switch result {
+        case .healthy:
+            runtime.consecutiveFailures = 0
+            if runtime.healthy != true {
+                runtime.healthy = true
+                journal("kernel.healthy", kernel: name)
+            }
+            if runtime.kernel.ready == .health, case .starting = runtime.lifecycle.state {
+                perform(runtime.lifecycle.ready(now: now), on: name)
+            }
+        case .unhealthy(let reason):
+            runtime.consecutiveFailures += 1
+            if runtime.consecutiveFailures >= threshold, runtime.healthy != false {
+                runtime.healthy = false
+                journal(
+                    "kernel.unhealthy", kernel: name,
+                    ["reason": reason, "failures": String(runtime.consecutiveFailures)])
+            }
+        }
+    }
+
+    // MARK: - Metrics
+
+    private func startMetrics() {
+        metricsTask?.cancel()
+        let interval = configuration.metricsInterval
+        metricsTask = Task { [weak self] in
+            while !Task.isCancelled {
+                await self?.sampleMetrics()
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    private func sampleMetrics() {
+        hostSample = hostSampler.sample() ?? hostSample
+        for runtime in kernels.values {
+            guard let pid = runtime.lifecycle.state.pid, let sample = ProcessSampler.sample(pid: pid) else { continue }
+            if let metrics = runtime.cpu.update(sample) { runtime.metrics = metrics }
+        }
+    }
+
+    /// Latest metrics of a kernel (nil until two samples were taken).
+    public func metrics(of name: String) -> KernelMetrics? { kernels[name]?.metrics }
+
+    /// Samples now instead of waiting for the interval (tests, `grace status`).
+    public func sampleNow() { sampleMetrics() }
+}

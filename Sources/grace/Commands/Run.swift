@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import GraceDSL
+import Logging
+import Runtime
+import ServiceLifecycle
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run Grace in the foreground: supervise the kernels of the configuration.",
+        discussion: """
+            Compiles the configuration (a configuration with errors is refused), opens the journal in the \
+            state directory, stops kernels a previous, crashed Grace left running, and boots every kernel in \
+            dependency order. Exits are noticed the moment they happen and kernels restart by their policy; \
+            every event is journaled (see `grace journal show`). SIGTERM or SIGINT stops the kernels in \
+            reverse order and exits.
+
+            This build supervises kernels. Triggers, playbooks, signatures, the fleet and the agent come with \
+            later work: a configuration that declares them is refused unless --supervise-only is given.
+
+            Examples:
+              grace run --supervise-only
+              grace run --log-level debug
+            """)
+
+    @OptionGroup var configurationOptions: ConfigurationOptions
+
+    @Flag(help: "Supervise the kernels even though this build cannot run the triggers, playbooks or fleet declared.")
+    var superviseOnly = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    @Option(help: "Seconds between metric samples of the kernels.")
+    var metricsInterval: Double = 5
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "grace")
+        let loaded: (files: [SourceFile], options: CompilerOptions)
+        do {
+            loaded = try configurationOptions.load()
+        } catch let error as CLIError {
+            Terminal.fail(error)
+        }
+        let result = Compiler(options: loaded.options).compile(loaded.files)
+        guard let graph = result.graph else {
+            let sources = Dictionary(loaded.files.map { ($0.path, $0.text) }, uniquingKeysWith: { a, _ in a })
+            let text = TextDiagnosticRenderer(color: Terminal.wantsColor(STDERR_FILENO))
+                .render(result.diagnostics, sources: sources)
+            FileHandle.standardError.write(Data("\(text)\nerror: the configuration has errors; nothing was started\n".utf8))
+            throw ExitCode(1)
+        }
+        let unsupported = RuntimeSupport.unsupported(in: graph)
+        if !unsupported.isEmpty {
+            if superviseOnly {
+                for part in unsupported { logger.warning("not run by this build: \(part)") }
+            } else {
+                var message = "error: this build of Grace cannot run everything the configuration declares:\n"
+                for part in unsupported { message += "  - \(part)\n" }
+                message += "Run `grace run --supervise-only` to supervise the kernels anyway.\n"
+                FileHandle.standardError.write(Data(message.utf8))
+                throw ExitCode(1)
+            }
+        }
+        let root = loaded.options.root
+        let stateDir = URL(fileURLWithPath: graph.settings?.stateDir ?? "var/grace", relativeTo: URL(fileURLWithPath: root + "/"))
+            .standardizedFileURL
+        let store: StateStore
+        do {
+            try FileManager.default.createDirectory(at: stateDir, withIntermediateDirectories: true)
+            store = try StateStore(path: stateDir.appendingPathComponent("grace.sqlite").path)
+        } catch {
+            Terminal.fail(.io("cannot open the journal in \(stateDir.path): \(error)"))
+        }
+        var configuration = Supervisor.Configuration(
+            root: root, stateDirectory: stateDir,
+            locator: ExecutableLocator(root: root, toolDirectories: ToolLocation.directories()))
+        configuration.metricsInterval = .milliseconds(Int64(max(0.1, metricsInterval) * 1000))
+        let supervisor = Supervisor(graph: graph, store: store, configuration: configuration, logger: logger)
+        logger.info(
+            "grace \(Grace.version) supervising \(graph.kernels.count) kernels",
+            metadata: ["root": .string(root), "state": .string(stateDir.path), "graph": .string(String(graph.contentHash.prefix(12)))])
+        let group = ServiceGroup(
+            services: [SupervisorService(supervisor: supervisor)], gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        try await group.run()
+    }
+}
+
+/// The supervisor as a long-running service: boots, runs until graceful shutdown, stops the kernels.
+struct SupervisorService: Service {
+    let supervisor: Supervisor
+
+    func run() async throws {
+        await supervisor.boot()
+        // Park until SIGTERM/SIGINT triggers graceful shutdown (or the task is cancelled).
+        try? await gracefulShutdown()
+        await supervisor.shutdown()
+    }
+}
