@@ -1,0 +1,141 @@
+import Foundation
+import Glibc
+import Synchronization
+
+/// A kernel's log file, shared by its stdout and stderr captures: appends one record per line, rotates by size
+/// (`path` → `path.1` → … → `path.<keep>`, the oldest dropped) and keeps the last 500 lines in memory.
+///
+/// Records look like `2026-11-26T10:12:01.123Z stdout <text>`. Each is one write(2) on an O_APPEND descriptor,
+/// unbuffered, so a crash of Grace loses nothing that was read from the pipe.
+///
+/// State sits behind a `Mutex` rather than in an actor because the callers are ``LogCapture``'s reader threads,
+/// which are plain blocking threads outside the concurrency pool: they need to write synchronously, in order,
+/// before reading further. An actor would force a `Task` per line (lines could land out of order, and a slow
+/// disk would pile up unbounded tasks in memory instead of pushing back); with a lock a slow disk blocks the
+/// reader, the pipe fills, and the kernel's own writes wait: backpressure with bounded memory.
+public final class LogFile: Sendable {
+    public let path: String
+    public let maxBytes: Int
+    public let keep: Int
+    /// Lines kept for ``recentLines(_:)``.
+    public static let ringCapacity = 500
+
+    private struct State {
+        var fd: Int32
+        var size: Int
+        var closed = false
+        var ring = LineRing(capacity: LogFile.ringCapacity)
+    }
+
+    private let state: Mutex<State>
+
+    /// Opens (creating it and its directory if needed) and appends to the file at `path`.
+    public init(path: String, maxBytes: Int = 10 << 20, keep: Int = 3) throws {
+        self.path = path
+        self.maxBytes = max(1, maxBytes)
+        self.keep = max(0, keep)
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let fd = Self.open(path)
+        guard fd >= 0 else { throw LogFileError.cannotOpen(path: path, errno: errno) }
+        var info = stat()
+        let size = fstat(fd, &info) == 0 ? Int(info.st_size) : 0
+        state = Mutex(State(fd: fd, size: size))
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Appends `line` to the file (rotating first if it would grow past `maxBytes`) and to the in-memory ring.
+    /// After ``close()`` lines still reach the ring but no longer the file.
+    public func write(_ line: LogLine) {
+        var record = Self.record(line)
+        record.withUTF8 { bytes in
+            state.withLock { state in
+                state.ring.append(line)
+                guard !state.closed else { return }
+                if state.fd < 0 {
+                    // A previous rotation could not reopen the file (disk full, directory removed): try again.
+                    reopen(&state)
+                    guard state.fd >= 0 else { return }
+                }
+                if state.size > 0, state.size + bytes.count > maxBytes {
+                    rotate(&state)
+                    guard state.fd >= 0 else { return }
+                }
+                state.size += Self.writeAll(state.fd, bytes)
+            }
+        }
+    }
+
+    /// The last `n` lines written (at most 500), oldest first.
+    public func recentLines(_ n: Int) -> [LogLine] {
+        state.withLock { $0.ring.last(n) }
+    }
+
+    /// Closes the file. Idempotent.
+    public func close() {
+        state.withLock { state in
+            guard !state.closed else { return }
+            state.closed = true
+            if state.fd >= 0 {
+                _ = Glibc.close(state.fd)
+                state.fd = -1
+            }
+        }
+    }
+
+    /// `path.(keep-1)` → `path.keep`, …, `path` → `path.1`, then a fresh `path`.
+    private func rotate(_ state: inout State) {
+        _ = Glibc.close(state.fd)
+        state.fd = -1
+        if keep == 0 {
+            unlink(path)
+        } else {
+            for generation in stride(from: keep - 1, through: 1, by: -1) {
+                rename("\(path).\(generation)", "\(path).\(generation + 1)")
+            }
+            rename(path, "\(path).1")
+        }
+        reopen(&state)
+    }
+
+    private func reopen(_ state: inout State) {
+        state.fd = Self.open(path)
+        var info = stat()
+        state.size = state.fd >= 0 && fstat(state.fd, &info) == 0 ? Int(info.st_size) : 0
+    }
+
+    static func record(_ line: LogLine) -> String {
+        var text = line.text
+        if text.utf8.contains(UInt8(ascii: "\n")) {
+            // One record per line in the file, whoever wrote the text.
+            text = text.replacingOccurrences(of: "\n", with: "\\n")
+        }
+        return LogTimestamp.format(line.time) + " " + line.stream.rawValue + " " + text + "\n"
+    }
+
+    private static func open(_ path: String) -> Int32 {
+        Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+    }
+
+    /// Writes all of `bytes`, retrying short writes and EINTR; returns how many bytes reached the file.
+    private static func writeAll(_ fd: Int32, _ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        var done = 0
+        while done < bytes.count {
+            let count = Glibc.write(fd, base + done, bytes.count - done)
+            if count > 0 {
+                done += count
+            } else if count < 0, errno == EINTR {
+                continue
+            } else {
+                break  // disk full or I/O error: the line stays in the ring
+            }
+        }
+        return done
+    }
+}
