@@ -1,0 +1,72 @@
+/// Healthy when `GET url` answers with a 2xx status, or exactly `expectStatus` when one is given.
+///
+/// A minimal HTTP/1.1 client over a plain socket: one request with `Connection: close`, only the status line is
+/// read, then the connection is closed. Redirects are not followed (a 301 is a 301). Plain `http://` only: an
+/// `https://` URL is always unhealthy with a reason saying so (`isSupported(url:)` lets `grace run` refuse such a
+/// graph up front).
+public struct HTTPProbe: HealthProbe {
+    public let url: String
+    public let expectStatus: Int?
+
+    public init(url: String, expectStatus: Int?) {
+        self.url = url
+        self.expectStatus = expectStatus
+    }
+
+    /// Whether this build can probe `url`: a well-formed `http://` URL.
+    public static func isSupported(url: String) -> Bool {
+        ProbeURL(url)?.scheme == "http"
+    }
+
+    public func check(timeout: Duration) async -> ProbeResult {
+        guard let target = ProbeURL(url) else { return .unhealthy("invalid URL \(url)") }
+        guard target.scheme == "http" else { return .unhealthy("\(target.scheme):// probes are not supported") }
+        let expect = expectStatus
+        return await ProbeThread.run {
+            let deadline = ProbeDeadline(timeout: timeout)
+            switch Self.fetchStatus(of: target, deadline: deadline) {
+            case .failure(let failure):
+                return .unhealthy(failure.reason)
+            case .success(let status):
+                if let expect {
+                    return status == expect ? .healthy : .unhealthy("HTTP \(status), expected \(expect)")
+                }
+                return (200...299).contains(status) ? .healthy : .unhealthy("HTTP \(status)")
+            }
+        }
+    }
+
+    /// Connects, sends the request and parses the status line. Blocking; runs on a probe thread.
+    static func fetchStatus(of url: ProbeURL, deadline: ProbeDeadline) -> Result<Int, ProbeFailure> {
+        let connection: ProbeConnection
+        switch ProbeConnection.open(host: url.host, port: url.port, deadline: deadline) {
+        case .failure(let f): return .failure(f)
+        case .success(let c): connection = c
+        }
+        defer { connection.close() }
+        let request =
+            "GET \(url.target) HTTP/1.1\r\nHost: \(url.hostHeader)\r\nConnection: close\r\n"
+            + "User-Agent: grace-probe\r\nAccept: */*\r\n\r\n"
+        if case .failure(let f) = connection.send(Array(request.utf8), deadline: deadline) { return .failure(f) }
+        switch connection.readLine(limit: 1024, deadline: deadline) {
+        case .failure(let f):
+            return .failure(f)
+        case .success(nil):
+            return .failure(ProbeFailure("connection closed without a response"))
+        case .success(let line?):
+            guard let status = parseStatusLine(line) else {
+                return .failure(ProbeFailure("not an HTTP response"))
+            }
+            return .success(status)
+        }
+    }
+
+    /// `HTTP/1.1 503 Service Unavailable` -> 503.
+    static func parseStatusLine(_ line: [UInt8]) -> Int? {
+        let parts = line.split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: true)
+        guard parts.count >= 2, parts[0].starts(with: Array("HTTP/".utf8)), parts[1].count == 3,
+            parts[1].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+        else { return nil }
+        return parts[1].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+    }
+}

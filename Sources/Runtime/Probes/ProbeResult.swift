@@ -1,0 +1,13 @@
+/// What one health check found.
+///
+/// The reason of an unhealthy result is a short phrase for logs and events ("connection refused", "HTTP 503",
+/// "timed out after 1s", "exit status 2").
+public enum ProbeResult: Sendable, Equatable {
+    case healthy
+    case unhealthy(String)
+
+    public var isHealthy: Bool {
+        if case .healthy = self { return true }
+        return false
+    }
+}
