@@ -2,6 +2,8 @@
 #define GRACE_SYSTEM_H
 
 #include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 /// What to start: everything is prepared by the caller, so the child after fork only makes system calls.
 typedef struct {

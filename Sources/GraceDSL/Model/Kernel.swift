@@ -19,11 +19,26 @@ public struct Kernel: Sendable, Hashable {
         public var max: Duration = .seconds(30)
         public var factor: Double = 2
         public var jitter: Percent = Percent(10)
+
+        public init(
+            initial: Duration = .milliseconds(100), max: Duration = .seconds(30), factor: Double = 2,
+            jitter: Percent = Percent(10)
+        ) {
+            self.initial = initial
+            self.max = max
+            self.factor = factor
+            self.jitter = jitter
+        }
     }
 
     public struct Intensity: Sendable, Hashable, Codable {
         public var max: Int = 5
         public var within: Duration = .seconds(60)
+
+        public init(max: Int = 5, within: Duration = .seconds(60)) {
+            self.max = max
+            self.within = within
+        }
     }
 
     public struct RestartPolicy: Sendable, Hashable, Codable {

@@ -1,9 +1,14 @@
 import CGraceSystem
 import Foundation
+import Glibc
 import Synchronization
 
-/// Reaps every child of this process the moment it exits, on one dedicated thread blocked in waitpid(-1):
-/// no polling, and with Grace as child subreaper, orphaned grandchildren are reaped too.
+/// Reaps children the moment they exit, on one dedicated thread; never by polling.
+///
+/// Two modes. `.allChildren` (the daemon): the thread blocks in waitpid(-1), and with Grace as child
+/// subreaper orphaned grandchildren of kernels are reaped too. `.registeredOnly` (a library inside a process
+/// that also uses Foundation's `Process`, such as the test runner): each spawned child gets a pidfd, the
+/// thread waits in epoll on them and reaps exactly those pids, leaving every other child to its owner.
 ///
 /// A child can exit before its spawner has registered interest in it; such statuses wait in `unclaimed`
 /// until claimed (bounded: the oldest are dropped, they were orphans nobody will ask for).
@@ -13,7 +18,16 @@ public final class ChildReaper: Sendable {
     /// The one reaper of this process: waitpid(-1) reaps every child, so there can only be one.
     public static let shared = ChildReaper()
 
+    public enum Mode: Sendable {
+        case allChildren
+        case registeredOnly
+    }
+
     private struct State {
+        var mode: Mode = .registeredOnly
+        var epoll: Int32 = -1
+        var wake: Int32 = -1
+        var pidfds: [Int32: Int32] = [:]  // pidfd -> pid (registeredOnly)
         var handlers: [Int32: Handler] = [:]
         var unclaimed: [Int32: ExitStatus] = [:]
         var unclaimedOrder: [Int32] = []
@@ -28,18 +42,70 @@ public final class ChildReaper: Sendable {
 
     private init() {}
 
-    /// Becomes child subreaper (orphans of kernels are re-parented to Grace) and starts the reaper thread.
-    public func start() {
+    /// Starts the reaper thread (once; later calls are ignored). `.allChildren` also makes Grace the child
+    /// subreaper, so orphans of kernels are re-parented to it.
+    public func start(mode: Mode = .allChildren) {
         let first = state.withLock { s -> Bool in
             defer { s.started = true }
+            if !s.started {
+                s.mode = mode
+                if mode == .registeredOnly {
+                    s.epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+                    s.wake = eventfd(0, Int32(EFD_CLOEXEC))
+                    var event = epoll_event()
+                    event.events = EPOLLIN.rawValue
+                    event.data.fd = s.wake
+                    epoll_ctl(s.epoll, EPOLL_CTL_ADD, s.wake, &event)
+                }
+            }
             return !s.started
         }
         guard first else { return }
-        _ = grace_set_child_subreaper()
-        let thread = Thread { [self] in self.loop() }
+        if mode == .allChildren { _ = grace_set_child_subreaper() }
+        let thread = Thread { [self] in
+            if mode == .allChildren { self.loop() } else { self.epollLoop() }
+        }
         thread.name = "grace-reaper"
         thread.stackSize = 256 << 10
         thread.start()
+    }
+
+    /// Called by the spawner for every child, before anything can reap it: in `.registeredOnly` mode the
+    /// child's pidfd joins the epoll set (a zombie still has a valid pidfd, so there is no race).
+    func adopt(_ pid: Int32) {
+        state.withLock { s in
+            guard s.mode == .registeredOnly, s.epoll >= 0 else { return }
+            let fd = grace_pidfd_open(pid)
+            guard fd >= 0 else { return }
+            s.pidfds[fd] = pid
+            var event = epoll_event()
+            event.events = EPOLLIN.rawValue
+            event.data.fd = fd
+            epoll_ctl(s.epoll, EPOLL_CTL_ADD, fd, &event)
+        }
+    }
+
+    private func epollLoop() {
+        let epfd = state.withLock { $0.epoll }
+        var events = [epoll_event](repeating: epoll_event(), count: 64)
+        while true {
+            let n = epoll_wait(epfd, &events, Int32(events.count), -1)
+            if n < 0 { continue }  // EINTR
+            for i in 0..<Int(n) {
+                let fd = events[i].data.fd
+                let pid = state.withLock { s -> Int32? in
+                    guard let pid = s.pidfds.removeValue(forKey: fd) else { return nil }
+                    epoll_ctl(s.epoll, EPOLL_CTL_DEL, fd, nil)
+                    return pid
+                }
+                guard let pid else { continue }
+                close(fd)
+                var status: Int32 = 0
+                var result: Int32
+                repeat { result = waitpid(pid, &status, 0) } while result < 0 && errno == EINTR
+                if result == pid { deliver(pid, ExitStatus(waitStatus: status)) }
+            }
+        }
     }
 
     /// Call right after spawning `pid`: `handler` runs once, on the reaper thread, when it exits.
@@ -82,19 +148,22 @@ public final class ChildReaper: Sendable {
                 continue
             }
             if pid < 0 { continue }  // EINTR
-            let exit = ExitStatus(waitStatus: status)
-            let handler = state.withLock { s -> Handler? in
-                if let h = s.handlers.removeValue(forKey: pid) { return h }
-                s.unclaimed[pid] = exit
-                s.unclaimedOrder.append(pid)
-                s.orphansReaped += 1
-                if s.unclaimedOrder.count > Self.unclaimedLimit {
-                    let old = s.unclaimedOrder.removeFirst()
-                    s.unclaimed.removeValue(forKey: old)
-                }
-                return nil
-            }
-            handler?(exit)
+            deliver(pid, ExitStatus(waitStatus: status))
         }
+    }
+
+    private func deliver(_ pid: Int32, _ exit: ExitStatus) {
+        let handler = state.withLock { s -> Handler? in
+            if let h = s.handlers.removeValue(forKey: pid) { return h }
+            s.unclaimed[pid] = exit
+            s.unclaimedOrder.append(pid)
+            s.orphansReaped += 1
+            if s.unclaimedOrder.count > Self.unclaimedLimit {
+                let old = s.unclaimedOrder.removeFirst()
+                s.unclaimed.removeValue(forKey: old)
+            }
+            return nil
+        }
+        handler?(exit)
     }
 }

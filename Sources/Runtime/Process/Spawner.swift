@@ -62,6 +62,7 @@ public enum Spawner {
             }
         }
         ChildReaper.shared.childSpawned()
+        if result == 0 { ChildReaper.shared.adopt(pid) }
         guard result == 0 else {
             let name = Int(stage) < stages.count ? stages[Int(stage)] : "spawn"
             throw SpawnError(executable: spec.executable, stage: name, errno: result)

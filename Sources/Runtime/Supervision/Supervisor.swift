@@ -19,6 +19,9 @@ public actor Supervisor {
         public var metricsInterval: Duration = .seconds(5)
         /// How long dependents wait for a dependency's readiness before starting anyway (and saying so).
         public var readinessTimeout: Duration = .seconds(60)
+        /// `.allChildren` in the daemon (reaps orphans too); `.registeredOnly` when sharing the process with
+        /// other code that spawns children (tests).
+        public var reaperMode: ChildReaper.Mode = .allChildren
 
         public init(root: String, stateDirectory: URL, locator: ExecutableLocator) {
             self.root = root
@@ -136,7 +139,7 @@ public actor Supervisor {
     /// Cleans up after a previous Grace that died, then starts every kernel, each after its dependencies are
     /// ready. Returns once every kernel has been started (readiness of the last ones may still be pending).
     public func boot() async {
-        ChildReaper.shared.start()
+        ChildReaper.shared.start(mode: configuration.reaperMode)
         journal("grace.started", kernel: nil, ["graph": String(graph.contentHash.prefix(16)), "pid": String(getpid())])
         await stopLeftovers()
         await withTaskGroup(of: Void.self) { group in
@@ -428,7 +431,8 @@ public actor Supervisor {
     /// `systemd-notify` and shell wrappers send from their own pids.
     private func notified(_ name: String, _ message: NotifyMessage) {
         guard let runtime = kernels[name], let pid = runtime.lifecycle.state.pid else { return }
-        if let sender = message.senderPID, sender != pid, getpgid(sender) != pid { return }
+        // The socket resolved the sender's group while it was alive (systemd-notify exits at once).
+        guard let sender = message.senderPID, sender == pid || message.senderProcessGroup == pid else { return }
         if let status = message.status { journal("kernel.status", kernel: name, ["status": status]) }
         if message.isReady, case .starting = runtime.lifecycle.state {
             perform(runtime.lifecycle.ready(now: now), on: name)

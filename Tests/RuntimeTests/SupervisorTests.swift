@@ -1,0 +1,174 @@
+import Foundation
+import GraceDSL
+import Logging
+import Testing
+
+@testable import Runtime
+
+/// The supervisor against real processes (shell kernels). Every wait is on a journal event, never a sleep.
+@Suite("Supervisor with real processes")
+struct SupervisorTests {
+    struct Harness {
+        let supervisor: Supervisor
+        let store: StateStore
+        let directory: URL
+    }
+
+    static func harness(_ yaml: String, metrics: Duration = .seconds(60)) throws -> Harness {
+        // This test process also runs Foundation `Process`; reap only our own children.
+        ChildReaper.shared.start(mode: .registeredOnly)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("grace-sup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let result = Compiler(options: CompilerOptions(checkExecutables: false))
+            .compile([SourceFile(path: "test.yaml", text: yaml)])
+        guard let graph = result.graph else {
+            throw TestFailure(message: result.diagnostics.map(\.message).joined(separator: "; "))
+        }
+        let store = try StateStore(path: dir.appendingPathComponent("grace.sqlite").path)
+        var configuration = Supervisor.Configuration(
+            root: dir.path, stateDirectory: dir, locator: ExecutableLocator(root: dir.path, toolDirectories: []))
+        configuration.reaperMode = .registeredOnly
+        configuration.metricsInterval = metrics
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return Harness(
+            supervisor: Supervisor(graph: graph, store: store, configuration: configuration, logger: logger),
+            store: store, directory: dir)
+    }
+
+    struct TestFailure: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
+    static func kernel(_ name: String, _ script: String, extra: String = "") -> String {
+        """
+        kind: kernel
+        name: \(name)
+        command: [/bin/sh, -c, "\(script)"]
+        \(extra)
+        """
+    }
+
+    @Test("a SIGKILLed kernel is restarted at once, and both lives are in the journal")
+    func killedKernelRestarts() async throws {
+        let h = try Self.harness(Self.kernel("sleeper", "exec sleep 1000"))
+        await h.supervisor.boot()
+        let started = await h.supervisor.waitForEntry(kind: "kernel.started", kernel: "sleeper")
+        let pid = try #require(Int32(started.fields["pid"] ?? ""))
+        kill(pid, SIGKILL)
+        let exited = await h.supervisor.waitForEntry(kind: "kernel.exited", kernel: "sleeper", after: started.id)
+        #expect(exited.fields["signal"] == "SIGKILL")
+        let again = await h.supervisor.waitForEntry(kind: "kernel.started", kernel: "sleeper", after: exited.id)
+        #expect(again.fields["pid"] != started.fields["pid"])
+        let restarting = try h.store.events(after: exited.id, kinds: ["kernel.restarting"])
+        #expect(restarting.first?.fields["delay_ms"] == "0", "the first failure after a stable run restarts at once")
+        await h.supervisor.shutdown()
+        #expect(try h.store.verify() == .intact(entries: try h.store.count()))
+    }
+
+    @Test("a crash loop backs off, then breaches the intensity limit and gives up")
+    func crashLoop() async throws {
+        let yaml = Self.kernel(
+            "crasher", "exit 3",
+            extra: "restart: {policy: always, backoff: {initial: 20ms, max: 80ms, jitter: 0%}, intensity: {max: 4, within: 1m}}")
+        let h = try Self.harness(yaml)
+        await h.supervisor.boot()
+        let gaveUp = await h.supervisor.waitForEntry(kind: "kernel.gave_up", kernel: "crasher")
+        let delays = try h.store.events(limit: 100, kernel: "crasher", kinds: ["kernel.restarting"])
+            .compactMap { Int($0.fields["delay_ms"] ?? "") }
+        #expect(delays == [0, 20, 40, 80], "immediate, then doubling up to the cap")
+        #expect(gaveUp.fields["reason"]?.contains("4 restarts") == true)
+        let exits = try h.store.events(limit: 100, kernel: "crasher", kinds: ["kernel.exited"])
+        #expect(exits.count == 5)
+        #expect(exits.allSatisfy { $0.fields["code"] == "3" })
+        let history = try h.store.restarts(kernel: "crasher")
+        #expect(history.count == 4)
+        await h.supervisor.shutdown()
+    }
+
+    @Test("a hung kernel that stops sending WATCHDOG=1 is caught, killed and restarted")
+    func watchdog() async throws {
+        // READY=1 and one heartbeat through the real systemd-notify, then silence.
+        let yaml = Self.kernel(
+            "hung", "systemd-notify --ready; systemd-notify WATCHDOG=1; exec sleep 1000",
+            extra: "ready: notify\nwatchdog: 300ms")
+        let h = try Self.harness(yaml)
+        await h.supervisor.boot()
+        let ready = await h.supervisor.waitForEntry(kind: "kernel.ready", kernel: "hung")
+        let timeout = await h.supervisor.waitForEntry(kind: "kernel.watchdog_timeout", kernel: "hung", after: ready.id)
+        let exited = await h.supervisor.waitForEntry(kind: "kernel.exited", kernel: "hung", after: timeout.id)
+        #expect(exited.fields["signal"] == "SIGKILL")
+        _ = await h.supervisor.waitForEntry(kind: "kernel.started", kernel: "hung", after: exited.id)
+        await h.supervisor.shutdown()
+    }
+
+    @Test("`systemd-notify --ready` from a shell kernel makes it ready; dependents wait for it")
+    func notifyReadiness() async throws {
+        let yaml = Self.kernel("db", "sleep 0.2; systemd-notify --ready --status=serving; exec sleep 1000", extra: "ready: notify")
+            + "\n---\n" + Self.kernel("app", "exec sleep 1000", extra: "depends_on: [db]")
+        let h = try Self.harness(yaml)
+        await h.supervisor.boot()
+        let ready = await h.supervisor.waitForEntry(kind: "kernel.ready", kernel: "db")
+        let status = try h.store.events(kernel: "db", kinds: ["kernel.status"])
+        #expect(status.first?.fields["status"] == "serving")
+        let app = await h.supervisor.waitForEntry(kind: "kernel.started", kernel: "app")
+        #expect(app.id > ready.id, "app starts only after db is ready")
+        await h.supervisor.shutdown()
+    }
+
+    @Test("a failing health probe is an event")
+    func failingProbe() async throws {
+        let yaml = Self.kernel(
+            "web", "exec sleep 1000", extra: "health: {tcp: \"127.0.0.1:1\", every: 100ms, timeout: 100ms, failures: 2}")
+        let h = try Self.harness(yaml)
+        await h.supervisor.boot()
+        let unhealthy = await h.supervisor.waitForEntry(kind: "kernel.unhealthy", kernel: "web")
+        #expect(unhealthy.fields["failures"] == "2")
+        #expect(unhealthy.fields["reason"]?.isEmpty == false)
+        await h.supervisor.shutdown()
+    }
+
+    @Test("kernels boot in dependency order and shut down in reverse")
+    func dependencyOrder() async throws {
+        let yaml = [
+            Self.kernel("c", "exec sleep 1000", extra: "depends_on: [b]"),
+            Self.kernel("a", "exec sleep 1000"),
+            Self.kernel("b", "exec sleep 1000", extra: "depends_on: [a]"),
+        ].joined(separator: "\n---\n")
+        let h = try Self.harness(yaml)
+        await h.supervisor.boot()
+        _ = await h.supervisor.waitForEntry(kind: "kernel.ready", kernel: "c")
+        await h.supervisor.shutdown()
+        let started = try h.store.events(limit: 100, kinds: ["kernel.started"]).compactMap(\.kernel)
+        let stopped = try h.store.events(limit: 100, kinds: ["kernel.stopped"]).compactMap(\.kernel)
+        #expect(started == ["a", "b", "c"])
+        #expect(stopped == ["c", "b", "a"])
+    }
+
+    @Test("stop escalates to SIGKILL for a kernel that ignores SIGTERM")
+    func stopEscalates() async throws {
+        let yaml = Self.kernel("stubborn", "trap '' TERM; while :; do sleep 1; done", extra: "stop: {grace: 200ms}")
+        let h = try Self.harness(yaml)
+        await h.supervisor.boot()
+        _ = await h.supervisor.waitForEntry(kind: "kernel.started", kernel: "stubborn")
+        await h.supervisor.shutdown()
+        let kill = try h.store.events(kernel: "stubborn", kinds: ["kernel.kill"])
+        #expect(kill.count == 1)
+        let stopped = try h.store.events(kernel: "stubborn", kinds: ["kernel.stopped"])
+        #expect(stopped.first?.fields["signal"] == "SIGKILL")
+    }
+
+    @Test("metrics of a running kernel come from /proc")
+    func metrics() async throws {
+        let h = try Self.harness(Self.kernel("busy", "exec sleep 1000"), metrics: .seconds(3600))
+        await h.supervisor.boot()
+        _ = await h.supervisor.waitForEntry(kind: "kernel.started", kernel: "busy")
+        await h.supervisor.sampleNow()
+        await h.supervisor.sampleNow()
+        let m = try #require(await h.supervisor.metrics(of: "busy"))
+        #expect(m.rssBytes > 0)
+        #expect(m.threads >= 1)
+        await h.supervisor.shutdown()
+    }
+}
