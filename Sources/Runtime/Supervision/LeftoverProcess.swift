@@ -5,6 +5,32 @@ import Glibc
 /// Processes a previous, crashed Grace left behind. They are no longer Grace's children (so no waitpid):
 /// a pidfd says when the group leader is gone, without polling.
 enum LeftoverProcess {
+    /// Environment variables every kernel carries, so that a new Grace finds what a crashed one started even
+    /// when it died between spawning a kernel and recording it.
+    static let kernelVariable = "GRACE_KERNEL"
+    static let stateVariable = "GRACE_STATE_DIR"
+
+    /// Process group leaders whose environment says they are kernels of the Grace using `stateDirectory`:
+    /// kernel name -> pid. Reads /proc/PID/environ of every process this user may read.
+    static func scan(stateDirectory: String) -> [(kernel: String, pid: Int32)] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        let me = getpid()
+        var found: [(String, Int32)] = []
+        let stateEntry = Array("\(stateVariable)=\(stateDirectory)".utf8)
+        let kernelPrefix = Array("\(kernelVariable)=".utf8)
+        for entry in entries {
+            guard let pid = Int32(entry), pid != me, getpgid(pid) == pid,
+                let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ")
+            else { continue }
+            let variables = data.split(separator: 0)
+            guard variables.contains(where: { Array($0) == stateEntry }),
+                let kernel = variables.first(where: { $0.starts(with: kernelPrefix) })
+            else { continue }
+            found.append((String(decoding: kernel.dropFirst(kernelPrefix.count), as: UTF8.self), pid))
+        }
+        return found
+    }
+
     /// Whether `pid` still exists and still leads the recorded process group (a recycled pid would not).
     static func matches(pid: Int32, processGroup: Int32) -> Bool {
         guard kill(pid, 0) == 0 || errno == EPERM else { return false }

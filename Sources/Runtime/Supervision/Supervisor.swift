@@ -56,6 +56,8 @@ public actor Supervisor {
         var consecutiveFailures = 0
         var cpu = CPUUsageTracker()
         var metrics: KernelMetrics?
+        var cgroup: URL?
+        var cgroupSample: CgroupSample?
         var readyWaiters: [CheckedContinuation<Bool, Never>] = []
         var exitWaiters: [CheckedContinuation<Void, Never>] = []
 
@@ -82,6 +84,8 @@ public actor Supervisor {
     private var hostSampler = HostSampler()
     public private(set) var hostSample: HostSample?
     private var shuttingDown = false
+    /// cgroup v2 when this machine has it and Grace may create groups (nil on cgroup v1 hosts).
+    private let cgroups = CgroupManager.detect()
 
     public init(graph: ExecutionGraph, store: StateStore, configuration: Configuration, logger: Logger) {
         self.graph = graph
@@ -181,18 +185,26 @@ public actor Supervisor {
     }
 
     /// Kernels a crashed Grace left running: stop their process groups (TERM, then KILL) so the new run
-    /// starts from a clean slate. They are not our children any more, so a pidfd tells when they are gone.
+    /// starts from a clean slate. They are found by the recorded pids and by their environment (a crash
+    /// between spawn and record leaves no record). They are not our children any more, so a pidfd tells
+    /// when they are gone.
     private func stopLeftovers() async {
-        let records = (try? store.kernelRecords()) ?? []
-        for record in records {
+        var leftovers: [Int32: String] = [:]
+        for record in (try? store.kernelRecords()) ?? [] {
             guard let pid = record.pid, let pgid = record.processGroup, pid > 0, pgid > 0,
                 LeftoverProcess.matches(pid: pid, processGroup: pgid)
             else { continue }
-            journal("kernel.leftover_found", kernel: record.name, ["pid": String(pid)])
-            let grace = kernels[record.name]?.kernel.stop.grace ?? .seconds(10)
-            let signal = kernels[record.name]?.kernel.stop.signal.number ?? SIGTERM
-            let how = await LeftoverProcess.stop(pid: pid, processGroup: pgid, signal: signal, grace: grace)
-            journal("kernel.leftover_stopped", kernel: record.name, ["pid": String(pid), "how": how])
+            leftovers[pid] = record.name
+        }
+        for found in LeftoverProcess.scan(stateDirectory: configuration.stateDirectory.path) {
+            leftovers[found.pid] = found.kernel
+        }
+        for (pid, name) in leftovers.sorted(by: { $0.value < $1.value }) {
+            journal("kernel.leftover_found", kernel: name, ["pid": String(pid)])
+            let grace = kernels[name]?.kernel.stop.grace ?? .seconds(10)
+            let signal = kernels[name]?.kernel.stop.signal.number ?? SIGTERM
+            let how = await LeftoverProcess.stop(pid: pid, processGroup: pid, signal: signal, grace: grace)
+            journal("kernel.leftover_stopped", kernel: name, ["pid": String(pid), "how": how])
         }
     }
 
@@ -352,6 +364,7 @@ public actor Supervisor {
                 ]
                 runtime.captures.forEach { $0.start() }
             }
+            placeInCgroup(runtime, name: name, pid: pid)
             runtime.healthy = nil
             runtime.consecutiveFailures = 0
             runtime.cpu = CPUUsageTracker()
@@ -383,6 +396,8 @@ public actor Supervisor {
         environment.removeValue(forKey: "NOTIFY_SOCKET")
         environment.removeValue(forKey: "WATCHDOG_USEC")
         for (k, v) in kernel.env { environment[k] = v }
+        environment[LeftoverProcess.kernelVariable] = kernel.header.name.value
+        environment[LeftoverProcess.stateVariable] = configuration.stateDirectory.path
         let cwd = kernel.cwd.map { ($0 as NSString).isAbsolutePath ? $0 : (configuration.root as NSString).appendingPathComponent($0) }
             ?? configuration.root
         var limits: [Int32: UInt64] = [:]
@@ -406,6 +421,21 @@ public actor Supervisor {
             try? FileManager.default.createDirectory(atPath: full, withIntermediateDirectories: true)
         }
         return spec
+    }
+
+    /// Puts the kernel into its own cgroup (limits from `limits.memory` / `limits.cpu`) where cgroup v2 allows.
+    private func placeInCgroup(_ runtime: KernelRuntime, name: String, pid: Int32) {
+        guard let cgroups else { return }
+        do {
+            if runtime.cgroup == nil {
+                runtime.cgroup = try cgroups.create(
+                    kernel: name, memoryMax: runtime.kernel.limits.memory?.bytes,
+                    cpuMaxPercent: runtime.kernel.limits.cpu?.value)
+            }
+            if let group = runtime.cgroup { try cgroups.add(pid: pid, to: group) }
+        } catch {
+            logger.warning("kernel \(name): no cgroup: \(error)")
+        }
     }
 
     // MARK: - sd_notify and watchdog
@@ -531,8 +561,12 @@ public actor Supervisor {
         for runtime in kernels.values {
             guard let pid = runtime.lifecycle.state.pid, let sample = ProcessSampler.sample(pid: pid) else { continue }
             if let metrics = runtime.cpu.update(sample) { runtime.metrics = metrics }
+            if let cgroups, let group = runtime.cgroup { runtime.cgroupSample = cgroups.read(group) }
         }
     }
+
+    /// Latest cgroup figures of a kernel (nil without cgroup v2).
+    public func cgroupSample(of name: String) -> CgroupSample? { kernels[name]?.cgroupSample }
 
     /// Latest metrics of a kernel (nil until two samples were taken).
     public func metrics(of name: String) -> KernelMetrics? { kernels[name]?.metrics }

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+
+/// `grace run` as an operator runs it, with real kernels, real signals and the real journal.
+@Suite("grace run", .serialized)
+struct RunCommandTests {
+    static func configuration(_ kernels: String) throws -> URL {
+        let dir = try GraceBinary.temporaryDirectory()
+        try GraceBinary.write("kind: grace\nname: run-test\nstate_dir: var/grace\n", to: dir.appendingPathComponent("config/grace.yaml"))
+        try GraceBinary.write(kernels, to: dir.appendingPathComponent("config/kernels.yaml"))
+        return dir
+    }
+
+    @Test("kill -9 of a kernel is followed by a new pid, in the log and the journal")
+    func killedKernel() throws {
+        let dir = try Self.configuration("kind: kernel\nname: svc\ncommand: [/bin/sleep, \"1000\"]\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let grace = try RunningGrace(arguments: [], in: dir)
+        defer { grace.terminate() }
+        let first = try #require(grace.waitFor(["kernel.started", "kernel=svc"]))
+        let pid = try #require(RunningGrace.field("pid", in: first.line).flatMap { Int32($0) })
+        kill(pid, SIGKILL)
+        let exited = try #require(grace.waitFor(["kernel.exited", "kernel=svc"], after: first.index))
+        #expect(exited.line.contains("signal=SIGKILL"))
+        let second = try #require(grace.waitFor(["kernel.started", "kernel=svc"], after: exited.index))
+        #expect(RunningGrace.field("pid", in: second.line) != String(pid))
+        grace.terminate()
+        #expect(grace.process.terminationStatus == 0)
+        let show = try GraceBinary.run(["journal", "show", "--kernel", "svc"], in: dir)
+        #expect(show.status == 0, "\(show.stderr)")
+        #expect(show.stdout.contains("kernel.exited"))
+        #expect(show.stdout.components(separatedBy: "kernel.started").count == 3)
+    }
+
+    @Test("an orphaned grandchild is reaped by Grace, the child subreaper")
+    func orphanReaped() throws {
+        let script = "sh -c 'sleep 0.5 & echo $! > gc.pid'; exec sleep 1000"
+        let dir = try Self.configuration("kind: kernel\nname: parent\ncommand: [/bin/sh, -c, \"\(script)\"]\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let grace = try RunningGrace(arguments: [], in: dir)
+        defer { grace.terminate() }
+        _ = try #require(grace.waitFor(["kernel.started", "kernel=parent"]))
+        let pidFile = dir.appendingPathComponent("gc.pid")
+        // The pid file appears within the kernel's first instants; bounded wait for it and for the reaping.
+        let deadline = Date().addingTimeInterval(10)
+        var orphan: Int32?
+        while Date() < deadline, orphan == nil {
+            orphan = (try? String(contentsOf: pidFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            if orphan == nil { usleep(10_000) }
+        }
+        let gc = try #require(orphan)
+        let stat = "/proc/\(gc)/stat"
+        // Its parent is Grace now, not init.
+        if let text = try? String(contentsOfFile: stat, encoding: .utf8), let close = text.lastIndex(of: ")") {
+            let fields = text[text.index(after: close)...].split(separator: " ")
+            #expect(fields.count > 1 && Int32(fields[1]) == grace.process.processIdentifier)
+        }
+        while Date() < deadline, FileManager.default.fileExists(atPath: stat) { usleep(20_000) }
+        #expect(!FileManager.default.fileExists(atPath: stat), "the orphan is gone, not a zombie")
+    }
+
+    @Test("the journal survives kill -9 of Grace, and the next Grace stops the leftover kernel and starts anew")
+    func crashOfGrace() throws {
+        let dir = try Self.configuration("kind: kernel\nname: svc\ncommand: [/bin/sleep, \"1000\"]\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let first = try RunningGrace(arguments: [], in: dir)
+        let started = try #require(first.waitFor(["kernel.started", "kernel=svc"]))
+        let pid = try #require(RunningGrace.field("pid", in: started.line).flatMap { Int32($0) })
+        first.kill9()
+        #expect(kill(pid, 0) == 0, "the kernel outlived Grace")
+        let verify = try GraceBinary.run(["journal", "verify"], in: dir)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        let show = try GraceBinary.run(["journal", "show", "--kind", "kernel.started"], in: dir)
+        #expect(show.stdout.contains("pid=\(pid)"))
+
+        let second = try RunningGrace(arguments: [], in: dir)
+        defer { second.terminate() }
+        _ = try #require(
+            second.waitFor(["kernel.leftover_found", "pid=\(pid)"]), "\(second.output.joined(separator: "\n"))")
+        let stopped = try #require(second.waitFor(["kernel.leftover_stopped", "pid=\(pid)"]))
+        let restarted = try #require(second.waitFor(["kernel.started", "kernel=svc"], after: stopped.index))
+        #expect(RunningGrace.field("pid", in: restarted.line) != String(pid))
+        #expect(Self.isGone(pid), "the leftover is gone")
+        second.terminate()
+        let again = try GraceBinary.run(["journal", "verify"], in: dir)
+        #expect(again.status == 0)
+    }
+
+    /// Gone, or a zombie waiting for an init that reaps late (it is no longer Grace's child to reap).
+    static func isGone(_ pid: Int32) -> Bool {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return true }
+        return text[text.index(after: close)...].split(separator: " ").first == "Z"
+    }
+
+    @Test("a configuration this build cannot fully run is refused with a clear message")
+    func refusesUnsupported() throws {
+        let out = try GraceBinary.run(["run"])
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("cannot run everything"))
+        #expect(out.stderr.contains("--supervise-only"))
+    }
+
+    @Test("a configuration with errors starts nothing")
+    func refusesErrors() throws {
+        let dir = try Self.configuration("kind: kernel\nname: svc\ncommand: [/bin/sleep, \"1000\"]\ndepends_on: [nope]\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = try GraceBinary.run(["run"], in: dir)
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("G201"))
+        #expect(out.stderr.contains("nothing was started"))
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Synchronization
+
+/// A `grace run` child process whose log lines (stderr) the test can wait on: event-driven, no sleeps.
+final class RunningGrace: Sendable {
+    let process: Process
+    private let lines = Mutex<[String]>([])
+    private let arrived = NSCondition()
+
+    init(arguments: [String], in directory: URL) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: GraceBinary.path)
+        process.arguments = ["run"] + arguments
+        process.currentDirectoryURL = directory
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        process.environment = env
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let handle = pipe.fileHandleForReading
+        let thread = Thread { [self] in
+            var buffer = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+                while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                    buffer.removeSubrange(buffer.startIndex...newline)
+                    arrived.lock()
+                    lines.withLock { $0.append(line) }
+                    arrived.broadcast()
+                    arrived.unlock()
+                }
+            }
+            arrived.lock()
+            lines.withLock { $0.append("<eof>") }
+            arrived.broadcast()
+            arrived.unlock()
+        }
+        thread.start()
+    }
+
+    var output: [String] { lines.withLock { $0 } }
+
+    /// Waits for a line after index `after` containing every fragment; returns its index and text.
+    /// `timeout` only bounds a hung test: the wait ends as soon as the line arrives.
+    func waitFor(_ fragments: [String], after: Int = -1, timeout: TimeInterval = 20) -> (index: Int, line: String)? {
+        let deadline = Date().addingTimeInterval(timeout)
+        arrived.lock()
+        defer { arrived.unlock() }
+        while true {
+            let current = lines.withLock { $0 }
+            for (i, line) in current.enumerated() where i > after && fragments.allSatisfy(line.contains) {
+                return (i, line)
+            }
+            if current.last == "<eof>" { return nil }
+            if !arrived.wait(until: deadline) { return nil }
+        }
+    }
+
+    /// The value of `key=` in a log line (`pid=123`).
+    static func field(_ key: String, in line: String) -> String? {
+        guard let range = line.range(of: " \(key)=") ?? line.range(of: "\(key)=") else { return nil }
+        return String(line[range.upperBound...].prefix { !$0.isWhitespace })
+    }
+
+    func terminate() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
