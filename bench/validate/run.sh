@@ -10,6 +10,7 @@
 #   BENCH_SKIP_SLOW_PEERS=1          skip yamllint at 100,000 documents and more
 #   BENCH_GRACE=/path/to/grace       use this binary instead of building one
 #   BENCH_TIMEOUT=1800               seconds after which one run of one tool is killed
+#   BENCH_PEERS="yamllint promtool floor"   which peers to measure besides grace
 #
 # Writes the table to bench/out/validate-TIMESTAMP.md and prints it. Generated configurations go to
 # bench/out/validate-data/ (git-ignored, like all of bench/out).
@@ -23,6 +24,8 @@ RUNS=${BENCH_RUNS:-3}
 SLOW_RUNS=${BENCH_SLOW_RUNS:-1}
 SKIP_SLOW=${BENCH_SKIP_SLOW_PEERS:-0}
 TIMEOUT=${BENCH_TIMEOUT:-1800}
+PEERS=" ${BENCH_PEERS:-yamllint promtool floor} "
+want() { [[ "$PEERS" == *" $1 "* ]]; }
 OUT=bench/out
 DATA=$OUT/validate-data
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -70,26 +73,29 @@ printf 'extends: relaxed\nrules:\n  line-length: disable\n' >"$YAMLLINT_CONF"
 # --- measuring ----------------------------------------------------------------------------------------
 now_ns() { date +%s%N; }
 
-# measure RUNS LOG CMD... -> prints "WALL_S PEAK_KIB RC" (medians of wall and RSS, the last exit code).
+# measure RUNS LOG CMD... -> prints "WALL_S PEAK_KIB RC CPU_S" (medians of wall, RSS and user+system CPU time,
+# and the last exit code).
 # Wall time comes from a nanosecond clock around /usr/bin/time (its %e has 10 ms resolution); the peak
-# RSS is /usr/bin/time's %M.
+# RSS is /usr/bin/time's %M, the CPU time its %U + %S (less disturbed than wall time on a shared machine).
 measure() {
     local runs=$1 out=$2; shift 2
-    local walls=() rsss=() rc=0 t0 t1
+    local walls=() rsss=() cpus=() rc=0 t0 t1
     for ((r = 0; r < runs; r++)); do
         t0=$(now_ns)
         set +e
-        timeout "$TIMEOUT" /usr/bin/time -f '%e %M' -o "$WORK/time" "$@" >"$out" 2>&1
+        timeout "$TIMEOUT" /usr/bin/time -f '%e %M %U %S' -o "$WORK/time" "$@" >"$out" 2>&1
         rc=$?
         set -e
         t1=$(now_ns)
         walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')")
         rsss+=("$(tail -n 1 "$WORK/time" | awk '{ print $2 }')")
+        cpus+=("$(tail -n 1 "$WORK/time" | awk '{ printf "%.2f", $3 + $4 }')")
     done
-    local wall rss
+    local wall rss cpu
     wall=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
     rss=$(printf '%s\n' "${rsss[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-    echo "$wall ${rss:-0} $rc"
+    cpu=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    echo "$wall ${rss:-0} $rc ${cpu:-0}"
 }
 
 # Count diagnostics by severity in grace's JSON output, whatever its exact shape.
@@ -137,31 +143,37 @@ for n in $SIZES; do
     fi
 
     log "$n: grace validate --format json ($RUNS runs)"
-    read -r g_wall g_rss g_rc < <(measure "$RUNS" "$WORK/grace.json" "$GRACE" validate "$dir" --format json)
+    read -r g_wall g_rss g_rc g_cpu < <(measure "$RUNS" "$WORK/grace.json" "$GRACE" validate "$dir" --format json)
     diag=$(count_json_diagnostics "$WORK/grace.json")
     echo "- $n documents ($mb MiB in 100 files): grace exit $g_rc, JSON reports $diag." >>"$NOTES"
-    echo "$n grace $g_wall $g_rss $RUNS" >>"$ROWS"
+    echo "$n grace $g_wall $g_rss $RUNS $g_cpu" >>"$ROWS"
 
-    if [ "$SKIP_SLOW" = 1 ] && [ "$n" -ge 100000 ]; then
-        echo "$n yamllint skipped 0 0" >>"$ROWS"
+    if ! want yamllint; then
+        :
+    elif [ "$SKIP_SLOW" = 1 ] && [ "$n" -ge 100000 ]; then
+        echo "$n yamllint skipped 0 0 0" >>"$ROWS"
     else
         runs=$RUNS
         [ "$n" -ge 100000 ] && runs=$SLOW_RUNS
         log "$n: yamllint ($runs runs)"
-        read -r y_wall y_rss y_rc < <(measure "$runs" "$WORK/yamllint.out" yamllint -c "$YAMLLINT_CONF" -f parsable "$dir")
+        read -r y_wall y_rss y_rc y_cpu < <(measure "$runs" "$WORK/yamllint.out" yamllint -c "$YAMLLINT_CONF" -f parsable "$dir")
         [ "$y_rc" = 0 ] || echo "- $n documents: yamllint exited $y_rc ($(wc -l <"$WORK/yamllint.out") lines of output)." >>"$NOTES"
-        echo "$n yamllint $y_wall $y_rss $runs" >>"$ROWS"
+        echo "$n yamllint $y_wall $y_rss $runs $y_cpu" >>"$ROWS"
     fi
 
+    if want promtool; then
     log "$n: promtool check rules ($RUNS runs, $prom_mb MiB of rules)"
-    read -r p_wall p_rss p_rc < <(measure "$RUNS" "$WORK/promtool.out" promtool check rules "$dir-prom"/*.yaml)
+    read -r p_wall p_rss p_rc p_cpu < <(measure "$RUNS" "$WORK/promtool.out" promtool check rules "$dir-prom"/*.yaml)
     [ "$p_rc" = 0 ] || { echo "- $n rules: promtool exited $p_rc." >>"$NOTES"; tail -n 5 "$WORK/promtool.out" >&2; }
-    echo "$n promtool $p_wall $p_rss $RUNS" >>"$ROWS"
+    echo "$n promtool $p_wall $p_rss $RUNS $p_cpu" >>"$ROWS"
+    fi
 
+    if want floor; then
     log "$n: libyaml floor ($RUNS runs)"
-    read -r f_wall f_rss f_rc < <(measure "$RUNS" "$WORK/floor.out" "$FLOOR" "$dir"/*.yaml)
+    read -r f_wall f_rss f_rc f_cpu < <(measure "$RUNS" "$WORK/floor.out" "$FLOOR" "$dir"/*.yaml)
     [ "$f_rc" = 0 ] || echo "- $n documents: the floor exited $f_rc: $(head -c 300 "$WORK/floor.out")" >>"$NOTES"
-    echo "$n floor $f_wall $f_rss $RUNS" >>"$ROWS"
+    echo "$n floor $f_wall $f_rss $RUNS $f_cpu" >>"$ROWS"
+    fi
 done
 
 # --- report -----------------------------------------------------------------------------------------
@@ -171,48 +183,54 @@ done
     echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
         "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo); load average at the end:" \
         "$(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared)."
-    echo "grace $(git rev-parse --short HEAD 2>/dev/null || echo '?') (release);" \
+    dirty=$(git status --porcelain -- Sources Package.swift 2>/dev/null | wc -l)
+    echo "grace $(git rev-parse --short HEAD 2>/dev/null || echo '?')$([ "$dirty" = 0 ] || echo " + $dirty uncommitted files in Sources") (release);" \
         "$(yamllint --version 2>&1); $(promtool --version 2>&1 | head -n 1 | cut -d' ' -f1-3);" \
         "libyaml $(pkg-config --modversion yaml-0.1 2>/dev/null || echo '?'). yamllint config: \`extends: relaxed\`" \
         "with \`line-length: disable\`."
     echo
-    echo "| documents | tool | runs | wall s (median) | peak MiB | documents/s | grace ÷ tool (time) |"
-    echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"
+    echo "| documents | tool | runs | wall s (median) | CPU s (median) | peak MiB | documents/s | grace ÷ tool (wall) | grace ÷ tool (CPU) |"
+    echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     awk '
-        { n = $1; tool = $2; wall[n, tool] = $3; rss[n, tool] = $4; runs[n, tool] = $5; order[++k] = n SUBSEP tool }
+        { n = $1; tool = $2; wall[n, tool] = $3; rss[n, tool] = $4; runs[n, tool] = $5; cpu[n, tool] = $6
+          order[++k] = n SUBSEP tool }
         END {
             for (i = 1; i <= k; i++) {
                 split(order[i], p, SUBSEP); n = p[1]; tool = p[2]
                 if (wall[n, tool] == "skipped") {
-                    printf "| %d | %s | – | skipped | – | – | – |\n", n, tool; continue
+                    printf "| %d | %s | – | skipped | – | – | – | – | – |\n", n, tool; continue
                 }
-                w = wall[n, tool]; g = wall[n, "grace"]
+                w = wall[n, tool]; g = wall[n, "grace"]; c = cpu[n, tool]; gc = cpu[n, "grace"]
                 ratio = (tool == "grace") ? "1" : sprintf("%.2f", g / w)
-                printf "| %d | %s | %d | %.3f | %.1f | %.0f | %s |\n", n, tool, runs[n, tool], w, rss[n, tool] / 1024, n / w, ratio
+                cratio = (tool == "grace") ? "1" : (c > 0 ? sprintf("%.2f", gc / c) : "–")
+                printf "| %d | %s | %d | %.3f | %.2f | %.1f | %.0f | %s | %s |\n", n, tool, runs[n, tool], w, c, rss[n, tool] / 1024, n / w, ratio, cratio
             }
         }' "$ROWS"
     echo
     echo "Columns: *wall s* is the median elapsed time of the runs (nanosecond clock around the process);" \
-        "*peak MiB* is the median of the maximum resident set size (\`/usr/bin/time -f %M\`); *documents/s* is" \
-        "documents (or, for promtool, alerting rules) divided by wall time; *grace ÷ tool* is grace's wall time" \
-        "divided by the tool's (below 1: grace is faster). Tools: \`grace validate DIR --format json\`;" \
+        "*CPU s* the median user + system CPU time (\`/usr/bin/time\` %U + %S, 10 ms resolution; on a shared machine it" \
+        "is disturbed less than wall time); *peak MiB* is the median of the maximum resident set size (\`/usr/bin/time -f %M\`); *documents/s* is" \
+        "documents (or, for promtool, alerting rules) divided by wall time; *grace ÷ tool* is grace's wall (or CPU)" \
+        "time divided by the tool's (below 1: grace is faster). Tools: \`grace validate DIR --format json\`;" \
         "\`yamllint\` on the same files; \`promtool check rules\` on as many equivalent Prometheus alerting rules" \
         "in as many files (the fastest real peer); *floor* is a C program that only scans libyaml's events of the same" \
         "files (bench/validate/floor.c), the floor for anything built on libyaml."
     echo
-    awk '
-        $2 == "grace" { per[$1] = $3 / $1 * 1e6; sizes[++k] = $1 }
-        END {
-            if (k < 2) exit
-            lo = sizes[1]; hi = sizes[k]
-            printf "Linearity: grace takes"
-            for (i = 1; i <= k; i++) printf " %.1f µs/document at %d%s", per[sizes[i]], sizes[i], (i < k ? "," : ";")
-            r = per[hi] / per[lo]
-            printf " per-document time at %d ÷ at %d = %.2f", hi, lo, r
-            if (k >= 3) { m = sizes[k - 1]; r2 = per[hi] / per[m]; printf ", at %d ÷ at %d = %.2f", hi, m, r2 } else r2 = r
-            verdict = (r <= 1.5 && r2 <= 1.5) ? "linear (ratios at most 1.5)" : "NOT linear (a ratio above 1.5)"
-            printf " → %s.\n", verdict
-        }' "$ROWS"
+    for col in 3 6; do
+        awk -v col="$col" '
+            $2 == "grace" { per[$1] = $col / $1 * 1e6; sizes[++k] = $1 }
+            END {
+                if (k < 2) exit
+                lo = sizes[1]; hi = sizes[k]
+                printf "Linearity (%s): grace takes", (col == 3 ? "wall time" : "CPU time")
+                for (i = 1; i <= k; i++) printf " %.1f µs/document at %d%s", per[sizes[i]], sizes[i], (i < k ? "," : ";")
+                r = per[hi] / per[lo]
+                printf " per-document time at %d ÷ at %d = %.2f", hi, lo, r
+                if (k >= 3) { m = sizes[k - 1]; r2 = per[hi] / per[m]; printf ", at %d ÷ at %d = %.2f", hi, m, r2 } else r2 = r
+                verdict = (r <= 1.5 && r2 <= 1.5) ? "linear (ratios at most 1.5)" : "NOT linear (a ratio above 1.5)"
+                printf " → %s.\n\n", verdict
+            }' "$ROWS"
+    done
     echo
     cat "$NOTES"
 } >"$REPORT"
