@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Dependencies point one way: grace -> Runtime -> GraceDSL -> CLibYAML.
+// Dependencies point one way: grace -> Runtime -> Interpreter -> GraceDSL -> CLibYAML.
 // GraceDSL must never depend on SwiftNIO so that its tests stay fast.
 let package = Package(
     name: "Grace",
@@ -30,6 +30,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Events, trigger evaluation and playbook execution: pure logic over an injected clock, no OS calls.
+        .target(
+            name: "Interpreter",
+            dependencies: ["GraceDSL"]
+        ),
         // fork/exec, pidfds and prctl: the few system calls Swift cannot make safely itself (after fork only
         // async-signal-safe C may run).
         .target(name: "CGraceSystem"),
@@ -37,6 +42,7 @@ let package = Package(
             name: "Runtime",
             dependencies: [
                 "GraceDSL",
+                "Interpreter",
                 "CGraceSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -58,6 +64,10 @@ let package = Package(
         .testTarget(
             name: "GraceDSLTests",
             dependencies: ["GraceDSL"]
+        ),
+        .testTarget(
+            name: "InterpreterTests",
+            dependencies: ["Interpreter", "GraceDSL"]
         ),
         .testTarget(
             name: "RuntimeTests",

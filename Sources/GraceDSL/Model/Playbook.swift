@@ -36,6 +36,13 @@ public struct Step: Sendable, Hashable {
         public var delay: Duration = .seconds(1)
         public var backoff: Double = 1
         public var maxDelay: Duration?
+
+        public init(attempts: Int = 1, delay: Duration = .seconds(1), backoff: Double = 1, maxDelay: Duration? = nil) {
+            self.attempts = attempts
+            self.delay = delay
+            self.backoff = backoff
+            self.maxDelay = maxDelay
+        }
     }
 
     public var name: Located<String>?

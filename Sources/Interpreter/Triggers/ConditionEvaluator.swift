@@ -1,0 +1,470 @@
+import Foundation
+import GraceDSL
+
+/// Evaluates one trigger condition against events and the passing of time. Pure: time is a `Duration` since
+/// an arbitrary origin passed in by the caller, so windows, trends and schedules are tested without sleeping.
+///
+/// Conditions fire on edges, not levels: a metric above its threshold fires once per excursion, a silence once
+/// per silence, so one fault does not become a storm of firings.
+public struct ConditionEvaluator: Sendable {
+    /// What the evaluator needs to know about the configuration.
+    public struct Context: Sendable {
+        /// Watchdog interval per kernel, the default `within` of `silence`.
+        public var watchdogs: [String: Duration] = [:]
+        /// Component heartbeat intervals from the grace document.
+        public var componentHeartbeats: [String: Duration] = [:]
+        /// Signature documents by name, for `signature:` conditions.
+        public var signatures: [String: Signature] = [:]
+        /// Log line parsers per kernel (from `logs.format`), to match signatures on the message part.
+        public var lineParsers: [String: LogLineParser] = [:]
+        /// Wall-clock time at the origin, for cron schedules.
+        public var wallClockOrigin = Date()
+
+        public init() {}
+
+        public init(graph: ExecutionGraph, wallClockOrigin: Date = Date()) {
+            for kernel in graph.kernels {
+                if let w = kernel.watchdog { watchdogs[kernel.header.name.value] = w }
+                if let format = kernel.logs.format?.value, let parser = LogLineParser(format: format) {
+                    lineParsers[kernel.header.name.value] = parser
+                }
+            }
+            componentHeartbeats = graph.settings?.componentHeartbeats ?? [:]
+            for signature in graph.signatures { signatures[signature.header.name.value] = signature }
+            self.wallClockOrigin = wallClockOrigin
+        }
+    }
+
+    private indirect enum Node: Sendable {
+        case leaf(condition: Condition, state: LeafState)
+        case all(children: [Node], lastFired: [Duration?], fields: [[String: String]], within: Duration?)
+        case any(children: [Node])
+    }
+
+    /// Per-leaf memory: windows, excursions, deadlines.
+    struct LeafState: Sendable {
+        var excursionSince: Duration?
+        var fired = false
+        var lastValue: Double?
+        var samples: [(at: Duration, value: Double)] = []
+        var times: [Duration] = []
+        var deadline: Duration?
+        var ewmaMean: Double?
+        var ewmaVariance: Double = 0
+        var sampleCount = 0
+        var unhealthy: [String: Bool] = [:]
+        var unhealthySince: Duration?
+        var regex: NSRegularExpression?
+    }
+
+    private var root: Node
+    private let context: Context
+
+    public init(_ condition: ConditionNode, context: Context, now: Duration = .zero) {
+        self.context = context
+        root = Self.build(condition.condition, context: context, now: now)
+    }
+
+    private static func build(_ condition: Condition, context: Context, now: Duration) -> Node {
+        switch condition {
+        case .all(let parts, let within):
+            let children = parts.map { build($0.condition, context: context, now: now) }
+            return .all(children: children, lastFired: parts.map { _ in nil }, fields: parts.map { _ in [:] }, within: within)
+        case .any(let parts):
+            return .any(children: parts.map { build($0.condition, context: context, now: now) })
+        default:
+            var state = LeafState()
+            switch condition {
+            case .log(let pattern, _, _, _, _):
+                state.regex = try? NSRegularExpression(pattern: pattern.value)
+            case .signature(let target, _, _, _):
+                if let sig = context.signatures[target.value], case .regex(let r) = sig.matcher {
+                    state.regex = try? NSRegularExpression(pattern: r.value)
+                }
+            case .every(let interval):
+                state.deadline = now + interval
+            case .cron(let expression, _):
+                state.deadline = nextCron(expression.value, after: now, context: context)
+            case .silence(let target, let within):
+                if let w = within ?? context.watchdogs[target.value] ?? context.componentHeartbeats[target.value] {
+                    state.deadline = now + w
+                }
+            default:
+                break
+            }
+            return .leaf(condition: condition, state: state)
+        }
+    }
+
+    /// Feeds an event; returns the event fields when the condition fires.
+    public mutating func observe(_ event: Event, now: Duration) -> [String: String]? {
+        Self.observe(&root, event: event, now: now, context: context)
+    }
+
+    /// Lets time pass; returns fields when a time-based condition fires (silence, held thresholds, schedules).
+    public mutating func tick(now: Duration) -> [String: String]? {
+        Self.tick(&root, now: now, context: context)
+    }
+
+    /// When `tick` should next be called, if anything is pending.
+    public func nextDeadline() -> Duration? {
+        Self.deadline(root)
+    }
+
+    // MARK: - Tree walking
+
+    private static func observe(_ node: inout Node, event: Event, now: Duration, context: Context) -> [String: String]? {
+        switch node {
+        case .leaf(let condition, var state):
+            let result = observeLeaf(condition, &state, event: event, now: now, context: context)
+            node = .leaf(condition: condition, state: state)
+            return result
+        case .any(var children):
+            var result: [String: String]?
+            for i in children.indices {
+                if let fields = observe(&children[i], event: event, now: now, context: context), result == nil {
+                    result = fields
+                }
+            }
+            node = .any(children: children)
+            return result
+        case .all(var children, var lastFired, var fields, let within):
+            for i in children.indices {
+                if let f = observe(&children[i], event: event, now: now, context: context) {
+                    lastFired[i] = now
+                    fields[i] = f
+                }
+            }
+            let result = completeAll(&lastFired, fields: fields, within: within, now: now)
+            node = .all(children: children, lastFired: lastFired, fields: fields, within: within)
+            return result
+        }
+    }
+
+    private static func tick(_ node: inout Node, now: Duration, context: Context) -> [String: String]? {
+        switch node {
+        case .leaf(let condition, var state):
+            let result = tickLeaf(condition, &state, now: now, context: context)
+            node = .leaf(condition: condition, state: state)
+            return result
+        case .any(var children):
+            var result: [String: String]?
+            for i in children.indices {
+                if let fields = tick(&children[i], now: now, context: context), result == nil { result = fields }
+            }
+            node = .any(children: children)
+            return result
+        case .all(var children, var lastFired, var fields, let within):
+            for i in children.indices {
+                if let f = tick(&children[i], now: now, context: context) {
+                    lastFired[i] = now
+                    fields[i] = f
+                }
+            }
+            let result = completeAll(&lastFired, fields: fields, within: within, now: now)
+            node = .all(children: children, lastFired: lastFired, fields: fields, within: within)
+            return result
+        }
+    }
+
+    /// `all` fires when every part fired within the window (default: one minute), then starts over.
+    private static func completeAll(
+        _ lastFired: inout [Duration?], fields: [[String: String]], within: Duration?, now: Duration
+    ) -> [String: String]? {
+        let window = within ?? .seconds(60)
+        guard lastFired.allSatisfy({ $0.map { now - $0 <= window } ?? false }) else { return nil }
+        lastFired = lastFired.map { _ in nil }
+        return fields.reduce(into: [:]) { acc, f in acc.merge(f) { a, _ in a } }
+    }
+
+    private static func deadline(_ node: Node) -> Duration? {
+        switch node {
+        case .leaf(let condition, let state):
+            switch condition {
+            case .metric(_, _, _, let window):
+                guard let since = state.excursionSince, !state.fired else { return nil }
+                return since + (window ?? .zero)
+            case .deadlock(_, let window):
+                guard let since = state.unhealthySince, !state.fired else { return nil }
+                return since + (window ?? .zero)
+            default:
+                return state.deadline
+            }
+        case .any(let children), .all(let children, _, _, _):
+            return children.compactMap(deadline).min()
+        }
+    }
+
+    // MARK: - Leaves
+
+    private static func matches(_ target: String?, _ kernel: String?) -> Bool {
+        guard let target else { return kernel == nil }
+        return target == "*" || target == kernel
+    }
+
+    private static func crosses(_ threshold: Condition.Threshold, _ value: Double) -> Bool {
+        threshold.direction == .above ? value > threshold.value.value.value : value < threshold.value.value.value
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.3f", value)
+    }
+
+    /// Counts occurrences within a window (or just one when there is no window).
+    private static func counted(_ state: inout LeafState, now: Duration, count: Int, within: Duration?) -> Bool {
+        state.times.append(now)
+        if let within { state.times.removeAll { now - $0 > within } }
+        guard state.times.count >= count else { return false }
+        state.times.removeAll()
+        return true
+    }
+
+    private static func observeLeaf(
+        _ condition: Condition, _ state: inout LeafState, event: Event, now: Duration, context: Context
+    ) -> [String: String]? {
+        switch (condition, event) {
+        case (.exit(let target, let codes, let signals, let expected), .kernelExited(let kernel, let code, let signal, let wasExpected)):
+            guard matches(target.value, kernel), expected || !wasExpected else { return nil }
+            if !codes.isEmpty || !signals.isEmpty {
+                let codeHit = code.map { codes.contains(Int($0)) } ?? false
+                let signalHit = signal.map { s in signals.contains { $0.name == s } } ?? false
+                guard codeHit || signalHit else { return nil }
+            }
+            var fields = ["kernel": kernel]
+            if let code { fields["code"] = String(code) }
+            if let signal { fields["signal"] = signal }
+            return fields
+
+        case (.health(let target, let failures), .kernelUnhealthy(let kernel, let reason, let count)):
+            guard matches(target.value, kernel), count >= (failures ?? 1) else { return nil }
+            return ["kernel": kernel, "reason": reason]
+
+        case (.silence(let target, let within), .heartbeat(let name)), (.silence(let target, let within), .kernelStarted(let name, _)):
+            guard target.value == name,
+                let w = within ?? context.watchdogs[name] ?? context.componentHeartbeats[name]
+            else { return nil }
+            state.deadline = now + w
+            state.fired = false
+            return nil
+
+        case (.silence(let target, _), .watchdogTimeout(let kernel)):
+            guard target.value == kernel, !state.fired else { return nil }
+            state.fired = true
+            state.deadline = nil
+            return ["kernel": kernel]
+
+        case (.metric(let metric, let kernel, let threshold, let window), .metric(let k, let m, let value)):
+            guard m == metric.value, matches(kernel?.value, k) else { return nil }
+            state.lastValue = value
+            guard crosses(threshold, value) else {
+                state.excursionSince = nil
+                state.fired = false
+                return nil
+            }
+            let since = state.excursionSince ?? now
+            state.excursionSince = since
+            guard !state.fired, now - since >= (window ?? .zero) else { return nil }
+            state.fired = true
+            return ["kernel": k ?? "", "value": format(value)].filter { !$0.value.isEmpty }
+
+        case (.predict(let metric, let kernel, let threshold, let horizon, let window), .metric(let k, let m, let value)):
+            guard m == metric.value, matches(kernel?.value, k) else { return nil }
+            state.samples.append((now, value))
+            state.samples.removeAll { now - $0.at > window }
+            guard state.samples.count >= 3, let fit = LinearTrend(state.samples) else { return nil }
+            let horizonSeconds = Double(horizon.milliseconds) / 1000
+            let forecast = fit.value(atSecondsFromLast: horizonSeconds)
+            guard crosses(threshold, forecast) else {
+                state.fired = false
+                return nil
+            }
+            guard !state.fired else { return nil }
+            state.fired = true
+            var fields = ["value": format(value), "forecast": format(forecast)]
+            if let k { fields["kernel"] = k }
+            if let eta = fit.secondsUntil(threshold.value.value.value), eta >= 0 {
+                fields["eta"] = "\(Int64(eta * 1000))ms"
+            }
+            return fields
+
+        case (.anomaly(let metric, let kernel, let z, let alpha, let warmup), .metric(let k, let m, let value)):
+            guard m == metric.value, matches(kernel?.value, k) else { return nil }
+            defer {
+                // EWMA of mean and variance (West's incremental form), updated after scoring the sample.
+                if let mean = state.ewmaMean {
+                    let diff = value - mean
+                    state.ewmaMean = mean + alpha * diff
+                    state.ewmaVariance = (1 - alpha) * (state.ewmaVariance + alpha * diff * diff)
+                } else {
+                    state.ewmaMean = value
+                }
+                state.sampleCount += 1
+            }
+            guard state.sampleCount >= warmup, let mean = state.ewmaMean else { return nil }
+            let sd = max(state.ewmaVariance.squareRoot(), 1e-9 + abs(mean) * 1e-6)
+            let score = abs(value - mean) / sd
+            guard score > z else {
+                state.fired = false
+                return nil
+            }
+            guard !state.fired else { return nil }
+            state.fired = true
+            var fields = ["value": format(value), "score": String(format: "%.2f", score)]
+            if let k { fields["kernel"] = k }
+            return fields
+
+        case (.log(_, let kernel, let stream, let count, let within), .logLine(let k, let s, let text)):
+            guard matches(kernel?.value ?? "*", k), stream == .any || stream.rawValue == s,
+                let regex = state.regex
+            else { return nil }
+            let range = NSRange(text.startIndex..., in: text)
+            guard let match = regex.firstMatch(in: text, range: range) else { return nil }
+            guard counted(&state, now: now, count: count, within: within) else { return nil }
+            var fields = ["kernel": k, "line": text]
+            for name in namedGroups(regex.pattern) {
+                let r = match.range(withName: name)
+                if r.location != NSNotFound, let swiftRange = Range(r, in: text) { fields[name] = String(text[swiftRange]) }
+            }
+            return fields
+
+        case (.signature(let target, let kernel, let count, let within), .logLine(let k, _, let text)):
+            guard matches(kernel?.value ?? "*", k) else { return nil }
+            let content = context.lineParsers[k]?.parse(text)?.content ?? text
+            let matched: String?
+            switch target.value {
+            case "known":
+                matched = context.signatures.values.sorted { $0.header.name.value < $1.header.name.value }
+                    .first { $0.playbook != nil && signatureMatches($0, content: content, kernel: k) }?.header.name.value
+            case "unknown":
+                let level = context.lineParsers[k]?.parse(text)?.level?.uppercased()
+                let isError = level.map { ["ERROR", "FATAL", "CRITICAL"].contains($0) } ?? false
+                let known = context.signatures.values.contains { signatureMatches($0, content: content, kernel: k) }
+                matched = isError && !known ? "unknown" : nil
+            default:
+                guard let sig = context.signatures[target.value] else { return nil }
+                if case .regex = sig.matcher, let regex = state.regex {
+                    matched = regex.firstMatch(in: content, range: NSRange(content.startIndex..., in: content)) != nil
+                        ? target.value : nil
+                } else {
+                    matched = signatureMatches(sig, content: content, kernel: k) ? target.value : nil
+                }
+            }
+            guard let matched, counted(&state, now: now, count: count, within: within) else { return nil }
+            return ["kernel": k, "line": text, "signature": matched]
+
+        case (.file(let path, let kernel, _), .fileChanged(let k, let changed)):
+            guard path.value == changed, kernel == nil || kernel?.value == k else { return nil }
+            var fields = ["path": changed]
+            if let k { fields["kernel"] = k }
+            return fields
+
+        case (.restarts(let target, let count, let within), .kernelRestarting(let kernel)):
+            guard matches(target.value, kernel) else { return nil }
+            state.times.append(now)
+            state.times.removeAll { now - $0 > within }
+            guard state.times.count >= count else { return nil }
+            let n = state.times.count
+            state.times.removeAll()
+            return ["kernel": kernel, "count": String(n)]
+
+        case (.configInvalid(let paths), .configInvalid(let path, let code)):
+            guard paths.isEmpty || paths.contains(where: { fnmatch($0, path, 0) == 0 }) else { return nil }
+            return ["path": path, "code": code]
+
+        case (.deadlock(let members, let window), _):
+            let names = Set(members.map(\.value))
+            switch event {
+            case .kernelUnhealthy(let k, _, _) where names.contains(k): state.unhealthy[k] = true
+            case .kernelExited(let k, _, _, _) where names.contains(k): state.unhealthy[k] = true
+            case .watchdogTimeout(let k) where names.contains(k): state.unhealthy[k] = true
+            case .kernelHealthy(let k) where names.contains(k): state.unhealthy[k] = false
+            case .componentHealth(let n, let healthy) where names.contains(n): state.unhealthy[n] = !healthy
+            default: return nil
+            }
+            let all = names.allSatisfy { state.unhealthy[$0] == true }
+            guard all else {
+                state.unhealthySince = nil
+                state.fired = false
+                return nil
+            }
+            let since = state.unhealthySince ?? now
+            state.unhealthySince = since
+            guard !state.fired, now - since >= (window ?? .zero) else { return nil }
+            state.fired = true
+            return ["members": names.sorted().joined(separator: ",")]
+
+        case (.memberLost(let target, let fleet), .memberLost(let instance, let f)):
+            guard target.value == "*" || target.value == instance, fleet == nil || fleet?.value == f else { return nil }
+            return ["instance": instance, "fleet": f]
+
+        default:
+            return nil
+        }
+    }
+
+    private static func tickLeaf(_ condition: Condition, _ state: inout LeafState, now: Duration, context: Context)
+        -> [String: String]?
+    {
+        switch condition {
+        case .silence(let target, _):
+            guard let deadline = state.deadline, now >= deadline, !state.fired else { return nil }
+            state.fired = true
+            state.deadline = nil
+            return GraceSettings.componentNames.contains(target.value) && context.watchdogs[target.value] == nil
+                ? ["component": target.value] : ["kernel": target.value]
+        case .metric(_, let kernel, _, let window):
+            guard let since = state.excursionSince, !state.fired, now - since >= (window ?? .zero),
+                let value = state.lastValue
+            else { return nil }
+            state.fired = true
+            var fields = ["value": format(value)]
+            if let kernel, kernel.value != "*" { fields["kernel"] = kernel.value }
+            return fields
+        case .deadlock(let members, let window):
+            guard let since = state.unhealthySince, !state.fired, now - since >= (window ?? .zero) else { return nil }
+            state.fired = true
+            return ["members": members.map(\.value).sorted().joined(separator: ",")]
+        case .every(let interval):
+            guard let deadline = state.deadline, now >= deadline else { return nil }
+            // Next beat from the schedule, not from now: no drift; missed beats are not replayed.
+            var next = deadline + interval
+            while next <= now { next += interval }
+            state.deadline = next
+            return [:]
+        case .cron(let expression, _):
+            guard let deadline = state.deadline, now >= deadline else { return nil }
+            state.deadline = nextCron(expression.value, after: now, context: context)
+            return [:]
+        default:
+            return nil
+        }
+    }
+
+    private static func signatureMatches(_ signature: Signature, content: String, kernel: String) -> Bool {
+        if let k = signature.kernel?.value, k != "*", k != kernel { return false }
+        switch signature.matcher {
+        case .pattern(let p): return SignaturePattern(p.value).matches(content)
+        case .regex(let r):
+            guard let regex = try? NSRegularExpression(pattern: r.value) else { return false }
+            return regex.firstMatch(in: content, range: NSRange(content.startIndex..., in: content)) != nil
+        }
+    }
+
+    private static func namedGroups(_ pattern: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(pattern)
+        while let r = rest.range(of: "(?<") {
+            let after = rest[r.upperBound...]
+            let name = after.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            if !name.isEmpty, after.dropFirst(name.count).first == ">" { names.append(String(name)) }
+            rest = after
+        }
+        return names
+    }
+
+    private static func nextCron(_ expression: String, after now: Duration, context: Context) -> Duration? {
+        let wallNow = context.wallClockOrigin.addingTimeInterval(Double(now.milliseconds) / 1000)
+        guard let schedule = CronSchedule(expression), let next = schedule.next(after: wallNow) else { return nil }
+        return now + .milliseconds(Int64(next.timeIntervalSince(wallNow) * 1000))
+    }
+}

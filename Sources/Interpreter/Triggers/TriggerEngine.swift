@@ -1,0 +1,125 @@
+import GraceDSL
+
+/// Evaluates every trigger of a graph and decides which firings become playbook runs: per-trigger cooldown,
+/// coalescing of repeated firings, and a global rate limit against trigger storms. Pure and clock-free like
+/// the evaluators; every decision, including the suppressed ones, is returned so it can be journaled.
+public struct TriggerEngine: Sendable {
+    public enum Decision: Sendable, Hashable {
+        /// Run `playbook` with these arguments (rendered from the trigger's `with:`).
+        case run(firing: Firing, playbook: String, arguments: [String: String])
+        /// Fired, but no run: `reason` is `cooldown`, `coalesced`, `rate-limited` or `no-playbook`.
+        case suppressed(firing: Firing, reason: String)
+
+        public var firing: Firing {
+            switch self {
+            case .run(let f, _, _), .suppressed(let f, _): f
+            }
+        }
+    }
+
+    private struct Entry: Sendable {
+        let trigger: Trigger
+        var evaluator: ConditionEvaluator
+        var lastRun: Duration?
+    }
+
+    private var entries: [Entry]
+    private let context: ConditionEvaluator.Context
+    private let signatures: [String: Signature]
+    /// Start times of recent runs, for the global rate limit.
+    private var recentRuns: [Duration] = []
+    public let rateRuns: Int
+    public let ratePer: Duration
+
+    public init(graph: ExecutionGraph, context: ConditionEvaluator.Context, now: Duration = .zero) {
+        self.context = context
+        signatures = context.signatures
+        entries = graph.triggers.filter(\.enabled).map {
+            Entry(trigger: $0, evaluator: ConditionEvaluator($0.when, context: context, now: now))
+        }
+        rateRuns = graph.settings?.limits.rateRuns ?? 30
+        ratePer = graph.settings?.limits.ratePer ?? .seconds(60)
+    }
+
+    public var triggerCount: Int { entries.count }
+
+    /// Feeds an event to every trigger.
+    public mutating func observe(_ event: Event, now: Duration) -> [Decision] {
+        var decisions: [Decision] = []
+        for i in entries.indices {
+            if let fields = entries[i].evaluator.observe(event, now: now) {
+                decisions.append(decide(i, fields: fields, now: now))
+            }
+        }
+        return decisions
+    }
+
+    /// Lets time pass for time-based conditions.
+    public mutating func tick(now: Duration) -> [Decision] {
+        var decisions: [Decision] = []
+        for i in entries.indices {
+            if let fields = entries[i].evaluator.tick(now: now) {
+                decisions.append(decide(i, fields: fields, now: now))
+            }
+        }
+        return decisions
+    }
+
+    /// The earliest time any trigger needs a tick.
+    public func nextDeadline() -> Duration? {
+        entries.compactMap { $0.evaluator.nextDeadline() }.min()
+    }
+
+    private mutating func decide(_ i: Int, fields: [String: String], now: Duration) -> Decision {
+        let trigger = entries[i].trigger
+        let firing = Firing(trigger: trigger.header.name.value, at: now, fields: fields)
+        if let last = entries[i].lastRun {
+            if let cooldown = trigger.cooldown, now - last < cooldown {
+                return .suppressed(firing: firing, reason: "cooldown")
+            }
+            if let coalesce = trigger.coalesce, now - last < coalesce {
+                return .suppressed(firing: firing, reason: "coalesced")
+            }
+        }
+        recentRuns.removeAll { now - $0 >= ratePer }
+        if recentRuns.count >= rateRuns {
+            return .suppressed(firing: firing, reason: "rate-limited")
+        }
+        guard let playbook = playbook(for: trigger, fields: fields) else {
+            return .suppressed(firing: firing, reason: "no-playbook")
+        }
+        entries[i].lastRun = now
+        recentRuns.append(now)
+        return .run(firing: firing, playbook: playbook.name, arguments: playbook.arguments)
+    }
+
+    /// The playbook a firing runs and its arguments: the trigger's `run`, or for `signature: known` the
+    /// matched signature's bound playbook with its `with:`.
+    private func playbook(for trigger: Trigger, fields: [String: String]) -> (name: String, arguments: [String: String])? {
+        let scope = fields.reduce(into: [String: String]()) { $0["event.\($1.key)"] = $1.value }
+            .merging(["trigger.name": trigger.header.name.value]) { a, _ in a }
+        if let run = trigger.run {
+            return (run.value, Self.render(trigger.with, scope: scope))
+        }
+        guard let name = fields["signature"], let signature = signatures[name], let bound = signature.playbook else {
+            return nil
+        }
+        var arguments = Self.render(signature.with, scope: scope)
+        for (k, v) in Self.render(trigger.with, scope: scope) { arguments[k] = v }
+        return (bound.value, arguments)
+    }
+
+    /// Renders `with:` values; a placeholder the event does not provide renders as empty text.
+    public static func render(_ arguments: [PlaybookArgument], scope: [String: String]) -> [String: String] {
+        var out: [String: String] = [:]
+        for argument in arguments {
+            let text = argument.value.text ?? ""
+            if Template.looksTemplated(text), case .success(let template) = Template.parse(text) {
+                out[argument.name.value] = template.render { scope[$0.joined(separator: ".")] ?? "" }
+            } else {
+                out[argument.name.value] = text
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import GraceDSL
+import Testing
+
+@testable import Interpreter
+
+/// Trigger conditions against hand-made events and time: no processes, no sleeping.
+@Suite("Trigger conditions")
+struct ConditionEvaluatorTests {
+    static let kernels = """
+        kind: kernel
+        name: api
+        command: [/bin/true]
+        watchdog: 10s
+        logs: {format: "<Date> <Time> <Level> <Component>: <Content>"}
+        ---
+        kind: kernel
+        name: store
+        command: [/bin/true]
+        health: {tcp: "127.0.0.1:1"}
+        ---
+        kind: playbook
+        name: p
+        steps: [{notify: "x"}]
+        manual: true
+        ---
+        kind: signature
+        name: refused
+        pattern: "connection to <*> refused"
+        playbook: p
+        """
+
+    /// Compiles `when` inside a trigger and returns an evaluator for it.
+    static func evaluator(_ when: String, extra: String = "") throws -> ConditionEvaluator {
+        let yaml = kernels + "\n---\nkind: trigger\nname: t\nwhen: \(when)\nrun: p\n" + extra
+        let result = Compiler(options: CompilerOptions(checkExecutables: false)).compile([SourceFile(path: "t.yaml", text: yaml)])
+        let graph = try #require(result.graph, "\(result.diagnostics.map(\.message))")
+        let trigger = try #require(graph.trigger("t"))
+        return ConditionEvaluator(trigger.when, context: .init(graph: graph, wallClockOrigin: Date(timeIntervalSince1970: 0)))
+    }
+
+    @Test("exit fires for the kernel, with code or signal; expected stops are ignored")
+    func exit() throws {
+        var e = try Self.evaluator("{exit: api, signals: [SIGKILL, SIGSEGV]}")
+        #expect(e.observe(.kernelExited(kernel: "store", code: nil, signal: "SIGKILL", expected: false), now: .zero) == nil)
+        #expect(e.observe(.kernelExited(kernel: "api", code: 1, signal: nil, expected: false), now: .zero) == nil)
+        #expect(e.observe(.kernelExited(kernel: "api", code: nil, signal: "SIGKILL", expected: true), now: .zero) == nil)
+        let f = e.observe(.kernelExited(kernel: "api", code: nil, signal: "SIGKILL", expected: false), now: .zero)
+        #expect(f == ["kernel": "api", "signal": "SIGKILL"])
+    }
+
+    @Test("a metric threshold must hold for the window, and fires once per excursion")
+    func metricWindow() throws {
+        var e = try Self.evaluator("{metric: memory_rss, kernel: api, above: 400MiB, for: 30s}")
+        let high = 500.0 * 1_048_576
+        #expect(e.observe(.metric(kernel: "api", metric: .memory_rss, value: high), now: .seconds(0)) == nil)
+        #expect(e.nextDeadline() == .seconds(30))
+        #expect(e.observe(.metric(kernel: "api", metric: .memory_rss, value: high), now: .seconds(20)) == nil)
+        #expect(e.tick(now: .seconds(29)) == nil)
+        #expect(e.tick(now: .seconds(30))?["kernel"] == "api")
+        #expect(e.observe(.metric(kernel: "api", metric: .memory_rss, value: high), now: .seconds(40)) == nil, "once")
+        #expect(e.observe(.metric(kernel: "api", metric: .memory_rss, value: 1), now: .seconds(50)) == nil)
+        #expect(e.observe(.metric(kernel: "api", metric: .memory_rss, value: high), now: .seconds(60)) == nil)
+        #expect(e.observe(.metric(kernel: "api", metric: .memory_rss, value: high), now: .seconds(90)) != nil, "re-armed")
+    }
+
+    @Test("predict fires when the least-squares trend crosses the threshold within the horizon")
+    func predict() throws {
+        var e = try Self.evaluator("{predict: memory_rss, kernel: api, above: 1000, within: 60s, window: 5m}")
+        // +10 per second: at 500 now, 1000 is 50 s away: inside the 60 s horizon at t=50.
+        var fired: [String: String]?
+        for t in stride(from: 0, through: 50, by: 10) {
+            fired = e.observe(.metric(kernel: "api", metric: .memory_rss, value: Double(t) * 10), now: .seconds(Int64(t)))
+            if t < 50 && t >= 40 { #expect(fired == nil || t >= 40) }
+            if fired != nil { break }
+        }
+        let f = try #require(fired)
+        #expect(f["kernel"] == "api")
+        #expect(f["eta"] != nil)
+        // A flat series never fires.
+        var flat = try Self.evaluator("{predict: memory_rss, kernel: api, above: 1000, within: 60s}")
+        for t in 0..<20 {
+            #expect(flat.observe(.metric(kernel: "api", metric: .memory_rss, value: 500), now: .seconds(Int64(t))) == nil)
+        }
+    }
+
+    @Test("anomaly scores samples against an EWMA mean and deviation after warm-up")
+    func anomaly() throws {
+        var e = try Self.evaluator("{anomaly: cpu, kernel: api, z: 4, alpha: 0.2, warmup: 20}")
+        for i in 0..<50 {
+            let v = 20.0 + Double(i % 5)
+            #expect(e.observe(.metric(kernel: "api", metric: .cpu, value: v), now: .seconds(Int64(i))) == nil)
+        }
+        let f = e.observe(.metric(kernel: "api", metric: .cpu, value: 95), now: .seconds(50))
+        #expect(f?["kernel"] == "api")
+        #expect(Double(f?["score"] ?? "0") ?? 0 > 4)
+    }
+
+    @Test("log patterns count matching lines in a window and expose named groups")
+    func logPattern() throws {
+        var e = try Self.evaluator("{log: 'slow flush: (?<ms>\\d+)ms', kernel: api, count: 2, within: 10s}")
+        #expect(e.observe(.logLine(kernel: "api", stream: "stdout", text: "slow flush: 30ms"), now: .seconds(0)) == nil)
+        #expect(e.observe(.logLine(kernel: "api", stream: "stdout", text: "slow flush: 31ms"), now: .seconds(20)) == nil, "first one left the window")
+        let f = e.observe(.logLine(kernel: "api", stream: "stdout", text: "slow flush: 45ms"), now: .seconds(25))
+        #expect(f?["ms"] == "45")
+    }
+
+    @Test("silence fires after the watchdog interval without a heartbeat, and at a watchdog timeout")
+    func silence() throws {
+        var e = try Self.evaluator("{silence: api}")
+        _ = e.observe(.kernelStarted(kernel: "api", pid: 1), now: .zero)
+        _ = e.observe(.heartbeat(name: "api"), now: .seconds(5))
+        #expect(e.tick(now: .seconds(14)) == nil)
+        #expect(e.tick(now: .seconds(15)) == ["kernel": "api"])
+        #expect(e.tick(now: .seconds(30)) == nil, "once per silence")
+        _ = e.observe(.heartbeat(name: "api"), now: .seconds(31))
+        #expect(e.observe(.watchdogTimeout(kernel: "api"), now: .seconds(32)) == ["kernel": "api"])
+    }
+
+    @Test("schedules: every and cron")
+    func schedules() throws {
+        var every = try Self.evaluator("{every: 1h}")
+        #expect(every.tick(now: .seconds(3599)) == nil)
+        #expect(every.tick(now: .seconds(3600)) == [:])
+        #expect(every.nextDeadline() == .seconds(7200))
+        var cron = try Self.evaluator("{cron: '*/15 * * * *'}")  // origin is 00:00 UTC
+        #expect(cron.nextDeadline() == .seconds(900))
+        #expect(cron.tick(now: .seconds(900)) == [:])
+        #expect(cron.nextDeadline() == .seconds(1800))
+        let schedule = try #require(CronSchedule("30 2 * * mon"))
+        let next = try #require(schedule.next(after: Date(timeIntervalSince1970: 0)))  // Thu 1970-01-01
+        #expect(next == Date(timeIntervalSince1970: 4 * 86_400 + 2 * 3600 + 1800))  // Mon 1970-01-05 02:30
+    }
+
+    @Test("all needs every part within the window; any needs one")
+    func compositions() throws {
+        var all = try Self.evaluator("{all: [{exit: api}, {health: store}], within: 1m}", extra: "")
+        #expect(all.observe(.kernelExited(kernel: "api", code: 1, signal: nil, expected: false), now: .zero) == nil)
+        #expect(all.observe(.kernelUnhealthy(kernel: "store", reason: "x", failures: 3), now: .seconds(90)) == nil, "too late")
+        #expect(all.observe(.kernelExited(kernel: "api", code: 1, signal: nil, expected: false), now: .seconds(100)) != nil)
+        var any = try Self.evaluator("{any: [{exit: api}, {exit: store}]}")
+        #expect(any.observe(.kernelExited(kernel: "store", code: 0, signal: nil, expected: false), now: .zero)?["kernel"] == "store")
+    }
+
+    @Test("deadlock fires when every member is unhealthy at once, for the window")
+    func deadlock() throws {
+        var e = try Self.evaluator("{deadlock: [healer, agent], for: 10s}")
+        #expect(e.observe(.componentHealth(name: "healer", healthy: false), now: .zero) == nil)
+        #expect(e.observe(.componentHealth(name: "agent", healthy: false), now: .seconds(1)) == nil)
+        #expect(e.tick(now: .seconds(10)) == nil)
+        #expect(e.tick(now: .seconds(11))?["members"] == "agent,healer")
+    }
+
+    @Test("restart loops count restarts in the window")
+    func restarts() throws {
+        var e = try Self.evaluator("{restarts: api, count: 3, within: 1m}")
+        #expect(e.observe(.kernelRestarting(kernel: "api"), now: .seconds(0)) == nil)
+        #expect(e.observe(.kernelRestarting(kernel: "api"), now: .seconds(10)) == nil)
+        #expect(e.observe(.kernelRestarting(kernel: "api"), now: .seconds(20))?["count"] == "3")
+    }
+
+    @Test("known signatures match the message part of a formatted line")
+    func signatures() throws {
+        var e = try Self.evaluator("{signature: known}", extra: "")
+        let line = "2026-11-26 10:00:01,123 ERROR db.pool: connection to 10.0.0.7:5432 refused"
+        let f = e.observe(.logLine(kernel: "api", stream: "stdout", text: line), now: .zero)
+        #expect(f?["signature"] == "refused")
+        #expect(e.observe(.logLine(kernel: "api", stream: "stdout", text: "2026-11-26 10:00:01,123 INFO x: fine"), now: .zero) == nil)
+        let parser = try #require(LogLineParser(format: "<Date> <Time> <Level> <Component>: <Content>"))
+        #expect(parser.parse(line)?.level == "ERROR")
+        #expect(parser.parse(line)?.content == "connection to 10.0.0.7:5432 refused")
+    }
+
+    @Test("the linear trend of a line is exact")
+    func trend() throws {
+        let fit = try #require(LinearTrend([(.seconds(0), 1), (.seconds(1), 3), (.seconds(2), 5)]))
+        #expect(abs(fit.slope - 2) < 1e-9)
+        #expect(abs(fit.value(atSecondsFromLast: 1) - 7) < 1e-9)
+        #expect(abs((fit.secondsUntil(9) ?? 0) - 2) < 1e-9)
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Synchronization
+
+@testable import Interpreter
+
+/// A simulated runtime for the executor: records actions, fails those it is told to, reports health.
+final class SimulatedMachine: ActionPerformer, Sendable {
+    private struct State {
+        var performed: [ResolvedAction] = []
+        var failures: [String: Int] = [:]  // action summary prefix -> remaining failures
+        var healthy: Set<String> = []
+        var running: Set<String> = []
+        var blockedUntilHealthy: Set<String> = []
+    }
+
+    private let state = Mutex(State())
+
+    var performed: [ResolvedAction] { state.withLock { $0.performed } }
+    var summaries: [String] { performed.map(\.summary) }
+
+    func fail(_ prefix: String, times: Int = 1) { state.withLock { $0.failures[prefix] = times } }
+    func setHealthy(_ kernel: String, _ healthy: Bool = true) {
+        state.withLock { s in
+            if healthy { s.healthy.insert(kernel) } else { s.healthy.remove(kernel) }
+        }
+    }
+
+    func perform(_ action: ResolvedAction, runID: String) async throws -> ActionOutcome {
+        let failing = state.withLock { s -> Bool in
+            s.performed.append(action)
+            if let key = s.failures.keys.first(where: { action.summary.hasPrefix($0) }), let n = s.failures[key], n > 0 {
+                s.failures[key] = n - 1
+                return true
+            }
+            switch action {
+            case .restart(let k, _), .start(let k):
+                s.running.insert(k)
+                s.healthy.insert(k)
+            case .stop(let k, _, _):
+                s.running.remove(k)
+                s.healthy.remove(k)
+            default: break
+            }
+            return false
+        }
+        if failing { throw ActionFailure("simulated failure of \(action.summary)") }
+        if case .waitHealthy(let k) = action {
+            while !(await isHealthy(k)) {
+                try Task.checkCancellation()
+                await Task.yield()
+            }
+        }
+        return ActionOutcome(detail: action.summary)
+    }
+
+    func isHealthy(_ kernel: String) async -> Bool { state.withLock { $0.healthy.contains(kernel) } }
+    func isRunning(_ kernel: String) async -> Bool { state.withLock { $0.running.contains(kernel) } }
+    func fileExists(_ path: String) async -> Bool { path.hasPrefix("/exists") }
+}
+
+/// Collects run records in order.
+final class RecordingJournal: RunJournal, Sendable {
+    private let records = Mutex<[RunRecord]>([])
+
+    func record(_ record: RunRecord) async { records.withLock { $0.append(record) } }
+
+    var all: [RunRecord] { records.withLock { $0 } }
+    var kinds: [String] { all.map(\.journalEntry.kind) }
+}
