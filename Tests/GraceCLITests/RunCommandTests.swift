@@ -99,7 +99,7 @@ struct RunCommandTests {
         let out = try GraceBinary.run(["run"])
         #expect(out.status == 1)
         #expect(out.stderr.contains("cannot run everything"))
-        #expect(out.stderr.contains("--supervise-only"))
+        #expect(out.stderr.contains("--allow-partial"))
     }
 
     @Test("a configuration with errors starts nothing")

@@ -31,10 +31,13 @@ public struct TriggerEngine: Sendable {
     public let rateRuns: Int
     public let ratePer: Duration
 
-    public init(graph: ExecutionGraph, context: ConditionEvaluator.Context, now: Duration = .zero) {
+    /// - Parameter disabled: triggers not to evaluate (conditions this build of the runtime cannot observe).
+    public init(
+        graph: ExecutionGraph, context: ConditionEvaluator.Context, now: Duration = .zero, disabled: Set<String> = []
+    ) {
         self.context = context
         signatures = context.signatures
-        entries = graph.triggers.filter(\.enabled).map {
+        entries = graph.triggers.filter { $0.enabled && !disabled.contains($0.header.name.value) }.map {
             Entry(trigger: $0, evaluator: ConditionEvaluator($0.when, context: context, now: now))
         }
         rateRuns = graph.settings?.limits.rateRuns ?? 30

@@ -3,13 +3,60 @@ import GraceDSL
 /// What of a graph this build of Grace can run. Parts that later work adds are named here so that
 /// `grace run` can refuse clearly instead of silently ignoring them.
 public enum RuntimeSupport {
+    /// Triggers whose conditions this build cannot observe; the healer does not evaluate them.
+    public static func unobservableTriggers(in graph: ExecutionGraph) -> Set<String> {
+        var names: Set<String> = []
+        func unobservable(_ condition: Condition) -> Bool {
+            switch condition {
+            case .memberLost, .configInvalid: return true
+            case .silence(let target, _):
+                return GraceSettings.componentNames.contains(target.value) && graph.kernel(target.value) == nil
+            case .deadlock(let members, _):
+                return members.contains { GraceSettings.componentNames.contains($0.value) && graph.kernel($0.value) == nil }
+            case .all(let parts, _): return parts.contains { unobservable($0.condition) }
+            case .any(let parts): return parts.allSatisfy { unobservable($0.condition) }
+            default: return false
+            }
+        }
+        for trigger in graph.triggers where unobservable(trigger.when.condition) { names.insert(trigger.header.name.value) }
+        return names
+    }
+
     /// One line per unsupported part of `graph`; empty when this build runs all of it.
     public static func unsupported(in graph: ExecutionGraph) -> [String] {
         var parts: [String] = []
-        if !graph.triggers.isEmpty || !graph.signatures.isEmpty {
+        var actions: [String: Set<String>] = [:]  // action -> playbooks
+        func collect(_ steps: [Step], in playbook: String) {
+            for step in steps {
+                if RuntimeActionPerformerNames.unsupported.contains(step.action.keyword) {
+                    actions[step.action.keyword, default: []].insert(playbook)
+                }
+                collect(step.undo, in: playbook)
+            }
+        }
+        for playbook in graph.playbooks { collect(playbook.steps, in: playbook.header.name.value) }
+        for (action, playbooks) in actions.sorted(by: { $0.key < $1.key }) {
             parts.append(
-                "\(graph.triggers.count) triggers, \(graph.signatures.count) signatures and \(graph.playbooks.count) "
-                    + "playbooks: the interpreter that evaluates triggers and runs playbooks is not in this build")
+                "action `\(action)` (in \(playbooks.sorted().joined(separator: ", "))): not in this build; "
+                    + "those steps will fail")
+        }
+        var conditions: [String: Set<String>] = [:]
+        func visit(_ condition: Condition, trigger: String) {
+            switch condition {
+            case .memberLost: conditions["member_lost (fleet)", default: []].insert(trigger)
+            case .configInvalid: conditions["config: invalid (reload)", default: []].insert(trigger)
+            case .silence(let target, _) where GraceSettings.componentNames.contains(target.value) && graph.kernel(target.value) == nil:
+                conditions["silence of Grace's components (mutual repair)", default: []].insert(trigger)
+            case .deadlock(let members, _)
+            where members.contains { GraceSettings.componentNames.contains($0.value) && graph.kernel($0.value) == nil }:
+                conditions["deadlock of Grace's components (mutual repair)", default: []].insert(trigger)
+            case .all(let parts, _), .any(let parts): parts.forEach { visit($0.condition, trigger: trigger) }
+            default: break
+            }
+        }
+        for trigger in graph.triggers where trigger.enabled { visit(trigger.when.condition, trigger: trigger.header.name.value) }
+        for (what, triggers) in conditions.sorted(by: { $0.key < $1.key }) {
+            parts.append("condition \(what) (triggers \(triggers.sorted().joined(separator: ", "))): not in this build; they never fire")
         }
         for fleet in graph.fleets {
             parts.append("fleet `\(fleet.header.name.value)`: leases and failover are not in this build")
@@ -17,6 +64,16 @@ public enum RuntimeSupport {
         if let agent = graph.settings?.agent, agent.enabled {
             parts.append("the coding agent (`agent.enabled: true`) is not in this build")
         }
+        for kernel in graph.kernels {
+            if case .http(let url, _)? = kernel.health?.check, !HTTPProbe.isSupported(url: url) {
+                parts.append("kernel `\(kernel.header.name.value)`: health probe \(url): only http:// probes are in this build")
+            }
+        }
         return parts
     }
+}
+
+/// The names, kept next to the check so that both move together.
+enum RuntimeActionPerformerNames {
+    static var unsupported: Set<String> { RuntimeActionPerformer.unsupported }
 }

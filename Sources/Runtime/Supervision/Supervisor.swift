@@ -53,6 +53,7 @@ public actor Supervisor {
         var watchdogDeadline: Duration?
         var watchdogTask: Task<Void, Never>?
         var healthy: Bool?
+        var paused = false
         var consecutiveFailures = 0
         var cpu = CPUUsageTracker()
         var metrics: KernelMetrics?
@@ -72,8 +73,19 @@ public actor Supervisor {
         }
     }
 
+    /// What the supervisor tells an observer (the healer): journal entries, metric samples and log lines.
+    public enum Signal: Sendable {
+        case journal(JournalEntry)
+        case metrics(kernel: String, KernelMetrics)
+        case host(HostSample)
+        case log(LogLine)
+        /// sd_notify WATCHDOG=1 from a kernel (not journaled: there are many).
+        case heartbeat(kernel: String)
+    }
+
     public let graph: ExecutionGraph
     public let store: StateStore
+    private var observer: (@Sendable (Signal) -> Void)?
     private let configuration: Configuration
     private let logger: Logger
     private let origin = ContinuousClock.now
@@ -99,6 +111,17 @@ public actor Supervisor {
 
     private var now: Duration { ContinuousClock.now - origin }
 
+    /// Registers the one observer of journal entries, metrics and log lines (the healer).
+    public func observe(_ observer: @escaping @Sendable (Signal) -> Void) {
+        self.observer = observer
+    }
+
+    /// Journals an event that is not about a kernel's lifecycle (playbook runs, trigger decisions).
+    @discardableResult
+    public func record(_ kind: String, kernel: String? = nil, fields: [String: String] = [:]) -> JournalEntry? {
+        journal(kind, kernel: kernel, fields)
+    }
+
     // MARK: - Journal
 
     /// Appends to the journal (durable before this returns) and wakes anyone waiting for such an entry.
@@ -113,6 +136,7 @@ public actor Supervisor {
                 if waiter.match(entry) { waiter.continuation.resume(returning: entry) } else { remaining.append(waiter) }
             }
             entryWaiters = remaining
+            observer?(.journal(entry))
             logger.info(
                 "\(kind)", metadata: ["kernel": .string(kernel ?? "-")].merging(fields.mapValues { .string($0) }) { a, _ in a })
             return entry
@@ -217,6 +241,11 @@ public actor Supervisor {
 
     public func stop(_ name: String, reason: String = "requested") async {
         guard let runtime = kernels[name] else { return }
+        // A paused (SIGSTOPped) kernel cannot act on its stop signal: let it run again first.
+        if runtime.paused, let pid = runtime.lifecycle.state.pid {
+            runtime.paused = false
+            Spawner.signalGroup(pid, SIGCONT)
+        }
         perform(runtime.lifecycle.stop(now: now, reason: reason), on: name)
     }
 
@@ -227,6 +256,46 @@ public actor Supervisor {
             await waitForExit(name)
         }
         startKernel(name)
+    }
+
+    /// SIGSTOP / SIGCONT to the kernel's process group. A paused kernel's failed probes are not reported.
+    public func pause(_ name: String, reason: String) -> Bool {
+        guard let runtime = kernels[name], let pid = runtime.lifecycle.state.pid, !runtime.paused else {
+            return kernels[name]?.paused ?? false
+        }
+        journal("kernel.paused", kernel: name, ["pid": String(pid), "reason": reason])
+        runtime.paused = true
+        return Spawner.signalGroup(pid, SIGSTOP)
+    }
+
+    public func resume(_ name: String, reason: String) -> Bool {
+        guard let runtime = kernels[name], let pid = runtime.lifecycle.state.pid, runtime.paused else { return false }
+        journal("kernel.resumed", kernel: name, ["pid": String(pid), "reason": reason])
+        runtime.paused = false
+        runtime.consecutiveFailures = 0
+        return Spawner.signalGroup(pid, SIGCONT)
+    }
+
+    /// Sends `signal` to the kernel's process group.
+    public func signal(_ name: String, _ signal: Int32) -> Bool {
+        guard let pid = kernels[name]?.lifecycle.state.pid else { return false }
+        journal("kernel.signalled", kernel: name, ["pid": String(pid), "signal": String(signal)])
+        return Spawner.signalGroup(pid, signal)
+    }
+
+    /// Healthy: running (and ready), not paused, and its probe (if any) last passed.
+    public func isHealthy(_ name: String) -> Bool {
+        guard let runtime = kernels[name], runtime.isReady, !runtime.paused else { return false }
+        return runtime.kernel.health == nil || runtime.healthy == true
+    }
+
+    public func isRunning(_ name: String) -> Bool { kernels[name]?.lifecycle.state.pid != nil }
+
+    public func isPaused(_ name: String) -> Bool { kernels[name]?.paused ?? false }
+
+    /// Kernels of a tier, in boot order.
+    public func kernels(inTier tier: Kernel.Tier) -> [String] {
+        graph.kernels.filter { $0.tier == tier && kernels[$0.header.name.value] != nil }.map(\.header.name.value)
     }
 
     public func status() -> [KernelStatus] {
@@ -358,14 +427,17 @@ public actor Supervisor {
                 Task { await self?.exited(name, pid: pid, status: status) }
             }
             if let file = runtime.logFile {
+                let observer = self.observer
+                let forward: @Sendable (LogLine) -> Void = { line in observer?(.log(line)) }
                 runtime.captures = [
-                    LogCapture(kernel: name, stream: .stdout, fd: out.read, file: file, onLine: { _ in }),
-                    LogCapture(kernel: name, stream: .stderr, fd: err.read, file: file, onLine: { _ in }),
+                    LogCapture(kernel: name, stream: .stdout, fd: out.read, file: file, onLine: forward),
+                    LogCapture(kernel: name, stream: .stderr, fd: err.read, file: file, onLine: forward),
                 ]
                 runtime.captures.forEach { $0.start() }
             }
             placeInCgroup(runtime, name: name, pid: pid)
             runtime.healthy = nil
+            runtime.paused = false
             runtime.consecutiveFailures = 0
             runtime.cpu = CPUUsageTracker()
             perform(runtime.lifecycle.spawned(pid: pid, now: now), on: name)
@@ -467,8 +539,9 @@ public actor Supervisor {
         if message.isReady, case .starting = runtime.lifecycle.state {
             perform(runtime.lifecycle.ready(now: now), on: name)
         }
-        if message.isWatchdog, let watchdog = runtime.kernel.watchdog {
-            runtime.watchdogDeadline = now + watchdog
+        if message.isWatchdog {
+            if let watchdog = runtime.kernel.watchdog { runtime.watchdogDeadline = now + watchdog }
+            observer?(.heartbeat(kernel: name))
         }
         if message.isStopping { journal("kernel.stopping_notified", kernel: name, ["pid": String(pid)]) }
     }
@@ -521,7 +594,7 @@ public actor Supervisor {
     }
 
     private func probed(_ name: String, pid: Int32, result: ProbeResult, threshold: Int) {
-        guard let runtime = kernels[name], runtime.lifecycle.state.pid == pid else { return }
+        guard let runtime = kernels[name], runtime.lifecycle.state.pid == pid, !runtime.paused else { return }
         switch result {
         case .healthy:
             runtime.consecutiveFailures = 0
@@ -557,10 +630,16 @@ public actor Supervisor {
     }
 
     private func sampleMetrics() {
-        hostSample = hostSampler.sample() ?? hostSample
-        for runtime in kernels.values {
+        if let host = hostSampler.sample() {
+            hostSample = host
+            observer?(.host(host))
+        }
+        for (name, runtime) in kernels {
             guard let pid = runtime.lifecycle.state.pid, let sample = ProcessSampler.sample(pid: pid) else { continue }
-            if let metrics = runtime.cpu.update(sample) { runtime.metrics = metrics }
+            if let metrics = runtime.cpu.update(sample) {
+                runtime.metrics = metrics
+                observer?(.metrics(kernel: name, metrics))
+            }
             if let cgroups, let group = runtime.cgroup { runtime.cgroupSample = cgroups.read(group) }
         }
     }

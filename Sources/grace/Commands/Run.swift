@@ -7,26 +7,29 @@ import ServiceLifecycle
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run Grace in the foreground: supervise the kernels of the configuration.",
+        abstract: "Run Grace in the foreground: supervise the kernels and heal them by the configuration's triggers.",
         discussion: """
             Compiles the configuration (a configuration with errors is refused), opens the journal in the \
             state directory, stops kernels a previous, crashed Grace left running, and boots every kernel in \
-            dependency order. Exits are noticed the moment they happen and kernels restart by their policy; \
-            every event is journaled (see `grace journal show`). SIGTERM or SIGINT stops the kernels in \
+            dependency order. Exits are noticed the moment they happen and kernels restart by their policy. \
+            Triggers are evaluated against the live events, metrics and log lines, and fire their playbooks \
+            (cooldown, coalescing, a global rate limit, per-kernel locks). Every event, run and step is \
+            journaled before it is acted on (see `grace journal show`). SIGTERM or SIGINT stops the kernels in \
             reverse order and exits.
 
-            This build supervises kernels. Triggers, playbooks, signatures, the fleet and the agent come with \
-            later work: a configuration that declares them is refused unless --supervise-only is given.
+            Some parts of the DSL come with later work (snapshots, reload, the fleet, the agent, mutual repair). \
+            A configuration that uses them is refused with the list, unless --allow-partial is given: then \
+            everything else runs, those triggers never fire and those steps fail with a clear message.
 
             Examples:
-              grace run --supervise-only
+              grace run --allow-partial
               grace run --log-level debug
             """)
 
     @OptionGroup var configurationOptions: ConfigurationOptions
 
-    @Flag(help: "Supervise the kernels even though this build cannot run the triggers, playbooks or fleet declared.")
-    var superviseOnly = false
+    @Flag(help: "Run what this build can even though the configuration uses parts it cannot run yet.")
+    var allowPartial = false
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
@@ -58,12 +61,12 @@ struct Run: AsyncParsableCommand {
         }
         let unsupported = RuntimeSupport.unsupported(in: graph)
         if !unsupported.isEmpty {
-            if superviseOnly {
+            if allowPartial {
                 for part in unsupported { logger.warning("not run by this build: \(part)") }
             } else {
                 var message = "error: this build of Grace cannot run everything the configuration declares:\n"
                 for part in unsupported { message += "  - \(part)\n" }
-                message += "Run `grace run --supervise-only` to supervise the kernels anyway.\n"
+                message += "Run `grace run --allow-partial` to run everything else.\n"
                 FileHandle.standardError.write(Data(message.utf8))
                 throw ExitCode(1)
             }
@@ -83,11 +86,15 @@ struct Run: AsyncParsableCommand {
             locator: ExecutableLocator(root: root, toolDirectories: ToolLocation.directories()))
         configuration.metricsInterval = .milliseconds(Int64(max(0.1, metricsInterval) * 1000))
         let supervisor = Supervisor(graph: graph, store: store, configuration: configuration, logger: logger)
+        let healer = Healer(
+            graph: graph, supervisor: supervisor, runner: ProcessCommandRunner(locator: configuration.locator),
+            root: root, logger: logger)
         logger.info(
             "grace \(Grace.version) supervising \(graph.kernels.count) kernels",
             metadata: ["root": .string(root), "state": .string(stateDir.path), "graph": .string(String(graph.contentHash.prefix(12)))])
         let group = ServiceGroup(
-            services: [SupervisorService(supervisor: supervisor)], gracefulShutdownSignals: [.sigterm, .sigint],
+            services: [SupervisorService(supervisor: supervisor, healer: healer)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         try await group.run()
     }
@@ -96,11 +103,14 @@ struct Run: AsyncParsableCommand {
 /// The supervisor as a long-running service: boots, runs until graceful shutdown, stops the kernels.
 struct SupervisorService: Service {
     let supervisor: Supervisor
+    let healer: Healer
 
     func run() async throws {
+        await healer.start()
         await supervisor.boot()
         // Park until SIGTERM/SIGINT triggers graceful shutdown (or the task is cancelled).
         try? await gracefulShutdown()
+        await healer.stop()
         await supervisor.shutdown()
     }
 }

@@ -1,0 +1,210 @@
+import Crypto
+import Foundation
+import GraceDSL
+import Interpreter
+import Logging
+
+/// The healer: turns what the supervisor observes into interpreter events, evaluates every trigger, and runs
+/// the playbooks the trigger engine decides on. Every firing — run or suppressed — is journaled, so a trigger
+/// storm is rate limited without losing its events.
+public actor Healer {
+    private let graph: ExecutionGraph
+    private let supervisor: Supervisor
+    private let executor: PlaybookExecutor<ContinuousClock>
+    private var engine: TriggerEngine
+    private let origin = ContinuousClock.now
+    private let root: String
+    private let logger: Logger
+    private var tickTask: Task<Void, Never>?
+    private var consumer: Task<Void, Never>?
+    private var fileTasks: [Task<Void, Never>] = []
+    private var runs: [Task<Void, Never>] = []
+
+    public init(graph: ExecutionGraph, supervisor: Supervisor, runner: ProcessCommandRunner, root: String, logger: Logger) {
+        self.graph = graph
+        self.supervisor = supervisor
+        self.root = root
+        self.logger = logger
+        executor = PlaybookExecutor(
+            graph: graph, performer: RuntimeActionPerformer(supervisor: supervisor, runner: runner),
+            journal: SupervisorRunJournal(supervisor: supervisor), clock: ContinuousClock())
+        engine = TriggerEngine(
+            graph: graph, context: .init(graph: graph), disabled: RuntimeSupport.unobservableTriggers(in: graph))
+    }
+
+    private var now: Duration { ContinuousClock.now - origin }
+
+    /// Subscribes to the supervisor and starts watching files; call before `Supervisor.boot()` so nothing
+    /// is missed.
+    public func start() async {
+        let (stream, continuation) = AsyncStream<Supervisor.Signal>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+        await supervisor.observe { continuation.yield($0) }
+        consumer = Task { [weak self] in
+            for await signal in stream {
+                await self?.handle(signal)
+            }
+        }
+        startFileWatches()
+        scheduleTick()
+        await supervisor.record("healer.started", fields: ["triggers": String(engine.triggerCount)])
+    }
+
+    public func stop() {
+        consumer?.cancel()
+        tickTask?.cancel()
+        fileTasks.forEach { $0.cancel() }
+    }
+
+    /// Runs a playbook by hand (`grace playbook run`, the API).
+    public func run(_ playbook: String, arguments: [String: String]) async -> PlaybookExecutor<ContinuousClock>.Outcome {
+        await executor.run(playbook, arguments: arguments, trigger: nil)
+    }
+
+    private func handle(_ signal: Supervisor.Signal) {
+        for event in Self.events(from: signal, graph: graph) {
+            apply(engine.observe(event, now: now))
+        }
+        scheduleTick()
+    }
+
+    /// Supervisor observations as interpreter events.
+    static func events(from signal: Supervisor.Signal, graph: ExecutionGraph) -> [Event] {
+        switch signal {
+        case .journal(let entry):
+            guard let kernel = entry.kernel else { return [] }
+            let f = entry.fields
+            switch entry.kind {
+            case "kernel.exited":
+                return [.kernelExited(kernel: kernel, code: f["code"].flatMap { Int32($0) }, signal: f["signal"], expected: false)]
+            case "kernel.stopped":
+                return [.kernelExited(kernel: kernel, code: f["code"].flatMap { Int32($0) }, signal: f["signal"], expected: true)]
+            case "kernel.started":
+                return [.kernelStarted(kernel: kernel, pid: f["pid"].flatMap { Int32($0) } ?? 0)]
+            case "kernel.restarting": return [.kernelRestarting(kernel: kernel)]
+            case "kernel.unhealthy":
+                return [.kernelUnhealthy(kernel: kernel, reason: f["reason"] ?? "", failures: Int(f["failures"] ?? "") ?? 1)]
+            case "kernel.healthy": return [.kernelHealthy(kernel: kernel)]
+            case "kernel.watchdog_timeout": return [.watchdogTimeout(kernel: kernel)]
+            default: return []
+            }
+        case .heartbeat(let kernel):
+            return [.heartbeat(name: kernel)]
+        case .log(let line):
+            return [.logLine(kernel: line.kernel, stream: line.stream.rawValue, text: line.text)]
+        case .metrics(let kernel, let m):
+            var events: [Event] = [
+                .metric(kernel: kernel, metric: .cpu, value: m.cpuPercent),
+                .metric(kernel: kernel, metric: .memory_rss, value: Double(m.rssBytes)),
+                .metric(kernel: kernel, metric: .open_fds, value: Double(m.openFDs)),
+                .metric(kernel: kernel, metric: .threads, value: Double(m.threads)),
+            ]
+            if let limit = graph.kernel(kernel)?.limits.memory, limit.bytes > 0 {
+                events.append(.metric(kernel: kernel, metric: .memory, value: Double(m.rssBytes) / Double(limit.bytes) * 100))
+            }
+            return events
+        case .host(let h):
+            var events: [Event] = [
+                .metric(kernel: nil, metric: .host_memory, value: h.memoryUsedPercent),
+                .metric(kernel: nil, metric: .host_load1, value: h.load1),
+                .metric(kernel: nil, metric: .disk_free, value: Double(h.diskFreeBytes)),
+            ]
+            if let cpu = h.cpuPercent { events.append(.metric(kernel: nil, metric: .host_cpu, value: cpu)) }
+            return events
+        }
+    }
+
+    private func apply(_ decisions: [TriggerEngine.Decision]) {
+        for decision in decisions {
+            switch decision {
+            case .run(let firing, let playbook, let arguments):
+                let fields = firing.fields.reduce(into: ["trigger": firing.trigger, "playbook": playbook]) {
+                    $0["event." + $1.key] = $1.value
+                }
+                let supervisor = supervisor
+                let executor = executor
+                let task = Task {
+                    await supervisor.record("trigger.fired", kernel: firing.fields["kernel"], fields: fields)
+                    _ = await executor.run(playbook, arguments: arguments, trigger: firing.trigger)
+                }
+                runs.append(task)
+                runs.removeAll { $0.isCancelled }
+            case .suppressed(let firing, let reason):
+                let fields = firing.fields.reduce(into: ["trigger": firing.trigger, "reason": reason]) {
+                    $0["event." + $1.key] = $1.value
+                }
+                let supervisor = supervisor
+                Task { await supervisor.record("trigger.suppressed", kernel: firing.fields["kernel"], fields: fields) }
+            }
+        }
+    }
+
+    /// Sleeps until the next time-based condition is due (silence, held thresholds, schedules).
+    private func scheduleTick() {
+        tickTask?.cancel()
+        guard let deadline = engine.nextDeadline() else { return }
+        let wait = deadline - now
+        tickTask = Task { [weak self] in
+            if wait > .zero { try? await Task.sleep(for: wait) }
+            guard !Task.isCancelled else { return }
+            await self?.tick()
+        }
+    }
+
+    private func tick() {
+        apply(engine.tick(now: now))
+        scheduleTick()
+    }
+
+    // MARK: - File integrity
+
+    /// Files named by `file:` conditions: hashed now as the baseline, then every `every` (default 10 s);
+    /// a different hash is a `fileChanged` event and the new baseline.
+    private func startFileWatches() {
+        var watches: [(path: String, kernel: String?, every: Duration)] = []
+        func collect(_ condition: Condition) {
+            switch condition {
+            case .file(let path, let kernel, let every): watches.append((path.value, kernel?.value, every ?? .seconds(10)))
+            case .all(let parts, _), .any(let parts): parts.forEach { collect($0.condition) }
+            default: break
+            }
+        }
+        graph.triggers.filter(\.enabled).forEach { collect($0.when.condition) }
+        for watch in watches {
+            let full = (watch.path as NSString).isAbsolutePath ? watch.path : (root as NSString).appendingPathComponent(watch.path)
+            fileTasks.append(Task { [weak self] in
+                var baseline = Self.hash(full)
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: watch.every)
+                    let current = Self.hash(full)
+                    if current != baseline {
+                        baseline = current
+                        await self?.fileChanged(watch.path, kernel: watch.kernel)
+                    }
+                }
+            })
+        }
+    }
+
+    private func fileChanged(_ path: String, kernel: String?) {
+        apply(engine.observe(.fileChanged(kernel: kernel, path: path), now: now))
+        scheduleTick()
+    }
+
+    static func hash(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try? handle.read(upToCount: 1 << 16), !chunk.isEmpty { hasher.update(data: chunk) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Playbook runs and steps go into the supervisor's journal.
+struct SupervisorRunJournal: RunJournal {
+    let supervisor: Supervisor
+
+    func record(_ record: RunRecord) async {
+        let entry = record.journalEntry
+        await supervisor.record(entry.kind, kernel: nil, fields: entry.fields)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import GraceDSL
+import Interpreter
+
+/// Carries out playbook actions on the real machine, through the supervisor (kernels), Grace's own spawner
+/// (exec) and plain HTTP. Actions whose machinery later work brings (snapshots, the agent, git rollback,
+/// fleet failover and quarantine, configuration reload) fail with a message that says so; `grace run` refuses
+/// configurations that need them unless told to run partially.
+public struct RuntimeActionPerformer: ActionPerformer {
+    let supervisor: Supervisor
+    let runner: ProcessCommandRunner
+    /// Longest an unbounded step may wait for a kernel to become healthy.
+    var defaultWait: Duration = .seconds(60)
+
+    public init(supervisor: Supervisor, runner: ProcessCommandRunner) {
+        self.supervisor = supervisor
+        self.runner = runner
+    }
+
+    /// Action keywords this build cannot perform.
+    public static let unsupported: Set<String> = [
+        "snapshot", "restore", "verify", "agent_task", "rollback_config", "failover", "quarantine", "reload",
+    ]
+
+    public func perform(_ action: ResolvedAction, runID: String) async throws -> ActionOutcome {
+        switch action {
+        case .start(let k):
+            await supervisor.startKernel(k)
+            return ActionOutcome(detail: "started \(k)")
+        case .stop(let k, _, _):
+            await supervisor.stop(k, reason: "playbook run \(runID)")
+            return ActionOutcome(detail: "stopped \(k)")
+        case .restart(let k, _):
+            await supervisor.restart(k, reason: "playbook run \(runID)")
+            return ActionOutcome(detail: "restarted \(k)")
+        case .pause(let k):
+            guard await supervisor.pause(k, reason: "playbook run \(runID)") else { throw ActionFailure("\(k) is not running") }
+            return ActionOutcome(detail: "paused \(k)")
+        case .resume(let k):
+            _ = await supervisor.resume(k, reason: "playbook run \(runID)")
+            return ActionOutcome(detail: "resumed \(k)")
+        case .signal(let k, let signal):
+            guard await supervisor.signal(k, signal.number) else { throw ActionFailure("\(k) is not running") }
+            return ActionOutcome(detail: "sent \(signal.name) to \(k)")
+        case .exec(let arguments, let expect, _, _):
+            let outcome = try await runner.run(arguments, timeout: .seconds(300))
+            guard outcome.status == Int32(expect), !outcome.timedOut else {
+                let how = outcome.timedOut ? "timed out" : outcome.status.map { "exit \($0)" } ?? "killed by signal \(outcome.signal ?? 0)"
+                throw ActionFailure("\(arguments.joined(separator: " ")): \(how), expected exit \(expect); output: \(outcome.output.suffix(300))")
+            }
+            return ActionOutcome(detail: "exit \(expect)", output: String(outcome.output.suffix(2000)))
+        case .http(let url, let method, let body, let headers, let expect):
+            switch await HTTPRequest.send(method: method, url: url, body: body, headers: headers, timeout: .seconds(10)) {
+            case .failure(let e): throw ActionFailure("\(method) \(url): \(e)")
+            case .success(let status):
+                if let expect, status != expect { throw ActionFailure("\(method) \(url): HTTP \(status), expected \(expect)") }
+                if expect == nil, !(200...299).contains(status) { throw ActionFailure("\(method) \(url): HTTP \(status)") }
+                return ActionOutcome(detail: "HTTP \(status)")
+            }
+        case .waitHealthy(let k):
+            // The step's timeout bounds this; without one, `defaultWait` does.
+            let deadline = ContinuousClock.now + defaultWait
+            while !(await supervisor.isHealthy(k)) {
+                guard ContinuousClock.now < deadline else { throw ActionFailure("\(k) not healthy") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return ActionOutcome(detail: "\(k) healthy")
+        case .wait(let d):
+            try await Task.sleep(for: d)
+            return ActionOutcome()
+        case .shedLoad(let tier, let keep):
+            var paused: [String] = []
+            for k in try await tierKernels(tier) where !keep.contains(k) {
+                if await supervisor.pause(k, reason: "shed \(tier) load (run \(runID))") { paused.append(k) }
+            }
+            return ActionOutcome(detail: paused.isEmpty ? "nothing to shed" : "paused \(paused.joined(separator: ", "))")
+        case .restoreLoad(let tier):
+            let tiers: [Kernel.Tier] = tier == "all" ? [.background, .standard] : [Kernel.Tier(rawValue: tier)].compactMap { $0 }
+            var resumed: [String] = []
+            for t in tiers {
+                for k in await supervisor.kernels(inTier: t) where await supervisor.isPaused(k) {
+                    if await supervisor.resume(k, reason: "restore \(t.rawValue) load (run \(runID))") { resumed.append(k) }
+                }
+            }
+            return ActionOutcome(detail: resumed.isEmpty ? "nothing to restore" : "resumed \(resumed.joined(separator: ", "))")
+        case .notify(let message, let severity, let webhook):
+            await supervisor.record("notify", fields: ["message": message, "severity": severity, "run": runID])
+            if let webhook {
+                let body = "{\"message\": \(jsonString(message)), \"severity\": \(jsonString(severity)), \"run\": \(jsonString(runID))}"
+                if case .failure(let e) = await HTTPRequest.send(method: "POST", url: webhook, body: body, headers: [:], timeout: .seconds(5)) {
+                    throw ActionFailure("webhook \(webhook): \(e)")
+                }
+            }
+            return ActionOutcome(detail: "notified")
+        case .snapshot, .restore, .verify, .agentTask, .rollbackConfig, .reload, .failover, .quarantine:
+            throw ActionFailure("`\(action.keyword)` is not available in this build of Grace")
+        }
+    }
+
+    /// Kernels a `shed_load` of `tier` pauses: that tier and the ones below it, never critical ones.
+    private func tierKernels(_ tier: String) async throws -> [String] {
+        switch tier {
+        case "background": return await supervisor.kernels(inTier: .background)
+        case "standard": return await supervisor.kernels(inTier: .background) + supervisor.kernels(inTier: .standard)
+        default: throw ActionFailure("`shed_load` takes `background` or `standard`; critical kernels are never shed")
+        }
+    }
+
+    private func jsonString(_ s: String) -> String {
+        let data = (try? JSONEncoder().encode(s)) ?? Data("\"\"".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    public func isHealthy(_ kernel: String) async -> Bool { await supervisor.isHealthy(kernel) }
+    public func isRunning(_ kernel: String) async -> Bool { await supervisor.isRunning(kernel) }
+    public func fileExists(_ path: String) async -> Bool { FileManager.default.fileExists(atPath: path) }
+}
