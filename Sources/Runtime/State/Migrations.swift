@@ -1,0 +1,58 @@
+import GRDB
+
+/// The history of every table in the state database. Migrations are append-only: a released one is never
+/// edited; a change of schema is a new migration with a new name.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        migrator.registerMigration("v1-journal") { db in
+            // `id` is assigned by the store (it is part of the hash), not by SQLite: 1, 2, 3, ...
+            try db.create(table: "journal") { t in
+                t.primaryKey("id", .integer)
+                t.column("time", .integer).notNull()
+                t.column("kind", .text).notNull()
+                t.column("kernel", .text)
+                t.column("fields", .text).notNull()
+                t.column("previous_hash", .text).notNull()
+                t.column("hash", .text).notNull()
+            }
+            try db.create(index: "journal_on_kernel", on: "journal", columns: ["kernel", "id"])
+            // Append-only: refuse accidental changes. Someone who drops these triggers first is caught by
+            // `StateStore.verify()` instead.
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER journal_refuses_update BEFORE UPDATE ON journal
+                    BEGIN SELECT RAISE(ABORT, 'the journal is append-only: entries cannot be updated'); END;
+                    CREATE TRIGGER journal_refuses_delete BEFORE DELETE ON journal
+                    BEGIN SELECT RAISE(ABORT, 'the journal is append-only: entries cannot be deleted'); END;
+                    """)
+        }
+
+        migrator.registerMigration("v1-kernels") { db in
+            try db.create(table: "kernel") { t in
+                t.primaryKey("name", .text)
+                t.column("state", .text).notNull()
+                t.column("pid", .integer)
+                t.column("process_group", .integer)
+                t.column("started_at", .integer)
+                t.column("restarts", .integer).notNull().defaults(to: 0)
+                t.column("last_exit", .text)
+                t.column("spec_hash", .text)
+            }
+        }
+
+        migrator.registerMigration("v1-restarts") { db in
+            try db.create(table: "restart") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("kernel", .text).notNull()
+                t.column("time", .integer).notNull()
+                t.column("reason", .text).notNull()
+                t.column("delay_ms", .integer).notNull()
+            }
+            try db.create(index: "restart_on_kernel_time", on: "restart", columns: ["kernel", "time"])
+        }
+
+        return migrator
+    }
+}

@@ -1,0 +1,171 @@
+import ArgumentParser
+import Foundation
+import Runtime
+
+/// `grace journal`: read and verify the hash-chained event journal in `<state dir>/grace.sqlite`.
+struct JournalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "journal",
+        abstract: "Show or verify the event journal.",
+        discussion: """
+            Grace journals every event (kernel started, exited, restart scheduled, ...) in SQLite before acting \
+            on it. Each entry carries the SHA-256 of its contents and of the entry before it, so a changed or \
+            deleted entry shows up in `grace journal verify`.
+
+            Examples:
+              grace journal show --kernel api --limit 20
+              grace journal show --kind kernel.exited --json
+              grace journal verify
+            """,
+        subcommands: [Show.self, Verify.self],
+        defaultSubcommand: Show.self)
+
+    /// The journal file under the state directory; refuses to create one where none exists.
+    static func openStore(_ option: StateDirectoryOption) -> StateStore {
+        do {
+            let path = try option.resolve().appendingPathComponent("grace.sqlite").path
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw CLIError.io("no journal at \(path): Grace has not run with this state directory")
+            }
+            return try StateStore(path: path)
+        } catch let error as CLIError {
+            Terminal.fail(error)
+        } catch {
+            Terminal.fail(.io(String(describing: error)))
+        }
+    }
+}
+
+extension JournalCommand {
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the journal's hash chain.",
+            discussion: """
+                Recomputes every entry's hash and checks the links between entries and that no entry is missing. \
+                Exit status: 0 intact, 1 broken (the first broken entry and why are printed), 2 I/O error.
+                """)
+
+        @OptionGroup var state: StateDirectoryOption
+
+        func run() throws {
+            let store = JournalCommand.openStore(state)
+            let verification: JournalVerification
+            do {
+                verification = try store.verify()
+            } catch {
+                Terminal.fail(.io(String(describing: error)))
+            }
+            switch verification {
+            case .intact(let entries):
+                print("journal intact: \(entries) entries")
+            case .broken(let id, let reason):
+                print("journal broken at entry \(id): \(reason)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print journal entries, oldest first.",
+            discussion: "Page through the journal with --after (the last id shown) and --limit.")
+
+        @OptionGroup var state: StateDirectoryOption
+
+        @Option(help: "Only entries about this kernel.")
+        var kernel: String?
+
+        @Option(name: .customLong("kind"), help: "Only entries of this kind (repeatable), e.g. kernel.exited.")
+        var kinds: [String] = []
+
+        @Option(help: "Only entries with an id above this one.")
+        var after: Int64 = 0
+
+        @Option(help: "At most this many entries.")
+        var limit = 100
+
+        @Flag(help: "Print a JSON array instead of a table.")
+        var json = false
+
+        func validate() throws {
+            guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
+            guard after >= 0 else { throw ValidationError("--after must not be negative") }
+        }
+
+        func run() throws {
+            let store = JournalCommand.openStore(state)
+            let entries: [JournalEntry]
+            do {
+                entries = try store.events(
+                    after: after, limit: limit, kernel: kernel, kinds: kinds.isEmpty ? nil : kinds)
+            } catch {
+                Terminal.fail(.io(String(describing: error)))
+            }
+            print(try json ? Self.json(entries) : Self.table(entries))
+        }
+
+        static func table(_ entries: [JournalEntry]) -> String {
+            if entries.isEmpty { return "no entries" }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = .current
+            formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
+            let rows = entries.map { entry in
+                [
+                    String(entry.id), formatter.string(from: entry.time), entry.kind, entry.kernel ?? "-",
+                    entry.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(quoted($0.value))" }
+                        .joined(separator: " "),
+                ]
+            }
+            let header = ["ID", "TIME", "KIND", "KERNEL", "FIELDS"]
+            let widths = header.indices.map { column in
+                ([header] + rows).map { $0[column].count }.max() ?? 0
+            }
+            return ([header] + rows).map { row in
+                row.enumerated().map { column, cell in
+                    column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                }.joined(separator: "  ")
+            }.joined(separator: "\n")
+        }
+
+        /// A value as is when it reads unambiguously in `k=v` form, else quoted with escapes.
+        private static func quoted(_ value: String) -> String {
+            let plain = !value.isEmpty && !value.contains { $0.isWhitespace || $0 == "\"" || $0 == "=" || $0 == "\\" }
+            return plain ? value : String(reflecting: value)
+        }
+
+        /// Entries with the time both as ISO 8601 (UTC, milliseconds) and as milliseconds since 1970.
+        private struct JSONEntry: Encodable {
+            var id: Int64
+            var time: String
+            var timeMilliseconds: Int64
+            var kind: String
+            var kernel: String?
+            var fields: [String: String]
+            var previousHash: String
+            var hash: String
+
+            enum CodingKeys: String, CodingKey {
+                case id, time, kind, kernel, fields, hash
+                case timeMilliseconds = "time_ms"
+                case previousHash = "previous_hash"
+            }
+        }
+
+        static func json(_ entries: [JournalEntry]) throws -> String {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"
+            let values = entries.map { entry in
+                JSONEntry(
+                    id: entry.id, time: formatter.string(from: entry.time),
+                    timeMilliseconds: Int64((entry.time.timeIntervalSince1970 * 1000).rounded()), kind: entry.kind,
+                    kernel: entry.kernel, fields: entry.fields, previousHash: entry.previousHash, hash: entry.hash)
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: try encoder.encode(values), as: UTF8.self)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import GraceDSL
+
+/// Where Grace keeps its state (the journal database `grace.sqlite`, logs, snapshots): `--state-dir`, or else the
+/// `state_dir` of the configuration root's `grace` document, relative to the root (default `var/grace`).
+struct StateDirectoryOption: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The state directory. Default: state_dir of the grace document of the configuration root (the nearest "
+                + "directory upwards with config/grace.yaml), var/grace if unset.",
+            valueName: "path"))
+    var stateDir: String?
+
+    /// The state directory as an absolute URL. Throws `CLIError` when there is neither `--state-dir` nor a
+    /// configuration root.
+    func resolve() throws -> URL {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        if let stateDir {
+            return URL(fileURLWithPath: stateDir, relativeTo: cwd).standardizedFileURL
+        }
+        guard let root = ConfigurationLoader.findRoot(from: cwd) else {
+            throw CLIError.io(
+                "no configuration root found from \(cwd.path): expected config/grace.yaml here or above; "
+                    + "pass --state-dir")
+        }
+        let urls = ConfigurationLoader.includes(root: root).map { root.appendingPathComponent($0) }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+        let files: [SourceFile]
+        do {
+            files = try ConfigurationLoader.read(ConfigurationLoader.files(under: urls), relativeTo: cwd)
+        } catch let error as ConfigurationLoader.LoadError {
+            throw CLIError.io(error.description)
+        }
+        let result = Compiler(options: CompilerOptions(checkExecutables: false, root: root.path)).compile(files)
+        // A configuration with errors has no graph, but its journal must still be readable (that is when it
+        // matters most): fall back to the grace document as decoded.
+        let decoded = result.documents.lazy.compactMap { document -> GraceSettings? in
+            if case .grace(let settings) = document { settings } else { nil }
+        }.first
+        let configured = result.graph?.settings?.stateDir ?? decoded?.stateDir ?? "var/grace"
+        if configured.hasPrefix("/") {
+            return URL(fileURLWithPath: configured).standardizedFileURL
+        }
+        return root.appendingPathComponent(configured).standardizedFileURL
+    }
+}
