@@ -71,7 +71,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["Runtime", "GraceDSL"]
+            dependencies: ["Runtime", "GraceDSL", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // End-to-end drills: run the built `grace` binary as a user would. Needs `swift build` first.
         .testTarget(

@@ -9,6 +9,7 @@ import Testing
 @Suite("Supervisor with real processes")
 struct SupervisorTests {
     struct Harness {
+        let graph: ExecutionGraph
         let supervisor: Supervisor
         let store: StateStore
         let directory: URL
@@ -32,7 +33,7 @@ struct SupervisorTests {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         return Harness(
-            supervisor: Supervisor(graph: graph, store: store, configuration: configuration, logger: logger),
+            graph: graph, supervisor: Supervisor(graph: graph, store: store, configuration: configuration, logger: logger),
             store: store, directory: dir)
     }
 

@@ -1,0 +1,151 @@
+import Foundation
+import GraceDSL
+import Logging
+import Testing
+
+@testable import Runtime
+
+/// Triggers and playbooks against real processes: a fault happens, the trigger fires, the playbook heals,
+/// and every step is in the journal. Waits are on journal events only.
+@Suite("Healing with real processes")
+struct HealingTests {
+    static func start(_ yaml: String, metrics: Duration = .seconds(60)) async throws -> (Supervisor, Healer, StateStore) {
+        let h = try SupervisorTests.harness(yaml, metrics: metrics)
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let healer = Healer(
+            graph: h.graph, supervisor: h.supervisor,
+            runner: ProcessCommandRunner(locator: ExecutableLocator(root: h.directory.path, toolDirectories: [])),
+            root: h.directory.path, logger: logger)
+        await healer.start()
+        await h.supervisor.boot()
+        return (h.supervisor, healer, h.store)
+    }
+
+    @Test("a crashed kernel is healed by the kernel-crash playbook, and the run is journaled step by step")
+    func crashHealed() async throws {
+        let yaml = """
+            kind: kernel
+            name: web
+            command: [/bin/sh, -c, "exec sleep 1000"]
+            restart: {policy: never}
+            ---
+            kind: playbook
+            name: heal-crashed-kernel
+            params: {kernel: {type: kernel}}
+            steps:
+              - name: restart
+                restart: "{{ kernel }}"
+              - wait_healthy: "{{ kernel }}"
+                timeout: 10s
+              - notify: "healed {{ kernel }}"
+            ---
+            kind: trigger
+            name: crashed
+            when: {exit: "*"}
+            run: heal-crashed-kernel
+            with: {kernel: "{{ event.kernel }}"}
+            """
+        let (supervisor, healer, store) = try await Self.start(yaml)
+        let started = await supervisor.waitForEntry(kind: "kernel.started", kernel: "web")
+        kill(Int32(started.fields["pid"] ?? "") ?? 0, SIGKILL)
+        let fired = await supervisor.waitForEntry(kind: "trigger.fired", after: started.id)
+        #expect(fired.fields["trigger"] == "crashed")
+        #expect(fired.fields["event.signal"] == "SIGKILL")
+        let succeeded = await supervisor.waitForEntry(kind: "run.succeeded", after: fired.id)
+        #expect(succeeded.fields["playbook"] == "heal-crashed-kernel")
+        let run = succeeded.fields["run"] ?? ""
+        let steps = try store.events(after: fired.id, limit: 100, kinds: ["step.started", "step.succeeded"])
+            .filter { $0.fields["run"] == run }.map { "\($0.kind):\($0.fields["step"] ?? "")" }
+        #expect(steps == ["step.started:0", "step.succeeded:0", "step.started:1", "step.succeeded:1", "step.started:2", "step.succeeded:2"])
+        #expect(await supervisor.isHealthy("web"))
+        let restarts = try store.events(after: started.id, kinds: ["kernel.started"])
+        #expect(restarts.count == 1, "restarted by the playbook (policy never)")
+        await healer.stop()
+        await supervisor.shutdown()
+    }
+
+    @Test("a trigger storm is rate limited, and every firing is still in the journal")
+    func storm() async throws {
+        let yaml = """
+            kind: grace
+            name: storm
+            limits: {rate: {runs: 3, per: 1m}}
+            ---
+            kind: kernel
+            name: noisy
+            command: [/bin/sh, -c, "for i in $(seq 1 40); do echo 'ERROR boom'; done; exec sleep 1000"]
+            ---
+            kind: playbook
+            name: note
+            steps: [{notify: "noise"}]
+            ---
+            kind: trigger
+            name: errors
+            when: {log: 'ERROR boom', kernel: noisy}
+            run: note
+            """
+        let (supervisor, healer, store) = try await Self.start(yaml)
+        var seen = 0
+        var last: Int64 = 0
+        while seen < 40 {
+            let entry = await supervisor.waitForEntry(after: last) { $0.kind == "trigger.fired" || $0.kind == "trigger.suppressed" }
+            last = entry.id
+            seen += 1
+        }
+        let fired = try store.events(limit: 1000, kinds: ["trigger.fired"]).count
+        let limited = try store.events(limit: 1000, kinds: ["trigger.suppressed"]).filter { $0.fields["reason"] == "rate-limited" }.count
+        #expect(fired == 3)
+        #expect(limited == 37)
+        await healer.stop()
+        await supervisor.shutdown()
+    }
+
+    @Test("CPU saturation sheds background kernels, and they come back when load falls")
+    func shedLoad() async throws {
+        let yaml = """
+            kind: kernel
+            name: core
+            tier: critical
+            command: [/bin/sh, -c, "exec sleep 1000"]
+            ---
+            kind: kernel
+            name: batch
+            tier: background
+            command: [/bin/sh, -c, "exec sleep 1000"]
+            ---
+            kind: kernel
+            name: burner
+            tier: standard
+            command: [/bin/sh, -c, "while :; do :; done"]
+            ---
+            kind: playbook
+            name: shed
+            steps: [{shed_load: background}]
+            ---
+            kind: playbook
+            name: unshed
+            steps: [{restore_load: background}]
+            ---
+            kind: trigger
+            name: hot
+            when: {metric: cpu, kernel: burner, above: 50%}
+            run: shed
+            ---
+            kind: trigger
+            name: cool
+            when: {exit: burner, expected: true}
+            run: unshed
+            """
+        let (supervisor, healer, store) = try await Self.start(yaml, metrics: .milliseconds(200))
+        let paused = await supervisor.waitForEntry(kind: "kernel.paused", kernel: "batch")
+        #expect(await supervisor.isPaused("batch"))
+        #expect(!(await supervisor.isPaused("core")), "critical kernels are never shed")
+        await supervisor.stop("burner", reason: "test: load falls")
+        _ = await supervisor.waitForEntry(kind: "kernel.resumed", kernel: "batch", after: paused.id)
+        #expect(!(await supervisor.isPaused("batch")))
+        _ = store
+        await healer.stop()
+        await supervisor.shutdown()
+    }
+}
