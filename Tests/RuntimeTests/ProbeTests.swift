@@ -70,7 +70,7 @@ struct ProbeTests {
         #expect(result == .unhealthy("connection refused"))
     }
 
-    @Test("an HTTP probe of a server that accepts but never answers times out on time")
+    @Test("an HTTP probe of a server that accepts but never answers times out")
     func httpTimeout() async throws {
         let silent = try ListeningSocket()
         defer { silent.close() }
@@ -80,8 +80,9 @@ struct ProbeTests {
             .check(timeout: .milliseconds(300))
         let elapsed = clock.now - start
         #expect(result == .unhealthy("timed out after 300ms"))
+        // It waited for the timeout rather than giving up early; how much longer a loaded machine took is not
+        // asserted (no wall-clock limits in tests).
         #expect(elapsed >= .milliseconds(290))
-        #expect(elapsed < .seconds(3))
     }
 
     @Test("a response that is not HTTP, and a peer that closes at once, are unhealthy")
