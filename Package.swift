@@ -54,6 +54,7 @@ let package = Package(
             name: "grace",
             dependencies: [
                 "GraceDSL",
+                "Interpreter",
                 "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -16,7 +16,9 @@ struct Grace: AsyncParsableCommand {
             Exit status: 0 success, 1 the configuration has errors, 2 usage or I/O error.
             """,
         version: version,
-        subcommands: [Validate.self, GraphCommand.self, Plan.self, Run.self, JournalCommand.self]
+        subcommands: [
+            Validate.self, GraphCommand.self, Plan.self, Run.self, Reload.self, PlaybookCommand.self, JournalCommand.self,
+        ]
     )
 }
 

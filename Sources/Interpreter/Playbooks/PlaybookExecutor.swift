@@ -19,12 +19,18 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
     private let performer: any ActionPerformer
     private let journal: any RunJournal
     private let clock: C
-    private let locks = KernelLocks()
+    private let locks: KernelLocks
     private let slots: RunSlots
     private let ids = RunIDs()
 
-    public init(graph: ExecutionGraph, performer: any ActionPerformer, journal: any RunJournal, clock: C) {
+    /// - Parameter locks: shared with the executor of the previous graph across a reload, so runs of the old
+    ///   and the new graph still never act on one kernel at once.
+    public init(
+        graph: ExecutionGraph, performer: any ActionPerformer, journal: any RunJournal, clock: C,
+        locks: KernelLocks = KernelLocks()
+    ) {
         self.graph = graph
+        self.locks = locks
         self.performer = performer
         self.journal = journal
         self.clock = clock
@@ -354,18 +360,20 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
 }
 
 /// Per-kernel locks: two runs never act on one kernel at once.
-actor KernelLocks {
+public actor KernelLocks {
+    public init() {}
+
     private var owners: [String: String] = [:]
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    func acquire(_ kernels: [String], owner: String) async {
+    public func acquire(_ kernels: [String], owner: String) async {
         while kernels.contains(where: { owners[$0] != nil && owners[$0] != owner }) {
             await withCheckedContinuation { waiters.append($0) }
         }
         for k in kernels { owners[k] = owner }
     }
 
-    func release(_ kernels: [String], owner: String) {
+    public func release(_ kernels: [String], owner: String) {
         for k in kernels where owners[k] == owner { owners.removeValue(forKey: k) }
         let w = waiters
         waiters = []

@@ -8,9 +8,12 @@ import Logging
 /// the playbooks the trigger engine decides on. Every firing — run or suppressed — is journaled, so a trigger
 /// storm is rate limited without losing its events.
 public actor Healer {
-    private let graph: ExecutionGraph
+    private var graph: ExecutionGraph
     private let supervisor: Supervisor
-    private let executor: PlaybookExecutor<ContinuousClock>
+    private let runner: ProcessCommandRunner
+    private let locks = KernelLocks()
+    private var executor: PlaybookExecutor<ContinuousClock>
+    private var reloadConfiguration: (@Sendable () async throws -> String)?
     private var engine: TriggerEngine
     private let origin = ContinuousClock.now
     private let root: String
@@ -23,11 +26,12 @@ public actor Healer {
     public init(graph: ExecutionGraph, supervisor: Supervisor, runner: ProcessCommandRunner, root: String, logger: Logger) {
         self.graph = graph
         self.supervisor = supervisor
+        self.runner = runner
         self.root = root
         self.logger = logger
         executor = PlaybookExecutor(
             graph: graph, performer: RuntimeActionPerformer(supervisor: supervisor, runner: runner),
-            journal: SupervisorRunJournal(supervisor: supervisor), clock: ContinuousClock())
+            journal: SupervisorRunJournal(supervisor: supervisor), clock: ContinuousClock(), locks: locks)
         engine = TriggerEngine(
             graph: graph, context: .init(graph: graph), disabled: RuntimeSupport.unobservableTriggers(in: graph))
     }
@@ -47,6 +51,39 @@ public actor Healer {
         startFileWatches()
         scheduleTick()
         await supervisor.record("healer.started", fields: ["triggers": String(engine.triggerCount)])
+    }
+
+    /// Lets `reload: grace` steps reload the configuration.
+    public func setReloader(_ reload: @escaping @Sendable () async throws -> String) {
+        reloadConfiguration = reload
+        executor = makeExecutor(graph)
+    }
+
+    private func makeExecutor(_ graph: ExecutionGraph) -> PlaybookExecutor<ContinuousClock> {
+        PlaybookExecutor(
+            graph: graph,
+            performer: RuntimeActionPerformer(supervisor: supervisor, runner: runner, reloadConfiguration: reloadConfiguration),
+            journal: SupervisorRunJournal(supervisor: supervisor), clock: ContinuousClock(), locks: locks)
+    }
+
+    /// Swaps in the triggers and playbooks of a new graph. Runs in flight finish on the executor they
+    /// started with (it keeps the old graph); the kernel locks are shared, so old and new runs never collide.
+    public func reload(_ newGraph: ExecutionGraph) {
+        graph = newGraph
+        executor = makeExecutor(newGraph)
+        engine = TriggerEngine(
+            graph: newGraph, context: .init(graph: newGraph), now: now,
+            disabled: RuntimeSupport.unobservableTriggers(in: newGraph))
+        fileTasks.forEach { $0.cancel() }
+        fileTasks = []
+        startFileWatches()
+        scheduleTick()
+    }
+
+    /// Feeds an event that does not come from the supervisor (a refused reload: `config: invalid`).
+    public func inject(_ event: Event) {
+        apply(engine.observe(event, now: now))
+        scheduleTick()
     }
 
     public func stop() {

@@ -11,15 +11,21 @@ public struct RuntimeActionPerformer: ActionPerformer {
     let runner: ProcessCommandRunner
     /// Longest an unbounded step may wait for a kernel to become healthy.
     var defaultWait: Duration = .seconds(60)
+    /// `reload: grace`: recompiles and applies the configuration; returns what happened, throws if refused.
+    let reloadConfiguration: (@Sendable () async throws -> String)?
 
-    public init(supervisor: Supervisor, runner: ProcessCommandRunner) {
+    public init(
+        supervisor: Supervisor, runner: ProcessCommandRunner,
+        reloadConfiguration: (@Sendable () async throws -> String)? = nil
+    ) {
         self.supervisor = supervisor
         self.runner = runner
+        self.reloadConfiguration = reloadConfiguration
     }
 
     /// Action keywords this build cannot perform.
     public static let unsupported: Set<String> = [
-        "snapshot", "restore", "verify", "agent_task", "rollback_config", "failover", "quarantine", "reload",
+        "snapshot", "restore", "verify", "agent_task", "rollback_config", "failover", "quarantine",
     ]
 
     public func perform(_ action: ResolvedAction, runID: String) async throws -> ActionOutcome {
@@ -92,7 +98,15 @@ public struct RuntimeActionPerformer: ActionPerformer {
                 }
             }
             return ActionOutcome(detail: "notified")
-        case .snapshot, .restore, .verify, .agentTask, .rollbackConfig, .reload, .failover, .quarantine:
+        case .reload(let target):
+            if target == "grace" {
+                guard let reloadConfiguration else { throw ActionFailure("configuration reload is not wired in") }
+                return ActionOutcome(detail: try await reloadConfiguration())
+            }
+            // A kernel reloads its own configuration on SIGHUP, by convention.
+            guard await supervisor.signal(target, SIGHUP) else { throw ActionFailure("\(target) is not running") }
+            return ActionOutcome(detail: "sent SIGHUP to \(target)")
+        case .snapshot, .restore, .verify, .agentTask, .rollbackConfig, .failover, .quarantine:
             throw ActionFailure("`\(action.keyword)` is not available in this build of Grace")
         }
     }

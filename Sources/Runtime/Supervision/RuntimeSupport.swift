@@ -8,7 +8,7 @@ public enum RuntimeSupport {
         var names: Set<String> = []
         func unobservable(_ condition: Condition) -> Bool {
             switch condition {
-            case .memberLost, .configInvalid: return true
+            case .memberLost: return true
             case .silence(let target, _):
                 return GraceSettings.componentNames.contains(target.value) && graph.kernel(target.value) == nil
             case .deadlock(let members, _):
@@ -44,7 +44,6 @@ public enum RuntimeSupport {
         func visit(_ condition: Condition, trigger: String) {
             switch condition {
             case .memberLost: conditions["member_lost (fleet)", default: []].insert(trigger)
-            case .configInvalid: conditions["config: invalid (reload)", default: []].insert(trigger)
             case .silence(let target, _) where GraceSettings.componentNames.contains(target.value) && graph.kernel(target.value) == nil:
                 conditions["silence of Grace's components (mutual repair)", default: []].insert(trigger)
             case .deadlock(let members, _)

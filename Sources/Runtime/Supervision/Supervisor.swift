@@ -83,7 +83,7 @@ public actor Supervisor {
         case heartbeat(kernel: String)
     }
 
-    public let graph: ExecutionGraph
+    public private(set) var graph: ExecutionGraph
     public let store: StateStore
     private var observer: (@Sendable (Signal) -> Void)?
     private let configuration: Configuration
@@ -649,6 +649,42 @@ public actor Supervisor {
 
     /// Latest metrics of a kernel (nil until two samples were taken).
     public func metrics(of name: String) -> KernelMetrics? { kernels[name]?.metrics }
+
+    // MARK: - Reload
+
+    /// Applies a new graph: starts added kernels, restarts changed ones (stop, then start with the new
+    /// definition), stops removed ones, and leaves every other kernel untouched. Returns what it did.
+    public func apply(_ newGraph: ExecutionGraph) async -> GraphDiff {
+        let diff = GraphDiff(from: graph.documentHashes, to: newGraph.documentHashes)
+        let old = graph
+        graph = newGraph
+        // Dependents first when stopping, dependencies first when starting.
+        for kernel in old.kernels.reversed() {
+            let name = kernel.header.name.value
+            guard diff.kernelsToStop.contains(name) || diff.kernelsToRestart.contains(name),
+                let runtime = kernels[name]
+            else { continue }
+            await stop(name, reason: "reload")
+            if runtime.lifecycle.state.pid != nil { await waitForExit(name) }
+            runtime.probeTask?.cancel()
+            runtime.watchdogTask?.cancel()
+            runtime.timer?.cancel()
+            closeNotify(runtime)
+            kernels.removeValue(forKey: name)
+            if let group = runtime.cgroup { cgroups?.remove(group) }
+        }
+        for kernel in newGraph.kernels where kernel.enabled {
+            let name = kernel.header.name.value
+            guard kernels[name] == nil else { continue }
+            kernels[name] = KernelRuntime(kernel: kernel)
+            let deps = kernel.dependsOn.map(\.value).filter { kernels[$0] != nil }
+            for dep in deps where !(await waitUntilReady(dep, timeout: configuration.readinessTimeout)) {
+                journalDependencyTimeout(name, dep)
+            }
+            startKernel(name)
+        }
+        return diff
+    }
 
     /// Samples now instead of waiting for the interval (tests, `grace status`).
     public func sampleNow() { sampleMetrics() }

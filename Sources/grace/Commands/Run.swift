@@ -92,6 +92,39 @@ struct Run: AsyncParsableCommand {
         logger.info(
             "grace \(Grace.version) supervising \(graph.kernels.count) kernels",
             metadata: ["root": .string(root), "state": .string(stateDir.path), "graph": .string(String(graph.contentHash.prefix(12)))])
+        // Hot reload: `grace reload` (control socket), SIGHUP, or an edit to a watched configuration file.
+        let options = configurationOptions
+        let reloader = ConfigurationReloader(supervisor: supervisor, healer: healer, logger: logger) {
+            do {
+                return try options.load()
+            } catch let error as CLIError {
+                throw ControlChannelError.failed(error.description)
+            }
+        }
+        await healer.setReloader {
+            switch await reloader.reload(reason: "playbook step") {
+            case .applied(let diff, let ms):
+                return "reloaded in \(String(format: "%.1f", ms)) ms: \(diff.added.count) added, \(diff.changed.count) changed, \(diff.removed.count) removed"
+            case .unchanged:
+                return "configuration unchanged"
+            case .refused(let diagnostics):
+                throw ControlChannelError.failed("reload refused: \(diagnostics.filter { $0.severity == .error }.count) errors")
+            }
+        }
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP)
+        hangup.setEventHandler { Task { await reloader.reload(reason: "SIGHUP") } }
+        hangup.resume()
+        let watched = ConfigurationLoader.includes(root: URL(fileURLWithPath: root)).map { (root as NSString).appendingPathComponent($0) }
+        let watcher = DirectoryWatcher(directories: watched) { Task { await reloader.reload(reason: "file changed") } }
+        let control = try? ControlServer(path: stateDir.appendingPathComponent("control.sock").path) { request in
+            await ControlHandler.handle(request, supervisor: supervisor, healer: healer, reloader: reloader)
+        }
+        defer {
+            control?.close()
+            hangup.cancel()
+            _ = watcher
+        }
         let group = ServiceGroup(
             services: [SupervisorService(supervisor: supervisor, healer: healer)],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -112,5 +145,49 @@ struct SupervisorService: Service {
         try? await gracefulShutdown()
         await healer.stop()
         await supervisor.shutdown()
+    }
+}
+
+/// What the control socket answers.
+enum ControlHandler {
+    static func handle(_ request: ControlRequest, supervisor: Supervisor, healer: Healer, reloader: ConfigurationReloader) async
+        -> ControlResponse
+    {
+        switch request.command {
+        case "reload":
+            switch await reloader.reload(reason: "grace reload") {
+            case .applied(let diff, let ms):
+                var details: [String] = diff.kernelsToStart.map { "started kernel \($0)" }
+                details += diff.kernelsToRestart.map { "restarted kernel \($0)" }
+                details += diff.kernelsToStop.map { "stopped kernel \($0)" }
+                details += (diff.added + diff.changed + diff.removed).filter { $0.kind != .kernel }.map { "updated \($0)" }
+                return ControlResponse(ok: true, message: String(format: "reloaded in %.1f ms", ms), details: details)
+            case .unchanged:
+                return ControlResponse(ok: true, message: "configuration unchanged")
+            case .refused(let diagnostics):
+                let errors = diagnostics.filter { $0.severity == .error }
+                return ControlResponse(
+                    ok: false, message: "reload refused: \(errors.count) errors; the running configuration stays",
+                    details: errors.prefix(20).map {
+                        "\($0.span.file):\($0.span.start.line):\($0.span.start.column): error[\($0.code.rawValue)]: \($0.message)"
+                    })
+            }
+        case "run":
+            guard let playbook = request.playbook else { return ControlResponse(ok: false, message: "`run` needs a playbook") }
+            let outcome = await healer.run(playbook, arguments: request.arguments ?? [:])
+            var details = ["run \(outcome.run)"]
+            if let error = outcome.error { details.append(error) }
+            for e in outcome.escalation { details.append("escalated to \(e.playbook): \(e.succeeded ? "succeeded" : (e.error ?? "failed"))") }
+            return ControlResponse(
+                ok: outcome.succeeded, message: "playbook \(playbook) \(outcome.succeeded ? "succeeded" : "failed")",
+                details: details)
+        case "status":
+            let lines = await supervisor.status().map { k in
+                "\(k.name) \(k.state) pid=\(k.pid.map(String.init) ?? "-") restarts=\(k.restarts) healthy=\(k.healthy.map { $0 ? "yes" : "no" } ?? "?")"
+            }
+            return ControlResponse(ok: true, message: "\(lines.count) kernels", details: lines)
+        default:
+            return ControlResponse(ok: false, message: "unknown command `\(request.command)`")
+        }
     }
 }

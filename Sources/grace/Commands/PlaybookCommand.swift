@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import GraceDSL
+import Interpreter
+import Runtime
+
+struct PlaybookCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "playbook", abstract: "Run playbooks by hand.", subcommands: [RunPlaybook.self])
+}
+
+struct RunPlaybook: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run one playbook by hand, through the running Grace (or just show what it would do).",
+        discussion: """
+            The run goes through the running Grace, so it takes the same kernel locks, is journaled step by \\
+            step and escalates on failure like a triggered run. --dry-run needs no running Grace: it prints \\
+            each step as it would be performed, with parameters filled in, and touches nothing.
+
+            Examples:
+              grace playbook run restart-kernel --param kernel=api
+              grace playbook run restore-corrupted-data --param kernel=store --dry-run
+            """)
+
+    @Argument(help: "The playbook's name.")
+    var name: String
+
+    @Option(name: .customLong("param"), help: ArgumentHelp("A parameter, as name=value (repeatable).", valueName: "name=value"))
+    var parameters: [String] = []
+
+    @Flag(help: "Print what would happen without doing anything.")
+    var dryRun = false
+
+    @OptionGroup var configurationOptions: ConfigurationOptions
+    @OptionGroup var state: StateDirectoryOption
+
+    func validate() throws {
+        for p in parameters where !p.contains("=") {
+            throw ValidationError("--param takes name=value, got `\(p)`")
+        }
+    }
+
+    func run() throws {
+        var arguments: [String: String] = [:]
+        for p in parameters {
+            let parts = p.split(separator: "=", maxSplits: 1)
+            arguments[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        let loaded: (files: [SourceFile], options: CompilerOptions)
+        do {
+            loaded = try configurationOptions.load()
+        } catch let error as CLIError {
+            Terminal.fail(error)
+        }
+        let result = Compiler(options: loaded.options).compile(loaded.files)
+        guard let graph = result.graph else {
+            Terminal.fail(.io("the configuration has errors; run `grace validate`"))
+        }
+        guard let playbook = graph.playbook(name) else {
+            let guess = Suggestion.closest(to: name, in: graph.playbooks.map(\.header.name.value))
+            Terminal.fail(.usage("no playbook `\(name)`" + (guess.map { "; did you mean `\($0)`?" } ?? "")))
+        }
+        for parameter in playbook.params where parameter.required && arguments[parameter.name.value] == nil {
+            Terminal.fail(.usage("playbook `\(name)` needs --param \(parameter.name.value)=<\(parameter.type.rawValue)>"))
+        }
+        for key in arguments.keys where playbook.parameter(key) == nil {
+            Terminal.fail(.usage("playbook `\(name)` has no parameter `\(key)`"))
+        }
+        if dryRun {
+            let executor = PlaybookExecutor(graph: graph, performer: DryRunPerformer(), journal: DryRunJournal(), clock: ContinuousClock())
+            print("dry run of \(name) (nothing is touched):")
+            executor.dryRun(name, arguments: arguments).forEach { print("  \($0)") }
+            return
+        }
+        let socket = try state.resolve().appendingPathComponent("control.sock").path
+        let response: ControlResponse
+        do {
+            response = try ControlClient.send(ControlRequest(command: "run", playbook: name, arguments: arguments), socket: socket)
+        } catch {
+            Terminal.fail(.io(String(describing: error)))
+        }
+        print(response.message)
+        response.details.forEach { print("  \($0)") }
+        if !response.ok { throw ExitCode(1) }
+    }
+}
+
+/// Performs nothing: dry runs only describe.
+private struct DryRunPerformer: ActionPerformer {
+    func perform(_ action: ResolvedAction, runID: String) async throws -> ActionOutcome { ActionOutcome(detail: action.summary) }
+    func isHealthy(_ kernel: String) async -> Bool { true }
+    func isRunning(_ kernel: String) async -> Bool { true }
+    func fileExists(_ path: String) async -> Bool { true }
+}
+
+private struct DryRunJournal: RunJournal {
+    func record(_ record: RunRecord) async {}
+}
