@@ -148,4 +148,77 @@ struct HealingTests {
         await healer.stop()
         await supervisor.shutdown()
     }
+
+    @Test("heartbeat silence is healed: the silence trigger fires and its playbook brings the kernel back")
+    func heartbeatSilence() async throws {
+        // Beats until a `quiet` file appears, then stays alive but silent (a hang).
+        let script = "systemd-notify --ready; while [ ! -f quiet ]; do systemd-notify WATCHDOG=1; sleep 0.05; done; rm -f quiet; exec sleep 1000"
+        let yaml = """
+            kind: kernel
+            name: beater
+            command: [/bin/sh, -c, "\(script)"]
+            ready: notify
+            watchdog: 1s
+            restart: {policy: never}
+            ---
+            kind: playbook
+            name: revive
+            params: {kernel: {type: kernel}}
+            steps: [{restart: "{{ kernel }}"}, {wait_healthy: "{{ kernel }}", timeout: 10s}]
+            ---
+            kind: trigger
+            name: silent
+            when: {silence: beater}
+            run: revive
+            with: {kernel: "{{ event.kernel }}"}
+            """
+        let (supervisor, healer, _) = try await Self.start(yaml)
+        let ready = await supervisor.waitForEntry(kind: "kernel.ready", kernel: "beater")
+        // The kernel runs in the harness directory (the configuration root).
+        let quiet = URL(fileURLWithPath: await Self.rootOf(supervisor)).appendingPathComponent("quiet")
+        FileManager.default.createFile(atPath: quiet.path, contents: Data())
+        let fired = await supervisor.waitForEntry(kind: "trigger.fired", after: ready.id)
+        #expect(fired.fields["trigger"] == "silent")
+        let done = await supervisor.waitForEntry(after: fired.id) { $0.kind == "run.succeeded" || $0.kind == "run.failed" }
+        #expect(done.kind == "run.succeeded")
+        #expect(await supervisor.isHealthy("beater"))
+        await healer.stop()
+        await supervisor.shutdown()
+    }
+
+    @Test("memory growth is predicted and acted on before the limit")
+    func memoryPrediction() async throws {
+        let grow = "import time\nblocks=[]\nwhile True:\n    blocks.append(bytearray(4<<20))\n    time.sleep(0.05)\n"
+        let yaml = """
+            kind: kernel
+            name: leaky
+            command: [python3, -c, "\(grow.replacingOccurrences(of: "\n", with: "\\n"))"]
+            restart: {policy: never}
+            ---
+            kind: playbook
+            name: recycle
+            params: {kernel: {type: kernel}}
+            steps: [{restart: "{{ kernel }}"}]
+            ---
+            kind: trigger
+            name: growing
+            when: {predict: memory_rss, kernel: leaky, above: 1GiB, within: 60s, window: 3s}
+            run: recycle
+            with: {kernel: leaky}
+            """
+        let (supervisor, healer, _) = try await Self.start(yaml, metrics: .milliseconds(100))
+        let started = await supervisor.waitForEntry(kind: "kernel.started", kernel: "leaky")
+        let fired = await supervisor.waitForEntry(kind: "trigger.fired", after: started.id)
+        #expect(fired.fields["trigger"] == "growing")
+        let value = try #require(Double(fired.fields["event.value"] ?? ""))
+        #expect(value < 1024 * 1024 * 1024, "acted on before the limit: RSS was \(Int(value) >> 20) MiB")
+        #expect(fired.fields["event.eta"] != nil)
+        _ = await supervisor.waitForEntry(kind: "run.succeeded", after: fired.id)
+        await healer.stop()
+        await supervisor.shutdown()
+    }
+
+    static func rootOf(_ supervisor: Supervisor) async -> String {
+        await supervisor.rootDirectory
+    }
 }

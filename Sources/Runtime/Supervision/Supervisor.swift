@@ -309,6 +309,9 @@ public actor Supervisor {
 
     public func pid(of name: String) -> Int32? { kernels[name]?.lifecycle.state.pid }
 
+    /// The configuration root: kernels run here unless they set `cwd`.
+    public var rootDirectory: String { configuration.root }
+
     /// Waits until the kernel is ready; false after `timeout` or when it gave up.
     public func waitUntilReady(_ name: String, timeout: Duration) async -> Bool {
         guard let runtime = kernels[name] else { return false }
