@@ -112,3 +112,46 @@ struct RunCommandTests {
         #expect(out.stderr.contains("nothing was started"))
     }
 }
+
+/// Runs interrupted by a crash of Grace are retried by the next Grace, and the journal says which.
+@Suite("Interrupted runs", .serialized)
+struct InterruptedRunTests {
+    @Test("a playbook run interrupted by kill -9 of Grace is retried by the next Grace")
+    func retried() throws {
+        let yaml = """
+            kind: kernel
+            name: svc
+            command: [/bin/sleep, "1000"]
+            restart: {policy: never}
+            ---
+            kind: playbook
+            name: slow-heal
+            params: {kernel: {type: kernel}}
+            steps:
+              - wait: 2s
+              - restart: "{{ kernel }}"
+            ---
+            kind: trigger
+            name: crashed
+            when: {exit: svc}
+            run: slow-heal
+            with: {kernel: svc}
+            """
+        let dir = try RunCommandTests.configuration(yaml)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let first = try RunningGrace(arguments: [], in: dir)
+        let started = try #require(first.waitFor(["kernel.started", "kernel=svc"]))
+        kill(Int32(RunningGrace.field("pid", in: started.line) ?? "") ?? 0, SIGKILL)
+        let step = try #require(first.waitFor(["step.started", "action=wait"]))
+        let run = try #require(RunningGrace.field("run", in: step.line))
+        first.kill9()
+
+        let second = try RunningGrace(arguments: [], in: dir)
+        defer { second.terminate() }
+        _ = try #require(second.waitFor(["run.interrupted", "run=\(run)"]))
+        let retried = try #require(second.waitFor(["run.succeeded", "run=\(run)-retry"]))
+        _ = retried
+        let journal = try GraceBinary.run(["journal", "show", "--kind", "run.interrupted"], in: dir)
+        #expect(journal.stdout.contains(run))
+    }
+}

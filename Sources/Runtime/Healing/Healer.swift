@@ -51,6 +51,42 @@ public actor Healer {
         startFileWatches()
         scheduleTick()
         await supervisor.record("healer.started", fields: ["triggers": String(engine.triggerCount)])
+        retryInterruptedRuns()
+    }
+
+    /// Runs a previous Grace started but never finished (it crashed mid-run) are retried from their first
+    /// step, with the same arguments; the journal says so (`run.interrupted`, then a new `run.started` whose id
+    /// is the old one with `-retry`). A run already retried twice is not retried again (a run that crashes
+    /// Grace must not crash it forever); it is journaled as `run.abandoned`.
+    private func retryInterruptedRuns() {
+        let store = supervisor.store
+        let kinds = ["run.started", "run.succeeded", "run.failed"]
+        guard let entries = try? store.events(after: 0, limit: 1_000_000, kinds: kinds) else { return }
+        var open: [String: JournalEntry] = [:]
+        for entry in entries {
+            guard let run = entry.fields["run"] else { continue }
+            if entry.kind == "run.started" {
+                if entry.fields["parent"] == nil { open[run] = entry }
+            } else {
+                open.removeValue(forKey: run)
+            }
+        }
+        for (run, entry) in open.sorted(by: { $0.value.id < $1.value.id }) {
+            guard let playbook = entry.fields["playbook"], graph.playbook(playbook) != nil else { continue }
+            var arguments: [String: String] = [:]
+            for (k, v) in entry.fields where k.hasPrefix("arg.") { arguments[String(k.dropFirst(4))] = v }
+            let trigger = entry.fields["trigger"]
+            let supervisor = supervisor
+            if run.components(separatedBy: "-retry").count > 2 {
+                runs.append(Task { await supervisor.record("run.abandoned", fields: ["run": run, "playbook": playbook]) })
+                continue
+            }
+            let executor = executor
+            runs.append(Task {
+                await supervisor.record("run.interrupted", fields: ["run": run, "playbook": playbook, "action": "retry"])
+                _ = await executor.run(playbook, arguments: arguments, trigger: trigger, runID: "\(run)-retry")
+            })
+        }
     }
 
     /// Lets `reload: grace` steps reload the configuration.
