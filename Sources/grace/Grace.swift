@@ -18,6 +18,7 @@ struct Grace: AsyncParsableCommand {
         version: version,
         subcommands: [
             Validate.self, GraphCommand.self, Plan.self, Run.self, Reload.self, PlaybookCommand.self, JournalCommand.self,
+            SnapshotCommand.self,
         ]
     )
 }

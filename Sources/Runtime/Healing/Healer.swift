@@ -23,14 +23,20 @@ public actor Healer {
     private var fileTasks: [Task<Void, Never>] = []
     private var runs: [Task<Void, Never>] = []
 
-    public init(graph: ExecutionGraph, supervisor: Supervisor, runner: ProcessCommandRunner, root: String, logger: Logger) {
+    private let snapshots: SnapshotStore?
+
+    public init(
+        graph: ExecutionGraph, supervisor: Supervisor, runner: ProcessCommandRunner, root: String, logger: Logger,
+        snapshots: SnapshotStore? = nil
+    ) {
+        self.snapshots = snapshots
         self.graph = graph
         self.supervisor = supervisor
         self.runner = runner
         self.root = root
         self.logger = logger
         executor = PlaybookExecutor(
-            graph: graph, performer: RuntimeActionPerformer(supervisor: supervisor, runner: runner),
+            graph: graph, performer: RuntimeActionPerformer(supervisor: supervisor, runner: runner, snapshots: snapshots),
             journal: SupervisorRunJournal(supervisor: supervisor), clock: ContinuousClock(), locks: locks)
         engine = TriggerEngine(
             graph: graph, context: .init(graph: graph), disabled: RuntimeSupport.unobservableTriggers(in: graph))
@@ -98,7 +104,8 @@ public actor Healer {
     private func makeExecutor(_ graph: ExecutionGraph) -> PlaybookExecutor<ContinuousClock> {
         PlaybookExecutor(
             graph: graph,
-            performer: RuntimeActionPerformer(supervisor: supervisor, runner: runner, reloadConfiguration: reloadConfiguration),
+            performer: RuntimeActionPerformer(
+                supervisor: supervisor, runner: runner, snapshots: snapshots, reloadConfiguration: reloadConfiguration),
             journal: SupervisorRunJournal(supervisor: supervisor), clock: ContinuousClock(), locks: locks)
     }
 

@@ -13,19 +13,22 @@ public struct RuntimeActionPerformer: ActionPerformer {
     var defaultWait: Duration = .seconds(60)
     /// `reload: grace`: recompiles and applies the configuration; returns what happened, throws if refused.
     let reloadConfiguration: (@Sendable () async throws -> String)?
+    /// The content-addressed store of kernels' data (`<state_dir>/snapshots`).
+    let snapshots: SnapshotStore?
 
     public init(
-        supervisor: Supervisor, runner: ProcessCommandRunner,
+        supervisor: Supervisor, runner: ProcessCommandRunner, snapshots: SnapshotStore? = nil,
         reloadConfiguration: (@Sendable () async throws -> String)? = nil
     ) {
         self.supervisor = supervisor
         self.runner = runner
+        self.snapshots = snapshots
         self.reloadConfiguration = reloadConfiguration
     }
 
     /// Action keywords this build cannot perform.
     public static let unsupported: Set<String> = [
-        "snapshot", "restore", "verify", "agent_task", "rollback_config", "failover", "quarantine",
+        "agent_task", "rollback_config", "failover", "quarantine",
     ]
 
     public func perform(_ action: ResolvedAction, runID: String) async throws -> ActionOutcome {
@@ -106,9 +109,40 @@ public struct RuntimeActionPerformer: ActionPerformer {
             // A kernel reloads its own configuration on SIGHUP, by convention.
             guard await supervisor.signal(target, SIGHUP) else { throw ActionFailure("\(target) is not running") }
             return ActionOutcome(detail: "sent SIGHUP to \(target)")
-        case .snapshot, .restore, .verify, .agentTask, .rollbackConfig, .failover, .quarantine:
+        case .snapshot(let k, let tag):
+            let (store, root, paths) = try await snapshotContext(k)
+            let good = await supervisor.isHealthy(k)
+            let manifest = try store.create(kernel: k, root: root, paths: paths, tag: tag, good: good)
+            await supervisor.record(
+                "snapshot.created", kernel: k,
+                fields: ["id": manifest.id, "files": String(manifest.files.count), "bytes": String(manifest.bytes),
+                         "good": String(good), "run": runID])
+            return ActionOutcome(detail: "snapshot \(manifest.id) (\(manifest.files.count) files)")
+        case .restore(let k, let from):
+            let (store, root, _) = try await snapshotContext(k)
+            let manifest = try store.resolve(kernel: k, reference: from)
+            try store.restore(manifest.id, root: root)
+            await supervisor.record("snapshot.restored", kernel: k, fields: ["id": manifest.id, "run": runID])
+            return ActionOutcome(detail: "restored \(k) from \(manifest.id)")
+        case .verify(let k):
+            let (store, root, paths) = try await snapshotContext(k)
+            let reference = try store.resolve(kernel: k, reference: "latest")
+            switch try store.verifyData(kernel: k, root: root, paths: paths, against: reference.id) {
+            case .intact(let files, _):
+                return ActionOutcome(detail: "\(k): \(files) files match snapshot \(reference.id)")
+            case .damaged(let problems):
+                throw ActionFailure("\(k): data differs from snapshot \(reference.id): \(problems.prefix(5).joined(separator: "; "))")
+            }
+        case .agentTask, .rollbackConfig, .failover, .quarantine:
             throw ActionFailure("`\(action.keyword)` is not available in this build of Grace")
         }
+    }
+
+    private func snapshotContext(_ kernel: String) async throws -> (SnapshotStore, URL, [String]) {
+        guard let snapshots else { throw ActionFailure("no snapshot store") }
+        guard let k = await supervisor.graph.kernel(kernel) else { throw ActionFailure("no kernel \(kernel)") }
+        guard !k.data.isEmpty else { throw ActionFailure("kernel \(kernel) declares no `data`") }
+        return (snapshots, URL(fileURLWithPath: await supervisor.rootDirectory), k.data.map(\.value))
     }
 
     /// Kernels a `shed_load` of `tier` pauses: that tier and the ones below it, never critical ones.

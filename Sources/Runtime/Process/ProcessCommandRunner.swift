@@ -36,21 +36,28 @@ public struct ProcessCommandRunner: CommandRunner {
         close(pipe.write)
         let limit = outputLimit
         let readFD = pipe.read
-        let output = Task.detached { () -> String in
-            var data = [UInt8]()
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let n = buffer.withUnsafeMutableBytes { read(readFD, $0.baseAddress, 4096) }
-                if n > 0 {
-                    if data.count < limit { data.append(contentsOf: buffer[0..<min(n, limit - data.count)]) }
-                } else if n < 0 && errno == EINTR {
-                    continue
-                } else {
-                    break
+        // Blocking reads run on their own thread, never on the cooperative pool (it has one thread per core).
+        let output = Task { () -> String in
+            await withCheckedContinuation { continuation in
+                let thread = Thread {
+                    var data = [UInt8]()
+                    var buffer = [UInt8](repeating: 0, count: 4096)
+                    while true {
+                        let n = buffer.withUnsafeMutableBytes { read(readFD, $0.baseAddress, 4096) }
+                        if n > 0 {
+                            if data.count < limit { data.append(contentsOf: buffer[0..<min(n, limit - data.count)]) }
+                        } else if n < 0 && errno == EINTR {
+                            continue
+                        } else {
+                            break
+                        }
+                    }
+                    close(readFD)
+                    continuation.resume(returning: String(decoding: data, as: UTF8.self))
                 }
+                thread.name = "grace-exec-output"
+                thread.start()
             }
-            close(readFD)
-            return String(decoding: data, as: UTF8.self)
         }
         let timer = Task {
             try await Task.sleep(for: timeout)

@@ -31,20 +31,26 @@ public actor ConfigurationReloader {
         self.load = load
     }
 
-    /// Reloads now. Concurrent requests (an editor saving several files) collapse into one more reload.
+    private var waiters: [CheckedContinuation<Result, Never>] = []
+
+    /// Reloads now. A request that arrives while a reload runs waits for one more reload, which sees every
+    /// change made so far, and gets its result (an editor saving several files collapses into two reloads).
     @discardableResult
     public func reload(reason: String) async -> Result {
         if reloading {
             pending = true
-            return .unchanged
+            return await withCheckedContinuation { waiters.append($0) }
         }
         reloading = true
-        defer { reloading = false }
-        var result = await reloadOnce(reason: reason)
+        let result = await reloadOnce(reason: reason)
         while pending {
             pending = false
-            result = await reloadOnce(reason: "\(reason) (again: more changes arrived)")
+            let batch = waiters
+            waiters = []
+            let again = await reloadOnce(reason: "\(reason) (more requests arrived)")
+            batch.forEach { $0.resume(returning: again) }
         }
+        reloading = false
         return result
     }
 

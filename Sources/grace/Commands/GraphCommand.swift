@@ -25,20 +25,7 @@ struct GraphCommand: ParsableCommand {
     var format: GraphRenderer.Format = .dot
 
     func run() throws {
-        let loaded: (files: [SourceFile], options: CompilerOptions)
-        do {
-            loaded = try configuration.load()
-        } catch let error as CLIError {
-            Terminal.fail(error)
-        }
-        let result = Compiler(options: loaded.options).compile(loaded.files)
-        guard let graph = result.graph else {
-            let sources = Dictionary(loaded.files.map { ($0.path, $0.text) }, uniquingKeysWith: { a, _ in a })
-            let text = TextDiagnosticRenderer(color: Terminal.wantsColor(STDERR_FILENO))
-                .render(result.diagnostics, sources: sources)
-            FileHandle.standardError.write(Data((text + "\n").utf8))
-            throw ExitCode(1)
-        }
+        let graph = try configuration.compileOrExit().graph
         print(GraphRenderer().render(graph, format: format), terminator: "")
     }
 }

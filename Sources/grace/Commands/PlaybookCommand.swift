@@ -47,16 +47,7 @@ struct RunPlaybook: ParsableCommand {
             let parts = p.split(separator: "=", maxSplits: 1)
             arguments[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
-        let loaded: (files: [SourceFile], options: CompilerOptions)
-        do {
-            loaded = try configurationOptions.load()
-        } catch let error as CLIError {
-            Terminal.fail(error)
-        }
-        let result = Compiler(options: loaded.options).compile(loaded.files)
-        guard let graph = result.graph else {
-            Terminal.fail(.io("the configuration has errors; run `grace validate`"))
-        }
+        let graph = try configurationOptions.compileOrExit(hint: "error: fix the configuration first (`grace validate`)").graph
         guard let playbook = graph.playbook(name) else {
             let guess = Suggestion.closest(to: name, in: graph.playbooks.map(\.header.name.value))
             Terminal.fail(.usage("no playbook `\(name)`" + (guess.map { "; did you mean `\($0)`?" } ?? "")))

@@ -45,20 +45,8 @@ struct Run: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "grace")
-        let loaded: (files: [SourceFile], options: CompilerOptions)
-        do {
-            loaded = try configurationOptions.load()
-        } catch let error as CLIError {
-            Terminal.fail(error)
-        }
-        let result = Compiler(options: loaded.options).compile(loaded.files)
-        guard let graph = result.graph else {
-            let sources = Dictionary(loaded.files.map { ($0.path, $0.text) }, uniquingKeysWith: { a, _ in a })
-            let text = TextDiagnosticRenderer(color: Terminal.wantsColor(STDERR_FILENO))
-                .render(result.diagnostics, sources: sources)
-            FileHandle.standardError.write(Data("\(text)\nerror: the configuration has errors; nothing was started\n".utf8))
-            throw ExitCode(1)
-        }
+        let compiled = try configurationOptions.compileOrExit(hint: "error: the configuration has errors; nothing was started")
+        let graph = compiled.graph
         let unsupported = RuntimeSupport.unsupported(in: graph)
         if !unsupported.isEmpty {
             if allowPartial {
@@ -71,7 +59,7 @@ struct Run: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let root = loaded.options.root
+        let root = compiled.options.root
         let stateDir = URL(fileURLWithPath: graph.settings?.stateDir ?? "var/grace", relativeTo: URL(fileURLWithPath: root + "/"))
             .standardizedFileURL
         let store: StateStore
@@ -86,9 +74,11 @@ struct Run: AsyncParsableCommand {
             locator: ExecutableLocator(root: root, toolDirectories: ToolLocation.directories()))
         configuration.metricsInterval = .milliseconds(Int64(max(0.1, metricsInterval) * 1000))
         let supervisor = Supervisor(graph: graph, store: store, configuration: configuration, logger: logger)
+        let snapshots = try? SnapshotStore(directory: stateDir.appendingPathComponent("snapshots"))
         let healer = Healer(
             graph: graph, supervisor: supervisor, runner: ProcessCommandRunner(locator: configuration.locator),
-            root: root, logger: logger)
+            root: root, logger: logger, snapshots: snapshots)
+        let snapshotter = snapshots.map { Snapshotter(store: $0, supervisor: supervisor, logger: logger) }
         logger.info(
             "grace \(Grace.version) supervising \(graph.kernels.count) kernels",
             metadata: ["root": .string(root), "state": .string(stateDir.path), "graph": .string(String(graph.contentHash.prefix(12)))])
@@ -126,7 +116,7 @@ struct Run: AsyncParsableCommand {
             _ = watcher
         }
         let group = ServiceGroup(
-            services: [SupervisorService(supervisor: supervisor, healer: healer)],
+            services: [SupervisorService(supervisor: supervisor, healer: healer, snapshotter: snapshotter)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         try await group.run()
@@ -137,12 +127,15 @@ struct Run: AsyncParsableCommand {
 struct SupervisorService: Service {
     let supervisor: Supervisor
     let healer: Healer
+    let snapshotter: Snapshotter?
 
     func run() async throws {
         await healer.start()
         await supervisor.boot()
+        await snapshotter?.start()
         // Park until SIGTERM/SIGINT triggers graceful shutdown (or the task is cancelled).
         try? await gracefulShutdown()
+        await snapshotter?.stop()
         await healer.stop()
         await supervisor.shutdown()
     }

@@ -47,6 +47,28 @@ struct ConfigurationOptions: ParsableArguments {
     }
 }
 
+extension ConfigurationOptions {
+    /// Loads and compiles the configuration; on errors prints the diagnostics to stderr (with `hint` after
+    /// them) and exits 1. Exits 2 on I/O errors.
+    func compileOrExit(hint: String? = nil) throws -> (graph: ExecutionGraph, files: [SourceFile], options: CompilerOptions) {
+        let loaded: (files: [SourceFile], options: CompilerOptions)
+        do {
+            loaded = try load()
+        } catch let error as CLIError {
+            Terminal.fail(error)
+        }
+        let result = Compiler(options: loaded.options).compile(loaded.files)
+        guard let graph = result.graph else {
+            let sources = Dictionary(loaded.files.map { ($0.path, $0.text) }, uniquingKeysWith: { a, _ in a })
+            let text = TextDiagnosticRenderer(color: Terminal.wantsColor(STDERR_FILENO))
+                .render(result.diagnostics, sources: sources)
+            FileHandle.standardError.write(Data((text + "\n" + (hint.map { "\($0)\n" } ?? "")).utf8))
+            throw ExitCode(1)
+        }
+        return (graph, loaded.files, loaded.options)
+    }
+}
+
 /// Errors the CLI reports itself; both exit with status 2.
 enum CLIError: Error, CustomStringConvertible {
     case io(String)
