@@ -23,15 +23,29 @@ enum GraceBinary {
     }
 
     /// Runs `grace ARGS` in `directory` and waits for it to exit.
-    static func run(_ arguments: [String], in directory: URL = repository, environment: [String: String] = [:]) throws
-        -> Output
+    static func run(_ arguments: [String], in directory: URL = repository, environment: [String: String] = [:])
+        async throws -> Output
     {
-        try runTool(path, arguments, in: directory, environment: environment)
+        try await runTool(path, arguments, in: directory, environment: environment)
     }
 
+    /// Runs a program to completion on a thread of its own: waiting must not hold one of the cooperative
+    /// pool's few threads, which the other tests of this process need.
     static func runTool(
         _ executable: String, _ arguments: [String], in directory: URL = repository,
         environment: [String: String] = [:]
+    ) async throws -> Output {
+        try await offPool { try runToolBlocking(executable, arguments, in: directory, environment: environment) }
+    }
+
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
+    private static func runToolBlocking(
+        _ executable: String, _ arguments: [String], in directory: URL, environment: [String: String]
     ) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

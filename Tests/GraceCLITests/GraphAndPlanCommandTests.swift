@@ -4,21 +4,21 @@ import Testing
 @Suite("grace graph and grace plan")
 struct GraphAndPlanCommandTests {
     @Test("graph prints DOT, Mermaid and JSON of the shipped configuration")
-    func graph() throws {
-        let dot = try GraceBinary.run(["graph", "--format", "dot"])
+    func graph() async throws {
+        let dot = try await GraceBinary.run(["graph", "--format", "dot"])
         #expect(dot.status == 0, "\(dot.stderr)")
         #expect(dot.stdout.hasPrefix("digraph grace {"))
         #expect(dot.stdout.contains("\"kernel:api\" -> \"kernel:store\""))
-        let mermaid = try GraceBinary.run(["graph", "--format", "mermaid"])
+        let mermaid = try await GraceBinary.run(["graph", "--format", "mermaid"])
         #expect(mermaid.stdout.hasPrefix("flowchart LR"))
-        let json = try GraceBinary.run(["graph", "-f", "json"])
+        let json = try await GraceBinary.run(["graph", "-f", "json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let order = try #require(object["bootOrder"] as? [String])
         #expect(order.firstIndex(of: "store")! < order.firstIndex(of: "api")!)
     }
 
-    func git(_ args: [String], in dir: URL) throws {
-        let out = try GraceBinary.runTool(
+    func git(_ args: [String], in dir: URL) async throws {
+        let out = try await GraceBinary.runTool(
             "/usr/bin/env", ["git", "-c", "user.name=Grace Test", "-c", "user.email=test@grace.invalid"] + args,
             in: dir)
         #expect(out.status == 0, "git \(args): \(out.stderr)")
@@ -40,27 +40,27 @@ struct GraphAndPlanCommandTests {
         """
 
     @Test("plan compares two revisions at the graph level")
-    func plan() throws {
+    func plan() async throws {
         let dir = try GraceBinary.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try git(["init", "-q", "-b", "main"], in: dir)
+        try await git(["init", "-q", "-b", "main"], in: dir)
         try GraceBinary.write(Self.grace, to: dir.appendingPathComponent("config/grace.yaml"))
         try GraceBinary.write(Self.kernels, to: dir.appendingPathComponent("config/kernels.yaml"))
-        try git(["add", "-A"], in: dir)
-        try git(["commit", "-qm", "one"], in: dir)
+        try await git(["add", "-A"], in: dir)
+        try await git(["commit", "-qm", "one"], in: dir)
         let edited = Self.kernels.replacingOccurrences(of: "name: api\ncommand: [/bin/sleep, \"100\"]", with: "name: api\ncommand: [/bin/sleep, \"200\"]")
             + "\n---\nkind: kernel\nname: cache\ncommand: [/bin/sleep, \"100\"]\n"
         try GraceBinary.write(edited, to: dir.appendingPathComponent("config/kernels.yaml"))
-        try git(["commit", "-qam", "two"], in: dir)
+        try await git(["commit", "-qam", "two"], in: dir)
 
-        let out = try GraceBinary.run(["plan", "HEAD~1..HEAD"], in: dir)
+        let out = try await GraceBinary.run(["plan", "HEAD~1..HEAD"], in: dir)
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("+ start kernel cache"))
         #expect(out.stdout.contains("~ restart kernel api"))
         #expect(!out.stdout.contains("store"))
         #expect(out.stdout.contains("1 added, 1 changed, 0 removed, 2 unchanged"))
 
-        let json = try GraceBinary.run(["plan", "HEAD~1..HEAD", "--format", "json"], in: dir)
+        let json = try await GraceBinary.run(["plan", "HEAD~1..HEAD", "--format", "json"], in: dir)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let kernels = try #require(object["kernels"] as? [String: [String]])
         #expect(kernels["restart"] == ["api"])
@@ -68,20 +68,20 @@ struct GraphAndPlanCommandTests {
     }
 
     @Test("a revision that does not compile is reported, and bad ranges exit 2")
-    func planErrors() throws {
+    func planErrors() async throws {
         let dir = try GraceBinary.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try git(["init", "-q", "-b", "main"], in: dir)
+        try await git(["init", "-q", "-b", "main"], in: dir)
         try GraceBinary.write(Self.grace, to: dir.appendingPathComponent("config/grace.yaml"))
         try GraceBinary.write(Self.kernels, to: dir.appendingPathComponent("config/kernels.yaml"))
-        try git(["add", "-A"], in: dir)
-        try git(["commit", "-qm", "one"], in: dir)
+        try await git(["add", "-A"], in: dir)
+        try await git(["commit", "-qm", "one"], in: dir)
         try GraceBinary.write(Self.kernels + "\n    depends_on: [nope\n", to: dir.appendingPathComponent("config/kernels.yaml"))
-        try git(["commit", "-qam", "broken"], in: dir)
-        let out = try GraceBinary.run(["plan", "HEAD~1..HEAD"], in: dir)
+        try await git(["commit", "-qam", "broken"], in: dir)
+        let out = try await GraceBinary.run(["plan", "HEAD~1..HEAD"], in: dir)
         #expect(out.status == 1)
         #expect(out.stdout.contains("does not compile"))
-        #expect(try GraceBinary.run(["plan", "HEAD"], in: dir).status == 2)
-        #expect(try GraceBinary.run(["plan", "nope..HEAD"], in: dir).status == 2)
+        #expect(try await GraceBinary.run(["plan", "HEAD"], in: dir).status == 2)
+        #expect(try await GraceBinary.run(["plan", "nope..HEAD"], in: dir).status == 2)
     }
 }

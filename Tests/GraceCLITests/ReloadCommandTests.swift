@@ -28,7 +28,7 @@ struct ReloadCommandTests {
     static func kernels(_ file: URL) -> URL { file.appendingPathComponent("config/kernels.yaml") }
 
     @Test("an invalid edit is refused while the old graph keeps healing; a valid edit restarts only the changed kernel")
-    func reload() throws {
+    func reload() async throws {
         let dir = try RunCommandTests.configuration(Self.kernels)
         defer { try? FileManager.default.removeItem(at: dir) }
         // No policy restarts: only the healer brings kernels back.
@@ -36,27 +36,27 @@ struct ReloadCommandTests {
         try GraceBinary.write(noPolicy, to: Self.kernels(dir))
         let grace = try RunningGrace(arguments: [], in: dir)
         defer { grace.terminate() }
-        let steady = try #require(grace.waitFor(["kernel.started", "kernel=steady"]))
-        _ = try #require(grace.waitFor(["kernel.started", "kernel=edited"]))
+        let steady = try #require(await grace.waitFor(["kernel.started", "kernel=steady"]))
+        _ = try #require(await grace.waitFor(["kernel.started", "kernel=edited"]))
 
         // 1. An invalid edit: refused, journaled, and the running graph still heals.
         try GraceBinary.write(noPolicy + "\ndepends_on: [ghost]\n", to: Self.kernels(dir))
-        let refused = try GraceBinary.run(["reload"], in: dir)
+        let refused = try await GraceBinary.run(["reload"], in: dir)
         #expect(refused.status == 1)
         #expect(refused.stdout.contains("error[G106]"))
-        let invalid = try #require(grace.waitFor(["config.invalid"]))
+        let invalid = try #require(await grace.waitFor(["config.invalid"]))
         let pid = try #require(RunningGrace.field("pid", in: steady.line).flatMap { Int32($0) })
         kill(pid, SIGKILL)
-        _ = try #require(grace.waitFor(["trigger.fired", "trigger=crashed", "kernel=steady"], after: invalid.index))
-        let healed = try #require(grace.waitFor(["kernel.started", "kernel=steady"], after: invalid.index))
+        _ = try #require(await grace.waitFor(["trigger.fired", "trigger=crashed", "kernel=steady"], after: invalid.index))
+        let healed = try #require(await grace.waitFor(["kernel.started", "kernel=steady"], after: invalid.index))
 
         // 2. A valid edit of one kernel: only that one restarts.
         let edited = noPolicy.replacingOccurrences(
             of: "name: edited\ncommand: [/bin/sleep, \"1000\"]", with: "name: edited\ncommand: [/bin/sleep, \"2000\"]")
         try GraceBinary.write(edited, to: Self.kernels(dir))
-        let ok = try GraceBinary.run(["reload"], in: dir)
+        let ok = try await GraceBinary.run(["reload"], in: dir)
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
-        let reloaded = try #require(grace.waitFor(["config.reloaded", "changed=kernel/edited"], after: healed.index))
+        let reloaded = try #require(await grace.waitFor(["config.reloaded", "changed=kernel/edited"], after: healed.index))
         let after = grace.output.suffix(from: healed.index + 1)
         #expect(after.contains { $0.contains("kernel.stopped") && $0.contains("kernel=edited") })
         #expect(!after.contains { $0.contains("kernel.stopped") && $0.contains("kernel=steady") }, "steady untouched")
@@ -64,20 +64,20 @@ struct ReloadCommandTests {
     }
 
     @Test("grace reload without a running Grace says so and exits 2")
-    func notRunning() throws {
+    func notRunning() async throws {
         let dir = try RunCommandTests.configuration(Self.kernels)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let out = try GraceBinary.run(["reload"], in: dir)
+        let out = try await GraceBinary.run(["reload"], in: dir)
         #expect(out.status == 2)
         #expect(out.stderr.contains("not running"))
     }
 
     @Test("playbook run --dry-run prints the steps with parameters filled in")
-    func dryRun() throws {
-        let out = try GraceBinary.run(["playbook", "run", "restart-kernel", "--param", "kernel=api", "--dry-run"])
+    func dryRun() async throws {
+        let out = try await GraceBinary.run(["playbook", "run", "restart-kernel", "--param", "kernel=api", "--dry-run"])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stdout.contains("restart api"))
-        let missing = try GraceBinary.run(["playbook", "run", "restart-kernel", "--dry-run"])
+        let missing = try await GraceBinary.run(["playbook", "run", "restart-kernel", "--dry-run"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("--param kernel="))
     }

@@ -12,34 +12,34 @@ struct RunCommandTests {
     }
 
     @Test("kill -9 of a kernel is followed by a new pid, in the log and the journal")
-    func killedKernel() throws {
+    func killedKernel() async throws {
         let dir = try Self.configuration("kind: kernel\nname: svc\ncommand: [/bin/sleep, \"1000\"]\n")
         defer { try? FileManager.default.removeItem(at: dir) }
         let grace = try RunningGrace(arguments: [], in: dir)
         defer { grace.terminate() }
-        let first = try #require(grace.waitFor(["kernel.started", "kernel=svc"]))
+        let first = try #require(await grace.waitFor(["kernel.started", "kernel=svc"]))
         let pid = try #require(RunningGrace.field("pid", in: first.line).flatMap { Int32($0) })
         kill(pid, SIGKILL)
-        let exited = try #require(grace.waitFor(["kernel.exited", "kernel=svc"], after: first.index))
+        let exited = try #require(await grace.waitFor(["kernel.exited", "kernel=svc"], after: first.index))
         #expect(exited.line.contains("signal=SIGKILL"))
-        let second = try #require(grace.waitFor(["kernel.started", "kernel=svc"], after: exited.index))
+        let second = try #require(await grace.waitFor(["kernel.started", "kernel=svc"], after: exited.index))
         #expect(RunningGrace.field("pid", in: second.line) != String(pid))
-        grace.terminate()
+        await grace.stop()
         #expect(grace.process.terminationStatus == 0)
-        let show = try GraceBinary.run(["journal", "show", "--kernel", "svc"], in: dir)
+        let show = try await GraceBinary.run(["journal", "show", "--kernel", "svc"], in: dir)
         #expect(show.status == 0, "\(show.stderr)")
         #expect(show.stdout.contains("kernel.exited"))
         #expect(show.stdout.components(separatedBy: "kernel.started").count == 3)
     }
 
     @Test("an orphaned grandchild is reaped by Grace, the child subreaper")
-    func orphanReaped() throws {
+    func orphanReaped() async throws {
         let script = "sh -c 'sleep 0.5 & echo $! > gc.pid'; exec sleep 1000"
         let dir = try Self.configuration("kind: kernel\nname: parent\ncommand: [/bin/sh, -c, \"\(script)\"]\n")
         defer { try? FileManager.default.removeItem(at: dir) }
         let grace = try RunningGrace(arguments: [], in: dir)
         defer { grace.terminate() }
-        _ = try #require(grace.waitFor(["kernel.started", "kernel=parent"]))
+        _ = try #require(await grace.waitFor(["kernel.started", "kernel=parent"]))
         let pidFile = dir.appendingPathComponent("gc.pid")
         // The pid file appears within the kernel's first instants; bounded wait for it and for the reaping.
         let deadline = Date().addingTimeInterval(10)
@@ -60,29 +60,29 @@ struct RunCommandTests {
     }
 
     @Test("the journal survives kill -9 of Grace, and the next Grace stops the leftover kernel and starts anew")
-    func crashOfGrace() throws {
+    func crashOfGrace() async throws {
         let dir = try Self.configuration("kind: kernel\nname: svc\ncommand: [/bin/sleep, \"1000\"]\n")
         defer { try? FileManager.default.removeItem(at: dir) }
         let first = try RunningGrace(arguments: [], in: dir)
-        let started = try #require(first.waitFor(["kernel.started", "kernel=svc"]))
+        let started = try #require(await first.waitFor(["kernel.started", "kernel=svc"]))
         let pid = try #require(RunningGrace.field("pid", in: started.line).flatMap { Int32($0) })
-        first.kill9()
+        await first.kill9()
         #expect(kill(pid, 0) == 0, "the kernel outlived Grace")
-        let verify = try GraceBinary.run(["journal", "verify"], in: dir)
+        let verify = try await GraceBinary.run(["journal", "verify"], in: dir)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
-        let show = try GraceBinary.run(["journal", "show", "--kind", "kernel.started"], in: dir)
+        let show = try await GraceBinary.run(["journal", "show", "--kind", "kernel.started"], in: dir)
         #expect(show.stdout.contains("pid=\(pid)"))
 
         let second = try RunningGrace(arguments: [], in: dir)
         defer { second.terminate() }
         _ = try #require(
-            second.waitFor(["kernel.leftover_found", "pid=\(pid)"]), "\(second.output.joined(separator: "\n"))")
-        let stopped = try #require(second.waitFor(["kernel.leftover_stopped", "pid=\(pid)"]))
-        let restarted = try #require(second.waitFor(["kernel.started", "kernel=svc"], after: stopped.index))
+            await second.waitFor(["kernel.leftover_found", "pid=\(pid)"]), "\(second.output.joined(separator: "\n"))")
+        let stopped = try #require(await second.waitFor(["kernel.leftover_stopped", "pid=\(pid)"]))
+        let restarted = try #require(await second.waitFor(["kernel.started", "kernel=svc"], after: stopped.index))
         #expect(RunningGrace.field("pid", in: restarted.line) != String(pid))
         #expect(Self.isGone(pid), "the leftover is gone")
-        second.terminate()
-        let again = try GraceBinary.run(["journal", "verify"], in: dir)
+        await second.stop()
+        let again = try await GraceBinary.run(["journal", "verify"], in: dir)
         #expect(again.status == 0)
     }
 
@@ -95,18 +95,18 @@ struct RunCommandTests {
     }
 
     @Test("a configuration this build cannot fully run is refused with a clear message")
-    func refusesUnsupported() throws {
-        let out = try GraceBinary.run(["run"])
+    func refusesUnsupported() async throws {
+        let out = try await GraceBinary.run(["run"])
         #expect(out.status == 1)
         #expect(out.stderr.contains("cannot run everything"))
         #expect(out.stderr.contains("--allow-partial"))
     }
 
     @Test("a configuration with errors starts nothing")
-    func refusesErrors() throws {
+    func refusesErrors() async throws {
         let dir = try Self.configuration("kind: kernel\nname: svc\ncommand: [/bin/sleep, \"1000\"]\ndepends_on: [nope]\n")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let out = try GraceBinary.run(["run"], in: dir)
+        let out = try await GraceBinary.run(["run"], in: dir)
         #expect(out.status == 1)
         #expect(out.stderr.contains("G201"))
         #expect(out.stderr.contains("nothing was started"))
@@ -117,7 +117,7 @@ struct RunCommandTests {
 @Suite("Interrupted runs", .serialized)
 struct InterruptedRunTests {
     @Test("a playbook run interrupted by kill -9 of Grace is retried by the next Grace")
-    func retried() throws {
+    func retried() async throws {
         let yaml = """
             kind: kernel
             name: svc
@@ -140,18 +140,19 @@ struct InterruptedRunTests {
         let dir = try RunCommandTests.configuration(yaml)
         defer { try? FileManager.default.removeItem(at: dir) }
         let first = try RunningGrace(arguments: [], in: dir)
-        let started = try #require(first.waitFor(["kernel.started", "kernel=svc"]))
+        let started = try #require(await first.waitFor(["kernel.started", "kernel=svc"]))
         kill(Int32(RunningGrace.field("pid", in: started.line) ?? "") ?? 0, SIGKILL)
-        let step = try #require(first.waitFor(["step.started", "action=wait"]))
+        let step = try #require(await first.waitFor(["step.started", "action=wait"]))
         let run = try #require(RunningGrace.field("run", in: step.line))
-        first.kill9()
+        await first.kill9()
 
         let second = try RunningGrace(arguments: [], in: dir)
         defer { second.terminate() }
-        _ = try #require(second.waitFor(["run.interrupted", "run=\(run)"]))
-        let retried = try #require(second.waitFor(["run.succeeded", "run=\(run)-retry"]))
+        _ = try #require(
+            await second.waitFor(["run.interrupted", "run=\(run)"]), "\(second.output.joined(separator: "\n"))")
+        let retried = try #require(await second.waitFor(["run.succeeded", "run=\(run)-retry"]))
         _ = retried
-        let journal = try GraceBinary.run(["journal", "show", "--kind", "run.interrupted"], in: dir)
+        let journal = try await GraceBinary.run(["journal", "show", "--kind", "run.interrupted"], in: dir)
         #expect(journal.stdout.contains(run))
     }
 }

@@ -47,7 +47,11 @@ final class RunningGrace: Sendable {
 
     /// Waits for a line after index `after` containing every fragment; returns its index and text.
     /// `timeout` only bounds a hung test: the wait ends as soon as the line arrives.
-    func waitFor(_ fragments: [String], after: Int = -1, timeout: TimeInterval = 20) -> (index: Int, line: String)? {
+    func waitFor(_ fragments: [String], after: Int = -1, timeout: TimeInterval = 30) async -> (index: Int, line: String)? {
+        (try? await GraceBinary.offPool { self.waitBlocking(fragments, after: after, timeout: timeout) }) ?? nil
+    }
+
+    private func waitBlocking(_ fragments: [String], after: Int, timeout: TimeInterval) -> (index: Int, line: String)? {
         let deadline = Date().addingTimeInterval(timeout)
         arrived.lock()
         defer { arrived.unlock() }
@@ -72,8 +76,12 @@ final class RunningGrace: Sendable {
         process.waitUntilExit()
     }
 
-    func kill9() {
+    func stop() async {
+        _ = try? await GraceBinary.offPool { self.terminate() }
+    }
+
+    func kill9() async {
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = try? await GraceBinary.offPool { self.process.waitUntilExit() }
     }
 }

@@ -21,7 +21,7 @@ struct SchemaAgreementTests {
     }
 
     @Test("every shipped file names the schema in its modeline and validates against it")
-    func shipped() throws {
+    func shipped() async throws {
         let root = GraceBinary.repository
         for dir in ["config", "Playbooks"] {
             let names = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(dir).path)
@@ -30,17 +30,17 @@ struct SchemaAgreementTests {
                 #expect(text.hasPrefix("# yaml-language-server: $schema=../schema/grace.schema.json"), "\(dir)/\(name)")
             }
         }
-        let python = try GraceBinary.runTool("/usr/bin/env", ["python3", "scripts/check-schema.py", "config", "Playbooks"])
+        let python = try await GraceBinary.runTool("/usr/bin/env", ["python3", "scripts/check-schema.py", "config", "Playbooks"])
         #expect(python.status == 0, "\(python.stdout)\(python.stderr)")
-        let second = try GraceBinary.runTool("/usr/bin/env", ["bash", "scripts/check-schema.sh", "config", "Playbooks"])
+        let second = try await GraceBinary.runTool("/usr/bin/env", ["bash", "scripts/check-schema.sh", "config", "Playbooks"])
         #expect(second.status == 0, "check-jsonschema: \(second.stdout)\(second.stderr)")
     }
 
     @Test("on the fixture corpus the schema rejects exactly the structurally invalid documents")
-    func corpus() throws {
+    func corpus() async throws {
         let all = files("invalid") + files("valid")
         #expect(all.count >= 60)
-        let out = try GraceBinary.runTool("/usr/bin/env", ["python3", "scripts/check-schema.py", "--report"] + all)
+        let out = try await GraceBinary.runTool("/usr/bin/env", ["python3", "scripts/check-schema.py", "--report"] + all)
         #expect(out.status == 0, "\(out.stderr)")
         var seen = 0
         for line in out.stdout.split(separator: "\n") {

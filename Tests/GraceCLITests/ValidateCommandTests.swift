@@ -38,20 +38,20 @@ struct ValidateCommandTests {
         with: {kernel: "{{ event.kernel }}"}
         """
 
-    func withFile(_ text: String, _ body: (URL, URL) throws -> Void) throws {
+    func withFile(_ text: String, _ body: (URL, URL) async throws -> Void) async throws {
         let dir = try GraceBinary.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("case.yaml")
         try GraceBinary.write(text, to: file)
-        try body(dir, file)
+        try await body(dir, file)
     }
 
     @Test("the shipped configuration validates clean: exit 0, no warnings")
-    func shipped() throws {
-        let out = try GraceBinary.run(["validate"], in: GraceBinary.repository.appendingPathComponent("Playbooks"))
+    func shipped() async throws {
+        let out = try await GraceBinary.run(["validate"], in: GraceBinary.repository.appendingPathComponent("Playbooks"))
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("no problems"))
-        let strict = try GraceBinary.run(["validate", "--warnings-as-errors", "--format", "json"])
+        let strict = try await GraceBinary.run(["validate", "--warnings-as-errors", "--format", "json"])
         #expect(strict.status == 0)
         #expect(strict.stdout.contains("\"warnings\" : 0"))
     }
@@ -63,9 +63,9 @@ struct ValidateCommandTests {
             (typo, "G106", "  6 |   timout: 1s"),
             (dangling, "G201", "  9 | when: {exit: apii}"),
         ])
-    func textOutput(text: String, code: String, line: String) throws {
-        try withFile(text) { dir, file in
-            let out = try GraceBinary.run(["validate", "case.yaml"], in: dir)
+    func textOutput(text: String, code: String, line: String) async throws {
+        try await withFile(text) { dir, file in
+            let out = try await GraceBinary.run(["validate", "case.yaml"], in: dir)
             #expect(out.status == 1)
             #expect(out.stdout.contains("error[\(code)]"), "\(out.stdout)")
             #expect(out.stdout.contains(line), "\(out.stdout)")
@@ -75,18 +75,18 @@ struct ValidateCommandTests {
     }
 
     @Test("the typo gets a did-you-mean and a fix-it")
-    func fixIt() throws {
-        try withFile(Self.typo) { dir, _ in
-            let out = try GraceBinary.run(["validate", "case.yaml"], in: dir)
+    func fixIt() async throws {
+        try await withFile(Self.typo) { dir, _ in
+            let out = try await GraceBinary.run(["validate", "case.yaml"], in: dir)
             #expect(out.stdout.contains("case.yaml:6:3: error[G106]: unknown key `timout` in health probe; did you mean `timeout`?"))
             #expect(out.stdout.contains("fix-it: replace with `timeout`"))
         }
     }
 
     @Test("SARIF output is JSON with version 2.1.0, the rule and the location", arguments: [syntaxError, typo, dangling])
-    func sarif(text: String) throws {
-        try withFile(text) { dir, _ in
-            let out = try GraceBinary.run(["validate", "case.yaml", "--format", "sarif"], in: dir)
+    func sarif(text: String) async throws {
+        try await withFile(text) { dir, _ in
+            let out = try await GraceBinary.run(["validate", "case.yaml", "--format", "sarif"], in: dir)
             #expect(out.status == 1)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
             #expect(object["version"] as? String == "2.1.0")
@@ -101,24 +101,24 @@ struct ValidateCommandTests {
     }
 
     @Test("JUnit output passes xmllint", arguments: [syntaxError, typo, dangling])
-    func junit(text: String) throws {
+    func junit(text: String) async throws {
         let xmllint = "/usr/bin/xmllint"
         try #require(FileManager.default.isExecutableFile(atPath: xmllint), "install libxml2-utils (scripts/setup does)")
-        try withFile(text) { dir, _ in
-            let out = try GraceBinary.run(["validate", "case.yaml", "--format", "junit"], in: dir)
+        try await withFile(text) { dir, _ in
+            let out = try await GraceBinary.run(["validate", "case.yaml", "--format", "junit"], in: dir)
             #expect(out.status == 1)
             let report = dir.appendingPathComponent("report.xml")
             try GraceBinary.write(out.stdout, to: report)
-            let lint = try GraceBinary.runTool(xmllint, ["--noout", report.path])
+            let lint = try await GraceBinary.runTool(xmllint, ["--noout", report.path])
             #expect(lint.status == 0, "\(lint.stderr)")
             #expect(out.stdout.contains("<failure"))
         }
     }
 
     @Test("JSON output carries code, position and summary")
-    func json() throws {
-        try withFile(Self.dangling) { dir, _ in
-            let out = try GraceBinary.run(["validate", "case.yaml", "-f", "json"], in: dir)
+    func json() async throws {
+        try await withFile(Self.dangling) { dir, _ in
+            let out = try await GraceBinary.run(["validate", "case.yaml", "-f", "json"], in: dir)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
             let diagnostics = try #require(object["diagnostics"] as? [[String: Any]])
             #expect(diagnostics.first?["code"] as? String == "G201")
@@ -129,36 +129,36 @@ struct ValidateCommandTests {
     }
 
     @Test("warnings pass unless --warnings-as-errors")
-    func warnings() throws {
+    func warnings() async throws {
         let text = """
             kind: playbook
             name: lonely
             steps: [{notify: "hello"}]
             """
-        try withFile(text) { dir, _ in
-            let relaxed = try GraceBinary.run(["validate", "case.yaml"], in: dir)
+        try await withFile(text) { dir, _ in
+            let relaxed = try await GraceBinary.run(["validate", "case.yaml"], in: dir)
             #expect(relaxed.status == 0)
             #expect(relaxed.stdout.contains("warning[G403]"))
-            let strict = try GraceBinary.run(["validate", "case.yaml", "--warnings-as-errors"], in: dir)
+            let strict = try await GraceBinary.run(["validate", "case.yaml", "--warnings-as-errors"], in: dir)
             #expect(strict.status == 1)
         }
     }
 
     @Test("usage and I/O errors exit 2")
-    func usage() throws {
-        #expect(try GraceBinary.run(["validate", "--format", "xml"]).status == 2)
-        #expect(try GraceBinary.run(["validate", "does/not/exist.yaml"]).status == 2)
-        #expect(try GraceBinary.run(["frobnicate"]).status == 2)
+    func usage() async throws {
+        #expect(try await GraceBinary.run(["validate", "--format", "xml"]).status == 2)
+        #expect(try await GraceBinary.run(["validate", "does/not/exist.yaml"]).status == 2)
+        #expect(try await GraceBinary.run(["frobnicate"]).status == 2)
         let dir = try GraceBinary.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let noRoot = try GraceBinary.run(["validate"], in: dir)
+        let noRoot = try await GraceBinary.run(["validate"], in: dir)
         #expect(noRoot.status == 2)
         #expect(noRoot.stderr.contains("no configuration root"))
     }
 
     @Test("--help explains the command")
-    func help() throws {
-        let out = try GraceBinary.run(["validate", "--help"])
+    func help() async throws {
+        let out = try await GraceBinary.run(["validate", "--help"])
         #expect(out.status == 0)
         #expect(out.stdout.contains("--warnings-as-errors"))
         #expect(out.stdout.contains("Exit status"))

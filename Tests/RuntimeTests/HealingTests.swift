@@ -232,7 +232,7 @@ struct HealingTests {
             name: store
             command: [/bin/sh, -c, "exec sleep 1000"]
             data: [data/store]
-            health: {exec: [/bin/grep, -q, good, data/store/db], every: 200ms, timeout: 200ms, failures: 1}
+            health: {exec: [/bin/grep, -q, good, data/store/db], every: 1s, timeout: 1s, failures: 1}
             ---
             kind: playbook
             name: take-snapshot

@@ -34,10 +34,11 @@ public struct RuntimeActionPerformer: ActionPerformer {
     public func perform(_ action: ResolvedAction, runID: String) async throws -> ActionOutcome {
         switch action {
         case .start(let k):
-            await supervisor.startKernel(k)
+            await supervisor.startAfterExit(k)
             return ActionOutcome(detail: "started \(k)")
         case .stop(let k, _, _):
-            await supervisor.stop(k, reason: "playbook run \(runID)")
+            // Done when the process is gone: the next step (a restore) must not race a live kernel.
+            await supervisor.stopAndWait(k, reason: "playbook run \(runID)")
             return ActionOutcome(detail: "stopped \(k)")
         case .restart(let k, _):
             await supervisor.restart(k, reason: "playbook run \(runID)")

@@ -249,6 +249,18 @@ public actor Supervisor {
         perform(runtime.lifecycle.stop(now: now, reason: reason), on: name)
     }
 
+    /// Stops the kernel and returns once its process has exited (SIGKILL after the grace period included).
+    public func stopAndWait(_ name: String, reason: String = "requested") async {
+        await stop(name, reason: reason)
+        await waitForExit(name)
+    }
+
+    /// Starts the kernel; if it is still stopping, first waits for that exit.
+    public func startAfterExit(_ name: String) async {
+        if case .stopping? = kernels[name]?.lifecycle.state { await waitForExit(name) }
+        startKernel(name)
+    }
+
     public func restart(_ name: String, reason: String = "requested") async {
         guard let runtime = kernels[name] else { return }
         if runtime.lifecycle.state.pid != nil {
