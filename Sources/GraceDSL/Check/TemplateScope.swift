@@ -1,6 +1,6 @@
 /// The names a template may use at one place, with their types: a playbook's parameters and `run.*`, or a
 /// trigger's `event.*` fields.
-struct TemplateScope {
+public struct TemplateScope: Sendable {
     var names: [String: ValueType]
 
     func type(of path: [String]) -> ValueType? {
@@ -48,7 +48,7 @@ struct TemplateScope {
     }
 
     /// Names of `(?<name>...)` groups in a regex, which log conditions expose as event fields.
-    static func namedGroups(_ pattern: String) -> [String] {
+    public static func namedGroups(_ pattern: String) -> [String] {
         var names: [String] = []
         var rest = Substring(pattern)
         while let r = rest.range(of: "(?<") {

@@ -321,7 +321,7 @@ public struct ConditionEvaluator: Sendable {
             guard let match = regex.firstMatch(in: text, range: range) else { return nil }
             guard counted(&state, now: now, count: count, within: within) else { return nil }
             var fields = ["kernel": k, "line": text]
-            for name in namedGroups(regex.pattern) {
+            for name in TemplateScope.namedGroups(regex.pattern) {
                 let r = match.range(withName: name)
                 if r.location != NSNotFound, let swiftRange = Range(r, in: text) { fields[name] = String(text[swiftRange]) }
             }
@@ -448,18 +448,6 @@ public struct ConditionEvaluator: Sendable {
             guard let regex = try? NSRegularExpression(pattern: r.value) else { return false }
             return regex.firstMatch(in: content, range: NSRange(content.startIndex..., in: content)) != nil
         }
-    }
-
-    private static func namedGroups(_ pattern: String) -> [String] {
-        var names: [String] = []
-        var rest = Substring(pattern)
-        while let r = rest.range(of: "(?<") {
-            let after = rest[r.upperBound...]
-            let name = after.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
-            if !name.isEmpty, after.dropFirst(name.count).first == ">" { names.append(String(name)) }
-            rest = after
-        }
-        return names
     }
 
     private static func nextCron(_ expression: String, after now: Duration, context: Context) -> Duration? {
