@@ -387,8 +387,15 @@ def _schema_title(schema: Any) -> str:
     return "" if " — " in title or title == "Grace configuration document" else title
 
 
+def _show(value: Any) -> str:
+    """A value as it would be written in YAML (`true`, `null`, `'text'`)."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    return repr(value)
+
+
 def _a(title: str) -> str:
-    return ("an " if title[:1] in "aeiou" else "a ") + title
+    return ("an " if title.lstrip("`")[:1] in tuple("aeiou") else "a ") + title
 
 
 def _explain(error: ValidationError) -> list[tuple[list[Any], bool, str]]:
@@ -421,26 +428,30 @@ def _explain(error: ValidationError) -> list[tuple[list[Any], bool, str]]:
             what = _a(title) if title else "this mapping" if path else "the document"
             return [(path, False, "%s needs one of: %s" % (what, ", ".join(keys)))]
         if schema.get("errorMessage") and not isinstance(instance, (dict, list)):
-            return [(path, False, "%r %s" % (instance, schema["errorMessage"]))]
+            return [(path, False, "%s %s" % (_show(instance), schema["errorMessage"]))]
         return _explain_alternatives(error, path)
 
     if (error.validator == "type" and schema.get("patternErrorMessage")
             and not isinstance(instance, (dict, list)) and instance is not None):
-        return [(path, False, "%r %s" % (instance, schema["patternErrorMessage"]))]
+        return [(path, False, "%s %s" % (_show(instance), schema["patternErrorMessage"]))]
+
+    if error.validator == "type":
+        types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        return [(path, False, "%s is not of type %s" % (_show(instance), " or ".join(repr(t) for t in types)))]
 
     if error.validator == "const":
-        return [(path, False, "expected %r, found %r" % (error.validator_value, instance))]
+        return [(path, False, "expected %s, found %s" % (_show(error.validator_value), _show(instance)))]
 
     if error.validator == "pattern":
         message = schema.get("patternErrorMessage")
         if message:
-            return [(path, False, "%r %s" % (instance, message))]
+            return [(path, False, "%s %s" % (_show(instance), message))]
 
     if error.validator in ("contains", "minContains", "maxContains", "not") and schema.get("errorMessage"):
         return [(path, False, schema["errorMessage"])]
 
     if error.validator == "not" and error.validator_value == {"type": "integer"}:
-        return [(path, False, "%r is not of type 'string'" % (instance,))]
+        return [(path, False, "%s is not of type 'string'" % _show(instance))]
 
     if "propertyNames" in error.relative_schema_path and isinstance(instance, str):
         return [(path + [instance], True, "key " + (_explain_leaf(error) or error.message))]
@@ -451,7 +462,7 @@ def _explain(error: ValidationError) -> list[tuple[list[Any], bool, str]]:
 def _explain_leaf(error: ValidationError) -> str:
     schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "pattern" and schema.get("patternErrorMessage"):
-        return "%r %s" % (error.instance, schema["patternErrorMessage"])
+        return "%s %s" % (_show(error.instance), schema["patternErrorMessage"])
     return ""
 
 
@@ -481,7 +492,7 @@ def _explain_alternatives(error: ValidationError, path: list[Any]) -> list[tuple
                 for name in value if isinstance(value, list) else [value]:
                     if name not in types:
                         types.append(name)
-        return [(path, False, "%r is not of type %s" % (error.instance, " or ".join(repr(t) for t in types)))]
+        return [(path, False, "%s is not of type %s" % (_show(error.instance), " or ".join(repr(t) for t in types)))]
     explained: list[tuple[list[Any], bool, str]] = []
     for errs in typed.values():
         for sub in errs:
@@ -489,7 +500,7 @@ def _explain_alternatives(error: ValidationError, path: list[Any]) -> list[tuple
     if len(typed) == 1:
         return explained
     # Several alternatives with a matching type: say what each wanted, in one message.
-    prefix = repr(error.instance) + " "
+    prefix = _show(error.instance) + " "
     parts = [message[len(prefix):] if message.startswith(prefix) else message for _, _, message in explained]
     unique = list(dict.fromkeys(parts))
     return [(path, False, prefix + ", or ".join(unique))]
