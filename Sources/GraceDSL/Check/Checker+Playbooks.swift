@@ -49,6 +49,10 @@ extension Checker {
             checkTemplate(text, scope: scope, used: &used)
         }
         switch step.action {
+        case .shedLoad(let tier, _) where tier.value == "critical":
+            sink.emit(
+                .invalidValue, "`critical` kernels are never shed; `shed_load` takes `background` or `standard`",
+                at: tier.span)
         case .exec(let command, _, _, _):
             checkExecutable(command, what: "a step of playbook `\(playbook.header.name.value)`")
         case .call(let callee, let arguments):

@@ -129,22 +129,42 @@ public actor Supervisor {
     private func journal(_ kind: String, kernel: String?, _ fields: [String: String] = [:]) -> JournalEntry? {
         do {
             let entry = try store.append(JournalEvent(kind: kind, kernel: kernel, fields: fields))
-            recentEntries.append(entry)
-            if recentEntries.count > 1000 { recentEntries.removeFirst(recentEntries.count - 1000) }
-            var remaining: [(id: UUID, match: @Sendable (JournalEntry) -> Bool, continuation: CheckedContinuation<JournalEntry, Never>)] = []
-            for waiter in entryWaiters {
-                if waiter.match(entry) { waiter.continuation.resume(returning: entry) } else { remaining.append(waiter) }
-            }
-            entryWaiters = remaining
-            observer?(.journal(entry))
-            logger.info(
-                "\(kind)", metadata: ["kernel": .string(kernel ?? "-")].merging(fields.mapValues { .string($0) }) { a, _ in a })
+            published(entry)
             return entry
         } catch {
             // The journal is the record of truth; failing to write it is loud, but supervision goes on.
             logger.critical("journal write failed: \(error)", metadata: ["event": .string(kind)])
             return nil
         }
+    }
+
+    /// Several events about one kernel in one transaction (durable before this returns).
+    private func journalBatch(_ events: [(kind: String, fields: [String: String])], kernel: String) {
+        guard events.count > 1 else {
+            if let e = events.first { journal(e.kind, kernel: kernel, e.fields) }
+            return
+        }
+        do {
+            let entries = try store.append(events.map { JournalEvent(kind: $0.kind, kernel: kernel, fields: $0.fields) })
+            for entry in entries { published(entry) }
+        } catch {
+            logger.critical("journal write failed: \(error)")
+        }
+    }
+
+    /// Wakes waiters and the observer for an entry that is on disk, and logs it.
+    private func published(_ entry: JournalEntry) {
+        recentEntries.append(entry)
+        if recentEntries.count > 1000 { recentEntries.removeFirst(recentEntries.count - 1000) }
+        var remaining: [(id: UUID, match: @Sendable (JournalEntry) -> Bool, continuation: CheckedContinuation<JournalEntry, Never>)] = []
+        for waiter in entryWaiters {
+            if waiter.match(entry) { waiter.continuation.resume(returning: entry) } else { remaining.append(waiter) }
+        }
+        entryWaiters = remaining
+        observer?(.journal(entry))
+        logger.info(
+            "\(entry.kind)",
+            metadata: ["kernel": .string(entry.kernel ?? "-")].merging(entry.fields.mapValues { .string($0) }) { a, _ in a })
     }
 
     /// Waits for the first journal entry after `afterID` that matches (used by tests and drills: wait on
@@ -352,13 +372,25 @@ public actor Supervisor {
 
     private func perform(_ actions: [KernelLifecycle.Action], on name: String) {
         guard let runtime = kernels[name] else { return }
-        for action in actions {
+        var index = 0
+        while index < actions.count {
+            let action = actions[index]
+            index += 1
             switch action {
             case .spawn:
                 spawn(runtime, name: name)
-            case .journal(let kind, let fields):
-                journal(kind, kernel: name, fields)
-                afterJournal(kind, runtime: runtime, name: name, fields: fields)
+            case .journal:
+                // Consecutive events (exited, restarting) go to disk in one transaction: one commit on the
+                // crash-to-restart path instead of several.
+                var batch: [(kind: String, fields: [String: String])] = []
+                var i = index - 1
+                while i < actions.count, case .journal(let kind, let fields) = actions[i] {
+                    batch.append((kind, fields))
+                    i += 1
+                }
+                index = i
+                journalBatch(batch, kernel: name)
+                for event in batch { afterJournal(event.kind, runtime: runtime, name: name, fields: event.fields) }
             case .scheduleTimer(let at):
                 runtime.timer?.cancel()
                 let delay = at - now
@@ -393,7 +425,16 @@ public actor Supervisor {
         default:
             break
         }
-        saveRecord(runtime, name: name, lastExit: kind == "kernel.exited" ? fields.description : nil)
+        // The record tracks what a new Grace must clean up after a crash: write it when a process appears or
+        // goes away for good, not on every event (the journal has those), to keep restarts fast.
+        if ["kernel.started", "kernel.stopped", "kernel.gave_up"].contains(kind) || (kind == "kernel.exited" && runtime.lifecycle.state.pid == nil && !isRestarting(runtime)) {
+            saveRecord(runtime, name: name, lastExit: kind == "kernel.exited" ? fields.description : nil)
+        }
+    }
+
+    private func isRestarting(_ runtime: KernelRuntime) -> Bool {
+        if case .backingOff = runtime.lifecycle.state { return true }
+        return false
     }
 
     private func saveRecord(_ runtime: KernelRuntime, name: String, lastExit: String?) {
