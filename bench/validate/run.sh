@@ -9,6 +9,8 @@
 #   BENCH_SLOW_RUNS=1                runs of yamllint at 100,000 documents and more (about 5 minutes each)
 #   BENCH_SKIP_SLOW_PEERS=1          skip yamllint at 100,000 documents and more
 #   BENCH_GRACE=/path/to/grace       use this binary instead of building one
+#   BENCH_FROM_HEAD=1                build the committed HEAD (exported to bench/out/src-SHA) instead of the
+#                                    working tree
 #   BENCH_TIMEOUT=1800               seconds after which one run of one tool is killed
 #   BENCH_PEERS="yamllint promtool floor"   which peers to measure besides grace
 #
@@ -55,9 +57,27 @@ command -v yamllint >/dev/null || { echo "yamllint not found after pip install" 
 if [ -n "${BENCH_GRACE:-}" ]; then
     GRACE=$BENCH_GRACE
 else
-    log "building grace (release, --scratch-path .build-bench)"
-    swift build -c release --product grace --scratch-path .build-bench >&2
-    GRACE="$(swift build -c release --scratch-path .build-bench --show-bin-path)/grace"
+    SRC=.
+    GRACE_REV=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+    if [ "${BENCH_FROM_HEAD:-0}" = 1 ]; then
+        # Build the committed HEAD, not a working tree that others may be editing.
+        SRC=$OUT/src-$(git rev-parse --short HEAD)
+        if [ ! -f "$SRC/Package.swift" ]; then
+            mkdir -p "$SRC"
+            git archive HEAD | tar -x -C "$SRC"
+        fi
+    fi
+    log "building grace (release, --scratch-path $SRC/.build-bench)"
+    # A file edited during the build fails it ("modified during the build"); try again a little later.
+    for try in 1 2 3 4; do
+        if swift build -c release --product grace --package-path "$SRC" --scratch-path "$SRC/.build-bench" >&2; then
+            break
+        fi
+        [ "$try" = 4 ] && { echo "grace does not build" >&2; exit 2; }
+        log "build failed; retrying in 60 s"
+        sleep 60
+    done
+    GRACE="$(swift build -c release --package-path "$SRC" --scratch-path "$SRC/.build-bench" --show-bin-path)/grace"
 fi
 [ -x "$GRACE" ] || { echo "no grace binary at $GRACE" >&2; exit 2; }
 
@@ -184,7 +204,8 @@ done
         "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo); load average at the end:" \
         "$(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared)."
     dirty=$(git status --porcelain -- Sources Package.swift 2>/dev/null | wc -l)
-    echo "grace $(git rev-parse --short HEAD 2>/dev/null || echo '?')$([ "$dirty" = 0 ] || echo " + $dirty uncommitted files in Sources") (release);" \
+    { [ "${BENCH_FROM_HEAD:-0}" = 1 ] || [ -n "${BENCH_GRACE:-}" ]; } && dirty=0
+    echo "grace ${GRACE_REV:-binary $GRACE}$([ "$dirty" = 0 ] || echo " + $dirty uncommitted files in Sources") (release);" \
         "$(yamllint --version 2>&1); $(promtool --version 2>&1 | head -n 1 | cut -d' ' -f1-3);" \
         "libyaml $(pkg-config --modversion yaml-0.1 2>/dev/null || echo '?'). yamllint config: \`extends: relaxed\`" \
         "with \`line-length: disable\`."
