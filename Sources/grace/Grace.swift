@@ -11,7 +11,8 @@ struct Grace: AsyncParsableCommand {
         discussion: """
             Grace compiles the YAML in config/ and Playbooks/ (kernels, triggers, playbooks, signatures, \
             refactor intents, fleet, chaos scenarios and gates) into one execution graph. Start with \
-            `grace validate` in a directory below the configuration root.
+            `grace validate` in a directory below the configuration root; `grace run` then supervises the \
+            kernels and heals them (see docs/runtime.md).
 
             Exit status: 0 success, 1 the configuration has errors, 2 usage or I/O error.
             """,
