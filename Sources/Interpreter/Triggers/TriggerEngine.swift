@@ -24,6 +24,9 @@ public struct TriggerEngine: Sendable {
     }
 
     private var entries: [Entry]
+    /// Which triggers an event can affect, by event type and kernel (`*` for any): an event is offered only to
+    /// those, not to every trigger of the graph.
+    private var index: [String: [Int]] = [:]
     private let context: ConditionEvaluator.Context
     private let signatures: [String: Signature]
     /// Start times of recent runs, for the global rate limit.
@@ -42,6 +45,55 @@ public struct TriggerEngine: Sendable {
         }
         rateRuns = graph.settings?.limits.rateRuns ?? 30
         ratePer = graph.settings?.limits.ratePer ?? .seconds(60)
+        for (i, entry) in entries.enumerated() {
+            for key in Set(Self.keys(entry.trigger.when.condition)) { index[key, default: []].append(i) }
+        }
+    }
+
+    /// Index keys of a condition: `type|kernel`, with `*` where any kernel (or none) matters.
+    static func keys(_ condition: Condition) -> [String] {
+        func k(_ type: String, _ kernel: String?) -> String { "\(type)|\(kernel.map { $0 == "*" ? "*" : $0 } ?? "*")" }
+        switch condition {
+        case .exit(let t, _, _, _): return [k("exit", t.value)]
+        case .health(let t, _): return [k("unhealthy", t.value)]
+        case .silence(let t, _): return [k("heartbeat", t.value), k("started", t.value), k("watchdog", t.value)]
+        case .metric(let m, let kernel, _, _), .predict(let m, let kernel, _, _, _), .anomaly(let m, let kernel, _, _, _):
+            return [k("metric:\(m.value.rawValue)", kernel?.value)]
+        case .log(_, let kernel, _, _, _), .signature(_, let kernel, _, _): return [k("log", kernel?.value)]
+        case .file(_, let kernel, _): return [k("file", kernel?.value), k("file", nil)]
+        case .restarts(let t, _, _): return [k("restarting", t.value)]
+        case .configInvalid: return [k("config", nil)]
+        case .deadlock(let members, _):
+            return members.flatMap { m in
+                ["unhealthy", "exited", "watchdog", "healthy", "component"].map { k($0, m.value) }
+            }
+        case .memberLost: return [k("member", nil)]
+        case .every, .cron: return []
+        case .all(let parts, _), .any(let parts): return parts.flatMap { keys($0.condition) }
+        }
+    }
+
+    /// The index keys an event is looked up under: its own kernel and `*`.
+    static func keys(_ event: Event) -> [String] {
+        func both(_ type: String, _ kernel: String?) -> [String] {
+            guard let kernel else { return ["\(type)|*"] }
+            return ["\(type)|\(kernel)", "\(type)|*"]
+        }
+        switch event {
+        case .kernelExited(let k, _, _, _): return both("exit", k) + both("exited", k)
+        case .kernelStarted(let k, _): return both("started", k)
+        case .kernelRestarting(let k): return both("restarting", k)
+        case .kernelUnhealthy(let k, _, _): return both("unhealthy", k)
+        case .kernelHealthy(let k): return both("healthy", k)
+        case .heartbeat(let n): return both("heartbeat", n)
+        case .watchdogTimeout(let k): return both("watchdog", k) + both("exited", k)
+        case .componentHealth(let n, _): return both("component", n)
+        case .metric(let k, let m, _): return both("metric:\(m.rawValue)", k)
+        case .logLine(let k, _, _): return both("log", k)
+        case .fileChanged(let k, _): return both("file", k)
+        case .configInvalid: return ["config|*"]
+        case .memberLost: return ["member|*"]
+        }
     }
 
     public var triggerCount: Int { entries.count }
@@ -49,7 +101,10 @@ public struct TriggerEngine: Sendable {
     /// Feeds an event to every trigger.
     public mutating func observe(_ event: Event, now: Duration) -> [Decision] {
         var decisions: [Decision] = []
-        for i in entries.indices {
+        var candidates: [Int] = []
+        for key in Self.keys(event) { candidates += index[key] ?? [] }
+        if candidates.count > 1 { candidates = Array(Set(candidates)).sorted() }
+        for i in candidates {
             if let fields = entries[i].evaluator.observe(event, now: now) {
                 decisions.append(decide(i, fields: fields, now: now))
             }
