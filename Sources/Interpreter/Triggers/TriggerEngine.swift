@@ -27,6 +27,9 @@ public struct TriggerEngine: Sendable {
     /// Which triggers an event can affect, by event type and kernel (`*` for any): an event is offered only to
     /// those, not to every trigger of the graph.
     private var index: [String: [Int]] = [:]
+    /// The earliest deadline among the triggers the last `observe` touched: a caller that keeps a timer only
+    /// needs to move it earlier when this is sooner (a full `nextDeadline()` scan visits every trigger).
+    public private(set) var touchedDeadline: Duration?
     private let context: ConditionEvaluator.Context
     private let signatures: [String: Signature]
     /// Start times of recent runs, for the global rate limit.
@@ -104,6 +107,14 @@ public struct TriggerEngine: Sendable {
         var candidates: [Int] = []
         for key in Self.keys(event) { candidates += index[key] ?? [] }
         if candidates.count > 1 { candidates = Array(Set(candidates)).sorted() }
+        touchedDeadline = nil
+        defer {
+            for i in candidates {
+                if let d = entries[i].evaluator.nextDeadline(), d < (touchedDeadline ?? .seconds(Int64.max / 2)) {
+                    touchedDeadline = d
+                }
+            }
+        }
         for i in candidates {
             if let fields = entries[i].evaluator.observe(event, now: now) {
                 decisions.append(decide(i, fields: fields, now: now))

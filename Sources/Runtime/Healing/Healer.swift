@@ -141,10 +141,13 @@ public actor Healer {
     }
 
     private func handle(_ signal: Supervisor.Signal) {
+        var earliest: Duration?
         for event in Self.events(from: signal, graph: graph) {
             apply(engine.observe(event, now: now))
+            if let d = engine.touchedDeadline, d < (earliest ?? .seconds(Int64.max / 2)) { earliest = d }
         }
-        scheduleTick()
+        // Only the triggers this event touched can have moved the next deadline earlier.
+        if let earliest, earliest < (scheduledDeadline ?? .seconds(Int64.max / 2)) { schedule(at: earliest) }
     }
 
     /// Supervisor observations as interpreter events.
@@ -219,9 +222,19 @@ public actor Healer {
     }
 
     /// Sleeps until the next time-based condition is due (silence, held thresholds, schedules).
+    private var scheduledDeadline: Duration?
+
+    /// Full scan of every trigger's deadline; used after ticks and reloads (rare), not per event.
     private func scheduleTick() {
         tickTask?.cancel()
+        scheduledDeadline = nil
         guard let deadline = engine.nextDeadline() else { return }
+        schedule(at: deadline)
+    }
+
+    private func schedule(at deadline: Duration) {
+        tickTask?.cancel()
+        scheduledDeadline = deadline
         let wait = deadline - now
         tickTask = Task { [weak self] in
             if wait > .zero { try? await Task.sleep(for: wait) }
