@@ -30,6 +30,7 @@ import threading
 import time
 
 PIDS_FILE = None
+DEMO_DIR = None  # a directory holding grace-demo, when it is not next to grace
 STARTED = []  # (pid, kind) of every process started here, grace and supervisord first
 TEMP_DIRS = []
 
@@ -83,6 +84,9 @@ class Grace:
         self.lines = []  # (t, kind, line)
         self.cond = threading.Condition()
         env = dict(os.environ, NO_COLOR="1")
+        if DEMO_DIR:
+            # grace finds `grace-demo` next to itself, else on PATH.
+            env["PATH"] = DEMO_DIR + ":" + env.get("PATH", "")
         self.proc = subprocess.Popen(
             [binary, "run"] + args, cwd=root, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, env=env)
@@ -477,8 +481,9 @@ def scenario_corruption(a):
         "---\nkind: trigger\nname: api-unhealthy\nwhen: {health: api}\nrun: restore-data\nwith: {kernel: api}\n")
     root, g = start_demo_grace(a, "healbench-corruption-", config)
     state = os.path.join(root, "var/grace")
+    env = dict(os.environ, PATH=(DEMO_DIR + ":" if DEMO_DIR else "") + os.environ.get("PATH", ""))
     snap = subprocess.run([a.grace, "playbook", "run", "take-snapshot", "--param", "kernel=api", "--state-dir", state],
-                          cwd=root, capture_output=True, text=True, timeout=a.timeout)
+                          cwd=root, capture_output=True, text=True, timeout=a.timeout, env=env)
     if snap.returncode != 0:
         g.stop(timeout=30)
         return {"error": f"baseline snapshot failed: {snap.stdout} {snap.stderr}", "runs": [], "healed": 0}
@@ -639,12 +644,13 @@ def children(ppid):
 # ---------------------------------------------------------------------------------------------------------------
 
 def main():
-    global PIDS_FILE
+    global PIDS_FILE, DEMO_DIR
     p = argparse.ArgumentParser()
     p.add_argument("scenario", choices=["reload", "crash", "heartbeat", "corruption", "supervisord"])
     p.add_argument("--grace")
     p.add_argument("--out", required=True)
     p.add_argument("--pids")
+    p.add_argument("--demo-dir", help="directory of the grace-demo to run, when it is not next to grace")
     p.add_argument("--kernels", type=int, default=1000)
     p.add_argument("--programs", type=int, default=1000)
     p.add_argument("--reps", type=int, default=5)
@@ -657,6 +663,7 @@ def main():
     p.add_argument("--metrics-interval", type=float, default=5.0)
     a = p.parse_args()
     PIDS_FILE = a.pids
+    DEMO_DIR = os.path.abspath(a.demo_dir) if a.demo_dir else None
     atexit.register(cleanup)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)

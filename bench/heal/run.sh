@@ -52,6 +52,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# A step under `timeout`, in the background so that a signal to this script runs the trap at once.
+bounded() {
+    timeout "$step_timeout" "$@" &
+    wait $!
+}
 log() { printf '[heal %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 wants() { case " $scenarios " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
@@ -73,12 +78,33 @@ if wants reload || wants crash || wants heartbeat || wants corruption; then
     if [ -n "${HEAL_GRACE:-}" ]; then
         bin=$(cd "$(dirname "$HEAL_GRACE")" && pwd)
     else
-        log "building grace and grace-demo (release, --scratch-path .build-healbench)"
+        log "building grace (release, --scratch-path .build-healbench)"
         (cd "$repo" && build swift build -c release --product grace --scratch-path .build-healbench)
-        (cd "$repo" && build swift build -c release --product grace-demo --scratch-path .build-healbench)
         bin=$(cd "$repo" && swift build -c release --scratch-path .build-healbench --show-bin-path)
     fi
-    [ -x "$bin/grace" ] && [ -x "$bin/grace-demo" ] || { log "no grace or grace-demo in $bin"; exit 1; }
+    [ -x "$bin/grace" ] || { log "no grace in $bin"; exit 1; }
+    # grace-demo: next to grace if it is there. Its plain release build (`--product grace-demo`) did not finish in
+    # 55 minutes on Swift 6.3.1 (swift-frontend stays in the SIL loop-invariant-code-motion pass on
+    # Sources/grace-demo/main.swift), so by default it is built in release with that one pass disabled, in a scratch
+    # path of its own (other flags would rebuild everything in .build-healbench). HEAL_DEMO_PLAIN=1 builds it
+    # plainly instead.
+    demo_dir=$bin
+    demo_build="next to grace"
+    if [ ! -x "$bin/grace-demo" ]; then
+        if [ "${HEAL_DEMO_PLAIN:-0}" = 1 ]; then
+            log "building grace-demo (release, --scratch-path .build-healbench)"
+            (cd "$repo" && build swift build -c release --product grace-demo --scratch-path .build-healbench)
+            demo_build="release"
+        else
+            log "building grace-demo (release without SIL loop-invariant-code-motion, --scratch-path .build-healbench-demo)"
+            (cd "$repo" && build swift build -c release --product grace-demo --scratch-path .build-healbench-demo \
+                -Xswiftc -Xllvm -Xswiftc -sil-disable-pass=loop-invariant-code-motion)
+            demo_dir=$(cd "$repo" && swift build -c release --scratch-path .build-healbench-demo --show-bin-path)
+            demo_build="release, -sil-disable-pass=loop-invariant-code-motion"
+        fi
+    fi
+    [ -x "$demo_dir/grace-demo" ] || { log "no grace-demo in $demo_dir"; exit 1; }
+    echo "$demo_build" >"$work/demo-build.txt"
     # Which source the binary was built from (the working tree of a shared machine moves).
     echo "$(cd "$repo" && git rev-parse --short HEAD) $(cd "$repo" && git status --porcelain -- Sources Package.swift | wc -l)" \
         >"$work/grace-source.txt"
@@ -96,10 +122,10 @@ fi
 # 2. Measurements.
 if wants bench; then
     log "HealBench: trigger throughput and compile + diff"
-    timeout "$step_timeout" "$here/.build/release/HealBench" --events "${HEAL_EVENTS:-1000000}" --runs "${HEAL_RUNS:-5}" \
+    bounded "$here/.build/release/HealBench" --events "${HEAL_EVENTS:-1000000}" --runs "${HEAL_RUNS:-5}" \
         --budget "${HEAL_BUDGET:-600}" --reload-runs "${HEAL_RELOAD_RUNS:-10}" --json "$work/bench.json"
 fi
-e2e() { timeout "$step_timeout" python3 "$here/e2e.py" "$@" --pids "$pids" || log "e2e $1 failed (status $?)"; }
+e2e() { bounded python3 "$here/e2e.py" "$@" --pids "$pids" || log "e2e $1 failed (status $?)"; }
 if wants reload; then
     log "reload: $((${HEAL_KERNELS:-1000})) kernels, one changed"
     e2e reload --grace "$bin/grace" --kernels "${HEAL_KERNELS:-1000}" --reps "${HEAL_RELOAD_REPS:-5}" --out "$work/reload.json"
@@ -114,15 +140,15 @@ if wants supervisord; then
 fi
 if wants crash; then
     log "crash: ${HEAL_FAULT_RUNS:-20} SIGKILLs healed by a playbook"
-    e2e crash --grace "$bin/grace" --runs "${HEAL_FAULT_RUNS:-20}" --port 18181 --out "$work/crash.json"
+    e2e crash --grace "$bin/grace" --demo-dir "$demo_dir" --runs "${HEAL_FAULT_RUNS:-20}" --port 18181 --out "$work/crash.json"
 fi
 if wants heartbeat; then
     log "heartbeat: ${HEAL_FAULT_RUNS:-20} silences healed by a playbook"
-    e2e heartbeat --grace "$bin/grace" --runs "${HEAL_FAULT_RUNS:-20}" --port 18281 --out "$work/heartbeat.json"
+    e2e heartbeat --grace "$bin/grace" --demo-dir "$demo_dir" --runs "${HEAL_FAULT_RUNS:-20}" --port 18281 --out "$work/heartbeat.json"
 fi
 if wants corruption; then
     log "corruption: ${HEAL_FAULT_RUNS:-20} corruptions healed by a playbook (restore from the last good snapshot)"
-    e2e corruption --grace "$bin/grace" --runs "${HEAL_FAULT_RUNS:-20}" --port 18381 --out "$work/corruption.json"
+    e2e corruption --grace "$bin/grace" --demo-dir "$demo_dir" --runs "${HEAL_FAULT_RUNS:-20}" --port 18381 --out "$work/corruption.json"
 fi
 
 # 3. Report.
