@@ -18,6 +18,7 @@ import atexit
 import http.client
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -31,6 +32,11 @@ import time
 
 PIDS_FILE = None
 DEMO_DIR = None  # a directory holding grace-demo, when it is not next to grace
+JITTER = random.Random(42)  # pauses between faults vary, so a fault falls anywhere in the heartbeat cycle
+
+
+def pause(a):
+    time.sleep(a.pause + JITTER.uniform(0, 0.5))
 STARTED = []  # (pid, kind) of every process started here, grace and supervisord first
 TEMP_DIRS = []
 
@@ -387,8 +393,8 @@ def last_pid(g, kernel):
     return None
 
 
-PHASES = ("kernel.watchdog_timeout", "kernel.exited", "trigger.fired", "run.started", "kernel.started", "kernel.ready",
-          "kernel.healthy", "run.succeeded")
+PHASES = ("kernel.watchdog_timeout", "kernel.exited", "trigger.fired", "run.started", "kernel.started",
+          "kernel.unhealthy", "kernel.ready", "kernel.healthy", "run.succeeded")
 
 
 def phases(g, mark, t0, timeout, kinds=PHASES):
@@ -411,7 +417,7 @@ def scenario_crash(a):
     note(f"crash: grace-demo healthy on port {port}; {a.runs} kills")
     runs = []
     for i in range(1, a.runs + 1):
-        time.sleep(a.pause)
+        pause(a)
         pid = last_pid(g, "api")
         mark = g.mark()
         t_kill = time.monotonic()
@@ -443,7 +449,7 @@ def scenario_heartbeat(a):
     note(f"heartbeat: grace-demo healthy on port {port}; {a.runs} silences")
     runs = []
     for i in range(1, a.runs + 1):
-        time.sleep(a.pause)
+        pause(a)
         mark = g.mark()
         t_req = time.monotonic()
         status = post(port, "/fault/silence")
@@ -490,7 +496,7 @@ def scenario_corruption(a):
     note(f"corruption: grace-demo healthy on port {port}, baseline snapshot taken; {a.runs} corruptions")
     runs = []
     for i in range(1, a.runs + 1):
-        time.sleep(a.pause)
+        pause(a)
         mark = g.mark()
         t_req = time.monotonic()
         status = post(port, "/fault/corrupt?how=flip")
@@ -536,7 +542,8 @@ def demo_summary(runs, port):
     out = {"port": port, "runs": runs, "healed": sum(1 for r in runs if r["fault_to_healthy_s"] is not None)}
     for key in ("fault_to_healthy_s", "started_to_ready_s", "fault_to_detected_s"):
         out[key] = summary([r[key] for r in runs if r.get(key) is not None])
-    for kind in ("kernel.exited", "kernel.watchdog_timeout", "trigger.fired", "kernel.started", "kernel.ready"):
+    for kind in ("kernel.exited", "kernel.watchdog_timeout", "trigger.fired", "kernel.started", "kernel.unhealthy",
+                 "kernel.ready"):
         out["to_" + kind] = summary([r[kind] for r in runs if r.get(kind) is not None])
     return out
 
@@ -656,7 +663,7 @@ def main():
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--port", type=int, default=18181)
-    p.add_argument("--pause", type=float, default=1.0, help="seconds between repetitions")
+    p.add_argument("--pause", type=float, default=1.0, help="seconds between repetitions (faults: plus 0-0.5 s at random)")
     p.add_argument("--settle", type=float, default=3.0, help="seconds after boot before measuring")
     p.add_argument("--timeout", type=float, default=30.0, help="bound of every wait")
     p.add_argument("--boot-timeout", type=float, default=300.0)

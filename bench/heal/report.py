@@ -101,8 +101,7 @@ def main():
           f"{'meets' if lrate >= target else 'misses'} ({lrate / target:.2f}×) |")
         kinds = ", ".join(f"{k} {v['cpu_ns_per_event_median']:,.0f} ns ({v['events']:,} events)"
                           for k, v in sorted(t["by_kind"].items()))
-        w(f"| a″ | CPU per event by kind, `observe` fed one kind only, median of 3 | {kinds} | | every event visits all "
-          f"{t['triggers']:,} triggers: {obs['ns_per_trigger_evaluation']:,.0f} ns per trigger per event |")
+        w(f"| a″ | CPU per event by kind, `observe` fed one kind only, median of 3 | {kinds} | | |")
         r = bench["reload"]
         w(f"| b | reload in-process: compile {r['kernels']:,} kernels with one changed + `GraphDiff` (median of {r['runs']}) | "
           f"**{r['compile_diff_ms_median']:,.1f} ms** (compile {r['compile_ms_median']:,.1f}, diff {r['diff_ms_median']:,.2f}) | "
@@ -141,14 +140,23 @@ def main():
         started = med(crash, "to_kernel.started")
         ready = med(crash, "to_kernel.ready")
         budget = (own + 0.100) if own is not None else None
+        over = (f2h - budget) if f2h is not None and budget is not None else None
+        verdict = "—" if over is None else ("meets" if over <= 0 else f"misses by {over * 1000:.1f} ms")
         w(f"| d | kernel crash (SIGKILL) → first `kernel.healthy`, healed by a playbook (`restart` + `wait_healthy`), "
           f"{crash['healed']}/{len(crash['runs'])} healed | **{ms(f2h)}** median, {ms(p95(crash, 'fault_to_healthy_s'))} p95 | "
-          f"100 ms + the kernel's own start ({ms(own)}) = {ms(budget)} | "
-          f"{'meets' if f2h is not None and budget is not None and f2h <= budget else 'misses'} |")
-        w(f"| d′ | its phases (medians from the kill): exit noticed {ms(med(crash, 'to_kernel.exited'), 1)}, trigger fired "
-          f"{ms(med(crash, 'to_trigger.fired'), 1)}, `kernel.started` {ms(started, 1)}, `kernel.ready` (sd_notify) {ms(ready, 1)}; "
+          f"100 ms + the kernel's own start ({ms(own, 1)}) = {ms(budget)} | {verdict}: about 100 ms of it is the health "
+          f"probe's period (`every: 100ms`): the probe that runs at spawn finds grace-demo not yet listening "
+          f"(`kernel.unhealthy`, connection refused, at {ms(med(crash, 'to_kernel.unhealthy'), 1)} in "
+          f"{(crash.get('to_kernel.unhealthy') or {}).get('n', 0)} of {len(crash['runs'])} runs), the next one 100 ms later "
+          f"succeeds |")
+        rover = (ready - own - 0.100) if ready is not None and own is not None else None
+        w(f"| d′ | the same, kill → `kernel.ready` (sd_notify READY=1) | **{ms(ready, 1)}** median, "
+          f"{ms(p95(crash, 'to_kernel.ready'), 1)} p95 | 100 ms + {ms(own, 1)} | "
+          f"{'meets' if rover is not None and rover <= 0 else 'misses'} |")
+        w(f"| d″ | its phases (medians from the kill): exit noticed {ms(med(crash, 'to_kernel.exited'), 1)}, trigger fired "
+          f"{ms(med(crash, 'to_trigger.fired'), 1)}, `kernel.started` {ms(started, 1)}, `kernel.ready` {ms(ready, 1)}; "
           f"grace-demo's own start (`kernel.started` → `kernel.ready`) {ms(own, 1)} | Grace's part, kill → `kernel.started`: "
-          f"**{ms(started, 1)}** | 100 ms | {'meets' if started is not None and started <= 0.1 else 'misses'} |")
+          f"**{ms(started, 1)}** | | |")
     if hb:
         f2h = med(hb, "fault_to_healthy_s")
         det = med(hb, "fault_to_detected_s")

@@ -57,6 +57,11 @@ bounded() {
     timeout "$step_timeout" "$@" &
     wait $!
 }
+# Which source a build is of: the last commit that changed Sources/ or Package.swift (later commits that touch only
+# documentation or benchmarks build the same binaries), and how many files under them differ from it.
+source_id() {
+    (cd "$repo" && echo "$(git log -1 --format=%h -- Sources Package.swift) $(git status --porcelain -- Sources Package.swift | wc -l)")
+}
 log() { printf '[heal %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 wants() { case " $scenarios " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
@@ -106,8 +111,7 @@ if wants reload || wants crash || wants heartbeat || wants corruption; then
     [ -x "$demo_dir/grace-demo" ] || { log "no grace-demo in $demo_dir"; exit 1; }
     echo "$demo_build" >"$work/demo-build.txt"
     # Which source the binary was built from (the working tree of a shared machine moves).
-    echo "$(cd "$repo" && git rev-parse --short HEAD) $(cd "$repo" && git status --porcelain -- Sources Package.swift | wc -l)" \
-        >"$work/grace-source.txt"
+    source_id >"$work/grace-source.txt"
 fi
 
 if wants bench; then
@@ -115,8 +119,7 @@ if wants bench; then
     # Pin the same dependency versions as the main package (Package.resolved is git-ignored here).
     [ -f "$here/Package.resolved" ] || cp "$repo/Package.resolved" "$here/Package.resolved"
     build swift build -c release --package-path "$here" --scratch-path "$here/.build" --product HealBench
-    echo "$(cd "$repo" && git rev-parse --short HEAD) $(cd "$repo" && git status --porcelain -- Sources Package.swift | wc -l)" \
-        >"$work/bench-source.txt"
+    source_id >"$work/bench-source.txt"
 fi
 
 # 2. Measurements.
