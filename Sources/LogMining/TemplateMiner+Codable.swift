@@ -1,0 +1,40 @@
+/// The persisted form: options, clusters (merged ones too, so that old ids still resolve) and the memory of which
+/// token sequence went where. Buckets and the text index are rebuilt on decode.
+extension TemplateMiner: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case version, options, clusters, seen
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(options: try container.decode(MinerOptions.self, forKey: .options))
+        clusters = try container.decode([Cluster].self, forKey: .clusters)
+        let seenPairs = try container.decode([String: Int].self, forKey: .seen)
+        for (index, cluster) in clusters.enumerated() {
+            if let target = cluster.mergedInto, !clusters.indices.contains(target) || target == index {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .clusters, in: container, debugDescription: "cluster \(index) merged into \(target)")
+            }
+            history[cluster.id] = index
+            if cluster.mergedInto == nil {
+                buckets[cluster.bucket, default: []].append(index)
+                byText[cluster.text] = index
+            }
+        }
+        for (key, index) in seenPairs where clusters.indices.contains(index) {
+            seen[key] = index
+        }
+        // Ids of merged clusters resolve to the live cluster they were folded into.
+        for (index, cluster) in clusters.enumerated() where cluster.mergedInto != nil {
+            history[cluster.id] = resolve(index)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(1, forKey: .version)
+        try container.encode(options, forKey: .options)
+        try container.encode(clusters, forKey: .clusters)
+        try container.encode(seen, forKey: .seen)
+    }
+}

@@ -1,0 +1,163 @@
+/// Groups masked messages into templates one line at a time (Drain-style: lines of the same length and first
+/// constant token are compared with the templates there; the most similar one above the threshold takes the line
+/// and generalises where they differ). A value: copy it, encode it, restore it; a restored miner continues with
+/// the same templates and ids.
+public struct TemplateMiner: Sendable {
+    public let options: MinerOptions
+
+    struct Cluster: Sendable, Codable {
+        var tokens: [String]
+        var text: String
+        var id: TemplateID
+        var count: Int
+        /// Set once this cluster was folded into another one.
+        var mergedInto: Int?
+        let bucket: String
+    }
+
+    var clusters: [Cluster] = []
+    /// Token sequence of a line (after variable detection) -> the cluster that took it: most lines repeat one.
+    var seen: [String: Int] = [:]
+    /// Bucket key (length and first constant token) -> live clusters.
+    var buckets: [String: [Int]] = [:]
+    /// Text of each live cluster -> cluster.
+    var byText: [String: Int] = [:]
+    /// Every id ever given -> the cluster that had it last.
+    var history: [TemplateID: Int] = [:]
+
+    public init(options: MinerOptions = .init()) {
+        self.options = options
+    }
+
+    /// Live templates, in order of first appearance.
+    public var templates: [MinedTemplate] {
+        clusters.filter { $0.mergedInto == nil }.map { MinedTemplate(id: $0.id, text: $0.text, count: $0.count) }
+    }
+
+    /// Learns `maskedContent` and says which template it belongs to.
+    public mutating func add(_ maskedContent: String) -> TemplateMatch {
+        let tokens = Tokenizer.tokens(maskedContent, digitsAreVariables: options.digitTokensAreVariables)
+        let key = tokens.joined(separator: " ")
+        if let known = seen[key] {
+            let index = resolve(known)
+            clusters[index].count += 1
+            return match(index, replaced: nil, merged: [], isNew: false)
+        }
+        if let same = byText[key] {
+            seen[key] = same
+            clusters[same].count += 1
+            return match(same, replaced: nil, merged: [], isNew: false)
+        }
+        let bucket = Self.bucketKey(tokens)
+        if let (best, _) = bestCluster(for: tokens, in: bucket) {
+            seen[key] = best
+            clusters[best].count += 1
+            let before = clusters[best].id
+            var generalised = clusters[best].tokens
+            for position in generalised.indices where generalised[position] != tokens[position] {
+                generalised[position] = Tokenizer.wildcard
+            }
+            guard generalised != clusters[best].tokens else {
+                return match(best, replaced: nil, merged: [], isNew: false)
+            }
+            let merged = retext(best, to: generalised)
+            return match(resolve(best), replaced: before, merged: merged, isNew: false)
+        }
+        let index = clusters.count
+        let id = TemplateID(templateText: key)
+        clusters.append(Cluster(tokens: tokens, text: key, id: id, count: 1, mergedInto: nil, bucket: bucket))
+        buckets[bucket, default: []].append(index)
+        byText[key] = index
+        history[id] = index
+        seen[key] = index
+        return match(index, replaced: nil, merged: [], isNew: true)
+    }
+
+    /// The template `maskedContent` belongs to, without learning: the template it was grouped into before, or one
+    /// that covers it (every constant token equal). Nil when none does.
+    public func match(_ maskedContent: String) -> MinedTemplate? {
+        let tokens = Tokenizer.tokens(maskedContent, digitsAreVariables: options.digitTokensAreVariables)
+        let key = tokens.joined(separator: " ")
+        var found = seen[key] ?? byText[key]
+        if found == nil {
+            found = buckets[Self.bucketKey(tokens)]?.first { index in
+                zip(clusters[index].tokens, tokens).allSatisfy { $0 == Tokenizer.wildcard || $0 == $1 }
+            }
+        }
+        guard let found else { return nil }
+        let index = resolve(found)
+        return MinedTemplate(id: clusters[index].id, text: clusters[index].text, count: clusters[index].count)
+    }
+
+    /// The current template of the line that got `match`: later lines may have generalised or merged it.
+    public func current(_ match: TemplateMatch) -> MinedTemplate {
+        let index = resolve(match.cluster)
+        return MinedTemplate(id: clusters[index].id, text: clusters[index].text, count: clusters[index].count)
+    }
+
+    /// The current template that an id given earlier became, if this miner ever gave it.
+    public func current(id: TemplateID) -> MinedTemplate? {
+        guard let index = history[id] else { return nil }
+        let live = resolve(index)
+        return MinedTemplate(id: clusters[live].id, text: clusters[live].text, count: clusters[live].count)
+    }
+
+    // MARK: - Internals
+
+    private func match(_ index: Int, replaced: TemplateID?, merged: [TemplateID], isNew: Bool) -> TemplateMatch {
+        let cluster = clusters[index]
+        return TemplateMatch(
+            template: MinedTemplate(id: cluster.id, text: cluster.text, count: cluster.count), replaced: replaced,
+            merged: merged, isNew: isNew, cluster: index)
+    }
+
+    func resolve(_ index: Int) -> Int {
+        var current = index
+        while let next = clusters[current].mergedInto { current = next }
+        return current
+    }
+
+    static func bucketKey(_ tokens: [String]) -> String {
+        "\(tokens.count) \(tokens.first ?? "")"
+    }
+
+    /// The most similar live cluster in the bucket, if similar enough.
+    private func bestCluster(for tokens: [String], in bucket: String) -> (Int, Double)? {
+        guard let candidates = buckets[bucket] else { return nil }
+        var best: (Int, Double)?
+        for index in candidates {
+            let similarity = Self.similarity(clusters[index].tokens, tokens)
+            if similarity >= options.similarityThreshold, similarity > (best?.1 ?? -1) {
+                best = (index, similarity)
+            }
+        }
+        return best
+    }
+
+    static func similarity(_ template: [String], _ tokens: [String]) -> Double {
+        guard !tokens.isEmpty else { return 1 }
+        var same = 0
+        for (a, b) in zip(template, tokens) where a == b { same += 1 }
+        return Double(same) / Double(tokens.count)
+    }
+
+    /// Gives cluster `index` new tokens; if another live cluster already has that text, the two become one.
+    /// Returns the ids folded away (other than `index`'s own old id).
+    private mutating func retext(_ index: Int, to tokens: [String]) -> [TemplateID] {
+        let text = tokens.joined(separator: " ")
+        byText[clusters[index].text] = nil
+        if let other = byText[text], other != index {
+            clusters[other].count += clusters[index].count
+            clusters[index].mergedInto = other
+            buckets[clusters[index].bucket]?.removeAll { $0 == index }
+            history[clusters[index].id] = other
+            return []
+        }
+        clusters[index].tokens = tokens
+        clusters[index].text = text
+        clusters[index].id = TemplateID(templateText: text)
+        byText[text] = index
+        history[clusters[index].id] = index
+        return []
+    }
+}
