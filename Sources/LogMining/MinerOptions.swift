@@ -6,7 +6,7 @@ public struct MinerOptions: Sendable, Hashable, Codable {
     /// Tokens containing a digit are variables before any grouping (ids, counts, addresses, durations).
     public var digitTokensAreVariables: Bool
 
-    public init(similarityThreshold: Double = 0.5, digitTokensAreVariables: Bool = true) {
+    public init(similarityThreshold: Double = 0.9, digitTokensAreVariables: Bool = true) {
         self.similarityThreshold = similarityThreshold
         self.digitTokensAreVariables = digitTokensAreVariables
     }

@@ -135,10 +135,13 @@ public struct TemplateMiner: Sendable {
     }
 
     static func similarity(_ template: [String], _ tokens: [String]) -> Double {
-        guard !tokens.isEmpty else { return 1 }
         var same = 0
-        for (a, b) in zip(template, tokens) where a == b { same += 1 }
-        return Double(same) / Double(tokens.count)
+        var constant = 0
+        for (a, b) in zip(template, tokens) where a != Tokenizer.wildcard || b != Tokenizer.wildcard {
+            constant += 1
+            if a == b { same += 1 }
+        }
+        return constant == 0 ? 1 : Double(same) / Double(constant)
     }
 
     /// Gives cluster `index` new tokens; if another live cluster already has that text, the two become one.

@@ -1,9 +1,20 @@
-/// Splits a masked message into tokens and marks the ones that are variables before any grouping.
+/// Splits a masked message into tokens and marks the ones that are variables before any grouping. The rules are
+/// about the shape of values in logs in general, never about one system: numbers, ids and addresses carry
+/// digits; paths carry slashes; a `key=value` token keeps its key and varies in its value; dates name weekdays
+/// and months; a token of punctuation only is an empty or placeholder value.
 enum Tokenizer {
     static let wildcard = "<*>"
 
-    /// Whitespace-separated tokens; a token containing a mask's `<*>`, or (with `digitsAreVariables`) a digit,
-    /// becomes `<*>`.
+    static let calendarWords: Set<String> = [
+        "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+        "January", "February", "March", "April", "June", "July", "August", "September", "October", "November",
+        "December",
+    ]
+
+    /// Whitespace-separated tokens with variables replaced (see the type's comment). With `digitsAreVariables`
+    /// false only a mask's `<*>` makes a token variable.
     static func tokens(_ text: String, digitsAreVariables: Bool) -> [String] {
         var text = text
         return text.withUTF8 { buffer in
@@ -14,26 +25,61 @@ enum Tokenizer {
                 while index < count, isSpace(buffer[index]) { index += 1 }
                 guard index < count else { break }
                 let start = index
-                var variable = false
+                var masked = false
+                var digit = false
+                var slash = false
+                var letter = false
+                var equals = -1
                 while index < count, !isSpace(buffer[index]) {
                     let byte = buffer[index]
-                    if digitsAreVariables, byte >= 0x30, byte <= 0x39 {
-                        variable = true
-                    } else if byte == 0x2A, index > start, index + 1 < count, buffer[index - 1] == 0x3C,
-                        buffer[index + 1] == 0x3E
-                    {
-                        variable = true
+                    switch byte {
+                    case 0x30...0x39: digit = true
+                    case 0x41...0x5A, 0x61...0x7A, 0x80...0xFF: letter = true
+                    case 0x2F: slash = true
+                    case 0x3D: if equals < 0 { equals = index }
+                    case 0x2A:
+                        if index > start, index + 1 < count, buffer[index - 1] == 0x3C, buffer[index + 1] == 0x3E {
+                            masked = true
+                        }
+                    default: break
                     }
                     index += 1
                 }
-                if variable {
+                let token = UnsafeBufferPointer(rebasing: buffer[start..<index])
+                if !digitsAreVariables {
+                    tokens.append(masked ? wildcard : String(decoding: token, as: UTF8.self))
+                    continue
+                }
+                if equals > start, equals + 1 < index, valueIsVariable(buffer, from: equals + 1, to: index) {
+                    // key=value: the key stays constant, the value is a variable.
+                    tokens.append(
+                        String(decoding: UnsafeBufferPointer(rebasing: buffer[start...equals]), as: UTF8.self)
+                            + wildcard)
+                } else if equals > start {
+                    tokens.append(String(decoding: token, as: UTF8.self))
+                } else if masked || digit || slash || !letter {
                     tokens.append(wildcard)
                 } else {
-                    tokens.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self))
+                    let string = String(decoding: token, as: UTF8.self)
+                    tokens.append(calendarWords.contains(string) ? wildcard : string)
                 }
             }
             return tokens
         }
+    }
+
+    /// A value after `=` is a variable when it looks like one: digits, a path, a dotted name or address, a
+    /// mask's `<*>`, or no letters at all. A plain word (`user=root`) is kept: it often names the event.
+    static func valueIsVariable(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Bool {
+        var letter = false
+        for index in start..<end {
+            switch buffer[index] {
+            case 0x30...0x39, 0x2F, 0x2E, 0x3C: return true
+            case 0x41...0x5A, 0x61...0x7A, 0x80...0xFF: letter = true
+            default: break
+            }
+        }
+        return !letter
     }
 
     @inline(__always) static func isSpace(_ byte: UInt8) -> Bool {
