@@ -1,7 +1,8 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Dependencies point one way: grace -> Runtime -> Interpreter -> GraceDSL -> CLibYAML.
+// Dependencies point one way: grace -> Runtime -> Interpreter -> GraceDSL -> CLibYAML; LogMining stands alone
+// (pure template mining, used by Runtime and by `grace logs mine`).
 // GraceDSL must never depend on SwiftNIO so that its tests stay fast.
 let package = Package(
     name: "Grace",
@@ -35,6 +36,9 @@ let package = Package(
             name: "Interpreter",
             dependencies: ["GraceDSL"]
         ),
+        // Online log template mining (Drain-style): pure, no OS calls, no dependencies, so it can be benchmarked
+        // and fuzzed on its own.
+        .target(name: "LogMining"),
         // fork/exec, pidfds and prctl: the few system calls Swift cannot make safely itself (after fork only
         // async-signal-safe C may run).
         .target(name: "CGraceSystem"),
@@ -43,6 +47,7 @@ let package = Package(
             dependencies: [
                 "GraceDSL",
                 "Interpreter",
+                "LogMining",
                 "CGraceSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -56,6 +61,7 @@ let package = Package(
                 "GraceDSL",
                 "Interpreter",
                 "Runtime",
+                "LogMining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -70,6 +76,10 @@ let package = Package(
         .testTarget(
             name: "GraceDSLTests",
             dependencies: ["GraceDSL"]
+        ),
+        .testTarget(
+            name: "LogMiningTests",
+            dependencies: ["LogMining"]
         ),
         .testTarget(
             name: "InterpreterTests",

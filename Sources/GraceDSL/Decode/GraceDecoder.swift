@@ -3,7 +3,7 @@ extension DocumentDecoder {
         guard
             let r = rootReader(
                 root, header,
-                keys: ["state_dir", "include", "api", "instance", "limits", "snapshots", "agent", "components"])
+                keys: ["state_dir", "include", "api", "instance", "limits", "snapshots", "knowledge", "agent", "components"])
         else { return nil }
         var g = GraceSettings(header: header)
         if let n = r["state_dir"], let s = values.string(n, field: "state_dir") { g.stateDir = s.value }
@@ -39,6 +39,19 @@ extension DocumentDecoder {
                 if let x = k["last"], let c = values.int(x, field: "last", range: 1...100_000) { g.snapshots.keepLast = c.value }
                 if let x = k["hourly"], let c = values.int(x, field: "hourly", range: 0...100_000) { g.snapshots.keepHourly = c.value }
                 if let x = k["daily"], let c = values.int(x, field: "daily", range: 0...100_000) { g.snapshots.keepDaily = c.value }
+            }
+        }
+        if let n = r["knowledge"],
+            let k = MappingReader(n, context: "knowledge", allowed: ["success_window", "drop_below", "min_trials"], sink: sink)
+        {
+            if let v = k["success_window"], let d = values.duration(v, field: "success_window") {
+                g.knowledge.successWindow = d.value
+            }
+            if let v = k["drop_below"], let p = values.percent(v, field: "drop_below") {
+                g.knowledge.dropBelow = p.value.value / 100
+            }
+            if let v = k["min_trials"], let c = values.int(v, field: "min_trials", range: 1...10_000) {
+                g.knowledge.minTrials = c.value
             }
         }
         if let n = r["agent"] { g.agent = agent(n) }

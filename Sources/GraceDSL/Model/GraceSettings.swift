@@ -28,6 +28,19 @@ public struct GraceSettings: Sendable, Hashable {
         public var keepDaily = 7
     }
 
+    /// How the knowledge base learns signature -> playbook bindings from outcomes.
+    public struct Knowledge: Sendable, Hashable {
+        /// A run counts as healing a signature when its kernel stays healthy, and the signature does not come
+        /// back, for this long after the run.
+        public var successWindow: Duration = .seconds(30)
+        /// A learned binding whose expected success (Beta posterior mean) falls below this is dropped...
+        public var dropBelow = 0.3
+        /// ...once it has been tried at least this many times.
+        public var minTrials = 3
+
+        public init() {}
+    }
+
     /// Built-in components of Grace itself that heartbeat under the root supervisor.
     public static let componentNames = ["healer", "agent", "snapshotter", "api", "fleet"]
 
@@ -39,6 +52,7 @@ public struct GraceSettings: Sendable, Hashable {
     public var limits = Limits()
     public var snapshots = Snapshots()
     public var agent = Agent()
+    public var knowledge = Knowledge()
     public var componentHeartbeats: [String: Duration] = [:]
 
     public init(header: DocumentHeader) {

@@ -15,6 +15,8 @@ public enum Event: Sendable, Hashable {
     /// A metric sample: `kernel` nil for host metrics. Bytes, percent points, counts or plain numbers.
     case metric(kernel: String?, metric: Metric, value: Double)
     case logLine(kernel: String, stream: String, text: String)
+    /// A warning- or error-level line recognised by its mined signature; follows the line's `logLine`.
+    case signatureSeen(SignatureSighting)
     /// A watched file's content hash changed from its baseline.
     case fileChanged(kernel: String?, path: String)
     case configInvalid(path: String, code: String)
@@ -28,6 +30,8 @@ public enum Event: Sendable, Hashable {
             return k
         case .metric(let k, _, _), .fileChanged(let k, _):
             return k
+        case .signatureSeen(let sighting):
+            return sighting.kernel
         case .heartbeat, .componentHealth, .configInvalid, .memberLost:
             return nil
         }

@@ -15,6 +15,8 @@ public struct ConditionEvaluator: Sendable {
         public var componentHeartbeats: [String: Duration] = [:]
         /// Signature documents by name, for `signature:` conditions.
         public var signatures: [String: Signature] = [:]
+        /// The same, with their matchers compiled.
+        public var declared = DeclaredSignatures([])
         /// Log line parsers per kernel (from `logs.format`), to match signatures on the message part.
         public var lineParsers: [String: LogLineParser] = [:]
         /// Wall-clock time at the origin, for cron schedules.
@@ -31,6 +33,7 @@ public struct ConditionEvaluator: Sendable {
             }
             componentHeartbeats = graph.settings?.componentHeartbeats ?? [:]
             for signature in graph.signatures { signatures[signature.header.name.value] = signature }
+            declared = DeclaredSignatures(graph.signatures)
             self.wallClockOrigin = wallClockOrigin
         }
     }
@@ -55,6 +58,8 @@ public struct ConditionEvaluator: Sendable {
         var unhealthy: [String: Bool] = [:]
         var unhealthySince: Duration?
         var regex: NSRegularExpression?
+        /// `signature: unknown` counts repetitions per signature.
+        var timesBySignature: [String: [Duration]] = [:]
     }
 
     private var root: Node
@@ -77,10 +82,6 @@ public struct ConditionEvaluator: Sendable {
             switch condition {
             case .log(let pattern, _, _, _, _):
                 state.regex = try? NSRegularExpression(pattern: pattern.value)
-            case .signature(let target, _, _, _):
-                if let sig = context.signatures[target.value], case .regex(let r) = sig.matcher {
-                    state.regex = try? NSRegularExpression(pattern: r.value)
-                }
             case .every(let interval):
                 state.deadline = now + interval
             case .cron(let expression, _):
@@ -328,29 +329,54 @@ public struct ConditionEvaluator: Sendable {
             return fields
 
         case (.signature(let target, let kernel, let count, let within), .logLine(let k, _, let text)):
-            guard matches(kernel?.value ?? "*", k) else { return nil }
+            // Declared signature documents match the line itself; `unknown` is about mined signatures and is
+            // decided on `signatureSeen`.
+            guard matches(kernel?.value ?? "*", k), target.value != "unknown" else { return nil }
             let content = context.lineParsers[k]?.parse(text)?.content ?? text
             let matched: String?
             switch target.value {
             case "known":
-                matched = context.signatures.values.sorted { $0.header.name.value < $1.header.name.value }
-                    .first { $0.playbook != nil && signatureMatches($0, content: content, kernel: k) }?.header.name.value
-            case "unknown":
-                let level = context.lineParsers[k]?.parse(text)?.level?.uppercased()
-                let isError = level.map { ["ERROR", "FATAL", "CRITICAL"].contains($0) } ?? false
-                let known = context.signatures.values.contains { signatureMatches($0, content: content, kernel: k) }
-                matched = isError && !known ? "unknown" : nil
+                matched = context.declared.firstMatch(content, kernel: k, bound: true)?.header.name.value
             default:
-                guard let sig = context.signatures[target.value] else { return nil }
-                if case .regex = sig.matcher, let regex = state.regex {
-                    matched = regex.firstMatch(in: content, range: NSRange(content.startIndex..., in: content)) != nil
-                        ? target.value : nil
-                } else {
-                    matched = signatureMatches(sig, content: content, kernel: k) ? target.value : nil
-                }
+                matched = context.declared.matches(target.value, content: content, kernel: k) ? target.value : nil
             }
             guard let matched, counted(&state, now: now, count: count, within: within) else { return nil }
             return ["kernel": k, "line": text, "signature": matched]
+
+        case (.signature(let target, let kernel, let count, let within), .signatureSeen(let seen)):
+            guard matches(kernel?.value ?? "*", seen.kernel) else { return nil }
+            let fields = [
+                "kernel": seen.kernel, "line": seen.line, "signature": seen.signature, "template": seen.template,
+                "severity": seen.severity.rawValue,
+            ]
+            switch target.value {
+            case "known":
+                // A learned binding, unless a declared signature already answers for this line.
+                guard let playbook = seen.playbook,
+                    context.declared.firstMatch(seen.content, kernel: seen.kernel, bound: true) == nil,
+                    counted(&state, now: now, count: count, within: within)
+                else { return nil }
+                return fields.merging(["playbook": playbook, "learned": "true"]) { a, _ in a }
+            case "unknown":
+                guard seen.playbook == nil, seen.severity >= .error,
+                    context.declared.firstMatch(seen.content, kernel: seen.kernel) == nil
+                else { return nil }
+                // Repetitions of one signature, not of any unknown error.
+                var times = state.timesBySignature[seen.signature] ?? []
+                times.append(now)
+                if let within { times.removeAll { now - $0 > within } }
+                if times.count >= count {
+                    state.timesBySignature[seen.signature] = nil
+                    return fields
+                }
+                state.timesBySignature[seen.signature] = times
+                if let within, state.timesBySignature.count > 10_000 {
+                    state.timesBySignature = state.timesBySignature.filter { now - ($0.value.last ?? now) <= within }
+                }
+                return nil
+            default:
+                return nil
+            }
 
         case (.file(let path, let kernel, _), .fileChanged(let k, let changed)):
             guard path.value == changed, kernel == nil || kernel?.value == k else { return nil }
@@ -437,16 +463,6 @@ public struct ConditionEvaluator: Sendable {
             return [:]
         default:
             return nil
-        }
-    }
-
-    private static func signatureMatches(_ signature: Signature, content: String, kernel: String) -> Bool {
-        if let k = signature.kernel?.value, k != "*", k != kernel { return false }
-        switch signature.matcher {
-        case .pattern(let p): return SignaturePattern(p.value).matches(content)
-        case .regex(let r):
-            guard let regex = try? NSRegularExpression(pattern: r.value) else { return false }
-            return regex.firstMatch(in: content, range: NSRange(content.startIndex..., in: content)) != nil
         }
     }
 

@@ -32,6 +32,7 @@ public struct TriggerEngine: Sendable {
     public private(set) var touchedDeadline: Duration?
     private let context: ConditionEvaluator.Context
     private let signatures: [String: Signature]
+    private let playbooks: [String: Playbook]
     /// Start times of recent runs, for the global rate limit.
     private var recentRuns: [Duration] = []
     public let rateRuns: Int
@@ -43,6 +44,7 @@ public struct TriggerEngine: Sendable {
     ) {
         self.context = context
         signatures = context.signatures
+        playbooks = Dictionary(graph.playbooks.map { ($0.header.name.value, $0) }) { a, _ in a }
         entries = graph.triggers.filter { $0.enabled && !disabled.contains($0.header.name.value) }.map {
             Entry(trigger: $0, evaluator: ConditionEvaluator($0.when, context: context, now: now))
         }
@@ -93,6 +95,7 @@ public struct TriggerEngine: Sendable {
         case .componentHealth(let n, _): return both("component", n)
         case .metric(let k, let m, _): return both("metric:\(m.rawValue)", k)
         case .logLine(let k, _, _): return both("log", k)
+        case .signatureSeen(let seen): return both("log", seen.kernel)
         case .fileChanged(let k, _): return both("file", k)
         case .configInvalid: return ["config|*"]
         case .memberLost: return ["member|*"]
@@ -170,8 +173,18 @@ public struct TriggerEngine: Sendable {
         if let run = trigger.run {
             return (run.value, Self.render(trigger.with, scope: scope))
         }
-        guard let name = fields["signature"], let signature = signatures[name], let bound = signature.playbook else {
-            return nil
+        guard let name = fields["signature"] else { return nil }
+        guard let signature = signatures[name], let bound = signature.playbook else {
+            // A learned binding: the knowledge base chose the playbook; its kernel-typed parameters get the kernel
+            // the line came from.
+            guard fields["learned"] == "true", let learned = fields["playbook"], let playbook = playbooks[learned] else {
+                return nil
+            }
+            var arguments = Self.render(trigger.with, scope: scope)
+            for parameter in playbook.params where parameter.type == .kernel && arguments[parameter.name.value] == nil {
+                arguments[parameter.name.value] = fields["kernel"]
+            }
+            return (learned, arguments)
         }
         var arguments = Self.render(signature.with, scope: scope)
         for (k, v) in Self.render(trigger.with, scope: scope) { arguments[k] = v }
