@@ -19,7 +19,7 @@ struct Grace: AsyncParsableCommand {
         version: version,
         subcommands: [
             Validate.self, GraphCommand.self, Plan.self, Run.self, Reload.self, PlaybookCommand.self, JournalCommand.self,
-            SnapshotCommand.self,
+            SnapshotCommand.self, KnowledgeCommand.self, LogsCommand.self,
         ]
     )
 }

@@ -8,8 +8,8 @@ import Logging
 /// the playbooks the trigger engine decides on. Every firing — run or suppressed — is journaled, so a trigger
 /// storm is rate limited without losing its events.
 public actor Healer {
-    private var graph: ExecutionGraph
-    private let supervisor: Supervisor
+    var graph: ExecutionGraph
+    let supervisor: Supervisor
     private let runner: ProcessCommandRunner
     private let locks = KernelLocks()
     private var executor: PlaybookExecutor<ContinuousClock>
@@ -17,13 +17,26 @@ public actor Healer {
     private var engine: TriggerEngine
     private let origin = ContinuousClock.now
     private let root: String
-    private let logger: Logger
+    let logger: Logger
     private var tickTask: Task<Void, Never>?
     private var consumer: Task<Void, Never>?
     private var fileTasks: [Task<Void, Never>] = []
     private var runs: [Task<Void, Never>] = []
 
     private let snapshots: SnapshotStore?
+
+    // Knowledge base: recognition of error lines by mined signature, and learning from outcomes.
+    var recognizer: SignatureRecognizer?
+    var flushTask: Task<Void, Never>?
+    /// Unbound error signatures seen lately per kernel, newest last: a run on that kernel soon after is a
+    /// candidate fix for the newest.
+    var recentErrors: [String: [(signature: String, at: Duration)]] = [:]
+    /// When each kernel last exited, failed its probe or missed its watchdog, and when each signature was last
+    /// seen on each kernel (`signature|kernel`): a run healed only if neither happened after it.
+    var lastTrouble: [String: Duration] = [:]
+    var lastSighting: [String: Duration] = [:]
+    /// How long after an unbound error a run on its kernel still counts as an attempt to fix it.
+    static let attributionWindow: Duration = .seconds(120)
 
     public init(
         graph: ExecutionGraph, supervisor: Supervisor, runner: ProcessCommandRunner, root: String, logger: Logger,
@@ -42,7 +55,7 @@ public actor Healer {
             graph: graph, context: .init(graph: graph), disabled: RuntimeSupport.unobservableTriggers(in: graph))
     }
 
-    private var now: Duration { ContinuousClock.now - origin }
+    var now: Duration { ContinuousClock.now - origin }
 
     /// Subscribes to the supervisor and starts watching files; call before `Supervisor.boot()` so nothing
     /// is missed.
@@ -56,6 +69,7 @@ public actor Healer {
         }
         startFileWatches()
         scheduleTick()
+        startKnowledge()
         await supervisor.record("healer.started", fields: ["triggers": String(engine.triggerCount)])
         retryInterruptedRuns()
     }
@@ -113,6 +127,8 @@ public actor Healer {
     /// started with (it keeps the old graph); the kernel locks are shared, so old and new runs never collide.
     public func reload(_ newGraph: ExecutionGraph) {
         graph = newGraph
+        recognizer?.reload(newGraph)
+        seedDeclaredSignatures()
         executor = makeExecutor(newGraph)
         engine = TriggerEngine(
             graph: newGraph, context: .init(graph: newGraph), now: now,
@@ -130,6 +146,8 @@ public actor Healer {
     }
 
     public func stop() {
+        flushKnowledge()
+        flushTask?.cancel()
         consumer?.cancel()
         tickTask?.cancel()
         fileTasks.forEach { $0.cancel() }
@@ -142,7 +160,19 @@ public actor Healer {
 
     private func handle(_ signal: Supervisor.Signal) {
         var earliest: Duration?
-        for event in Self.events(from: signal, graph: graph) {
+        var events = Self.events(from: signal, graph: graph)
+        switch signal {
+        case .log(let line):
+            if let sighting = recognizer?.observe(line) {
+                noteSighting(sighting)
+                events.append(.signatureSeen(sighting))
+            }
+        case .journal(let entry):
+            if let kernel = entry.kernel, Self.troubleKinds.contains(entry.kind) { lastTrouble[kernel] = now }
+        default:
+            break
+        }
+        for event in events {
             apply(engine.observe(event, now: now))
             if let d = engine.touchedDeadline, d < (earliest ?? .seconds(Int64.max / 2)) { earliest = d }
         }
@@ -205,9 +235,11 @@ public actor Healer {
                 }
                 let supervisor = supervisor
                 let executor = executor
-                let task = Task {
+                let attribution = attribution(for: firing, arguments: arguments)
+                let task = Task { [weak self] in
                     await supervisor.record("trigger.fired", kernel: firing.fields["kernel"], fields: fields)
-                    _ = await executor.run(playbook, arguments: arguments, trigger: firing.trigger)
+                    let outcome = await executor.run(playbook, arguments: arguments, trigger: firing.trigger)
+                    if let attribution { await self?.judge(attribution, outcome: outcome) }
                 }
                 runs.append(task)
                 runs.removeAll { $0.isCancelled }

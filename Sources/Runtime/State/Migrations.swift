@@ -53,6 +53,45 @@ enum Migrations {
             try db.create(index: "restart_on_kernel_time", on: "restart", columns: ["kernel", "time"])
         }
 
+        migrator.registerMigration("v2-knowledge") { db in
+            // Signatures: mined templates (id = the template's stable id) and declared signature documents
+            // (id = `declared:NAME`).
+            try db.create(table: "kb_signature") { t in
+                t.primaryKey("id", .text)
+                t.column("template", .text).notNull()
+                t.column("severity", .text).notNull()
+                t.column("declared", .text)
+                t.column("example", .text)
+                t.column("first_seen", .integer).notNull()
+                t.column("last_seen", .integer).notNull()
+                t.column("count", .integer).notNull().defaults(to: 0)
+            }
+            try db.create(table: "kb_sighting") { t in
+                t.column("signature", .text).notNull()
+                t.column("kernel", .text).notNull()
+                t.column("count", .integer).notNull()
+                t.column("first_seen", .integer).notNull()
+                t.column("last_seen", .integer).notNull()
+                t.primaryKey(["signature", "kernel"])
+            }
+            try db.create(table: "kb_binding") { t in
+                t.column("signature", .text).notNull()
+                t.column("playbook", .text).notNull()
+                t.column("successes", .integer).notNull().defaults(to: 0)
+                t.column("failures", .integer).notNull().defaults(to: 0)
+                t.column("origin", .text).notNull()  // learned | declared
+                t.column("created", .integer).notNull()
+                t.column("updated", .integer).notNull()
+                t.primaryKey(["signature", "playbook"])
+            }
+            // Each kernel's template miner, so templates and their ids survive a restart of Grace.
+            try db.create(table: "kb_miner") { t in
+                t.primaryKey("kernel", .text)
+                t.column("state", .blob).notNull()
+                t.column("updated", .integer).notNull()
+            }
+        }
+
         return migrator
     }
 }

@@ -11,7 +11,7 @@ import GRDB
 public final class StateStore: Sendable {
     /// The database file, or `:memory:` for a store made by `inMemoryForTesting()`.
     public let path: String
-    private let writer: any DatabaseWriter
+    let writer: any DatabaseWriter
 
     /// Opens (creating it and its parent directories if needed) the database at `path` and brings its schema up
     /// to date. A file that is not an SQLite database is a thrown `StateStoreError`, not a crash.

@@ -117,15 +117,7 @@ extension JournalCommand {
                         .joined(separator: " "),
                 ]
             }
-            let header = ["ID", "TIME", "KIND", "KERNEL", "FIELDS"]
-            let widths = header.indices.map { column in
-                ([header] + rows).map { $0[column].count }.max() ?? 0
-            }
-            return ([header] + rows).map { row in
-                row.enumerated().map { column, cell in
-                    column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-                }.joined(separator: "  ")
-            }.joined(separator: "\n")
+            return Table.render(header: ["ID", "TIME", "KIND", "KERNEL", "FIELDS"], rows: rows)
         }
 
         /// A value as is when it reads unambiguously in `k=v` form, else quoted with escapes.

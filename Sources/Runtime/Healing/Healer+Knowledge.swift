@@ -1,0 +1,133 @@
+import Foundation
+import GraceDSL
+import Interpreter
+
+/// The healer's side of the knowledge base: error lines become `signatureSeen` events, and the outcome of a run
+/// that answered an error signature becomes evidence for (or against) binding that playbook to it.
+extension Healer {
+    /// Journal kinds that mean a kernel is not healed.
+    static let troubleKinds: Set<String> = ["kernel.exited", "kernel.unhealthy", "kernel.watchdog_timeout"]
+
+    /// Which signature a run answers: the one its firing carried (a `signature:` trigger), or the newest
+    /// unbound error of its kernel within `attributionWindow`. `trial` when the run tried a learned binding.
+    struct Attribution: Sendable {
+        let signature: String
+        let kernel: String
+        let trial: Bool
+    }
+
+    func startKnowledge() {
+        let store = supervisor.store
+        do {
+            recognizer = SignatureRecognizer(graph: graph, saved: try store.miners(), bindings: try store.allBindings())
+        } catch {
+            logger.error("knowledge base unavailable, errors are not recognised by signature: \(error)")
+            return
+        }
+        seedDeclaredSignatures()
+        flushTask = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                await self?.flushKnowledge()
+            }
+        }
+    }
+
+    func seedDeclaredSignatures() {
+        let declared = graph.signatures.map {
+            (
+                name: $0.header.name.value, template: SignatureRecognizer.declaredText($0),
+                severity: $0.severity.rawValue, playbook: $0.playbook?.value
+            )
+        }
+        do { try supervisor.store.seedDeclared(declared) } catch { logger.error("cannot seed declared signatures: \(error)") }
+    }
+
+    /// Writes what the recognizer gathered since the last flush: one transaction per part, off the actor's
+    /// hot path only in that it is batched (at most once a second).
+    func flushKnowledge() {
+        guard var recognizer else { return }
+        let batch = recognizer.takeBatch()
+        self.recognizer = recognizer
+        guard !batch.isEmpty else { return }
+        let store = supervisor.store
+        do {
+            for rename in batch.renames {
+                try store.renameSignature(from: rename.old, to: rename.new, template: rename.template)
+            }
+            try store.recordSightings(batch.sightings)
+            for (kernel, state) in batch.miners { try store.saveMiner(kernel: kernel, state: state) }
+        } catch {
+            logger.error("cannot write to the knowledge base: \(error)")
+        }
+    }
+
+    func noteSighting(_ sighting: SignatureSighting) {
+        lastSighting[sighting.signature + "|" + sighting.kernel] = now
+        guard sighting.playbook == nil, sighting.severity >= .error else { return }
+        var recent = recentErrors[sighting.kernel] ?? []
+        recent.removeAll { $0.signature == sighting.signature || now - $0.at > Self.attributionWindow }
+        recent.append((sighting.signature, now))
+        recentErrors[sighting.kernel] = Array(recent.suffix(16))
+    }
+
+    func attribution(for firing: Firing, arguments: [String: String]) -> Attribution? {
+        if let signature = firing.fields["signature"], firing.fields["template"] != nil,
+            let kernel = firing.fields["kernel"]
+        {
+            return Attribution(signature: signature, kernel: kernel, trial: firing.fields["learned"] == "true")
+        }
+        let kernel =
+            firing.fields["kernel"].flatMap { graph.kernel($0) != nil ? $0 : nil }
+            ?? arguments.values.sorted().first { graph.kernel($0) != nil }
+        guard let kernel, let last = recentErrors[kernel]?.last, now - last.at <= Self.attributionWindow else {
+            return nil
+        }
+        return Attribution(signature: last.signature, kernel: kernel, trial: false)
+    }
+
+    /// After a run that answered a signature: it healed when it succeeded and, for the success window, the kernel
+    /// neither failed nor logged the signature again, and is healthy at the end. A healing run creates the
+    /// binding (or strengthens it); a learned binding that did not heal loses confidence and is dropped below
+    /// the threshold. A run that merely followed an error and did not heal teaches nothing.
+    func judge(_ attribution: Attribution, outcome: PlaybookExecutor<ContinuousClock>.Outcome) async {
+        let settings = graph.settings?.knowledge ?? GraceSettings.Knowledge()
+        let end = now
+        var healed = false
+        if outcome.succeeded {
+            try? await Task.sleep(for: settings.successWindow)
+            if Task.isCancelled { return }
+            let key = attribution.signature + "|" + attribution.kernel
+            let healthy = await supervisor.isHealthy(attribution.kernel)
+            healed =
+                healthy && (lastTrouble[attribution.kernel].map { $0 <= end } ?? true)
+                && (lastSighting[key].map { $0 <= end } ?? true)
+        }
+        guard attribution.trial || healed else { return }
+        let store = supervisor.store
+        let playbook = outcome.playbook
+        let fields = [
+            "signature": attribution.signature, "playbook": playbook, "run": outcome.run, "healed": String(healed),
+        ]
+        do {
+            let before = try store.allBindings()[attribution.signature]?.first { $0.playbook == playbook }
+            guard
+                let binding = try store.recordOutcome(
+                    signature: attribution.signature, playbook: playbook, healed: healed, create: !attribution.trial)
+            else { return }
+            var entry = fields
+            entry["successes"] = String(binding.successes)
+            entry["failures"] = String(binding.failures)
+            entry["expected"] = String(format: "%.3f", binding.expectedSuccess)
+            if let template = try store.knownSignature(attribution.signature)?.template { entry["template"] = template }
+            await supervisor.record(before == nil ? "kb.binding_learned" : "kb.outcome", kernel: attribution.kernel, fields: entry)
+            if BindingPolicy(settings).shouldDrop(binding) {
+                try store.removeBinding(signature: attribution.signature, playbook: playbook)
+                await supervisor.record("kb.binding_dropped", kernel: attribution.kernel, fields: entry)
+            }
+            recognizer?.update(attribution.signature, bindings: try store.allBindings()[attribution.signature] ?? [])
+        } catch {
+            logger.error("cannot record the outcome in the knowledge base: \(error)")
+        }
+    }
+}
