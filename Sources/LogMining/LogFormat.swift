@@ -188,13 +188,18 @@ struct LiteralSplitter: Sendable {
         let end: Int
         let literals: [[Element]]
         var fields: [Range<Int>] = []
-        /// Positions from which field k was already tried and failed: makes failing lines linear, not exponential.
+        /// Positions from which field k was already tried and failed: makes failing lines polynomial, not
+        /// exponential.
         var failed: Set<Int> = []
+        /// Steps left before giving up: a line far from the format (say 200 KB with no `: `) would otherwise cost
+        /// time quadratic in its length. Giving up means "does not match": the line is then mined whole.
+        var budget: Int
 
         init(buffer: UnsafeBufferPointer<UInt8>, end: Int, literals: [[Element]]) {
             self.buffer = buffer
             self.end = end
             self.literals = literals
+            self.budget = 64 * (end + 1) + 4_096
         }
 
         /// Literal k at `position`, then (if it is not the last) field k and the rest.
@@ -237,6 +242,8 @@ struct LiteralSplitter: Sendable {
             }
             var fieldEnd = start
             while fieldEnd <= end {
+                budget -= 1
+                if budget < 0 { break }
                 fields[fields.count - 1] = start..<fieldEnd
                 if matchElements(next, element: 0, at: fieldEnd) { return true }
                 fieldEnd += 1

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import LogMining
+
+/// `grace logs`: tools over log files; `mine` groups lines into templates as the runtime does for each kernel.
+struct LogsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logs",
+        abstract: "Work with log files: mine their templates.",
+        subcommands: [Mine.self],
+        defaultSubcommand: Mine.self)
+}
+
+extension LogsCommand {
+    struct Mine: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Group a log file's lines into templates and print one CSV row per line.",
+            discussion: """
+                Each line is split by the line format (logpai style: `<Field>` placeholders, `Content` is the \
+                message, the text between is a regular expression in which spaces match any whitespace), its \
+                message masked by each --mask (matches become `<*>`) and grouped online, one line at a time, into \
+                templates with stable ids (the same template has the same id on any machine). A line that does \
+                not match the format is mined whole.
+
+                Output: CSV `LineId,EventId,EventTemplate` on stdout, each line with the template it ended up in, \
+                ready for Loghub's evaluator. Exit status: 0 success, 2 usage or I/O error (bad format or mask, \
+                unreadable file).
+
+                Examples:
+                  grace logs mine --format '<Date> <Time> <Level> <Component>: <Content>' app.log
+                  grace logs mine --format '<Date> <Time> <Pid> <Level> <Component>: <Content>' \\
+                      --mask 'blk_-?\\d+' --mask '(\\d+\\.){3}\\d+(:\\d+)?' --stats HDFS_2k.log > out.csv
+                """)
+
+        @Option(name: .long, help: "The line format, e.g. '<Date> <Time> <Level> <Component>: <Content>'.")
+        var format: String?
+
+        @Option(name: .long, help: "A regular expression whose matches in the message are variables (repeatable).")
+        var mask: [String] = []
+
+        @Option(name: .long, help: "Similarity (0 to 1) at which a line joins a template; the default suits most logs.")
+        var threshold: Double?
+
+        @Flag(name: .long, help: "Print lines, templates and lines per second to stderr.")
+        var stats = false
+
+        @Argument(help: "The log file ('-' for standard input).")
+        var file: String
+
+        func validate() throws {
+            if let threshold, !(0...1).contains(threshold) {
+                throw ValidationError("--threshold must be between 0 and 1")
+            }
+        }
+
+        func run() throws {
+            var options = MinerOptions()
+            if let threshold { options.similarityThreshold = threshold }
+            var miner: LogMiner
+            do {
+                miner = try LogMiner(format: format, masks: mask, options: options)
+            } catch {
+                Terminal.fail(.usage(String(describing: error)))
+            }
+            let data: Data
+            do {
+                data =
+                    file == "-"
+                    ? FileHandle.standardInput.readDataToEndOfFile()
+                    : try Data(contentsOf: URL(fileURLWithPath: file))
+            } catch {
+                Terminal.fail(.io("cannot read \(file): \((error as NSError).localizedDescription)"))
+            }
+            let start = ContinuousClock.now
+            let lines = LogText.lines(data)
+            var matches: [TemplateMatch] = []
+            matches.reserveCapacity(lines.count)
+            for line in lines {
+                matches.append(miner.add(line: line).match)
+            }
+            let elapsed = ContinuousClock.now - start
+            var out = LogText.csvHeader + "\n"
+            for (index, match) in matches.enumerated() {
+                out += LogText.csvRow(lineID: index + 1, template: miner.miner.current(match))
+                out += "\n"
+                if out.utf8.count > 1 << 16 {
+                    FileHandle.standardOutput.write(Data(out.utf8))
+                    out = ""
+                }
+            }
+            FileHandle.standardOutput.write(Data(out.utf8))
+            if stats {
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                let rate = seconds > 0 ? Int(Double(lines.count) / seconds) : 0
+                let report =
+                    "\(lines.count) lines, \(miner.miner.templates.count) templates, "
+                    + String(format: "%.3f s, ", seconds) + "\(rate) lines/s\n"
+                FileHandle.standardError.write(Data(report.utf8))
+            }
+        }
+    }
+}

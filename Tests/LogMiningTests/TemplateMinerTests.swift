@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+@testable import LogMining
+
+@Suite("TemplateMiner: online grouping, stable ids, persistence")
+struct TemplateMinerTests {
+    @Test("a template's id is a hash of its text: the same value on any machine")
+    func stableID() {
+        #expect(TemplateID(templateText: "connection from <*> refused").rawValue == "687e2d6359daec53")
+        #expect(TemplateID(templateText: "a").rawValue.count == 16)
+        #expect(TemplateID(templateText: "a") != TemplateID(templateText: "b"))
+    }
+
+    @Test("two miners fed the same lines give the same ids")
+    func sameIDsAcrossMiners() {
+        let lines = ["disk sda1 full", "connection from 10.0.0.7 refused", "disk sdb2 full", "worker alpha started"]
+        var a = TemplateMiner()
+        var b = TemplateMiner()
+        let idsA = lines.map { a.add($0).template.id }
+        let idsB = lines.map { b.add($0).template.id }
+        #expect(idsA == idsB)
+        #expect(a.templates == b.templates)
+    }
+
+    @Test("lines differing only in numbers, addresses and paths share a template")
+    func variables() {
+        var miner = TemplateMiner()
+        let first = miner.add("connection to 10.0.0.7:5432 refused after 3 tries")
+        let second = miner.add("connection to 10.0.0.9:5432 refused after 5 tries")
+        #expect(first.isNew)
+        #expect(!second.isNew)
+        #expect(first.template.id == second.template.id)
+        #expect(second.template.text == "connection to <*> refused after <*> tries")
+        #expect(second.template.count == 2)
+        let paths = [miner.add("cannot open /var/lib/a.db"), miner.add("cannot open /srv/b.db")]
+        #expect(paths[0].template.id == paths[1].template.id)
+    }
+
+    @Test("different words make different templates")
+    func distinctEvents() {
+        var miner = TemplateMiner()
+        let get = miner.add("request GET <*> status <*>")
+        let post = miner.add("request POST <*> status <*>")
+        #expect(get.template.id != post.template.id)
+        #expect(miner.templates.count == 2)
+    }
+
+    @Test("a line that generalises a template reports the id it replaced")
+    func replaced() {
+        var miner = TemplateMiner(options: MinerOptions(similarityThreshold: 0.8))
+        let first = miner.add("worker pool of the api server is exhausted again now")
+        let second = miner.add("worker pool of the web server is exhausted again now")
+        #expect(second.replaced == first.template.id)
+        #expect(second.template.text == "worker pool of the <*> server is exhausted again now")
+        #expect(miner.current(first).id == second.template.id)
+        #expect(miner.current(id: first.template.id)?.id == second.template.id)
+        let third = miner.add("worker pool of the db server is exhausted again now")
+        #expect(third.replaced == nil)
+        #expect(third.template.id == second.template.id)
+        #expect(miner.templates.count == 1)
+    }
+
+    @Test("match looks up without learning")
+    func matchDoesNotLearn() {
+        var miner = TemplateMiner()
+        _ = miner.add("disk sda1 full")
+        #expect(miner.match("disk sdz9 full")?.text == "disk <*> full")
+        #expect(miner.match("something else entirely") == nil)
+        #expect(miner.templates.count == 1)
+        #expect(miner.templates.first?.count == 1)
+    }
+
+    @Test("a miner encoded, decoded and continued gives the same ids as one that never stopped")
+    func persistence() throws {
+        let before = (0..<50).map { "job \($0) finished in \($0 * 3) ms on node n\($0 % 4)" } + ["cache warm"]
+        let after = ["job 7 finished in 2 ms on node n1", "cache warm", "cache cold", "job x failed"]
+        var running = TemplateMiner()
+        for line in before { _ = running.add(line) }
+        let data = try JSONEncoder().encode(running)
+        var restored = try JSONDecoder().decode(TemplateMiner.self, from: data)
+        #expect(restored.templates == running.templates)
+        for line in after {
+            #expect(restored.add(line) == running.add(line), "\(line)")
+        }
+        #expect(restored.templates == running.templates)
+        let again = try JSONDecoder().decode(TemplateMiner.self, from: JSONEncoder().encode(restored))
+        #expect(again.templates.map(\.id) == running.templates.map(\.id))
+    }
+
+    @Test("ids survive encode/decode exactly")
+    func codableIDs() throws {
+        let template = MinedTemplate(text: "cache <*> miss", count: 3)
+        let decoded = try JSONDecoder().decode(MinedTemplate.self, from: JSONEncoder().encode(template))
+        #expect(decoded == template)
+        #expect(String(decoding: try JSONEncoder().encode(template.id), as: UTF8.self) == "\"\(template.id)\"")
+    }
+
+    @Test("corrupt persisted state is an error, not a crash")
+    func corrupt() {
+        let json = #"{"version":1,"options":{"similarityThreshold":0.9,"digitTokensAreVariables":true},"#
+            + #""clusters":[{"tokens":["a"],"text":"a","id":"x","count":1,"mergedInto":5,"bucket":"1 a"}],"seen":{}}"#
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(TemplateMiner.self, from: Data(json.utf8)) }
+    }
+}
