@@ -13,11 +13,12 @@ public struct LogFormat: Sendable {
     /// The placeholder names in order of appearance.
     public let fieldNames: [String]
     private let matcher: Matcher
+    private let contentIndex: Int?
 
     private enum Matcher: @unchecked Sendable {
         // NSRegularExpression is immutable and documented as thread-safe; it is just not marked Sendable.
         case literal(LiteralSplitter)
-        case regex(NSRegularExpression, groups: [String])
+        case regex(NSRegularExpression, BytePattern?, groups: [String])
     }
 
     public init(_ format: String) throws {
@@ -52,6 +53,7 @@ public struct LogFormat: Sendable {
             throw LogMiningError.invalidFormat(format: format, reason: "the field `<\(name)>` appears twice")
         }
         self.fieldNames = names
+        self.contentIndex = names.firstIndex(of: "Content")
         if let splitter = LiteralSplitter(literals: literals) {
             matcher = .literal(splitter)
         } else {
@@ -67,7 +69,7 @@ public struct LogFormat: Sendable {
             }
             pattern += "$"
             do {
-                matcher = .regex(try NSRegularExpression(pattern: pattern), groups: groups)
+                matcher = .regex(try NSRegularExpression(pattern: pattern), BytePattern(pattern), groups: groups)
             } catch {
                 throw LogMiningError.invalidFormat(
                     format: format, reason: "its literal parts are not a valid regular expression (\(pattern))")
@@ -94,29 +96,76 @@ public struct LogFormat: Sendable {
     /// The fields of `line` (trimmed of surrounding whitespace first, as logpai does), or nil when it does not
     /// match the format. Without a `Content` field the content is the last field.
     public func split(_ line: String) -> LogLine? {
-        let values: [String?]
         switch matcher {
         case .literal(let splitter):
-            guard let found = splitter.split(line) else { return nil }
-            values = found
-        case .regex(let regex, let groups):
-            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            let ns = trimmed as NSString
-            guard let result = regex.firstMatch(in: trimmed, range: NSRange(location: 0, length: ns.length)) else {
+            guard let ranges = splitter.split(line) else { return nil }
+            return makeLine(line, ranges)
+        case .regex(let regex, let fast, let groups):
+            switch fast.map({ Self.fastSplit(line, $0, groups) }) ?? .undecided {
+            case .matched(let ranges):
+                return makeLine(line, ranges)
+            case .noMatch:
                 return nil
-            }
-            values = groups.map { group in
-                let range = result.range(withName: group)
-                return range.location == NSNotFound ? nil : ns.substring(with: range)
+            case .undecided:
+                guard let values = Self.slowSplit(line, regex, groups) else { return nil }
+                var fields: [String: String] = [:]
+                for (name, value) in zip(fieldNames, values) {
+                    if let value { fields[name] = value }
+                }
+                return LogLine(fields: fields, content: fields["Content"] ?? values.last.flatMap { $0 } ?? "")
             }
         }
-        var fields: [String: String] = [:]
-        fields.reserveCapacity(values.count)
-        for (name, value) in zip(fieldNames, values) {
-            if let value { fields[name] = value }
+    }
+
+    private func makeLine(_ line: String, _ ranges: [Range<Int>?]) -> LogLine {
+        let contentRange = contentIndex.flatMap { ranges[$0] } ?? ranges.last.flatMap { $0 }
+        let content = contentRange.map { LogLine.substring(line, $0) } ?? ""
+        return LogLine(source: line, names: fieldNames, ranges: ranges, content: content)
+    }
+
+    private enum FastSplit {
+        case matched([Range<Int>?])
+        case noMatch
+        /// Not ASCII, or too many steps: NSRegularExpression decides.
+        case undecided
+    }
+
+    private static func fastSplit(_ line: String, _ pattern: BytePattern, _ groups: [String]) -> FastSplit {
+        var line = line
+        return line.withUTF8 { buffer -> FastSplit in
+            var start = 0
+            var end = buffer.count
+            while start < end, LiteralSplitter.isSpace(buffer[start]) { start += 1 }
+            while end > start, LiteralSplitter.isSpace(buffer[end - 1]) { end -= 1 }
+            let trimmed = UnsafeBufferPointer(rebasing: buffer[start..<end])
+            for byte in trimmed where byte >= 0x80 { return .undecided }
+            var captures = [Int](repeating: -1, count: 2 * (pattern.groupCount + 1))
+            var budget = 4_096 + 256 * trimmed.count
+            switch pattern.firstMatch(in: trimmed, from: 0, captures: &captures, budget: &budget) {
+            case .gaveUp: return .undecided
+            case .noMatch: return .noMatch
+            case .match:
+                return .matched(
+                    groups.map { group -> Range<Int>? in
+                        guard let number = pattern.groupNames[group] else { return nil }
+                        let (from, to) = (captures[2 * number], captures[2 * number + 1])
+                        guard from >= 0, to >= from else { return nil }
+                        return (start + from)..<(start + to)
+                    })
+            }
         }
-        let content = fields["Content"] ?? values.last.flatMap { $0 } ?? ""
-        return LogLine(fields: fields, content: content)
+    }
+
+    private static func slowSplit(_ line: String, _ regex: NSRegularExpression, _ groups: [String]) -> [String?]? {
+        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        let ns = trimmed as NSString
+        guard let result = regex.firstMatch(in: trimmed, range: NSRange(location: 0, length: ns.length)) else {
+            return nil
+        }
+        return groups.map { group in
+            let range = result.range(withName: group)
+            return range.location == NSNotFound ? nil : ns.substring(with: range)
+        }
     }
 }
 
@@ -165,21 +214,17 @@ struct LiteralSplitter: Sendable {
         byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
     }
 
-    func split(_ line: String) -> [String?]? {
+    /// UTF-8 offsets in `line` of each field, or nil when the line does not match.
+    func split(_ line: String) -> [Range<Int>?]? {
         var line = line
-        return line.withUTF8 { buffer -> [String?]? in
+        return line.withUTF8 { buffer -> [Range<Int>?]? in
             var start = 0
             var end = buffer.count
             while start < end, Self.isSpace(buffer[start]) { start += 1 }
             while end > start, Self.isSpace(buffer[end - 1]) { end -= 1 }
-            var state = State(buffer: buffer, end: end, literals: literals)
+            var state = State(buffer: buffer, end: end, literals: literals, capacity: literals.count - 1)
             guard state.matchLiteral(0, at: start) else { return nil }
-            var values: [String?] = []
-            values.reserveCapacity(literals.count - 1)
-            for range in state.fields {
-                values.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self))
-            }
-            return values
+            return state.fields
         }
     }
 
@@ -187,7 +232,7 @@ struct LiteralSplitter: Sendable {
         let buffer: UnsafeBufferPointer<UInt8>
         let end: Int
         let literals: [[Element]]
-        var fields: [Range<Int>] = []
+        var fields: [Range<Int>?] = []
         /// Positions from which field k was already tried and failed: makes failing lines polynomial, not
         /// exponential.
         var failed: Set<Int> = []
@@ -199,10 +244,15 @@ struct LiteralSplitter: Sendable {
             self.buffer = buffer
             self.end = end
             self.literals = literals
-            self.budget = 64 * (end + 1) + 4_096
+            self.budget = (literals.count + 4) * (end + 1) + 256
         }
 
         /// Literal k at `position`, then (if it is not the last) field k and the rest.
+        init(buffer: UnsafeBufferPointer<UInt8>, end: Int, literals: [[Element]], capacity: Int) {
+            self.init(buffer: buffer, end: end, literals: literals)
+            fields.reserveCapacity(capacity)
+        }
+
         mutating func matchLiteral(_ k: Int, at position: Int) -> Bool {
             matchElements(k, element: 0, at: position)
         }
@@ -240,8 +290,21 @@ struct LiteralSplitter: Sendable {
                 fields[fields.count - 1] = start..<end
                 return true
             }
+            // Only where the next literal can begin: its first byte, or any whitespace.
+            let lead = literals[next].first
             var fieldEnd = start
             while fieldEnd <= end {
+                let scanFrom = fieldEnd
+                switch lead {
+                case .byte(let byte):
+                    while fieldEnd < end, buffer[fieldEnd] != byte { fieldEnd += 1 }
+                case .whitespace:
+                    while fieldEnd < end, !LiteralSplitter.isSpace(buffer[fieldEnd]) { fieldEnd += 1 }
+                case nil:
+                    break
+                }
+                budget -= fieldEnd - scanFrom
+                if lead != nil, fieldEnd == end { break }
                 budget -= 1
                 if budget < 0 { break }
                 fields[fields.count - 1] = start..<fieldEnd

@@ -36,8 +36,7 @@ public struct TemplateMiner: Sendable {
 
     /// Learns `maskedContent` and says which template it belongs to.
     public mutating func add(_ maskedContent: String) -> TemplateMatch {
-        let tokens = Tokenizer.tokens(maskedContent, digitsAreVariables: options.digitTokensAreVariables)
-        let key = tokens.joined(separator: " ")
+        let key = Tokenizer.key(maskedContent, digitsAreVariables: options.digitTokensAreVariables)
         if let known = seen[key] {
             let index = resolve(known)
             clusters[index].count += 1
@@ -48,6 +47,7 @@ public struct TemplateMiner: Sendable {
             clusters[same].count += 1
             return match(same, replaced: nil, merged: [], isNew: false)
         }
+        let tokens = Tokenizer.tokens(ofKey: key)
         let bucket = Self.bucketKey(tokens)
         if let (best, _) = bestCluster(for: tokens, in: bucket) {
             seen[key] = best
@@ -76,10 +76,10 @@ public struct TemplateMiner: Sendable {
     /// The template `maskedContent` belongs to, without learning: the template it was grouped into before, or one
     /// that covers it (every constant token equal). Nil when none does.
     public func match(_ maskedContent: String) -> MinedTemplate? {
-        let tokens = Tokenizer.tokens(maskedContent, digitsAreVariables: options.digitTokensAreVariables)
-        let key = tokens.joined(separator: " ")
+        let key = Tokenizer.key(maskedContent, digitsAreVariables: options.digitTokensAreVariables)
         var found = seen[key] ?? byText[key]
         if found == nil {
+            let tokens = Tokenizer.tokens(ofKey: key)
             found = buckets[Self.bucketKey(tokens)]?.first { index in
                 zip(clusters[index].tokens, tokens).allSatisfy { $0 == Tokenizer.wildcard || $0 == $1 }
             }

@@ -16,9 +16,22 @@ enum Tokenizer {
     /// Whitespace-separated tokens with variables replaced (see the type's comment). With `digitsAreVariables`
     /// false only a mask's `<*>` makes a token variable.
     static func tokens(_ text: String, digitsAreVariables: Bool) -> [String] {
+        tokens(ofKey: key(text, digitsAreVariables: digitsAreVariables))
+    }
+
+    /// The tokens of a key made by `key(_:digitsAreVariables:)`.
+    static func tokens(ofKey key: String) -> [String] {
+        key.isEmpty ? [] : key.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    /// The tokens, variables replaced, joined by single spaces: the text of the most specific template of the
+    /// line, and the key under which the miner remembers where such lines went. Built in one pass over the bytes,
+    /// because most lines need nothing else.
+    static func key(_ text: String, digitsAreVariables: Bool) -> String {
         var text = text
         return text.withUTF8 { buffer in
-            var tokens: [String] = []
+            var output: [UInt8] = []
+            output.reserveCapacity(buffer.count)
             var index = 0
             let count = buffer.count
             while index < count {
@@ -45,27 +58,31 @@ enum Tokenizer {
                     }
                     index += 1
                 }
+                if !output.isEmpty { output.append(0x20) }
                 let token = UnsafeBufferPointer(rebasing: buffer[start..<index])
                 if !digitsAreVariables {
-                    tokens.append(masked ? wildcard : String(decoding: token, as: UTF8.self))
-                    continue
-                }
-                if equals > start, equals + 1 < index, valueIsVariable(buffer, from: equals + 1, to: index) {
+                    if masked { output.append(contentsOf: wildcardBytes) } else { output.append(contentsOf: token) }
+                } else if equals > start, equals + 1 < index, valueIsVariable(buffer, from: equals + 1, to: index) {
                     // key=value: the key stays constant, the value is a variable.
-                    tokens.append(
-                        String(decoding: UnsafeBufferPointer(rebasing: buffer[start...equals]), as: UTF8.self)
-                            + wildcard)
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...equals]))
+                    output.append(contentsOf: wildcardBytes)
                 } else if equals > start {
-                    tokens.append(String(decoding: token, as: UTF8.self))
-                } else if masked || digit || slash || !letter {
-                    tokens.append(wildcard)
+                    output.append(contentsOf: token)
+                } else if masked || digit || slash || !letter || isCalendarWord(token) {
+                    output.append(contentsOf: wildcardBytes)
                 } else {
-                    let string = String(decoding: token, as: UTF8.self)
-                    tokens.append(calendarWords.contains(string) ? wildcard : string)
+                    output.append(contentsOf: token)
                 }
             }
-            return tokens
+            return String(decoding: output, as: UTF8.self)
         }
+    }
+
+    private static let wildcardBytes: [UInt8] = [0x3C, 0x2A, 0x3E]
+
+    private static func isCalendarWord(_ token: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard token.count >= 3, token.count <= 9, token[0] >= 0x41, token[0] <= 0x5A else { return false }
+        return calendarWords.contains(String(decoding: token, as: UTF8.self))
     }
 
     /// A value after `=` is a variable when it looks like one: digits, a path, a dotted name or address, a

@@ -10,14 +10,19 @@ struct LogFormatTests {
         (
             "<Date> <Time> <Pid> <Level> <Component>: <Content>",
             "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865 terminating",
-            ["Date": "081109", "Pid": "148", "Level": "INFO", "Component": "dfs.DataNode$PacketResponder",
-             "Content": "PacketResponder 1 for block blk_38865 terminating"]
+            [
+                "Date": "081109", "Pid": "148", "Level": "INFO", "Component": "dfs.DataNode$PacketResponder",
+                "Content": "PacketResponder 1 for block blk_38865 terminating",
+            ]
         ),
         (
             "<Date> <Time> <Level> \\[<Process>\\] <Component>: <Content>",
             "2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: Created MRAppMaster",
-            ["Time": "18:01:47,978", "Process": "main", "Component": "org.apache.hadoop.mapreduce.v2.app.MRAppMaster",
-             "Content": "Created MRAppMaster"]
+            [
+                "Time": "18:01:47,978", "Process": "main",
+                "Component": "org.apache.hadoop.mapreduce.v2.app.MRAppMaster",
+                "Content": "Created MRAppMaster",
+            ]
         ),
         (
             "<Date> <Time> <Level> <Component>: <Content>",
@@ -33,8 +38,10 @@ struct LogFormatTests {
         (
             "<Month> <Date> <Time> <Level> <Component>(\\[<PID>\\])?: <Content>",
             "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown",
-            ["Month": "Jun", "Level": "combo", "Component": "sshd(pam_unix)", "PID": "19939",
-             "Content": "check pass; user unknown"]
+            [
+                "Month": "Jun", "Level": "combo", "Component": "sshd(pam_unix)", "PID": "19939",
+                "Content": "check pass; user unknown",
+            ]
         ),
         (
             "<Time>\\|<Component>\\|<Pid>\\|<Content>",
@@ -45,14 +52,18 @@ struct LogFormatTests {
             "<Logrecord> <Date> <Time> <Pid> <Level> <Component> \\[<ADDR>\\] <Content>",
             "nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server "
                 + "[req-38101a0b - - -] 10.11.10.1 \"GET /v2/servers/detail HTTP/1.1\" status: 200",
-            ["Pid": "25746", "ADDR": "req-38101a0b - - -",
-             "Content": "10.11.10.1 \"GET /v2/servers/detail HTTP/1.1\" status: 200"]
+            [
+                "Pid": "25746", "ADDR": "req-38101a0b - - -",
+                "Content": "10.11.10.1 \"GET /v2/servers/detail HTTP/1.1\" status: 200",
+            ]
         ),
         (
             "\\[<Time>\\] \\[<Level>\\] <Content>",
             "[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok /etc/httpd/conf/workers2.properties",
-            ["Time": "Sun Dec 04 04:47:44 2005", "Level": "notice",
-             "Content": "workerEnv.init() ok /etc/httpd/conf/workers2.properties"]
+            [
+                "Time": "Sun Dec 04 04:47:44 2005", "Level": "notice",
+                "Content": "workerEnv.init() ok /etc/httpd/conf/workers2.properties",
+            ]
         ),
     ]
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import LogMining
@@ -14,8 +15,9 @@ struct LogMinerTests {
         #expect(a.line.fields["Component"] == "db")
         #expect(a.match.template.id == b.match.template.id)
         #expect(b.match.template.text == "connection to <*> refused after <*> tries")
-        #expect(miner.match(line: "2024-05-02 11:00:00 ERROR db: connection to 10.1.1.1:1 refused after 9 tries")
-            .template?.id == a.match.template.id)
+        #expect(
+            miner.match(line: "2024-05-02 11:00:00 ERROR db: connection to 10.1.1.1:1 refused after 9 tries")
+                .template?.id == a.match.template.id)
     }
 
     @Test("without a format, or when a line does not match it, the whole line is the message")
@@ -43,5 +45,3 @@ struct LogMinerTests {
         #expect(LogText.csvField("plain <*>") == "plain <*>")
     }
 }
-
-import Foundation

@@ -24,13 +24,21 @@ struct PropertyTests {
         var random = SplitMix(state: 42)
         for _ in 0..<200 {
             let length = Int.random(in: 1...12, using: &random)
-            let shape = (0..<length).map { _ in Bool.random(using: &random) ? "#" : Self.words.randomElement(using: &random) ?? "x" }
+            let shape = (0..<length).map { _ in
+                Bool.random(using: &random) ? "#" : Self.words.randomElement(using: &random) ?? "x"
+            }
             var miner = try LogMiner(format: nil, masks: ["\\bv[a-z]+\\b"])
             var ids = Set<TemplateID>()
             var matches: [TemplateMatch] = []
             for _ in 0..<10 {
-                let line = shape.map { $0 == "#" ? "v" + String((0..<Int.random(in: 1...6, using: &random)).map { _ in
-                    Character(UnicodeScalar(UInt8.random(in: 97...122, using: &random))) }) : $0 }.joined(separator: " ")
+                let line = shape.map {
+                    $0 == "#"
+                        ? "v"
+                            + String(
+                                (0..<Int.random(in: 1...6, using: &random)).map { _ in
+                                    Character(UnicodeScalar(UInt8.random(in: 97...122, using: &random)))
+                                }) : $0
+                }.joined(separator: " ")
                 matches.append(miner.add(line: line).match)
             }
             for match in matches { ids.insert(miner.miner.current(match).id) }
@@ -61,10 +69,14 @@ struct PropertyTests {
         var random = SplitMix(state: 99)
         var miner = try LogMiner(
             format: "<Date> <Time> <Level> <Component>: <Content>", masks: ["(\\d+\\.){3}\\d+", "\\d+"])
-        var lines = ["", " ", "\t\t", ":", "<*>", "<", "a=", "=b", "=", String(repeating: "x ", count: 100_000),
-            String(repeating: "z", count: 200_000), "2024-01-01 10:00:00 INFO c: ", "\u{0}\u{1}\u{7F}"]
+        var lines = [
+            "", " ", "\t\t", ":", "<*>", "<", "a=", "=b", "=", String(repeating: "x ", count: 100_000),
+            String(repeating: "z", count: 200_000), "2024-01-01 10:00:00 INFO c: ", "\u{0}\u{1}\u{7F}",
+        ]
         for _ in 0..<500 {
-            let bytes = (0..<Int.random(in: 0...300, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            let bytes = (0..<Int.random(in: 0...300, using: &random)).map { _ in
+                UInt8.random(in: 0...255, using: &random)
+            }
             lines.append(String(decoding: bytes, as: UTF8.self))
         }
         for line in lines {
@@ -83,7 +95,9 @@ struct PropertyTests {
         var miner = TemplateMiner(options: MinerOptions(similarityThreshold: 0.5))
         var given: [TemplateID] = []
         for _ in 0..<2_000 {
-            let line = (0..<Int.random(in: 1...6, using: &random)).map { _ in Self.words.randomElement(using: &random) ?? "x" }
+            let line = (0..<Int.random(in: 1...6, using: &random)).map { _ in
+                Self.words.randomElement(using: &random) ?? "x"
+            }
             let match = miner.add(line.joined(separator: " "))
             given.append(match.template.id)
             if let replaced = match.replaced { given.append(replaced) }

@@ -98,7 +98,8 @@ struct TemplateMinerTests {
 
     @Test("corrupt persisted state is an error, not a crash")
     func corrupt() {
-        let json = #"{"version":1,"options":{"similarityThreshold":0.9,"digitTokensAreVariables":true},"#
+        let json =
+            #"{"version":1,"options":{"similarityThreshold":0.9,"digitTokensAreVariables":true},"#
             + #""clusters":[{"tokens":["a"],"text":"a","id":"x","count":1,"mergedInto":5,"bucket":"1 a"}],"seen":{}}"#
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(TemplateMiner.self, from: Data(json.utf8)) }
     }

@@ -34,8 +34,12 @@ func parseCSV(_ text: String) -> [[String]] {
             if c == "\"" {
                 if let n = iterator.next() {
                     if n == "\"" { field.unicodeScalars.append("\"") } else { inQuotes = false; pending = n }
-                } else { inQuotes = false }
-            } else { field.unicodeScalars.append(c) }
+                } else {
+                    inQuotes = false
+                }
+            } else {
+                field.unicodeScalars.append(c)
+            }
         } else if c == "\"" {
             inQuotes = true
         } else if c == "," {
@@ -43,7 +47,9 @@ func parseCSV(_ text: String) -> [[String]] {
         } else if c == "\n" {
             row.append(field); field = ""; rows.append(row); row = []
         } else if c == "\r" {
-        } else { field.unicodeScalars.append(c) }
+        } else {
+            field.unicodeScalars.append(c)
+        }
     }
     if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
     return rows
@@ -124,6 +130,20 @@ for system in settings.keys.sorted() where only == nil || only == system {
         finalMiner = miner
     }
     guard let miner = finalMiner else { continue }
+    if verbose {
+        // Where the time goes: splitting alone, then splitting and masking.
+        let probe = try LogMiner(format: setting.log_format, masks: setting.masks, options: options)
+        var t0 = cpuSeconds()
+        var sink = 0
+        for line in lines { sink &+= probe.split(line).content.utf8.count }
+        let splitSeconds = cpuSeconds() - t0
+        t0 = cpuSeconds()
+        for line in lines { sink &+= probe.masker.mask(probe.split(line).content).utf8.count }
+        let maskSeconds = cpuSeconds() - t0
+        print(
+            "  split \(Int(splitSeconds * 1e9) / lines.count) ns/line, split+mask \(Int(maskSeconds * 1e9) / lines.count) ns/line, all \(Int(bestSeconds * 1e9) / lines.count) ns/line (\(sink % 2))"
+        )
+    }
     var csv = "LineId,EventId,EventTemplate\n"
     var predicted: [String] = []
     for (lineId, match) in rows {
@@ -131,10 +151,12 @@ for system in settings.keys.sorted() where only == nil || only == system {
         predicted.append(t.id.rawValue)
         csv += "\(lineId),\(t.id.rawValue),\(csvQuote(t.text))\n"
     }
-    try csv.write(to: outDir.appendingPathComponent("\(system)_2k.log_structured.csv"), atomically: true, encoding: .utf8)
+    try csv.write(
+        to: outDir.appendingPathComponent("\(system)_2k.log_structured.csv"), atomically: true, encoding: .utf8)
     let truthRows = parseCSV(
         try String(
-            contentsOf: dataDir.appendingPathComponent(system).appendingPathComponent("\(system)_2k.log_structured.csv"),
+            contentsOf: dataDir.appendingPathComponent(system).appendingPathComponent(
+                "\(system)_2k.log_structured.csv"),
             encoding: .utf8))
     let header = truthRows.first ?? []
     let eventColumn = header.firstIndex(of: "EventId") ?? 0
@@ -159,7 +181,8 @@ for system in settings.keys.sorted() where only == nil || only == system {
             let ts = Set(idx.map { truth[$0] })
             if ts.count == 1, let t = ts.first, truthCount[t] == idx.count { continue }
             let tmpl = miner.miner.current(id: TemplateID(rawValue: p))?.text ?? p
-            let desc = ts.map { t in "\(t)(\(idx.filter { i in truth[i] == t }.count)/\(truthCount[t] ?? 0))" }.sorted().joined(separator: " ")
+            let desc = ts.map { t in "\(t)(\(idx.filter { i in truth[i] == t }.count)/\(truthCount[t] ?? 0))" }.sorted()
+                .joined(separator: " ")
             print("  WRONG \(idx.count) [\(tmpl)] truth: \(desc)")
         }
     }

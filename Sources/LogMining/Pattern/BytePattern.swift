@@ -1,0 +1,293 @@
+/// A small backtracking regular-expression engine over ASCII bytes, for the masks and line formats that run on
+/// every log line. ICU's NSRegularExpression on Linux costs microseconds per call (UTF-16 conversion, locking);
+/// this does the common subset (literals, `.`, classes, `\d \w \s \b`, groups, alternation, greedy and lazy
+/// quantifiers, `^ $`) with Perl's leftmost-first semantics, as Python's `re` and ICU have.
+///
+/// Patterns using anything else (look-around, back-references, flags, Unicode classes) are not compiled
+/// (`init` returns nil) and the caller keeps using NSRegularExpression; so does a caller whose input is not
+/// ASCII (where `\w`, `\d` and `\b` mean Unicode classes) or when a match exceeds its step budget.
+struct BytePattern: Sendable {
+    enum Instruction: Sendable {
+        case byte(UInt8)
+        case set(ByteSet)
+        case split(Int, Int)  // try the first, then the second
+        case jump(Int)
+        case save(Int)
+        case wordBoundary(Bool)  // true: \b, false: \B
+        case start  // ^
+        case end  // $
+        case match
+    }
+
+    let program: [Instruction]
+    /// Bytes that can begin a match; nil when the pattern can match the empty string or begin with an assertion.
+    let firstBytes: ByteSet?
+    /// Capture groups, numbered from 1; slot 2k and 2k+1 hold group k's start and end.
+    let groupCount: Int
+    let groupNames: [String: Int]
+    let anchoredAtStart: Bool
+    /// When the pattern begins with `S+` (a loop over the byte set S), a failed attempt at p means attempts at the
+    /// following positions inside the same run of S fail too (any match there extends back to p): skipped.
+    let leadingLoop: ByteSet?
+
+    init?(_ pattern: String) {
+        var parser = PatternParser(Array(pattern.utf8))
+        guard let node = parser.parse() else { return nil }
+        var compiler = PatternCompiler()
+        compiler.emit(node)
+        compiler.program.append(.match)
+        guard compiler.program.count < 20_000 else { return nil }
+        program = compiler.program
+        groupCount = parser.groupCount
+        groupNames = parser.groupNames
+        firstBytes = node.firstBytes
+        leadingLoop = node.leadingLoop
+        if case .concat(let items) = node, case .start = items.first {
+            anchoredAtStart = true
+        } else if case .start = node {
+            anchoredAtStart = true
+        } else {
+            anchoredAtStart = false
+        }
+    }
+
+    enum Outcome {
+        case match(Range<Int>)
+        case noMatch
+        case gaveUp
+    }
+
+    /// The leftmost match at or after `from`, with the capture slots (offsets into `input`, -1 when unset).
+    func firstMatch(
+        in input: UnsafeBufferPointer<UInt8>, from: Int, captures: inout [Int], budget: inout Int
+    ) -> Outcome {
+        var start = from
+        let count = input.count
+        var stack: [Backtrack] = []
+        while start <= count {
+            if let first = firstBytes {
+                while start < count, !first.contains(input[start]) { start += 1 }
+                if start == count { return .noMatch }
+            }
+            switch run(input, at: start, captures: &captures, budget: &budget, stack: &stack) {
+            case .some(let end):
+                if end < 0 { return .gaveUp }
+                return .match(start..<end)
+            case .none:
+                if anchoredAtStart { return .noMatch }
+                start += 1
+                if let loop = leadingLoop {
+                    while start < count, loop.contains(input[start - 1]) { start += 1 }
+                }
+            }
+        }
+        return .noMatch
+    }
+
+    struct Backtrack {
+        var pc: Int
+        var position: Int  // for a restore entry: the old slot value
+        var slot: Int  // -1: a branch; otherwise a capture slot to restore
+    }
+
+    /// The end of a match starting at `start`, nil when none, -1 when the budget ran out.
+    private func run(
+        _ input: UnsafeBufferPointer<UInt8>, at start: Int, captures: inout [Int], budget: inout Int,
+        stack: inout [Backtrack]
+    ) -> Int? {
+        for index in captures.indices { captures[index] = -1 }
+        stack.removeAll(keepingCapacity: true)
+        var pc = 0
+        var position = start
+        let count = input.count
+        return program.withUnsafeBufferPointer { program -> Int? in
+            while true {
+                budget -= 1
+                if budget < 0 { return -1 }
+                var failed = false
+                switch program[pc] {
+                case .byte(let byte):
+                    if position < count, input[position] == byte {
+                        position += 1
+                        pc += 1
+                    } else {
+                        failed = true
+                    }
+                case .set(let set):
+                    if position < count, set.contains(input[position]) {
+                        position += 1
+                        pc += 1
+                    } else {
+                        failed = true
+                    }
+                case .split(let first, let second):
+                    stack.append(Backtrack(pc: second, position: position, slot: -1))
+                    pc = first
+                case .jump(let target):
+                    pc = target
+                case .save(let slot):
+                    if slot < captures.count {
+                        stack.append(Backtrack(pc: 0, position: captures[slot], slot: slot))
+                        captures[slot] = position
+                    }
+                    pc += 1
+                case .wordBoundary(let wanted):
+                    let before = position > 0 && ByteSet.word.contains(input[position - 1])
+                    let after = position < count && ByteSet.word.contains(input[position])
+                    if (before != after) == wanted { pc += 1 } else { failed = true }
+                case .start:
+                    if position == 0 { pc += 1 } else { failed = true }
+                case .end:
+                    // Python's `$` also matches before a final newline; lines here have none.
+                    if position == count { pc += 1 } else { failed = true }
+                case .match:
+                    return position
+                }
+                if failed {
+                    while true {
+                        guard let top = stack.popLast() else { return nil }
+                        if top.slot >= 0 {
+                            captures[top.slot] = top.position
+                        } else {
+                            pc = top.pc
+                            position = top.position
+                            break
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The syntax tree of a pattern.
+indirect enum PatternNode: Sendable {
+    case empty
+    case byte(UInt8)
+    case set(ByteSet)
+    case concat([PatternNode])
+    case alternation([PatternNode])
+    case group(PatternNode, capture: Int?)
+    case repetition(PatternNode, min: Int, max: Int?, greedy: Bool)
+    case wordBoundary(Bool)
+    case start
+    case end
+
+    /// Whether the node can match without consuming input.
+    var nullable: Bool {
+        switch self {
+        case .empty, .wordBoundary, .start, .end: true
+        case .byte, .set: false
+        case .concat(let items): items.allSatisfy(\.nullable)
+        case .alternation(let items): items.contains(where: \.nullable)
+        case .group(let inner, _): inner.nullable
+        case .repetition(let inner, let min, _, _): min == 0 || inner.nullable
+        }
+    }
+
+    /// S when every match begins with a loop `S+` over a byte set (through groups and repetitions of at least one).
+    var leadingLoop: ByteSet? {
+        switch self {
+        case .repetition(let inner, let min, let max, _):
+            guard min >= 1 else { return nil }
+            if max == nil {
+                switch inner {
+                case .set(let set): return set
+                case .byte(let byte): return ByteSet([byte])
+                default: break
+                }
+            }
+            return inner.leadingLoop
+        case .group(let inner, _): return inner.leadingLoop
+        case .concat(let items): return items.first?.leadingLoop
+        default: return nil
+        }
+    }
+
+    /// The bytes a match can begin with; nil when that is not a simple set (nullable, or led by an assertion).
+    var firstBytes: ByteSet? {
+        switch self {
+        case .empty, .wordBoundary, .start, .end: return nil
+        case .byte(let byte): return ByteSet([byte])
+        case .set(let set): return set
+        case .group(let inner, _): return inner.firstBytes
+        case .repetition(let inner, let min, _, _): return min == 0 ? nil : inner.firstBytes
+        case .alternation(let items):
+            var result = ByteSet()
+            for item in items {
+                guard let first = item.firstBytes else { return nil }
+                result.formUnion(first)
+            }
+            return result
+        case .concat(let items):
+            var result = ByteSet()
+            for item in items {
+                if case .wordBoundary = item { continue }  // transparent: it consumes nothing
+                if item.nullable {
+                    guard case .repetition(let inner, _, _, _) = item, let first = inner.firstBytes else { return nil }
+                    result.formUnion(first)
+                    continue
+                }
+                guard let first = item.firstBytes else { return nil }
+                result.formUnion(first)
+                return result
+            }
+            return nil
+        }
+    }
+}
+
+struct PatternCompiler {
+    var program: [BytePattern.Instruction] = []
+
+    mutating func emit(_ node: PatternNode) {
+        switch node {
+        case .empty: break
+        case .byte(let byte): program.append(.byte(byte))
+        case .set(let set): program.append(.set(set))
+        case .wordBoundary(let wanted): program.append(.wordBoundary(wanted))
+        case .start: program.append(.start)
+        case .end: program.append(.end)
+        case .concat(let items): for item in items { emit(item) }
+        case .group(let inner, let capture):
+            if let capture { program.append(.save(2 * capture)) }
+            emit(inner)
+            if let capture { program.append(.save(2 * capture + 1)) }
+        case .alternation(let items):
+            var jumps: [Int] = []
+            for (index, item) in items.enumerated() {
+                if index < items.count - 1 {
+                    let split = program.count
+                    program.append(.split(split + 1, 0))
+                    emit(item)
+                    jumps.append(program.count)
+                    program.append(.jump(0))
+                    program[split] = .split(split + 1, program.count)
+                } else {
+                    emit(item)
+                }
+            }
+            for jump in jumps { program[jump] = .jump(program.count) }
+        case .repetition(let inner, let min, let max, let greedy):
+            for _ in 0..<min { emit(inner) }
+            if let max {
+                // Optional copies: each may be skipped, and skipping one skips the rest.
+                var splits: [Int] = []
+                for _ in min..<max {
+                    splits.append(program.count)
+                    program.append(.split(0, 0))
+                    emit(inner)
+                }
+                for split in splits {
+                    program[split] = greedy ? .split(split + 1, program.count) : .split(program.count, split + 1)
+                }
+            } else {
+                let loop = program.count
+                program.append(.split(0, 0))
+                emit(inner)
+                program.append(.jump(loop))
+                program[loop] = greedy ? .split(loop + 1, program.count) : .split(program.count, loop + 1)
+            }
+        }
+    }
+}
