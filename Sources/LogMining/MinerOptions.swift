@@ -6,8 +6,30 @@ public struct MinerOptions: Sendable, Hashable, Codable {
     /// Tokens containing a digit are variables before any grouping (ids, counts, addresses, durations).
     public var digitTokensAreVariables: Bool
 
-    public init(similarityThreshold: Double = 0.9, digitTokensAreVariables: Bool = true) {
+    /// Templates that are equal but at one position, where each has its own word, are one template with a
+    /// variable there once this many such words were seen (user names, hosts); fewer are told apart (`GET` and
+    /// `POST`, `started` and `stopped`). 0 turns it off.
+    public var distinctValuesForVariable: Int
+
+    public init(
+        similarityThreshold: Double = 0.9, digitTokensAreVariables: Bool = true, distinctValuesForVariable: Int = 5
+    ) {
         self.similarityThreshold = similarityThreshold
         self.digitTokensAreVariables = digitTokensAreVariables
+        self.distinctValuesForVariable = distinctValuesForVariable
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case similarityThreshold, digitTokensAreVariables, distinctValuesForVariable
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            similarityThreshold: try container.decode(Double.self, forKey: .similarityThreshold),
+            digitTokensAreVariables: try container.decode(Bool.self, forKey: .digitTokensAreVariables),
+            // Miners persisted before this option existed grouped without it.
+            distinctValuesForVariable: try container.decodeIfPresent(Int.self, forKey: .distinctValuesForVariable)
+                ?? 0)
     }
 }

@@ -24,6 +24,9 @@ extension TemplateMiner: Codable {
         for (key, index) in seenPairs where clusters.indices.contains(index) {
             seen[key] = index
         }
+        for index in clusters.indices where clusters[index].mergedInto == nil {
+            for (key, _) in siblingKeys(clusters[index].tokens) { siblings[key, default: []].append(index) }
+        }
         // Ids of merged clusters resolve to the live cluster they were folded into.
         for (index, cluster) in clusters.enumerated() where cluster.mergedInto != nil {
             history[cluster.id] = resolve(index)

@@ -24,6 +24,10 @@ public struct TemplateMiner: Sendable {
     var byText: [String: Int] = [:]
     /// Every id ever given -> the cluster that had it last.
     var history: [TemplateID: Int] = [:]
+    /// A template with one constant position p replaced by `<*>` (and p) -> the live templates that have that
+    /// shape: the same everywhere but at p. When they reach `MinerOptions.distinctValuesForVariable`, p is a
+    /// variable (a user name, a host) and they become one template.
+    var siblings: [String: [Int]] = [:]
 
     public init(options: MinerOptions = .init()) {
         self.options = options
@@ -70,6 +74,10 @@ public struct TemplateMiner: Sendable {
         byText[key] = index
         history[id] = index
         seen[key] = index
+        if let full = registerSiblings(index) {
+            let merged = mergeSiblings(full.members, at: full.position)
+            return match(resolve(index), replaced: nil, merged: merged.filter { $0 != id }, isNew: false)
+        }
         return match(index, replaced: nil, merged: [], isNew: true)
     }
 
@@ -135,13 +143,75 @@ public struct TemplateMiner: Sendable {
     }
 
     static func similarity(_ template: [String], _ tokens: [String]) -> Double {
+        // Over the positions where either side is constant; a template's `<*>` takes any word.
         var same = 0
         var constant = 0
         for (a, b) in zip(template, tokens) where a != Tokenizer.wildcard || b != Tokenizer.wildcard {
             constant += 1
-            if a == b { same += 1 }
+            if a == b || a == Tokenizer.wildcard { same += 1 }
         }
         return constant == 0 ? 1 : Double(same) / Double(constant)
+    }
+
+    /// The sibling keys of a template: one per constant position. None for long templates (the count of keys
+    /// and their length both grow with the length) or when the option is off.
+    func siblingKeys(_ tokens: [String]) -> [(key: String, position: Int)] {
+        guard options.distinctValuesForVariable > 1, tokens.count <= 48 else { return [] }
+        // The rest must say what the event is: at least three constant words besides the varying one.
+        guard tokens.lazy.filter({ $0 != Tokenizer.wildcard }).count >= 4 else { return [] }
+        var keys: [(String, Int)] = []
+        for position in tokens.indices where tokens[position] != Tokenizer.wildcard {
+            var shape = tokens
+            shape[position] = Tokenizer.wildcard
+            keys.append((shape.joined(separator: " "), position))
+        }
+        return keys
+    }
+
+    /// Files live cluster `index` under its sibling keys; the first group that is now large enough, if any.
+    mutating func registerSiblings(_ index: Int) -> (members: [Int], position: Int)? {
+        var full: (members: [Int], position: Int)?
+        for (key, position) in siblingKeys(clusters[index].tokens) {
+            siblings[key, default: []].append(index)
+            if full == nil, let members = siblings[key], members.count >= options.distinctValuesForVariable {
+                full = (members, position)
+            }
+            // The template with this word as a variable exists already (it was learned): join it.
+            if full == nil, let general = byText[key], general != index, clusters[general].mergedInto == nil {
+                full = ([general, index], position)
+            }
+        }
+        return full
+    }
+
+    mutating func unregisterSiblings(_ index: Int) {
+        for (key, _) in siblingKeys(clusters[index].tokens) {
+            siblings[key]?.removeAll { $0 == index }
+            if siblings[key]?.isEmpty == true { siblings[key] = nil }
+        }
+    }
+
+    /// Folds templates that differ only at `position` into the oldest of them, with `<*>` there. Returns the ids
+    /// that are gone.
+    private mutating func mergeSiblings(_ members: [Int], at position: Int) -> [TemplateID] {
+        let ordered = members.sorted()
+        guard let survivor = ordered.first else { return [] }
+        var gone: [TemplateID] = []
+        for member in ordered.dropFirst() {
+            unregisterSiblings(member)
+            gone.append(clusters[member].id)
+            clusters[survivor].count += clusters[member].count
+            clusters[member].mergedInto = survivor
+            buckets[clusters[member].bucket]?.removeAll { $0 == member }
+            byText[clusters[member].text] = nil
+            history[clusters[member].id] = survivor
+        }
+        var tokens = clusters[survivor].tokens
+        tokens[position] = Tokenizer.wildcard
+        gone.append(clusters[survivor].id)
+        gone.append(contentsOf: retext(survivor, to: tokens))
+        let final = clusters[resolve(survivor)].id
+        return gone.filter { $0 != final }
     }
 
     /// Gives cluster `index` new tokens; if another live cluster already has that text, the two become one.
@@ -149,6 +219,7 @@ public struct TemplateMiner: Sendable {
     private mutating func retext(_ index: Int, to tokens: [String]) -> [TemplateID] {
         let text = tokens.joined(separator: " ")
         byText[clusters[index].text] = nil
+        unregisterSiblings(index)
         if let other = byText[text], other != index {
             clusters[other].count += clusters[index].count
             clusters[index].mergedInto = other
@@ -161,6 +232,7 @@ public struct TemplateMiner: Sendable {
         clusters[index].id = TemplateID(templateText: text)
         byText[text] = index
         history[clusters[index].id] = index
+        _ = registerSiblings(index)
         return []
     }
 }

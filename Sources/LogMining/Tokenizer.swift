@@ -43,12 +43,19 @@ enum Tokenizer {
                 var slash = false
                 var letter = false
                 var equals = -1
+                var innerDot = false
                 while index < count, !isSpace(buffer[index]) {
                     let byte = buffer[index]
                     switch byte {
                     case 0x30...0x39: digit = true
                     case 0x41...0x5A, 0x61...0x7A, 0x80...0xFF: letter = true
-                    case 0x2F: slash = true
+                    case 0x2F, 0x5C: slash = true
+                    case 0x2E:
+                        if index > start, index + 1 < count, isNameByte(buffer[index - 1]),
+                            isNameByte(buffer[index + 1])
+                        {
+                            innerDot = true
+                        }
                     case 0x3D: if equals < 0 { equals = index }
                     case 0x2A:
                         if index > start, index + 1 < count, buffer[index - 1] == 0x3C, buffer[index + 1] == 0x3E {
@@ -68,7 +75,9 @@ enum Tokenizer {
                     output.append(contentsOf: wildcardBytes)
                 } else if equals > start {
                     output.append(contentsOf: token)
-                } else if masked || digit || slash || !letter || isCalendarWord(token) {
+                } else if masked || digit || slash || (innerDot && isDottedName(token)) || !letter
+                    || isCalendarWord(token)
+                {
                     output.append(contentsOf: wildcardBytes)
                 } else {
                     output.append(contentsOf: token)
@@ -76,6 +85,20 @@ enum Tokenizer {
             }
             return String(decoding: output, as: UTF8.self)
         }
+    }
+
+    /// `host.example.com`, `chrome.exe`, `org.example.Handler`: names made of dotted parts (a final punctuation
+    /// mark allowed) are host, file and class names, values in a message. A dotted part of a larger token
+    /// (`action:android.intent.SCREEN_ON`) is not: that token names a constant.
+    static func isDottedName(_ token: UnsafeBufferPointer<UInt8>) -> Bool {
+        var end = token.count
+        if end > 0, !isNameByte(token[end - 1]) { end -= 1 }
+        for index in 0..<end where !isNameByte(token[index]) && token[index] != 0x2E { return false }
+        return true
+    }
+
+    @inline(__always) static func isNameByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte == 0x2D
     }
 
     private static let wildcardBytes: [UInt8] = [0x3C, 0x2A, 0x3E]

@@ -61,6 +61,24 @@ struct TemplateMinerTests {
         #expect(miner.templates.count == 1)
     }
 
+    @Test("a word that varies among five otherwise equal templates becomes a variable; fewer stay apart")
+    func distinctValues() {
+        var miner = TemplateMiner()
+        let verbs = ["GET", "POST", "DELETE"].map { miner.add("request \($0) handled by the api server") }
+        #expect(Set(verbs.map { miner.current($0).id }).count == 3)
+        let users = ["alice", "bob", "carol", "dave"].map { miner.add("session opened for user \($0) by sshd") }
+        #expect(Set(users.map { miner.current($0).id }).count == 4)
+        let fifth = miner.add("session opened for user erin by sshd")
+        #expect(fifth.template.text == "session opened for user <*> by sshd")
+        #expect(Set(fifth.merged) == Set(users.map(\.template.id)))
+        for match in users { #expect(miner.current(match).id == fifth.template.id) }
+        for match in users { #expect(miner.current(id: match.template.id)?.id == fifth.template.id) }
+        #expect(miner.add("session opened for user frank by sshd").template.id == fifth.template.id)
+        var off = TemplateMiner(options: MinerOptions(distinctValuesForVariable: 0))
+        let apart = ["a", "b", "c", "d", "e", "f"].map { off.add("session opened for user \($0) by sshd") }
+        #expect(Set(apart.map { off.current($0).id }).count == 6)
+    }
+
     @Test("match looks up without learning")
     func matchDoesNotLearn() {
         var miner = TemplateMiner()
@@ -73,8 +91,14 @@ struct TemplateMinerTests {
 
     @Test("a miner encoded, decoded and continued gives the same ids as one that never stopped")
     func persistence() throws {
-        let before = (0..<50).map { "job \($0) finished in \($0 * 3) ms on node n\($0 % 4)" } + ["cache warm"]
-        let after = ["job 7 finished in 2 ms on node n1", "cache warm", "cache cold", "job x failed"]
+        let before =
+            (0..<50).map { "job \($0) finished in \($0 * 3) ms on node n\($0 % 4)" } + ["cache warm"]
+            + ["ann", "ben", "cat"].map { "login accepted for user \($0) from the console" }
+        let after = [
+            "job 7 finished in 2 ms on node n1", "cache warm", "cache cold", "job x failed",
+            "login accepted for user dan from the console", "login accepted for user eve from the console",
+            "login accepted for user fay from the console",
+        ]
         var running = TemplateMiner()
         for line in before { _ = running.add(line) }
         let data = try JSONEncoder().encode(running)

@@ -1,10 +1,13 @@
-// MineBench DATA_DIR OUT_DIR [--repeat N] [--threshold T] [--system NAME]
+// MineBench DATA_DIR OUT_DIR [--repeat N] [--threshold T] [--system NAME] [--verbose]
 //
 // For each system in DATA_DIR/settings.json: mines DATA_DIR/SYS/SYS_2k.log with the system's format and masks
-// (nothing else from the settings: no per-system threshold), writes OUT_DIR/SYS_2k.log_structured.csv
-// (LineId,EventId,EventTemplate), scores it against SYS_2k.log_structured.csv as logpai's get_accuracy does,
-// and measures lines per second of this thread's CPU time (reading the file excluded; splitting, masking and
-// mining included), best of N repeats. Prints a JSON line per system and a summary.
+// (nothing else from the settings: no per-system threshold or depth), writes OUT_DIR/SYS_2k.log_structured.csv
+// (LineId,EventId,EventTemplate, as `grace logs mine` prints it), scores it against SYS_2k.log_structured.csv as
+// logpai's get_accuracy does, and measures this thread's CPU time, best of N repeats:
+//   - mine: split, mask and group the lines already in memory (what the runtime does per line);
+//   - endToEnd: read the file, split it into lines, mine, render the CSV and write it (what `grace logs mine`
+//     does, and what Drain's parse() times).
+// Prints one JSON object per system and a summary line.
 import Foundation
 import LogMining
 
@@ -43,23 +46,22 @@ func parseCSV(_ text: String) -> [[String]] {
         } else if c == "\"" {
             inQuotes = true
         } else if c == "," {
-            row.append(field); field = ""
+            row.append(field)
+            field = ""
         } else if c == "\n" {
-            row.append(field); field = ""; rows.append(row); row = []
-        } else if c == "\r" {
-        } else {
+            row.append(field)
+            field = ""
+            rows.append(row)
+            row = []
+        } else if c != "\r" {
             field.unicodeScalars.append(c)
         }
     }
-    if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
-    return rows
-}
-
-func csvQuote(_ s: String) -> String {
-    if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    if !field.isEmpty || !row.isEmpty {
+        row.append(field)
+        rows.append(row)
     }
-    return s
+    return rows
 }
 
 /// logpai's get_accuracy: a line is correct when its predicted group holds exactly the lines of one truth group.
@@ -101,35 +103,74 @@ let outDir = URL(fileURLWithPath: positional[1])
 try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
 let settings = try JSONDecoder().decode(
     [String: Settings].self, from: Data(contentsOf: dataDir.appendingPathComponent("settings.json")))
-var options = MinerOptions()
-if let threshold { options.similarityThreshold = threshold }
+let options: MinerOptions = {
+    var options = MinerOptions()
+    if let threshold { options.similarityThreshold = threshold }
+    return options
+}()
+
+/// Mines `lines`; the matches, in order, and the miner.
+func mine(_ lines: [String], _ setting: Settings, _ options: MinerOptions) throws -> ([TemplateMatch], LogMiner) {
+    var miner = try LogMiner(format: setting.log_format, masks: setting.masks, options: options)
+    var matches: [TemplateMatch] = []
+    matches.reserveCapacity(lines.count)
+    for line in lines { matches.append(miner.add(line: line).match) }
+    return (matches, miner)
+}
+
+func render(_ matches: [TemplateMatch], _ miner: LogMiner) -> String {
+    var csv = LogText.csvHeader + "\n"
+    for (index, match) in matches.enumerated() {
+        csv += LogText.csvRow(lineID: index + 1, template: miner.miner.current(match))
+        csv += "\n"
+    }
+    return csv
+}
 
 var accuracies: [Double] = []
 var totalLines = 0
-var totalSeconds = 0.0
+var totalMine = 0.0
+var totalEndToEnd = 0.0
 for system in settings.keys.sorted() where only == nil || only == system {
     guard let setting = settings[system] else { continue }
     let logURL = dataDir.appendingPathComponent(system).appendingPathComponent("\(system)_2k.log")
-    let text = try String(contentsOf: logURL, encoding: .utf8)
-    var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
-    if lines.last == "" { lines.removeLast() }
-    var bestSeconds = Double.infinity
-    var rows: [(Int, TemplateMatch)] = []
-    var finalMiner: LogMiner? = nil
+    let csvURL = outDir.appendingPathComponent("\(system)_2k.log_structured.csv")
+    let lines = LogText.lines(try Data(contentsOf: logURL))
+    var bestMine = Double.infinity
+    var bestEndToEnd = Double.infinity
+    var result: ([TemplateMatch], LogMiner)? = nil
     for _ in 0..<max(1, repeats) {
-        var miner = try LogMiner(format: setting.log_format, masks: setting.masks, options: options)
-        var matches: [(Int, TemplateMatch)] = []
-        matches.reserveCapacity(lines.count)
-        let start = cpuSeconds()
-        for (i, line) in lines.enumerated() {
-            matches.append((i + 1, miner.add(line: line).match))
-        }
-        let elapsed = cpuSeconds() - start
-        bestSeconds = min(bestSeconds, elapsed)
-        rows = matches
-        finalMiner = miner
+        var start = cpuSeconds()
+        let mined = try mine(lines, setting, options)
+        bestMine = min(bestMine, cpuSeconds() - start)
+        result = mined
+        start = cpuSeconds()
+        let fileLines = LogText.lines(try Data(contentsOf: logURL))
+        let (matches, miner) = try mine(fileLines, setting, options)
+        try Data(render(matches, miner).utf8).write(to: csvURL)
+        bestEndToEnd = min(bestEndToEnd, cpuSeconds() - start)
     }
-    guard let miner = finalMiner else { continue }
+    guard let (matches, miner) = result else { continue }
+    let predicted = matches.map { miner.miner.current($0).id.rawValue }
+    let truthRows = parseCSV(
+        try String(
+            contentsOf: dataDir.appendingPathComponent(system).appendingPathComponent(
+                "\(system)_2k.log_structured.csv"), encoding: .utf8))
+    let eventColumn = truthRows.first?.firstIndex(of: "EventId") ?? 0
+    let truth = truthRows.dropFirst().map { $0.count > eventColumn ? $0[eventColumn] : "" }
+    let n = min(truth.count, predicted.count)
+    let accuracy = groupingAccuracy(truth: Array(truth.prefix(n)), predicted: Array(predicted.prefix(n)))
+    accuracies.append(accuracy)
+    totalLines += lines.count
+    totalMine += bestMine
+    totalEndToEnd += bestEndToEnd
+    print(
+        "{\"system\":\"\(system)\",\"lines\":\(lines.count),\"truthRows\":\(truth.count),\"accuracy\":\(accuracy),"
+            + "\"templates\":\(miner.miner.templates.count),\"truthTemplates\":\(Set(truth).count),"
+            + "\"mineCpuSeconds\":\(bestMine),\"linesPerSecond\":\(Int(Double(lines.count) / bestMine)),"
+            + "\"endToEndCpuSeconds\":\(bestEndToEnd),"
+            + "\"endToEndLinesPerSecond\":\(Int(Double(lines.count) / bestEndToEnd)),"
+            + "\"drainPublished\":\(setting.drain_published_accuracy ?? -1)}")
     if verbose {
         // Where the time goes: splitting alone, then splitting and masking.
         let probe = try LogMiner(format: setting.log_format, masks: setting.masks, options: options)
@@ -141,53 +182,28 @@ for system in settings.keys.sorted() where only == nil || only == system {
         for line in lines { sink &+= probe.masker.mask(probe.split(line).content).utf8.count }
         let maskSeconds = cpuSeconds() - t0
         print(
-            "  split \(Int(splitSeconds * 1e9) / lines.count) ns/line, split+mask \(Int(maskSeconds * 1e9) / lines.count) ns/line, all \(Int(bestSeconds * 1e9) / lines.count) ns/line (\(sink % 2))"
-        )
-    }
-    var csv = "LineId,EventId,EventTemplate\n"
-    var predicted: [String] = []
-    for (lineId, match) in rows {
-        let t = miner.miner.current(match)
-        predicted.append(t.id.rawValue)
-        csv += "\(lineId),\(t.id.rawValue),\(csvQuote(t.text))\n"
-    }
-    try csv.write(
-        to: outDir.appendingPathComponent("\(system)_2k.log_structured.csv"), atomically: true, encoding: .utf8)
-    let truthRows = parseCSV(
-        try String(
-            contentsOf: dataDir.appendingPathComponent(system).appendingPathComponent(
-                "\(system)_2k.log_structured.csv"),
-            encoding: .utf8))
-    let header = truthRows.first ?? []
-    let eventColumn = header.firstIndex(of: "EventId") ?? 0
-    let truth = truthRows.dropFirst().map { $0.count > eventColumn ? $0[eventColumn] : "" }
-    let n = min(truth.count, predicted.count)
-    let accuracy = groupingAccuracy(truth: Array(truth.prefix(n)), predicted: Array(predicted.prefix(n)))
-    accuracies.append(accuracy)
-    totalLines += lines.count
-    totalSeconds += bestSeconds
-    let rate = Double(lines.count) / bestSeconds
-    print(
-        "{\"system\":\"\(system)\",\"lines\":\(lines.count),\"truthRows\":\(truth.count),\"accuracy\":\(accuracy),"
-            + "\"templates\":\(miner.miner.templates.count),\"cpuSeconds\":\(bestSeconds),\"linesPerSecond\":\(Int(rate)),"
-            + "\"drainPublished\":\(setting.drain_published_accuracy ?? -1)}")
-    if verbose {
-        // Which truth groups are split or merged: the evaluator's errors.
-        var byPred: [String: [Int]] = [:]
-        for i in 0..<n { byPred[predicted[i], default: []].append(i) }
+            "  split \(Int(splitSeconds * 1e9) / lines.count) ns/line, split+mask "
+                + "\(Int(maskSeconds * 1e9) / lines.count) ns/line, all \(Int(bestMine * 1e9) / lines.count) ns/line"
+                + " (\(sink % 2))")
+        // The evaluator's errors: predicted groups that are not exactly one truth group.
+        var byPrediction: [String: [Int]] = [:]
+        for i in 0..<n { byPrediction[predicted[i], default: []].append(i) }
         var truthCount: [String: Int] = [:]
         for t in truth { truthCount[t, default: 0] += 1 }
-        for (p, idx) in byPred.sorted(by: { $0.value.count > $1.value.count }) {
-            let ts = Set(idx.map { truth[$0] })
-            if ts.count == 1, let t = ts.first, truthCount[t] == idx.count { continue }
-            let tmpl = miner.miner.current(id: TemplateID(rawValue: p))?.text ?? p
-            let desc = ts.map { t in "\(t)(\(idx.filter { i in truth[i] == t }.count)/\(truthCount[t] ?? 0))" }.sorted()
-                .joined(separator: " ")
-            print("  WRONG \(idx.count) [\(tmpl)] truth: \(desc)")
+        for (p, indices) in byPrediction.sorted(by: { $0.value.count > $1.value.count }) {
+            let truths = Set(indices.map { truth[$0] })
+            if truths.count == 1, let t = truths.first, truthCount[t] == indices.count { continue }
+            let text = miner.miner.current(id: TemplateID(rawValue: p))?.text ?? p
+            let parts = truths.sorted().map { t in
+                "\(t)(\(indices.filter { truth[$0] == t }.count)/\(truthCount[t] ?? 0))"
+            }
+            print("  WRONG \(indices.count) [\(text)] truth: \(parts.joined(separator: " "))")
         }
     }
 }
 let mean = accuracies.isEmpty ? 0 : accuracies.reduce(0, +) / Double(accuracies.count)
 print(
     "{\"summary\":true,\"meanAccuracy\":\(mean),\"minAccuracy\":\(accuracies.min() ?? 0),\"lines\":\(totalLines),"
-        + "\"cpuSeconds\":\(totalSeconds),\"linesPerSecond\":\(Int(Double(totalLines) / totalSeconds))}")
+        + "\"mineCpuSeconds\":\(totalMine),\"linesPerSecond\":\(Int(Double(totalLines) / totalMine)),"
+        + "\"endToEndCpuSeconds\":\(totalEndToEnd),"
+        + "\"endToEndLinesPerSecond\":\(Int(Double(totalLines) / totalEndToEnd))}")

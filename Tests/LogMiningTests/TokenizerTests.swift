@@ -1,0 +1,39 @@
+import Testing
+
+@testable import LogMining
+
+@Suite("Tokenizer: what is a variable before any grouping")
+struct TokenizerTests {
+    @Test(
+        "values are recognised by their shape",
+        arguments: [
+            ("took 12 ms", "took <*> ms"),
+            ("open /var/lib/x.db", "open <*>"),
+            ("open C:\\Windows\\x.dll", "open <*>"),
+            ("rhost=example.org user=root", "rhost=<*> user=root"),
+            ("size=1024 mode=fast", "size=<*> mode=fast"),
+            ("at Sun Jul 10 03:55:15 2005", "at <*> <*> <*> <*> <*>"),
+            ("from host () ok", "from host <*> ok"),
+            ("served by web-1.example.com.", "served by <*>"),
+            ("chrome.exe started", "<*> started"),
+            ("action:android.intent.SCREEN_ON", "action:android.intent.SCREEN_ON"),
+            ("Instance destroyed successfully.", "Instance destroyed successfully."),
+            ("blk_<*> deleted", "<*> deleted"),
+            ("  spaced \t out  ", "spaced out"),
+            ("", ""),
+        ])
+    func shapes(input: String, expected: String) {
+        #expect(Tokenizer.key(input, digitsAreVariables: true) == expected)
+    }
+
+    @Test("without value detection only masks make variables")
+    func masksOnly() {
+        #expect(Tokenizer.key("took 12 ms at <*>", digitsAreVariables: false) == "took 12 ms at <*>")
+    }
+
+    @Test("a key splits back into its tokens")
+    func tokens() {
+        #expect(Tokenizer.tokens(ofKey: "a <*> b") == ["a", "<*>", "b"])
+        #expect(Tokenizer.tokens(ofKey: "") == [])
+    }
+}
