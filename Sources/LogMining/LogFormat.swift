@@ -18,7 +18,7 @@ public struct LogFormat: Sendable {
     private enum Matcher: @unchecked Sendable {
         // NSRegularExpression is immutable and documented as thread-safe; it is just not marked Sendable.
         case literal(LiteralSplitter)
-        case regex(NSRegularExpression, BytePattern?, groups: [String])
+        case regex(NSRegularExpression, FastFormat?, groups: [String])
     }
 
     public init(_ format: String) throws {
@@ -69,7 +69,9 @@ public struct LogFormat: Sendable {
             }
             pattern += "$"
             do {
-                matcher = .regex(try NSRegularExpression(pattern: pattern), BytePattern(pattern), groups: groups)
+                matcher = .regex(
+                    try NSRegularExpression(pattern: pattern), BytePattern(pattern).map { FastFormat($0, groups) },
+                    groups: groups)
             } catch {
                 throw LogMiningError.invalidFormat(
                     format: format, reason: "its literal parts are not a valid regular expression (\(pattern))")
@@ -101,7 +103,7 @@ public struct LogFormat: Sendable {
             guard let ranges = splitter.split(line) else { return nil }
             return makeLine(line, ranges)
         case .regex(let regex, let fast, let groups):
-            switch fast.map({ Self.fastSplit(line, $0, groups) }) ?? .undecided {
+            switch fast.map({ Self.fastSplit(line, $0) }) ?? .undecided {
             case .matched(let ranges):
                 return makeLine(line, ranges)
             case .noMatch:
@@ -130,7 +132,19 @@ public struct LogFormat: Sendable {
         case undecided
     }
 
-    private static func fastSplit(_ line: String, _ pattern: BytePattern, _ groups: [String]) -> FastSplit {
+    /// The byte engine's form of a format with regular-expression parts, and each field's capture group.
+    struct FastFormat: Sendable {
+        let pattern: BytePattern
+        let groupNumbers: [Int?]
+
+        init(_ pattern: BytePattern, _ groups: [String]) {
+            self.pattern = pattern
+            self.groupNumbers = groups.map { pattern.groupNames[$0] }
+        }
+    }
+
+    private static func fastSplit(_ line: String, _ fast: FastFormat) -> FastSplit {
+        let pattern = fast.pattern
         var line = line
         return line.withUTF8 { buffer -> FastSplit in
             var start = 0
@@ -141,13 +155,15 @@ public struct LogFormat: Sendable {
             for byte in trimmed where byte >= 0x80 { return .undecided }
             var captures = [Int](repeating: -1, count: 2 * (pattern.groupCount + 1))
             var budget = 4_096 + 256 * trimmed.count
-            switch pattern.firstMatch(in: trimmed, from: 0, captures: &captures, budget: &budget) {
+            var stack: [BytePattern.Backtrack] = []
+            stack.reserveCapacity(64)
+            switch pattern.firstMatch(in: trimmed, from: 0, captures: &captures, budget: &budget, stack: &stack) {
             case .gaveUp: return .undecided
             case .noMatch: return .noMatch
             case .match:
                 return .matched(
-                    groups.map { group -> Range<Int>? in
-                        guard let number = pattern.groupNames[group] else { return nil }
+                    fast.groupNumbers.map { number -> Range<Int>? in
+                        guard let number else { return nil }
                         let (from, to) = (captures[2 * number], captures[2 * number + 1])
                         guard from >= 0, to >= from else { return nil }
                         return (start + from)..<(start + to)

@@ -58,13 +58,16 @@ struct Mask: @unchecked Sendable {
             let count = buffer.count
             for byte in buffer where byte >= 0x80 { return nil }
             var captures: [Int] = []
+            var stack: [BytePattern.Backtrack] = []
             var budget = 4_096 + 256 * count
             var output: [UInt8] = []
             var changed = false
             var copied = 0
             var position = 0
             search: while position <= count {
-                switch fast.firstMatch(in: buffer, from: position, captures: &captures, budget: &budget) {
+                switch fast.firstMatch(
+                    in: buffer, from: position, captures: &captures, budget: &budget, stack: &stack)
+                {
                 case .noMatch:
                     break search
                 case .gaveUp:

@@ -9,7 +9,10 @@
 struct BytePattern: Sendable {
     enum Instruction: Sendable {
         case byte(UInt8)
-        case set(ByteSet)
+        case set(Int)  // index into `sets`
+        /// `S*?` for a byte set S: try what follows (at pc + 1) first, else take one byte of S and try again; a
+        /// tight loop instead of split, set and jump per byte (the `.*?` of every format field).
+        case lazySet(Int)
         case split(Int, Int)  // try the first, then the second
         case jump(Int)
         case save(Int)
@@ -20,12 +23,70 @@ struct BytePattern: Sendable {
     }
 
     let program: [Instruction]
+    /// The character classes the program's `.set` instructions name.
+    let sets: [ByteSet]
     /// Bytes that can begin a match; nil when the pattern can match the empty string or begin with an assertion.
     let firstBytes: ByteSet?
     /// Capture groups, numbered from 1; slot 2k and 2k+1 hold group k's start and end.
     let groupCount: Int
     let groupNames: [String: Int]
     let anchoredAtStart: Bool
+    /// For each instruction, the bytes that a match continuing from there can consume first, and whether it can
+    /// consume nothing (reach the end, or an assertion, which is treated as passing: a superset is safe). A split
+    /// skips a branch that cannot start at the current byte: a lazy `.*?` then pushes no backtrack entry except
+    /// where what follows it could begin, and a greedy loop stops at once where its body cannot go on.
+    let startSets: [ByteSet]
+    let startsEmpty: [Bool]
+    /// Whether a match continuing from there can succeed at the end of the input without consuming (`$`).
+    let startsAtEnd: [Bool]
+
+    static func startSets(of program: [Instruction], classes: [ByteSet]) -> ([ByteSet], [Bool], [Bool]) {
+        var sets = [ByteSet](repeating: ByteSet(), count: program.count)
+        var empty = [Bool](repeating: false, count: program.count)
+        var atEnd = [Bool](repeating: false, count: program.count)
+        var changed = true
+        while changed {
+            changed = false
+            for pc in program.indices.reversed() {
+                var set = ByteSet()
+                var canBeEmpty = false
+                var canEnd = false
+                switch program[pc] {
+                case .byte(let byte): set.insert(byte)
+                case .set(let index): set = classes[index]
+                case .lazySet(let index):
+                    set = classes[index]
+                    set.formUnion(sets[pc + 1])
+                    canBeEmpty = empty[pc + 1]
+                    canEnd = atEnd[pc + 1]
+                case .split(let a, let b):
+                    set = sets[a]
+                    set.formUnion(sets[b])
+                    canBeEmpty = empty[a] || empty[b]
+                    canEnd = atEnd[a] || atEnd[b]
+                case .jump(let target):
+                    set = sets[target]
+                    canBeEmpty = empty[target]
+                    canEnd = atEnd[target]
+                case .save, .wordBoundary, .start:
+                    set = sets[pc + 1]
+                    canBeEmpty = empty[pc + 1]
+                    canEnd = atEnd[pc + 1]
+                case .end:
+                    canEnd = true
+                case .match:
+                    canBeEmpty = true
+                }
+                if set != sets[pc] || canBeEmpty != empty[pc] || canEnd != atEnd[pc] {
+                    sets[pc] = set
+                    empty[pc] = canBeEmpty
+                    atEnd[pc] = canEnd
+                    changed = true
+                }
+            }
+        }
+        return (sets, empty, atEnd)
+    }
     /// When the pattern begins with `S+` (a loop over the byte set S), a failed attempt at p means attempts at the
     /// following positions inside the same run of S fail too (any match there extends back to p): skipped.
     let leadingLoop: ByteSet?
@@ -38,6 +99,8 @@ struct BytePattern: Sendable {
         compiler.program.append(.match)
         guard compiler.program.count < 20_000 else { return nil }
         program = compiler.program
+        sets = compiler.sets
+        (startSets, startsEmpty, startsAtEnd) = Self.startSets(of: compiler.program, classes: compiler.sets)
         groupCount = parser.groupCount
         groupNames = parser.groupNames
         firstBytes = node.firstBytes
@@ -59,11 +122,11 @@ struct BytePattern: Sendable {
 
     /// The leftmost match at or after `from`, with the capture slots (offsets into `input`, -1 when unset).
     func firstMatch(
-        in input: UnsafeBufferPointer<UInt8>, from: Int, captures: inout [Int], budget: inout Int
+        in input: UnsafeBufferPointer<UInt8>, from: Int, captures: inout [Int], budget: inout Int,
+        stack: inout [Backtrack]
     ) -> Outcome {
         var start = from
         let count = input.count
-        var stack: [Backtrack] = []
         while start <= count {
             if let first = firstBytes {
                 while start < count, !first.contains(input[start]) { start += 1 }
@@ -97,62 +160,121 @@ struct BytePattern: Sendable {
     ) -> Int? {
         for index in captures.indices { captures[index] = -1 }
         stack.removeAll(keepingCapacity: true)
+        return program.withUnsafeBufferPointer { program in
+            sets.withUnsafeBufferPointer { sets in
+                startSets.withUnsafeBufferPointer { startSets in
+                    startsEmpty.withUnsafeBufferPointer { startsEmpty in
+                        startsAtEnd.withUnsafeBufferPointer { startsAtEnd in
+                            captures.withUnsafeMutableBufferPointer { captures in
+                                Self.execute(
+                                    input, at: start, program: program, sets: sets, startSets: startSets,
+                                    startsEmpty: startsEmpty, startsAtEnd: startsAtEnd, captures: captures,
+                                    budget: &budget, stack: &stack)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static func execute(
+        _ input: UnsafeBufferPointer<UInt8>, at start: Int, program: UnsafeBufferPointer<Instruction>,
+        sets: UnsafeBufferPointer<ByteSet>, startSets: UnsafeBufferPointer<ByteSet>,
+        startsEmpty: UnsafeBufferPointer<Bool>, startsAtEnd: UnsafeBufferPointer<Bool>,
+        captures: UnsafeMutableBufferPointer<Int>, budget: inout Int,
+        stack: inout [Backtrack]
+    ) -> Int? {
         var pc = 0
         var position = start
         let count = input.count
-        return program.withUnsafeBufferPointer { program -> Int? in
-            while true {
-                budget -= 1
-                if budget < 0 { return -1 }
-                var failed = false
-                switch program[pc] {
-                case .byte(let byte):
-                    if position < count, input[position] == byte {
-                        position += 1
-                        pc += 1
-                    } else {
-                        failed = true
-                    }
-                case .set(let set):
-                    if position < count, set.contains(input[position]) {
-                        position += 1
-                        pc += 1
-                    } else {
-                        failed = true
-                    }
-                case .split(let first, let second):
-                    stack.append(Backtrack(pc: second, position: position, slot: -1))
-                    pc = first
-                case .jump(let target):
-                    pc = target
-                case .save(let slot):
-                    if slot < captures.count {
-                        stack.append(Backtrack(pc: 0, position: captures[slot], slot: slot))
-                        captures[slot] = position
-                    }
+        var steps = budget
+        defer { budget = steps }
+        /// Whether a match continuing at `target` can begin at `at`.
+        @inline(__always) func canStart(_ target: Int, _ at: Int) -> Bool {
+            if startsEmpty[target] { return true }
+            if at < count { return startSets[target].contains(input[at]) }
+            return startsAtEnd[target]
+        }
+        while true {
+            steps -= 1
+            if steps < 0 { return -1 }
+            var failed = false
+            switch program[pc] {
+            case .byte(let byte):
+                if position < count, input[position] == byte {
+                    position += 1
                     pc += 1
-                case .wordBoundary(let wanted):
-                    let before = position > 0 && ByteSet.word.contains(input[position - 1])
-                    let after = position < count && ByteSet.word.contains(input[position])
-                    if (before != after) == wanted { pc += 1 } else { failed = true }
-                case .start:
-                    if position == 0 { pc += 1 } else { failed = true }
-                case .end:
-                    // Python's `$` also matches before a final newline; lines here have none.
-                    if position == count { pc += 1 } else { failed = true }
-                case .match:
-                    return position
+                } else {
+                    failed = true
                 }
-                if failed {
-                    while true {
-                        guard let top = stack.popLast() else { return nil }
-                        if top.slot >= 0 {
-                            captures[top.slot] = top.position
-                        } else {
-                            pc = top.pc
-                            position = top.position
-                            break
-                        }
+            case .set(let index):
+                if position < count, sets[index].contains(input[position]) {
+                    position += 1
+                    pc += 1
+                } else {
+                    failed = true
+                }
+            case .split(let first, let second):
+                let firstCan = canStart(first, position)
+                let secondCan = canStart(second, position)
+                if firstCan {
+                    if secondCan { stack.append(Backtrack(pc: second, position: position, slot: -1)) }
+                    pc = first
+                } else if secondCan {
+                    pc = second
+                } else {
+                    failed = true
+                }
+            case .lazySet(let index):
+                let exit = pc + 1
+                var scan = position
+                while true {
+                    let canExit = canStart(exit, scan)
+                    let canTake = scan < count && sets[index].contains(input[scan])
+                    if canExit {
+                        // Resume here one byte further if what follows fails.
+                        if canTake { stack.append(Backtrack(pc: pc, position: scan + 1, slot: -1)) }
+                        position = scan
+                        pc = exit
+                        break
+                    } else if canTake {
+                        scan += 1
+                        steps -= 1
+                    } else {
+                        failed = true
+                        break
+                    }
+                }
+            case .jump(let target):
+                pc = target
+            case .save(let slot):
+                if slot < captures.count {
+                    stack.append(Backtrack(pc: 0, position: captures[slot], slot: slot))
+                    captures[slot] = position
+                }
+                pc += 1
+            case .wordBoundary(let wanted):
+                let before = position > 0 && ByteSet.word.contains(input[position - 1])
+                let after = position < count && ByteSet.word.contains(input[position])
+                if (before != after) == wanted { pc += 1 } else { failed = true }
+            case .start:
+                if position == 0 { pc += 1 } else { failed = true }
+            case .end:
+                // Python's `$` also matches before a final newline; lines here have none.
+                if position == count { pc += 1 } else { failed = true }
+            case .match:
+                return position
+            }
+            if failed {
+                while true {
+                    guard let top = stack.popLast() else { return nil }
+                    if top.slot >= 0 {
+                        captures[top.slot] = top.position
+                    } else {
+                        pc = top.pc
+                        position = top.position
+                        break
                     }
                 }
             }
@@ -239,12 +361,20 @@ indirect enum PatternNode: Sendable {
 
 struct PatternCompiler {
     var program: [BytePattern.Instruction] = []
+    var sets: [ByteSet] = []
+
+    mutating func index(of set: ByteSet) -> Int {
+        if let index = sets.firstIndex(of: set) { return index }
+        sets.append(set)
+        return sets.count - 1
+    }
 
     mutating func emit(_ node: PatternNode) {
         switch node {
         case .empty: break
         case .byte(let byte): program.append(.byte(byte))
-        case .set(let set): program.append(.set(set))
+        case .set(let set):
+            program.append(.set(index(of: set)))
         case .wordBoundary(let wanted): program.append(.wordBoundary(wanted))
         case .start: program.append(.start)
         case .end: program.append(.end)
@@ -270,6 +400,10 @@ struct PatternCompiler {
             for jump in jumps { program[jump] = .jump(program.count) }
         case .repetition(let inner, let min, let max, let greedy):
             for _ in 0..<min { emit(inner) }
+            if max == nil, !greedy, case .set(let set) = inner {
+                program.append(.lazySet(index(of: set)))
+                return
+            }
             if let max {
                 // Optional copies: each may be skipped, and skipping one skips the rest.
                 var splits: [Int] = []
