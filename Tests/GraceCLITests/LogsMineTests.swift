@@ -20,8 +20,10 @@ struct LogsMineTests {
         let file = dir.appendingPathComponent("app.log")
         try GraceBinary.write(Self.sample, to: file)
         let out = try await GraceBinary.run(
-            ["logs", "mine", "--format", "<Date> <Time> <Level> <Component>: <Content>",
-             "--mask", "(\\d+\\.){3}\\d+(:\\d+)?", "--stats", file.path])
+            [
+                "logs", "mine", "--format", "<Date> <Time> <Level> <Component>: <Content>",
+                "--mask", "(\\d+\\.){3}\\d+(:\\d+)?", "--stats", file.path,
+            ])
         #expect(out.status == 0, "\(out.stderr)")
         let rows = out.stdout.split(separator: "\n").map(String.init)
         #expect(rows.first == "LineId,EventId,EventTemplate")
