@@ -8,15 +8,23 @@ extension DocumentDecoder {
         var g = GraceSettings(header: header)
         if let n = r["state_dir"], let s = values.string(n, field: "state_dir") { g.stateDir = s.value }
         if let n = r["include"] { g.include = values.strings(n, field: "include").map(\.value) }
-        if let n = r["api"], let a = MappingReader(n, context: "api", allowed: ["listen"], sink: sink),
-            let l = a["listen"], let listen = values.string(l, field: "listen")
-        {
-            if let colon = listen.value.lastIndex(of: ":"), let port = Int(listen.value[listen.value.index(after: colon)...]),
-                (1...65535).contains(port)
-            {
-                g.apiListen = listen
-            } else {
-                sink.emit(.invalidValue, "`\(listen.value)` is not `host:port`", at: listen.span)
+        if let n = r["api"], let a = MappingReader(n, context: "api", allowed: ["listen", "rate"], sink: sink) {
+            if let l = a["listen"], let listen = values.string(l, field: "listen") {
+                if let colon = listen.value.lastIndex(of: ":"),
+                    let port = Int(listen.value[listen.value.index(after: colon)...]), (1...65535).contains(port)
+                {
+                    g.apiListen = listen
+                } else {
+                    sink.emit(.invalidValue, "`\(listen.value)` is not `host:port`", at: listen.span)
+                }
+            }
+            if let v = a["rate"], let rate = MappingReader(v, context: "rate", allowed: ["reads", "writes"], sink: sink) {
+                if let x = rate["reads"], let c = values.int(x, field: "reads", range: 1...10_000_000) {
+                    g.apiRate.reads = c.value
+                }
+                if let x = rate["writes"], let c = values.int(x, field: "writes", range: 1...10_000_000) {
+                    g.apiRate.writes = c.value
+                }
             }
         }
         if let n = r["instance"] { g.instance = values.reference(n, field: "instance") }

@@ -28,6 +28,14 @@ public struct GraceSettings: Sendable, Hashable {
         public var keepDaily = 7
     }
 
+    /// Request rates the HTTP API allows each client, per second (token buckets with a burst of twice the rate).
+    public struct APIRate: Sendable, Hashable {
+        public var reads = 1000
+        public var writes = 20
+
+        public init() {}
+    }
+
     /// How the knowledge base learns signature -> playbook bindings from outcomes.
     public struct Knowledge: Sendable, Hashable {
         /// A run counts as healing a signature when its kernel stays healthy, and the signature does not come
@@ -48,6 +56,7 @@ public struct GraceSettings: Sendable, Hashable {
     public var stateDir = "var/grace"
     public var include = ["config", "Playbooks"]
     public var apiListen: Located<String>?
+    public var apiRate = APIRate()
     public var instance: Located<String>?
     public var limits = Limits()
     public var snapshots = Snapshots()
