@@ -1,8 +1,9 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Dependencies point one way: grace -> Runtime -> Interpreter -> GraceDSL -> CLibYAML; LogMining stands alone
-// (pure template mining, used by Runtime and by `grace logs mine`).
+// Dependencies point one way: grace -> GraceAPI -> Runtime -> Interpreter -> GraceDSL -> CLibYAML; LogMining
+// stands alone (pure template mining, used by Runtime and by `grace logs mine`). SwiftNIO (through Hummingbird)
+// enters in GraceAPI only.
 // GraceDSL must never depend on SwiftNIO so that its tests stay fast.
 let package = Package(
     name: "Grace",
@@ -17,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
     ],
     targets: [
         .systemLibrary(
@@ -55,9 +59,25 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The HTTP API, Prometheus metrics and the dashboard served by `grace run`.
+        .target(
+            name: "GraceAPI",
+            dependencies: [
+                "GraceDSL",
+                "Interpreter",
+                "Runtime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Dashboard")]
+        ),
         .executableTarget(
             name: "grace",
             dependencies: [
+                "GraceAPI",
                 "GraceDSL",
                 "Interpreter",
                 "Runtime",
