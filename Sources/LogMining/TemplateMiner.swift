@@ -29,6 +29,9 @@ public struct TemplateMiner: Sendable {
     /// variable (a user name, a host) and they become one template.
     var siblings: [String: [Int]] = [:]
 
+    /// How many distinct token sequences `seen` remembers before it starts afresh.
+    var seenLimit = 50_000
+
     public init(options: MinerOptions = .init()) {
         self.options = options
     }
@@ -41,6 +44,11 @@ public struct TemplateMiner: Sendable {
     /// Learns `maskedContent` and says which template it belongs to.
     public mutating func add(_ maskedContent: String) -> TemplateMatch {
         let key = Tokenizer.key(maskedContent, digitsAreVariables: options.digitTokensAreVariables)
+        if seen.count >= seenLimit, seen[key] == nil {
+            // A memory, not the model: a kernel that never repeats a token sequence must not grow it forever.
+            // Forgotten sequences are grouped again by similarity, into the same templates as a rule.
+            seen.removeAll(keepingCapacity: true)
+        }
         if let known = seen[key] {
             let index = resolve(known)
             clusters[index].count += 1

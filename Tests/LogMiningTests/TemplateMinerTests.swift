@@ -79,6 +79,18 @@ struct TemplateMinerTests {
         #expect(Set(apart.map { off.current($0).id }).count == 6)
     }
 
+    @Test("the memory of token sequences is bounded and forgetting it keeps the templates")
+    func boundedMemory() {
+        var miner = TemplateMiner()
+        miner.seenLimit = 10
+        let first = miner.add("worker alpha pool exhausted after the long spike")
+        for word in ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"] {
+            _ = miner.add("cache \(word) evicted")
+        }
+        #expect(miner.seen.count <= 10)
+        #expect(miner.add("worker alpha pool exhausted after the long spike").template.id == first.template.id)
+    }
+
     @Test("match looks up without learning")
     func matchDoesNotLearn() {
         var miner = TemplateMiner()
