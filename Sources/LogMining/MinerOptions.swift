@@ -12,7 +12,7 @@ public struct MinerOptions: Sendable, Hashable, Codable {
     public var distinctValuesForVariable: Int
 
     public init(
-        similarityThreshold: Double = 0.9, digitTokensAreVariables: Bool = true, distinctValuesForVariable: Int = 5
+        similarityThreshold: Double = 0.95, digitTokensAreVariables: Bool = true, distinctValuesForVariable: Int = 5
     ) {
         self.similarityThreshold = similarityThreshold
         self.digitTokensAreVariables = digitTokensAreVariables
