@@ -1,7 +1,8 @@
 /// Splits a masked message into tokens and marks the ones that are variables before any grouping. The rules are
 /// about the shape of values in logs in general, never about one system: numbers, ids and addresses carry
 /// digits; paths carry slashes; a `key=value` token keeps its key and varies in its value; dates name weekdays
-/// and months; a token of punctuation only is an empty or placeholder value.
+/// and months; sizes change unit with magnitude; host, file and class names are dotted; a token of punctuation only
+/// is an empty or placeholder value.
 enum Tokenizer {
     static let wildcard = "<*>"
 
@@ -103,9 +104,17 @@ enum Tokenizer {
 
     private static let wildcardBytes: [UInt8] = [0x3C, 0x2A, 0x3E]
 
+    /// Size units: the unit of a size varies with its magnitude (`512 B`, `3.2 KB`), so it is part of the value.
+    static let sizeUnits: Set<String> = ["B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "PiB"]
+
+    /// A weekday, a month or a size unit, with at most one trailing punctuation mark (`Jul,`, `KB)`).
     private static func isCalendarWord(_ token: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard token.count >= 3, token.count <= 9, token[0] >= 0x41, token[0] <= 0x5A else { return false }
-        return calendarWords.contains(String(decoding: token, as: UTF8.self))
+        guard token.count >= 1, token.count <= 10, token[0] >= 0x41, token[0] <= 0x5A else { return false }
+        var word = token
+        if let last = word.last, !isNameByte(last) { word = UnsafeBufferPointer(rebasing: word.dropLast()) }
+        guard !word.isEmpty else { return false }
+        let string = String(decoding: word, as: UTF8.self)
+        return calendarWords.contains(string) || sizeUnits.contains(string)
     }
 
     /// A value after `=` is a variable when it looks like one: digits, a path, a dotted name or address, a

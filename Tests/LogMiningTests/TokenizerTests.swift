@@ -14,6 +14,7 @@ struct TokenizerTests {
             ("size=1024 mode=fast", "size=<*> mode=fast"),
             ("at Sun Jul 10 03:55:15 2005", "at <*> <*> <*> <*> <*>"),
             ("from host () ok", "from host <*> ok"),
+            ("(estimated size 3.2 KB, free 512 B)", "(estimated size <*> <*> free <*> <*>"),
             ("served by web-1.example.com.", "served by <*>"),
             ("chrome.exe started", "<*> started"),
             ("action:android.intent.SCREEN_ON", "action:android.intent.SCREEN_ON"),

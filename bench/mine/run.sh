@@ -40,6 +40,9 @@ bench=$repo/bench/out/.build-mine/release/MineBench
 log "mining (taskset -c 0, best of ${MINE_REPEAT:-10})"
 pin "$bench" "$data" "$out/csv" --repeat "${MINE_REPEAT:-10}" >"$out/grace.jsonl"
 
+# The same without the settings' masks: what the value shapes alone achieve (accuracy only).
+pin "$bench" "$data" "$out/csv-no-masks" --repeat 1 --no-masks >"$out/grace-no-masks.jsonl"
+
 # 3. Drain: logparser3 from PyPI in a virtualenv (with pandas and scipy for logpai's evaluator).
 python=python3
 if [ "${MINE_SKIP_DRAIN:-0}" != 1 ]; then
@@ -67,4 +70,13 @@ pin "$python" "$here/evaluate.py" "$data" "$out" "$out/grace.jsonl" "$out/report
         "($(cd "$repo" && git status --porcelain -- Sources/LogMining | wc -l) files differing), $(date -u '+%Y-%m-%d %H:%M UTC'),"
     echo "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(swift --version 2>/dev/null | head -1)."
 } >>"$out/report.md"
+python3 - "$out/grace-no-masks.jsonl" >>"$out/report.md" <<'PY'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+systems = [r for r in rows if not r.get("summary")]
+summary = [r for r in rows if r.get("summary")][0]
+print("\nWithout any of the settings' masks (value shapes only): "
+      + ", ".join(f"{r['system']} {r['accuracy']:.4f}" for r in systems)
+      + f"; mean {summary['meanAccuracy']:.4f}.")
+PY
 log "report: $out/report.md"

@@ -1,4 +1,4 @@
-// MineBench DATA_DIR OUT_DIR [--repeat N] [--threshold T] [--system NAME] [--verbose]
+// MineBench DATA_DIR OUT_DIR [--repeat N] [--threshold T] [--system NAME] [--verbose] [--no-masks]
 //
 // For each system in DATA_DIR/settings.json: mines DATA_DIR/SYS/SYS_2k.log with the system's format and masks
 // (nothing else from the settings: no per-system threshold or depth), writes OUT_DIR/SYS_2k.log_structured.csv
@@ -84,6 +84,7 @@ var threshold: Double? = nil
 var only: String? = nil
 var positional: [String] = []
 var verbose = false
+var noMasks = false
 while !arguments.isEmpty {
     let a = arguments.removeFirst()
     switch a {
@@ -91,6 +92,7 @@ while !arguments.isEmpty {
     case "--threshold": threshold = Double(arguments.removeFirst())
     case "--system": only = arguments.removeFirst()
     case "--verbose": verbose = true
+    case "--no-masks": noMasks = true
     default: positional.append(a)
     }
 }
@@ -101,8 +103,12 @@ guard positional.count == 2 else {
 let dataDir = URL(fileURLWithPath: positional[0])
 let outDir = URL(fileURLWithPath: positional[1])
 try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
-let settings = try JSONDecoder().decode(
+var settings = try JSONDecoder().decode(
     [String: Settings].self, from: Data(contentsOf: dataDir.appendingPathComponent("settings.json")))
+if noMasks {
+    // How much the value shapes alone achieve, for systems whose masks nobody wrote.
+    for key in settings.keys { settings[key]?.masks = [] }
+}
 let options: MinerOptions = {
     var options = MinerOptions()
     if let threshold { options.similarityThreshold = threshold }
