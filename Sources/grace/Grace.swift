@@ -19,7 +19,8 @@ struct Grace: AsyncParsableCommand {
         version: version,
         subcommands: [
             Validate.self, GraphCommand.self, Plan.self, Run.self, Reload.self, PlaybookCommand.self, JournalCommand.self,
-            SnapshotCommand.self, KnowledgeCommand.self, LogsCommand.self,
+            SnapshotCommand.self, KnowledgeCommand.self, LogsCommand.self, StatusCommand.self, KernelsCommand.self,
+            KernelControlCommand.self, EventsCommand.self, RunsCommand.self,
         ]
     )
 }

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+
+/// `grace events [--follow]`: the journal through the running Grace's HTTP API, and live with `--follow`.
+struct EventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "Print journal events of the running Grace; --follow streams new ones as they happen.",
+        discussion: """
+            Without --follow: the events after --after (the last id shown), oldest first. With --follow: the same, \
+            then every new event as it is journaled (Server-Sent Events), until interrupted. `grace journal show` \
+            reads the same journal from the database without a running Grace.
+
+            Examples:
+              grace events --kernel api --limit 20
+              grace events --follow --kind kernel.exited --kind trigger.fired
+            """)
+
+    @Option(help: "Only events about this kernel.")
+    var kernel: String?
+
+    @Option(name: .customLong("kind"), help: "Only events of this kind (repeatable).")
+    var kinds: [String] = []
+
+    @Option(help: "Only events with an id above this one.")
+    var after: Int64?
+
+    @Option(help: "At most this many events (1-1000) before following.")
+    var limit = 50
+
+    @Flag(help: "Keep streaming new events.")
+    var follow = false
+
+    @OptionGroup var options: APIOptions
+
+    func validate() throws {
+        guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
+    }
+
+    func run() async throws {
+        let client = options.client()
+        var filters = kernel.map { "&kernel=\(APIClient.escape($0))" } ?? ""
+        for kind in kinds { filters += "&kind=\(APIClient.escape(kind))" }
+        var last = after ?? 0
+        if after != nil || !follow {
+            // Without --after, the latest `limit` events: ask for the newest id first.
+            if after == nil {
+                let (_, head) = await client.json("GET", "/v1/status")
+                let lastID = ((head as? [String: Any])?["journal"] as? [String: Any])?["last_id"] as? Int ?? 0
+                last = Int64(max(0, lastID - limit * (filters.isEmpty ? 1 : 20)))
+            }
+            let (_, object) = await client.json("GET", "/v1/events?after=\(last)&limit=\(limit)" + filters)
+            let page = object as? [String: Any] ?? [:]
+            let events = page["events"] as? [[String: Any]] ?? []
+            if options.json && !follow { return APIClient.printJSON(object) }
+            for event in events.suffix(limit) { print(options.json ? Self.jsonLine(event) : Self.line(event)) }
+            last = (page["next_after"] as? NSNumber)?.int64Value ?? last
+        }
+        guard follow else { return }
+        let query = "?after=\(last)" + filters
+        guard let url = URL(string: client.base.absoluteString + "/v1/events/stream" + query) else { return }
+        for await event in EventSource.events(url: url, token: client.token) {
+            switch event {
+            case .message(let data):
+                guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any] else { continue }
+                print(options.json ? Self.jsonLine(object) : Self.line(object))
+                fflush(nil)  // all output streams: each event shows as it comes, also through a pipe
+            case .failed(let message):
+                Terminal.fail(.io("the event stream ended: \(message)"))
+            }
+        }
+    }
+
+    static func line(_ e: [String: Any]) -> String {
+        let fields = (e["fields"] as? [String: String] ?? [:]).sorted { $0.key < $1.key }
+            .map { "\($0.key)=\($0.value.contains(" ") ? String(reflecting: $0.value) : $0.value)" }
+        return [Format.text(e["id"]), Format.time(e["time"] as? String), Format.text(e["kind"]), Format.text(e["kernel"])]
+            .joined(separator: "  ") + "  " + fields.joined(separator: " ")
+    }
+
+    static func jsonLine(_ e: [String: Any]) -> String {
+        (try? JSONSerialization.data(withJSONObject: e, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import GraceDSL
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Where the running Grace's HTTP API is and the token to write to it: `--api`, else `api.listen` of the
+/// configuration root's grace document (default 127.0.0.1:7070); the token from `<state dir>/api.token`.
+struct APIOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The API's base URL. Default: api.listen of the grace document.", valueName: "url"))
+    var api: String?
+
+    @OptionGroup var state: StateDirectoryOption
+
+    @Flag(help: "Print the API's JSON instead of a table.")
+    var json = false
+
+    func client() -> APIClient {
+        var base = api
+        if base == nil {
+            let listen = Self.configuredListen() ?? "127.0.0.1:7070"
+            // A wildcard listen address is reached on loopback.
+            let host = listen.replacingOccurrences(of: "0.0.0.0:", with: "127.0.0.1:").replacingOccurrences(of: "[::]:", with: "[::1]:")
+            base = "http://" + host
+        }
+        let token = (try? state.resolve()).flatMap {
+            try? String(contentsOf: $0.appendingPathComponent("api.token"), encoding: .utf8)
+        }?.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let base, let url = URL(string: base.hasSuffix("/") ? String(base.dropLast()) : base) else {
+            Terminal.fail(.io("`\(api ?? "")` is not a URL"))
+        }
+        return APIClient(base: url, token: token)
+    }
+
+    private static func configuredListen() -> String? {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        guard let root = ConfigurationLoader.findRoot(from: cwd) else { return nil }
+        let urls = ConfigurationLoader.includes(root: root).map { root.appendingPathComponent($0) }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+        guard let files = try? ConfigurationLoader.read(ConfigurationLoader.files(under: urls), relativeTo: cwd) else {
+            return nil
+        }
+        let result = Compiler(options: CompilerOptions(checkExecutables: false, root: root.path)).compile(files)
+        for case .grace(let settings) in result.documents { return settings.apiListen?.value }
+        return nil
+    }
+}
+
+/// A small client of Grace's HTTP API over URLSession (Foundation's own; the CLI needs no SwiftNIO client for a
+/// handful of loopback requests).
+struct APIClient: Sendable {
+    let base: URL
+    let token: String?
+
+    struct Response: Sendable {
+        var status: Int
+        var body: Data
+    }
+
+    /// Sends a request; exits 2 with a useful message when Grace does not answer.
+    func send(_ method: String, _ path: String, body: Data? = nil) async -> Response {
+        guard let url = URL(string: base.absoluteString + path) else { Terminal.fail(.io("bad path \(path)")) }
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        request.timeoutInterval = 300
+        if let body {
+            request.httpBody = body
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        if let token { request.setValue("Bearer " + token, forHTTPHeaderField: "Authorization") }
+        do {
+            let (data, response) = try await URLSession.shared.data(for: request)
+            return Response(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
+        } catch {
+            Terminal.fail(
+                .io("Grace is not running: no answer at \(base.absoluteString) (\(error.localizedDescription)); "
+                    + "start it with `grace run`, or pass --api"))
+        }
+    }
+
+    /// A JSON object from a 2xx answer; other answers print the API's error and exit (1 for a refusal, 2 for
+    /// a bad request or missing token).
+    func json(_ method: String, _ path: String, body: Data? = nil) async -> (status: Int, object: Any) {
+        let response = await send(method, path, body: body)
+        let object = (try? JSONSerialization.jsonObject(with: response.body)) ?? [:]
+        guard (200..<300).contains(response.status) else {
+            let error = (object as? [String: Any])?["error"] as? [String: Any]
+            let message = error?["message"] as? String ?? String(decoding: response.body.prefix(200), as: UTF8.self)
+            FileHandle.standardError.write(Data("error: \(message) (HTTP \(response.status))\n".utf8))
+            for line in error?["diagnostics"] as? [String] ?? [] { print(line) }
+            if response.status == 401 {
+                FileHandle.standardError.write(
+                    Data("hint: the token is read from <state dir>/api.token; pass --state-dir if it is elsewhere\n".utf8))
+            }
+            Foundation.exit([401, 400, 404, 405, 413].contains(response.status) ? 2 : 1)
+        }
+        return (response.status, object)
+    }
+
+    /// Prints JSON as the API sent it, pretty.
+    static func printJSON(_ object: Any) {
+        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) {
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    /// Percent-encodes one path segment or query value.
+    static func escape(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+    }
+}
