@@ -78,7 +78,9 @@ struct Mask: @unchecked Sendable {
                         changed = true
                     }
                     output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[copied..<range.lowerBound]))
-                    output.append(contentsOf: [0x3C, 0x2A, 0x3E])
+                    output.append(0x3C)  // <*>
+                    output.append(0x2A)
+                    output.append(0x3E)
                     copied = range.upperBound
                     if range.isEmpty {
                         // An empty match: keep the next byte and look again after it, as ICU and Python do.

@@ -13,6 +13,9 @@ struct BytePattern: Sendable {
         /// `S*?` for a byte set S: try what follows (at pc + 1) first, else take one byte of S and try again; a
         /// tight loop instead of split, set and jump per byte (the `.*?` of every format field).
         case lazySet(Int)
+        /// `S*` for a byte set S: take the longest run of S, then give back one byte at a time if what follows
+        /// (at pc + 1) fails; one backtrack entry for the whole run instead of one per byte.
+        case greedySet(Int)
         case split(Int, Int)  // try the first, then the second
         case jump(Int)
         case save(Int)
@@ -54,7 +57,7 @@ struct BytePattern: Sendable {
                 switch program[pc] {
                 case .byte(let byte): set.insert(byte)
                 case .set(let index): set = classes[index]
-                case .lazySet(let index):
+                case .lazySet(let index), .greedySet(let index):
                     set = classes[index]
                     set.formUnion(sets[pc + 1])
                     canBeEmpty = empty[pc + 1]
@@ -150,7 +153,8 @@ struct BytePattern: Sendable {
     struct Backtrack {
         var pc: Int
         var position: Int  // for a restore entry: the old slot value
-        var slot: Int  // -1: a branch; otherwise a capture slot to restore
+        /// ≥ 0: a capture slot to restore; -1: a branch; ≤ -2: a greedy run that may give back down to -2 - slot.
+        var slot: Int
     }
 
     /// The end of a match starting at `start`, nil when none, -1 when the budget ran out.
@@ -159,7 +163,7 @@ struct BytePattern: Sendable {
         stack: inout [Backtrack]
     ) -> Int? {
         for index in captures.indices { captures[index] = -1 }
-        stack.removeAll(keepingCapacity: true)
+        if !stack.isEmpty { stack.removeAll(keepingCapacity: true) }
         return program.withUnsafeBufferPointer { program in
             sets.withUnsafeBufferPointer { sets in
                 startSets.withUnsafeBufferPointer { startSets in
@@ -246,6 +250,22 @@ struct BytePattern: Sendable {
                         break
                     }
                 }
+            case .greedySet(let index):
+                var end = position
+                while end < count, sets[index].contains(input[end]) { end += 1 }
+                steps -= end - position
+                // The longest run first; shorter ones only where what follows could begin.
+                var candidate = end
+                while candidate >= position, !canStart(pc + 1, candidate) { candidate -= 1 }
+                if candidate < position {
+                    failed = true
+                } else {
+                    if candidate > position {
+                        stack.append(Backtrack(pc: pc + 1, position: candidate - 1, slot: -2 - position))
+                    }
+                    position = candidate
+                    pc += 1
+                }
             case .jump(let target):
                 pc = target
             case .save(let slot):
@@ -271,9 +291,21 @@ struct BytePattern: Sendable {
                     guard let top = stack.popLast() else { return nil }
                     if top.slot >= 0 {
                         captures[top.slot] = top.position
-                    } else {
+                    } else if top.slot == -1 {
                         pc = top.pc
                         position = top.position
+                        break
+                    } else {
+                        // A greedy run giving back: the next shorter length where what follows could begin.
+                        let lowest = -2 - top.slot
+                        var candidate = top.position
+                        while candidate >= lowest, !canStart(top.pc, candidate) { candidate -= 1 }
+                        guard candidate >= lowest else { continue }
+                        if candidate > lowest {
+                            stack.append(Backtrack(pc: top.pc, position: candidate - 1, slot: top.slot))
+                        }
+                        pc = top.pc
+                        position = candidate
                         break
                     }
                 }
@@ -400,8 +432,13 @@ struct PatternCompiler {
             for jump in jumps { program[jump] = .jump(program.count) }
         case .repetition(let inner, let min, let max, let greedy):
             for _ in 0..<min { emit(inner) }
-            if max == nil, !greedy, case .set(let set) = inner {
-                program.append(.lazySet(index(of: set)))
+            if max == nil, case .set(let set) = inner {
+                program.append(greedy ? .greedySet(index(of: set)) : .lazySet(index(of: set)))
+                return
+            }
+            if max == nil, case .byte(let byte) = inner {
+                let set = ByteSet([byte])
+                program.append(greedy ? .greedySet(index(of: set)) : .lazySet(index(of: set)))
                 return
             }
             if let max {
