@@ -130,3 +130,31 @@ struct LogFormatTests {
         }
     }
 }
+
+@Suite("LogFormat: the fast splitters agree with NSRegularExpression")
+struct LogFormatDifferentialTests {
+    static let formats = [
+        "<Date> <Time> <Level> <Component>: <Content>",
+        "<Month> <Date> <Time> <Level> <Component>(\\[<PID>\\])?: <Content>",
+        "<Date> <Time> - <Level>  \\[<Node>:<Component>@<Id>\\] - <Content>",
+        "\\[<Time>\\] <Program> - <Content>",
+        "<Time>\\|<Component>\\|<Pid>\\|<Content>",
+        "<A><B> <Content>",
+    ]
+    static let pieces = [
+        " ", "  ", "\t", ":", ": ", "[", "]", "[12]", "|", "-", " - ", "@", "a", "bc", "INFO", "x:y", "(p)", "<*>",
+    ]
+
+    @Test("random lines split the same way by every path", arguments: 0..<6)
+    func agree(index: Int) throws {
+        let format = try LogFormat(Self.formats[index])
+        var random = PropertyTests.SplitMix(state: UInt64(index) + 11)
+        for _ in 0..<1_500 {
+            let line = (0..<Int.random(in: 0...14, using: &random)).map { _ in
+                Self.pieces.randomElement(using: &random) ?? ""
+            }.joined()
+            let fast = format.split(line)?.fields
+            #expect(fast == format.referenceSplit(line), "\(Self.formats[index]) on \(line)")
+        }
+    }
+}
