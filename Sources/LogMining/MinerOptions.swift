@@ -11,16 +11,22 @@ public struct MinerOptions: Sendable, Hashable, Codable {
     /// `POST`, `started` and `stopped`). 0 turns it off.
     public var distinctValuesForVariable: Int
 
+    /// Two families of templates (each equal but at one word) that share two or more of those words make those
+    /// words variables in both: `session opened for user cyrus` and `session closed for user cyrus`.
+    public var sharedWords: Bool
+
     public init(
-        similarityThreshold: Double = 0.95, digitTokensAreVariables: Bool = true, distinctValuesForVariable: Int = 5
+        similarityThreshold: Double = 0.95, digitTokensAreVariables: Bool = true, distinctValuesForVariable: Int = 5,
+        sharedWords: Bool = true
     ) {
         self.similarityThreshold = similarityThreshold
         self.digitTokensAreVariables = digitTokensAreVariables
         self.distinctValuesForVariable = distinctValuesForVariable
+        self.sharedWords = sharedWords
     }
 
     private enum CodingKeys: String, CodingKey {
-        case similarityThreshold, digitTokensAreVariables, distinctValuesForVariable
+        case similarityThreshold, digitTokensAreVariables, distinctValuesForVariable, sharedWords
     }
 
     public init(from decoder: any Decoder) throws {
@@ -30,6 +36,7 @@ public struct MinerOptions: Sendable, Hashable, Codable {
             digitTokensAreVariables: try container.decode(Bool.self, forKey: .digitTokensAreVariables),
             // Miners persisted before this option existed grouped without it.
             distinctValuesForVariable: try container.decodeIfPresent(Int.self, forKey: .distinctValuesForVariable)
-                ?? 0)
+                ?? 0,
+            sharedWords: try container.decodeIfPresent(Bool.self, forKey: .sharedWords) ?? false)
     }
 }

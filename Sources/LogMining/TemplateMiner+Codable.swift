@@ -25,7 +25,14 @@ extension TemplateMiner: Codable {
             seen[key] = index
         }
         for index in clusters.indices where clusters[index].mergedInto == nil {
-            for (key, _) in siblingKeys(clusters[index].tokens) { siblings[key, default: []].append(index) }
+            for (key, position) in siblingKeys(clusters[index].tokens) {
+                siblings[key, default: []].append(index)
+                siblingPositions[key] = position
+            }
+        }
+        for (key, members) in siblings where members.count >= 2 {
+            guard let position = siblingPositions[key] else { continue }
+            for member in members { siblingWords[clusters[member].tokens[position], default: []].insert(key) }
         }
         // Ids of merged clusters resolve to the live cluster they were folded into.
         for (index, cluster) in clusters.enumerated() where cluster.mergedInto != nil {

@@ -28,6 +28,9 @@ public struct TemplateMiner: Sendable {
     /// shape: the same everywhere but at p. When they reach `MinerOptions.distinctValuesForVariable`, p is a
     /// variable (a user name, a host) and they become one template.
     var siblings: [String: [Int]] = [:]
+    /// Each sibling key's varying position, and, for `sharedWords`, which keys each varying word appears under.
+    var siblingPositions: [String: Int] = [:]
+    var siblingWords: [String: Set<String>] = [:]
 
     /// How many distinct token sequences `seen` remembers before it starts afresh.
     var seenLimit = 50_000
@@ -82,9 +85,21 @@ public struct TemplateMiner: Sendable {
         byText[key] = index
         history[id] = index
         seen[key] = index
-        if let full = registerSiblings(index) {
-            let merged = mergeSiblings(full.members, at: full.position)
-            return match(resolve(index), replaced: nil, merged: merged.filter { $0 != id }, isNew: false)
+        let groups = registerSiblings(index)
+        if !groups.isEmpty {
+            var merged: [TemplateID] = []
+            for group in groups {
+                // A group named before an earlier merge may have lost members to it: only live ones that still
+                // have their word there.
+                let live = Set(group.members.map { resolve($0) }).filter {
+                    clusters[$0].tokens.indices.contains(group.position)
+                        && clusters[$0].tokens[group.position] != Tokenizer.wildcard
+                }
+                guard live.count >= 2 else { continue }
+                merged += mergeSiblings(Array(live), at: group.position)
+            }
+            let final = clusters[resolve(index)].id
+            return match(resolve(index), replaced: nil, merged: merged.filter { $0 != id && $0 != final }, isNew: false)
         }
         return match(index, replaced: nil, merged: [], isNew: true)
     }
@@ -176,20 +191,45 @@ public struct TemplateMiner: Sendable {
         return keys
     }
 
-    /// Files live cluster `index` under its sibling keys; the first group that is now large enough, if any.
-    mutating func registerSiblings(_ index: Int) -> (members: [Int], position: Int)? {
-        var full: (members: [Int], position: Int)?
+    /// Files live cluster `index` under its sibling keys. Returns the groups that are now to become one template
+    /// each: a group with enough distinct words; a group whose template with `<*>` exists already; and, when
+    /// `sharedWords` is on, two groups of different shapes that have at least two of their words in common (the
+    /// same names filling the slot of two different events are names of things, not kinds of events).
+    mutating func registerSiblings(_ index: Int) -> [(members: [Int], position: Int)] {
+        var groups: [(members: [Int], position: Int)] = []
         for (key, position) in siblingKeys(clusters[index].tokens) {
             siblings[key, default: []].append(index)
-            if full == nil, let members = siblings[key], members.count >= options.distinctValuesForVariable {
-                full = (members, position)
+            siblingPositions[key] = position
+            guard let members = siblings[key] else { continue }
+            if members.count >= 2 {
+                for member in members.count == 2 ? members : [index] {
+                    siblingWords[clusters[member].tokens[position], default: []].insert(key)
+                }
             }
-            // The template with this word as a variable exists already (it was learned): join it.
-            if full == nil, let general = byText[key], general != index, clusters[general].mergedInto == nil {
-                full = ([general, index], position)
+            guard groups.isEmpty else { continue }
+            if members.count >= options.distinctValuesForVariable {
+                groups.append((members, position))
+            } else if let general = byText[key], general != index, clusters[general].mergedInto == nil {
+                // The template with this word as a variable exists already (it was learned): join it.
+                groups.append(([general, index], position))
+            } else if options.sharedWords, members.count >= 2 {
+                let words = Set(members.map { clusters[$0].tokens[position] })
+                var others: Set<String> = []
+                for word in words { others.formUnion(siblingWords[word] ?? []) }
+                for other in others.sorted() where other != key {
+                    guard let otherPosition = siblingPositions[other], let otherMembers = siblings[other],
+                        otherMembers.count >= 2
+                    else { continue }
+                    let otherWords = Set(otherMembers.map { clusters[$0].tokens[otherPosition] })
+                    if words.intersection(otherWords).count >= 2 {
+                        groups.append((members, position))
+                        groups.append((otherMembers, otherPosition))
+                        break
+                    }
+                }
             }
         }
-        return full
+        return groups
     }
 
     mutating func unregisterSiblings(_ index: Int) {

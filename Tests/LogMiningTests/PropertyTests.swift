@@ -109,3 +109,39 @@ struct PropertyTests {
         }
     }
 }
+
+@Suite("LogMining properties: restart")
+struct RestartPropertyTests {
+    static let shapes = [
+        "session opened for user # by root", "session closed for user #", "request # served from the cache",
+        "worker # finished job 12 in 3 ms", "# connected", "disk # of host # is full again today",
+    ]
+    static let words = ["ann", "ben", "cat", "dan", "eve", "fay", "GET", "POST", "sda", "sdb"]
+
+    @Test("stopping anywhere, persisting and restoring changes no template and no id", arguments: 0..<8)
+    func restartAnywhere(seed: Int) throws {
+        var random = PropertyTests.SplitMix(state: UInt64(seed) &* 31 &+ 5)
+        let lines = (0..<300).map { _ -> String in
+            let shape = Self.shapes.randomElement(using: &random) ?? ""
+            return shape.split(separator: "#", omittingEmptySubsequences: false).map(String.init)
+                .joined(separator: Self.words.randomElement(using: &random) ?? "x")
+        }
+        let stop = Int.random(in: 0...lines.count, using: &random)
+        var running = TemplateMiner()
+        var restarted = TemplateMiner()
+        var expected: [TemplateMatch] = []
+        var actual: [TemplateMatch] = []
+        for line in lines[..<stop] {
+            expected.append(running.add(line))
+            actual.append(restarted.add(line))
+        }
+        restarted = try JSONDecoder().decode(TemplateMiner.self, from: JSONEncoder().encode(restarted))
+        for line in lines[stop...] {
+            expected.append(running.add(line))
+            actual.append(restarted.add(line))
+        }
+        #expect(actual.map(\.template.id) == expected.map(\.template.id))
+        #expect(actual.map { restarted.current($0).id } == expected.map { running.current($0).id })
+        #expect(restarted.templates == running.templates)
+    }
+}

@@ -79,6 +79,23 @@ struct TemplateMinerTests {
         #expect(Set(apart.map { off.current($0).id }).count == 6)
     }
 
+    @Test("words that fill the slot of two different events are names: both events get a variable there")
+    func sharedWords() {
+        var miner = TemplateMiner()
+        let opened = ["cyrus", "news"].map { miner.add("session opened for user \($0) by root") }
+        let closed = miner.add("session closed for user cyrus")
+        #expect(Set(opened.map { miner.current($0).id }).count == 2)
+        let last = miner.add("session closed for user news")
+        #expect(miner.current(opened[0]).text == "session opened for user <*> by root")
+        #expect(miner.current(opened[0]).id == miner.current(opened[1]).id)
+        #expect(miner.current(closed).text == "session closed for user <*>")
+        #expect(miner.current(last).id == miner.current(closed).id)
+        #expect(Set(last.merged).isSuperset(of: Set(opened.map(\.template.id))))
+        // Two verbs of one event family share nothing with another family: they stay apart.
+        let verbs = ["GET", "POST"].map { miner.add("request \($0) served from the cache") }
+        #expect(miner.current(verbs[0]).id != miner.current(verbs[1]).id)
+    }
+
     @Test("the memory of token sequences is bounded and forgetting it keeps the templates")
     func boundedMemory() {
         var miner = TemplateMiner()
