@@ -24,7 +24,7 @@ extension TemplateMiner: Codable {
         for (key, index) in seenPairs where clusters.indices.contains(index) {
             seen[key] = index
         }
-        for index in clusters.indices where clusters[index].mergedInto == nil {
+        for index in clusters.indices where clusters[index].mergedInto == nil && index < Self.siblingLimit {
             for (key, position) in siblingKeys(clusters[index].tokens) {
                 siblings[key, default: []].append(index)
                 siblingPositions[key] = position

@@ -32,6 +32,11 @@ public struct TemplateMiner: Sendable {
     var siblingPositions: [String: Int] = [:]
     var siblingWords: [String: Set<String>] = [:]
 
+    /// How many templates of a bucket a new line is compared with, most recent first.
+    static let candidateLimit = 512
+    /// Templates (by order of creation) that take part in the distinct-values and shared-words rules.
+    static let siblingLimit = 10_000
+
     /// How many distinct token sequences `seen` remembers before it starts afresh.
     var seenLimit = 50_000
 
@@ -156,24 +161,37 @@ public struct TemplateMiner: Sendable {
     private func bestCluster(for tokens: [String], in bucket: String) -> (Int, Double)? {
         guard let candidates = buckets[bucket] else { return nil }
         var best: (Int, Double)?
-        for index in candidates {
-            let similarity = Self.similarity(clusters[index].tokens, tokens)
-            if similarity >= options.similarityThreshold, similarity > (best?.1 ?? -1) {
+        // The most recent templates of the bucket only: a kernel whose lines never repeat (free text) would
+        // otherwise make every new line cost as much as all the templates before it.
+        for index in candidates.suffix(Self.candidateLimit) {
+            guard let similarity = Self.similarity(clusters[index].tokens, tokens, atLeast: options.similarityThreshold)
+            else { continue }
+            if similarity > (best?.1 ?? -1) {
                 best = (index, similarity)
             }
         }
         return best
     }
 
-    static func similarity(_ template: [String], _ tokens: [String]) -> Double {
-        // Over the positions where either side is constant; a template's `<*>` takes any word.
+    /// The share of agreeing positions among those where either side is constant (a template's `<*>` takes any
+    /// word), or nil as soon as it cannot reach `threshold`.
+    static func similarity(_ template: [String], _ tokens: [String], atLeast threshold: Double) -> Double? {
+        // At most this many disagreements can still reach the threshold, whatever the rest holds.
+        let allowed = Double(tokens.count) * (1 - threshold)
         var same = 0
         var constant = 0
+        var different = 0
         for (a, b) in zip(template, tokens) where a != Tokenizer.wildcard || b != Tokenizer.wildcard {
             constant += 1
-            if a == b || a == Tokenizer.wildcard { same += 1 }
+            if a == b || a == Tokenizer.wildcard {
+                same += 1
+            } else {
+                different += 1
+                if Double(different) > allowed { return nil }
+            }
         }
-        return constant == 0 ? 1 : Double(same) / Double(constant)
+        let similarity = constant == 0 ? 1 : Double(same) / Double(constant)
+        return similarity >= threshold ? similarity : nil
     }
 
     /// The sibling keys of a template: one per constant position. None for long templates (the count of keys
@@ -197,6 +215,9 @@ public struct TemplateMiner: Sendable {
     /// same names filling the slot of two different events are names of things, not kinds of events).
     mutating func registerSiblings(_ index: Int) -> [(members: [Int], position: Int)] {
         var groups: [(members: [Int], position: Int)] = []
+        // Past this many templates the index (a key per constant word of each) would cost more memory than it
+        // is worth: later templates are grouped by similarity alone.
+        guard index < Self.siblingLimit else { return [] }
         for (key, position) in siblingKeys(clusters[index].tokens) {
             siblings[key, default: []].append(index)
             siblingPositions[key] = position
@@ -233,6 +254,7 @@ public struct TemplateMiner: Sendable {
     }
 
     mutating func unregisterSiblings(_ index: Int) {
+        guard index < Self.siblingLimit else { return }
         for (key, _) in siblingKeys(clusters[index].tokens) {
             siblings[key]?.removeAll { $0 == index }
             if siblings[key]?.isEmpty == true { siblings[key] = nil }
