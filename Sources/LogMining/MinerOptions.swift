@@ -11,8 +11,9 @@ public struct MinerOptions: Sendable, Hashable, Codable {
     /// `POST`, `started` and `stopped`). 0 turns it off.
     public var distinctValuesForVariable: Int
 
-    /// Two families of templates (each equal but at one word) that share two or more of those words make those
-    /// words variables in both: `session opened for user cyrus` and `session closed for user cyrus`.
+    /// Two families of templates (each equal but at one word) that share three or more of those words make those
+    /// words variables in both: `session opened for user cyrus` and `session closed for user cyrus` (with `news`
+    /// and `test` too). Two shared words are not enough: `started`/`stopped` can end two different events.
     public var sharedWords: Bool
 
     public init(

@@ -211,7 +211,7 @@ public struct TemplateMiner: Sendable {
 
     /// Files live cluster `index` under its sibling keys. Returns the groups that are now to become one template
     /// each: a group with enough distinct words; a group whose template with `<*>` exists already; and, when
-    /// `sharedWords` is on, two groups of different shapes that have at least two of their words in common (the
+    /// `sharedWords` is on, two groups of different shapes that have at least three of their words in common (the
     /// same names filling the slot of two different events are names of things, not kinds of events).
     mutating func registerSiblings(_ index: Int) -> [(members: [Int], position: Int)] {
         var groups: [(members: [Int], position: Int)] = []
@@ -242,7 +242,7 @@ public struct TemplateMiner: Sendable {
                         otherMembers.count >= 2
                     else { continue }
                     let otherWords = Set(otherMembers.map { clusters[$0].tokens[otherPosition] })
-                    if words.intersection(otherWords).count >= 2 {
+                    if words.intersection(otherWords).count >= 3 {
                         groups.append((members, position))
                         groups.append((otherMembers, otherPosition))
                         break
