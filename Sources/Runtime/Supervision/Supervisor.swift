@@ -38,6 +38,10 @@ public actor Supervisor {
         public var restarts: Int
         public var healthy: Bool?
         public var metrics: KernelMetrics?
+        public var tier: Kernel.Tier = .standard
+        public var paused = false
+        /// When the current process was spawned (nil when there is none).
+        public var startedAt: Date?
     }
 
     private final class KernelRuntime {
@@ -54,6 +58,7 @@ public actor Supervisor {
         var watchdogTask: Task<Void, Never>?
         var healthy: Bool?
         var paused = false
+        var startedAt: Date?
         var consecutiveFailures = 0
         var cpu = CPUUsageTracker()
         var metrics: KernelMetrics?
@@ -86,6 +91,8 @@ public actor Supervisor {
     public private(set) var graph: ExecutionGraph
     public let store: StateStore
     private var observer: (@Sendable (Signal) -> Void)?
+    private var primaryObserver: (@Sendable (Signal) -> Void)?
+    private var extraObservers: [@Sendable (Signal) -> Void] = []
     private let configuration: Configuration
     private let logger: Logger
     private let origin = ContinuousClock.now
@@ -113,7 +120,20 @@ public actor Supervisor {
 
     /// Registers the one observer of journal entries, metrics and log lines (the healer).
     public func observe(_ observer: @escaping @Sendable (Signal) -> Void) {
-        self.observer = observer
+        primaryObserver = observer
+        composeObservers()
+    }
+
+    /// Adds an observer besides the healer (the HTTP API, metrics); it must return at once. Register before
+    /// `boot()`: kernels spawned earlier forward their log lines to the observers of that time only.
+    public func addObserver(_ observer: @escaping @Sendable (Signal) -> Void) {
+        extraObservers.append(observer)
+        composeObservers()
+    }
+
+    private func composeObservers() {
+        let all = (primaryObserver.map { [$0] } ?? []) + extraObservers
+        observer = all.count == 1 ? all[0] : { signal in for o in all { o(signal) } }
     }
 
     /// Journals an event that is not about a kernel's lifecycle (playbook runs, trigger decisions).
@@ -335,7 +355,8 @@ public actor Supervisor {
             guard let r = kernels[kernel.header.name.value] else { return nil }
             return KernelStatus(
                 name: kernel.header.name.value, state: r.lifecycle.state.name, pid: r.lifecycle.state.pid,
-                restarts: r.lifecycle.totalRestarts, healthy: r.healthy, metrics: r.metrics)
+                restarts: r.lifecycle.totalRestarts, healthy: r.healthy, metrics: r.metrics, tier: kernel.tier,
+                paused: r.paused, startedAt: r.lifecycle.state.pid == nil ? nil : r.startedAt)
         }
     }
 
@@ -494,6 +515,7 @@ public actor Supervisor {
             placeInCgroup(runtime, name: name, pid: pid)
             runtime.healthy = nil
             runtime.paused = false
+            runtime.startedAt = Date()
             runtime.consecutiveFailures = 0
             runtime.cpu = CPUUsageTracker()
             perform(runtime.lifecycle.spawned(pid: pid, now: now), on: name)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GraceAPI
 import GraceDSL
 import Logging
 import Runtime
@@ -110,13 +111,25 @@ struct Run: AsyncParsableCommand {
         let control = try? ControlServer(path: stateDir.appendingPathComponent("control.sock").path) { request in
             await ControlHandler.handle(request, supervisor: supervisor, healer: healer, reloader: reloader)
         }
+        // The HTTP API subscribes before the supervisor boots, so its metrics and event stream miss nothing.
+        var services: [any Service] = [
+            SupervisorService(supervisor: supervisor, healer: healer, snapshotter: snapshotter)
+        ]
+        do {
+            let api = try await APIServer.prepare(
+                configuration: APIServer.Configuration(graph: graph, version: Grace.version, stateDirectory: stateDir),
+                supervisor: supervisor, healer: healer, reloader: reloader, snapshots: snapshots, logger: logger)
+            services.append(api)
+        } catch {
+            logger.critical("api: not started: \(error)")
+        }
         defer {
             control?.close()
             hangup.cancel()
             _ = watcher
         }
         let group = ServiceGroup(
-            services: [SupervisorService(supervisor: supervisor, healer: healer, snapshotter: snapshotter)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         try await group.run()

@@ -1,0 +1,183 @@
+// GraceAPI: the HTTP API (Hummingbird), Prometheus metrics and the live dashboard that `grace run` serves.
+import Foundation
+import GraceDSL
+import Hummingbird
+import Logging
+import NIOCore
+import Runtime
+import ServiceLifecycle
+
+/// The HTTP API as a long-running service of `grace run`: the endpoints of docs/api-contract.md, the live event
+/// stream, `/metrics` and the dashboard, on `api.listen` of the grace document.
+///
+/// `prepare` subscribes to the supervisor's signals; call it before the supervisor boots so that metrics, run
+/// history and the event stream miss nothing.
+public struct APIServer: Service {
+    public struct Configuration: Sendable {
+        /// `host:port` (`[::1]:7070` for IPv6).
+        public var listen: String
+        public var version: String
+        public var stateDirectory: URL
+        public var readsPerSecond = 1000
+        public var writesPerSecond = 20
+        public var bodyLimit = 64 * 1024
+        public var keepAliveInterval: Duration = .seconds(15)
+
+        public init(listen: String, version: String, stateDirectory: URL) {
+            self.listen = listen
+            self.version = version
+            self.stateDirectory = stateDirectory
+        }
+
+        /// From the grace document: `api.listen` (default 127.0.0.1:7070) and `api.rate`.
+        public init(graph: ExecutionGraph, version: String, stateDirectory: URL) {
+            self.init(
+                listen: graph.settings?.apiListen?.value ?? "127.0.0.1:7070", version: version,
+                stateDirectory: stateDirectory)
+            if let rate = graph.settings?.apiRate {
+                readsPerSecond = rate.reads
+                writesPerSecond = rate.writes
+            }
+        }
+    }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case badListenAddress(String)
+
+        public var description: String {
+            switch self {
+            case .badListenAddress(let text): "api.listen `\(text)` is not HOST:PORT (a port from 0 to 65535)"
+            }
+        }
+    }
+
+    public let host: String
+    public let port: Int
+    public let token: APIToken
+    private let responder: APIResponder
+    private let live: LiveState
+    private let broadcaster: EventBroadcaster
+    private let consumer: Task<Void, Never>
+    private let logger: Logger
+
+    /// Reads or creates the token, and subscribes to the supervisor's journal entries and metric samples.
+    public static func prepare(
+        configuration: Configuration, supervisor: Supervisor, healer: Healer, reloader: ConfigurationReloader?,
+        snapshots: SnapshotStore?, logger: Logger
+    ) async throws -> APIServer {
+        guard let (host, port) = parseListen(configuration.listen) else {
+            throw Failure.badListenAddress(configuration.listen)
+        }
+        let token = try APIToken.loadOrCreate(stateDirectory: configuration.stateDirectory)
+        let live = LiveState()
+        await live.setDashboardURL(dashboardURL(host: host, port: port))
+        let metrics = APIMetrics()
+        let broadcaster = EventBroadcaster(keepAliveInterval: configuration.keepAliveInterval)
+        let graph = await supervisor.graph
+        for kernel in graph.kernels where kernel.enabled { metrics.declareKernel(kernel.header.name.value) }
+        metrics.declare(
+            triggers: graph.triggers.map(\.header.name.value), playbooks: graph.playbooks.map(\.header.name.value))
+
+        let (signals, continuation) = AsyncStream<Supervisor.Signal>.makeStream(
+            bufferingPolicy: .bufferingNewest(100_000))
+        await supervisor.addObserver { signal in
+            switch signal {
+            case .journal, .metrics: continuation.yield(signal)
+            default: break
+            }
+        }
+        let store = await supervisor.store
+        let consumer = Task {
+            // History from before this start: the runs, and the journal's head. Entries journaled since the
+            // subscription are both here and in the stream; the stream skips what was loaded.
+            let head = (try? store.lastEntry()?.id) ?? 0
+            await live.setLastJournalID(head)
+            metrics.journalEntries(head)
+            var after: Int64 = 0
+            while !Task.isCancelled, after < head {
+                guard let page = try? store.events(after: after, limit: 5000, kinds: RunIndex.kinds), !page.isEmpty
+                else { break }
+                for entry in page where entry.id <= head { await live.apply(entry) }
+                after = page[page.count - 1].id
+            }
+            var signalMetrics = SignalMetrics(metrics: metrics)
+            for await signal in signals {
+                switch signal {
+                case .journal(let entry):
+                    signalMetrics.observe(entry)
+                    await broadcaster.publish(entry)
+                    if entry.id > head { await live.apply(entry) }
+                case .metrics(let kernel, let sample):
+                    signalMetrics.observe(kernel: kernel, sample)
+                    await live.record(kernel: kernel, sample)
+                default:
+                    break
+                }
+            }
+        }
+        let handlers = APIHandlers(
+            supervisor: supervisor, healer: healer, reloader: reloader, snapshots: snapshots, live: live,
+            metrics: metrics, dashboard: DashboardFiles(), version: configuration.version, startedAt: Date(),
+            store: store)
+        if handlers.dashboard.directory == nil {
+            logger.warning("api: the dashboard's files were not found; / answers 404")
+        }
+        let responder = APIResponder(
+            handlers: handlers, token: token, readsNeedToken: !isLoopback(host),
+            limiter: RateLimiter(
+                readsPerSecond: configuration.readsPerSecond, writesPerSecond: configuration.writesPerSecond),
+            broadcaster: broadcaster, bodyLimit: configuration.bodyLimit, logger: logger)
+        return APIServer(
+            host: host, port: port, token: token, responder: responder, live: live, broadcaster: broadcaster,
+            consumer: consumer, logger: logger)
+    }
+
+    /// Serves until graceful shutdown. A port that cannot be bound is logged and the rest of Grace goes on:
+    /// supervision matters more than its window.
+    public func run() async throws {
+        let live = live
+        let logger = logger
+        let host = host
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(host, port: port), serverName: "grace"),
+            onServerRunning: { channel in
+                let url = Self.dashboardURL(host: host, port: channel.localAddress?.port ?? 0)
+                await live.setDashboardURL(url)
+                logger.info("dashboard: \(url)")
+            },
+            logger: logger)
+        let broadcaster = broadcaster
+        do {
+            try await withGracefulShutdownHandler {
+                try await app.run()
+            } onGracefulShutdown: {
+                Task { await broadcaster.close() }
+            }
+        } catch {
+            logger.critical("api: cannot serve on \(host):\(port): \(error); Grace runs on without its HTTP API")
+            try? await gracefulShutdown()
+        }
+        await broadcaster.close()
+        consumer.cancel()
+    }
+
+    /// `host:port`, `[v6]:port` or `:port` (all interfaces).
+    static func parseListen(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        guard let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.isEmpty { host = "0.0.0.0" }
+        return (host, port)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    static func dashboardURL(host: String, port: Int) -> String {
+        let shown = host.contains(":") ? "[\(host)]" : host
+        return "http://\(shown):\(port)/"
+    }
+}

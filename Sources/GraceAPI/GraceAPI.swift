@@ -1,1 +1,0 @@
-// GraceAPI: the HTTP API (Hummingbird), Prometheus metrics and the live dashboard that `grace run` serves.

@@ -1,0 +1,76 @@
+import Foundation
+
+/// The dashboard's plain files, shipped as SwiftPM resources of this target (`Dashboard/`): `/` is
+/// `index.html`, `/static/NAME` is `Dashboard/NAME`. Read once and kept in memory (they are small).
+public struct DashboardFiles: Sendable {
+    public let directory: URL?
+    private let cache: [String: Data]
+
+    public init(directory: URL? = DashboardFiles.locate()) {
+        self.directory = directory
+        var cache: [String: Data] = [:]
+        if let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) {
+            for name in names where Self.isValidName(name) {
+                if let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) {
+                    cache[name] = data
+                }
+            }
+        }
+        self.cache = cache
+    }
+
+    /// The resource bundle's `Dashboard` folder. Looked up as `Bundle.module` would, but without its
+    /// `fatalError` when the bundle is missing (an installed binary without its resources): the API then
+    /// answers 404 for the dashboard and serves everything else.
+    public static func locate() -> URL? {
+        let bundleName = "Grace_GraceAPI.resources"
+        var candidates: [URL] = [Bundle.main.bundleURL.appendingPathComponent(bundleName)]
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent(bundleName))
+        }
+        for candidate in candidates {
+            let dashboard = candidate.appendingPathComponent("Dashboard")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: dashboard.path, isDirectory: &isDirectory), isDirectory.boolValue
+            {
+                return dashboard
+            }
+        }
+        if let bundle = Bundle(path: candidates[0].path),
+            let url = bundle.resourceURL?.appendingPathComponent("Dashboard")
+        {
+            return url
+        }
+        return nil
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && !name.hasPrefix(".") && name.count <= 128
+            && name.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)
+            }
+            && name.unicodeScalars.allSatisfy(\.isASCII)
+    }
+
+    static func contentType(of name: String) -> String {
+        switch (name as NSString).pathExtension.lowercased() {
+        case "html", "htm": "text/html; charset=utf-8"
+        case "js", "mjs": "text/javascript; charset=utf-8"
+        case "css": "text/css; charset=utf-8"
+        case "json", "map": "application/json; charset=utf-8"
+        case "svg": "image/svg+xml"
+        case "png": "image/png"
+        case "ico": "image/x-icon"
+        case "woff2": "font/woff2"
+        case "txt": "text/plain; charset=utf-8"
+        default: "application/octet-stream"
+        }
+    }
+
+    public func reply(for name: String) throws(APIError) -> APIReply {
+        guard Self.isValidName(name), let data = cache[name] else {
+            throw .notFound("no dashboard file `\(name.prefix(100))`")
+        }
+        return .file(contentType: Self.contentType(of: name), data)
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Runtime
+
+/// Fans journal entries out to the live event streams (SSE clients). Each client has a bounded buffer; a
+/// client that falls that far behind is dropped (its stream ends and the connection closes) so that a slow
+/// reader never holds Grace back. Keep-alive ticks go to every client on one shared timer.
+public actor EventBroadcaster {
+    public enum Item: Sendable {
+        case entry(JournalEntry)
+        case keepAlive
+    }
+
+    /// Entries a client may fall behind by before it is dropped.
+    public let bufferSize: Int
+    private let keepAliveInterval: Duration
+    private var clients: [UUID: AsyncStream<Item>.Continuation] = [:]
+    private var ticker: Task<Void, Never>?
+    private var closed = false
+    public private(set) var dropped = 0
+
+    public init(bufferSize: Int = 1024, keepAliveInterval: Duration = .seconds(15)) {
+        self.bufferSize = bufferSize
+        self.keepAliveInterval = keepAliveInterval
+    }
+
+    /// A new client's stream; entries published from now on arrive on it.
+    public func subscribe() -> (id: UUID, items: AsyncStream<Item>) {
+        let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingOldest(bufferSize))
+        let id = UUID()
+        if closed {
+            continuation.finish()
+        } else {
+            clients[id] = continuation
+            startTicker()
+        }
+        return (id, stream)
+    }
+
+    public func unsubscribe(_ id: UUID) {
+        clients.removeValue(forKey: id)?.finish()
+    }
+
+    public var clientCount: Int { clients.count }
+
+    public func publish(_ entry: JournalEntry) {
+        send(.entry(entry))
+    }
+
+    /// Ends every stream (graceful shutdown) and refuses new ones.
+    public func close() {
+        closed = true
+        ticker?.cancel()
+        for continuation in clients.values { continuation.finish() }
+        clients = [:]
+    }
+
+    private func send(_ item: Item) {
+        for (id, continuation) in clients {
+            if case .dropped = continuation.yield(item) {
+                dropped += 1
+                clients.removeValue(forKey: id)
+                continuation.finish()
+            }
+        }
+    }
+
+    private func startTicker() {
+        guard ticker == nil else { return }
+        let interval = keepAliveInterval
+        ticker = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard !Task.isCancelled else { return }
+                await self?.send(.keepAlive)
+            }
+        }
+    }
+}

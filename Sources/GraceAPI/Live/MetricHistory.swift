@@ -1,0 +1,30 @@
+import Foundation
+import Runtime
+
+/// The last samples of each kernel's CPU and memory, oldest first, for the dashboard's sparklines.
+public struct MetricHistory: Sendable {
+    public struct Series: Sendable {
+        public var cpuPercent: [Double] = []
+        public var rssBytes: [Double] = []
+        public var sampledAt: Date?
+    }
+
+    public let capacity: Int
+    private var series: [String: Series] = [:]
+
+    public init(capacity: Int = 60) {
+        self.capacity = capacity
+    }
+
+    public mutating func record(kernel: String, _ metrics: KernelMetrics, at time: Date = Date()) {
+        var s = series[kernel] ?? Series()
+        s.cpuPercent.append(metrics.cpuPercent)
+        s.rssBytes.append(Double(metrics.rssBytes))
+        if s.cpuPercent.count > capacity { s.cpuPercent.removeFirst(s.cpuPercent.count - capacity) }
+        if s.rssBytes.count > capacity { s.rssBytes.removeFirst(s.rssBytes.count - capacity) }
+        s.sampledAt = time
+        series[kernel] = s
+    }
+
+    public func series(of kernel: String) -> Series { series[kernel] ?? Series() }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Metrics
+import Prometheus
+
+/// Grace's Prometheus metrics, recorded through swift-metrics into a registry of this server's own (no global
+/// bootstrap: the factory is passed to every metric), and the text exposition of `/metrics`.
+public final class APIMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    /// Help texts, added to the exposition (swift-metrics has no place for them).
+    static let help: [String: String] = [
+        "grace_kernel_up": "1 while the kernel's process runs, else 0.",
+        "grace_kernel_restarts_total": "Restarts of the kernel by its restart policy.",
+        "grace_kernel_cpu_percent": "CPU use of the kernel's process over the last sample, percent of one core.",
+        "grace_kernel_rss_bytes": "Resident memory of the kernel's process.",
+        "grace_trigger_firings_total": "Trigger firings, by whether a playbook ran or the firing was suppressed.",
+        "grace_playbook_runs_total": "Finished playbook runs by outcome.",
+        "grace_playbook_run_duration_seconds": "Duration of finished playbook runs.",
+        "grace_time_to_heal_seconds": "From a kernel's exit or unhealthy report to its next ready or healthy report.",
+        "grace_journal_entries": "Entries in the journal.",
+        "grace_http_requests_total": "HTTP API requests by method and status.",
+    ]
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let seconds: [Duration] = [
+            .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+            .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300),
+        ]
+        factory.durationHistogramBuckets = [
+            "grace_playbook_run_duration_seconds": seconds, "grace_time_to_heal_seconds": seconds,
+        ]
+        self.factory = factory
+    }
+
+    public func kernelUp(_ kernel: String, _ up: Bool) {
+        Gauge(label: "grace_kernel_up", dimensions: [("kernel", kernel)], factory: factory).record(up ? 1 : 0)
+    }
+
+    /// Makes the kernel's series exist (at zero) before anything happens to it.
+    public func declareKernel(_ kernel: String) {
+        kernelUp(kernel, false)
+        Counter(label: "grace_kernel_restarts_total", dimensions: [("kernel", kernel)], factory: factory).increment(
+            by: 0)
+    }
+
+    /// Makes the series of a trigger's firings and a playbook's runs exist (at zero) before the first one.
+    public func declare(triggers: [String], playbooks: [String]) {
+        for trigger in triggers {
+            for decision in ["run", "suppressed"] {
+                Counter(
+                    label: "grace_trigger_firings_total", dimensions: [("trigger", trigger), ("decision", decision)],
+                    factory: factory
+                ).increment(by: 0)
+            }
+        }
+        for playbook in playbooks {
+            for outcome in ["succeeded", "failed"] {
+                Counter(
+                    label: "grace_playbook_runs_total", dimensions: [("playbook", playbook), ("outcome", outcome)],
+                    factory: factory
+                ).increment(by: 0)
+            }
+            _ = Metrics.Timer(
+                label: "grace_playbook_run_duration_seconds", dimensions: [("playbook", playbook)], factory: factory)
+        }
+        _ = Metrics.Timer(label: "grace_time_to_heal_seconds", dimensions: [], factory: factory)
+    }
+
+    public func kernelRestarted(_ kernel: String) {
+        Counter(label: "grace_kernel_restarts_total", dimensions: [("kernel", kernel)], factory: factory).increment()
+    }
+
+    public func kernelSample(_ kernel: String, cpuPercent: Double, rssBytes: UInt64) {
+        Gauge(label: "grace_kernel_cpu_percent", dimensions: [("kernel", kernel)], factory: factory).record(cpuPercent)
+        Gauge(label: "grace_kernel_rss_bytes", dimensions: [("kernel", kernel)], factory: factory)
+            .record(Double(rssBytes))
+    }
+
+    public func triggerFired(_ trigger: String, suppressed: Bool) {
+        Counter(
+            label: "grace_trigger_firings_total",
+            dimensions: [("trigger", trigger), ("decision", suppressed ? "suppressed" : "run")], factory: factory
+        ).increment()
+    }
+
+    public func runFinished(_ playbook: String, succeeded: Bool, duration: Duration?) {
+        Counter(
+            label: "grace_playbook_runs_total",
+            dimensions: [("playbook", playbook), ("outcome", succeeded ? "succeeded" : "failed")], factory: factory
+        ).increment()
+        if let duration {
+            Metrics.Timer(
+                label: "grace_playbook_run_duration_seconds", dimensions: [("playbook", playbook)], factory: factory
+            )
+            .record(duration: duration)
+        }
+    }
+
+    public func healed(after duration: Duration) {
+        Metrics.Timer(label: "grace_time_to_heal_seconds", dimensions: [], factory: factory).record(duration: duration)
+    }
+
+    public func journalEntries(_ count: Int64) {
+        Gauge(label: "grace_journal_entries", dimensions: [], factory: factory).record(Double(count))
+    }
+
+    public func request(method: String, status: Int) {
+        Counter(
+            label: "grace_http_requests_total", dimensions: [("method", method), ("status", String(status))],
+            factory: factory
+        ).increment()
+    }
+
+    /// The Prometheus text exposition, with a `# HELP` line before each `# TYPE` line.
+    public func exposition() -> String {
+        let text = registry.emitToString()
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 1024)
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("# TYPE ") {
+                let name = line.dropFirst(7).prefix { $0 != " " }
+                if let help = Self.help[String(name)] { out += "# HELP \(name) \(help)\n" }
+            }
+            out += line
+            out += "\n"
+        }
+        while out.hasSuffix("\n\n") { out.removeLast() }
+        return out
+    }
+}
+
+extension Metrics.Timer {
+    func record(duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
