@@ -2,7 +2,7 @@
 /// token sequence went where. Buckets and the text index are rebuilt on decode.
 extension TemplateMiner: Codable {
     private enum CodingKeys: String, CodingKey {
-        case version, options, clusters, seen
+        case version, options, clusters, seen, history
     }
 
     public init(from decoder: any Decoder) throws {
@@ -34,9 +34,14 @@ extension TemplateMiner: Codable {
             guard let position = siblingPositions[key] else { continue }
             for member in members { siblingWords[clusters[member].tokens[position], default: []].insert(key) }
         }
-        // Ids of merged clusters resolve to the live cluster they were folded into.
+        // Ids of merged clusters resolve to the live cluster they were folded into; ids a template had before it
+        // generalised, to that template.
         for (index, cluster) in clusters.enumerated() where cluster.mergedInto != nil {
             history[cluster.id] = resolve(index)
+        }
+        for (id, index) in try container.decodeIfPresent([String: Int].self, forKey: .history) ?? [:]
+        where clusters.indices.contains(index) {
+            history[TemplateID(rawValue: id)] = index
         }
     }
 
@@ -46,5 +51,7 @@ extension TemplateMiner: Codable {
         try container.encode(options, forKey: .options)
         try container.encode(clusters, forKey: .clusters)
         try container.encode(seen, forKey: .seen)
+        try container.encode(
+            Dictionary(uniqueKeysWithValues: history.map { ($0.key.rawValue, $0.value) }), forKey: .history)
     }
 }

@@ -127,6 +127,8 @@ public struct TemplateMiner: Sendable {
 
     /// The current template of the line that got `match`: later lines may have generalised or merged it.
     public func current(_ match: TemplateMatch) -> MinedTemplate {
+        // A match from another miner (not this one or an earlier state of it) may point past these templates.
+        guard clusters.indices.contains(match.cluster) else { return current(id: match.template.id) ?? match.template }
         let index = resolve(match.cluster)
         return MinedTemplate(id: clusters[index].id, text: clusters[index].text, count: clusters[index].count)
     }

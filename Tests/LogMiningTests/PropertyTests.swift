@@ -143,5 +143,8 @@ struct RestartPropertyTests {
         #expect(actual.map(\.template.id) == expected.map(\.template.id))
         #expect(actual.map { restarted.current($0).id } == expected.map { running.current($0).id })
         #expect(restarted.templates == running.templates)
+        for match in expected {
+            #expect(restarted.current(id: match.template.id) == running.current(id: match.template.id))
+        }
     }
 }

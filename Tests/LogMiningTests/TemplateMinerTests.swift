@@ -110,6 +110,15 @@ struct TemplateMinerTests {
         #expect(miner.add("worker alpha pool exhausted after the long spike").template.id == first.template.id)
     }
 
+    @Test("a match from another miner is answered from its own template, not followed blindly")
+    func foreignMatch() {
+        var big = TemplateMiner()
+        for word in ["a", "b", "c", "d", "e", "f", "g"] { _ = big.add("only \(word) here") }
+        let foreign = big.add("the last one")
+        let small = TemplateMiner()
+        #expect(small.current(foreign) == foreign.template)
+    }
+
     @Test("match looks up without learning")
     func matchDoesNotLearn() {
         var miner = TemplateMiner()
