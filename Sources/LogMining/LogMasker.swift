@@ -49,6 +49,34 @@ struct Mask: @unchecked Sendable {
         return regex.stringByReplacingMatches(in: text, range: range, withTemplate: "<*>")
     }
 
+    /// Every maximal run of `set` replaced by `<*>`: what `S+` matches, leftmost and longest, without the engine.
+    static func replaceRuns(of set: ByteSet, in buffer: UnsafeBufferPointer<UInt8>, unchanged: String) -> String {
+        var output: [UInt8] = []
+        var changed = false
+        var index = 0
+        var copied = 0
+        let count = buffer.count
+        while index < count {
+            guard set.contains(buffer[index]) else {
+                index += 1
+                continue
+            }
+            if !changed {
+                output.reserveCapacity(count + 16)
+                changed = true
+            }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[copied..<index]))
+            output.append(0x3C)  // <*>
+            output.append(0x2A)
+            output.append(0x3E)
+            while index < count, set.contains(buffer[index]) { index += 1 }
+            copied = index
+        }
+        guard changed else { return unchanged }
+        if copied < count { output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[copied...])) }
+        return String(decoding: output, as: UTF8.self)
+    }
+
     /// Nil when the text is not ASCII or the pattern needs more steps than a mask should.
     func fastReplace(in text: String) -> String? {
         guard let fast else { return nil }
@@ -57,6 +85,7 @@ struct Mask: @unchecked Sendable {
         return text.withUTF8 { buffer -> String? in
             let count = buffer.count
             for byte in buffer where byte >= 0x80 { return nil }
+            if let run = fast.runOf { return Self.replaceRuns(of: run, in: buffer, unchanged: unchanged) }
             var captures: [Int] = []
             var stack: [BytePattern.Backtrack] = []
             var budget = 4_096 + 256 * count

@@ -34,6 +34,8 @@ struct BytePattern: Sendable {
     let groupCount: Int
     let groupNames: [String: Int]
     let anchoredAtStart: Bool
+    /// S when the whole pattern is `S+` (`\d+`, `[0-9a-f]+`): every match is a maximal run of S, found by a scan.
+    let runOf: ByteSet?
     /// For each instruction, the bytes that a match continuing from there can consume first, and whether it can
     /// consume nothing (reach the end, or an assertion, which is treated as passing: a superset is safe). A split
     /// skips a branch that cannot start at the current byte: a lazy `.*?` then pushes no backtrack entry except
@@ -103,6 +105,11 @@ struct BytePattern: Sendable {
         guard compiler.program.count < 20_000 else { return nil }
         program = compiler.program
         sets = compiler.sets
+        switch node {
+        case .repetition(.set(let set), 1, nil, true): runOf = set
+        case .repetition(.byte(let byte), 1, nil, true): runOf = ByteSet([byte])
+        default: runOf = nil
+        }
         (startSets, startsEmpty, startsAtEnd) = Self.startSets(of: compiler.program, classes: compiler.sets)
         groupCount = parser.groupCount
         groupNames = parser.groupNames
