@@ -312,6 +312,13 @@
     svg.setAttribute("preserveAspectRatio", "none");
     svg.setAttribute("aria-hidden", "true");
     svg.setAttribute("focusable", "false");
+    const baseline = document.createElementNS(SVG, "line");
+    baseline.setAttribute("x1", "0");
+    baseline.setAttribute("x2", "100");
+    baseline.setAttribute("y1", "23.5");
+    baseline.setAttribute("y2", "23.5");
+    baseline.setAttribute("class", "base");
+    svg.append(baseline);
     if (numbers.length >= 2) {
       const lo = what === "CPU" ? 0 : Math.min(...numbers);
       let hi = Math.max(...numbers);
