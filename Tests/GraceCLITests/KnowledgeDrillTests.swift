@@ -39,7 +39,7 @@ struct KnowledgeDrillTests {
 
     @Test("a new error is healed, the binding is learned, and the next occurrence runs the bound playbook")
     func learnAndReuse() async throws {
-        let port = try freePort()
+        let port = try GraceBinary.freePort()
         let dir = try RunCommandTests.configuration(Self.configuration(port: port))
         defer { try? FileManager.default.removeItem(at: dir) }
         try GraceBinary.write(
@@ -114,22 +114,5 @@ struct KnowledgeDrillTests {
         request.httpMethod = "POST"
         let (_, response) = try await URLSession.shared.data(for: request)
         #expect(((response as? HTTPURLResponse)?.statusCode).map { (200..<300).contains($0) } == true)
-    }
-
-    /// A port nothing listens on right now (the kernel binds it a moment later).
-    private func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound else { throw POSIXError(.EADDRINUSE) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -7,17 +7,27 @@ final class RunningGrace: Sendable {
     private let lines = Mutex<[String]>([])
     private let arrived = NSCondition()
 
-    init(arguments: [String], in directory: URL) throws {
+    convenience init(arguments: [String], in directory: URL) throws {
+        try self.init(command: ["run"] + arguments, in: directory, readStandardOutput: false)
+    }
+
+    /// Any `grace` command; its stderr lines (or stdout's, with `readStandardOutput`) are what `waitFor` sees.
+    init(command: [String], in directory: URL, readStandardOutput: Bool) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: GraceBinary.path)
-        process.arguments = ["run"] + arguments
+        process.arguments = command
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
         process.environment = env
         let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
+        if readStandardOutput {
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+        } else {
+            process.standardError = pipe
+            process.standardOutput = FileHandle.nullDevice
+        }
         try process.run()
         let handle = pipe.fileHandleForReading
         let thread = Thread { [self] in

@@ -19,7 +19,7 @@ struct KernelsCommand: AsyncParsableCommand {
             let state = (k["paused"] as? Bool == true) ? "paused" : Format.text(k["state"])
             return [
                 Format.text(k["name"]), state, Format.text(k["pid"]), Format.duration(k["uptime_seconds"] as? Double),
-                Format.text(k["restarts"]), Format.text(k["healthy"]),
+                Format.text(k["restarts"]), Format.flag(k["healthy"]),
                 (m?["cpu_percent"] as? Double).map { String(format: "%.1f%%", $0) } ?? "-",
                 Format.bytes((m?["rss_bytes"] as? NSNumber)?.doubleValue), Format.text(k["tier"]),
             ]

@@ -59,11 +59,18 @@ enum Format {
         return day == today ? String(clock) : "\(day) \(clock)"
     }
 
+    /// A JSON value as text; numbers as numbers (Foundation's JSON numbers also cast to Bool, so booleans are
+    /// asked for explicitly with `flag`).
     static func text(_ value: Any?) -> String {
         switch value {
         case nil, is NSNull: "-"
-        case let b as Bool: b ? "yes" : "no"
+        case let n as NSNumber: n.stringValue
         case let v?: "\(v)"
         }
+    }
+
+    static func flag(_ value: Any?) -> String {
+        guard let n = value as? NSNumber else { return "-" }
+        return n.boolValue ? "yes" : "no"
     }
 }

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+/// The CLI as a client of the HTTP API, and the API against its OpenAPI document, on a real `grace run`.
+@Suite("API clients and the OpenAPI document")
+struct APIClientTests {
+    static func configuration(port: Int) throws -> URL {
+        let dir = try RunCommandTests.configuration(
+            """
+            kind: kernel
+            name: alpha
+            command: [/bin/sleep, "1000"]
+            ---
+            kind: kernel
+            name: beta
+            command: [/bin/sleep, "1000"]
+            ---
+            kind: playbook
+            name: bounce
+            params: {kernel: {type: kernel}}
+            steps: [{name: restart-it, restart: "{{ kernel }}"}]
+            ---
+            kind: trigger
+            name: crashed
+            when: {exit: "*"}
+            run: bounce
+            with: {kernel: "{{ event.kernel }}"}
+            """)
+        try GraceBinary.write(
+            "kind: grace\nname: client-test\nstate_dir: var/grace\napi: {listen: \"127.0.0.1:\(port)\"}\n",
+            to: dir.appendingPathComponent("config/grace.yaml"))
+        return dir
+    }
+
+    @Test("status, kernels, restart, events, runs: tables, --json, and useful errors")
+    func clients() async throws {
+        let port = try GraceBinary.freePort()
+        let dir = try Self.configuration(port: port)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let grace = try RunningGrace(arguments: [], in: dir)
+        defer { grace.terminate() }
+        _ = try #require(await grace.waitFor(["dashboard: http://127.0.0.1:\(port)/"]))
+        let started = try #require(await grace.waitFor(["kernel.ready", "kernel=beta"]))
+
+        let status = try await GraceBinary.run(["status"], in: dir)
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("2 of 2 running"))
+        #expect(status.stdout.contains("dashboard  http://127.0.0.1:\(port)/"))
+
+        let kernels = try await GraceBinary.run(["kernels"], in: dir)
+        #expect(kernels.stdout.contains("KERNEL"))
+        #expect(kernels.stdout.split(separator: "\n").contains { $0.hasPrefix("alpha") && $0.contains("running") })
+        let json = try await GraceBinary.run(["kernels", "--json"], in: dir)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let list = try #require(object?["kernels"] as? [[String: Any]])
+        #expect(list.map { $0["name"] as? String } == ["alpha", "beta"])
+
+        // A follower started now sees what happens next.
+        let follower = try RunningCommand(["events", "--follow", "--kind", "kernel.exited", "--kind", "run.succeeded"], in: dir)
+        defer { follower.terminate() }
+
+        // A crash: the trigger runs the playbook; the follower sees it as it happens; `runs` shows it.
+        let beta = try #require(RunningGrace.field("pid", in: started.line).flatMap { Int32($0) })
+        kill(beta, SIGKILL)
+        _ = try #require(await follower.waitFor(["kernel.exited", "beta", "signal=SIGKILL"]))
+        _ = try #require(await follower.waitFor(["run.succeeded", "playbook=bounce"]))
+        let runs = try await GraceBinary.run(["runs"], in: dir)
+        #expect(runs.stdout.contains("bounce"), "\(runs.stdout)\(runs.stderr)")
+        #expect(runs.stdout.contains("succeeded"))
+        let runsJSON = try await GraceBinary.run(["runs", "--json"], in: dir)
+        let runList = try JSONSerialization.jsonObject(with: Data(runsJSON.stdout.utf8)) as? [String: Any]
+        let runID = try #require((runList?["runs"] as? [[String: Any]])?.first?["id"] as? String)
+        let one = try await GraceBinary.run(["runs", runID], in: dir)
+        #expect(one.stdout.contains("restart-it"))
+        #expect(one.stdout.contains("restarted beta"))
+
+        // restart through the API: journaled like any other.
+        let restart = try await GraceBinary.run(["restart", "alpha"], in: dir)
+        #expect(restart.status == 0, "\(restart.stderr)")
+        _ = try #require(await grace.waitFor(["kernel.stopped", "kernel=alpha"], after: started.index))
+        let unknown = try await GraceBinary.run(["restart", "gamma"], in: dir)
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("gamma"))
+        let refused = try await GraceBinary.run(["restart", "alpha", "--resume"], in: dir)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("not paused"))
+
+        let events = try await GraceBinary.run(["events", "--kernel", "beta", "--limit", "10"], in: dir)
+        #expect(events.stdout.contains("kernel.exited"))
+
+        // The server and docs/openapi.yaml agree on every operation (statuses and bodies), now that there is a run.
+        let check = try await GraceBinary.runTool(
+            "/usr/bin/env",
+            [
+                "python3", GraceBinary.repository.appendingPathComponent("scripts/check-openapi.py").path,
+                "http://127.0.0.1:\(port)", dir.appendingPathComponent("var/grace/api.token").path,
+                GraceBinary.repository.appendingPathComponent("docs/openapi.yaml").path,
+            ])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+    }
+
+    @Test("client commands without a running Grace say so and exit 2")
+    func notRunning() async throws {
+        let port = try GraceBinary.freePort()
+        let dir = try Self.configuration(port: port)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for arguments in [["status"], ["kernels"], ["restart", "alpha"], ["events"], ["runs"]] {
+            let out = try await GraceBinary.run(arguments, in: dir)
+            #expect(out.status == 2, "\(arguments)")
+            #expect(out.stderr.contains("Grace is not running"), "\(arguments): \(out.stderr)")
+        }
+    }
+}
+
+/// A long-running `grace` command (`events --follow`) whose stdout lines a test waits on.
+final class RunningCommand: Sendable {
+    private let grace: RunningGrace
+
+    init(_ arguments: [String], in directory: URL) throws {
+        grace = try RunningGrace(command: arguments, in: directory, readStandardOutput: true)
+    }
+
+    func waitFor(_ fragments: [String]) async -> (index: Int, line: String)? { await grace.waitFor(fragments) }
+    func terminate() { grace.terminate() }
+}
