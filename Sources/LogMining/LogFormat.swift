@@ -131,7 +131,7 @@ public struct LogFormat: Sendable {
     private enum FastSplit {
         case matched([Range<Int>?])
         case noMatch
-        /// Not ASCII, or too many steps: NSRegularExpression decides.
+        /// Not ASCII: NSRegularExpression decides.
         case undecided
     }
 
@@ -161,7 +161,8 @@ public struct LogFormat: Sendable {
             var stack: [BytePattern.Backtrack] = []
             stack.reserveCapacity(64)
             switch pattern.firstMatch(in: trimmed, from: 0, captures: &captures, budget: &budget, stack: &stack) {
-            case .gaveUp: return .undecided
+            // Too many steps: a line far from the format; ICU would take as long. Mined whole.
+            case .gaveUp: return .noMatch
             case .noMatch: return .noMatch
             case .match:
                 return .matched(

@@ -55,7 +55,8 @@ struct Mask: @unchecked Sendable {
         return String(decoding: output, as: UTF8.self)
     }
 
-    /// Nil when the text is not ASCII or the pattern needs more steps than a mask should.
+    /// Nil when the text is not ASCII. When the pattern needs more steps than a mask should, what was found so
+    /// far is replaced and the rest left.
     func fastReplace(in text: String) -> String? {
         guard let fast else { return nil }
         var text = text
@@ -78,7 +79,9 @@ struct Mask: @unchecked Sendable {
                 case .noMatch:
                     break search
                 case .gaveUp:
-                    return nil
+                    // A pattern that backtracks without end on this line (`(a+)+b`): ICU would too, with no time
+                    // limit. The rest of the line stays as it is; mining must not stall on one line.
+                    break search
                 case .match(let range):
                     if !changed {
                         output.reserveCapacity(count + 16)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import LogMining
@@ -26,6 +27,16 @@ struct LogMaskerTests {
     func unicode() throws {
         let masker = try LogMasker(patterns: ["\\d+"])
         #expect(masker.mask("café 42 naïve ٣") == "café <*> naïve <*>")
+    }
+
+    @Test("a mask that backtracks without end costs bounded time on ASCII lines")
+    func catastrophic() throws {
+        let masker = try LogMasker(patterns: ["(a+)+b"])
+        let clock = ContinuousClock()
+        let elapsed = clock.measure {
+            #expect(masker.mask(String(repeating: "a", count: 40)).count == 40)
+        }
+        #expect(elapsed < .seconds(5))
     }
 
     @Test("an invalid regular expression is refused and named")

@@ -98,7 +98,7 @@ struct BytePattern: Sendable {
 
     init?(_ pattern: String) {
         var parser = PatternParser(Array(pattern.utf8))
-        guard let node = parser.parse() else { return nil }
+        guard let node = parser.parse(), node.programSize(limit: 20_000) < 20_000 else { return nil }
         var compiler = PatternCompiler()
         compiler.emit(node)
         compiler.program.append(.match)

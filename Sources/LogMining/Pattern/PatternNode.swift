@@ -11,6 +11,26 @@ indirect enum PatternNode: Sendable {
     case start
     case end
 
+    /// About how many instructions the node compiles to, saturating at `limit`: nested counted repetitions
+    /// (`((a{1000}){1000}){1000}`) multiply, and must be refused before they are emitted.
+    func programSize(limit: Int) -> Int {
+        switch self {
+        case .empty: return 0
+        case .byte, .set, .wordBoundary, .start, .end: return 1
+        case .group(let inner, _): return min(limit, inner.programSize(limit: limit) + 2)
+        case .concat(let items), .alternation(let items):
+            var total = 0
+            for item in items {
+                total = min(limit, total + item.programSize(limit: limit) + 2)
+            }
+            return total
+        case .repetition(let inner, let min, let max, _):
+            let one = inner.programSize(limit: limit) + 2
+            let copies = Swift.max(min, max ?? min) + 1
+            return one.multipliedReportingOverflow(by: copies).overflow ? limit : Swift.min(limit, one * copies)
+        }
+    }
+
     /// Whether the node can match without consuming input.
     var nullable: Bool {
         switch self {
