@@ -18,6 +18,10 @@ struct Run: AsyncParsableCommand {
             journaled before it is acted on (see `grace journal show`). SIGTERM or SIGINT stops the kernels in \
             reverse order and exits.
 
+            The HTTP API, Prometheus metrics (/metrics) and the live dashboard are served on `api.listen` of \
+            the grace document (default 127.0.0.1:7070; the URL is logged at start). Writes need the bearer \
+            token in <state_dir>/api.token; see docs/api.md.
+
             Some parts of the DSL come with later work (snapshots, reload, the fleet, the agent, mutual repair). \
             A configuration that uses them is refused with the list, unless --allow-partial is given: then \
             everything else runs, those triggers never fire and those steps fail with a clear message.
