@@ -29,6 +29,27 @@ public enum LogText {
     /// The CSV header of `grace logs mine`.
     public static let csvHeader = "LineId,EventId,EventTemplate"
 
+    /// The whole CSV, header included, for lines whose final templates are `templates` (line numbers from 1).
+    /// Each template's `,id,text` is rendered once: a file has far fewer templates than lines.
+    public static func csv(_ templates: [MinedTemplate]) -> Data {
+        var output: [UInt8] = []
+        output.reserveCapacity(32 + templates.count * 48)
+        output.append(contentsOf: csvHeader.utf8)
+        output.append(0x0A)
+        var rendered: [TemplateID: [UInt8]] = [:]
+        for (index, template) in templates.enumerated() {
+            output.append(contentsOf: String(index + 1).utf8)
+            if let tail = rendered[template.id] {
+                output.append(contentsOf: tail)
+            } else {
+                let tail = Array(",\(template.id.rawValue),\(csvField(template.text))\n".utf8)
+                rendered[template.id] = tail
+                output.append(contentsOf: tail)
+            }
+        }
+        return Data(output)
+    }
+
     /// One CSV row: line number (from 1), template id and template text, quoted as RFC 4180 requires.
     public static func csvRow(lineID: Int, template: MinedTemplate) -> String {
         "\(lineID),\(template.id.rawValue),\(csvField(template.text))"

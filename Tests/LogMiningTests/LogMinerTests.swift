@@ -43,5 +43,11 @@ struct LogMinerTests {
         #expect(LogText.lines(Data()) == [])
         #expect(LogText.csvField("a, \"b\"") == "\"a, \"\"b\"\"\"")
         #expect(LogText.csvField("plain <*>") == "plain <*>")
+        let a = MinedTemplate(text: "a, <*>", count: 2)
+        let b = MinedTemplate(text: "b", count: 1)
+        let csv = String(decoding: LogText.csv([a, b, a]), as: UTF8.self)
+        #expect(
+            csv == "LineId,EventId,EventTemplate\n1,\(a.id),\"a, <*>\"\n2,\(b.id),b\n3,\(a.id),\"a, <*>\"\n")
+        #expect(LogText.csvRow(lineID: 3, template: a) == "3,\(a.id),\"a, <*>\"")
     }
 }

@@ -79,16 +79,7 @@ extension LogsCommand {
                 matches.append(miner.add(line: line).match)
             }
             let elapsed = ContinuousClock.now - start
-            var out = LogText.csvHeader + "\n"
-            for (index, match) in matches.enumerated() {
-                out += LogText.csvRow(lineID: index + 1, template: miner.miner.current(match))
-                out += "\n"
-                if out.utf8.count > 1 << 16 {
-                    FileHandle.standardOutput.write(Data(out.utf8))
-                    out = ""
-                }
-            }
-            FileHandle.standardOutput.write(Data(out.utf8))
+            FileHandle.standardOutput.write(LogText.csv(matches.map { miner.miner.current($0) }))
             if stats {
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                 let rate = seconds > 0 ? Int(Double(lines.count) / seconds) : 0

@@ -124,13 +124,8 @@ func mine(_ lines: [String], _ setting: Settings, _ options: MinerOptions) throw
     return (matches, miner)
 }
 
-func render(_ matches: [TemplateMatch], _ miner: LogMiner) -> String {
-    var csv = LogText.csvHeader + "\n"
-    for (index, match) in matches.enumerated() {
-        csv += LogText.csvRow(lineID: index + 1, template: miner.miner.current(match))
-        csv += "\n"
-    }
-    return csv
+func render(_ matches: [TemplateMatch], _ miner: LogMiner) -> Data {
+    LogText.csv(matches.map { miner.miner.current($0) })
 }
 
 var accuracies: [Double] = []
@@ -153,7 +148,7 @@ for system in settings.keys.sorted() where only == nil || only == system {
         start = cpuSeconds()
         let fileLines = LogText.lines(try Data(contentsOf: logURL))
         let (matches, miner) = try mine(fileLines, setting, options)
-        try Data(render(matches, miner).utf8).write(to: csvURL)
+        try render(matches, miner).write(to: csvURL)
         bestEndToEnd = min(bestEndToEnd, cpuSeconds() - start)
     }
     guard let (matches, miner) = result else { continue }
