@@ -103,7 +103,7 @@ struct APIServerTests {
         try await api.expectError(api.get("/v1/kb?limit=0"), 400, "bad_request")
     }
 
-    @Test("the live stream delivers kernel.exited after kill -9 of a kernel; Last-Event-ID replays from the journal")
+    @Test("the live stream delivers kernel.exited after kill -9; Last-Event-ID replays; keep-alives every 15 s")
     func liveStream() async throws {
         let api = try await APIGrace.start()
         defer { api.stop() }
@@ -128,6 +128,8 @@ struct APIServerTests {
         #expect(replay.message(of: "kernel.exited")?.id == message.id)
         try await api.expectError(
             api.get("/v1/events/stream", headers: ["Last-Event-ID": "yesterday"]), 400, "bad_request")
+        // A quiet stream still hears from Grace every 15 s.
+        #expect(await stream.waitFor(": keep-alive", timeout: 20))
     }
 
     @Test("graph, kb, role, runs and the dashboard files")
@@ -368,8 +370,10 @@ struct APIServerTests {
         let pid = try #require(try await api.get("/v1/kernels/two").object()["pid"] as? Int)
         kill(Int32(pid), SIGKILL)
         #expect(try await api.waitForEvent("kernel.ready", kernel: "two", after: mark) != nil)
+        // The first CPU figure needs two samples.
         let reply = try await api.waitForMetrics {
             APIGrace.sample("grace_time_to_heal_seconds_count", in: $0) ?? 0 >= 1
+                && $0.contains("grace_kernel_cpu_percent{kernel=\"one\"}")
         }
         #expect(reply.headers["content-type"]?.hasPrefix("text/plain") == true)
         let text = String(decoding: reply.body, as: UTF8.self)

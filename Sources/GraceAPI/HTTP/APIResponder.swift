@@ -64,7 +64,7 @@ public struct APIResponder: HTTPResponder {
             method: request.method, segments: parsed.segments, query: parsed.query, headers: request.headers,
             body: body, client: context.client)
         let reply = try await handlers.handle(endpoint, apiRequest)
-        return response(for: reply)
+        return try await response(for: reply)
     }
 
     private func collectBody(_ request: Request) async throws -> Data {
@@ -92,7 +92,7 @@ public struct APIResponder: HTTPResponder {
         jsonResponse(error.status, error.body, extra: error.headers)
     }
 
-    private func response(for reply: APIReply) -> Response {
+    private func response(for reply: APIReply) async throws -> Response {
         switch reply {
         case .json(let status, let json):
             return Self.jsonResponse(status, json)
@@ -105,19 +105,21 @@ public struct APIResponder: HTTPResponder {
                 status: .ok, headers: [.contentType: contentType, .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
         case .eventStream(let after, let kernel, let kinds):
-            return eventStream(after: after, kernel: kernel, kinds: kinds)
+            return try await eventStream(after: after, kernel: kernel, kinds: kinds)
         }
     }
 
     /// The live stream: subscribe first (so nothing is missed), replay from the journal after `after`, then
     /// pass on live entries newer than the last one sent.
-    private func eventStream(after: Int64?, kernel: String?, kinds: [String]) -> Response {
+    private func eventStream(after: Int64?, kernel: String?, kinds: [String]) async throws -> Response {
         let broadcaster = broadcaster
         let store = handlers.store
         let logger = logger
         let kindSet = Set(kinds)
+        guard let (id, items) = await broadcaster.subscribe() else {
+            throw APIError.unavailable("too many event streams are open; try again later")
+        }
         let body = ResponseBody { writer in
-            let (id, items) = await broadcaster.subscribe()
             do {
                 try await writer.write(ByteBuffer(string: ": connected\n\n"))
                 var last = after ?? 0

@@ -12,19 +12,23 @@ public actor EventBroadcaster {
 
     /// Entries a client may fall behind by before it is dropped.
     public let bufferSize: Int
+    /// Streams open at once; more are refused (each holds a buffer).
+    public let maxClients: Int
     private let keepAliveInterval: Duration
     private var clients: [UUID: AsyncStream<Item>.Continuation] = [:]
     private var ticker: Task<Void, Never>?
     private var closed = false
     public private(set) var dropped = 0
 
-    public init(bufferSize: Int = 1024, keepAliveInterval: Duration = .seconds(15)) {
+    public init(bufferSize: Int = 1024, maxClients: Int = 256, keepAliveInterval: Duration = .seconds(15)) {
         self.bufferSize = bufferSize
+        self.maxClients = maxClients
         self.keepAliveInterval = keepAliveInterval
     }
 
-    /// A new client's stream; entries published from now on arrive on it.
-    public func subscribe() -> (id: UUID, items: AsyncStream<Item>) {
+    /// A new client's stream; entries published from now on arrive on it. nil when `maxClients` are open.
+    public func subscribe() -> (id: UUID, items: AsyncStream<Item>)? {
+        guard clients.count < maxClients else { return nil }
         let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingOldest(bufferSize))
         let id = UUID()
         if closed {
