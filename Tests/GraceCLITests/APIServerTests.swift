@@ -178,6 +178,10 @@ struct APIServerTests {
         try await api.expectError(api.request("POST", "/v1/reload"), 401, "unauthorized")
         // Reads are public on loopback.
         #expect(try await api.get("/v1/status").status == 200)
+        // ... to requests that name a loopback host: not to a page whose name was rebound to 127.0.0.1.
+        #expect(try await api.get("/v1/status", headers: ["Host": "localhost:\(api.port)"]).status == 200)
+        try await api.expectError(
+            api.get("/v1/status", headers: ["Host": "evil.example:\(api.port)"]), 403, "forbidden")
     }
 
     @Test("kernel actions answer 202, 404 for an unknown kernel, 409 when they cannot, 405 for a wrong method")
@@ -610,7 +614,8 @@ enum APIClient {
     }
 
     static func head(method: String, path: String, port: Int, headers: [String: String], bodyLength: Int?) -> Data {
-        var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        var text = "\(method) \(path) HTTP/1.1\r\nConnection: close\r\n"
+        if headers["Host"] == nil { text += "Host: 127.0.0.1:\(port)\r\n" }
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         if let bodyLength { text += "Content-Length: \(bodyLength)\r\n" }
         return Data((text + "\r\n").utf8)

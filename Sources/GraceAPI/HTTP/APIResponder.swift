@@ -47,6 +47,12 @@ public struct APIResponder: HTTPResponder {
         guard let endpoint = byMethod[request.method.rawValue] else {
             throw APIError.methodNotAllowed(request.method.rawValue, allowed: byMethod.keys.sorted())
         }
+        // On loopback, reads are public: a page on another site that rebinds its name to 127.0.0.1 must not
+        // read them, so the request has to name a loopback host.
+        if !readsNeedToken, let host = request.head.authority, !Self.isLoopbackHost(host) {
+            throw APIError(
+                .forbidden, "forbidden", "this API answers requests to a loopback host only, not \(host.prefix(100))")
+        }
         if !isRead || readsNeedToken {
             guard token.accepts(authorization: request.headers[.authorization]) else {
                 let presented = request.headers[.authorization] != nil
@@ -65,6 +71,19 @@ public struct APIResponder: HTTPResponder {
             body: body, client: context.client)
         let reply = try await handlers.handle(endpoint, apiRequest)
         return try await response(for: reply)
+    }
+
+    /// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+    static func isLoopbackHost(_ authority: String) -> Bool {
+        var host = authority.lowercased()
+        if host.hasPrefix("[") {
+            host = String(host.dropFirst().prefix { $0 != "]" })
+        } else if let colon = host.lastIndex(of: ":") {
+            host = String(host[..<colon])
+        }
+        return host == "localhost" || host.hasSuffix(".localhost") || host == "::1"
+            || (host.hasPrefix("127.") && host.split(separator: ".").count == 4
+                && host.allSatisfy { $0.isNumber || $0 == "." })
     }
 
     private func collectBody(_ request: Request) async throws -> Data {
