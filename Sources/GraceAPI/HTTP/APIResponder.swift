@@ -101,7 +101,9 @@ public struct APIResponder: HTTPResponder {
     static func jsonResponse(_ status: HTTPResponse.Status, _ json: JSON, extra: [(HTTPField.Name, String)] = [])
         -> Response
     {
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
+        var headers: HTTPFields = [
+            .contentType: "application/json; charset=utf-8", .cacheControl: "no-store", .xContentTypeOptions: "nosniff",
+        ]
         for (name, value) in extra { headers[name] = value }
         return Response(
             status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json.serialized + "\n")))
@@ -117,7 +119,8 @@ public struct APIResponder: HTTPResponder {
             return Self.jsonResponse(status, json)
         case .file(let contentType, let data):
             return Response(
-                status: .ok, headers: [.contentType: contentType, .cacheControl: "no-cache"],
+                status: .ok,
+                headers: [.contentType: contentType, .cacheControl: "no-cache", .xContentTypeOptions: "nosniff"],
                 body: .init(byteBuffer: ByteBuffer(bytes: data)))
         case .text(let contentType, let text):
             return Response(
