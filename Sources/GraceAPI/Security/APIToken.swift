@@ -7,12 +7,12 @@ public struct APIToken: Sendable {
     public let path: String
 
     public enum Failure: Error, CustomStringConvertible {
-        case io(String, path: String)
+        case io(String, path: String, errno: Int32)
         case malformed(path: String)
 
         public var description: String {
             switch self {
-            case .io(let what, let path): "cannot \(what) \(path): \(String(cString: strerror(errno)))"
+            case .io(let what, let path, let code): "cannot \(what) \(path): \(String(cString: strerror(code)))"
             case .malformed(let path):
                 "\(path) does not hold a 64-character hex token; delete it to have a new one made"
             }
@@ -30,23 +30,35 @@ public struct APIToken: Sendable {
         let temporary = path + ".\(getpid()).tmp"
         unlink(temporary)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Failure.io("create", path: temporary) }
+        guard fd >= 0 else { throw Failure.io("create", path: temporary, errno: errno) }
         let data = Array((token + "\n").utf8)
         let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd)
+        let writeError = written == data.count && synced == 0 ? 0 : (written < 0 || synced != 0 ? errno : EIO)
         close(fd)
         defer { unlink(temporary) }
-        guard written == data.count, synced == 0 else { throw Failure.io("write", path: temporary) }
+        guard writeError == 0 else { throw Failure.io("write", path: temporary, errno: writeError) }
         if link(temporary, path) != 0 {
-            guard errno == EEXIST, let other = try read(path) else { throw Failure.io("create", path: path) }
+            let linkError = errno
+            guard linkError == EEXIST, let other = try read(path) else {
+                throw Failure.io("create", path: path, errno: linkError)
+            }
             return other
+        }
+        // The new name must survive a crash: sync the directory entry too.
+        let directory = open(stateDirectory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
         }
         return APIToken(value: token, path: path)
     }
 
     private static func read(_ path: String) throws -> APIToken? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path) else { throw Failure.io("read", path: path) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure.io("read", path: path, errno: errno)
+        }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.utf8.count == 64, text.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
             throw Failure.malformed(path: path)

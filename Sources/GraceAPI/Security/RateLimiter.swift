@@ -34,7 +34,7 @@ public actor RateLimiter {
     }
 
     private func sweep(now: Double) {
-        guard now - lastSweep > 60 || buckets.count > 10_000 else { return }
+        guard now - lastSweep > (buckets.count > 10_000 ? 1 : 60) else { return }
         lastSweep = now
         for (client, var entry) in buckets where entry.read.isFull(now: now) && entry.write.isFull(now: now) {
             buckets.removeValue(forKey: client)
