@@ -102,6 +102,10 @@ let package = Package(
             dependencies: ["LogMining"]
         ),
         .testTarget(
+            name: "GraceAPITests",
+            dependencies: ["GraceAPI", "Runtime"]
+        ),
+        .testTarget(
             name: "InterpreterTests",
             dependencies: ["Interpreter", "GraceDSL"]
         ),
