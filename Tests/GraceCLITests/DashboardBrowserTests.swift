@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The live dashboard end to end, in a real headless Chromium: `grace run` serves it, the page shows a kernel,
+/// the kernel is killed, and the page shows the restart (new pid, one more restart, the `kernel.exited` event)
+/// without a reload, from the SSE stream. A screenshot is kept as a test artifact.
+@Suite("dashboard in a headless browser", .serialized)
+struct DashboardBrowserTests {
+    static let artifact = GraceBinary.repository.appendingPathComponent(".build/test-artifacts/dashboard.png")
+
+    static func configuration(apiPort: Int, demoPort: Int) throws -> URL {
+        let dir = try RunCommandTests.configuration(
+            """
+            kind: kernel
+            name: svc
+            command: [/bin/sleep, "1000"]
+            ---
+            kind: kernel
+            name: app
+            command: [grace-demo, --name, app, --port, "\(demoPort)", --data, var/demo/app]
+            ready: notify
+            ---
+            kind: playbook
+            name: note-exit
+            params: {kernel: {type: kernel}}
+            steps:
+              - name: announce
+                notify: "{{ kernel }} exited"
+              - name: settle
+                wait: 200ms
+              - name: check
+                wait_healthy: "{{ kernel }}"
+                timeout: 10s
+            ---
+            kind: trigger
+            name: svc-exited
+            when: {exit: svc}
+            run: note-exit
+            with: {kernel: "{{ event.kernel }}"}
+            """)
+        try GraceBinary.write(
+            "kind: grace\nname: dashboard-test\nstate_dir: var/grace\napi: {listen: \"127.0.0.1:\(apiPort)\"}\n",
+            to: dir.appendingPathComponent("config/grace.yaml"))
+        return dir
+    }
+
+    @Test("the page shows a killed kernel's restart and its kernel.exited event live")
+    func killedKernelShowsLive() async throws {
+        guard let chromium = BrowserSession.executable() else {
+            Issue.record(
+                """
+                chromium is not installed, so the dashboard's browser test cannot run: install Debian's `chromium` \
+                (scripts/setup does), or point GRACE_CHROMIUM at a Chromium or Chrome binary
+                """)
+            return
+        }
+        let apiPort = try Self.freePort()
+        let demoPort = try Self.freePort()
+        let dir = try Self.configuration(apiPort: apiPort, demoPort: demoPort)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let grace = try RunningGrace(arguments: ["--metrics-interval", "1"], in: dir)
+        defer { grace.terminate() }
+        let log = { grace.output.suffix(40).joined(separator: "\n") }
+
+        let started = try #require(await grace.waitFor(["kernel.started", "kernel=svc"]), "\(log())")
+        let pid = try #require(RunningGrace.field("pid", in: started.line).flatMap { Int32($0) })
+        _ = try #require(await grace.waitFor(["dashboard: http://127.0.0.1:\(apiPort)/"]), "\(log())")
+        _ = try #require(await grace.waitFor(["kernel.ready", "kernel=app"]), "\(log())")
+
+        let browser = try await GraceBinary.offPool { try BrowserSession(executable: chromium) }
+        defer { browser.close() }
+        let url = "http://127.0.0.1:\(apiPort)/"
+        try await GraceBinary.offPool { try browser.open(url) }
+
+        // The kernel's row shows its pid once the first load is done.
+        let row = "document.querySelector('#kernel-rows tr[data-kernel=\"svc\"]')"
+        let shown = try await GraceBinary.offPool {
+            try browser.waitUntil("document.body.dataset.ready === 'true' && \(row).dataset.pid === '\(pid)'")
+        }
+        try #require(shown, "the page never showed svc with pid \(pid)\n\(browser.diagnostics)\n\(log())")
+        let restartsBefore = try await GraceBinary.offPool {
+            try browser.evaluate("Number(\(row).dataset.restarts)") as? Int
+        }
+        let before = try #require(restartsBefore)
+        let live = try await GraceBinary.offPool {
+            try browser.waitUntil("document.getElementById('conn').dataset.state === 'live'", timeout: 15)
+        }
+        #expect(live, "the event stream never connected\n\(browser.diagnostics)")
+
+        // kill -9, and Grace restarts it.
+        kill(pid, SIGKILL)
+        let exited = try #require(
+            await grace.waitFor(["kernel.exited", "kernel=svc"], after: started.index), "\(log())")
+        let restarted = try #require(
+            await grace.waitFor(["kernel.started", "kernel=svc"], after: exited.index), "\(log())")
+        let newPID = try #require(RunningGrace.field("pid", in: restarted.line))
+        #expect(newPID != String(pid))
+
+        // The page shows it, from the stream, without a reload.
+        let events = "document.querySelectorAll('#events li')"
+        let exitedEvent = "#events li[data-kind=\"kernel.exited\"][data-kernel=\"svc\"]"
+        let updated = try await GraceBinary.offPool {
+            try browser.waitUntil(
+                """
+                \(row).dataset.pid === '\(newPID)' && Number(\(row).dataset.restarts) > \(before) \
+                && document.querySelector('\(exitedEvent)') !== null
+                """, timeout: 30)
+        }
+        let page = try? await GraceBinary.offPool {
+            try browser.evaluate(
+                """
+                JSON.stringify({pid: \(row).dataset.pid, restarts: \(row).dataset.restarts, \
+                state: \(row).dataset.state, events: [...\(events)].slice(0, 12).map((e) => e.dataset.kind + ' ' + e.dataset.kernel)})
+                """) as? String
+        }
+        #expect(updated, "the page did not show the restart of svc (pid \(newPID)): \(page ?? "?")\n\(browser.diagnostics)")
+        // The trigger's playbook run, with a timeline of its three steps.
+        let run = "#runs article[data-playbook=\"note-exit\"][data-state=\"succeeded\"]"
+        let runShown = try await GraceBinary.offPool {
+            try browser.waitUntil(
+                "document.querySelectorAll('\(run) .steps li[data-state=\"succeeded\"] .bar').length === 3", timeout: 30)
+        }
+        #expect(runShown, "the page did not show the succeeded run of note-exit\n\(browser.diagnostics)\n\(log())")
+        let kind = try await GraceBinary.offPool {
+            try browser.evaluate("document.querySelector('\(exitedEvent)').closest('li').dataset.kind") as? String
+        }
+        #expect(kind == "kernel.exited")
+
+        // Let the sparklines of the demo kernel fill a little for the picture (not required), then keep it.
+        _ = try? await GraceBinary.offPool {
+            try browser.waitUntil(
+                "document.querySelector('#kernel-rows tr[data-kernel=\"app\"] .spark.mem polyline') !== null",
+                timeout: 8)
+        }
+        let artifact = Self.artifact
+        try await GraceBinary.offPool { try browser.screenshot(to: artifact) }
+        print("dashboard screenshot: \(artifact.path)")
+        #expect(FileManager.default.fileExists(atPath: artifact.path))
+
+        _ = try? await GraceBinary.offPool { browser.close() }
+        await grace.stop()
+        #expect(grace.process.terminationStatus == 0)
+    }
+
+    /// A port nothing listens on right now (Grace binds it a moment later).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard bound else { throw POSIXError(.EADDRINUSE) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
