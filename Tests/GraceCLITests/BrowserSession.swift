@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A real headless Chromium driven over the Chrome DevTools Protocol, for end-to-end tests of the dashboard.
@@ -198,7 +198,9 @@ final class BrowserSession: @unchecked Sendable {
         bytes.append(0)
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { send(socket, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes.withUnsafeBytes {
+                send(socket, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
             if sent < 0 && errno == EINTR { continue }
             guard sent > 0 else { throw Failure.closed("sending \(method): \(String(cString: strerror(errno)))") }
             offset += sent

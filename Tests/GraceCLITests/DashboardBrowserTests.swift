@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The live dashboard end to end, in a real headless Chromium: `grace run` serves it, the page shows a kernel,
@@ -117,12 +117,14 @@ struct DashboardBrowserTests {
                 state: \(row).dataset.state, events: [...\(events)].slice(0, 12).map((e) => e.dataset.kind + ' ' + e.dataset.kernel)})
                 """) as? String
         }
-        #expect(updated, "the page did not show the restart of svc (pid \(newPID)): \(page ?? "?")\n\(browser.diagnostics)")
+        #expect(
+            updated, "the page did not show the restart of svc (pid \(newPID)): \(page ?? "?")\n\(browser.diagnostics)")
         // The trigger's playbook run, with a timeline of its three steps.
         let run = "#runs article[data-playbook=\"note-exit\"][data-state=\"succeeded\"]"
         let runShown = try await GraceBinary.offPool {
             try browser.waitUntil(
-                "document.querySelectorAll('\(run) .steps li[data-state=\"succeeded\"] .bar').length === 3", timeout: 30)
+                "document.querySelectorAll('\(run) .steps li[data-state=\"succeeded\"] .bar').length === 3", timeout: 30
+            )
         }
         #expect(runShown, "the page did not show the succeeded run of note-exit\n\(browser.diagnostics)\n\(log())")
         let kind = try await GraceBinary.offPool {

@@ -132,7 +132,8 @@
 
   function fmtMs(ms) {
     if (ms === null || ms === undefined || !isFinite(ms)) return "–";
-    if (ms < 1) return `${ms.toFixed(2)} ms`;
+    if (ms <= 0) return "0 ms";
+    if (ms < 1) return "<1 ms";
     if (ms < 1000) return `${Math.round(ms)} ms`;
     if (ms < 60000) return `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
     return fmtDuration(ms / 1000);
