@@ -194,6 +194,8 @@
       (k.failed ? ` · ${k.failed} failed` : ""));
     const j = s.journal || {};
     setText($("journal"), `${(j.entries ?? 0).toLocaleString()} entries`);
+    // A journal behind what we have seen is another journal (a fresh state directory): start the list afresh.
+    if (typeof j.last_id === "number" && j.last_id < seen.upTo) restartEvents(j.last_id);
     tickClocks();
     return s;
   }
@@ -387,7 +389,6 @@
   // Which journal ids we have handled: all ids <= `upTo`, plus those in `above`. Bounded: the periodic catch-up
   // from /v1/events moves `upTo` forward and empties `above`.
   const seen = { upTo: 0, above: new Set() };
-  let newestId = 0;
   let filterText = "";
 
   function markSeen(id) {
@@ -442,7 +443,6 @@
     while (before && Number(before.dataset.id) > ev.id) before = before.nextElementSibling;
     list.insertBefore(item, before);
     while (list.children.length > MAX_EVENTS) list.lastElementChild.remove();
-    newestId = Math.max(newestId, ev.id);
     return true;
   }
 
@@ -457,6 +457,13 @@
     if (/^(run|step|undo|trigger)\./.test(kind)) debounce("runs", 250, () => refreshRuns().catch(report));
     if (kind.startsWith("kb.") || kind.startsWith("signature.")) debounce("kb", 500, () => refreshKb().catch(report));
     if (kind === "config.reloaded") debounce("kernels", 200, () => refreshKernels().catch(report));
+  }
+
+  function restartEvents(lastId) {
+    seen.upTo = 0;
+    seen.above.clear();
+    $("events").replaceChildren();
+    loadRecentEvents(lastId).catch(report).finally(openStream);
   }
 
   async function loadRecentEvents(lastId) {
