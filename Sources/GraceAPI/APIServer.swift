@@ -7,7 +7,7 @@ import NIOCore
 import Runtime
 import ServiceLifecycle
 
-/// The HTTP API as a long-running service of `grace run`: the endpoints of docs/api-contract.md, the live event
+/// The HTTP API as a long-running service of `grace run`: the endpoints of docs/openapi.yaml (docs/api.md), the live event
 /// stream, `/metrics` and the dashboard, on `api.listen` of the grace document.
 ///
 /// `prepare` subscribes to the supervisor's signals; call it before the supervisor boots so that metrics, run

@@ -6,7 +6,7 @@ import Testing
 import Glibc
 #endif
 
-/// The HTTP API of issue 6 against a real `grace run` on a free port: every endpoint of docs/api-contract.md,
+/// The HTTP API of issue 6 against a real `grace run` on a free port: every endpoint of docs/openapi.yaml (docs/api.md),
 /// its errors, the bearer token, the rate limits, the live event stream and the Prometheus exposition.
 ///
 /// The client speaks HTTP/1.1 over a plain socket rather than URLSession: the tests must send what a client

@@ -29,6 +29,7 @@ work=$(mktemp -d /tmp/grace-bench-api.XXXXXX)
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for f in "$work"/sleeper-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
     wait 2>/dev/null || true
     rm -rf "$work"
 }
@@ -97,7 +98,9 @@ set httpd port $mport and use address 127.0.0.1
     allow 127.0.0.1
 MONIT
 for i in 1 2 3 4 5; do
-    printf 'check process sleeper-%s matching "sleep 10000%s"\n  start program = "/bin/sh -c \x27exec /bin/sleep 10000%s &\x27"\n' "$i" "$i" "$i" >>"$work/monitrc"
+    # Each program records its pid, so that cleanup stops exactly what Monit started.
+    printf 'check process sleeper-%s with pidfile "%s/sleeper-%s.pid"\n  start program = "/bin/sh -c \x27/bin/sleep 10000%s & echo $! > %s/sleeper-%s.pid\x27"\n' \
+        "$i" "$work" "$i" "$i" "$work" "$i" >>"$work/monitrc"
 done
 chmod 600 "$work/monitrc"
 taskset -c 0 monit -c "$work/monitrc" -I >"$work/monit.log" 2>&1 &
