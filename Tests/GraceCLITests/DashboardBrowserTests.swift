@@ -58,8 +58,8 @@ struct DashboardBrowserTests {
                 """)
             return
         }
-        let apiPort = try Self.freePort()
-        let demoPort = try Self.freePort()
+        let apiPort = try GraceBinary.freePort()
+        let demoPort = try GraceBinary.freePort()
         let dir = try Self.configuration(apiPort: apiPort, demoPort: demoPort)
         defer { try? FileManager.default.removeItem(at: dir) }
         let grace = try RunningGrace(arguments: ["--metrics-interval", "1"], in: dir)
@@ -146,22 +146,5 @@ struct DashboardBrowserTests {
         _ = try? await GraceBinary.offPool { browser.close() }
         await grace.stop()
         #expect(grace.process.terminationStatus == 0)
-    }
-
-    /// A port nothing listens on right now (Grace binds it a moment later).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound else { throw POSIXError(.EADDRINUSE) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
