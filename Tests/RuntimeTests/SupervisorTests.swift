@@ -130,6 +130,20 @@ struct SupervisorTests {
         await h.supervisor.shutdown()
     }
 
+    @Test("probe failures while a kernel is still starting are not unhealthy; after it is ready they are")
+    func probesWaitForReadiness() async throws {
+        // Ready by notify only after a while, and the probed port never listens: every probe fails.
+        let yaml = Self.kernel(
+            "slow", "sleep 0.5; systemd-notify --ready; exec sleep 1000",
+            extra: "ready: notify\nhealth: {tcp: \"127.0.0.1:1\", every: 50ms, timeout: 50ms, failures: 1}")
+        let h = try Self.harness(yaml)
+        await h.supervisor.boot()
+        let unhealthy = await h.supervisor.waitForEntry(kind: "kernel.unhealthy", kernel: "slow")
+        let ready = try #require(try h.store.events(kernel: "slow", kinds: ["kernel.ready"]).first)
+        #expect(unhealthy.id > ready.id, "probes before READY=1 must not make the kernel unhealthy")
+        await h.supervisor.shutdown()
+    }
+
     @Test("kernels boot in dependency order and shut down in reverse")
     func dependencyOrder() async throws {
         let yaml = [

@@ -684,6 +684,10 @@ public actor Supervisor {
                 perform(runtime.lifecycle.ready(now: now), on: name)
             }
         case .unhealthy(let reason):
+            // A kernel that is still starting (not ready yet by notify or by its first passing probe) is not
+            // failing: its listener may simply not be up. Kubernetes likewise ignores liveness until startup
+            // succeeds. A kernel that never gets ready is caught by the readiness timeout instead.
+            if case .starting = runtime.lifecycle.state { return }
             runtime.consecutiveFailures += 1
             if runtime.consecutiveFailures >= threshold, runtime.healthy != false {
                 runtime.healthy = false
