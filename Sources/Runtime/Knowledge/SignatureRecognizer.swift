@@ -94,7 +94,8 @@ struct SignatureRecognizer {
                 content: parts.content)
             return nil
         }
-        let (_, match) = miner.add(line: line.text)
+        // Mask and group the message already split above (LogMiner.add(line:) would split the line again).
+        let match = miner.miner.add(miner.masker.mask(parts.content))
         miners[line.kernel] = miner
         dirty.insert(line.kernel)
         let id = match.template.id.description
