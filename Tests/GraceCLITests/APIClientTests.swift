@@ -99,6 +99,33 @@ struct APIClientTests {
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
     }
 
+    @Test("reload --api goes through the HTTP API: unchanged, then refused with the diagnostics")
+    func reloadThroughAPI() async throws {
+        let port = try GraceBinary.freePort()
+        let dir = try Self.configuration(port: port)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let grace = try RunningGrace(arguments: [], in: dir)
+        defer { grace.terminate() }
+        _ = try #require(await grace.waitFor(["dashboard: http://127.0.0.1:\(port)/"]))
+        let api = "http://127.0.0.1:\(port)"
+        let unchanged = try await GraceBinary.run(["reload", "--api", api], in: dir)
+        #expect(unchanged.status == 0, "\(unchanged.stderr)")
+        #expect(unchanged.stdout.contains("configuration unchanged"))
+        let kernels = dir.appendingPathComponent("config/kernels.yaml")
+        let text = try String(contentsOf: kernels, encoding: .utf8)
+        try GraceBinary.write(text + "\n---\nkind: kernel\nname: broken\ncommand: [/bin/sleep]\ndepends_on: [ghost]\n", to: kernels)
+        let refused = try await GraceBinary.run(["reload", "--api", api], in: dir)
+        #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("reload refused"))
+        #expect(refused.stdout.contains("error[G"))
+        // Without the token the API refuses, and says where the token comes from.
+        let elsewhere = try GraceBinary.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: elsewhere) }
+        let noToken = try await GraceBinary.run(["reload", "--api", api, "--state-dir", elsewhere.path], in: dir)
+        #expect(noToken.status == 2)
+        #expect(noToken.stderr.contains("api.token"))
+    }
+
     @Test("client commands without a running Grace say so and exit 2")
     func notRunning() async throws {
         let port = try GraceBinary.freePort()

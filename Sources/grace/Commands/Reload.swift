@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Runtime
 
-struct Reload: ParsableCommand {
+struct Reload: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tell the running Grace to reload its configuration.",
         discussion: """
@@ -11,12 +11,29 @@ struct Reload: ParsableCommand {
             added kernels, restarts changed ones, stops removed ones, leaves the rest untouched, and swaps \\
             triggers and playbooks without dropping runs in flight. SIGHUP and editing a watched file do the same.
 
+            By default this talks to the Grace of this configuration's state directory over its control socket \\
+            (<state_dir>/control.sock: no network, no port to mix up). With --api it goes through that HTTP API \\
+            instead (POST /v1/reload, with the token from --state-dir or the configuration's state directory), \\
+            e.g. for a Grace on another host.
+
             Exit status: 0 reloaded or unchanged, 1 refused, 2 Grace is not running.
             """)
 
+    @Option(help: ArgumentHelp("Reload through this HTTP API instead of the control socket.", valueName: "url"))
+    var api: String?
+
     @OptionGroup var state: StateDirectoryOption
 
-    func run() throws {
+    func run() async throws {
+        if api != nil {
+            var options = try APIOptions.parse(["--api", api ?? ""] + (state.stateDir.map { ["--state-dir", $0] } ?? []))
+            options.json = false
+            let (_, object) = await options.client().json("POST", "/v1/reload")
+            let reply = object as? [String: Any] ?? [:]
+            print(reply["message"] as? String ?? "reloaded")
+            for change in reply["changed"] as? [String] ?? [] { print("  \(change)") }
+            return
+        }
         let socket = try state.resolve().appendingPathComponent("control.sock").path
         let response: ControlResponse
         do {
