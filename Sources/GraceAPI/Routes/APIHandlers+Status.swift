@@ -6,8 +6,8 @@ extension APIHandlers {
     func status() async throws -> APIReply {
         let graph = await supervisor.graph
         let kernels = await supervisor.status()
-        var healthy = 0
-        for k in kernels where await supervisor.isHealthy(k.name) { healthy += 1 }
+        // One call to the supervisor for everything, not one more per kernel.
+        let healthy = kernels.filter(\.isHealthy).count
         let running = kernels.filter { $0.pid != nil }.count
         let failed = kernels.filter { ["gave-up", "backing-off"].contains($0.state) }.count
         let last = await live.lastJournalID

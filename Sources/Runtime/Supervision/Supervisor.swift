@@ -42,6 +42,8 @@ public actor Supervisor {
         public var paused = false
         /// When the current process was spawned (nil when there is none).
         public var startedAt: Date?
+        /// What `isHealthy(_:)` says: ready, not paused, and its probe (if any) passing.
+        public var isHealthy = false
     }
 
     private final class KernelRuntime {
@@ -356,7 +358,8 @@ public actor Supervisor {
             return KernelStatus(
                 name: kernel.header.name.value, state: r.lifecycle.state.name, pid: r.lifecycle.state.pid,
                 restarts: r.lifecycle.totalRestarts, healthy: r.healthy, metrics: r.metrics, tier: kernel.tier,
-                paused: r.paused, startedAt: r.lifecycle.state.pid == nil ? nil : r.startedAt)
+                paused: r.paused, startedAt: r.lifecycle.state.pid == nil ? nil : r.startedAt,
+                isHealthy: isHealthy(kernel.header.name.value))
         }
     }
 
