@@ -139,9 +139,10 @@ struct SupervisorTests {
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
         let unhealthy = await h.supervisor.waitForEntry(kind: "kernel.unhealthy", kernel: "slow")
-        let ready = try #require(try h.store.events(kernel: "slow", kinds: ["kernel.ready"]).first)
+        let readyEntries = try h.store.events(kernel: "slow", kinds: ["kernel.ready"])
+        await h.supervisor.shutdown()  // before any expectation, so a failure leaves no kernel behind
+        let ready = try #require(readyEntries.first, "probes before READY=1 must not make the kernel unhealthy")
         #expect(unhealthy.id > ready.id, "probes before READY=1 must not make the kernel unhealthy")
-        await h.supervisor.shutdown()
     }
 
     @Test("kernels boot in dependency order and shut down in reverse")
