@@ -23,7 +23,17 @@ struct JournalCommand: ParsableCommand {
     /// The journal file under the state directory; refuses to create one where none exists.
     static func openStore(_ option: StateDirectoryOption) -> StateStore {
         do {
-            let path = try option.resolve().appendingPathComponent("grace.sqlite").path
+            return openStore(directory: try option.resolve())
+        } catch let error as CLIError {
+            Terminal.fail(error)
+        } catch {
+            Terminal.fail(.io(String(describing: error)))
+        }
+    }
+
+    static func openStore(directory: URL) -> StateStore {
+        do {
+            let path = directory.appendingPathComponent("grace.sqlite").path
             guard FileManager.default.fileExists(atPath: path) else {
                 throw CLIError.io("no journal at \(path): Grace has not run with this state directory")
             }

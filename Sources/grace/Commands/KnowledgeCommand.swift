@@ -104,7 +104,7 @@ extension KnowledgeCommand {
         var signature: String
 
         func run() throws {
-            let store = KnowledgeCommand.open(state)
+            let store = JournalCommand.openStore(state)
             do {
                 guard let s = try store.knownSignature(signature) else {
                     Terminal.fail(.io("no signature `\(signature)` in the knowledge base (see `grace kb list`)"))
@@ -143,8 +143,22 @@ extension KnowledgeCommand {
         }
 
         func run() throws {
-            let signatures = KnowledgeCommand.read(state) { try $0.knownSignatures(limit: 100_000) }
-            let graph = KnowledgeCommand.configurationGraph()
+            // One compile of the configuration root serves both the state directory and, when it compiles, the
+            // graph that gives the playbooks' parameter types.
+            let configured = try? ConfiguredRoot.load()
+            let store: StateStore
+            if state.stateDir == nil, let configured {
+                store = JournalCommand.openStore(directory: configured.stateDirectory)
+            } else {
+                store = JournalCommand.openStore(state)
+            }
+            let signatures: [KnownSignature]
+            do {
+                signatures = try store.knownSignatures(limit: 100_000)
+            } catch {
+                Terminal.fail(.io(String(describing: error)))
+            }
+            let graph = configured?.result.graph
             var documents: [String] = []
             for s in signatures where s.declared == nil {
                 guard let binding = s.bindings.filter({ !$0.declared }).max(by: { $0.expectedSuccess < $1.expectedSuccess }),
@@ -187,8 +201,6 @@ extension KnowledgeCommand {
         }
     }
 
-    static func open(_ option: StateDirectoryOption) -> StateStore { JournalCommand.openStore(option) }
-
     static func read<T>(_ option: StateDirectoryOption, _ body: (StateStore) throws -> T) -> T {
         let store = JournalCommand.openStore(option)
         do {
@@ -210,14 +222,6 @@ extension KnowledgeCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    /// The configuration's graph when there is a root here and it compiles; export uses it for parameter types.
-    static func configurationGraph() -> ExecutionGraph? {
-        guard let loaded = try? ConfigurationOptions.parse([]).load() else { return nil }
-        var options = loaded.options
-        options.checkExecutables = false
-        return Compiler(options: options).compile(loaded.files).graph
     }
 }
 

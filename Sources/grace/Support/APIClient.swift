@@ -17,34 +17,25 @@ struct APIOptions: ParsableArguments {
     @Flag(help: "Print the API's JSON instead of a table.")
     var json = false
 
+    /// The client: the configuration root is compiled at most once, and not at all with both --api and
+    /// --state-dir.
     func client() -> APIClient {
+        let configured = api != nil && state.stateDir != nil ? nil : try? ConfiguredRoot.load()
         var base = api
         if base == nil {
-            let listen = Self.configuredListen() ?? "127.0.0.1:7070"
+            let listen = configured?.settings?.apiListen?.value ?? "127.0.0.1:7070"
             // A wildcard listen address is reached on loopback.
             let host = listen.replacingOccurrences(of: "0.0.0.0:", with: "127.0.0.1:").replacingOccurrences(of: "[::]:", with: "[::1]:")
             base = "http://" + host
         }
-        let token = (try? state.resolve()).flatMap {
+        let stateDirectory = state.stateDir != nil ? try? state.resolve() : configured?.stateDirectory
+        let token = stateDirectory.flatMap {
             try? String(contentsOf: $0.appendingPathComponent("api.token"), encoding: .utf8)
         }?.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let base, let url = URL(string: base.hasSuffix("/") ? String(base.dropLast()) : base) else {
             Terminal.fail(.io("`\(api ?? "")` is not a URL"))
         }
         return APIClient(base: url, token: token)
-    }
-
-    private static func configuredListen() -> String? {
-        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        guard let root = ConfigurationLoader.findRoot(from: cwd) else { return nil }
-        let urls = ConfigurationLoader.includes(root: root).map { root.appendingPathComponent($0) }
-            .filter { FileManager.default.fileExists(atPath: $0.path) }
-        guard let files = try? ConfigurationLoader.read(ConfigurationLoader.files(under: urls), relativeTo: cwd) else {
-            return nil
-        }
-        let result = Compiler(options: CompilerOptions(checkExecutables: false, root: root.path)).compile(files)
-        for case .grace(let settings) in result.documents { return settings.apiListen?.value }
-        return nil
     }
 }
 

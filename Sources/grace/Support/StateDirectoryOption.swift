@@ -15,10 +15,39 @@ struct StateDirectoryOption: ParsableArguments {
     /// The state directory as an absolute URL. Throws `CLIError` when there is neither `--state-dir` nor a
     /// configuration root.
     func resolve() throws -> URL {
-        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         if let stateDir {
+            let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             return URL(fileURLWithPath: stateDir, relativeTo: cwd).standardizedFileURL
         }
+        return try ConfiguredRoot.load().stateDirectory
+    }
+}
+
+/// The configuration root found from the current directory, compiled once (without the executable check): what
+/// the commands that work on a running or past Grace need from it — the state directory, the API's address, the
+/// graph when it compiles.
+struct ConfiguredRoot {
+    let root: URL
+    let result: CompilationResult
+
+    /// The grace document: from the graph, or as decoded when the configuration has errors (the journal and the
+    /// API must stay reachable then, which is when they matter most).
+    var settings: GraceSettings? {
+        result.graph?.settings
+            ?? result.documents.lazy.compactMap { document -> GraceSettings? in
+                if case .grace(let settings) = document { settings } else { nil }
+            }.first
+    }
+
+    var stateDirectory: URL {
+        let configured = settings?.stateDir ?? "var/grace"
+        if configured.hasPrefix("/") { return URL(fileURLWithPath: configured).standardizedFileURL }
+        return root.appendingPathComponent(configured).standardizedFileURL
+    }
+
+    /// Throws `CLIError` when there is no configuration root here or above, or its files cannot be read.
+    static func load() throws -> ConfiguredRoot {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         guard let root = ConfigurationLoader.findRoot(from: cwd) else {
             throw CLIError.io(
                 "no configuration root found from \(cwd.path): expected config/grace.yaml here or above; "
@@ -33,15 +62,6 @@ struct StateDirectoryOption: ParsableArguments {
             throw CLIError.io(error.description)
         }
         let result = Compiler(options: CompilerOptions(checkExecutables: false, root: root.path)).compile(files)
-        // A configuration with errors has no graph, but its journal must still be readable (that is when it
-        // matters most): fall back to the grace document as decoded.
-        let decoded = result.documents.lazy.compactMap { document -> GraceSettings? in
-            if case .grace(let settings) = document { settings } else { nil }
-        }.first
-        let configured = result.graph?.settings?.stateDir ?? decoded?.stateDir ?? "var/grace"
-        if configured.hasPrefix("/") {
-            return URL(fileURLWithPath: configured).standardizedFileURL
-        }
-        return root.appendingPathComponent(configured).standardizedFileURL
+        return ConfiguredRoot(root: root, result: result)
     }
 }
