@@ -25,12 +25,23 @@ extension Healer {
             return
         }
         seedDeclaredSignatures()
+    }
+
+    /// Sightings are written in batches: the first one after a flush schedules the next flush a second later,
+    /// so a storm of error lines costs one transaction a second and a quiet Grace never wakes for it.
+    func scheduleKnowledgeFlush() {
+        guard flushTask == nil, recognizer?.hasPending == true else { return }
         flushTask = Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                await self?.flushKnowledge()
-            }
+            try? await Task.sleep(for: Self.flushDelay)
+            await self?.flushScheduled()
         }
+    }
+
+    static let flushDelay: Duration = .seconds(1)
+
+    private func flushScheduled() {
+        flushTask = nil
+        flushKnowledge()
     }
 
     func seedDeclaredSignatures() {
@@ -43,8 +54,7 @@ extension Healer {
         do { try supervisor.store.seedDeclared(declared) } catch { logger.error("cannot seed declared signatures: \(error)") }
     }
 
-    /// Writes what the recognizer gathered since the last flush: one transaction per part, off the actor's
-    /// hot path only in that it is batched (at most once a second).
+    /// Writes what the recognizer gathered since the last flush (see `scheduleKnowledgeFlush`).
     func flushKnowledge() {
         guard var recognizer else { return }
         let batch = recognizer.takeBatch()
@@ -110,9 +120,8 @@ extension Healer {
             "signature": attribution.signature, "playbook": playbook, "run": outcome.run, "healed": String(healed),
         ]
         do {
-            let before = try store.allBindings()[attribution.signature]?.first { $0.playbook == playbook }
             guard
-                let binding = try store.recordOutcome(
+                let (binding, created) = try store.recordOutcome(
                     signature: attribution.signature, playbook: playbook, healed: healed, create: !attribution.trial)
             else { return }
             var entry = fields
@@ -120,12 +129,12 @@ extension Healer {
             entry["failures"] = String(binding.failures)
             entry["expected"] = String(format: "%.3f", binding.expectedSuccess)
             if let template = try store.knownSignature(attribution.signature)?.template { entry["template"] = template }
-            await supervisor.record(before == nil ? "kb.binding_learned" : "kb.outcome", kernel: attribution.kernel, fields: entry)
+            await supervisor.record(created ? "kb.binding_learned" : "kb.outcome", kernel: attribution.kernel, fields: entry)
             if BindingPolicy(settings).shouldDrop(binding) {
                 try store.removeBinding(signature: attribution.signature, playbook: playbook)
                 await supervisor.record("kb.binding_dropped", kernel: attribution.kernel, fields: entry)
             }
-            recognizer?.update(attribution.signature, bindings: try store.allBindings()[attribution.signature] ?? [])
+            recognizer?.update(attribution.signature, bindings: try store.bindings(of: attribution.signature))
         } catch {
             logger.error("cannot record the outcome in the knowledge base: \(error)")
         }

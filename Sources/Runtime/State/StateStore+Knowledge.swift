@@ -108,9 +108,12 @@ extension StateStore {
     }
 
     /// Counts one outcome of running `playbook` for `signature`, creating a learned binding when `create` and
-    /// there is none; returns the binding as it now stands, or nil when there was none to update.
+    /// there is none; returns the binding as it now stands and whether this created it, or nil when there was
+    /// none to update.
     @discardableResult
-    public func recordOutcome(signature: String, playbook: String, healed: Bool, create: Bool) throws -> BindingEvidence? {
+    public func recordOutcome(
+        signature: String, playbook: String, healed: Bool, create: Bool
+    ) throws -> (binding: BindingEvidence, created: Bool)? {
         let now = StoredTime.milliseconds(Date())
         return try writer.write { db in
             let exists = try Bool.fetchOne(
@@ -131,8 +134,13 @@ extension StateStore {
                     WHERE signature = ? AND playbook = ?
                     """,
                 arguments: [healed ? 1 : 0, healed ? 0 : 1, now, signature, playbook])
-            return try Self.bindings(of: signature, in: db).first { $0.playbook == playbook }
+            return try Self.bindings(of: signature, in: db).first { $0.playbook == playbook }.map { ($0, !exists) }
         }
+    }
+
+    /// The bindings of one signature, by playbook name.
+    public func bindings(of signature: String) throws -> [BindingEvidence] {
+        try writer.read { try Self.bindings(of: signature, in: $0) }
     }
 
     public func removeBinding(signature: String, playbook: String) throws {
