@@ -167,6 +167,7 @@ public actor Healer {
                 noteSighting(sighting)
                 events.append(.signatureSeen(sighting))
             }
+            scheduleKnowledgeFlush()
         case .journal(let entry):
             if let kernel = entry.kernel, Self.troubleKinds.contains(entry.kind) { lastTrouble[kernel] = now }
         default:

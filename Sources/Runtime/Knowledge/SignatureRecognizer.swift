@@ -119,6 +119,9 @@ struct SignatureRecognizer {
             severity: severity, playbook: policy.choose(candidates, using: &random)?.playbook)
     }
 
+    /// Whether anything waits to be written.
+    var hasPending: Bool { !pending.isEmpty || !renames.isEmpty || !dirty.isEmpty }
+
     /// Sightings, renames and changed miners since the last batch.
     mutating func takeBatch() -> Batch {
         var batch = Batch()
