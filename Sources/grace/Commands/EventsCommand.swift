@@ -43,18 +43,15 @@ struct EventsCommand: AsyncParsableCommand {
         for kind in kinds { filters += "&kind=\(APIClient.escape(kind))" }
         var last = after ?? 0
         if after != nil || !follow {
-            // Without --after, the latest `limit` events: ask for the newest id first.
-            if after == nil {
-                let (_, head) = await client.json("GET", "/v1/status")
-                let lastID = ((head as? [String: Any])?["journal"] as? [String: Any])?["last_id"] as? Int ?? 0
-                last = Int64(max(0, lastID - limit * (filters.isEmpty ? 1 : 20)))
+            let (events, next) =
+                after != nil
+                ? await Self.page(client, after: last, limit: limit, filters: filters)
+                : await Self.latest(client, limit: limit, filters: filters)
+            if options.json && !follow {
+                return APIClient.printJSON(["events": events, "next_after": next] as [String: Any])
             }
-            let (_, object) = await client.json("GET", "/v1/events?after=\(last)&limit=\(limit)" + filters)
-            let page = object as? [String: Any] ?? [:]
-            let events = page["events"] as? [[String: Any]] ?? []
-            if options.json && !follow { return APIClient.printJSON(object) }
-            for event in events.suffix(limit) { print(options.json ? Self.jsonLine(event) : Self.line(event)) }
-            last = (page["next_after"] as? NSNumber)?.int64Value ?? last
+            for event in events { print(options.json ? Self.jsonLine(event) : Self.line(event)) }
+            last = next
         }
         guard follow else { return }
         let query = "?after=\(last)" + filters
@@ -68,6 +65,38 @@ struct EventsCommand: AsyncParsableCommand {
             case .failed(let message):
                 Terminal.fail(.io("the event stream ended: \(message)"))
             }
+        }
+    }
+
+    /// One page of events after `after`, and the `after` of the next page.
+    static func page(_ client: APIClient, after: Int64, limit: Int, filters: String) async -> ([[String: Any]], Int64) {
+        let (_, object) = await client.json("GET", "/v1/events?after=\(after)&limit=\(limit)" + filters)
+        let page = object as? [String: Any] ?? [:]
+        return (page["events"] as? [[String: Any]] ?? [], (page["next_after"] as? NSNumber)?.int64Value ?? after)
+    }
+
+    /// The newest `limit` matching events, oldest first, and the id to follow from. The API pages forward only,
+    /// so: read forward from a window before the journal's head, widening the window (x4) until it holds
+    /// `limit` matches or reaches the start.
+    static func latest(_ client: APIClient, limit: Int, filters: String) async -> ([[String: Any]], Int64) {
+        let (_, status) = await client.json("GET", "/v1/status")
+        let head = Int64(((status as? [String: Any])?["journal"] as? [String: Any])?["last_id"] as? Int ?? 0)
+        var window = Int64(limit)
+        while true {
+            let start = max(0, head - window)
+            var found: [[String: Any]] = []
+            var after = start
+            while true {
+                let (events, next) = await page(client, after: after, limit: 1000, filters: filters)
+                found = Array((found + events).suffix(limit))
+                if events.isEmpty || next >= head || next == after { break }
+                after = next
+            }
+            if found.count >= limit || start == 0 {
+                // Follow from after the head, or after the last event shown if more came in meanwhile.
+                return (found, max(head, (found.last?["id"] as? NSNumber)?.int64Value ?? 0))
+            }
+            window *= 4
         }
     }
 
