@@ -54,6 +54,8 @@ final class BrowserSession: @unchecked Sendable {
     private var responses: [Int: [String: Any]] = [:]
     private var nextID = 0
     private var readerDone = false
+    /// `Page.loadEventFired` events so far: a load is waited for as an event, not polled.
+    private var loads = 0
     private var closed = false
     private var messages: [String] = []
     private var sessionID: String?
@@ -172,6 +174,9 @@ final class BrowserSession: @unchecked Sendable {
         case "Log.entryAdded":
             let entry = params["entry"] as? [String: Any] ?? [:]
             messages.append("log.\(entry["level"] ?? ""): \(entry["text"] ?? "") \(entry["url"] ?? "")")
+        case "Page.loadEventFired":
+            loads += 1
+            state.broadcast()
         case "Inspector.targetCrashed":
             messages.append("the page crashed")
         default:
@@ -244,17 +249,31 @@ final class BrowserSession: @unchecked Sendable {
         try call(
             "Emulation.setDeviceMetricsOverride",
             ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": false])
+        let loadsBefore = locked { loads }
         let navigation = try call("Page.navigate", ["url": url])
         if let error = navigation["errorText"] as? String, !error.isEmpty {
             throw Failure.protocolError("navigating to \(url): \(error)")
         }
-        // The new document replaces about:blank; until its scripts have run there is nothing to observe.
+        // The new document replaces about:blank; until its scripts have run there is nothing to observe. Each load
+        // event is checked (a late one of about:blank is not the page's).
         let deadline = Date().addingTimeInterval(timeout)
         let loaded = "location.href === \(Self.literal(url)) && document.readyState === 'complete'"
+        var seen = loadsBefore
         while (try? evaluate(loaded, timeout: 5)) as? Bool != true {
-            guard Date() < deadline else { throw Failure.timeout("loading \(url)") }
-            usleep(50_000)
+            guard let next = waitForLoad(after: seen, until: deadline) else { throw Failure.timeout("loading \(url)") }
+            seen = next
         }
+    }
+
+    /// Waits for a `Page.loadEventFired` beyond the first `count`; the new count, or nil at the deadline or when
+    /// the browser is gone.
+    private func waitForLoad(after count: Int, until deadline: Date) -> Int? {
+        state.lock()
+        defer { state.unlock() }
+        while loads <= count {
+            if readerDone || !state.wait(until: deadline) { return nil }
+        }
+        return loads
     }
 
     /// Evaluates `expression` in the page and returns its value (JSON-like), awaiting it if it is a promise.
@@ -274,6 +293,7 @@ final class BrowserSession: @unchecked Sendable {
     func waitUntil(_ condition: String, timeout: TimeInterval = 30) throws -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
+            let loadsBefore = locked { loads }
             let remaining = deadline.timeIntervalSinceNow
             if remaining <= 0 { return false }
             let script = """
@@ -290,8 +310,8 @@ final class BrowserSession: @unchecked Sendable {
             do {
                 return try evaluate(script, awaitPromise: true, timeout: remaining + 10) as? Bool ?? false
             } catch Failure.protocolError {
-                // The document went away under the promise (a reload): look again in the new one.
-                usleep(50_000)
+                // The document went away under the promise (a reload): look again once the new one has loaded.
+                guard waitForLoad(after: loadsBefore, until: deadline) != nil else { return false }
             }
         }
     }
