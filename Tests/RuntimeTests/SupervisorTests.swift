@@ -145,6 +145,25 @@ struct SupervisorTests {
         #expect(unhealthy.id > ready.id, "probes before READY=1 must not make the kernel unhealthy")
     }
 
+    @Test("READY=1 is followed by a probe at once, not a probe period later")
+    func probeOnReady() async throws {
+        // The probe passes only once the kernel has written `up` (after the probe at spawn), just before READY=1;
+        // its period is an hour, so without a probe on readiness `kernel.healthy` could only come after the
+        // kernel's exit 20 s later.
+        let up = FileManager.default.temporaryDirectory.appendingPathComponent("grace-up-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: up) }
+        let yaml = Self.kernel(
+            "prompt", "sleep 0.3; touch \(up); systemd-notify --ready; sleep 20",
+            extra: "ready: notify\nhealth: {exec: [/bin/test, -e, \(up)], every: 1h, timeout: 5s}")
+        let h = try Self.harness(yaml)
+        await h.supervisor.boot()
+        let first = await h.supervisor.waitForEntry { entry in
+            entry.kernel == "prompt" && ["kernel.healthy", "kernel.exited"].contains(entry.kind)
+        }
+        await h.supervisor.shutdown()
+        #expect(first.kind == "kernel.healthy")
+    }
+
     @Test("kernels boot in dependency order and shut down in reverse")
     func dependencyOrder() async throws {
         let yaml = [

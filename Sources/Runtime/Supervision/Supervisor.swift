@@ -396,6 +396,12 @@ public actor Supervisor {
 
     private func perform(_ actions: [KernelLifecycle.Action], on name: String) {
         guard let runtime = kernels[name] else { return }
+        // The restart history is bookkeeping, not the record of truth (the journal is, and it is on disk before
+        // anything is acted on): written after the actions, so a respawn does not wait for a second commit.
+        var history: [RestartRecord] = []
+        defer {
+            for record in history { try? store.record(record) }
+        }
         var index = 0
         while index < actions.count {
             let action = actions[index]
@@ -414,7 +420,13 @@ public actor Supervisor {
                 }
                 index = i
                 journalBatch(batch, kernel: name)
-                for event in batch { afterJournal(event.kind, runtime: runtime, name: name, fields: event.fields) }
+                for event in batch {
+                    afterJournal(event.kind, runtime: runtime, name: name, fields: event.fields)
+                    if event.kind == "kernel.restarting" {
+                        let delay = Int64(event.fields["delay_ms"] ?? "0") ?? 0
+                        history.append(RestartRecord(kernel: name, time: Date(), reason: "exit", delayMilliseconds: delay))
+                    }
+                }
             case .scheduleTimer(let at):
                 runtime.timer?.cancel()
                 let delay = at - now
@@ -439,9 +451,11 @@ public actor Supervisor {
             runtime.readyWaiters = []
             waiters.forEach { $0.resume(returning: true) }
             if let watchdog = runtime.kernel.watchdog { armWatchdog(runtime, name: name, after: watchdog) }
-        case "kernel.restarting":
-            let delay = Int64(fields["delay_ms"] ?? "0") ?? 0
-            try? store.record(RestartRecord(kernel: name, time: Date(), reason: "exit", delayMilliseconds: delay))
+            // The kernel says it serves now (READY=1): probe at once rather than a probe period later, so that
+            // its health is known as soon as it can be (what probes found while it was starting did not count).
+            if runtime.kernel.ready == .notify, runtime.healthy == nil, case .running(let pid, let since) = runtime.lifecycle.state {
+                startProbe(runtime, name: name, pid: pid, spawnedAt: since)
+            }
         case "kernel.gave_up":
             let waiters = runtime.readyWaiters
             runtime.readyWaiters = []
@@ -658,13 +672,16 @@ public actor Supervisor {
 
     // MARK: - Health
 
-    private func startProbe(_ runtime: KernelRuntime, name: String, pid: Int32) {
+    /// Starts (or restarts) the kernel's probe loop; its first probe waits for what is left of `start_period`
+    /// counted from the spawn.
+    private func startProbe(_ runtime: KernelRuntime, name: String, pid: Int32, spawnedAt: Duration? = nil) {
         runtime.probeTask?.cancel()
         guard let health = runtime.kernel.health else { return }
         let probe = makeProbe(
             for: health, root: configuration.root, runner: ProcessCommandRunner(locator: configuration.locator))
+        let startPeriod = health.startPeriod - (spawnedAt.map { now - $0 } ?? .zero)
         runtime.probeTask = Task { [weak self] in
-            if health.startPeriod > .zero { try? await Task.sleep(for: health.startPeriod) }
+            if startPeriod > .zero { try? await Task.sleep(for: startPeriod) }
             while !Task.isCancelled {
                 let result = await probe.check(timeout: health.timeout)
                 guard !Task.isCancelled else { return }
