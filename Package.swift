@@ -3,7 +3,7 @@ import PackageDescription
 
 // Dependencies point one way: grace -> GraceAPI -> Runtime -> Interpreter -> GraceDSL -> CLibYAML; LogMining
 // stands alone (pure template mining, used by Runtime and by `grace logs mine`). SwiftNIO (through Hummingbird)
-// enters in GraceAPI only.
+// enters in GraceAPI, and in grace itself for the API client; no target uses FoundationNetworking (libcurl).
 // GraceDSL must never depend on SwiftNIO so that its tests stay fast.
 let package = Package(
     name: "Grace",
@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
         .systemLibrary(
@@ -85,6 +86,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // The API client (`HTTPExchange`); linked anyway through GraceAPI.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // Swift 6.3.1's SIL loop-invariant code motion never finishes on this file in release builds

@@ -2,10 +2,6 @@ import ArgumentParser
 import Foundation
 import GraceDSL
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// Where the running Grace's HTTP API is and the token to write to it: `--api`, else `api.listen` of the
 /// configuration root's grace document (default 127.0.0.1:7070); the token from `<state dir>/api.token`.
 struct APIOptions: ParsableArguments {
@@ -39,8 +35,7 @@ struct APIOptions: ParsableArguments {
     }
 }
 
-/// A small client of Grace's HTTP API over URLSession (Foundation's own; the CLI needs no SwiftNIO client for a
-/// handful of loopback requests).
+/// A small client of Grace's HTTP API (HTTP/1.1 over SwiftNIO: see `HTTPExchange`).
 struct APIClient: Sendable {
     let base: URL
     let token: String?
@@ -50,23 +45,21 @@ struct APIClient: Sendable {
         var body: Data
     }
 
+    /// The headers every request carries: the token, when there is one.
+    var authorization: [(String, String)] { token.map { [("Authorization", "Bearer " + $0)] } ?? [] }
+
     /// Sends a request; exits 2 with a useful message when Grace does not answer.
     func send(_ method: String, _ path: String, body: Data? = nil) async -> Response {
         guard let url = URL(string: base.absoluteString + path) else { Terminal.fail(.io("bad path \(path)")) }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        request.timeoutInterval = 300
-        if let body {
-            request.httpBody = body
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        if let token { request.setValue("Bearer " + token, forHTTPHeaderField: "Authorization") }
+        var headers = authorization
+        if body != nil { headers.append(("Content-Type", "application/json")) }
         do {
-            let (data, response) = try await URLSession.shared.data(for: request)
-            return Response(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
+            let answer = try await HTTPExchange.send(
+                method: method, url: url, headers: headers, body: body.map { Array($0) }, timeout: .seconds(300))
+            return Response(status: answer.status, body: Data(answer.body))
         } catch {
             Terminal.fail(
-                .io("Grace is not running: no answer at \(base.absoluteString) (\(error.localizedDescription)); "
+                .io("Grace is not running: no answer at \(base.absoluteString) (\(error)); "
                     + "start it with `grace run`, or pass --api"))
         }
     }
