@@ -3,9 +3,9 @@ import GraceDSL
 import Interpreter
 
 /// Carries out playbook actions on the real machine, through the supervisor (kernels), Grace's own spawner
-/// (exec) and plain HTTP. Actions whose machinery later work brings (snapshots, the agent, git rollback,
-/// fleet failover and quarantine, configuration reload) fail with a message that says so; `grace run` refuses
-/// configurations that need them unless told to run partially.
+/// (exec), plain HTTP, the snapshot store and configuration reload. Actions whose machinery later work brings
+/// (the agent, git rollback, fleet failover and quarantine) fail with a message that says so; `grace run`
+/// refuses configurations that need them unless told to run partially.
 public struct RuntimeActionPerformer: ActionPerformer {
     let supervisor: Supervisor
     let runner: ProcessCommandRunner

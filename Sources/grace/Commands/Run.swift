@@ -22,7 +22,8 @@ struct Run: AsyncParsableCommand {
             the grace document (default 127.0.0.1:7070; the URL is logged at start). Writes need the bearer \
             token in <state_dir>/api.token; see docs/api.md.
 
-            Some parts of the DSL come with later work (snapshots, reload, the fleet, the agent, mutual repair). \
+            Some parts of the DSL come with later work (fleet failover and quarantine, the coding agent, \
+            configuration rollback, mutual repair of Grace's own components). \
             A configuration that uses them is refused with the list, unless --allow-partial is given: then \
             everything else runs, those triggers never fire and those steps fail with a clear message.
 
