@@ -19,39 +19,72 @@ public struct Compiler: Sendable {
         self.options = options
     }
 
-    public func compile(_ files: [SourceFile]) -> CompilationResult {
+    /// Compiles `files`. With `buildingGraph: false` (what `grace validate` needs) only the diagnostics and the
+    /// documents are produced: the graph and the documents' content hashes are skipped. The diagnostics are the
+    /// same either way, since the graph is built only after every diagnostic is known.
+    public func compile(_ files: [SourceFile], buildingGraph: Bool = true) -> CompilationResult {
         let sink = DiagnosticSink()
-        let parser = YAMLParser(limits: options.yamlLimits)
-        let decoder = DocumentDecoder(sink: sink)
-        var documents: [Document] = []
-        var hashes: [DocumentID: String] = [:]
-        var failed: Set<DocumentID> = []
         // Sorted by path so that documents arrive in source order and reports are the same whatever order
         // the files were given in.
-        for file in files.sorted(by: { $0.path < $1.path }) {
-            let parsed = parser.parse(file.text, file: file.path)
-            sink.append(contentsOf: parsed.diagnostics)
-            for yamlDocument in parsed.documents {
-                guard let root = yamlDocument.root else { continue }
-                guard let document = decoder.decode(yamlDocument) else {
-                    // Remember what failed so that references to it are not reported a second time.
-                    if let kind = root["kind"]?.text.flatMap(DocumentKind.init(rawValue:)), let name = root["name"]?.text {
-                        failed.insert(DocumentID(kind: kind, name: name))
-                    }
-                    continue
-                }
-                documents.append(document)
-                let id = DocumentID(kind: document.header.kind, name: document.header.name.value)
-                if hashes[id] == nil { hashes[id] = ContentHasher.hash(root) }
-            }
+        let sorted = files.sorted(by: { $0.path < $1.path })
+        // Files are independent until the symbol table: each is parsed and decoded on its own (concurrently),
+        // then the outcomes are merged in path order, so that diagnostics, documents, `failed` and the first
+        // hash of each document id come out exactly as a sequential pass would give them.
+        let outcomes = ParallelMap.map(sorted) { file in
+            Self.parseAndDecode(file, limits: options.yamlLimits, hashing: buildingGraph)
+        }
+        var documents: [Document] = []
+        documents.reserveCapacity(outcomes.reduce(0) { $0 + $1.documents.count })
+        var hashes: [DocumentID: String] = [:]
+        var failed: Set<DocumentID> = []
+        for outcome in outcomes {
+            sink.append(contentsOf: outcome.diagnostics)
+            documents.append(contentsOf: outcome.documents)
+            failed.formUnion(outcome.failed)
+            for (id, hash) in outcome.hashes where hashes[id] == nil { hashes[id] = hash }
         }
         var table = SymbolTable(documents: documents, sink: sink)
         table.failed = failed
         Checker(table: table, sink: sink, options: options).run()
         let diagnostics = Self.deduplicated(sink.diagnostics).sorted(by: Diagnostic.sourceOrder)
-        let graph = diagnostics.contains { $0.severity == .error }
+        let graph = !buildingGraph || diagnostics.contains { $0.severity == .error }
             ? nil : GraphBuilder(table: table, documentHashes: hashes).build()
         return CompilationResult(graph: graph, diagnostics: diagnostics, documents: documents)
+    }
+
+    /// What one file contributes before cross-document checks. The YAML trees are dropped here: only the
+    /// typed documents (and the few nodes they keep, such as `with:` values) outlive the file's decoding.
+    private struct FileOutcome: Sendable {
+        var diagnostics: [Diagnostic] = []
+        var documents: [Document] = []
+        var failed: [DocumentID] = []
+        /// Content hash of each decoded document, in source order (empty when not hashing).
+        var hashes: [(DocumentID, String)] = []
+    }
+
+    private static func parseAndDecode(_ file: SourceFile, limits: YAMLLimits, hashing: Bool) -> FileOutcome {
+        let sink = DiagnosticSink()
+        let parsed = YAMLParser(limits: limits).parse(file.text, file: file.path)
+        sink.append(contentsOf: parsed.diagnostics)
+        let decoder = DocumentDecoder(sink: sink)
+        var outcome = FileOutcome()
+        for yamlDocument in parsed.documents {
+            guard let root = yamlDocument.root else { continue }
+            guard let document = decoder.decode(yamlDocument) else {
+                // Remember what failed so that references to it are not reported a second time.
+                if let kind = root["kind"]?.text.flatMap(DocumentKind.init(rawValue:)), let name = root["name"]?.text {
+                    outcome.failed.append(DocumentID(kind: kind, name: name))
+                }
+                continue
+            }
+            outcome.documents.append(document)
+            if hashing {
+                let id = DocumentID(kind: document.header.kind, name: document.header.name.value)
+                outcome.hashes.append((id, ContentHasher.hash(root)))
+            }
+        }
+        outcome.diagnostics = sink.diagnostics
+        return outcome
     }
 
     /// The same finding reached by two paths (a target checked as a step and as a success criterion) is shown once.

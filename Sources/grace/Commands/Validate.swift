@@ -36,7 +36,8 @@ struct Validate: ParsableCommand {
         } catch let error as CLIError {
             Terminal.fail(error)
         }
-        let result = Compiler(options: loaded.options).compile(loaded.files)
+        // Only diagnostics are reported: skip building the graph (and hashing every document for it).
+        let result = Compiler(options: loaded.options).compile(loaded.files, buildingGraph: false)
         var diagnostics = result.diagnostics
         if warningsAsErrors {
             diagnostics = diagnostics.map { d in
