@@ -14,7 +14,17 @@ public struct Template: Sendable, Hashable, Codable {
     }
 
     /// True when `text` contains a placeholder opening, i.e. it is meant as a template.
-    public static func looksTemplated(_ text: String) -> Bool { text.contains("{{") }
+    /// Scans UTF-8 bytes: `String.contains` on a `String` argument resolves to Foundation's, which bridges to
+    /// `NSString` for every templated-looking value of a configuration.
+    public static func looksTemplated(_ text: String) -> Bool {
+        let open = UInt8(ascii: "{")
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte == open && previous == open { return true }
+            previous = byte
+        }
+        return false
+    }
 
     public static func parse(_ text: String) -> Result<Template, SyntaxError> {
         // Scans UTF-8 bytes: templates are parsed for every templated value of large configurations.
@@ -39,9 +49,7 @@ public struct Template: Sendable, Hashable, Codable {
                 guard !inner.isEmpty else { return .failure(SyntaxError(message: "empty placeholder `{{ }}`")) }
                 let path = inner.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
                 for part in path {
-                    guard let first = part.first, first.isLetter || first == "_",
-                        part.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
-                    else {
+                    guard isName(part) else {
                         return .failure(
                             SyntaxError(
                                 message:
@@ -85,6 +93,28 @@ public struct Template: Sendable, Hashable, Codable {
         }
         return out
     }
+}
+
+/// A letter or `_`, then letters, digits and `_`. ASCII names (nearly all) are checked byte by byte: for
+/// ASCII, `Character.isLetter` is exactly `A-Z a-z` and `isNumber` exactly `0-9`, and asking Unicode's
+/// properties for every character is what made this check show up in profiles.
+private func isName(_ part: String) -> Bool {
+    var ascii = true
+    var first = true
+    for byte in part.utf8 {
+        if byte >= 0x80 {
+            ascii = false
+            break
+        }
+        let isLetter = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || byte == UInt8(ascii: "_")
+        let isDigit = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+        if first ? !isLetter : !(isLetter || isDigit) { return false }
+        first = false
+    }
+    if ascii { return !first }
+    guard let first = part.first, first.isLetter || first == "_" else { return false }
+    return part.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
 }
 
 /// Trims spaces and tabs (Foundation's CharacterSet is not needed for two characters).

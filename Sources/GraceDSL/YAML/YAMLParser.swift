@@ -101,9 +101,17 @@ private struct TreeBuilder {
     var documents: [YAMLDocument] = []
     var diagnostics: [Diagnostic] = []
 
-    private enum Frame {
-        case sequence(start: SourceLocation, tag: String?, anchor: String?, items: [YAMLNode])
-        case mapping(start: SourceLocation, tag: String?, anchor: String?, pairs: [YAMLPair], key: YAMLNode?)
+    /// An open sequence or mapping. A struct mutated in place on the stack (`stack[top].items.append`), so that
+    /// adding a child never copies the children gathered so far.
+    private struct Frame {
+        let isMapping: Bool
+        let start: SourceLocation
+        let tag: String?
+        let anchor: String?
+        var items: [YAMLNode] = []
+        var pairs: [YAMLPair] = []
+        /// A mapping's key waiting for its value.
+        var key: YAMLNode?
     }
 
     private var stack: [Frame] = []
@@ -240,31 +248,26 @@ private struct TreeBuilder {
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start
             stack.append(
-                .sequence(
-                    start: positions.location(event.start_mark), tag: Self.string(data.tag),
-                    anchor: Self.string(data.anchor), items: []))
+                Frame(
+                    isMapping: false, start: positions.location(event.start_mark), tag: Self.string(data.tag),
+                    anchor: Self.string(data.anchor)))
             return checkDepth(event)
         case YAML_MAPPING_START_EVENT:
             let data = event.data.mapping_start
             stack.append(
-                .mapping(
-                    start: positions.location(event.start_mark), tag: Self.string(data.tag),
-                    anchor: Self.string(data.anchor), pairs: [], key: nil))
+                Frame(
+                    isMapping: true, start: positions.location(event.start_mark), tag: Self.string(data.tag),
+                    anchor: Self.string(data.anchor)))
             return checkDepth(event)
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let frame = stack.popLast() else { return true }
             let end = positions.location(event.end_mark)
-            switch frame {
-            case .sequence(let start, let tag, let anchor, let items):
-                let node = YAMLNode(
-                    .sequence(items), span: SourceSpan(file: file, start: start, end: end), tag: tag, anchor: anchor)
-                return complete(node)
-            case .mapping(let start, let tag, let anchor, let pairs, _):
-                checkKeys(pairs)
-                let node = YAMLNode(
-                    .mapping(pairs), span: SourceSpan(file: file, start: start, end: end), tag: tag, anchor: anchor)
-                return complete(node)
+            let span = SourceSpan(file: file, start: frame.start, end: end)
+            if frame.isMapping {
+                checkKeys(frame.pairs)
+                return complete(YAMLNode(.mapping(frame.pairs), span: span, tag: frame.tag, anchor: frame.anchor))
             }
+            return complete(YAMLNode(.sequence(frame.items), span: span, tag: frame.tag, anchor: frame.anchor))
         default:
             break
         }
@@ -324,21 +327,18 @@ private struct TreeBuilder {
             let count = node.nodeCount
             anchors[anchor] = (node, count)
         }
-        guard let top = stack.popLast() else {
+        let top = stack.count - 1
+        guard top >= 0 else {
             documentRoot = node
             return true
         }
-        switch top {
-        case .sequence(let start, let tag, let anchor, var items):
-            items.append(node)
-            stack.append(.sequence(start: start, tag: tag, anchor: anchor, items: items))
-        case .mapping(let start, let tag, let anchor, var pairs, let key):
-            if let key {
-                pairs.append(YAMLPair(key: key, value: node))
-                stack.append(.mapping(start: start, tag: tag, anchor: anchor, pairs: pairs, key: nil))
-            } else {
-                stack.append(.mapping(start: start, tag: tag, anchor: anchor, pairs: pairs, key: node))
-            }
+        if !stack[top].isMapping {
+            stack[top].items.append(node)
+        } else if let key = stack[top].key {
+            stack[top].key = nil
+            stack[top].pairs.append(YAMLPair(key: key, value: node))
+        } else {
+            stack[top].key = node
         }
         return true
     }
