@@ -21,7 +21,7 @@ for tool in wrk monit supervisord supervisorctl taskset; do
 done
 
 if [ -z "${BENCH_GRACE:-}" ]; then
-    swift build -c release --product grace --scratch-path .build-bench >/dev/null
+    swift build -c release --static-swift-stdlib --product grace --scratch-path .build-bench >/dev/null
     BENCH_GRACE=$root/.build-bench/release/grace
 fi
 

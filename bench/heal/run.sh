@@ -84,7 +84,7 @@ if wants reload || wants crash || wants heartbeat || wants corruption; then
         bin=$(cd "$(dirname "$HEAL_GRACE")" && pwd)
     else
         log "building grace (release, --scratch-path .build-healbench)"
-        (cd "$repo" && build swift build -c release --product grace --scratch-path .build-healbench)
+        (cd "$repo" && build swift build -c release --static-swift-stdlib --product grace --scratch-path .build-healbench)
         bin=$(cd "$repo" && swift build -c release --scratch-path .build-healbench --show-bin-path)
     fi
     [ -x "$bin/grace" ] || { log "no grace in $bin"; exit 1; }

@@ -70,11 +70,11 @@ elif [[ -n "${BENCH_GRACE_REV:-}" ]]; then
     say "building grace at $BENCH_GRACE_REV from a clean snapshot (swift build -c release, $SCRATCH)"
     rm -rf "$SRC" && mkdir -p "$SRC"
     git -C "$ROOT" archive "$BENCH_GRACE_REV" | tar -x -C "$SRC"
-    swift build -c release --product grace --package-path "$SRC" --scratch-path "$SCRATCH" >&2
+    swift build -c release --static-swift-stdlib --product grace --package-path "$SRC" --scratch-path "$SCRATCH" >&2
     GRACE="$(swift build -c release --package-path "$SRC" --scratch-path "$SCRATCH" --show-bin-path)/grace"
 else
-    say "building grace (swift build -c release --product grace --scratch-path .build-superbench)"
-    (cd "$ROOT" && swift build -c release --product grace --scratch-path "$SCRATCH" >&2)
+    say "building grace (swift build -c release --static-swift-stdlib --product grace --scratch-path .build-superbench), as scripts/up does"
+    (cd "$ROOT" && swift build -c release --static-swift-stdlib --product grace --scratch-path "$SCRATCH" >&2)
     GRACE="$(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/grace"
 fi
 [[ -x "$GRACE" ]] || { echo "run.sh: no grace binary at $GRACE" >&2; exit 1; }
