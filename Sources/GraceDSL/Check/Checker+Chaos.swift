@@ -20,7 +20,7 @@ extension Checker {
                 for kernel in expect.healthy { resolve(kernel, kind: .kernel, context: "chaos `\(name)`") }
                 if let trigger = expect.trigger.flatMap({ table.triggers[$0.value] }),
                     let playbook = expect.playbook, let run = trigger.run, run.value != playbook.value,
-                    table.playbooks[playbook.value] != nil
+                    table.playbooks.index(forKey: playbook.value) != nil
                 {
                     // The expected trigger runs another playbook; the expectation can still hold through an
                     // escalation or a call, so only a note-free check of reachability is done here.

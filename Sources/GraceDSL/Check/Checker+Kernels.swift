@@ -108,7 +108,7 @@ extension Checker {
     func checkDependencyCycles() {
         var finder = CycleFinder()
         for kernel in table.kernels.values {
-            for dep in kernel.dependsOn where table.kernels[dep.value] != nil {
+            for dep in kernel.dependsOn where table.kernels.index(forKey: dep.value) != nil {
                 finder.add(from: kernel.header.name.value, to: dep.value, at: dep.span)
             }
         }

@@ -109,12 +109,12 @@ extension Checker {
         var calls = CycleFinder()
         for playbook in table.playbooks.values {
             let name = playbook.header.name.value
-            if let next = playbook.onFailure, table.playbooks[next.value] != nil {
+            if let next = playbook.onFailure, table.playbooks.index(forKey: next.value) != nil {
                 escalations.add(from: name, to: next.value, at: next.span)
             }
             func collect(_ steps: [Step]) {
                 for step in steps {
-                    if case .call(let callee, _) = step.action, table.playbooks[callee.value] != nil {
+                    if case .call(let callee, _) = step.action, table.playbooks.index(forKey: callee.value) != nil {
                         calls.add(from: name, to: callee.value, at: callee.span)
                     }
                     collect(step.undo)
@@ -145,7 +145,7 @@ extension Checker {
         var reached: Set<String> = []
         var queue: [String] = []
         func reach(_ name: String) {
-            guard table.playbooks[name] != nil, !reached.contains(name) else { return }
+            guard table.playbooks.index(forKey: name) != nil, !reached.contains(name) else { return }
             reached.insert(name)
             queue.append(name)
         }

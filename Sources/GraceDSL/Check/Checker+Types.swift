@@ -50,7 +50,7 @@ extension Checker {
         }
         switch type {
         case .kernelOrGrace:
-            if ref.value != "grace" && table.kernels[ref.value] == nil {
+            if ref.value != "grace" && table.kernels.index(forKey: ref.value) == nil {
                 unknown(ref, kind: .kernel, extra: ["grace"])
             }
         case .tierOrAll:

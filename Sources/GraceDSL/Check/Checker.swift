@@ -88,7 +88,7 @@ final class Checker {
         if table.contains(ref.value, kind: .kernel) || GraceSettings.componentNames.contains(ref.value) { return true }
         let candidates = Array(table.kernels.keys) + GraceSettings.componentNames
         let nearest = Suggestion.closest(to: ref.value, in: candidates.sorted())
-        let isComponent = nearest.map { GraceSettings.componentNames.contains($0) && table.kernels[$0] == nil } ?? false
+        let isComponent = nearest.map { GraceSettings.componentNames.contains($0) && table.kernels.index(forKey: $0) == nil } ?? false
         report(
             unknown: ref, what: isComponent ? "component" : "kernel or component",
             code: isComponent ? .unknownComponent : .unknownKernel, candidates: candidates)

@@ -43,14 +43,14 @@ struct MappingReader {
         pairs.first?.key.span ?? node.span
     }
 
-    func has(_ key: String) -> Bool { pairs.contains { $0.key.text == key } }
+    func has(_ key: String) -> Bool { pairs.contains { $0.key.hasText(key) } }
 
     subscript(key: String) -> YAMLNode? {
-        pairs.last { $0.key.text == key }?.value
+        pairs.last { $0.key.hasText(key) }?.value
     }
 
     func keySpan(_ key: String) -> SourceSpan? {
-        pairs.last { $0.key.text == key }?.key.span
+        pairs.last { $0.key.hasText(key) }?.key.span
     }
 
     /// The value of a required key, reporting G107 when it is missing.

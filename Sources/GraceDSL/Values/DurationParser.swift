@@ -7,20 +7,33 @@ public enum DurationParser {
 
     /// Returns nil when `text` is not a duration.
     public static func parse(_ text: String) -> Duration? {
-        var rest = Substring(text)
-        guard !rest.isEmpty else { return nil }
+        // Byte by byte: every duration field of a configuration comes through here. Digits and unit letters
+        // are ASCII, so any other byte makes the text invalid, as it did when this walked Characters.
+        text.utf8.withContiguousStorageIfAvailable(parse(bytes:)) ?? parse(bytes: Array(text.utf8)[...])
+    }
+
+    private static func parse<Bytes: RandomAccessCollection<UInt8>>(bytes: Bytes) -> Duration? where Bytes.Index == Int {
+        var i = bytes.startIndex
+        let end = bytes.endIndex
+        guard i < end else { return nil }
         var total: Int64 = 0
         var lastUnit: Int64 = .max
-        while !rest.isEmpty {
-            let digits = rest.prefix { $0.isASCII && $0.isNumber }
-            guard !digits.isEmpty, digits.count <= 12, let number = Int64(digits) else { return nil }
-            rest = rest.dropFirst(digits.count)
-            let letters = rest.prefix { $0.isASCII && $0.isLetter }
-            guard let unit = units.first(where: { $0.suffix == letters }) else { return nil }
+        while i < end {
+            let digitsStart = i
+            var number: Int64 = 0
+            while i < end, bytes[i] >= UInt8(ascii: "0"), bytes[i] <= UInt8(ascii: "9") {
+                if i - digitsStart < 12 { number = number * 10 + Int64(bytes[i] - UInt8(ascii: "0")) }
+                i += 1
+            }
+            guard i > digitsStart, i - digitsStart <= 12 else { return nil }
+            let lettersStart = i
+            while i < end, isASCIILetter(bytes[i]) { i += 1 }
+            guard let unit = units.first(where: { $0.suffix.utf8.elementsEqual(bytes[lettersStart..<i]) }) else {
+                return nil
+            }
             // Largest first, each unit once: `30s5m` or `5m5m` is almost certainly a typo.
             guard unit.milliseconds < lastUnit else { return nil }
             lastUnit = unit.milliseconds
-            rest = rest.dropFirst(letters.count)
             let (product, overflow) = number.multipliedReportingOverflow(by: unit.milliseconds)
             guard !overflow else { return nil }
             let (sum, overflow2) = total.addingReportingOverflow(product)
@@ -28,6 +41,10 @@ public enum DurationParser {
             total = sum
         }
         return .milliseconds(total)
+    }
+
+    private static func isASCIILetter(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
     }
 
     /// Formats a duration the way it would be written in YAML (`1h30m`, `250ms`).

@@ -73,7 +73,14 @@ public struct YAMLNode: Sendable, Hashable {
 
     /// The value of `key` in this mapping (the last one, as YAML loaders do), with the key node.
     public func pair(_ key: String) -> YAMLPair? {
-        mapping?.last { $0.key.text == key }
+        guard case .mapping(let pairs) = content else { return nil }
+        return pairs.last { $0.key.hasText(key) }
+    }
+
+    /// True when this node is a scalar whose text is `text`: a key lookup that copies no scalar out of the node.
+    func hasText(_ text: String) -> Bool {
+        if case .scalar(let s) = content { return s.text == text }
+        return false
     }
 
     public subscript(key: String) -> YAMLNode? { pair(key)?.value }
