@@ -30,14 +30,18 @@ public struct Compiler: Sendable {
         // Files are independent until the symbol table: each is parsed and decoded on its own (concurrently),
         // then the outcomes are merged in path order, so that diagnostics, documents, `failed` and the first
         // hash of each document id come out exactly as a sequential pass would give them.
-        let outcomes = ParallelMap.map(sorted) { file in
+        var outcomes = ParallelMap.map(sorted) { file in
             Self.parseAndDecode(file, limits: options.yamlLimits, hashing: buildingGraph)
         }
         var documents: [Document] = []
         documents.reserveCapacity(outcomes.reduce(0) { $0 + $1.documents.count })
         var hashes: [DocumentID: String] = [:]
         var failed: Set<DocumentID> = []
-        for outcome in outcomes {
+        for index in outcomes.indices {
+            // Each outcome is emptied as it is merged, so that two copies of every document never coexist
+            // (a `Document` is as large inline as its largest kind: at 100k documents a copy is ~100 MB).
+            let outcome = outcomes[index]
+            outcomes[index] = FileOutcome()
             sink.append(contentsOf: outcome.diagnostics)
             documents.append(contentsOf: outcome.documents)
             failed.formUnion(outcome.failed)

@@ -29,7 +29,10 @@ public struct DocumentHeader: Sendable, Hashable {
 }
 
 /// One decoded document of any kind.
-public enum Document: Sendable, Hashable {
+///
+/// `indirect`: each document is boxed at the size of its own kind, so a `[Document]` holds one pointer per
+/// document instead of the largest kind inline (a kernel is several hundred bytes), and copying one is a retain.
+public indirect enum Document: Sendable, Hashable {
     case grace(GraceSettings)
     case kernel(Kernel)
     case trigger(Trigger)
