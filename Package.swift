@@ -98,6 +98,11 @@ let package = Package(
             name: "grace-demo",
             swiftSettings: [.unsafeFlags(["-Xllvm", "-sil-disable-pass=loop-invariant-code-motion"])]
         ),
+        // Helpers shared by the test targets that start child processes (a plain library target under Tests/).
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "GraceDSLTests",
             dependencies: ["GraceDSL"]
@@ -116,12 +121,12 @@ let package = Package(
         ),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["Runtime", "GraceDSL", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Runtime", "GraceDSL", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // End-to-end drills: run the built `grace` binary as a user would. Needs `swift build` first.
         .testTarget(
             name: "GraceCLITests",
-            dependencies: []
+            dependencies: ["TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the `grace` binary built next to the test bundle, as an operator would from a shell.
 enum GraceBinary {
@@ -68,11 +69,11 @@ enum GraceBinary {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        process.waitUntilExit()
+        let status = process.exitStatus()
         try out.close()
         try err.close()
         return Output(
-            status: process.terminationStatus,
+            status: status,
             stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
     }

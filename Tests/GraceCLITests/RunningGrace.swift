@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Synchronization
 
 /// A `grace run` child process whose log lines (stderr) the test can wait on: event-driven, no sleeps.
@@ -81,9 +82,22 @@ final class RunningGrace: Sendable {
         return String(line[range.upperBound...].prefix { !$0.isWhitespace })
     }
 
+    /// SIGTERM, then waits for the exit (SIGKILL if Grace is not gone within 30 s, so a hung shutdown cannot hang
+    /// the test run). Synchronous for `defer`; `stop()` waits off the cooperative pool.
     func terminate() {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        let pid = process.processIdentifier
+        if process.isRunning { kill(pid, SIGTERM) }
+        let ended = EndedFlag()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30) {
+            ended.state.withLock { if !$0 { kill(pid, SIGKILL) } }
+        }
+        _ = process.exitStatus()
+        ended.state.withLock { $0 = true }
+    }
+
+    /// Whether the wait above is over (then the pid may be reused: no late SIGKILL).
+    private final class EndedFlag: Sendable {
+        let state = Mutex(false)
     }
 
     func stop() async {
@@ -92,6 +106,6 @@ final class RunningGrace: Sendable {
 
     func kill9() async {
         kill(process.processIdentifier, SIGKILL)
-        _ = try? await GraceBinary.offPool { self.process.waitUntilExit() }
+        _ = await process.exited()
     }
 }

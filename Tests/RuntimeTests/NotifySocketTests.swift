@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Glibc
 import Testing
 
@@ -212,8 +213,7 @@ struct NotifySocketTests {
         process.environment = ["NOTIFY_SOCKET": socket.path, "PATH": "/usr/bin:/bin"]
         try process.run()
         let message = try #require(await nextMessage(socket))
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        #expect(await process.exited() == 0)
         #expect(message.fields["READY"] == "1")
         #expect(message.fields["STATUS"] == "up")
         // systemd-notify sends from its own process (or, privileged, on behalf of its parent): either way a PID
@@ -235,17 +235,26 @@ struct NotifySocketTests {
         let program = directory + "/notify"
         try """
         #include <systemd/sd-daemon.h>
+        #include <signal.h>
         #include <stdio.h>
+        #include <unistd.h>
+        static void done(int signal) { (void)signal; _exit(0); }
         int main(void) {
+            /* Foundation starts children with most signals blocked, SIGTERM among them. */
+            sigset_t term;
+            sigemptyset(&term);
+            sigaddset(&term, SIGTERM);
+            signal(SIGTERM, done);
+            sigprocmask(SIG_UNBLOCK, &term, NULL);
             int r = sd_notify(0, "READY=1\\nSTATUS=started by sd_notify");
             if (r <= 0) { fprintf(stderr, "sd_notify: %d\\n", r); return 1; }
             r = sd_notifyf(0, "WATCHDOG=1\\nSTATUS=ping %d", 1);
             if (r <= 0) { fprintf(stderr, "sd_notifyf: %d\\n", r); return 1; }
-            while (getchar() != EOF) {}  /* alive until the test has read both messages */
+            for (;;) pause();  /* alive until the test has read both messages and sends SIGTERM */
             return 0;
         }
         """.write(toFile: source, atomically: true, encoding: .utf8)
-        let compile = try runToEnd("/usr/bin/cc", ["-o", program, source, "-lsystemd"])
+        let compile = try await runToEnd("/usr/bin/cc", ["-o", program, source, "-lsystemd"])
         #expect(compile == 0)
         guard compile == 0 else { return }
 
@@ -254,16 +263,16 @@ struct NotifySocketTests {
         let sender = Process()
         sender.executableURL = URL(fileURLWithPath: program)
         sender.environment = ["NOTIFY_SOCKET": socket.path]
-        let input = Pipe()
-        sender.standardInput = input
+        // Told to end by a signal, not by closing its stdin: a child that another test spawns meanwhile may inherit
+        // the pipe's write end (seen in CI: Chromium held it, and the sender never saw EOF).
         try sender.run()
         let first = await nextMessage(socket)
         let second = await nextMessage(socket)
-        try input.fileHandleForWriting.close()
-        sender.waitUntilExit()
+        kill(sender.processIdentifier, SIGTERM)
+        let status = await sender.exited()
         let ready = try #require(first)
         let ping = try #require(second)
-        #expect(sender.terminationStatus == 0)
+        #expect(status == 0)
         #expect(ready.isReady && ready.status == "started by sd_notify")
         #expect(ping.isWatchdog && ping.status == "ping 1")
         #expect(ready.senderPID == sender.processIdentifier)
@@ -363,11 +372,10 @@ private func nextMessage(_ socket: NotifySocket, within limit: Duration = .secon
 }
 
 /// Runs a command to completion; its exit status.
-private func runToEnd(_ executable: String, _ arguments: [String]) throws -> Int32 {
+private func runToEnd(_ executable: String, _ arguments: [String]) async throws -> Int32 {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
+    return await process.exited()
 }
