@@ -77,13 +77,14 @@ def thread_ns(pid):
     return found
 
 
-def pss_kib(pid):
-    """Proportional set size: shared pages divided among the processes that map them."""
+def rollup_kib(pid, field):
+    """A sum over all the process's mappings from /proc/PID/smaps_rollup in KiB: `Pss` (shared pages divided
+    among the processes that map them), `Referenced` (pages touched since clear_referenced)."""
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
-    except OSError:
+    except (OSError, ValueError, IndexError):
         pass
     return None
 
@@ -95,15 +96,6 @@ def clear_referenced(pid):
         return True
     except OSError:
         return False
-
-
-def referenced_kib(pid):
-    """Memory the process touched since clear_referenced: its working set over that window."""
-    try:
-        return sum(int(line.split()[1]) for line in Path(f"/proc/{pid}/smaps").read_text().splitlines()
-                   if line.startswith("Referenced:"))
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 def children(pid):
@@ -452,10 +444,10 @@ def measure_idle(args, supervisor, running):
         "rss_mib": sum(status_kib(pid) or 0 for pid in tree) / 1024,
         "rss_anon_mib": sum(status_kib(pid, "RssAnon") or 0 for pid in tree) / 1024,
         "rss_file_mib": sum(status_kib(pid, "RssFile") or 0 for pid in tree) / 1024,
-        "pss_mib": sum(pss_kib(pid) or 0 for pid in tree) / 1024,
+        "pss_mib": sum(rollup_kib(pid, "Pss") or 0 for pid in tree) / 1024,
         # Pages touched during the idle window: what the supervisor needs while it watches. The rest of its RSS is
         # clean pages mapped at start (configuration compile, API setup) that the kernel reclaims under pressure.
-        "working_set_mib": (sum(referenced_kib(pid) or 0 for pid in tree) / 1024) if cleared else None,
+        "working_set_mib": (sum(rollup_kib(pid, "Referenced") or 0 for pid in tree) / 1024) if cleared else None,
         "cpu_percent": 100.0 * used / CLOCK_TICKS / elapsed,
         "cpu_percent_schedstat": 100.0 * used_ns / 1e9 / elapsed,
         "processes": len(tree), "idle_seconds": elapsed,
@@ -503,12 +495,12 @@ def report(args, latency, boot, meta):
             f"{fmt(result.get('median'))} | {fmt(result.get('p95'))} | {fmt(result.get('max'))} | {ratio} | {words} |")
     lines.append("")
     lines.append(
-        f"## {args.kernels} kernels: boot, RSS and idle CPU ({args.idle:.0f} s, after {args.settle:.0f} s settling)")
+        f"## {args.kernels} kernels: boot, RSS, idle working set and idle CPU ({args.idle:.0f} s, "
+        f"after {args.settle:.0f} s settling)")
     lines.append("")
     lines.append(
-        "| supervisor | boot (ms, median of runs) | RSS (MiB) | of which anon / file | PSS (MiB) | idle working set (MiB) "
-        "| idle CPU % (stat) "
-        "| idle CPU % (schedstat) | Grace ÷ this: boot | RSS | CPU (schedstat) |")
+        "| supervisor | boot (ms, median of runs) | RSS (MiB) | of which anon / file | PSS (MiB) "
+        "| idle working set (MiB) | idle CPU % (stat) | idle CPU % (schedstat) | Grace ÷ this: boot | RSS | CPU (schedstat) |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     g = boot.get("Grace", {})
     keys = ("boot", "rss_mib", "cpu_percent_schedstat")
