@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         .systemLibrary(
@@ -58,6 +59,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // The HTTP API, Prometheus metrics and the dashboard served by `grace run`.
@@ -117,11 +120,16 @@ let package = Package(
         ),
         .testTarget(
             name: "InterpreterTests",
-            dependencies: ["Interpreter", "GraceDSL"]
+            dependencies: ["Interpreter", "GraceDSL", "TestSupport"]
         ),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["Runtime", "GraceDSL", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Runtime", "Interpreter", "GraceDSL", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // End-to-end drills: run the built `grace` binary as a user would. Needs `swift build` first.
         .testTarget(

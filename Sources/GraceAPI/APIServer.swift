@@ -12,7 +12,9 @@ import ServiceLifecycle
 ///
 /// `prepare` subscribes to the supervisor's signals; call it before the supervisor boots so that metrics, run
 /// history and the event stream miss nothing.
-public struct APIServer: Service {
+public struct APIServer: Component {
+    public var name: String { "api" }
+
     public struct Configuration: Sendable {
         /// `host:port` (`[::1]:7070` for IPv6).
         public var listen: String
@@ -63,11 +65,12 @@ public struct APIServer: Service {
     /// Reads or creates the token, and subscribes to the supervisor's journal entries and metric samples.
     public static func prepare(
         configuration: Configuration, supervisor: Supervisor, healer: Healer, reloader: ConfigurationReloader?,
-        snapshots: SnapshotStore?, logger: Logger
+        snapshots: SnapshotStore?, environment: RuntimeEnvironment, components: ComponentRegistry
     ) async throws -> APIServer {
         guard let (host, port) = parseListen(configuration.listen) else {
             throw Failure.badListenAddress(configuration.listen)
         }
+        let logger = environment.logger
         let token = try APIToken.loadOrCreate(stateDirectory: configuration.stateDirectory)
         let live = LiveState()
         await live.setDashboardURL(dashboardURL(host: host, port: port))
@@ -78,15 +81,13 @@ public struct APIServer: Service {
         metrics.declare(
             triggers: graph.triggers.map(\.header.name.value), playbooks: graph.playbooks.map(\.header.name.value))
 
-        let (signals, continuation) = AsyncStream<Supervisor.Signal>.makeStream(
-            bufferingPolicy: .bufferingNewest(100_000))
-        await supervisor.addObserver { signal in
-            switch signal {
-            case .journal, .metrics: continuation.yield(signal)
-            default: break
+        let signals = environment.hub.subscribe(buffer: 100_000) { observation in
+            switch observation {
+            case .journal, .metrics: true
+            default: false
             }
         }
-        let store = await supervisor.store
+        let store = environment.store
         let consumer = Task {
             // History from before this start: the runs, and the journal's head. Entries journaled since the
             // subscription are both here and in the stream; the stream skips what was loaded.
@@ -118,7 +119,7 @@ public struct APIServer: Service {
         let handlers = APIHandlers(
             supervisor: supervisor, healer: healer, reloader: reloader, snapshots: snapshots, live: live,
             metrics: metrics, dashboard: DashboardFiles(), version: configuration.version, startedAt: Date(),
-            store: store)
+            journal: environment.journal, components: components)
         if handlers.dashboard.directory == nil {
             logger.warning("api: the dashboard's files were not found; / answers 404")
         }
@@ -144,6 +145,7 @@ public struct APIServer: Service {
             onServerRunning: { channel in
                 let url = Self.dashboardURL(host: host, port: channel.localAddress?.port ?? 0)
                 await live.setDashboardURL(url)
+                await live.setBoundPort(channel.localAddress?.port)
                 logger.info("dashboard: \(url)")
             },
             logger: logger)
@@ -156,10 +158,19 @@ public struct APIServer: Service {
             }
         } catch {
             logger.critical("api: cannot serve on \(host):\(port): \(error); Grace runs on without its HTTP API")
+            await live.setBoundPort(nil)
             try? await gracefulShutdown()
         }
         await broadcaster.close()
         consumer.cancel()
+    }
+
+    /// A TCP connection to the listener: the server accepts, so its event loop is alive. No beat while the port
+    /// is not bound (before start, or when binding failed).
+    public func heartbeat() async -> Bool {
+        guard let port = await live.boundPort else { return false }
+        let target = host == "0.0.0.0" ? "127.0.0.1" : (host == "::" ? "::1" : host)
+        return await TCPProbe(host: target, port: port).check(timeout: .seconds(1)).isHealthy
     }
 
     /// `host:port`, `[v6]:port` or `:port` (all interfaces).

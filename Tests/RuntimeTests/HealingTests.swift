@@ -1,6 +1,7 @@
 import Foundation
 import GraceDSL
 import Logging
+import Interpreter
 import Testing
 
 @testable import Runtime
@@ -14,14 +15,13 @@ struct HealingTests {
     ) async throws -> (Supervisor, Healer, StateStore) {
         let h = try SupervisorTests.harness(yaml, metrics: metrics)
         try before?(h.directory)
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
         let healer = Healer(
-            graph: h.graph, supervisor: h.supervisor,
-            runner: ProcessCommandRunner(locator: ExecutableLocator(root: h.directory.path, toolDirectories: [])),
-            root: h.directory.path, logger: logger,
+            graph: h.graph, supervisor: h.supervisor, environment: h.environment,
+            runner: ProcessCommandRunner(
+                locator: ExecutableLocator(root: h.directory.path, toolDirectories: []), reaper: SupervisorTests.reaper),
+            root: h.directory.path,
             snapshots: try SnapshotStore(directory: h.directory.appendingPathComponent("snapshots")))
-        await healer.start()
+        Task { await healer.handleObservations() }
         await h.supervisor.boot()
         return (h.supervisor, healer, h.store)
     }
@@ -51,12 +51,12 @@ struct HealingTests {
             with: {kernel: "{{ event.kernel }}"}
             """
         let (supervisor, healer, store) = try await Self.start(yaml)
-        let started = await supervisor.waitForEntry(kind: "kernel.started", kernel: "web")
+        let started = await supervisor.journal.waitForEntry(kind: .kernelStarted, kernel: "web")
         kill(Int32(started.fields["pid"] ?? "") ?? 0, SIGKILL)
-        let fired = await supervisor.waitForEntry(kind: "trigger.fired", after: started.id)
+        let fired = await supervisor.journal.waitForEntry(kind: .triggerFired, after: started.id)
         #expect(fired.fields["trigger"] == "crashed")
         #expect(fired.fields["event.signal"] == "SIGKILL")
-        let succeeded = await supervisor.waitForEntry(kind: "run.succeeded", after: fired.id)
+        let succeeded = await supervisor.journal.waitForEntry(kind: .runSucceeded, after: fired.id)
         #expect(succeeded.fields["playbook"] == "heal-crashed-kernel")
         let run = succeeded.fields["run"] ?? ""
         let steps = try store.events(after: fired.id, limit: 100, kinds: ["step.started", "step.succeeded"])
@@ -93,7 +93,7 @@ struct HealingTests {
         var seen = 0
         var last: Int64 = 0
         while seen < 40 {
-            let entry = await supervisor.waitForEntry(after: last) { $0.kind == "trigger.fired" || $0.kind == "trigger.suppressed" }
+            let entry = await supervisor.journal.waitForEntry(after: last) { $0.kind == "trigger.fired" || $0.kind == "trigger.suppressed" }
             last = entry.id
             seen += 1
         }
@@ -142,11 +142,11 @@ struct HealingTests {
             run: unshed
             """
         let (supervisor, healer, store) = try await Self.start(yaml, metrics: .milliseconds(200))
-        let paused = await supervisor.waitForEntry(kind: "kernel.paused", kernel: "batch")
+        let paused = await supervisor.journal.waitForEntry(kind: .kernelPaused, kernel: "batch")
         #expect(await supervisor.isPaused("batch"))
         #expect(!(await supervisor.isPaused("core")), "critical kernels are never shed")
         await supervisor.stop("burner", reason: "test: load falls")
-        _ = await supervisor.waitForEntry(kind: "kernel.resumed", kernel: "batch", after: paused.id)
+        _ = await supervisor.journal.waitForEntry(kind: .kernelResumed, kernel: "batch", after: paused.id)
         #expect(!(await supervisor.isPaused("batch")))
         _ = store
         await healer.stop()
@@ -177,13 +177,13 @@ struct HealingTests {
             with: {kernel: "{{ event.kernel }}"}
             """
         let (supervisor, healer, _) = try await Self.start(yaml)
-        let ready = await supervisor.waitForEntry(kind: "kernel.ready", kernel: "beater")
+        let ready = await supervisor.journal.waitForEntry(kind: .kernelReady, kernel: "beater")
         // The kernel runs in the harness directory (the configuration root).
         let quiet = URL(fileURLWithPath: await Self.rootOf(supervisor)).appendingPathComponent("quiet")
         FileManager.default.createFile(atPath: quiet.path, contents: Data())
-        let fired = await supervisor.waitForEntry(kind: "trigger.fired", after: ready.id)
+        let fired = await supervisor.journal.waitForEntry(kind: .triggerFired, after: ready.id)
         #expect(fired.fields["trigger"] == "silent")
-        let done = await supervisor.waitForEntry(after: fired.id) { $0.kind == "run.succeeded" || $0.kind == "run.failed" }
+        let done = await supervisor.journal.waitForEntry(after: fired.id) { $0.kind == "run.succeeded" || $0.kind == "run.failed" }
         #expect(done.kind == "run.succeeded", "restart, then wait_healthy passed")
         await healer.stop()
         await supervisor.shutdown()
@@ -210,13 +210,13 @@ struct HealingTests {
             with: {kernel: leaky}
             """
         let (supervisor, healer, _) = try await Self.start(yaml, metrics: .milliseconds(100))
-        let started = await supervisor.waitForEntry(kind: "kernel.started", kernel: "leaky")
-        let fired = await supervisor.waitForEntry(kind: "trigger.fired", after: started.id)
+        let started = await supervisor.journal.waitForEntry(kind: .kernelStarted, kernel: "leaky")
+        let fired = await supervisor.journal.waitForEntry(kind: .triggerFired, after: started.id)
         #expect(fired.fields["trigger"] == "growing")
         let value = try #require(Double(fired.fields["event.value"] ?? ""))
         #expect(value < 1024 * 1024 * 1024, "acted on before the limit: RSS was \(Int(value) >> 20) MiB")
         #expect(fired.fields["event.eta"] != nil)
-        _ = await supervisor.waitForEntry(kind: "run.succeeded", after: fired.id)
+        _ = await supervisor.journal.waitForEntry(kind: .runSucceeded, after: fired.id)
         await healer.stop()
         await supervisor.shutdown()
     }
@@ -263,7 +263,7 @@ struct HealingTests {
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
             try Data("good records\n".utf8).write(to: data.appendingPathComponent("db"))
         }
-        _ = await supervisor.waitForEntry(kind: "kernel.healthy", kernel: "store")
+        _ = await supervisor.journal.waitForEntry(kind: .kernelHealthy, kernel: "store")
         let snapshot = await healer.run("take-snapshot", arguments: [:])
         #expect(snapshot.succeeded, "\(snapshot.error ?? "")")
         let created = try #require(try store.events(kinds: ["snapshot.created"]).first)
@@ -271,9 +271,9 @@ struct HealingTests {
 
         let db = URL(fileURLWithPath: await supervisor.rootDirectory).appendingPathComponent("data/store/db")
         try Data("CORRUPTED\u{0}\u{0}".utf8).write(to: db)
-        let fired = await supervisor.waitForEntry(kind: "trigger.fired", after: created.id)
+        let fired = await supervisor.journal.waitForEntry(kind: .triggerFired, after: created.id)
         #expect(fired.fields["trigger"] == "data-drift")
-        let done = await supervisor.waitForEntry(after: fired.id) { $0.kind == "run.succeeded" || $0.kind == "run.failed" }
+        let done = await supervisor.journal.waitForEntry(after: fired.id) { $0.kind == "run.succeeded" || $0.kind == "run.failed" }
         #expect(done.kind == "run.succeeded", "\(done.fields)")
         #expect(try String(contentsOf: db, encoding: .utf8) == "good records\n")
         let steps = try store.events(after: fired.id, limit: 200, kinds: ["step.succeeded"]).compactMap { $0.fields["detail"] }

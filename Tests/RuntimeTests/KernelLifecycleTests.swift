@@ -1,4 +1,5 @@
 import GraceDSL
+import Interpreter
 import Testing
 
 @testable import Runtime
@@ -19,36 +20,33 @@ struct KernelLifecycleTests {
         return KernelLifecycle.Policy(kernel: kernel)
     }
 
-    func kinds(_ actions: [KernelLifecycle.Action]) -> [String] {
-        actions.map {
-            switch $0 {
-            case .spawn: "spawn"
-            case .journal(let kind, _): kind
-            case .scheduleTimer: "timer"
-            case .signalGroup(_, let s): "signal \(s)"
-            case .escalate: "escalate"
-            }
-        }
-    }
+    /// The stored kinds of a result's events.
+    func kinds(_ events: [JournalEvent]) -> [String] { events.map(\.kindName) }
 
     @Test("a crash after a stable run restarts at once, then backs off exponentially")
     func backoff() {
         var k = KernelLifecycle(policy: Self.policy(), random: { 0.5 })
-        #expect(kinds(k.start(now: .zero)) == ["spawn"])
-        _ = k.spawned(pid: 10, now: .zero)
+        #expect(k.start(now: .zero) == .spawn)
+        #expect(kinds(k.spawned(pid: 10, now: .zero).events) == ["kernel.started", "kernel.ready"])
         #expect(k.state == .running(pid: 10, since: .zero))
         // First failure after 40 s (stable): immediate.
-        var actions = k.exited(.signaled(signal: 9, coreDumped: false), now: .seconds(40))
-        #expect(kinds(actions) == ["kernel.exited", "kernel.restarting", "spawn"])
+        var result = k.exited(.signaled(signal: 9, coreDumped: false), now: .seconds(40))
+        #expect(kinds(result.events) == ["kernel.exited", "kernel.restarting"])
+        #expect(result.restart == .now(attempt: 1))
+        #expect(
+            result.events[0]
+                == .kernelExited(kernel: "k", pid: 10, status: .signaled(signal: 9, coreDumped: false), ran: .seconds(40)))
         _ = k.spawned(pid: 11, now: .seconds(40))
         // Quick failures now back off 100ms, 200ms, 400ms.
-        actions = k.exited(.exited(code: 1), now: .seconds(41))
-        #expect(actions.contains(.scheduleTimer(at: .seconds(41) + .milliseconds(100))))
-        #expect(kinds(k.timerFired(now: .seconds(41))) == [], "not before the backoff is over")
-        #expect(kinds(k.timerFired(now: .seconds(41) + .milliseconds(100))) == ["spawn"])
+        result = k.exited(.exited(code: 1), now: .seconds(41))
+        #expect(
+            result.restart == .after(delay: .milliseconds(100), at: .seconds(41) + .milliseconds(100), attempt: 2))
+        #expect(k.timerFired(now: .seconds(41)) == .ignored, "not before the backoff is over")
+        #expect(k.timerFired(now: .seconds(41) + .milliseconds(100)) == .spawn)
         _ = k.spawned(pid: 12, now: .milliseconds(41_100))
-        actions = k.exited(.exited(code: 1), now: .milliseconds(41_200))
-        #expect(actions.contains(.scheduleTimer(at: .milliseconds(41_400))))
+        result = k.exited(.exited(code: 1), now: .milliseconds(41_200))
+        #expect(result.restart == .after(delay: .milliseconds(200), at: .milliseconds(41_400), attempt: 3))
+        #expect(result.events.last == .kernelRestarting(kernel: "k", attempt: 3, delay: .milliseconds(200)))
         #expect(k.backoff(forAttempt: 20) == .seconds(30), "capped at max")
     }
 
@@ -62,33 +60,35 @@ struct KernelLifecycleTests {
         #expect(high.backoff(forAttempt: 2) == .milliseconds(1100))
     }
 
-    @Test("a crash loop breaches the intensity limit and gives up with an escalation")
+    @Test("a crash loop breaches the intensity limit and gives up")
     func intensity() {
         var k = KernelLifecycle(policy: Self.policy(initial: .zero, intensity: 3, within: .seconds(10)), random: { 0.5 })
         _ = k.start(now: .zero)
         var now = Duration.zero
-        var escalated = false
+        var gaveUp = false
         for pid in Int32(1)...10 {
             _ = k.spawned(pid: pid, now: now)
             now += .milliseconds(10)
-            let actions = k.exited(.exited(code: 1), now: now)
+            let result = k.exited(.exited(code: 1), now: now)
             _ = k.timerFired(now: now + .seconds(1))
-            if actions.contains(where: { if case .escalate = $0 { true } else { false } }) {
-                escalated = true
+            if case .gaveUp(let reason) = result.restart {
+                gaveUp = true
                 #expect(pid == 4, "three restarts allowed within the window, the fourth failure gives up")
+                #expect(result.events.last == .kernelGaveUp(kernel: "k", reason: reason))
                 break
             }
         }
-        #expect(escalated)
+        #expect(gaveUp)
         if case .gaveUp = k.state {} else { Issue.record("expected gave-up, got \(k.state)") }
+        #expect(k.state.phase == .gaveUp)
         #expect(k.totalRestarts == 3)
         // Restarts spread out over more than the window never breach it.
         var slow = KernelLifecycle(policy: Self.policy(initial: .zero, intensity: 3, within: .seconds(10)))
         _ = slow.start(now: .zero)
         for i in 0..<20 {
             _ = slow.spawned(pid: Int32(i), now: .seconds(Int64(i * 6)))
-            let actions = slow.exited(.exited(code: 1), now: .seconds(Int64(i * 6 + 5)))
-            #expect(!actions.contains { if case .escalate = $0 { true } else { false } })
+            let result = slow.exited(.exited(code: 1), now: .seconds(Int64(i * 6 + 5)))
+            if case .gaveUp = result.restart { Issue.record("gave up at restart \(i)") }
         }
     }
 
@@ -97,15 +97,17 @@ struct KernelLifecycleTests {
         var never = KernelLifecycle(policy: Self.policy(.never))
         _ = never.start(now: .zero)
         _ = never.spawned(pid: 1, now: .zero)
-        #expect(kinds(never.exited(.exited(code: 1), now: .seconds(1))) == ["kernel.exited"])
+        let exit = never.exited(.exited(code: 1), now: .seconds(1))
+        #expect(kinds(exit.events) == ["kernel.exited"])
+        #expect(exit.restart == .none)
         #expect(never.state == .stopped)
         var onFailure = KernelLifecycle(policy: Self.policy(.onFailure))
         _ = onFailure.start(now: .zero)
         _ = onFailure.spawned(pid: 1, now: .zero)
-        #expect(kinds(onFailure.exited(.exited(code: 0), now: .seconds(1))) == ["kernel.exited"])
-        _ = onFailure.start(now: .seconds(2))
+        #expect(onFailure.exited(.exited(code: 0), now: .seconds(1)).restart == .none)
+        #expect(onFailure.start(now: .seconds(2)) == .spawn)
         _ = onFailure.spawned(pid: 2, now: .seconds(2))
-        #expect(kinds(onFailure.exited(.exited(code: 3), now: .seconds(40))).contains("spawn"))
+        #expect(onFailure.exited(.exited(code: 3), now: .seconds(40)).restart == .now(attempt: 1))
     }
 
     @Test("stop sends the stop signal, then SIGKILL after the grace period; the exit is not a failure")
@@ -113,22 +115,58 @@ struct KernelLifecycleTests {
         var k = KernelLifecycle(policy: Self.policy())
         _ = k.start(now: .zero)
         _ = k.spawned(pid: 7, now: .zero)
-        let actions = k.stop(now: .seconds(5))
-        #expect(actions.contains(.signalGroup(pid: 7, signal: 15)))
-        #expect(actions.contains(.scheduleTimer(at: .seconds(15))))
-        #expect(kinds(k.timerFired(now: .seconds(15))) == ["kernel.kill", "signal 9"])
-        #expect(kinds(k.exited(.signaled(signal: 9, coreDumped: false), now: .seconds(15))) == ["kernel.stopped"])
+        #expect(k.start(now: .seconds(1)) == .ignored, "already running")
+        #expect(
+            k.stop(now: .seconds(5), reason: "test")
+                == .signal(.kernelStopping(kernel: "k", pid: 7, reason: "test"), pid: 7, signal: 15, killAt: .seconds(15)))
+        #expect(
+            k.timerFired(now: .seconds(15))
+                == .kill(.kernelKill(kernel: "k", pid: 7, reason: "stop grace period over"), pid: 7))
+        let exit = k.exited(.signaled(signal: 9, coreDumped: false), now: .seconds(15))
+        #expect(kinds(exit.events) == ["kernel.stopped"])
+        #expect(exit.restart == .none)
         #expect(k.state == .stopped)
+        #expect(k.stop(now: .seconds(16)) == .ignored)
+    }
+
+    @Test("a kernel backing off is stopped at once, without a signal")
+    func stopWhileBackingOff() {
+        var k = KernelLifecycle(policy: Self.policy(stable: .seconds(30)))
+        _ = k.start(now: .zero)
+        _ = k.spawned(pid: 1, now: .zero)
+        _ = k.exited(.exited(code: 1), now: .seconds(1))
+        _ = k.spawned(pid: 2, now: .seconds(1))
+        _ = k.exited(.exited(code: 1), now: .seconds(2))
+        #expect(k.state.phase == .backingOff)
+        #expect(
+            k.stop(now: .seconds(2), reason: "api")
+                == .stopped(.kernelStopped(kernel: "k", pid: nil, status: nil, reason: "api")))
+        #expect(k.timerFired(now: .seconds(10)) == .ignored, "the backoff's timer no longer spawns")
     }
 
     @Test("readiness: notify kernels are starting until READY=1")
     func readiness() {
         var k = KernelLifecycle(policy: Self.policy(ready: .notify))
         _ = k.start(now: .zero)
-        #expect(kinds(k.spawned(pid: 3, now: .zero)) == ["kernel.started"])
+        let spawned = k.spawned(pid: 3, now: .zero)
+        #expect(kinds(spawned.events) == ["kernel.started"])
+        #expect(!spawned.isReady)
         #expect(k.state == .starting(pid: 3, since: .zero))
-        #expect(kinds(k.ready(now: .seconds(1))) == ["kernel.ready"])
+        #expect(k.ready(now: .seconds(1)) == .ready(.kernelReady(kernel: "k", pid: 3)))
         #expect(k.state == .running(pid: 3, since: .zero))
+        #expect(k.ready(now: .seconds(2)) == .ignored, "ready once")
+    }
+
+    @Test("a missed watchdog kills the running process; its exit is a failure")
+    func watchdogKill() {
+        var k = KernelLifecycle(policy: Self.policy())
+        _ = k.start(now: .zero)
+        _ = k.spawned(pid: 5, now: .zero)
+        #expect(k.kill(now: .seconds(1), reason: "watchdog timeout") == .kill(.kernelKill(kernel: "k", pid: 5, reason: "watchdog timeout"), pid: 5))
+        let exit = k.exited(.signaled(signal: 9, coreDumped: false), now: .seconds(1))
+        #expect(kinds(exit.events) == ["kernel.exited", "kernel.restarting"])
+        var stopped = KernelLifecycle(policy: Self.policy())
+        #expect(stopped.kill(now: .zero, reason: "x") == .ignored)
     }
 
     @Test("a spawn failure counts as a failure and backs off")
@@ -136,9 +174,12 @@ struct KernelLifecycleTests {
         var k = KernelLifecycle(policy: Self.policy(stable: .seconds(30)))
         _ = k.start(now: .zero)
         let first = k.spawnFailed("exec failed", now: .zero)
-        #expect(kinds(first).first == "kernel.spawn_failed")
-        #expect(kinds(first).contains("spawn"), "first failure is immediate")
+        #expect(kinds(first.events) == ["kernel.spawn_failed", "kernel.restarting"])
+        #expect(first.restart == .now(attempt: 1), "first failure is immediate")
         let second = k.spawnFailed("exec failed", now: .milliseconds(1))
-        #expect(kinds(second).contains("timer"))
+        guard case .after = second.restart else {
+            Issue.record("expected a backoff, got \(second.restart)")
+            return
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Interpreter
 import Testing
 
 @testable import Runtime

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Glibc
+import Interpreter
 import Testing
 
 @testable import Runtime

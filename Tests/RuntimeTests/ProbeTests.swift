@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Interpreter
 import Testing
 
 @testable import GraceDSL

@@ -1,4 +1,5 @@
 import Foundation
+import Interpreter
 import Testing
 
 @testable import Runtime

@@ -1,5 +1,6 @@
 import CGraceSystem
 import Foundation
+import Interpreter
 import Testing
 
 @Suite("Spawning processes")

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Runtime
+import Interpreter
 import Testing
 
 /// The durable state layer: the hash-chained journal, kernel records and restart history, on real files.

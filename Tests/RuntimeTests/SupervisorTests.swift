@@ -1,6 +1,7 @@
 import Foundation
 import GraceDSL
 import Logging
+import Interpreter
 import Testing
 
 @testable import Runtime
@@ -11,13 +12,29 @@ struct SupervisorTests {
     struct Harness {
         let graph: ExecutionGraph
         let supervisor: Supervisor
-        let store: StateStore
+        let environment: RuntimeEnvironment
         let directory: URL
+
+        var store: StateStore { environment.store }
+        var journal: Journal { environment.journal }
+    }
+
+    /// One reaper for every test of this process: it reaps only the children it is told of, because the test
+    /// runner also runs Foundation `Process`es.
+    static let reaper: ChildReaper = {
+        let reaper = ChildReaper()
+        reaper.start(mode: .registeredOnly)
+        return reaper
+    }()
+
+    static func environment(directory: URL) throws -> RuntimeEnvironment {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let store = try StateStore(path: directory.appendingPathComponent("grace.sqlite").path)
+        return RuntimeEnvironment(store: store, reaper: reaper, cgroups: nil, logger: logger)
     }
 
     static func harness(_ yaml: String, metrics: Duration = .seconds(60)) throws -> Harness {
-        // This test process also runs Foundation `Process`; reap only our own children.
-        ChildReaper.shared.start(mode: .registeredOnly)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("grace-sup-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let result = Compiler(options: CompilerOptions(checkExecutables: false))
@@ -25,16 +42,13 @@ struct SupervisorTests {
         guard let graph = result.graph else {
             throw TestFailure(message: result.diagnostics.map(\.message).joined(separator: "; "))
         }
-        let store = try StateStore(path: dir.appendingPathComponent("grace.sqlite").path)
+        let environment = try environment(directory: dir)
         var configuration = Supervisor.Configuration(
             root: dir.path, stateDirectory: dir, locator: ExecutableLocator(root: dir.path, toolDirectories: []))
-        configuration.reaperMode = .registeredOnly
         configuration.metricsInterval = metrics
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
         return Harness(
-            graph: graph, supervisor: Supervisor(graph: graph, store: store, configuration: configuration, logger: logger),
-            store: store, directory: dir)
+            graph: graph, supervisor: Supervisor(graph: graph, configuration: configuration, environment: environment),
+            environment: environment, directory: dir)
     }
 
     struct TestFailure: Error, CustomStringConvertible {
@@ -55,12 +69,12 @@ struct SupervisorTests {
     func killedKernelRestarts() async throws {
         let h = try Self.harness(Self.kernel("sleeper", "exec sleep 1000"))
         await h.supervisor.boot()
-        let started = await h.supervisor.waitForEntry(kind: "kernel.started", kernel: "sleeper")
+        let started = await h.supervisor.journal.waitForEntry(kind: .kernelStarted, kernel: "sleeper")
         let pid = try #require(Int32(started.fields["pid"] ?? ""))
         kill(pid, SIGKILL)
-        let exited = await h.supervisor.waitForEntry(kind: "kernel.exited", kernel: "sleeper", after: started.id)
+        let exited = await h.supervisor.journal.waitForEntry(kind: .kernelExited, kernel: "sleeper", after: started.id)
         #expect(exited.fields["signal"] == "SIGKILL")
-        let again = await h.supervisor.waitForEntry(kind: "kernel.started", kernel: "sleeper", after: exited.id)
+        let again = await h.supervisor.journal.waitForEntry(kind: .kernelStarted, kernel: "sleeper", after: exited.id)
         #expect(again.fields["pid"] != started.fields["pid"])
         let restarting = try h.store.events(after: exited.id, kinds: ["kernel.restarting"])
         #expect(restarting.first?.fields["delay_ms"] == "0", "the first failure after a stable run restarts at once")
@@ -75,7 +89,7 @@ struct SupervisorTests {
             extra: "restart: {policy: always, backoff: {initial: 20ms, max: 80ms, jitter: 0%}, intensity: {max: 4, within: 1m}}")
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
-        let gaveUp = await h.supervisor.waitForEntry(kind: "kernel.gave_up", kernel: "crasher")
+        let gaveUp = await h.supervisor.journal.waitForEntry(kind: .kernelGaveUp, kernel: "crasher")
         let delays = try h.store.events(limit: 100, kernel: "crasher", kinds: ["kernel.restarting"])
             .compactMap { Int($0.fields["delay_ms"] ?? "") }
         #expect(delays == [0, 20, 40, 80], "immediate, then doubling up to the cap")
@@ -96,11 +110,11 @@ struct SupervisorTests {
             extra: "ready: notify\nwatchdog: 300ms")
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
-        let ready = await h.supervisor.waitForEntry(kind: "kernel.ready", kernel: "hung")
-        let timeout = await h.supervisor.waitForEntry(kind: "kernel.watchdog_timeout", kernel: "hung", after: ready.id)
-        let exited = await h.supervisor.waitForEntry(kind: "kernel.exited", kernel: "hung", after: timeout.id)
+        let ready = await h.supervisor.journal.waitForEntry(kind: .kernelReady, kernel: "hung")
+        let timeout = await h.supervisor.journal.waitForEntry(kind: .kernelWatchdogTimeout, kernel: "hung", after: ready.id)
+        let exited = await h.supervisor.journal.waitForEntry(kind: .kernelExited, kernel: "hung", after: timeout.id)
         #expect(exited.fields["signal"] == "SIGKILL")
-        _ = await h.supervisor.waitForEntry(kind: "kernel.started", kernel: "hung", after: exited.id)
+        _ = await h.supervisor.journal.waitForEntry(kind: .kernelStarted, kernel: "hung", after: exited.id)
         await h.supervisor.shutdown()
     }
 
@@ -110,10 +124,10 @@ struct SupervisorTests {
             + "\n---\n" + Self.kernel("app", "exec sleep 1000", extra: "depends_on: [db]")
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
-        let ready = await h.supervisor.waitForEntry(kind: "kernel.ready", kernel: "db")
+        let ready = await h.supervisor.journal.waitForEntry(kind: .kernelReady, kernel: "db")
         let status = try h.store.events(kernel: "db", kinds: ["kernel.status"])
         #expect(status.first?.fields["status"] == "serving")
-        let app = await h.supervisor.waitForEntry(kind: "kernel.started", kernel: "app")
+        let app = await h.supervisor.journal.waitForEntry(kind: .kernelStarted, kernel: "app")
         #expect(app.id > ready.id, "app starts only after db is ready")
         await h.supervisor.shutdown()
     }
@@ -124,7 +138,7 @@ struct SupervisorTests {
             "web", "exec sleep 1000", extra: "health: {tcp: \"127.0.0.1:1\", every: 100ms, timeout: 100ms, failures: 2}")
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
-        let unhealthy = await h.supervisor.waitForEntry(kind: "kernel.unhealthy", kernel: "web")
+        let unhealthy = await h.supervisor.journal.waitForEntry(kind: .kernelUnhealthy, kernel: "web")
         #expect(unhealthy.fields["failures"] == "2")
         #expect(unhealthy.fields["reason"]?.isEmpty == false)
         await h.supervisor.shutdown()
@@ -138,7 +152,7 @@ struct SupervisorTests {
             extra: "ready: notify\nhealth: {tcp: \"127.0.0.1:1\", every: 50ms, timeout: 50ms, failures: 1}")
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
-        let unhealthy = await h.supervisor.waitForEntry(kind: "kernel.unhealthy", kernel: "slow")
+        let unhealthy = await h.supervisor.journal.waitForEntry(kind: .kernelUnhealthy, kernel: "slow")
         let readyEntries = try h.store.events(kernel: "slow", kinds: ["kernel.ready"])
         await h.supervisor.shutdown()  // before any expectation, so a failure leaves no kernel behind
         let ready = try #require(readyEntries.first, "probes before READY=1 must not make the kernel unhealthy")
@@ -157,7 +171,7 @@ struct SupervisorTests {
             extra: "ready: notify\nhealth: {exec: [/bin/test, -e, \(up)], every: 1h, timeout: 5s}")
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
-        let first = await h.supervisor.waitForEntry { entry in
+        let first = await h.journal.waitForEntry { entry in
             entry.kernel == "prompt" && ["kernel.healthy", "kernel.exited"].contains(entry.kind)
         }
         await h.supervisor.shutdown()
@@ -173,7 +187,7 @@ struct SupervisorTests {
         ].joined(separator: "\n---\n")
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
-        _ = await h.supervisor.waitForEntry(kind: "kernel.ready", kernel: "c")
+        _ = await h.supervisor.journal.waitForEntry(kind: .kernelReady, kernel: "c")
         await h.supervisor.shutdown()
         let started = try h.store.events(limit: 100, kinds: ["kernel.started"]).compactMap(\.kernel)
         let stopped = try h.store.events(limit: 100, kinds: ["kernel.stopped"]).compactMap(\.kernel)
@@ -186,7 +200,7 @@ struct SupervisorTests {
         let yaml = Self.kernel("stubborn", "trap '' TERM; while :; do sleep 1; done", extra: "stop: {grace: 200ms}")
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
-        _ = await h.supervisor.waitForEntry(kind: "kernel.started", kernel: "stubborn")
+        _ = await h.supervisor.journal.waitForEntry(kind: .kernelStarted, kernel: "stubborn")
         await h.supervisor.shutdown()
         let kill = try h.store.events(kernel: "stubborn", kinds: ["kernel.kill"])
         #expect(kill.count == 1)
@@ -198,7 +212,7 @@ struct SupervisorTests {
     func metrics() async throws {
         let h = try Self.harness(Self.kernel("busy", "exec sleep 1000"), metrics: .seconds(3600))
         await h.supervisor.boot()
-        _ = await h.supervisor.waitForEntry(kind: "kernel.started", kernel: "busy")
+        _ = await h.supervisor.journal.waitForEntry(kind: .kernelStarted, kernel: "busy")
         await h.supervisor.sampleNow()
         await h.supervisor.sampleNow()
         let m = try #require(await h.supervisor.metrics(of: "busy"))

@@ -25,6 +25,8 @@ public enum Endpoint: Sendable, Equatable {
     case restoreSnapshot(String)
     case reload
     case role
+    case components
+    case eventKinds
 
     /// The endpoints at this path, by method; nil when the path is unknown.
     public static func match(_ s: [String]) -> [String: Endpoint]? {
@@ -45,6 +47,8 @@ public enum Endpoint: Sendable, Equatable {
             return ["POST": .kernelAction(p[1], action)]
         case (1, "events"): return ["GET": .events]
         case (2, "events") where p[1] == "stream": return ["GET": .eventStream]
+        case (2, "events") where p[1] == "kinds": return ["GET": .eventKinds]
+        case (1, "components"): return ["GET": .components]
         case (1, "runs"): return ["GET": .runs]
         case (2, "runs"): return ["GET": .run(p[1])]
         case (3, "playbooks") where p[2] == "run": return ["POST": .playbookRun(p[1])]

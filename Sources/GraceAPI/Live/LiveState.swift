@@ -8,6 +8,8 @@ public actor LiveState {
     public private(set) var lastJournalID: Int64 = 0
     /// Where the dashboard is served (known once the server is bound).
     public private(set) var dashboardURL = ""
+    /// The port the server is bound to (nil until it is, and when it could not be).
+    public private(set) var boundPort: Int?
 
     public init() {}
 
@@ -17,6 +19,8 @@ public actor LiveState {
     }
 
     public func setDashboardURL(_ url: String) { dashboardURL = url }
+
+    public func setBoundPort(_ port: Int?) { boundPort = port }
 
     public func setLastJournalID(_ id: Int64) { lastJournalID = max(lastJournalID, id) }
 

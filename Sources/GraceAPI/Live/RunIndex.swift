@@ -1,4 +1,5 @@
 import Foundation
+import Interpreter
 import Runtime
 
 /// Playbook runs and their steps, rebuilt from the journal (`run.*`, `step.*`) and kept up to date from live
@@ -29,10 +30,10 @@ public struct RunIndex: Sendable {
     }
 
     /// Journal kinds the index reads.
-    public static let kinds = [
-        "run.started", "run.succeeded", "run.failed", "run.escalated", "run.interrupted", "run.abandoned",
-        "step.started", "step.succeeded", "step.failed", "step.skipped",
-    ]
+    public static let kinds: [String] = [
+        JournalKind.runStarted, .runSucceeded, .runFailed, .runEscalated, .runInterrupted, .runAbandoned, .stepStarted,
+        .stepSucceeded, .stepFailed, .stepSkipped,
+    ].map(\.rawValue)
 
     public let capacity: Int
     private var runs: [String: Run] = [:]
@@ -58,68 +59,82 @@ public struct RunIndex: Sendable {
     public func run(_ id: String) -> Run? { runs[id] }
 
     public mutating func apply(_ entry: JournalEntry) {
-        guard entry.kind.hasPrefix("run.") || entry.kind.hasPrefix("step."), let id = entry.fields["run"] else {
-            return
-        }
-        let f = entry.fields
-        switch entry.kind {
-        case "run.started":
-            var run = Run(id: id, playbook: f["playbook"] ?? "?", trigger: f["trigger"], startedAt: entry.time)
-            for (key, value) in f where key.hasPrefix("arg.") { run.arguments[String(key.dropFirst(4))] = value }
+        let time = entry.time
+        switch entry.event {
+        case .runStarted(let id, let playbook, let trigger, let arguments, _):
+            var run = Run(id: id, playbook: playbook, trigger: trigger, startedAt: time)
+            run.arguments = arguments
             insert(run)
-        case "run.succeeded":
-            update(id, entry) {
+        case .runSucceeded(let id, let playbook):
+            update(id, playbook: playbook, at: time) {
                 $0.state = "succeeded"
-                $0.finishedAt = entry.time
+                $0.finishedAt = time
             }
-        case "run.failed", "run.interrupted", "run.abandoned":
-            update(id, entry) {
-                $0.state = "failed"
-                $0.finishedAt = entry.time
-                $0.error = f["error"] ?? f["reason"] ?? entry.kind
+        case .runFailed(let id, let playbook, let error):
+            finish(id, playbook: playbook, at: time, error: error)
+        case .runInterrupted(let id, let playbook, _):
+            finish(id, playbook: playbook, at: time, error: entry.kind)
+        case .runAbandoned(let id, let playbook):
+            finish(id, playbook: playbook, at: time, error: entry.kind)
+        case .stepStarted(let id, let index, let name, let action, let attempt):
+            updateStep(id, index: index, name: name, at: time) { step in
+                step.state = "running"
+                if step.startedAt == nil { step.startedAt = time }
+                step.finishedAt = nil
+                step.action = action
+                step.attempts = max(step.attempts + 1, attempt)
             }
-        case "step.started", "step.succeeded", "step.failed", "step.skipped":
-            guard let index = f["step"].flatMap({ Int($0) }) else { return }
-            update(id, entry) { run in
-                var step =
-                    run.steps.first { $0.index == index } ?? Step(index: index, name: f["name"] ?? "step \(index)")
-                switch entry.kind {
-                case "step.started":
-                    step.state = "running"
-                    if step.startedAt == nil { step.startedAt = entry.time }
-                    step.finishedAt = nil
-                    step.action = f["action"] ?? step.action
-                    step.attempts = max(step.attempts + 1, f["attempt"].flatMap { Int($0) } ?? 0)
-                case "step.succeeded":
-                    step.state = "succeeded"
-                    step.finishedAt = entry.time
-                    step.detail = f["detail"]
-                    step.error = nil
-                case "step.failed":
-                    step.state = "failed"
-                    step.finishedAt = entry.time
-                    step.error = f["error"]
-                default:
-                    step.state = "skipped"
-                    step.detail = f["reason"]
-                }
-                if let i = run.steps.firstIndex(where: { $0.index == index }) {
-                    run.steps[i] = step
-                } else {
-                    run.steps.append(step)
-                    run.steps.sort { $0.index < $1.index }
-                }
+        case .stepSucceeded(let id, let index, let name, let detail):
+            updateStep(id, index: index, name: name, at: time) { step in
+                step.state = "succeeded"
+                step.finishedAt = time
+                step.detail = detail
+                step.error = nil
+            }
+        case .stepFailed(let id, let index, let name, let error, _):
+            updateStep(id, index: index, name: name, at: time) { step in
+                step.state = "failed"
+                step.finishedAt = time
+                step.error = error
+            }
+        case .stepSkipped(let id, let index, let name, let reason):
+            updateStep(id, index: index, name: name, at: time) { step in
+                step.state = "skipped"
+                step.detail = reason
             }
         default:
             break
         }
     }
 
+    private mutating func finish(_ id: String, playbook: String, at time: Date, error: String) {
+        update(id, playbook: playbook, at: time) {
+            $0.state = "failed"
+            $0.finishedAt = time
+            $0.error = error
+        }
+    }
+
+    private mutating func updateStep(
+        _ id: String, index: Int, name: String, at time: Date, _ change: (inout Step) -> Void
+    ) {
+        update(id, playbook: nil, at: time) { run in
+            var step = run.steps.first { $0.index == index } ?? Step(index: index, name: name)
+            change(&step)
+            if let i = run.steps.firstIndex(where: { $0.index == index }) {
+                run.steps[i] = step
+            } else {
+                run.steps.append(step)
+                run.steps.sort { $0.index < $1.index }
+            }
+        }
+    }
+
     /// Changes a run; a run whose start was not seen (older than the index, or refused before starting) is
     /// made from this entry.
-    private mutating func update(_ id: String, _ entry: JournalEntry, _ change: (inout Run) -> Void) {
+    private mutating func update(_ id: String, playbook: String?, at time: Date, _ change: (inout Run) -> Void) {
         if runs[id] == nil {
-            insert(Run(id: id, playbook: entry.fields["playbook"] ?? "?", trigger: nil, startedAt: entry.time))
+            insert(Run(id: id, playbook: playbook ?? "?", trigger: nil, startedAt: time))
         }
         guard var run = runs[id] else { return }
         change(&run)

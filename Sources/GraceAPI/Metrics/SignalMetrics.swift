@@ -14,39 +14,44 @@ public struct SignalMetrics {
 
     public mutating func observe(_ entry: JournalEntry) {
         metrics.journalEntries(entry.id)
-        let kernel = entry.kernel
-        switch entry.kind {
-        case "kernel.started":
-            if let kernel { metrics.kernelUp(kernel, true) }
-        case "kernel.exited", "kernel.stopped", "kernel.gave_up":
-            if let kernel {
-                metrics.kernelUp(kernel, false)
-                if entry.kind == "kernel.exited", troubleSince[kernel] == nil { troubleSince[kernel] = entry.time }
-                if entry.kind != "kernel.exited" { troubleSince.removeValue(forKey: kernel) }
-            }
-        case "kernel.unhealthy":
-            if let kernel, troubleSince[kernel] == nil { troubleSince[kernel] = entry.time }
-        case "kernel.ready", "kernel.healthy":
-            if let kernel, let since = troubleSince.removeValue(forKey: kernel) {
+        switch entry.event {
+        case .kernelStarted(let kernel, _):
+            metrics.kernelUp(kernel, true)
+        case .kernelExited(let kernel, _, _, _):
+            metrics.kernelUp(kernel, false)
+            if troubleSince[kernel] == nil { troubleSince[kernel] = entry.time }
+        case .kernelStopped(let kernel, _, _, _), .kernelGaveUp(let kernel, _):
+            metrics.kernelUp(kernel, false)
+            troubleSince.removeValue(forKey: kernel)
+        case .kernelUnhealthy(let kernel, _, _):
+            if troubleSince[kernel] == nil { troubleSince[kernel] = entry.time }
+        case .kernelReady(let kernel, _), .kernelHealthy(let kernel):
+            if let since = troubleSince.removeValue(forKey: kernel) {
                 metrics.healed(after: .milliseconds(Int64(max(0, entry.time.timeIntervalSince(since)) * 1000)))
             }
-        case "kernel.restarting":
-            if let kernel { metrics.kernelRestarted(kernel) }
-        case "trigger.fired", "trigger.suppressed":
-            metrics.triggerFired(entry.fields["trigger"] ?? "?", suppressed: entry.kind == "trigger.suppressed")
-        case "run.started":
-            if let run = entry.fields["run"] {
-                runStarts[run] = entry.time
-                if runStarts.count > 10_000 { runStarts.removeAll() }
-            }
-        case "run.succeeded", "run.failed":
-            let started = entry.fields["run"].flatMap { runStarts.removeValue(forKey: $0) }
-            metrics.runFinished(
-                entry.fields["playbook"] ?? "?", succeeded: entry.kind == "run.succeeded",
-                duration: started.map { .milliseconds(Int64(max(0, entry.time.timeIntervalSince($0)) * 1000)) })
+        case .kernelRestarting(let kernel, _, _):
+            metrics.kernelRestarted(kernel)
+        case .triggerFired(let trigger, _, _, _):
+            metrics.triggerFired(trigger, suppressed: false)
+        case .triggerSuppressed(let trigger, _, _, _):
+            metrics.triggerFired(trigger, suppressed: true)
+        case .runStarted(let run, _, _, _, _):
+            runStarts[run] = entry.time
+            if runStarts.count > 10_000 { runStarts.removeAll() }
+        case .runSucceeded(let run, let playbook):
+            finished(run, playbook: playbook, succeeded: true, at: entry.time)
+        case .runFailed(let run, let playbook, _):
+            finished(run, playbook: playbook, succeeded: false, at: entry.time)
         default:
             break
         }
+    }
+
+    private mutating func finished(_ run: String, playbook: String, succeeded: Bool, at time: Date) {
+        let started = runStarts.removeValue(forKey: run)
+        metrics.runFinished(
+            playbook, succeeded: succeeded,
+            duration: started.map { .milliseconds(Int64(max(0, time.timeIntervalSince($0)) * 1000)) })
     }
 
     public func observe(kernel: String, _ sample: KernelMetrics) {

@@ -14,17 +14,17 @@ extension APIHandlers {
             Task { await supervisor.restart(name, reason: "api") }
             return Self.ok("restarting \(name)", status: .accepted)
         case .stop:
-            guard k.pid != nil || k.state == "backing-off" else {
-                throw APIError.conflict("kernel \(name) is not running (\(k.state))")
+            guard k.pid != nil || k.phase == .backingOff else {
+                throw APIError.conflict("kernel \(name) is not running (\(k.phase.rawValue))")
             }
             Task { await supervisor.stop(name, reason: "api") }
             return Self.ok("stopping \(name)", status: .accepted)
         case .start:
-            guard k.pid == nil else { throw APIError.conflict("kernel \(name) is already \(k.state)") }
+            guard k.pid == nil else { throw APIError.conflict("kernel \(name) is already \(k.phase.rawValue)") }
             Task { await supervisor.startKernel(name) }
             return Self.ok("starting \(name)", status: .accepted)
         case .pause:
-            guard k.pid != nil else { throw APIError.conflict("kernel \(name) is not running (\(k.state))") }
+            guard k.pid != nil else { throw APIError.conflict("kernel \(name) is not running (\(k.phase.rawValue))") }
             guard !k.paused else { throw APIError.conflict("kernel \(name) is already paused") }
             guard await supervisor.pause(name, reason: "api") else {
                 throw APIError.conflict("kernel \(name) could not be paused")

@@ -1,4 +1,5 @@
 import Foundation
+import Interpreter
 import Runtime
 
 extension APIHandlers {
@@ -28,6 +29,24 @@ extension APIHandlers {
         }
         let kinds = request.values("kind").filter { !$0.isEmpty }
         return .eventStream(after: after, kernel: try request.value("kernel"), kinds: kinds)
+    }
+
+    /// Every kind of journal entry, with its tone and what it records: the dashboard listens for these.
+    static func eventKinds() -> APIReply {
+        .json(
+            .ok,
+            .object([
+                (
+                    "kinds",
+                    .array(
+                        JournalKind.allCases.map { kind in
+                            .object([
+                                ("kind", .string(kind.rawValue)), ("tone", .string(kind.tone.rawValue)),
+                                ("summary", .string(kind.summary)),
+                            ])
+                        })
+                )
+            ]))
     }
 
     static func eventJSON(_ entry: JournalEntry) -> JSON {

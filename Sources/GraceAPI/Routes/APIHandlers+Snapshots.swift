@@ -32,9 +32,10 @@ extension APIHandlers {
             try snapshots.create(
                 kernel: body.kernel, root: root, paths: kernel.data.map(\.value), tag: "api", good: good)
         }
-        await supervisor.record(
-            "snapshot.created", kernel: body.kernel,
-            fields: ["id": manifest.id, "files": String(manifest.files.count), "good": String(good), "reason": "api"])
+        journal.append(
+            .snapshotCreated(
+                kernel: body.kernel, id: manifest.id, files: manifest.files.count, bytes: nil, good: good, run: nil,
+                reason: "api"))
         return .json(.created, Self.snapshotJSON(manifest))
     }
 
@@ -63,8 +64,7 @@ extension APIHandlers {
             if wasRunning { await supervisor.startKernel(manifest.kernel) }
             throw APIError.internal("restoring \(manifest.id) failed: \(error)")
         }
-        await supervisor.record(
-            "snapshot.restored", kernel: manifest.kernel, fields: ["id": manifest.id, "reason": "api"])
+        journal.append(.snapshotRestored(kernel: manifest.kernel, id: manifest.id, run: nil, reason: "api"))
         if wasRunning { await supervisor.startKernel(manifest.kernel) }
         return Self.ok("restored \(manifest.kernel) from \(manifest.id)" + (wasRunning ? " and started it again" : ""))
     }

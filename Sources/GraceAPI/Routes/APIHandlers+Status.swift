@@ -9,7 +9,7 @@ extension APIHandlers {
         // One call to the supervisor for everything, not one more per kernel.
         let healthy = kernels.filter(\.isHealthy).count
         let running = kernels.filter { $0.pid != nil }.count
-        let failed = kernels.filter { ["gave-up", "backing-off"].contains($0.state) }.count
+        let failed = kernels.filter { [.gaveUp, .backingOff].contains($0.phase) }.count
         let last = await live.lastJournalID
         let now = Date()
         let role = Self.role(in: graph)
@@ -50,7 +50,7 @@ extension APIHandlers {
         return .json(.ok, Self.kernelJSON(k, series: await live.series(of: name), now: Date()))
     }
 
-    static func kernelJSON(_ k: Supervisor.KernelStatus, series: MetricHistory.Series, now: Date) -> JSON {
+    static func kernelJSON(_ k: KernelStatus, series: MetricHistory.Series, now: Date) -> JSON {
         let metrics: JSON =
             k.metrics.map { m in
                 .object([
@@ -61,7 +61,7 @@ extension APIHandlers {
             } ?? .null
         return .object([
             ("name", .string(k.name)),
-            ("state", .string(k.state)),
+            ("state", .string(k.phase.rawValue)),
             ("pid", .optional(k.pid.map { Int($0) })),
             ("started_at", .time(k.startedAt)),
             ("uptime_seconds", .optional(k.startedAt.map { seconds(since: $0, now: now) })),

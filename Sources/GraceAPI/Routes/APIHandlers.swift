@@ -23,7 +23,10 @@ public struct APIHandlers: Sendable {
     public let dashboard: DashboardFiles
     public let version: String
     public let startedAt: Date
-    public let store: StateStore
+    public let journal: Journal
+    public let components: ComponentRegistry
+
+    public var store: StateStore { journal.store }
 
     public func handle(_ endpoint: Endpoint, _ request: APIRequest) async throws -> APIReply {
         switch endpoint {
@@ -47,6 +50,8 @@ public struct APIHandlers: Sendable {
         case .restoreSnapshot(let id): return try await restoreSnapshot(id, request)
         case .reload: return try await reload(request)
         case .role: return await role()
+        case .components: return listComponents()
+        case .eventKinds: return Self.eventKinds()
         }
     }
 

@@ -1,19 +1,22 @@
 import GraceDSL
 
+/// How a playbook run ended.
+public struct PlaybookOutcome: Sendable, Hashable {
+    public var run: String
+    public var playbook: String
+    public var succeeded: Bool
+    public var error: String?
+    /// The escalation's outcome, when the run failed and escalated.
+    public var escalation: [PlaybookOutcome]
+}
+
 /// Runs playbooks step by step: parameters bound and templated, `if:` conditions, retries with backoff,
 /// per-step timeouts, compensating `undo:` in reverse on failure, `call` of other playbooks, `on_failure`
 /// escalation and success criteria. Every run and step is recorded before it acts.
 ///
 /// Time comes from the injected clock, so every timeout and retry delay is tested without sleeping.
 public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Duration {
-    public struct Outcome: Sendable, Hashable {
-        public var run: String
-        public var playbook: String
-        public var succeeded: Bool
-        public var error: String?
-        /// The escalation's outcome, when the run failed and escalated.
-        public var escalation: [Outcome]
-    }
+    public typealias Outcome = PlaybookOutcome
 
     public let graph: ExecutionGraph
     private let performer: any ActionPerformer
@@ -110,7 +113,7 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
             await journal.record(.runFailed(run: id, playbook: name, error: error))
             var escalation: [Outcome] = []
             if let next = playbook.onFailure?.value, let target = graph.playbook(next) {
-                await journal.record(.escalated(run: id, from: name, to: next))
+                await journal.record(.runEscalated(run: id, from: name, to: next))
                 // The escalation gets the arguments it declares, by name.
                 let passed = arguments.filter { key, _ in target.parameter(key) != nil }
                 escalation.append(

@@ -5,9 +5,6 @@ import Interpreter
 /// The healer's side of the knowledge base: error lines become `signatureSeen` events, and the outcome of a run
 /// that answered an error signature becomes evidence for (or against) binding that playbook to it.
 extension Healer {
-    /// Journal kinds that mean a kernel is not healed.
-    static let troubleKinds: Set<String> = ["kernel.exited", "kernel.unhealthy", "kernel.watchdog_timeout"]
-
     /// Which signature a run answers: the one its firing carried (a `signature:` trigger), or the newest
     /// unbound error of its kernel within `attributionWindow`. `trial` when the run tried a learned binding.
     struct Attribution: Sendable {
@@ -17,7 +14,7 @@ extension Healer {
     }
 
     func startKnowledge() {
-        let store = supervisor.store
+        let store = environment.store
         do {
             recognizer = SignatureRecognizer(graph: graph, saved: try store.miners(), bindings: try store.allBindings())
         } catch {
@@ -31,8 +28,9 @@ extension Healer {
     /// so a storm of error lines costs one transaction a second and a quiet Grace never wakes for it.
     func scheduleKnowledgeFlush() {
         guard flushTask == nil, recognizer?.hasPending == true else { return }
+        let clock = environment.clock
         flushTask = Task { [weak self] in
-            try? await Task.sleep(for: Self.flushDelay)
+            try? await clock.sleep(for: Self.flushDelay)
             await self?.flushScheduled()
         }
     }
@@ -51,7 +49,7 @@ extension Healer {
                 severity: $0.severity.rawValue, playbook: $0.playbook?.value
             )
         }
-        do { try supervisor.store.seedDeclared(declared) } catch { logger.error("cannot seed declared signatures: \(error)") }
+        do { try environment.store.seedDeclared(declared) } catch { logger.error("cannot seed declared signatures: \(error)") }
     }
 
     /// Writes what the recognizer gathered since the last flush (see `scheduleKnowledgeFlush`).
@@ -60,7 +58,7 @@ extension Healer {
         let batch = recognizer.takeBatch()
         self.recognizer = recognizer
         guard !batch.isEmpty else { return }
-        let store = supervisor.store
+        let store = environment.store
         do {
             for rename in batch.renames {
                 try store.renameSignature(from: rename.old, to: rename.new, template: rename.template)
@@ -100,12 +98,12 @@ extension Healer {
     /// neither failed nor logged the signature again, and is healthy at the end. A healing run creates the
     /// binding (or strengthens it); a learned binding that did not heal loses confidence and is dropped below
     /// the threshold. A run that merely followed an error and did not heal teaches nothing.
-    func judge(_ attribution: Attribution, outcome: PlaybookExecutor<ContinuousClock>.Outcome) async {
+    func judge(_ attribution: Attribution, outcome: PlaybookOutcome) async {
         let settings = graph.settings?.knowledge ?? GraceSettings.Knowledge()
         let end = now
         var healed = false
         if outcome.succeeded {
-            try? await Task.sleep(for: settings.successWindow)
+            try? await environment.clock.sleep(for: settings.successWindow)
             if Task.isCancelled { return }
             let key = attribution.signature + "|" + attribution.kernel
             let healthy = await supervisor.isHealthy(attribution.kernel)
@@ -114,25 +112,24 @@ extension Healer {
                 && (lastSighting[key].map { $0 <= end } ?? true)
         }
         guard attribution.trial || healed else { return }
-        let store = supervisor.store
+        let store = environment.store
         let playbook = outcome.playbook
-        let fields = [
-            "signature": attribution.signature, "playbook": playbook, "run": outcome.run, "healed": String(healed),
-        ]
         do {
             guard
                 let (binding, created) = try store.recordOutcome(
                     signature: attribution.signature, playbook: playbook, healed: healed, create: !attribution.trial)
             else { return }
-            var entry = fields
-            entry["successes"] = String(binding.successes)
-            entry["failures"] = String(binding.failures)
-            entry["expected"] = String(format: "%.3f", binding.expectedSuccess)
-            if let template = try store.knownSignature(attribution.signature)?.template { entry["template"] = template }
-            await supervisor.record(created ? "kb.binding_learned" : "kb.outcome", kernel: attribution.kernel, fields: entry)
+            let verdict = KnowledgeVerdict(
+                signature: attribution.signature, playbook: playbook, run: outcome.run, healed: healed,
+                successes: binding.successes, failures: binding.failures, expectedSuccess: binding.expectedSuccess,
+                template: try store.knownSignature(attribution.signature)?.template)
+            journal.append(
+                created
+                    ? .kbBindingLearned(kernel: attribution.kernel, verdict)
+                    : .kbOutcome(kernel: attribution.kernel, verdict))
             if BindingPolicy(settings).shouldDrop(binding) {
                 try store.removeBinding(signature: attribution.signature, playbook: playbook)
-                await supervisor.record("kb.binding_dropped", kernel: attribution.kernel, fields: entry)
+                journal.append(.kbBindingDropped(kernel: attribution.kernel, verdict))
             }
             recognizer?.update(attribution.signature, bindings: try store.bindings(of: attribution.signature))
         } catch {

@@ -8,22 +8,28 @@ import Interpreter
 /// refuses configurations that need them unless told to run partially.
 public struct RuntimeActionPerformer: ActionPerformer {
     let supervisor: Supervisor
+    let journal: Journal
     let runner: ProcessCommandRunner
+    let clock: RuntimeClock
     /// Longest an unbounded step may wait for a kernel to become healthy.
     var defaultWait: Duration = .seconds(60)
-    /// `reload: grace`: recompiles and applies the configuration; returns what happened, throws if refused.
-    let reloadConfiguration: (@Sendable () async throws -> String)?
+    /// How often `wait_healthy` looks again.
+    var healthPoll: Duration = .milliseconds(50)
     /// The content-addressed store of kernels' data (`<state_dir>/snapshots`).
     let snapshots: SnapshotStore?
+    /// `reload: grace` recompiles and applies the configuration through it.
+    let reloader: ConfigurationReloader?
 
     public init(
-        supervisor: Supervisor, runner: ProcessCommandRunner, snapshots: SnapshotStore? = nil,
-        reloadConfiguration: (@Sendable () async throws -> String)? = nil
+        supervisor: Supervisor, journal: Journal, runner: ProcessCommandRunner, clock: RuntimeClock,
+        snapshots: SnapshotStore? = nil, reloader: ConfigurationReloader? = nil
     ) {
         self.supervisor = supervisor
+        self.journal = journal
         self.runner = runner
+        self.clock = clock
         self.snapshots = snapshots
-        self.reloadConfiguration = reloadConfiguration
+        self.reloader = reloader
     }
 
     /// Action keywords this build cannot perform.
@@ -69,14 +75,14 @@ public struct RuntimeActionPerformer: ActionPerformer {
             }
         case .waitHealthy(let k):
             // The step's timeout bounds this; without one, `defaultWait` does.
-            let deadline = ContinuousClock.now + defaultWait
+            let deadline = clock.elapsedTime + defaultWait
             while !(await supervisor.isHealthy(k)) {
-                guard ContinuousClock.now < deadline else { throw ActionFailure("\(k) not healthy") }
-                try await Task.sleep(for: .milliseconds(50))
+                guard clock.elapsedTime < deadline else { throw ActionFailure("\(k) not healthy") }
+                try await clock.sleep(for: healthPoll)
             }
             return ActionOutcome(detail: "\(k) healthy")
         case .wait(let d):
-            try await Task.sleep(for: d)
+            try await clock.sleep(for: d)
             return ActionOutcome()
         case .shedLoad(let tier, let keep):
             var paused: [String] = []
@@ -94,7 +100,7 @@ public struct RuntimeActionPerformer: ActionPerformer {
             }
             return ActionOutcome(detail: resumed.isEmpty ? "nothing to restore" : "resumed \(resumed.joined(separator: ", "))")
         case .notify(let message, let severity, let webhook):
-            await supervisor.record("notify", fields: ["message": message, "severity": severity, "run": runID])
+            journal.append(.notify(run: runID, message: message, severity: severity))
             if let webhook {
                 let body = "{\"message\": \(jsonString(message)), \"severity\": \(jsonString(severity)), \"run\": \(jsonString(runID))}"
                 if case .failure(let e) = await HTTPRequest.send(method: "POST", url: webhook, body: body, headers: [:], timeout: .seconds(5)) {
@@ -104,8 +110,10 @@ public struct RuntimeActionPerformer: ActionPerformer {
             return ActionOutcome(detail: "notified")
         case .reload(let target):
             if target == "grace" {
-                guard let reloadConfiguration else { throw ActionFailure("configuration reload is not wired in") }
-                return ActionOutcome(detail: try await reloadConfiguration())
+                guard let reloader else { throw ActionFailure("configuration reload is not wired in") }
+                let result = await reloader.reload(reason: "playbook run \(runID)")
+                if case .refused = result { throw ActionFailure(result.summary) }
+                return ActionOutcome(detail: result.summary)
             }
             // A kernel reloads its own configuration on SIGHUP, by convention.
             guard await supervisor.signal(target, SIGHUP) else { throw ActionFailure("\(target) is not running") }
@@ -114,16 +122,16 @@ public struct RuntimeActionPerformer: ActionPerformer {
             let (store, root, paths) = try await snapshotContext(k)
             let good = await supervisor.isHealthy(k)
             let manifest = try store.create(kernel: k, root: root, paths: paths, tag: tag, good: good)
-            await supervisor.record(
-                "snapshot.created", kernel: k,
-                fields: ["id": manifest.id, "files": String(manifest.files.count), "bytes": String(manifest.bytes),
-                         "good": String(good), "run": runID])
+            journal.append(
+                .snapshotCreated(
+                    kernel: k, id: manifest.id, files: manifest.files.count, bytes: Int64(clamping: manifest.bytes),
+                    good: good, run: runID, reason: nil))
             return ActionOutcome(detail: "snapshot \(manifest.id) (\(manifest.files.count) files)")
         case .restore(let k, let from):
             let (store, root, _) = try await snapshotContext(k)
             let manifest = try store.resolve(kernel: k, reference: from)
             try store.restore(manifest.id, root: root)
-            await supervisor.record("snapshot.restored", kernel: k, fields: ["id": manifest.id, "run": runID])
+            journal.append(.snapshotRestored(kernel: k, id: manifest.id, run: runID, reason: nil))
             return ActionOutcome(detail: "restored \(k) from \(manifest.id)")
         case .verify(let k):
             let (store, root, paths) = try await snapshotContext(k)

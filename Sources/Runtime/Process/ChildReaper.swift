@@ -1,6 +1,7 @@
 import CGraceSystem
 import Foundation
 import Glibc
+import Interpreter
 import Synchronization
 
 /// Reaps children the moment they exit, on one dedicated thread; never by polling.
@@ -12,11 +13,12 @@ import Synchronization
 ///
 /// A child can exit before its spawner has registered interest in it; such statuses wait in `unclaimed`
 /// until claimed (bounded: the oldest are dropped, they were orphans nobody will ask for).
+///
+/// One reaper is made per Grace (by `buildServiceGroup`) and passed to whatever spawns. A process may hold
+/// several `.registeredOnly` reapers (tests do), but only one `.allChildren` reaper and none beside it: waitpid(-1)
+/// takes every child.
 public final class ChildReaper: Sendable {
     public typealias Handler = @Sendable (ExitStatus) -> Void
-
-    /// The one reaper of this process: waitpid(-1) reaps every child, so there can only be one.
-    public static let shared = ChildReaper()
 
     public enum Mode: Sendable {
         case allChildren
@@ -40,7 +42,7 @@ public final class ChildReaper: Sendable {
     private let childAdded = DispatchSemaphore(value: 0)
     private static let unclaimedLimit = 4096
 
-    private init() {}
+    public init() {}
 
     /// Starts the reaper thread (once; later calls are ignored). `.allChildren` also makes Grace the child
     /// subreaper, so orphans of kernels are re-parented to it.

@@ -5,14 +5,19 @@ import Glibc
 /// capturing their output, and kills the whole process group when the timeout passes.
 public struct ProcessCommandRunner: CommandRunner {
     public var locator: ExecutableLocator
+    /// Reaps the commands this runner starts.
+    public let reaper: ChildReaper
     public var environment: [String: String]
     public var workingDirectory: String?
     /// Output beyond this is dropped; a command cannot make Grace buffer without bound.
     public var outputLimit = 64 << 10
 
-    public init(locator: ExecutableLocator, environment: [String: String] = ProcessInfo.processInfo.environment,
-                workingDirectory: String? = nil) {
+    public init(
+        locator: ExecutableLocator, reaper: ChildReaper,
+        environment: [String: String] = ProcessInfo.processInfo.environment, workingDirectory: String? = nil
+    ) {
         self.locator = locator
+        self.reaper = reaper
         self.environment = environment
         self.workingDirectory = workingDirectory
     }
@@ -27,7 +32,7 @@ public struct ProcessCommandRunner: CommandRunner {
             workingDirectory: workingDirectory ?? locator.root)
         let pid: Int32
         do {
-            pid = try Spawner.spawn(spec, descriptors: .init(stdout: pipe.write, stderr: pipe.write))
+            pid = try Spawner.spawn(spec, descriptors: .init(stdout: pipe.write, stderr: pipe.write), reaper: reaper)
         } catch {
             close(pipe.read)
             close(pipe.write)
@@ -64,7 +69,7 @@ public struct ProcessCommandRunner: CommandRunner {
             Spawner.signalGroup(pid, SIGKILL)
             return true
         }
-        let status = await ChildReaper.shared.exit(of: pid)
+        let status = await reaper.exit(of: pid)
         timer.cancel()
         let timedOut = (try? await timer.value) ?? false
         // A grandchild may still hold the pipe; kill the group so the read ends.

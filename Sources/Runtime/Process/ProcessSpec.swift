@@ -11,12 +11,13 @@ public struct ProcessSpec: Sendable, Hashable {
     public var workingDirectory: String?
     public var userID: UInt32?
     public var groupID: UInt32?
-    /// RLIMIT_* resource -> value (soft = hard).
-    public var limits: [Int32: UInt64]
+    /// Resource limits (soft = hard).
+    public var limits: [ResourceLimit: UInt64]
 
     public init(
         executable: String, arguments: [String], environment: [String: String],
-        workingDirectory: String? = nil, userID: UInt32? = nil, groupID: UInt32? = nil, limits: [Int32: UInt64] = [:]
+        workingDirectory: String? = nil, userID: UInt32? = nil, groupID: UInt32? = nil,
+        limits: [ResourceLimit: UInt64] = [:]
     ) {
         self.executable = executable
         self.arguments = arguments
@@ -26,6 +27,24 @@ public struct ProcessSpec: Sendable, Hashable {
         self.groupID = groupID
         self.limits = limits
     }
+}
+
+/// A resource limit a kernel may set (`limits:` in the DSL), by name rather than by its platform number.
+public enum ResourceLimit: String, Sendable, Hashable, Comparable, CaseIterable {
+    /// RLIMIT_NOFILE: open file descriptors.
+    case nofile
+    /// RLIMIT_NPROC: processes of the user.
+    case nproc
+
+    /// The RLIMIT_* number for setrlimit(2).
+    public var resource: Int32 {
+        switch self {
+        case .nofile: Int32(RLIMIT_NOFILE.rawValue)
+        case .nproc: 6  // RLIMIT_NPROC: Glibc hides the name from Swift; the number is Linux ABI
+        }
+    }
+
+    public static func < (a: ResourceLimit, b: ResourceLimit) -> Bool { a.rawValue < b.rawValue }
 }
 
 /// Why a process could not be started.

@@ -21,17 +21,19 @@ public enum Spawner {
         "", "pipe", "fork", "setpgid", "redirecting output", "chdir", "setrlimit", "setgid", "setuid", "exec",
     ]
 
-    /// Starts `spec`; the returned pid leads its own process group (pgid == pid). The reaper is told a
-    /// child exists; the caller must `ChildReaper.shared.watch(pid)` at once.
-    public static func spawn(_ spec: ProcessSpec, descriptors: Descriptors = Descriptors()) throws -> Int32 {
+    /// Starts `spec`; the returned pid leads its own process group (pgid == pid). `reaper` is told a child
+    /// exists; the caller must `reaper.watch(pid)` at once.
+    public static func spawn(
+        _ spec: ProcessSpec, descriptors: Descriptors = Descriptors(), reaper: ChildReaper
+    ) throws -> Int32 {
         let argv = spec.arguments.map { strdup($0) } + [nil]
         let envp = spec.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
-        let resources = spec.limits.keys.sorted()
-        let values = resources.map { spec.limits[$0] ?? 0 }
+        let resources = spec.limits.keys.sorted().map(\.resource)
+        let values = spec.limits.keys.sorted().map { spec.limits[$0] ?? 0 }
         var pid: pid_t = 0
         var stage: Int32 = 0
         let result: Int32 = spec.executable.withCString { path in
@@ -61,8 +63,8 @@ public enum Spawner {
                 }
             }
         }
-        ChildReaper.shared.childSpawned()
-        if result == 0 { ChildReaper.shared.adopt(pid) }
+        reaper.childSpawned()
+        if result == 0 { reaper.adopt(pid) }
         guard result == 0 else {
             let name = Int(stage) < stages.count ? stages[Int(stage)] : "spawn"
             throw SpawnError(executable: spec.executable, stage: name, errno: result)

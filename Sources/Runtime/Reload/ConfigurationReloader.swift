@@ -3,35 +3,45 @@ import GraceDSL
 import Interpreter
 import Logging
 
-/// Hot reload: compiles the configuration again and, if it compiles, applies the difference to the
-/// supervisor (start added kernels, restart changed ones, stop removed ones) and swaps the healer's triggers
-/// and playbooks. If it does not compile, the running graph stays, the diagnostics are journaled and the
-/// `config: invalid` trigger fires.
+/// Hot reload: compiles the configuration again and, if it compiles, publishes the new graph (the healer swaps
+/// its triggers and playbooks on it) and applies the difference to the supervisor (start added kernels, restart
+/// changed ones, stop removed ones). If it does not compile, the running graph stays and the diagnostics are
+/// journaled (`config.invalid`, which `config: invalid` triggers watch).
 public actor ConfigurationReloader {
     public enum Result: Sendable {
         case applied(diff: GraphDiff, milliseconds: Double)
         case unchanged
         case refused(diagnostics: [Diagnostic])
+
+        /// One line for a playbook step, a log or a control-socket answer.
+        public var summary: String {
+            switch self {
+            case .applied(let diff, let ms):
+                "reloaded in \(String(format: "%.1f", ms)) ms: \(diff.added.count) added, "
+                    + "\(diff.changed.count) changed, \(diff.removed.count) removed"
+            case .unchanged:
+                "configuration unchanged"
+            case .refused(let diagnostics):
+                "reload refused: \(diagnostics.filter { $0.severity == .error }.count) errors"
+            }
+        }
     }
 
-    private let load: @Sendable () throws -> (files: [SourceFile], options: CompilerOptions)
+    /// Reads the configuration's files and the options to compile them with.
+    public typealias Loader = @Sendable () throws -> (files: [SourceFile], options: CompilerOptions)
+
+    private let load: Loader
     private let supervisor: Supervisor
-    private let healer: Healer
-    private let logger: Logger
+    private let environment: RuntimeEnvironment
     private var reloading = false
     private var pending = false
+    private var waiters: [CheckedContinuation<Result, Never>] = []
 
-    public init(
-        supervisor: Supervisor, healer: Healer, logger: Logger,
-        load: @escaping @Sendable () throws -> (files: [SourceFile], options: CompilerOptions)
-    ) {
+    public init(supervisor: Supervisor, environment: RuntimeEnvironment, load: @escaping Loader) {
         self.supervisor = supervisor
-        self.healer = healer
-        self.logger = logger
+        self.environment = environment
         self.load = load
     }
-
-    private var waiters: [CheckedContinuation<Result, Never>] = []
 
     /// Reloads now. A request that arrives while a reload runs waits for one more reload, which sees every
     /// change made so far, and gets its result (an editor saving several files collapses into two reloads).
@@ -55,46 +65,42 @@ public actor ConfigurationReloader {
     }
 
     private func reloadOnce(reason: String) async -> Result {
-        let start = ContinuousClock.now
+        let clock = environment.clock
+        let start = clock.elapsedTime
+        let journal = environment.journal
         let loaded: (files: [SourceFile], options: CompilerOptions)
         do {
             loaded = try load()
         } catch {
-            await supervisor.record("config.invalid", fields: ["reason": reason, "error": String(describing: error)])
-            await healer.inject(.configInvalid(path: "", code: "io"))
+            journal.append(.configUnreadable(reason: reason, error: String(describing: error)))
             return .refused(diagnostics: [])
         }
         let compiled = Compiler(options: loaded.options).compile(loaded.files)
         guard let graph = compiled.graph else {
             let errors = compiled.diagnostics.filter { $0.severity == .error }
-            var fields = ["reason": reason, "errors": String(errors.count)]
-            for (i, d) in errors.prefix(5).enumerated() {
-                fields["error.\(i)"] = "\(d.span.file):\(d.span.start.line):\(d.span.start.column): \(d.code.rawValue) \(d.message)"
-            }
-            await supervisor.record("config.invalid", fields: fields)
-            logger.error("reload refused: \(errors.count) errors; the running configuration stays")
             let first = errors.first
-            await healer.inject(.configInvalid(path: first?.span.file ?? "", code: first?.code.rawValue ?? ""))
+            journal.append(
+                .configInvalid(
+                    reason: reason, errorCount: errors.count,
+                    errors: errors.prefix(5).map {
+                        "\($0.span.file):\($0.span.start.line):\($0.span.start.column): \($0.code.rawValue) \($0.message)"
+                    }, file: first?.span.file ?? "", code: first?.code.rawValue ?? ""))
+            environment.logger.error("reload refused: \(errors.count) errors; the running configuration stays")
             return .refused(diagnostics: compiled.diagnostics)
         }
         let current = await supervisor.graph
         guard graph.contentHash != current.contentHash else {
-            await supervisor.record("config.unchanged", fields: ["reason": reason, "graph": String(graph.contentHash.prefix(16))])
+            journal.append(.configUnchanged(reason: reason, graph: String(graph.contentHash.prefix(16))))
             return .unchanged
         }
-        await healer.reload(graph)
+        environment.hub.publish(.configuration(graph))
         let diff = await supervisor.apply(graph)
-        let ms = Double((ContinuousClock.now - start).components.attoseconds) / 1e15
-            + Double((ContinuousClock.now - start).components.seconds) * 1000
-        await supervisor.record(
-            "config.reloaded",
-            fields: [
-                "reason": reason, "graph": String(graph.contentHash.prefix(16)),
-                "added": diff.added.map(\.description).joined(separator: ","),
-                "changed": diff.changed.map(\.description).joined(separator: ","),
-                "removed": diff.removed.map(\.description).joined(separator: ","),
-                "ms": String(format: "%.1f", ms),
-            ])
+        let elapsed = clock.elapsedTime - start
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        journal.append(
+            .configReloaded(
+                reason: reason, graph: String(graph.contentHash.prefix(16)), added: diff.added.map(\.description),
+                changed: diff.changed.map(\.description), removed: diff.removed.map(\.description), milliseconds: ms))
         return .applied(diff: diff, milliseconds: ms)
     }
 }

@@ -5,14 +5,21 @@ import Glibc
 /// Watches configuration directories with inotify (no polling) and calls back, debounced, when a YAML file
 /// is written, created, moved or deleted. Editors save in bursts (temp file, rename); one callback per burst.
 public final class DirectoryWatcher: @unchecked Sendable {
-    // @unchecked: `fd` and the thread are set once in init and only read after; the callback is Sendable.
+    // @unchecked: `fd`, `wake` and the thread are set once in init and only read after; the callback is Sendable.
     private let fd: Int32
+    /// Written by `stop()` to end the thread's poll.
+    private let wake: Int32
     private let onChange: @Sendable () -> Void
     private let debounce: Duration
 
     public init?(directories: [String], debounce: Duration = .milliseconds(150), onChange: @escaping @Sendable () -> Void) {
         fd = inotify_init1(Int32(IN_CLOEXEC))
         guard fd >= 0 else { return nil }
+        wake = eventfd(0, Int32(EFD_CLOEXEC))
+        guard wake >= 0 else {
+            close(fd)
+            return nil
+        }
         self.onChange = onChange
         self.debounce = debounce
         let mask = UInt32(IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM)
@@ -22,6 +29,7 @@ public final class DirectoryWatcher: @unchecked Sendable {
         }
         guard watched > 0 else {
             close(fd)
+            close(wake)
             return nil
         }
         let thread = Thread { [self] in self.loop() }
@@ -45,9 +53,27 @@ public final class DirectoryWatcher: @unchecked Sendable {
         return out
     }
 
+    /// Ends the watch: the thread returns and the descriptors are closed.
+    public func stop() {
+        var one: UInt64 = 1
+        _ = write(wake, &one, 8)
+    }
+
     private func loop() {
+        defer {
+            close(fd)
+            close(wake)
+        }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var watched = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
         while true {
+            watched[0].revents = 0
+            watched[1].revents = 0
+            if poll(&watched, 2, -1) < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            if watched[1].revents != 0 { return }
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { return }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Interpreter
 
 /// Grace's durable state: the append-only, hash-chained event journal, what Grace last knew about each kernel,
 /// and the restart history. One SQLite database in WAL mode, shared safely by every task of the process.
@@ -92,26 +93,27 @@ public final class StateStore: Sendable {
         let milliseconds = StoredTime.milliseconds(time)
         let date = StoredTime.date(milliseconds)
         // Encoded before taking the write lock, to hold it as briefly as possible.
-        let encodedFields = events.map { JournalRow.encodeFields($0.fields) }
+        let stored = events.map { (kind: $0.kindName, kernel: $0.kernel, fields: $0.fields) }
+        let encodedFields = stored.map { JournalRow.encodeFields($0.fields) }
         // `write` runs an IMMEDIATE transaction: writers are serialized, across processes too, so the head of
         // the chain read here is still the head when the new rows are inserted.
         return try writer.write { db in
             var (lastID, lastHash) = try Self.chainHead(db)
             var entries: [JournalEntry] = []
             entries.reserveCapacity(events.count)
-            for (event, fields) in zip(events, encodedFields) {
+            for ((event, entry), fields) in zip(zip(events, stored), encodedFields) {
                 let id = lastID + 1
                 let hash = JournalChain.hash(
-                    previousHash: lastHash, id: id, timeMilliseconds: milliseconds, kind: event.kind,
-                    kernel: event.kernel, fields: event.fields)
+                    previousHash: lastHash, id: id, timeMilliseconds: milliseconds, kind: entry.kind,
+                    kernel: entry.kernel, fields: entry.fields)
                 try JournalRow(
-                    id: id, time: milliseconds, kind: event.kind, kernel: event.kernel, fields: fields,
+                    id: id, time: milliseconds, kind: entry.kind, kernel: entry.kernel, fields: fields,
                     previousHash: lastHash, hash: hash
                 ).insertPrepared(db)
                 entries.append(
                     JournalEntry(
-                        id: id, time: date, kind: event.kind, kernel: event.kernel, fields: event.fields,
-                        previousHash: lastHash, hash: hash))
+                        id: id, time: date, event: event, kind: entry.kind, kernel: entry.kernel,
+                        fields: entry.fields, previousHash: lastHash, hash: hash))
                 (lastID, lastHash) = (id, hash)
             }
             return entries
@@ -130,6 +132,7 @@ public final class StateStore: Sendable {
     public func events(
         after id: Int64 = 0, limit: Int = 100, kernel: String? = nil, kinds: [String]? = nil
     ) throws -> [JournalEntry] {
+        // `kinds` stays text: the API filters by what a client names, known to this build or not.
         var request = JournalRow.filter(JournalRow.Columns.id > id)
         if let kernel {
             request = request.filter(JournalRow.Columns.kernel == kernel)

@@ -1,9 +1,12 @@
+import Foundation
 import GraceDSL
+import Interpreter
 
-/// The life of one supervised kernel as a pure state machine: inputs in, actions out, no I/O and no clock of
-/// its own (times are passed in as durations since an arbitrary origin), so every policy — backoff with
-/// jitter, reset after a stable run, the restart intensity limit, stop escalation — is tested exhaustively
-/// without processes or sleeping. `KernelSupervisor` performs the actions.
+/// The life of one supervised kernel as a pure state machine: inputs in, a typed result per input out, no I/O and
+/// no clock of its own (times are durations since an arbitrary origin), so every policy — backoff with jitter,
+/// reset after a stable run, the restart intensity limit, stop escalation — is tested exhaustively without
+/// processes or sleeping. The `Supervisor` performs what the results say: it journals their events first, then
+/// spawns, signals or sets the timer.
 public struct KernelLifecycle: Sendable {
     public enum State: Sendable, Equatable {
         /// Not running and not meant to run (initial, stopped on request, or ended under its policy).
@@ -18,14 +21,14 @@ public struct KernelLifecycle: Sendable {
         /// Restarted too often (the intensity limit): Grace stopped trying; escalation is someone else's job.
         case gaveUp(reason: String)
 
-        public var name: String {
+        public var phase: KernelPhase {
             switch self {
-            case .stopped: "stopped"
-            case .starting: "starting"
-            case .running: "running"
-            case .backingOff: "backing-off"
-            case .stopping: "stopping"
-            case .gaveUp: "gave-up"
+            case .stopped: .stopped
+            case .starting: .starting
+            case .running: .running
+            case .backingOff: .backingOff
+            case .stopping: .stopping
+            case .gaveUp: .gaveUp
             }
         }
 
@@ -37,19 +40,9 @@ public struct KernelLifecycle: Sendable {
         }
     }
 
-    /// What the owner must do, in order.
-    public enum Action: Sendable, Equatable {
-        case spawn
-        /// Record an event (before anything it describes is acted on).
-        case journal(kind: String, fields: [String: String])
-        /// Call `timerFired` at this time (replaces any earlier timer).
-        case scheduleTimer(at: Duration)
-        case signalGroup(pid: Int32, signal: Int32)
-        /// The intensity limit was breached: an event for escalation.
-        case escalate(reason: String)
-    }
-
     public struct Policy: Sendable, Equatable {
+        /// The kernel's name, which its events carry.
+        public var kernel: String
         public var mode: Kernel.RestartMode
         public var initialBackoff: Duration
         public var maxBackoff: Duration
@@ -63,6 +56,7 @@ public struct KernelLifecycle: Sendable {
         public var waitsForReadiness: Bool
 
         public init(kernel: Kernel) {
+            self.kernel = kernel.header.name.value
             let r = kernel.restart
             mode = r.mode
             initialBackoff = r.backoff.initial
@@ -77,6 +71,69 @@ public struct KernelLifecycle: Sendable {
             waitsForReadiness = kernel.ready != .started
         }
     }
+
+    // MARK: - Results, one type per input
+
+    /// `start`: spawn, or nothing because a process exists already (or is on its way out).
+    public enum StartResult: Sendable, Equatable {
+        case spawn
+        case ignored
+    }
+
+    /// `spawned`: the events to journal; `isReady` when the kernel counts as ready from its start (`ready: started`).
+    public struct SpawnedResult: Sendable, Equatable {
+        public var events: [JournalEvent]
+        public var isReady: Bool
+    }
+
+    /// `ready`: the kernel became ready (journal the event, wake those waiting), or nothing changed.
+    public enum ReadyResult: Sendable, Equatable {
+        case ready(JournalEvent)
+        case ignored
+    }
+
+    /// What follows a failure, after its events are journaled.
+    public enum Restart: Sendable, Equatable {
+        /// No restart: stopped as asked, or the policy does not restart this exit.
+        case none
+        /// Spawn again at once (the first failure after a stable run).
+        case now(attempt: Int)
+        /// Spawn again when the timer fires at `at` (`delay` after the failure).
+        case after(delay: Duration, at: Duration, attempt: Int)
+        /// The intensity limit was breached: no more restarts; escalation's turn.
+        case gaveUp(reason: String)
+    }
+
+    /// `exited` and `spawnFailed`: the events to journal (in one transaction), then what to do. No events: the
+    /// input did not concern the current process and changed nothing.
+    public struct FailureResult: Sendable, Equatable {
+        public var events: [JournalEvent]
+        public var restart: Restart
+    }
+
+    /// `timerFired`: the backoff is over (spawn), the stop grace period is over (journal, SIGKILL the group), or the
+    /// timer is stale.
+    public enum TimerResult: Sendable, Equatable {
+        case spawn
+        case kill(JournalEvent, pid: Int32)
+        case ignored
+    }
+
+    /// `stop`: signal the group and set the timer for the SIGKILL; or the kernel had no process and is simply
+    /// stopped now; or there is nothing to stop.
+    public enum StopResult: Sendable, Equatable {
+        case signal(JournalEvent, pid: Int32, signal: Int32, killAt: Duration)
+        case stopped(JournalEvent)
+        case ignored
+    }
+
+    /// `kill`: SIGKILL to the group now (the exit that follows counts as a failure), or nothing to kill.
+    public enum KillResult: Sendable, Equatable {
+        case kill(JournalEvent, pid: Int32)
+        case ignored
+    }
+
+    // MARK: - State
 
     public private(set) var state: State = .stopped
     public let policy: Policy
@@ -95,6 +152,8 @@ public struct KernelLifecycle: Sendable {
         self.random = random
     }
 
+    private var kernel: String { policy.kernel }
+
     /// The delay before restart number `attempt` (1-based): none for the first failure after a stable run,
     /// then `initial * factor^(attempt-2)` up to `max`, spread by ±jitter so a fleet of kernels does not
     /// restart in lockstep.
@@ -106,67 +165,60 @@ public struct KernelLifecycle: Sendable {
         return .milliseconds(Int64(max(0, (capped + spread).rounded())))
     }
 
-    public mutating func start(now: Duration) -> [Action] {
+    // MARK: - Inputs
+
+    public mutating func start(now: Duration) -> StartResult {
         switch state {
         case .stopped, .gaveUp, .backingOff:
             stopRequested = false
-            return [.spawn]
+            return .spawn
         default:
-            return []
+            return .ignored
         }
     }
 
-    public mutating func spawned(pid: Int32, now: Duration) -> [Action] {
+    public mutating func spawned(pid: Int32, now: Duration) -> SpawnedResult {
         state = policy.waitsForReadiness ? .starting(pid: pid, since: now) : .running(pid: pid, since: now)
-        var actions: [Action] = [.journal(kind: "kernel.started", fields: ["pid": String(pid)])]
-        if !policy.waitsForReadiness { actions.append(.journal(kind: "kernel.ready", fields: ["pid": String(pid)])) }
-        return actions
+        var events: [JournalEvent] = [.kernelStarted(kernel: kernel, pid: pid)]
+        if !policy.waitsForReadiness { events.append(.kernelReady(kernel: kernel, pid: pid)) }
+        return SpawnedResult(events: events, isReady: !policy.waitsForReadiness)
     }
 
-    public mutating func ready(now: Duration) -> [Action] {
-        guard case .starting(let pid, let since) = state else { return [] }
+    public mutating func ready(now: Duration) -> ReadyResult {
+        guard case .starting(let pid, let since) = state else { return .ignored }
         state = .running(pid: pid, since: since)
-        return [.journal(kind: "kernel.ready", fields: ["pid": String(pid)])]
+        return .ready(.kernelReady(kernel: kernel, pid: pid))
     }
 
-    public mutating func spawnFailed(_ reason: String, now: Duration) -> [Action] {
-        [.journal(kind: "kernel.spawn_failed", fields: ["reason": reason])] + failed(now: now, ranFor: .zero)
+    public mutating func spawnFailed(_ reason: String, now: Duration) -> FailureResult {
+        var result = failed(now: now, ranFor: .zero)
+        result.events.insert(.kernelSpawnFailed(kernel: kernel, reason: reason), at: 0)
+        return result
     }
 
-    public mutating func exited(_ status: ExitStatus, now: Duration) -> [Action] {
-        var fields = status.fields
+    public mutating func exited(_ status: ExitStatus, now: Duration) -> FailureResult {
         switch state {
         case .stopping(let pid, _):
-            fields["pid"] = String(pid)
             state = .stopped
-            return [.journal(kind: "kernel.stopped", fields: fields)]
+            return FailureResult(
+                events: [.kernelStopped(kernel: kernel, pid: pid, status: status, reason: nil)], restart: .none)
         case .starting(let pid, let since), .running(let pid, let since):
-            fields["pid"] = String(pid)
             let ranFor = now - since
-            fields["ran_ms"] = String(ranFor.milliseconds)
-            var actions: [Action] = [.journal(kind: "kernel.exited", fields: fields)]
-            if stopRequested {
+            let exited = JournalEvent.kernelExited(kernel: kernel, pid: pid, status: status, ran: ranFor)
+            if stopRequested || policy.mode == .never || (policy.mode == .onFailure && status.isSuccess) {
                 state = .stopped
-                return actions
+                return FailureResult(events: [exited], restart: .none)
             }
-            switch policy.mode {
-            case .never:
-                state = .stopped
-                return actions
-            case .onFailure where status.isSuccess:
-                state = .stopped
-                return actions
-            default:
-                actions += failed(now: now, ranFor: ranFor)
-                return actions
-            }
+            var result = failed(now: now, ranFor: ranFor)
+            result.events.insert(exited, at: 0)
+            return result
         default:
-            return []
+            return FailureResult(events: [], restart: .none)
         }
     }
 
     /// A failure that calls for a restart: apply the intensity limit, then back off.
-    private mutating func failed(now: Duration, ranFor: Duration) -> [Action] {
+    private mutating func failed(now: Duration, ranFor: Duration) -> FailureResult {
         if ranFor >= policy.stableAfter { attempt = 0 }
         attempt += 1
         recentRestarts = recentRestarts.filter { now - $0 < policy.intensityWithin }
@@ -174,66 +226,65 @@ public struct KernelLifecycle: Sendable {
             let reason =
                 "more than \(policy.intensityMax) restarts within \(DurationParser.format(policy.intensityWithin))"
             state = .gaveUp(reason: reason)
-            return [.journal(kind: "kernel.gave_up", fields: ["reason": reason]), .escalate(reason: reason)]
+            return FailureResult(events: [.kernelGaveUp(kernel: kernel, reason: reason)], restart: .gaveUp(reason: reason))
         }
         recentRestarts.append(now)
         totalRestarts += 1
         let delay = backoff(forAttempt: attempt)
-        let fields = ["attempt": String(attempt), "delay_ms": String(delay.milliseconds)]
-        if delay == .zero {
-            state = .backingOff(until: now, attempt: attempt)
-            return [.journal(kind: "kernel.restarting", fields: fields), .spawn]
-        }
+        let restarting = JournalEvent.kernelRestarting(kernel: kernel, attempt: attempt, delay: delay)
         state = .backingOff(until: now + delay, attempt: attempt)
-        return [.journal(kind: "kernel.restarting", fields: fields), .scheduleTimer(at: now + delay)]
+        if delay == .zero { return FailureResult(events: [restarting], restart: .now(attempt: attempt)) }
+        return FailureResult(
+            events: [restarting], restart: .after(delay: delay, at: now + delay, attempt: attempt))
     }
 
-    public mutating func timerFired(now: Duration) -> [Action] {
+    public mutating func timerFired(now: Duration) -> TimerResult {
         switch state {
         case .backingOff(let until, _) where now >= until:
-            return [.spawn]
+            return .spawn
         case .stopping(let pid, let killAt) where now >= killAt:
-            return [
-                .journal(kind: "kernel.kill", fields: ["pid": String(pid), "reason": "stop grace period over"]),
-                .signalGroup(pid: pid, signal: 9),
-            ]
+            return .kill(.kernelKill(kernel: kernel, pid: pid, reason: "stop grace period over"), pid: pid)
         default:
-            return []
+            return .ignored
         }
     }
 
     /// Stop: the stop signal to the whole group, SIGKILL after the grace period.
-    public mutating func stop(now: Duration, reason: String = "requested") -> [Action] {
+    public mutating func stop(now: Duration, reason: String = "requested") -> StopResult {
         stopRequested = true
         switch state {
         case .starting(let pid, _), .running(let pid, _):
             let killAt = now + policy.stopGrace
             state = .stopping(pid: pid, killAt: killAt)
-            return [
-                .journal(kind: "kernel.stopping", fields: ["pid": String(pid), "reason": reason]),
-                .signalGroup(pid: pid, signal: policy.stopSignal), .scheduleTimer(at: killAt),
-            ]
+            return .signal(
+                .kernelStopping(kernel: kernel, pid: pid, reason: reason), pid: pid, signal: policy.stopSignal,
+                killAt: killAt)
         case .backingOff, .gaveUp:
             state = .stopped
-            return [.journal(kind: "kernel.stopped", fields: ["reason": reason])]
+            return .stopped(.kernelStopped(kernel: kernel, pid: nil, status: nil, reason: reason))
         default:
-            return []
+            return .ignored
         }
     }
 
     /// The kernel must go now and come back by policy (a missed watchdog): SIGKILL to the group; the exit
     /// that follows counts as a failure.
-    public mutating func kill(now: Duration, reason: String) -> [Action] {
+    public mutating func kill(now: Duration, reason: String) -> KillResult {
         switch state {
         case .starting(let pid, _), .running(let pid, _):
-            return [
-                .journal(kind: "kernel.kill", fields: ["pid": String(pid), "reason": reason]),
-                .signalGroup(pid: pid, signal: 9),
-            ]
+            return .kill(.kernelKill(kernel: kernel, pid: pid, reason: reason), pid: pid)
         default:
-            return []
+            return .ignored
         }
     }
 }
 
-import Foundation
+/// Where a kernel is in its life, as `grace kernels`, the API and the dashboard show it.
+public enum KernelPhase: String, Sendable, Hashable, Codable, CaseIterable {
+    case stopped
+    case starting
+    case running
+    case backingOff = "backing-off"
+    case stopping
+    case gaveUp = "gave-up"
+}

@@ -86,5 +86,5 @@ private struct DryRunPerformer: ActionPerformer {
 }
 
 private struct DryRunJournal: RunJournal {
-    func record(_ record: RunRecord) async {}
+    func record(_ event: JournalEvent) async {}
 }

@@ -51,154 +51,48 @@ struct Run: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "grace")
-        let compiled = try configurationOptions.compileOrExit(hint: "error: the configuration has errors; nothing was started")
-        let graph = compiled.graph
-        let unsupported = RuntimeSupport.unsupported(in: graph)
-        if !unsupported.isEmpty {
-            if allowPartial {
-                for part in unsupported { logger.warning("not run by this build: \(part)") }
-            } else {
-                var message = "error: this build of Grace cannot run everything the configuration declares:\n"
-                for part in unsupported { message += "  - \(part)\n" }
-                message += "Run `grace run --allow-partial` to run everything else.\n"
-                FileHandle.standardError.write(Data(message.utf8))
-                throw ExitCode(1)
-            }
-        }
-        let root = compiled.options.root
-        let stateDir = URL(fileURLWithPath: graph.settings?.stateDir ?? "var/grace", relativeTo: URL(fileURLWithPath: root + "/"))
-            .standardizedFileURL
-        let store: StateStore
-        do {
-            try FileManager.default.createDirectory(at: stateDir, withIntermediateDirectories: true)
-            store = try StateStore(path: stateDir.appendingPathComponent("grace.sqlite").path)
-        } catch {
-            Terminal.fail(.io("cannot open the journal in \(stateDir.path): \(error)"))
-        }
-        var configuration = Supervisor.Configuration(
-            root: root, stateDirectory: stateDir,
-            locator: ExecutableLocator(root: root, toolDirectories: ToolLocation.directories()))
-        configuration.metricsInterval = .milliseconds(Int64(max(0.1, metricsInterval) * 1000))
-        let supervisor = Supervisor(graph: graph, store: store, configuration: configuration, logger: logger)
-        let snapshots = try? SnapshotStore(directory: stateDir.appendingPathComponent("snapshots"))
-        let healer = Healer(
-            graph: graph, supervisor: supervisor, runner: ProcessCommandRunner(locator: configuration.locator),
-            root: root, logger: logger, snapshots: snapshots)
-        let snapshotter = snapshots.map { Snapshotter(store: $0, supervisor: supervisor, logger: logger) }
-        logger.info(
-            "grace \(Grace.version) supervising \(graph.kernels.count) kernels",
-            metadata: ["root": .string(root), "state": .string(stateDir.path), "graph": .string(String(graph.contentHash.prefix(12)))])
-        // Hot reload: `grace reload` (control socket), SIGHUP, or an edit to a watched configuration file.
+        let compiled = try configurationOptions.compileOrExit(
+            hint: "error: the configuration has errors; nothing was started")
+        try refuseUnsupported(in: compiled.graph, logger: logger)
         let options = configurationOptions
-        let reloader = ConfigurationReloader(supervisor: supervisor, healer: healer, logger: logger) {
+        var configuration = GraceConfiguration(
+            graph: compiled.graph, root: compiled.options.root, version: Grace.version, logger: logger
+        ) {
             do {
                 return try options.load()
             } catch let error as CLIError {
                 throw ControlChannelError.failed(error.description)
             }
         }
-        await healer.setReloader {
-            switch await reloader.reload(reason: "playbook step") {
-            case .applied(let diff, let ms):
-                return "reloaded in \(String(format: "%.1f", ms)) ms: \(diff.added.count) added, \(diff.changed.count) changed, \(diff.removed.count) removed"
-            case .unchanged:
-                return "configuration unchanged"
-            case .refused(let diagnostics):
-                throw ControlChannelError.failed("reload refused: \(diagnostics.filter { $0.severity == .error }.count) errors")
-            }
-        }
-        signal(SIGHUP, SIG_IGN)
-        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP)
-        hangup.setEventHandler { Task { await reloader.reload(reason: "SIGHUP") } }
-        hangup.resume()
-        let watched = ConfigurationLoader.includes(root: URL(fileURLWithPath: root)).map { (root as NSString).appendingPathComponent($0) }
-        let watcher = DirectoryWatcher(directories: watched) { Task { await reloader.reload(reason: "file changed") } }
-        let control = try? ControlServer(path: stateDir.appendingPathComponent("control.sock").path) { request in
-            await ControlHandler.handle(request, supervisor: supervisor, healer: healer, reloader: reloader)
-        }
-        // The HTTP API subscribes before the supervisor boots, so its metrics and event stream miss nothing.
-        var services: [any Service] = [
-            SupervisorService(supervisor: supervisor, healer: healer, snapshotter: snapshotter)
-        ]
+        configuration.metricsInterval = .milliseconds(Int64(max(0.1, metricsInterval) * 1000))
+        configuration.toolDirectories = ToolLocation.directories()
+        let grace: AssembledGrace
         do {
-            let api = try await APIServer.prepare(
-                configuration: APIServer.Configuration(graph: graph, version: Grace.version, stateDirectory: stateDir),
-                supervisor: supervisor, healer: healer, reloader: reloader, snapshots: snapshots, logger: logger)
-            services.append(api)
+            grace = try await buildServiceGroup(configuration: configuration)
         } catch {
-            logger.critical("api: not started: \(error)")
+            Terminal.fail(.io("cannot open the journal in \(configuration.stateDirectory.path): \(error)"))
         }
-        defer {
-            control?.close()
-            hangup.cancel()
-            _ = watcher
-        }
-        let group = ServiceGroup(
-            services: services,
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger)
-        try await group.run()
+        logger.info(
+            "grace \(Grace.version) supervising \(compiled.graph.kernels.count) kernels",
+            metadata: [
+                "root": .string(configuration.root), "state": .string(grace.stateDirectory.path),
+                "graph": .string(String(compiled.graph.contentHash.prefix(12))),
+            ])
+        try await grace.serviceGroup.run()
     }
-}
 
-/// The supervisor as a long-running service: boots, runs until graceful shutdown, stops the kernels.
-struct SupervisorService: Service {
-    let supervisor: Supervisor
-    let healer: Healer
-    let snapshotter: Snapshotter?
-
-    func run() async throws {
-        await healer.start()
-        await supervisor.boot()
-        await snapshotter?.start()
-        // Park until SIGTERM/SIGINT triggers graceful shutdown (or the task is cancelled).
-        try? await gracefulShutdown()
-        await snapshotter?.stop()
-        await healer.stop()
-        await supervisor.shutdown()
-    }
-}
-
-/// What the control socket answers.
-enum ControlHandler {
-    static func handle(_ request: ControlRequest, supervisor: Supervisor, healer: Healer, reloader: ConfigurationReloader) async
-        -> ControlResponse
-    {
-        switch request.command {
-        case "reload":
-            switch await reloader.reload(reason: "grace reload") {
-            case .applied(let diff, let ms):
-                var details: [String] = diff.kernelsToStart.map { "started kernel \($0)" }
-                details += diff.kernelsToRestart.map { "restarted kernel \($0)" }
-                details += diff.kernelsToStop.map { "stopped kernel \($0)" }
-                details += (diff.added + diff.changed + diff.removed).filter { $0.kind != .kernel }.map { "updated \($0)" }
-                return ControlResponse(ok: true, message: String(format: "reloaded in %.1f ms", ms), details: details)
-            case .unchanged:
-                return ControlResponse(ok: true, message: "configuration unchanged")
-            case .refused(let diagnostics):
-                let errors = diagnostics.filter { $0.severity == .error }
-                return ControlResponse(
-                    ok: false, message: "reload refused: \(errors.count) errors; the running configuration stays",
-                    details: errors.prefix(20).map {
-                        "\($0.span.file):\($0.span.start.line):\($0.span.start.column): error[\($0.code.rawValue)]: \($0.message)"
-                    })
-            }
-        case "run":
-            guard let playbook = request.playbook else { return ControlResponse(ok: false, message: "`run` needs a playbook") }
-            let outcome = await healer.run(playbook, arguments: request.arguments ?? [:])
-            var details = ["run \(outcome.run)"]
-            if let error = outcome.error { details.append(error) }
-            for e in outcome.escalation { details.append("escalated to \(e.playbook): \(e.succeeded ? "succeeded" : (e.error ?? "failed"))") }
-            return ControlResponse(
-                ok: outcome.succeeded, message: "playbook \(playbook) \(outcome.succeeded ? "succeeded" : "failed")",
-                details: details)
-        case "status":
-            let lines = await supervisor.status().map { k in
-                "\(k.name) \(k.state) pid=\(k.pid.map(String.init) ?? "-") restarts=\(k.restarts) healthy=\(k.healthy.map { $0 ? "yes" : "no" } ?? "?")"
-            }
-            return ControlResponse(ok: true, message: "\(lines.count) kernels", details: lines)
-        default:
-            return ControlResponse(ok: false, message: "unknown command `\(request.command)`")
+    /// Parts of the configuration this build cannot run: a warning each with --allow-partial, else a refusal.
+    private func refuseUnsupported(in graph: ExecutionGraph, logger: Logger) throws {
+        let unsupported = RuntimeSupport.unsupported(in: graph)
+        guard !unsupported.isEmpty else { return }
+        if allowPartial {
+            for part in unsupported { logger.warning("not run by this build: \(part)") }
+            return
         }
+        var message = "error: this build of Grace cannot run everything the configuration declares:\n"
+        for part in unsupported { message += "  - \(part)\n" }
+        message += "Run `grace run --allow-partial` to run everything else.\n"
+        FileHandle.standardError.write(Data(message.utf8))
+        throw ExitCode(1)
     }
 }

@@ -60,10 +60,11 @@ final class SimulatedMachine: ActionPerformer, Sendable {
 
 /// Collects run records in order.
 final class RecordingJournal: RunJournal, Sendable {
-    private let records = Mutex<[RunRecord]>([])
+    private let records = Mutex<[JournalEvent]>([])
 
-    func record(_ record: RunRecord) async { records.withLock { $0.append(record) } }
+    func record(_ event: JournalEvent) async { records.withLock { $0.append(event) } }
 
-    var all: [RunRecord] { records.withLock { $0 } }
-    var kinds: [String] { all.map(\.journalEntry.kind) }
+    var all: [JournalEvent] { records.withLock { $0 } }
+    /// The kinds as stored in the journal.
+    var kinds: [String] { all.map(\.kindName) }
 }

@@ -1,4 +1,4 @@
-import Glibc
+import GraceDSL
 
 /// How a process ended, decoded from waitpid's status.
 public enum ExitStatus: Sendable, Hashable, CustomStringConvertible {
@@ -21,6 +21,18 @@ public enum ExitStatus: Sendable, Hashable, CustomStringConvertible {
         return false
     }
 
+    /// The exit code, when the process exited by itself.
+    public var code: Int32? {
+        if case .exited(let code) = self { return code }
+        return nil
+    }
+
+    /// `SIGKILL`, or the number for a signal without a name; nil when the process exited by itself.
+    public var signalName: String? {
+        guard case .signaled(let signal, _) = self else { return nil }
+        return Self.name(of: signal)
+    }
+
     public var description: String {
         switch self {
         case .exited(let code): return "exit code \(code)"
@@ -30,15 +42,7 @@ public enum ExitStatus: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Fields for the journal.
-    public var fields: [String: String] {
-        switch self {
-        case .exited(let code): ["code": String(code)]
-        case .signaled(let signal, let core):
-            ["signal": Signal.known.first { $0.value == signal }.map { "SIG" + $0.key } ?? String(signal),
-             "core": core ? "true" : "false"]
-        }
+    static func name(of signal: Int32) -> String {
+        Signal.known.first { $0.value == signal }.map { "SIG" + $0.key } ?? String(signal)
     }
 }
-
-import GraceDSL

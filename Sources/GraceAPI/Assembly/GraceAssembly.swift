@@ -1,0 +1,149 @@
+import Foundation
+import GraceDSL
+import Interpreter
+import Logging
+import Runtime
+import ServiceLifecycle
+
+/// What `buildServiceGroup` needs to assemble a whole Grace: the compiled graph and how to compile it again, where
+/// it lives, and which of the process-wide parts to include (a test leaves out signals and the API).
+public struct GraceConfiguration: Sendable {
+    public var graph: ExecutionGraph
+    /// The configuration root: kernels run here unless they set `cwd`; relative paths start here.
+    public var root: String
+    /// Reads the configuration again for a reload.
+    public var load: ConfigurationReloader.Loader
+    public var version: String
+    public var logger: Logger
+    /// Interval between metric samples of every kernel.
+    public var metricsInterval: Duration = .seconds(5)
+    /// `.allChildren` in `grace run` (Grace is the subreaper of its kernels' orphans); `.registeredOnly` inside a
+    /// process that also starts children of its own (tests).
+    public var reaperMode: ChildReaper.Mode = .allChildren
+    /// Serve the HTTP API, metrics and dashboard on `api.listen`.
+    public var serveAPI = true
+    /// Reload when a YAML file of the configuration changes.
+    public var watchConfiguration = true
+    /// SIGTERM and SIGINT shut down gracefully, SIGHUP reloads. Off inside a test process.
+    public var handleSignals = true
+    /// Put kernels in cgroup v2 groups of their own where the machine allows (limits and their figures).
+    public var useCgroups = true
+    /// Heartbeat interval of a component that `components:` of the grace document does not set.
+    public var defaultHeartbeat: Duration = .seconds(5)
+    public var clock: RuntimeClock = .continuous()
+    /// Directories searched first for a command's executable (where `grace` itself lives, for `grace-demo`).
+    public var toolDirectories: [String] = []
+
+    public init(
+        graph: ExecutionGraph, root: String, version: String, logger: Logger, load: @escaping ConfigurationReloader.Loader
+    ) {
+        self.graph = graph
+        self.root = root
+        self.version = version
+        self.logger = logger
+        self.load = load
+    }
+
+    /// `state_dir` of the grace document (default `var/grace`), relative to the root.
+    public var stateDirectory: URL {
+        URL(fileURLWithPath: graph.settings?.stateDir ?? "var/grace", relativeTo: URL(fileURLWithPath: root + "/"))
+            .standardizedFileURL
+    }
+}
+
+/// A whole Grace, assembled and ready to run: `serviceGroup.run()` runs every component until graceful shutdown.
+/// The parts are exposed so that a test can drive and observe a Grace in-process.
+public struct AssembledGrace: Sendable {
+    public let serviceGroup: ServiceGroup
+    public let environment: RuntimeEnvironment
+    public let supervisor: Supervisor
+    public let healer: Healer
+    public let reloader: ConfigurationReloader
+    public let components: ComponentRegistry
+    /// nil when the API is not served (or its address or token could not be prepared; logged).
+    public let api: APIServer?
+    public let stateDirectory: URL
+}
+
+/// Opens the state directory and journal, and assembles every long-running part of Grace as a swift-service-
+/// lifecycle service of one group, in start order: supervisor, healer, snapshotter, API server, control socket,
+/// configuration watcher, SIGHUP. Graceful shutdown runs in reverse, so the kernels stop last. Observers subscribe
+/// here, before anything runs, so that the healer and the API miss no event of the boot.
+public func buildServiceGroup(configuration: GraceConfiguration) async throws -> AssembledGrace {
+    let logger = configuration.logger
+    let graph = configuration.graph
+    let root = configuration.root
+    let stateDirectory = configuration.stateDirectory
+    try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
+    let store = try StateStore(path: stateDirectory.appendingPathComponent("grace.sqlite").path)
+    let reaper = ChildReaper()
+    reaper.start(mode: configuration.reaperMode)
+    let hub = ObservationHub()
+    let environment = RuntimeEnvironment(
+        journal: Journal(store: store, hub: hub, logger: logger), hub: hub, reaper: reaper,
+        clock: configuration.clock, cgroups: configuration.useCgroups ? CgroupManager.detect() : nil,
+        logger: logger)
+
+    let locator = ExecutableLocator(root: root, toolDirectories: configuration.toolDirectories)
+    var supervision = Supervisor.Configuration(root: root, stateDirectory: stateDirectory, locator: locator)
+    supervision.metricsInterval = configuration.metricsInterval
+    let supervisor = Supervisor(graph: graph, configuration: supervision, environment: environment)
+    let reloader = ConfigurationReloader(supervisor: supervisor, environment: environment, load: configuration.load)
+    let snapshots: SnapshotStore?
+    do {
+        snapshots = try SnapshotStore(directory: stateDirectory.appendingPathComponent("snapshots"))
+    } catch {
+        logger.error("snapshots unavailable: \(error)")
+        snapshots = nil
+    }
+    let healer = Healer(
+        graph: graph, supervisor: supervisor, environment: environment,
+        runner: ProcessCommandRunner(locator: locator, reaper: reaper), root: root, snapshots: snapshots,
+        reloader: reloader)
+
+    let components = ComponentRegistry()
+    let heartbeats = graph.settings?.componentHeartbeats ?? [:]
+    func service(_ component: any Component) -> ServiceGroupConfiguration.ServiceConfiguration {
+        let wrapped = ComponentService(
+            component, registry: components,
+            heartbeatInterval: heartbeats[component.name] ?? configuration.defaultHeartbeat,
+            clock: configuration.clock, logger: logger)
+        // A component that fails shuts the whole group down in order, kernels last, rather than cancelling it.
+        return .init(
+            service: wrapped, successTerminationBehavior: .gracefullyShutdownGroup,
+            failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: component.name)
+    }
+    var services = [service(supervisor), service(healer)]
+    if let snapshots {
+        services.append(service(Snapshotter(store: snapshots, supervisor: supervisor, environment: environment)))
+    }
+    var api: APIServer?
+    if configuration.serveAPI {
+        do {
+            api = try await APIServer.prepare(
+                configuration: APIServer.Configuration(
+                    graph: graph, version: configuration.version, stateDirectory: stateDirectory),
+                supervisor: supervisor, healer: healer, reloader: reloader, snapshots: snapshots,
+                environment: environment, components: components)
+        } catch {
+            logger.critical("api: not started: \(error)")
+        }
+    }
+    if let api { services.append(service(api)) }
+    let handler = ControlHandler(supervisor: supervisor, healer: healer, reloader: reloader)
+    services.append(service(ControlSocket(path: stateDirectory.appendingPathComponent("control.sock").path, handler: handler)))
+    if configuration.watchConfiguration {
+        let directories = ConfigurationLoader.includes(root: URL(fileURLWithPath: root))
+            .map { (root as NSString).appendingPathComponent($0) }
+        services.append(service(ConfigurationWatcher(directories: directories, reloader: reloader)))
+    }
+    if configuration.handleSignals { services.append(service(HangupReload(reloader: reloader))) }
+
+    let group = ServiceGroup(
+        configuration: ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: configuration.handleSignals ? [.sigterm, .sigint] : [],
+            logger: logger))
+    return AssembledGrace(
+        serviceGroup: group, environment: environment, supervisor: supervisor, healer: healer, reloader: reloader,
+        components: components, api: api, stateDirectory: stateDirectory)
+}

@@ -1,0 +1,664 @@
+// The journal's vocabulary: every kind of entry Grace writes, with its fields, encoded and decoded here and
+// nowhere else. The journal stores an entry as a dotted kind, an optional kernel and text fields (what the hash
+// chain covers and what the API serves); every other layer works with `JournalEvent` cases.
+import GraceDSL
+
+/// The kind of a journal entry, as stored and as the API and the dashboard name it.
+public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case graceStarted = "grace.started"
+    case graceStopping = "grace.stopping"
+    case graceStopped = "grace.stopped"
+    case healerStarted = "healer.started"
+
+    case kernelStarted = "kernel.started"
+    case kernelReady = "kernel.ready"
+    case kernelSpawnFailed = "kernel.spawn_failed"
+    case kernelExited = "kernel.exited"
+    case kernelStopped = "kernel.stopped"
+    case kernelRestarting = "kernel.restarting"
+    case kernelGaveUp = "kernel.gave_up"
+    case kernelKill = "kernel.kill"
+    case kernelStopping = "kernel.stopping"
+    case kernelDependencyNotReady = "kernel.dependency_not_ready"
+    case kernelLeftoverFound = "kernel.leftover_found"
+    case kernelLeftoverStopped = "kernel.leftover_stopped"
+    case kernelPaused = "kernel.paused"
+    case kernelResumed = "kernel.resumed"
+    case kernelSignalled = "kernel.signalled"
+    case kernelStatus = "kernel.status"
+    case kernelStoppingNotified = "kernel.stopping_notified"
+    case kernelHealthy = "kernel.healthy"
+    case kernelUnhealthy = "kernel.unhealthy"
+    case kernelWatchdogTimeout = "kernel.watchdog_timeout"
+
+    case triggerFired = "trigger.fired"
+    case triggerSuppressed = "trigger.suppressed"
+
+    case runStarted = "run.started"
+    case runSucceeded = "run.succeeded"
+    case runFailed = "run.failed"
+    case runEscalated = "run.escalated"
+    case runInterrupted = "run.interrupted"
+    case runAbandoned = "run.abandoned"
+    case stepStarted = "step.started"
+    case stepSucceeded = "step.succeeded"
+    case stepFailed = "step.failed"
+    case stepSkipped = "step.skipped"
+    case undoStarted = "undo.started"
+    case undoFinished = "undo.finished"
+    case notify = "notify"
+
+    case configReloaded = "config.reloaded"
+    case configUnchanged = "config.unchanged"
+    case configInvalid = "config.invalid"
+
+    case snapshotCreated = "snapshot.created"
+    case snapshotRestored = "snapshot.restored"
+    case snapshotPruned = "snapshot.pruned"
+    case snapshotFailed = "snapshot.failed"
+
+    case kbOutcome = "kb.outcome"
+    case kbBindingLearned = "kb.binding_learned"
+    case kbBindingDropped = "kb.binding_dropped"
+
+    /// How a reader should take an entry of this kind: the dashboard colours events by it.
+    public enum Tone: String, Sendable, Codable, CaseIterable {
+        /// Something failed or was lost.
+        case bad
+        /// Something came up or was healed.
+        case good
+        /// Worth a look: a restart, a pause, a suppression.
+        case warn
+        /// Grace acting: triggers, runs and steps.
+        case heal
+        /// Bookkeeping.
+        case neutral
+    }
+
+    public var tone: Tone {
+        switch self {
+        case .kernelExited, .kernelGaveUp, .kernelSpawnFailed, .kernelUnhealthy, .kernelWatchdogTimeout, .kernelKill,
+            .runFailed, .runEscalated, .runAbandoned, .stepFailed, .configInvalid, .snapshotFailed, .kbBindingDropped:
+            .bad
+        case .kernelStarted, .kernelReady, .kernelHealthy, .kernelResumed, .kernelLeftoverStopped, .runSucceeded,
+            .stepSucceeded, .configReloaded, .graceStarted, .kbBindingLearned, .snapshotCreated, .snapshotRestored:
+            .good
+        case .kernelRestarting, .kernelPaused, .kernelSignalled, .kernelLeftoverFound, .kernelDependencyNotReady,
+            .kernelStopping, .triggerSuppressed, .runInterrupted, .graceStopping:
+            .warn
+        case .triggerFired, .runStarted, .stepStarted, .undoStarted, .undoFinished, .healerStarted, .kbOutcome,
+            .notify:
+            .heal
+        case .graceStopped, .kernelStopped, .kernelStatus, .kernelStoppingNotified, .configUnchanged,
+            .snapshotPruned, .stepSkipped:
+            .neutral
+        }
+    }
+
+    /// One line on what an entry of this kind records (served by the API, listed in docs/runtime.md).
+    public var summary: String {
+        switch self {
+        case .graceStarted: "Grace started (fields: graph, pid)"
+        case .graceStopping: "Grace is shutting down and stops the kernels"
+        case .graceStopped: "every kernel stopped; Grace exits"
+        case .healerStarted: "the healer evaluates triggers (fields: triggers)"
+        case .kernelStarted: "a kernel's process was spawned (pid)"
+        case .kernelReady: "a kernel is ready: READY=1, its first passing probe, or at once (pid)"
+        case .kernelSpawnFailed: "a kernel could not be started (reason)"
+        case .kernelExited: "a kernel's process ended unasked (pid, code or signal and core, ran_ms)"
+        case .kernelStopped: "a kernel stopped as asked (pid, code or signal; or reason)"
+        case .kernelRestarting: "a restart by policy (attempt, delay_ms)"
+        case .kernelGaveUp: "the restart intensity limit was breached; no more restarts (reason)"
+        case .kernelKill: "SIGKILL to a kernel's process group (pid, reason)"
+        case .kernelStopping: "the stop signal was sent (pid, reason)"
+        case .kernelDependencyNotReady: "a dependency was not ready in time (dependency, action)"
+        case .kernelLeftoverFound: "a process a previous Grace left running (pid)"
+        case .kernelLeftoverStopped: "that process was stopped (pid, how)"
+        case .kernelPaused: "SIGSTOP to a kernel's process group (pid, reason)"
+        case .kernelResumed: "SIGCONT to a kernel's process group (pid, reason)"
+        case .kernelSignalled: "a signal sent to a kernel's process group (pid, signal)"
+        case .kernelStatus: "STATUS= from a kernel over sd_notify (status)"
+        case .kernelStoppingNotified: "STOPPING=1 from a kernel over sd_notify (pid)"
+        case .kernelHealthy: "a kernel's probe passes again"
+        case .kernelUnhealthy: "a kernel's probe failed `failures` times in a row (reason, failures)"
+        case .kernelWatchdogTimeout: "no WATCHDOG=1 within `watchdog` (after_ms)"
+        case .triggerFired: "a trigger fired and runs its playbook (trigger, playbook, event.*)"
+        case .triggerSuppressed: "a trigger fired but did not run (trigger, reason, event.*)"
+        case .runStarted: "a playbook run began (run, playbook, trigger, parent, arg.*)"
+        case .runSucceeded: "a run succeeded (run, playbook)"
+        case .runFailed: "a run failed (run, playbook, error)"
+        case .runEscalated: "a failed run escalates to its on_failure playbook (run, from, to)"
+        case .runInterrupted: "a run a crashed Grace left unfinished is retried (run, playbook, action)"
+        case .runAbandoned: "a run already retried twice is not retried again (run, playbook)"
+        case .stepStarted: "a step began (run, step, name, action, attempt)"
+        case .stepSucceeded: "a step succeeded (run, step, name, detail)"
+        case .stepFailed: "a step failed (run, step, name, error, retry)"
+        case .stepSkipped: "a step was skipped (run, step, name, reason)"
+        case .undoStarted: "a failed run undoes a step (run, step, name, action)"
+        case .undoFinished: "that undo finished (run, step, name, error)"
+        case .notify: "a `notify` step (run, message, severity)"
+        case .configReloaded: "a reload applied a new graph (reason, graph, added, changed, removed, ms)"
+        case .configUnchanged: "a reload found nothing changed (reason, graph)"
+        case .configInvalid: "a reload was refused; the running graph stays (reason, errors, file, code, error.N; or error)"
+        case .snapshotCreated: "a snapshot of a kernel's data (id, files, bytes, good, run or reason)"
+        case .snapshotRestored: "a kernel's data was restored (id, run or reason)"
+        case .snapshotPruned: "old snapshots removed by retention (removed)"
+        case .snapshotFailed: "a scheduled snapshot failed (error)"
+        case .kbOutcome: "a run's outcome counted for a signature's binding (signature, playbook, run, healed, ...)"
+        case .kbBindingLearned: "a run healed a signature: its playbook is now bound to it (same fields)"
+        case .kbBindingDropped: "a learned binding fell below the confidence threshold (same fields)"
+        }
+    }
+}
+
+/// What a knowledge-base entry says about one run that answered an error signature.
+public struct KnowledgeVerdict: Sendable, Hashable {
+    public var signature: String
+    public var playbook: String
+    public var run: String
+    public var healed: Bool
+    public var successes: Int
+    public var failures: Int
+    /// The binding's expected success rate after this outcome.
+    public var expectedSuccess: Double
+    public var template: String?
+
+    public init(
+        signature: String, playbook: String, run: String, healed: Bool, successes: Int, failures: Int,
+        expectedSuccess: Double, template: String? = nil
+    ) {
+        self.signature = signature
+        self.playbook = playbook
+        self.run = run
+        self.healed = healed
+        self.successes = successes
+        self.failures = failures
+        self.expectedSuccess = expectedSuccess
+        self.template = template
+    }
+}
+
+/// Something Grace journals, before it acts on it. One case per kind of entry (`config.invalid` has two, for a
+/// configuration that does not compile and one that cannot be read); `unrecognized` keeps an entry whose kind or
+/// fields this build does not know (a journal written by another version) readable.
+public enum JournalEvent: Sendable, Hashable {
+    // Grace itself
+    case graceStarted(graph: String, pid: Int32)
+    case graceStopping
+    case graceStopped
+    case healerStarted(triggers: Int)
+
+    // A kernel's life
+    case kernelStarted(kernel: String, pid: Int32)
+    case kernelReady(kernel: String, pid: Int32)
+    case kernelSpawnFailed(kernel: String, reason: String)
+    case kernelExited(kernel: String, pid: Int32, status: ExitStatus, ran: Duration)
+    /// Stopped as asked: the process's end, or (`pid` nil) a kernel that had no process (backing off, gave up).
+    case kernelStopped(kernel: String, pid: Int32?, status: ExitStatus?, reason: String?)
+    case kernelRestarting(kernel: String, attempt: Int, delay: Duration)
+    case kernelGaveUp(kernel: String, reason: String)
+    case kernelKill(kernel: String, pid: Int32, reason: String)
+    case kernelStopping(kernel: String, pid: Int32, reason: String)
+    case kernelDependencyNotReady(kernel: String, dependency: String, action: String)
+    case kernelLeftoverFound(kernel: String, pid: Int32)
+    case kernelLeftoverStopped(kernel: String, pid: Int32, how: String)
+    case kernelPaused(kernel: String, pid: Int32, reason: String)
+    case kernelResumed(kernel: String, pid: Int32, reason: String)
+    case kernelSignalled(kernel: String, pid: Int32, signal: Int32)
+    case kernelStatus(kernel: String, status: String)
+    case kernelStoppingNotified(kernel: String, pid: Int32)
+    case kernelHealthy(kernel: String)
+    case kernelUnhealthy(kernel: String, reason: String, failures: Int)
+    case kernelWatchdogTimeout(kernel: String, after: Duration)
+
+    // Triggers: `evidence` is what the firing carried (its `event.*` fields).
+    case triggerFired(trigger: String, playbook: String, kernel: String?, evidence: [String: String])
+    case triggerSuppressed(trigger: String, reason: String, kernel: String?, evidence: [String: String])
+
+    // Playbook runs
+    case runStarted(run: String, playbook: String, trigger: String?, arguments: [String: String], parent: String?)
+    case stepStarted(run: String, index: Int, name: String, action: String, attempt: Int)
+    case stepSucceeded(run: String, index: Int, name: String, detail: String)
+    case stepFailed(run: String, index: Int, name: String, error: String, willRetry: Bool)
+    case stepSkipped(run: String, index: Int, name: String, reason: String)
+    case undoStarted(run: String, index: Int, name: String, action: String)
+    case undoFinished(run: String, index: Int, name: String, error: String?)
+    case runSucceeded(run: String, playbook: String)
+    case runFailed(run: String, playbook: String, error: String)
+    case runEscalated(run: String, from: String, to: String)
+    case runInterrupted(run: String, playbook: String, action: String)
+    case runAbandoned(run: String, playbook: String)
+    case notify(run: String, message: String, severity: String)
+
+    // Configuration
+    case configReloaded(
+        reason: String, graph: String, added: [String], changed: [String], removed: [String], milliseconds: Double)
+    case configUnchanged(reason: String, graph: String)
+    /// The configuration does not compile: the error count, the first few errors as `file:line:col: CODE text`,
+    /// and the file and code of the first (what `config: invalid` triggers match).
+    case configInvalid(reason: String, errorCount: Int, errors: [String], file: String, code: String)
+    /// The configuration could not be read at all.
+    case configUnreadable(reason: String, error: String)
+
+    // Snapshots: `run` when a playbook step took it, `reason` otherwise (`api`, `schedule`).
+    case snapshotCreated(
+        kernel: String, id: String, files: Int, bytes: Int64?, good: Bool, run: String?, reason: String?)
+    case snapshotRestored(kernel: String, id: String, run: String?, reason: String?)
+    case snapshotPruned(kernel: String, removed: Int)
+    case snapshotFailed(kernel: String, error: String)
+
+    // The knowledge base
+    case kbOutcome(kernel: String, KnowledgeVerdict)
+    case kbBindingLearned(kernel: String, KnowledgeVerdict)
+    case kbBindingDropped(kernel: String, KnowledgeVerdict)
+
+    case unrecognized(kind: String, kernel: String?, fields: [String: String])
+
+    /// The kind as stored; nil for `unrecognized`.
+    public var kind: JournalKind? {
+        switch self {
+        case .graceStarted: .graceStarted
+        case .graceStopping: .graceStopping
+        case .graceStopped: .graceStopped
+        case .healerStarted: .healerStarted
+        case .kernelStarted: .kernelStarted
+        case .kernelReady: .kernelReady
+        case .kernelSpawnFailed: .kernelSpawnFailed
+        case .kernelExited: .kernelExited
+        case .kernelStopped: .kernelStopped
+        case .kernelRestarting: .kernelRestarting
+        case .kernelGaveUp: .kernelGaveUp
+        case .kernelKill: .kernelKill
+        case .kernelStopping: .kernelStopping
+        case .kernelDependencyNotReady: .kernelDependencyNotReady
+        case .kernelLeftoverFound: .kernelLeftoverFound
+        case .kernelLeftoverStopped: .kernelLeftoverStopped
+        case .kernelPaused: .kernelPaused
+        case .kernelResumed: .kernelResumed
+        case .kernelSignalled: .kernelSignalled
+        case .kernelStatus: .kernelStatus
+        case .kernelStoppingNotified: .kernelStoppingNotified
+        case .kernelHealthy: .kernelHealthy
+        case .kernelUnhealthy: .kernelUnhealthy
+        case .kernelWatchdogTimeout: .kernelWatchdogTimeout
+        case .triggerFired: .triggerFired
+        case .triggerSuppressed: .triggerSuppressed
+        case .runStarted: .runStarted
+        case .stepStarted: .stepStarted
+        case .stepSucceeded: .stepSucceeded
+        case .stepFailed: .stepFailed
+        case .stepSkipped: .stepSkipped
+        case .undoStarted: .undoStarted
+        case .undoFinished: .undoFinished
+        case .runSucceeded: .runSucceeded
+        case .runFailed: .runFailed
+        case .runEscalated: .runEscalated
+        case .runInterrupted: .runInterrupted
+        case .runAbandoned: .runAbandoned
+        case .notify: .notify
+        case .configReloaded: .configReloaded
+        case .configUnchanged: .configUnchanged
+        case .configInvalid, .configUnreadable: .configInvalid
+        case .snapshotCreated: .snapshotCreated
+        case .snapshotRestored: .snapshotRestored
+        case .snapshotPruned: .snapshotPruned
+        case .snapshotFailed: .snapshotFailed
+        case .kbOutcome: .kbOutcome
+        case .kbBindingLearned: .kbBindingLearned
+        case .kbBindingDropped: .kbBindingDropped
+        case .unrecognized: nil
+        }
+    }
+
+    /// The stored kind text.
+    public var kindName: String {
+        if case .unrecognized(let kind, _, _) = self { return kind }
+        return kind?.rawValue ?? ""
+    }
+
+    /// The kernel the entry is about, if any.
+    public var kernel: String? {
+        switch self {
+        case .kernelStarted(let k, _), .kernelReady(let k, _), .kernelSpawnFailed(let k, _),
+            .kernelExited(let k, _, _, _), .kernelStopped(let k, _, _, _), .kernelRestarting(let k, _, _),
+            .kernelGaveUp(let k, _), .kernelKill(let k, _, _), .kernelStopping(let k, _, _),
+            .kernelDependencyNotReady(let k, _, _), .kernelLeftoverFound(let k, _), .kernelLeftoverStopped(let k, _, _),
+            .kernelPaused(let k, _, _), .kernelResumed(let k, _, _), .kernelSignalled(let k, _, _),
+            .kernelStatus(let k, _), .kernelStoppingNotified(let k, _), .kernelHealthy(let k),
+            .kernelUnhealthy(let k, _, _), .kernelWatchdogTimeout(let k, _), .snapshotCreated(let k, _, _, _, _, _, _),
+            .snapshotRestored(let k, _, _, _), .snapshotPruned(let k, _), .snapshotFailed(let k, _),
+            .kbOutcome(let k, _), .kbBindingLearned(let k, _), .kbBindingDropped(let k, _):
+            k
+        case .triggerFired(_, _, let k, _), .triggerSuppressed(_, _, let k, _), .unrecognized(_, let k, _):
+            k
+        default:
+            nil
+        }
+    }
+
+    /// The playbook run the entry belongs to, if any.
+    public var run: String? {
+        switch self {
+        case .runStarted(let r, _, _, _, _), .stepStarted(let r, _, _, _, _), .stepSucceeded(let r, _, _, _),
+            .stepFailed(let r, _, _, _, _), .stepSkipped(let r, _, _, _), .undoStarted(let r, _, _, _),
+            .undoFinished(let r, _, _, _), .runSucceeded(let r, _), .runFailed(let r, _, _),
+            .runEscalated(let r, _, _), .runInterrupted(let r, _, _), .runAbandoned(let r, _), .notify(let r, _, _):
+            r
+        case .snapshotCreated(_, _, _, _, _, let r, _), .snapshotRestored(_, _, let r, _):
+            r
+        case .kbOutcome(_, let v), .kbBindingLearned(_, let v), .kbBindingDropped(_, let v):
+            v.run
+        default:
+            nil
+        }
+    }
+
+    // MARK: - Encoding
+
+    /// The entry's fields as stored: text only, so that every entry hashes the same way on every machine.
+    public var fields: [String: String] {
+        switch self {
+        case .graceStarted(let graph, let pid): return ["graph": graph, "pid": String(pid)]
+        case .graceStopping, .graceStopped: return [:]
+        case .healerStarted(let triggers): return ["triggers": String(triggers)]
+        case .kernelStarted(_, let pid), .kernelReady(_, let pid), .kernelLeftoverFound(_, let pid),
+            .kernelStoppingNotified(_, let pid):
+            return ["pid": String(pid)]
+        case .kernelSpawnFailed(_, let reason), .kernelGaveUp(_, let reason): return ["reason": reason]
+        case .kernelExited(_, let pid, let status, let ran):
+            var f = Self.fields(of: status)
+            f["pid"] = String(pid)
+            f["ran_ms"] = String(ran.milliseconds)
+            return f
+        case .kernelStopped(_, let pid, let status, let reason):
+            var f = status.map(Self.fields(of:)) ?? [:]
+            if let pid { f["pid"] = String(pid) }
+            if let reason { f["reason"] = reason }
+            return f
+        case .kernelRestarting(_, let attempt, let delay):
+            return ["attempt": String(attempt), "delay_ms": String(delay.milliseconds)]
+        case .kernelKill(_, let pid, let reason), .kernelStopping(_, let pid, let reason),
+            .kernelPaused(_, let pid, let reason), .kernelResumed(_, let pid, let reason):
+            return ["pid": String(pid), "reason": reason]
+        case .kernelDependencyNotReady(_, let dependency, let action):
+            return ["dependency": dependency, "action": action]
+        case .kernelLeftoverStopped(_, let pid, let how): return ["pid": String(pid), "how": how]
+        case .kernelSignalled(_, let pid, let signal): return ["pid": String(pid), "signal": String(signal)]
+        case .kernelStatus(_, let status): return ["status": status]
+        case .kernelHealthy: return [:]
+        case .kernelUnhealthy(_, let reason, let failures): return ["reason": reason, "failures": String(failures)]
+        case .kernelWatchdogTimeout(_, let after): return ["after_ms": String(after.milliseconds)]
+        case .triggerFired(let trigger, let playbook, _, let evidence):
+            return Self.prefixed(evidence, "event.", into: ["trigger": trigger, "playbook": playbook])
+        case .triggerSuppressed(let trigger, let reason, _, let evidence):
+            return Self.prefixed(evidence, "event.", into: ["trigger": trigger, "reason": reason])
+        case .runStarted(let run, let playbook, let trigger, let arguments, let parent):
+            var f = Self.prefixed(arguments, "arg.", into: ["run": run, "playbook": playbook])
+            if let trigger { f["trigger"] = trigger }
+            if let parent { f["parent"] = parent }
+            return f
+        case .stepStarted(let run, let index, let name, let action, let attempt):
+            return ["run": run, "step": String(index), "name": name, "action": action, "attempt": String(attempt)]
+        case .stepSucceeded(let run, let index, let name, let detail):
+            return ["run": run, "step": String(index), "name": name, "detail": detail]
+        case .stepFailed(let run, let index, let name, let error, let willRetry):
+            return ["run": run, "step": String(index), "name": name, "error": error, "retry": String(willRetry)]
+        case .stepSkipped(let run, let index, let name, let reason):
+            return ["run": run, "step": String(index), "name": name, "reason": reason]
+        case .undoStarted(let run, let index, let name, let action):
+            return ["run": run, "step": String(index), "name": name, "action": action]
+        case .undoFinished(let run, let index, let name, let error):
+            var f = ["run": run, "step": String(index), "name": name]
+            if let error { f["error"] = error }
+            return f
+        case .runSucceeded(let run, let playbook), .runAbandoned(let run, let playbook):
+            return ["run": run, "playbook": playbook]
+        case .runFailed(let run, let playbook, let error): return ["run": run, "playbook": playbook, "error": error]
+        case .runEscalated(let run, let from, let to): return ["run": run, "from": from, "to": to]
+        case .runInterrupted(let run, let playbook, let action):
+            return ["run": run, "playbook": playbook, "action": action]
+        case .notify(let run, let message, let severity): return ["message": message, "severity": severity, "run": run]
+        case .configReloaded(let reason, let graph, let added, let changed, let removed, let ms):
+            return [
+                "reason": reason, "graph": graph, "added": added.joined(separator: ","),
+                "changed": changed.joined(separator: ","), "removed": removed.joined(separator: ","),
+                "ms": Self.format(ms, decimals: 1),
+            ]
+        case .configUnchanged(let reason, let graph): return ["reason": reason, "graph": graph]
+        case .configInvalid(let reason, let count, let errors, let file, let code):
+            var f = ["reason": reason, "errors": String(count), "file": file, "code": code]
+            for (i, error) in errors.enumerated() { f["error.\(i)"] = error }
+            return f
+        case .configUnreadable(let reason, let error): return ["reason": reason, "error": error]
+        case .snapshotCreated(_, let id, let files, let bytes, let good, let run, let reason):
+            var f = ["id": id, "files": String(files), "good": String(good)]
+            if let bytes { f["bytes"] = String(bytes) }
+            if let run { f["run"] = run }
+            if let reason { f["reason"] = reason }
+            return f
+        case .snapshotRestored(_, let id, let run, let reason):
+            var f = ["id": id]
+            if let run { f["run"] = run }
+            if let reason { f["reason"] = reason }
+            return f
+        case .snapshotPruned(_, let removed): return ["removed": String(removed)]
+        case .snapshotFailed(_, let error): return ["error": error]
+        case .kbOutcome(_, let v), .kbBindingLearned(_, let v), .kbBindingDropped(_, let v):
+            var f = [
+                "signature": v.signature, "playbook": v.playbook, "run": v.run, "healed": String(v.healed),
+                "successes": String(v.successes), "failures": String(v.failures),
+                "expected": Self.format(v.expectedSuccess, decimals: 3),
+            ]
+            if let template = v.template { f["template"] = template }
+            return f
+        case .unrecognized(_, _, let fields): return fields
+        }
+    }
+
+    private static func fields(of status: ExitStatus) -> [String: String] {
+        switch status {
+        case .exited(let code): ["code": String(code)]
+        case .signaled(let signal, let core): ["signal": ExitStatus.name(of: signal), "core": String(core)]
+        }
+    }
+
+    private static func prefixed(_ values: [String: String], _ prefix: String, into base: [String: String])
+        -> [String: String]
+    {
+        var out = base
+        for (key, value) in values { out[prefix + key] = value }
+        return out
+    }
+
+    /// A fixed number of decimals without Foundation's `String(format:)`.
+    static func format(_ value: Double, decimals: Int) -> String {
+        guard value.isFinite else { return "0" }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        let whole = Int64(scaled / scale)
+        var fraction = String(Int64(scaled) - whole * Int64(scale))
+        while fraction.count < decimals { fraction = "0" + fraction }
+        let sign = value < 0 && scaled != 0 ? "-" : ""
+        return decimals == 0 ? sign + String(whole) : sign + String(whole) + "." + fraction
+    }
+
+    // MARK: - Decoding
+
+    /// The event an entry records. An unknown kind, or fields that do not fit its kind (missing, extra or
+    /// malformed: whatever would not encode back to exactly this entry), give `unrecognized` with the entry as it
+    /// is: reading never fails and never loses a field.
+    public init(kind: String, kernel: String? = nil, fields f: [String: String] = [:]) {
+        if let event = Self.decode(kind: kind, kernel: kernel, f), event.kernel == kernel, event.fields == f {
+            self = event
+        } else {
+            self = .unrecognized(kind: kind, kernel: kernel, fields: f)
+        }
+    }
+
+    private static func decode(kind text: String, kernel: String?, _ f: [String: String]) -> JournalEvent? {
+        guard let kind = JournalKind(rawValue: text) else { return nil }
+        let pid = f["pid"].flatMap { Int32($0) }
+        let run = f["run"]
+        switch kind {
+        case .graceStarted:
+            guard let graph = f["graph"], let pid else { return nil }
+            return .graceStarted(graph: graph, pid: pid)
+        case .graceStopping: return .graceStopping
+        case .graceStopped: return .graceStopped
+        case .healerStarted: return f["triggers"].flatMap { Int($0) }.map { .healerStarted(triggers: $0) }
+        case .configReloaded:
+            guard let reason = f["reason"], let graph = f["graph"] else { return nil }
+            return .configReloaded(
+                reason: reason, graph: graph, added: list(f["added"]), changed: list(f["changed"]),
+                removed: list(f["removed"]), milliseconds: f["ms"].flatMap { Double($0) } ?? 0)
+        case .configUnchanged:
+            guard let reason = f["reason"], let graph = f["graph"] else { return nil }
+            return .configUnchanged(reason: reason, graph: graph)
+        case .configInvalid:
+            guard let reason = f["reason"] else { return nil }
+            if let count = f["errors"].flatMap({ Int($0) }) {
+                var errors: [String] = []
+                while let error = f["error.\(errors.count)"] { errors.append(error) }
+                return .configInvalid(
+                    reason: reason, errorCount: count, errors: errors, file: f["file"] ?? "", code: f["code"] ?? "")
+            }
+            return f["error"].map { .configUnreadable(reason: reason, error: $0) }
+        case .triggerFired:
+            guard let trigger = f["trigger"], let playbook = f["playbook"] else { return nil }
+            return .triggerFired(trigger: trigger, playbook: playbook, kernel: kernel, evidence: stripped(f, "event."))
+        case .triggerSuppressed:
+            guard let trigger = f["trigger"], let reason = f["reason"] else { return nil }
+            return .triggerSuppressed(trigger: trigger, reason: reason, kernel: kernel, evidence: stripped(f, "event."))
+        case .runStarted:
+            guard let run, let playbook = f["playbook"] else { return nil }
+            return .runStarted(
+                run: run, playbook: playbook, trigger: f["trigger"], arguments: stripped(f, "arg."), parent: f["parent"])
+        case .runSucceeded:
+            guard let run, let playbook = f["playbook"] else { return nil }
+            return .runSucceeded(run: run, playbook: playbook)
+        case .runFailed:
+            guard let run, let playbook = f["playbook"] else { return nil }
+            return .runFailed(run: run, playbook: playbook, error: f["error"] ?? "")
+        case .runEscalated:
+            guard let run, let from = f["from"], let to = f["to"] else { return nil }
+            return .runEscalated(run: run, from: from, to: to)
+        case .runInterrupted:
+            guard let run, let playbook = f["playbook"] else { return nil }
+            return .runInterrupted(run: run, playbook: playbook, action: f["action"] ?? "")
+        case .runAbandoned:
+            guard let run, let playbook = f["playbook"] else { return nil }
+            return .runAbandoned(run: run, playbook: playbook)
+        case .notify:
+            guard let run, let message = f["message"] else { return nil }
+            return .notify(run: run, message: message, severity: f["severity"] ?? "info")
+        case .stepStarted, .stepSucceeded, .stepFailed, .stepSkipped, .undoStarted, .undoFinished:
+            guard let run, let index = f["step"].flatMap({ Int($0) }) else { return nil }
+            let name = f["name"] ?? "step \(index)"
+            switch kind {
+            case .stepStarted:
+                return .stepStarted(
+                    run: run, index: index, name: name, action: f["action"] ?? "",
+                    attempt: f["attempt"].flatMap { Int($0) } ?? 1)
+            case .stepSucceeded: return .stepSucceeded(run: run, index: index, name: name, detail: f["detail"] ?? "")
+            case .stepFailed:
+                return .stepFailed(
+                    run: run, index: index, name: name, error: f["error"] ?? "", willRetry: f["retry"] == "true")
+            case .stepSkipped: return .stepSkipped(run: run, index: index, name: name, reason: f["reason"] ?? "")
+            case .undoStarted: return .undoStarted(run: run, index: index, name: name, action: f["action"] ?? "")
+            default: return .undoFinished(run: run, index: index, name: name, error: f["error"])
+            }
+        default:
+            guard let kernel else { return nil }
+            return decodeKernelEvent(kind, kernel: kernel, pid: pid, f)
+        }
+    }
+
+    /// Kinds that are about one kernel (the entry's `kernel` column).
+    private static func decodeKernelEvent(_ kind: JournalKind, kernel k: String, pid: Int32?, _ f: [String: String])
+        -> JournalEvent?
+    {
+        let reason = f["reason"]
+        switch kind {
+        case .kernelStarted: return pid.map { .kernelStarted(kernel: k, pid: $0) }
+        case .kernelReady: return pid.map { .kernelReady(kernel: k, pid: $0) }
+        case .kernelLeftoverFound: return pid.map { .kernelLeftoverFound(kernel: k, pid: $0) }
+        case .kernelStoppingNotified: return pid.map { .kernelStoppingNotified(kernel: k, pid: $0) }
+        case .kernelSpawnFailed: return reason.map { .kernelSpawnFailed(kernel: k, reason: $0) }
+        case .kernelGaveUp: return reason.map { .kernelGaveUp(kernel: k, reason: $0) }
+        case .kernelExited:
+            guard let pid, let status = status(f) else { return nil }
+            let ran = Duration.milliseconds(f["ran_ms"].flatMap { Int64($0) } ?? 0)
+            return .kernelExited(kernel: k, pid: pid, status: status, ran: ran)
+        case .kernelStopped: return .kernelStopped(kernel: k, pid: pid, status: status(f), reason: reason)
+        case .kernelRestarting:
+            guard let attempt = f["attempt"].flatMap({ Int($0) }), let delay = f["delay_ms"].flatMap({ Int64($0) })
+            else { return nil }
+            return .kernelRestarting(kernel: k, attempt: attempt, delay: .milliseconds(delay))
+        case .kernelKill, .kernelStopping, .kernelPaused, .kernelResumed:
+            guard let pid, let reason else { return nil }
+            switch kind {
+            case .kernelKill: return .kernelKill(kernel: k, pid: pid, reason: reason)
+            case .kernelStopping: return .kernelStopping(kernel: k, pid: pid, reason: reason)
+            case .kernelPaused: return .kernelPaused(kernel: k, pid: pid, reason: reason)
+            default: return .kernelResumed(kernel: k, pid: pid, reason: reason)
+            }
+        case .kernelDependencyNotReady:
+            guard let dependency = f["dependency"] else { return nil }
+            return .kernelDependencyNotReady(kernel: k, dependency: dependency, action: f["action"] ?? "")
+        case .kernelLeftoverStopped:
+            guard let pid else { return nil }
+            return .kernelLeftoverStopped(kernel: k, pid: pid, how: f["how"] ?? "")
+        case .kernelSignalled:
+            guard let pid, let signal = f["signal"].flatMap({ Int32($0) }) else { return nil }
+            return .kernelSignalled(kernel: k, pid: pid, signal: signal)
+        case .kernelStatus: return f["status"].map { .kernelStatus(kernel: k, status: $0) }
+        case .kernelHealthy: return .kernelHealthy(kernel: k)
+        case .kernelUnhealthy:
+            return .kernelUnhealthy(
+                kernel: k, reason: reason ?? "", failures: f["failures"].flatMap { Int($0) } ?? 1)
+        case .kernelWatchdogTimeout:
+            return .kernelWatchdogTimeout(kernel: k, after: .milliseconds(f["after_ms"].flatMap { Int64($0) } ?? 0))
+        case .snapshotCreated:
+            guard let id = f["id"] else { return nil }
+            return .snapshotCreated(
+                kernel: k, id: id, files: f["files"].flatMap { Int($0) } ?? 0, bytes: f["bytes"].flatMap { Int64($0) },
+                good: f["good"] == "true", run: f["run"], reason: reason)
+        case .snapshotRestored:
+            guard let id = f["id"] else { return nil }
+            return .snapshotRestored(kernel: k, id: id, run: f["run"], reason: reason)
+        case .snapshotPruned: return f["removed"].flatMap { Int($0) }.map { .snapshotPruned(kernel: k, removed: $0) }
+        case .snapshotFailed: return f["error"].map { .snapshotFailed(kernel: k, error: $0) }
+        case .kbOutcome, .kbBindingLearned, .kbBindingDropped:
+            guard let signature = f["signature"], let playbook = f["playbook"], let run = f["run"] else { return nil }
+            let verdict = KnowledgeVerdict(
+                signature: signature, playbook: playbook, run: run, healed: f["healed"] == "true",
+                successes: f["successes"].flatMap { Int($0) } ?? 0, failures: f["failures"].flatMap { Int($0) } ?? 0,
+                expectedSuccess: f["expected"].flatMap { Double($0) } ?? 0, template: f["template"])
+            switch kind {
+            case .kbOutcome: return .kbOutcome(kernel: k, verdict)
+            case .kbBindingLearned: return .kbBindingLearned(kernel: k, verdict)
+            default: return .kbBindingDropped(kernel: k, verdict)
+            }
+        default:
+            return nil
+        }
+    }
+
+    private static func status(_ f: [String: String]) -> ExitStatus? {
+        if let code = f["code"].flatMap({ Int32($0) }) { return .exited(code: code) }
+        guard let text = f["signal"] else { return nil }
+        let number = Int32(text) ?? Signal.parse(text)?.number
+        return number.map { .signaled(signal: $0, coreDumped: f["core"] == "true") }
+    }
+
+    private static func list(_ text: String?) -> [String] {
+        (text ?? "").split(separator: ",").map(String.init)
+    }
+
+    private static func stripped(_ f: [String: String], _ prefix: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for (key, value) in f where key.hasPrefix(prefix) { out[String(key.dropFirst(prefix.count))] = value }
+        return out
+    }
+}

@@ -1,0 +1,72 @@
+import GraceDSL
+import Interpreter
+
+/// What the runtime observes, as the events triggers are evaluated against: journal entries by their typed
+/// event, metric samples as one event per metric, log lines and heartbeats as they are.
+enum ObservedEvents {
+    static func events(from observation: Observation, graph: ExecutionGraph) -> [Event] {
+        switch observation {
+        case .journal(let entry):
+            return events(from: entry.event)
+        case .heartbeat(let kernel):
+            return [.heartbeat(name: kernel)]
+        case .log(let line):
+            return [.logLine(kernel: line.kernel, stream: line.stream.rawValue, text: line.text)]
+        case .metrics(let kernel, let m):
+            var events: [Event] = [
+                .metric(kernel: kernel, metric: .cpu, value: m.cpuPercent),
+                .metric(kernel: kernel, metric: .memory_rss, value: Double(m.rssBytes)),
+                .metric(kernel: kernel, metric: .open_fds, value: Double(m.openFDs)),
+                .metric(kernel: kernel, metric: .threads, value: Double(m.threads)),
+            ]
+            if let limit = graph.kernel(kernel)?.limits.memory, limit.bytes > 0 {
+                events.append(
+                    .metric(kernel: kernel, metric: .memory, value: Double(m.rssBytes) / Double(limit.bytes) * 100))
+            }
+            return events
+        case .host(let h):
+            var events: [Event] = [
+                .metric(kernel: nil, metric: .host_memory, value: h.memoryUsedPercent),
+                .metric(kernel: nil, metric: .host_load1, value: h.load1),
+                .metric(kernel: nil, metric: .disk_free, value: Double(h.diskFreeBytes)),
+            ]
+            if let cpu = h.cpuPercent { events.append(.metric(kernel: nil, metric: .host_cpu, value: cpu)) }
+            return events
+        case .configuration:
+            return []
+        }
+    }
+
+    static func events(from event: JournalEvent) -> [Event] {
+        switch event {
+        case .kernelExited(let kernel, _, let status, _):
+            return [.kernelExited(kernel: kernel, code: status.code, signal: status.signalName, expected: false)]
+        case .kernelStopped(let kernel, _, let status, _):
+            return [.kernelExited(kernel: kernel, code: status?.code, signal: status?.signalName, expected: true)]
+        case .kernelStarted(let kernel, let pid):
+            return [.kernelStarted(kernel: kernel, pid: pid)]
+        case .kernelRestarting(let kernel, _, _):
+            return [.kernelRestarting(kernel: kernel)]
+        case .kernelUnhealthy(let kernel, let reason, let failures):
+            return [.kernelUnhealthy(kernel: kernel, reason: reason, failures: failures)]
+        case .kernelHealthy(let kernel):
+            return [.kernelHealthy(kernel: kernel)]
+        case .kernelWatchdogTimeout(let kernel, _):
+            return [.watchdogTimeout(kernel: kernel)]
+        case .configInvalid(_, _, _, let file, let code):
+            return [.configInvalid(path: file, code: code)]
+        case .configUnreadable:
+            return [.configInvalid(path: "", code: "io")]
+        default:
+            return []
+        }
+    }
+
+    /// Whether an event means its kernel is not healed (for judging whether a run healed).
+    static func isTrouble(_ event: JournalEvent) -> Bool {
+        switch event {
+        case .kernelExited, .kernelUnhealthy, .kernelWatchdogTimeout: true
+        default: false
+        }
+    }
+}

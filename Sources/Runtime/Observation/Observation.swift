@@ -1,0 +1,15 @@
+import GraceDSL
+
+/// What the runtime tells its observers (the healer, the API): journal entries as they reach the disk, metric
+/// samples, log lines and sd_notify heartbeats.
+public enum Observation: Sendable {
+    case journal(JournalEntry)
+    case metrics(kernel: String, KernelMetrics)
+    case host(HostSample)
+    case log(LogLine)
+    /// sd_notify WATCHDOG=1 from a kernel (not journaled: there are many).
+    case heartbeat(kernel: String)
+    /// A reload compiled a new graph; published before the supervisor applies it, so that an observer sees the
+    /// new graph before any event of the kernels it starts.
+    case configuration(ExecutionGraph)
+}

@@ -1,0 +1,47 @@
+import Synchronization
+
+/// Fans observations out to every subscriber, each through its own bounded `ObservationStream`, so that a slow
+/// observer never holds up the one that publishes (the supervisor on a crash-to-restart path, a log capture).
+///
+/// Subscribe before anything is published that must not be missed (`buildServiceGroup` subscribes the healer and
+/// the API before the supervisor boots).
+public final class ObservationHub: Sendable {
+    private struct Subscriber {
+        let wants: @Sendable (Observation) -> Bool
+        let stream: ObservationStream
+    }
+
+    private let subscribers = Mutex<[Int: Subscriber]>([:])
+    private let nextID = Atomic<Int>(0)
+
+    public init() {}
+
+    /// A stream of the observations `wants` accepts (all of them by default), keeping at most `buffer` log lines,
+    /// samples and heartbeats the subscriber has not read yet. It ends when `finish()` is called or the task that
+    /// reads it is cancelled.
+    public func subscribe(
+        buffer: Int = 10_000, wants: @escaping @Sendable (Observation) -> Bool = { _ in true }
+    ) -> ObservationStream {
+        let id = nextID.add(1, ordering: .relaxed).newValue
+        let stream = ObservationStream(limit: buffer) { [weak self] in
+            _ = self?.subscribers.withLock { $0.removeValue(forKey: id) }
+        }
+        subscribers.withLock { $0[id] = Subscriber(wants: wants, stream: stream) }
+        return stream
+    }
+
+    /// Hands `observation` to every subscriber that wants it; returns at once.
+    public func publish(_ observation: Observation) {
+        let targets = subscribers.withLock { all in all.values.filter { $0.wants(observation) }.map(\.stream) }
+        for stream in targets { stream.yield(observation) }
+    }
+
+    /// Ends every subscriber's stream.
+    public func finish() {
+        let all = subscribers.withLock { s -> [Subscriber] in
+            defer { s.removeAll() }
+            return Array(s.values)
+        }
+        all.forEach { $0.stream.finish() }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Synchronization
+
+/// Where one of Grace's own components is in its life.
+public enum ComponentState: String, Sendable, Hashable, Codable, CaseIterable {
+    case starting
+    case running
+    /// Done with its work but not shut down (a snapshotter without a schedule).
+    case idle
+    case stopping
+    case stopped
+    case failed
+}
+
+/// One component as `grace components` and `GET /v1/components` show it.
+public struct ComponentStatus: Sendable, Hashable {
+    public var name: String
+    public var state: ComponentState
+    /// Since when it is in `state`.
+    public var since: Date
+    /// Its last heartbeat: the moment it last answered from its own executor; nil before the first.
+    public var lastHeartbeat: Date?
+    /// How often it is expected to beat.
+    public var heartbeatInterval: Duration
+    /// Why it failed, or what it is doing.
+    public var detail: String?
+
+    public init(
+        name: String, state: ComponentState, since: Date, lastHeartbeat: Date? = nil, heartbeatInterval: Duration,
+        detail: String? = nil
+    ) {
+        self.name = name
+        self.state = state
+        self.since = since
+        self.lastHeartbeat = lastHeartbeat
+        self.heartbeatInterval = heartbeatInterval
+        self.detail = detail
+    }
+}
+
+/// The state and last heartbeat of each of Grace's own components, written by their services and read by the API.
+/// A lock rather than an actor: beats come from every component's heartbeat loop and must never queue behind a
+/// reader.
+public final class ComponentRegistry: Sendable {
+    private let components = Mutex<[String: ComponentStatus]>([:])
+    /// Registration order, which is the order of the service group.
+    private let order = Mutex<[String]>([])
+
+    public init() {}
+
+    /// Adds a component in the `starting` state (again, when it is registered twice).
+    public func register(_ name: String, heartbeatInterval: Duration) {
+        let now = Date()
+        components.withLock { $0[name] = ComponentStatus(name: name, state: .starting, since: now, heartbeatInterval: heartbeatInterval) }
+        order.withLock { if !$0.contains(name) { $0.append(name) } }
+    }
+
+    public func setState(_ name: String, _ state: ComponentState, detail: String? = nil) {
+        let now = Date()
+        components.withLock { all in
+            guard var status = all[name] else { return }
+            if status.state != state { status.since = now }
+            status.state = state
+            status.detail = detail
+            all[name] = status
+        }
+    }
+
+    public func beat(_ name: String) {
+        let now = Date()
+        components.withLock { $0[name]?.lastHeartbeat = now }
+    }
+
+    /// Every component, in the order they were registered.
+    public func snapshot() -> [ComponentStatus] {
+        let names = order.withLock { $0 }
+        return components.withLock { all in names.compactMap { all[$0] } }
+    }
+
+    public func status(of name: String) -> ComponentStatus? { components.withLock { $0[name] } }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Interpreter
+
+/// Kernels a crashed Grace left running: their process groups are stopped (the kernel's stop signal, then
+/// SIGKILL after its grace period) so that the new run starts from a clean slate. They are found by the pids the
+/// old Grace recorded and by their environment (a crash between spawn and record leaves no record). They are not
+/// this Grace's children, so a pidfd tells when they are gone.
+struct LeftoverCleanup: Sendable {
+    /// How to stop one kernel's leftover.
+    struct StopPolicy: Sendable {
+        var signal: Int32
+        var grace: Duration
+    }
+
+    let journal: Journal
+    let stateDirectory: String
+
+    /// Leftover kernel processes: pid -> kernel name.
+    func find() -> [Int32: String] {
+        var leftovers: [Int32: String] = [:]
+        for record in (try? journal.store.kernelRecords()) ?? [] {
+            guard let pid = record.pid, let pgid = record.processGroup, pid > 0, pgid > 0,
+                LeftoverProcess.matches(pid: pid, processGroup: pgid)
+            else { continue }
+            leftovers[pid] = record.name
+        }
+        for found in LeftoverProcess.scan(stateDirectory: stateDirectory) {
+            leftovers[found.pid] = found.kernel
+        }
+        return leftovers
+    }
+
+    /// Stops every leftover, journaling what it found and how each ended. `policy` gives a kernel's stop signal
+    /// and grace period (nil for a kernel no longer configured: SIGTERM and 10 s).
+    func stopAll(policy: (String) -> StopPolicy?) async {
+        for (pid, name) in find().sorted(by: { $0.value < $1.value }) {
+            journal.append(.kernelLeftoverFound(kernel: name, pid: pid))
+            let stop = policy(name) ?? StopPolicy(signal: SIGTERM, grace: .seconds(10))
+            let how = await LeftoverProcess.stop(pid: pid, processGroup: pid, signal: stop.signal, grace: stop.grace)
+            journal.append(.kernelLeftoverStopped(kernel: name, pid: pid, how: how))
+        }
+    }
+}
