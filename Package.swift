@@ -63,10 +63,14 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
-        // The HTTP API, Prometheus metrics and the dashboard served by `grace run`.
+        // The API's bodies as Codable values, shared by the server and the CLI (Foundation only).
+        .target(name: "GraceAPIModels"),
+        // The HTTP API, Prometheus metrics and the dashboard served by `grace run`, and the assembly of a whole
+        // Grace (`buildServiceGroup`).
         .target(
             name: "GraceAPI",
             dependencies: [
+                "GraceAPIModels",
                 "GraceDSL",
                 "Interpreter",
                 "Runtime",
@@ -82,6 +86,7 @@ let package = Package(
             name: "grace",
             dependencies: [
                 "GraceAPI",
+                "GraceAPIModels",
                 "GraceDSL",
                 "Interpreter",
                 "Runtime",
@@ -116,7 +121,11 @@ let package = Package(
         ),
         .testTarget(
             name: "GraceAPITests",
-            dependencies: ["GraceAPI", "Runtime"]
+            dependencies: [
+                "GraceAPI", "GraceAPIModels", "Runtime", "Interpreter", "GraceDSL",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "InterpreterTests",

@@ -7,11 +7,8 @@ import NIOCore
 import Runtime
 import ServiceLifecycle
 
-/// The HTTP API as a long-running service of `grace run`: the endpoints of docs/openapi.yaml (docs/api.md), the live event
-/// stream, `/metrics` and the dashboard, on `api.listen` of the grace document.
-///
-/// `prepare` subscribes to the supervisor's signals; call it before the supervisor boots so that metrics, run
-/// history and the event stream miss nothing.
+/// The HTTP API as a component of `grace run`: the endpoints of docs/openapi.yaml (docs/api.md), the live event
+/// stream, `/metrics` and the dashboard, on `api.listen` of the grace document, served by Hummingbird.
 public struct APIServer: Component {
     public var name: String { "api" }
 
@@ -56,13 +53,14 @@ public struct APIServer: Component {
     public let host: String
     public let port: Int
     public let token: APIToken
-    private let responder: APIResponder
+    private let responder: RouterResponder<APIRequestContext>
     private let live: LiveState
     private let broadcaster: EventBroadcaster
     private let consumer: Task<Void, Never>
     private let logger: Logger
 
-    /// Reads or creates the token, and subscribes to the supervisor's journal entries and metric samples.
+    /// Reads or creates the token, and subscribes to the journal entries and metric samples (make the server
+    /// before the supervisor boots, so that metrics, run history and the event stream miss nothing).
     public static func prepare(
         configuration: Configuration, supervisor: Supervisor, healer: Healer, reloader: ConfigurationReloader?,
         snapshots: SnapshotStore?, environment: RuntimeEnvironment, components: ComponentRegistry
@@ -80,57 +78,64 @@ public struct APIServer: Component {
         for kernel in graph.kernels where kernel.enabled { metrics.declareKernel(kernel.header.name.value) }
         metrics.declare(
             triggers: graph.triggers.map(\.header.name.value), playbooks: graph.playbooks.map(\.header.name.value))
-
-        let signals = environment.hub.subscribe(buffer: 100_000) { observation in
+        let observations = environment.hub.subscribe(buffer: 100_000) { observation in
             switch observation {
             case .journal, .metrics: true
             default: false
             }
         }
-        let store = environment.store
         let consumer = Task {
-            // History from before this start: the runs, and the journal's head. Entries journaled since the
-            // subscription are both here and in the stream; the stream skips what was loaded.
-            let head = (try? store.lastEntry()?.id) ?? 0
-            await live.setLastJournalID(head)
-            metrics.journalEntries(head)
-            var after: Int64 = 0
-            while !Task.isCancelled, after < head {
-                guard let page = try? store.events(after: after, limit: 5000, kinds: RunIndex.kinds), !page.isEmpty
-                else { break }
-                for entry in page where entry.id <= head { await live.apply(entry) }
-                after = page[page.count - 1].id
-            }
-            var signalMetrics = SignalMetrics(metrics: metrics)
-            for await signal in signals {
-                switch signal {
-                case .journal(let entry):
-                    signalMetrics.observe(entry)
-                    await broadcaster.publish(entry)
-                    if entry.id > head { await live.apply(entry) }
-                case .metrics(let kernel, let sample):
-                    signalMetrics.observe(kernel: kernel, sample)
-                    await live.record(kernel: kernel, sample)
-                default:
-                    break
-                }
-            }
+            await follow(observations, store: environment.store, live: live, metrics: metrics, broadcaster: broadcaster)
         }
-        let handlers = APIHandlers(
-            supervisor: supervisor, healer: healer, reloader: reloader, snapshots: snapshots, live: live,
-            metrics: metrics, dashboard: DashboardFiles(), version: configuration.version, startedAt: Date(),
-            journal: environment.journal, components: components)
-        if handlers.dashboard.directory == nil {
+        let services = APIServices(
+            supervisor: supervisor, healer: healer, reloader: reloader, snapshots: snapshots,
+            journal: environment.journal, components: components, live: live, metrics: metrics,
+            dashboard: DashboardFiles(), broadcaster: broadcaster, version: configuration.version)
+        if services.dashboard.directory == nil {
             logger.warning("api: the dashboard's files were not found; / answers 404")
         }
-        let responder = APIResponder(
-            handlers: handlers, token: token, readsNeedToken: !isLoopback(host),
-            limiter: RateLimiter(
-                readsPerSecond: configuration.readsPerSecond, writesPerSecond: configuration.writesPerSecond),
-            broadcaster: broadcaster, bodyLimit: configuration.bodyLimit, logger: logger)
+        let router = APIRouter.build(
+            services: services,
+            settings: .init(
+                token: token, readsNeedToken: !isLoopback(host), readsPerSecond: configuration.readsPerSecond,
+                writesPerSecond: configuration.writesPerSecond),
+            logger: logger)
         return APIServer(
-            host: host, port: port, token: token, responder: responder, live: live, broadcaster: broadcaster,
+            host: host, port: port, token: token, responder: router.buildResponder(), live: live, broadcaster: broadcaster,
             consumer: consumer, logger: logger)
+    }
+
+    /// Loads what happened before this start (the runs, the journal's head), then keeps the live state, the
+    /// metrics and the event streams up to date. Entries journaled since the subscription are both in the journal
+    /// and in the stream; the stream skips what was loaded.
+    private static func follow(
+        _ observations: ObservationStream, store: StateStore, live: LiveState, metrics: APIMetrics,
+        broadcaster: EventBroadcaster
+    ) async {
+        let head = (try? store.lastEntry()?.id) ?? 0
+        await live.setLastJournalID(head)
+        metrics.journalEntries(head)
+        var after: Int64 = 0
+        while !Task.isCancelled, after < head {
+            guard let page = try? store.events(after: after, limit: 5000, kinds: RunIndex.kinds), !page.isEmpty
+            else { break }
+            for entry in page where entry.id <= head { await live.apply(entry) }
+            after = page[page.count - 1].id
+        }
+        var signalMetrics = SignalMetrics(metrics: metrics)
+        for await observation in observations {
+            switch observation {
+            case .journal(let entry):
+                signalMetrics.observe(entry)
+                await broadcaster.publish(entry)
+                if entry.id > head { await live.apply(entry) }
+            case .metrics(let kernel, let sample):
+                signalMetrics.observe(kernel: kernel, sample)
+                await live.record(kernel: kernel, sample)
+            default:
+                break
+            }
+        }
     }
 
     /// Serves until graceful shutdown. A port that cannot be bound is logged and the rest of Grace goes on:

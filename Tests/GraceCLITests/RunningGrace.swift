@@ -32,11 +32,15 @@ final class RunningGrace: Sendable {
         try process.run()
         let handle = pipe.fileHandleForReading
         let thread = Thread { [self] in
+            // read(2) rather than `availableData`, which traps on EINTR.
+            let fd = handle.fileDescriptor
             var buffer = Data()
+            var chunk = [UInt8](repeating: 0, count: 16 * 1024)
             while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                buffer.append(chunk)
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { break }
+                buffer.append(contentsOf: chunk[0..<n])
                 while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                     let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
                     buffer.removeSubrange(buffer.startIndex...newline)
@@ -84,15 +88,19 @@ final class RunningGrace: Sendable {
 
     /// SIGTERM, then waits for the exit (SIGKILL if Grace is not gone within 30 s, so a hung shutdown cannot hang
     /// the test run). Synchronous for `defer`; `stop()` waits off the cooperative pool.
-    func terminate() {
+    /// Returns the exit status (or the number of the signal that ended it): read from the exit itself, because
+    /// `Process.terminationStatus` traps when Foundation has not reaped the child yet.
+    @discardableResult
+    func terminate() -> Int32 {
         let pid = process.processIdentifier
         if process.isRunning { kill(pid, SIGTERM) }
         let ended = EndedFlag()
         DispatchQueue.global().asyncAfter(deadline: .now() + 30) {
             ended.state.withLock { if !$0 { kill(pid, SIGKILL) } }
         }
-        _ = process.exitStatus()
+        let status = process.exitStatus()
         ended.state.withLock { $0 = true }
+        return status
     }
 
     /// Whether the wait above is over (then the pid may be reused: no late SIGKILL).
@@ -100,8 +108,10 @@ final class RunningGrace: Sendable {
         let state = Mutex(false)
     }
 
-    func stop() async {
-        _ = try? await GraceBinary.offPool { self.terminate() }
+    /// SIGTERM and the exit status (nil only when waiting failed).
+    @discardableResult
+    func stop() async -> Int32? {
+        try? await GraceBinary.offPool { self.terminate() }
     }
 
     func kill9() async {

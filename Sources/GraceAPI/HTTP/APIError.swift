@@ -1,3 +1,4 @@
+import GraceAPIModels
 import HTTPTypes
 
 /// An error the API answers with: the contract's envelope `{"error": {"code", "message"}}` and its status.
@@ -5,9 +6,9 @@ public struct APIError: Error, Sendable {
     public var status: HTTPResponse.Status
     public var code: String
     public var message: String
-    /// Members added to the `error` object (reload diagnostics).
-    public var extra: [(String, JSON)] = []
-    public var headers: [(HTTPField.Name, String)] = []
+    /// `file:line:column: error[CODE]: message` lines, for a refused reload.
+    public var diagnostics: [String]?
+    public var headers: HTTPFields = [:]
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
         self.status = status
@@ -18,15 +19,16 @@ public struct APIError: Error, Sendable {
     public static func badRequest(_ message: String) -> APIError { .init(.badRequest, "bad_request", message) }
     public static func unauthorized(_ message: String) -> APIError {
         var e = APIError(.unauthorized, "unauthorized", message)
-        e.headers = [(.wwwAuthenticate, "Bearer")]
+        e.headers[.wwwAuthenticate] = "Bearer"
         return e
     }
+    public static func forbidden(_ message: String) -> APIError { .init(.forbidden, "forbidden", message) }
     public static func notFound(_ message: String) -> APIError { .init(.notFound, "not_found", message) }
     public static func methodNotAllowed(_ method: String, allowed: [String]) -> APIError {
         var e = APIError(
             .methodNotAllowed, "method_not_allowed",
             "\(method) is not allowed here; use \(allowed.joined(separator: " or "))")
-        e.headers = [(.allow, allowed.joined(separator: ", "))]
+        e.headers[.allow] = allowed.joined(separator: ", ")
         return e
     }
     public static func conflict(_ message: String) -> APIError { .init(.conflict, "conflict", message) }
@@ -38,13 +40,25 @@ public struct APIError: Error, Sendable {
     }
     public static func rateLimited(retryAfter seconds: Int) -> APIError {
         var e = APIError(.tooManyRequests, "rate_limited", "too many requests; retry in \(seconds) s")
-        e.headers = [(.retryAfter, String(seconds))]
+        e.headers[.retryAfter] = String(seconds)
         return e
     }
     public static func `internal`(_ message: String) -> APIError { .init(.internalServerError, "internal", message) }
     public static func unavailable(_ message: String) -> APIError { .init(.serviceUnavailable, "unavailable", message) }
 
-    public var body: JSON {
-        .object([("error", .object([("code", .string(code)), ("message", .string(message))] + extra))])
+    /// The body the client reads.
+    public var body: ErrorResponse {
+        ErrorResponse(error: .init(code: code, message: message, diagnostics: diagnostics))
+    }
+
+    /// Runs blocking work (SQLite, snapshot files) and turns what it throws into a 500 with the reason.
+    static func wrapping<T>(_ what: String, _ body: () throws -> T) throws(APIError) -> T {
+        do {
+            return try body()
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw .internal("\(what) failed: \(error)")
+        }
     }
 }

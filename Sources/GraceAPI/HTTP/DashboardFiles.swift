@@ -67,10 +67,9 @@ public struct DashboardFiles: Sendable {
         }
     }
 
-    public func reply(for name: String) throws(APIError) -> APIReply {
-        guard Self.isValidName(name), let data = cache[name] else {
-            throw .notFound("no dashboard file `\(name.prefix(100))`")
-        }
-        return .file(contentType: Self.contentType(of: name), data)
+    /// The file's content, or nil when there is no such file.
+    public func file(_ name: String) -> (contentType: String, data: Data)? {
+        guard Self.isValidName(name), let data = cache[name] else { return nil }
+        return (Self.contentType(of: name), data)
     }
 }

@@ -1,0 +1,20 @@
+import Hummingbird
+import NIOCore
+
+/// `/` (the dashboard), `/static/{name}` (its files) and `/metrics` (the Prometheus exposition).
+struct DashboardRoutes: APIRoutes {
+    let services: APIServices
+
+    func add(to routes: RouteBuilder) {
+        let dashboard = services.dashboard
+        let metrics = services.metrics
+        routes.get("/") { _, _ in try dashboard.response(for: "index.html") }
+        routes.get("/static/:name") { _, context in try dashboard.response(for: try context.parameter("name")) }
+        routes.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
+        }
+    }
+}

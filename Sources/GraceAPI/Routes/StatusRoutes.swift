@@ -1,0 +1,72 @@
+import Foundation
+import GraceAPIModels
+import GraceDSL
+import Hummingbird
+import Runtime
+
+/// `/v1/status`, `/v1/kernels` and `/v1/kernels/{name}`: Grace and its kernels now.
+struct StatusRoutes: APIRoutes {
+    let services: APIServices
+
+    func add(to routes: RouteBuilder) {
+        routes.get("/v1/status") { _, _ in await status() }
+        routes.get("/v1/kernels") { _, _ in await kernels() }
+        routes.get("/v1/kernels/:name") { _, context in try await kernel(try context.parameter("name")) }
+    }
+
+    func status() async -> StatusResponse {
+        let graph = await services.supervisor.graph
+        // One call to the supervisor for everything, not one more per kernel.
+        let kernels = await services.supervisor.status()
+        let last = await services.live.lastJournalID
+        return StatusResponse(
+            version: services.version, instance: graph.settings?.instance?.value, role: Self.role(in: graph),
+            startedAt: services.startedAt, uptimeSeconds: APIServices.seconds(since: services.startedAt),
+            configurationHash: graph.contentHash,
+            kernels: .init(
+                total: kernels.count, running: kernels.filter { $0.pid != nil }.count,
+                healthy: kernels.filter(\.isHealthy).count,
+                failed: kernels.filter { [.gaveUp, .backingOff].contains($0.phase) }.count),
+            journal: .init(entries: last, lastID: last), dashboard: await services.live.dashboardURL)
+    }
+
+    func kernels() async -> KernelsResponse {
+        var views: [KernelView] = []
+        let now = Date()
+        for status in await services.supervisor.status() {
+            views.append(Self.view(status, series: await services.live.series(of: status.name), now: now))
+        }
+        return KernelsResponse(kernels: views)
+    }
+
+    func kernel(_ name: String) async throws -> KernelView {
+        guard let status = await services.supervisor.status().first(where: { $0.name == name }) else {
+            throw APIError.notFound("no kernel `\(name.prefix(100))`")
+        }
+        return Self.view(status, series: await services.live.series(of: name), now: Date())
+    }
+
+    static func view(_ k: KernelStatus, series: MetricHistory.Series, now: Date) -> KernelView {
+        KernelView(
+            name: k.name, state: k.phase.rawValue, pid: k.pid, startedAt: k.startedAt,
+            uptimeSeconds: k.startedAt.map { APIServices.seconds(since: $0, now: now) }, restarts: k.restarts,
+            healthy: k.healthy, paused: k.paused, tier: k.tier.rawValue,
+            metrics: k.metrics.map { m in
+                KernelView.Metrics(
+                    cpuPercent: m.cpuPercent.isFinite ? m.cpuPercent : 0, rssBytes: Int64(clamping: m.rssBytes),
+                    openFDs: m.openFDs, threads: m.threads, sampledAt: series.sampledAt ?? now)
+            },
+            history: .init(cpuPercent: series.cpuPercent, rssBytes: series.rssBytes))
+    }
+
+    /// This instance's declared role in the fleet document: primary, standby (hot or warm) or standalone.
+    static func role(in graph: ExecutionGraph) -> Role {
+        guard let instance = graph.settings?.instance?.value else { return .standalone }
+        for fleet in graph.fleets {
+            if let declared = fleet.instances.first(where: { $0.name.value == instance }) {
+                return declared.role.value == .primary ? .primary : .standby
+            }
+        }
+        return .standalone
+    }
+}

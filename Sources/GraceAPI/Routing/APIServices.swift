@@ -1,0 +1,51 @@
+import Foundation
+import Runtime
+
+/// What the API's routes reach of the running Grace: the supervisor, the healer, the reloader, the journal,
+/// the snapshot store and the components, plus the API's own live state and metrics.
+public struct APIServices: Sendable {
+    public let supervisor: Supervisor
+    public let healer: Healer
+    public let reloader: ConfigurationReloader?
+    public let snapshots: SnapshotStore?
+    public let journal: Journal
+    public let components: ComponentRegistry
+    public let live: LiveState
+    public let metrics: APIMetrics
+    public let dashboard: DashboardFiles
+    public let broadcaster: EventBroadcaster
+    public let version: String
+    public let startedAt: Date
+
+    public init(
+        supervisor: Supervisor, healer: Healer, reloader: ConfigurationReloader?, snapshots: SnapshotStore?,
+        journal: Journal, components: ComponentRegistry, live: LiveState, metrics: APIMetrics,
+        dashboard: DashboardFiles, broadcaster: EventBroadcaster, version: String, startedAt: Date = Date()
+    ) {
+        self.supervisor = supervisor
+        self.healer = healer
+        self.reloader = reloader
+        self.snapshots = snapshots
+        self.journal = journal
+        self.components = components
+        self.live = live
+        self.metrics = metrics
+        self.dashboard = dashboard
+        self.broadcaster = broadcaster
+        self.version = version
+        self.startedAt = startedAt
+    }
+
+    var store: StateStore { journal.store }
+
+    /// Seconds from `start` to `now`, to the millisecond.
+    static func seconds(since start: Date, now: Date = Date()) -> Double {
+        (max(0, now.timeIntervalSince(start)) * 1000).rounded() / 1000
+    }
+
+    /// Milliseconds between two times (to the microsecond); nil until both are known.
+    static func milliseconds(from start: Date?, to end: Date?) -> Double? {
+        guard let start, let end else { return nil }
+        return (end.timeIntervalSince(start) * 1000 * 1000).rounded() / 1000
+    }
+}

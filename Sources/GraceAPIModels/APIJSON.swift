@@ -1,0 +1,87 @@
+// GraceAPIModels: the HTTP API's request and response bodies as Codable values, shared by the server (GraceAPI)
+// and its clients (the `grace` CLI), so that both sides read and write the same types. Foundation only.
+import Foundation
+
+/// The API's JSON conventions in one place: snake_case keys (each type's `CodingKeys`), times as ISO 8601 UTC
+/// with milliseconds, every documented key present (`null` when there is no value), keys sorted so that output
+/// is byte-for-byte stable.
+public enum APIJSON {
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(APITime.format(date))
+        }
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = APITime.parse(text) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "`\(text.prefix(40))` is not an ISO 8601 UTC time")
+            }
+            return date
+        }
+        return decoder
+    }
+
+    /// One line of JSON (what an SSE `data:` line carries).
+    public static func line<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try encoder().encode(value), as: UTF8.self)
+    }
+}
+
+/// ISO 8601 UTC with milliseconds, as the API writes times: `2026-11-26T13:05:01.123Z`.
+public enum APITime {
+    public static func format(_ date: Date) -> String {
+        let totalMS = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var seconds = time_t(totalMS >= 0 ? totalMS / 1000 : (totalMS - 999) / 1000)
+        let ms = Int(totalMS - Int64(seconds) * 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), ms)
+    }
+
+    /// Reads `format`'s output back (fractional seconds optional, `Z` required).
+    public static func parse(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20, bytes.last == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for i in range {
+                guard bytes[i] >= 48, bytes[i] <= 57 else { return nil }
+                value = value * 10 + Int(bytes[i] - 48)
+            }
+            return value
+        }
+        guard bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19)
+        else { return nil }
+        var fraction = 0.0
+        if bytes.count > 20 {
+            guard bytes[19] == UInt8(ascii: "."), let digits = number(20..<(bytes.count - 1)) else { return nil }
+            fraction = Double(digits) / pow(10, Double(bytes.count - 21))
+        }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        let seconds = timegm(&parts)
+        guard seconds != -1 || (year == 1969 && month == 12 && day == 31) else { return nil }
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+}
