@@ -14,7 +14,8 @@ struct Grace: AsyncParsableCommand {
             `grace validate` in a directory below the configuration root; `grace run` then supervises the \
             kernels and heals them (see docs/runtime.md).
 
-            Exit status: 0 success, 1 the configuration has errors, 2 usage or I/O error.
+            Exit status: 0 success, 1 the configuration has errors or the request was refused, 2 usage or I/O \
+            error (or Grace is not running). Each command's help says what its statuses mean.
             """,
         version: version,
         subcommands: [
@@ -25,7 +26,8 @@ struct Grace: AsyncParsableCommand {
     )
 }
 
-/// Entry point: maps argument errors to exit status 2, as documented, instead of the library's 64.
+/// The entry point, and the only place that exits: maps every error to the documented exit status (0 success,
+/// 1 configuration errors or a refusal, 2 usage or I/O error) instead of the library's 64 for usage errors.
 @main
 enum Main {
     static func main() async {
@@ -36,16 +38,34 @@ enum Main {
             } else {
                 try command.run()
             }
-        } catch let exit as ExitCode {
-            Foundation.exit(exit.rawValue)
         } catch {
-            let code = Grace.exitCode(for: error)
-            if code == .success {
-                Grace.exit(withError: error)
+            exit(status(reporting: error))
+        }
+    }
+
+    /// Prints what `error` has to say (help and version to stdout, everything else to stderr) and returns the exit
+    /// status for it.
+    static func status(reporting error: any Error) -> Int32 {
+        switch error {
+        case let code as ExitCode:
+            // The command has already said why.
+            return code.rawValue
+        case let failure as any CommandFailure:
+            FileHandle.standardError.write(Data((failure.description + "\n").utf8))
+            return failure.exitCode.rawValue
+        default:
+            switch Grace.exitCode(for: error) {
+            case .success:
+                print(Grace.fullMessage(for: error))
+                return 0
+            case .validationFailure:
+                FileHandle.standardError.write(Data((Grace.fullMessage(for: error) + "\n").utf8))
+                return 2
+            default:
+                // Not an argument error: something the modules threw, an I/O error as far as the user can tell.
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                return 2
             }
-            let message = Grace.fullMessage(for: error)
-            FileHandle.standardError.write(Data((message + "\n").utf8))
-            Foundation.exit(code == .failure ? 2 : (code == .validationFailure ? 2 : code.rawValue))
         }
     }
 }

@@ -21,28 +21,16 @@ struct JournalCommand: ParsableCommand {
         defaultSubcommand: Show.self)
 
     /// The journal file under the state directory; refuses to create one where none exists.
-    static func openStore(_ option: StateDirectoryOption) -> StateStore {
-        do {
-            return openStore(directory: try option.resolve())
-        } catch let error as CLIError {
-            Terminal.fail(error)
-        } catch {
-            Terminal.fail(.io(String(describing: error)))
-        }
+    static func openStore(_ option: StateDirectoryOption) throws -> StateStore {
+        try openStore(directory: option.resolve())
     }
 
-    static func openStore(directory: URL) -> StateStore {
-        do {
-            let path = directory.appendingPathComponent("grace.sqlite").path
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw CLIError.io("no journal at \(path): Grace has not run with this state directory")
-            }
-            return try StateStore(path: path)
-        } catch let error as CLIError {
-            Terminal.fail(error)
-        } catch {
-            Terminal.fail(.io(String(describing: error)))
+    static func openStore(directory: URL) throws -> StateStore {
+        let path = directory.appendingPathComponent("grace.sqlite").path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIError.io("no journal at \(path): Grace has not run with this state directory")
         }
+        return try StateStore(path: path)
     }
 }
 
@@ -58,14 +46,7 @@ extension JournalCommand {
         @OptionGroup var state: StateDirectoryOption
 
         func run() throws {
-            let store = JournalCommand.openStore(state)
-            let verification: JournalVerification
-            do {
-                verification = try store.verify()
-            } catch {
-                Terminal.fail(.io(String(describing: error)))
-            }
-            switch verification {
+            switch try JournalCommand.openStore(state).verify() {
             case .intact(let entries):
                 print("journal intact: \(entries) entries")
             case .broken(let id, let reason):
@@ -103,14 +84,8 @@ extension JournalCommand {
         }
 
         func run() throws {
-            let store = JournalCommand.openStore(state)
-            let entries: [JournalEntry]
-            do {
-                entries = try store.events(
-                    after: after, limit: limit, kernel: kernel, kinds: kinds.isEmpty ? nil : kinds)
-            } catch {
-                Terminal.fail(.io(String(describing: error)))
-            }
+            let entries = try JournalCommand.openStore(state).events(
+                after: after, limit: limit, kernel: kernel, kinds: kinds.isEmpty ? nil : kinds)
             print(try json ? Self.json(entries) : Self.table(entries))
         }
 

@@ -30,7 +30,7 @@ struct KernelControlCommand: AsyncParsableCommand {
 
     func run() async throws {
         let path = "/v1/kernels/\(APIClient.escape(kernel))/\(action.rawValue)"
-        let (_, object) = await options.client().json("POST", path)
+        let (_, object) = try await options.client().json("POST", path)
         if options.json { return APIClient.printJSON(object) }
         print((object as? [String: Any])?["message"] as? String ?? "\(action.rawValue) \(kernel): accepted")
     }

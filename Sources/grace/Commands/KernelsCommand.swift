@@ -11,7 +11,7 @@ struct KernelsCommand: AsyncParsableCommand {
     @OptionGroup var options: APIOptions
 
     func run() async throws {
-        let (_, object) = await options.client().json("GET", "/v1/kernels")
+        let (_, object) = try await options.client().json("GET", "/v1/kernels")
         if options.json { return APIClient.printJSON(object) }
         let kernels = (object as? [String: Any])?["kernels"] as? [[String: Any]] ?? []
         let rows = kernels.map { k -> [String] in
@@ -28,6 +28,7 @@ struct KernelsCommand: AsyncParsableCommand {
             rows.isEmpty
                 ? "no kernels"
                 : Table.render(
-                    header: ["KERNEL", "STATE", "PID", "UPTIME", "RESTARTS", "HEALTHY", "CPU", "RSS", "TIER"], rows: rows))
+                    header: ["KERNEL", "STATE", "PID", "UPTIME", "RESTARTS", "HEALTHY", "CPU", "RSS", "TIER"],
+                    rows: rows))
     }
 }

@@ -60,7 +60,7 @@ extension LogsCommand {
             do {
                 miner = try LogMiner(format: format, masks: mask, options: options)
             } catch {
-                Terminal.fail(.usage(String(describing: error)))
+                throw CLIError.usage(String(describing: error))
             }
             let data: Data
             do {
@@ -69,7 +69,7 @@ extension LogsCommand {
                     ? FileHandle.standardInput.readDataToEndOfFile()
                     : try Data(contentsOf: URL(fileURLWithPath: file))
             } catch {
-                Terminal.fail(.io("cannot read \(file): \((error as NSError).localizedDescription)"))
+                throw CLIError.io("cannot read \(file): \((error as NSError).localizedDescription)")
             }
             let start = ContinuousClock.now
             let lines = LogText.lines(data)

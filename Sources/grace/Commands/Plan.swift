@@ -47,7 +47,7 @@ struct Plan: ParsableCommand {
             plan = try ConfigurationPlan.make(
                 repository: repository, from: parts[0], to: parts[1], paths: includes)
         } catch let error as GitRepository.Failure {
-            Terminal.fail(.io(error.description))
+            throw CLIError.io(error.description)
         }
         switch format {
         case .text: print(plan.text(color: Terminal.wantsColor()), terminator: "")

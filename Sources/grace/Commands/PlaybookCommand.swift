@@ -50,26 +50,29 @@ struct RunPlaybook: ParsableCommand {
         let graph = try configurationOptions.compileOrExit(hint: "error: fix the configuration first (`grace validate`)").graph
         guard let playbook = graph.playbook(name) else {
             let guess = Suggestion.closest(to: name, in: graph.playbooks.map(\.header.name.value))
-            Terminal.fail(.usage("no playbook `\(name)`" + (guess.map { "; did you mean `\($0)`?" } ?? "")))
+            throw CLIError.usage("no playbook `\(name)`" + (guess.map { "; did you mean `\($0)`?" } ?? ""))
         }
         for parameter in playbook.params where parameter.required && arguments[parameter.name.value] == nil {
-            Terminal.fail(.usage("playbook `\(name)` needs --param \(parameter.name.value)=<\(parameter.type.rawValue)>"))
+            throw CLIError.usage(
+                "playbook `\(name)` needs --param \(parameter.name.value)=<\(parameter.type.rawValue)>")
         }
-        for key in arguments.keys where playbook.parameter(key) == nil {
-            Terminal.fail(.usage("playbook `\(name)` has no parameter `\(key)`"))
+        for key in arguments.keys.sorted() where playbook.parameter(key) == nil {
+            throw CLIError.usage("playbook `\(name)` has no parameter `\(key)`")
         }
         if dryRun {
-            let executor = PlaybookExecutor(graph: graph, performer: DryRunPerformer(), journal: DryRunJournal(), clock: ContinuousClock())
+            let executor = PlaybookExecutor(
+                graph: graph, performer: DryRunPerformer(), journal: DryRunJournal(), clock: ContinuousClock())
             print("dry run of \(name) (nothing is touched):")
             executor.dryRun(name, arguments: arguments).forEach { print("  \($0)") }
             return
         }
         let socket = try state.resolve().appendingPathComponent("control.sock").path
+        let request = ControlRequest(command: "run", playbook: name, arguments: arguments)
         let response: ControlResponse
         do {
-            response = try ControlClient.send(ControlRequest(command: "run", playbook: name, arguments: arguments), socket: socket)
+            response = try ControlClient.send(request, socket: socket)
         } catch {
-            Terminal.fail(.io(String(describing: error)))
+            throw CLIError.io(String(describing: error))
         }
         print(response.message)
         response.details.forEach { print("  \($0)") }
@@ -79,7 +82,9 @@ struct RunPlaybook: ParsableCommand {
 
 /// Performs nothing: dry runs only describe.
 private struct DryRunPerformer: ActionPerformer {
-    func perform(_ action: ResolvedAction, runID: String) async throws -> ActionOutcome { ActionOutcome(detail: action.summary) }
+    func perform(_ action: ResolvedAction, runID: String) async throws -> ActionOutcome {
+        ActionOutcome(detail: action.summary)
+    }
     func isHealthy(_ kernel: String) async -> Bool { true }
     func isRunning(_ kernel: String) async -> Bool { true }
     func fileExists(_ path: String) async -> Bool { true }

@@ -25,10 +25,8 @@ struct Reload: AsyncParsableCommand {
     @OptionGroup var state: StateDirectoryOption
 
     func run() async throws {
-        if api != nil {
-            var options = try APIOptions.parse(["--api", api ?? ""] + (state.stateDir.map { ["--state-dir", $0] } ?? []))
-            options.json = false
-            let (_, object) = await options.client().json("POST", "/v1/reload")
+        if let api {
+            let (_, object) = try await APIClient.connecting(api: api, state: state).json("POST", "/v1/reload")
             let reply = object as? [String: Any] ?? [:]
             print(reply["message"] as? String ?? "reloaded")
             for change in reply["changed"] as? [String] ?? [] { print("  \(change)") }
@@ -39,7 +37,7 @@ struct Reload: AsyncParsableCommand {
         do {
             response = try ControlClient.send(ControlRequest(command: "reload"), socket: socket)
         } catch {
-            Terminal.fail(.io(String(describing: error)))
+            throw CLIError.io(String(describing: error))
         }
         print(response.message)
         response.details.forEach { print("  \($0)") }

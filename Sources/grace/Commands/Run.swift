@@ -73,7 +73,7 @@ struct Run: AsyncParsableCommand {
             try FileManager.default.createDirectory(at: stateDir, withIntermediateDirectories: true)
             store = try StateStore(path: stateDir.appendingPathComponent("grace.sqlite").path)
         } catch {
-            Terminal.fail(.io("cannot open the journal in \(stateDir.path): \(error)"))
+            throw CLIError.io("cannot open the journal in \(stateDir.path): \(error)")
         }
         var configuration = Supervisor.Configuration(
             root: root, stateDirectory: stateDir,

@@ -71,17 +71,6 @@ struct SnapshotCommand: ParsableCommand {
         return (root, declared.data.map(\.value))
     }
 
-    /// Runs `body`, reporting a failure as `error: ...` with exit status 2.
-    static func reporting<T>(_ body: () throws -> T) -> T {
-        do {
-            return try body()
-        } catch let error as CLIError {
-            Terminal.fail(error)
-        } catch {
-            Terminal.fail(.io(String(describing: error)))
-        }
-    }
-
     static func utc(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -117,11 +106,10 @@ extension SnapshotCommand {
         var json = false
 
         func run() throws {
-            let manifests = SnapshotCommand.reporting { () throws -> [SnapshotManifest] in
-                let directory = try state.resolve().appendingPathComponent("snapshots")
-                guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
-                return try SnapshotStore(directory: directory).list(kernel: kernel)
-            }
+            let directory = try state.resolve().appendingPathComponent("snapshots")
+            let manifests =
+                FileManager.default.fileExists(atPath: directory.path)
+                ? try SnapshotStore(directory: directory).list(kernel: kernel) : []
             print(try json ? Self.json(manifests) : Self.table(manifests))
         }
 
@@ -195,15 +183,12 @@ extension SnapshotCommand {
         var good = false
 
         func run() throws {
-            let manifest = SnapshotCommand.reporting {
-                let data = try SnapshotCommand.kernelData(kernel)
-                if data.paths.isEmpty {
-                    throw CLIError.usage(
-                        "kernel \(kernel) declares no data paths (`data:`); there is nothing to snapshot")
-                }
-                return try SnapshotCommand.openStore(state, create: true).create(
-                    kernel: kernel, root: data.root, paths: data.paths, tag: tag, good: good)
+            let data = try SnapshotCommand.kernelData(kernel)
+            if data.paths.isEmpty {
+                throw CLIError.usage("kernel \(kernel) declares no data paths (`data:`); there is nothing to snapshot")
             }
+            let manifest = try SnapshotCommand.openStore(state, create: true).create(
+                kernel: kernel, root: data.root, paths: data.paths, tag: tag, good: good)
             print(
                 "snapshot \(manifest.id)\(good ? " (good)" : ""): \(manifest.files.count) files, "
                     + SnapshotCommand.size(manifest.bytes))
@@ -227,12 +212,9 @@ extension SnapshotCommand {
         var id: String
 
         func run() throws {
-            let (manifest, verification) = SnapshotCommand.reporting {
-                let store = try SnapshotCommand.openStore(state)
-                let manifest = try store.find(id)
-                return (manifest, try store.verify(manifest.id))
-            }
-            switch verification {
+            let store = try SnapshotCommand.openStore(state)
+            let manifest = try store.find(id)
+            switch try store.verify(manifest.id) {
             case .intact(let files, let bytes):
                 print("snapshot \(manifest.id) intact: \(files) files, \(SnapshotCommand.size(bytes))")
             case .damaged(let problems):
@@ -266,14 +248,11 @@ extension SnapshotCommand {
                 Data(
                     ("warning: stop kernel \(kernel) before restoring its data by hand (grace stops it itself when a "
                         + "playbook restores)\n").utf8))
-            let manifest = SnapshotCommand.reporting {
-                let store = try SnapshotCommand.openStore(state)
-                let manifest = try store.resolve(kernel: kernel, reference: from)
-                // The snapshot records its own data paths: restoring needs only the root, so it works even while
-                // the configuration has errors.
-                try store.restore(manifest.id, root: SnapshotCommand.configurationRoot())
-                return manifest
-            }
+            let store = try SnapshotCommand.openStore(state)
+            let manifest = try store.resolve(kernel: kernel, reference: from)
+            // The snapshot records its own data paths: restoring needs only the root, so it works even while the
+            // configuration has errors.
+            try store.restore(manifest.id, root: SnapshotCommand.configurationRoot())
             print(
                 "restored \(kernel) from snapshot \(manifest.id) (\(SnapshotCommand.utc(manifest.time))): "
                     + "\(manifest.files.count) files, \(SnapshotCommand.size(manifest.bytes))")

@@ -30,12 +30,7 @@ struct Validate: ParsableCommand {
     var warningsAsErrors = false
 
     func run() throws {
-        let loaded: (files: [SourceFile], options: CompilerOptions)
-        do {
-            loaded = try configuration.load()
-        } catch let error as CLIError {
-            Terminal.fail(error)
-        }
+        let loaded = try configuration.load()
         // Only diagnostics are reported: skip building the graph (and hashing every document for it).
         let result = Compiler(options: loaded.options).compile(loaded.files, buildingGraph: false)
         var diagnostics = result.diagnostics
