@@ -35,6 +35,7 @@ struct EventsCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
+        if let after, after < 0 { throw ValidationError("--after must not be negative") }
     }
 
     func run() async throws {

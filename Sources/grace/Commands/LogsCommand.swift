@@ -38,8 +38,11 @@ extension LogsCommand {
         @Option(name: .long, help: "A regular expression whose matches in the message are variables (repeatable).")
         var mask: [String] = []
 
-        @Option(name: .long, help: "Similarity (0 to 1) at which a line joins a template; the default suits most logs.")
-        var threshold: Double?
+        @Option(
+            help: ArgumentHelp(
+                "Similarity (0-1) at which a line joins a template; the default suits most logs.",
+                valueName: "similarity"))
+        var threshold = MinerOptions().similarityThreshold
 
         @Flag(name: .long, help: "Print lines, templates and lines per second to stderr.")
         var stats = false
@@ -48,14 +51,12 @@ extension LogsCommand {
         var file: String
 
         func validate() throws {
-            if let threshold, !(0...1).contains(threshold) {
-                throw ValidationError("--threshold must be between 0 and 1")
-            }
+            guard (0...1).contains(threshold) else { throw ValidationError("--threshold must be between 0 and 1") }
         }
 
         func run() throws {
             var options = MinerOptions()
-            if let threshold { options.similarityThreshold = threshold }
+            options.similarityThreshold = threshold
             var miner: LogMiner
             do {
                 miner = try LogMiner(format: format, masks: mask, options: options)

@@ -35,19 +35,32 @@ struct RunPlaybook: ParsableCommand {
     @OptionGroup var configurationOptions: ConfigurationOptions
     @OptionGroup var state: StateDirectoryOption
 
-    func validate() throws {
-        for p in parameters where !p.contains("=") {
-            throw ValidationError("--param takes name=value, got `\(p)`")
+    /// The `--param` values by name: each must be name=value with a name, and a name may be given once (a second
+    /// value would silently win otherwise).
+    var arguments: [String: String] {
+        get throws {
+            var arguments: [String: String] = [:]
+            for p in parameters {
+                let parts = p.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                guard parts.count == 2, !parts[0].isEmpty else {
+                    throw ValidationError("--param takes name=value, got `\(p)`")
+                }
+                guard arguments.updateValue(String(parts[1]), forKey: String(parts[0])) == nil else {
+                    throw ValidationError("--param \(parts[0]) is given more than once")
+                }
+            }
+            return arguments
         }
     }
 
+    func validate() throws {
+        _ = try arguments
+    }
+
     func run() throws {
-        var arguments: [String: String] = [:]
-        for p in parameters {
-            let parts = p.split(separator: "=", maxSplits: 1)
-            arguments[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-        }
-        let graph = try configurationOptions.compileOrExit(hint: "error: fix the configuration first (`grace validate`)").graph
+        let arguments = try arguments
+        let hint = "error: fix the configuration first (`grace validate`)"
+        let graph = try configurationOptions.compileOrExit(hint: hint).graph
         guard let playbook = graph.playbook(name) else {
             let guess = Suggestion.closest(to: name, in: graph.playbooks.map(\.header.name.value))
             throw CLIError.usage("no playbook `\(name)`" + (guess.map { "; did you mean `\($0)`?" } ?? ""))

@@ -24,6 +24,10 @@ struct Reload: AsyncParsableCommand {
 
     @OptionGroup var state: StateDirectoryOption
 
+    func validate() throws {
+        try APIClient.validate(api: api)
+    }
+
     func run() async throws {
         if let api {
             let (_, object) = try await APIClient.connecting(api: api, state: state).json("POST", "/v1/reload")

@@ -37,14 +37,21 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Run what this build can even though the configuration uses parts it cannot run yet.")
     var allowPartial = false
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
+    @Option(help: ArgumentHelp("The least severe messages to log.", valueName: "level"))
+    var logLevel: Logger.Level = .info
 
-    @Option(help: "Seconds between metric samples of the kernels.")
+    @Option(help: ArgumentHelp("Seconds between metric samples of the kernels (0.1 to 3600).", valueName: "seconds"))
     var metricsInterval: Double = 5
 
+    func validate() throws {
+        // NaN or a huge interval would trap on the way to a Duration; a tiny one spends the machine on sampling.
+        guard (0.1...3600).contains(metricsInterval) else {
+            throw ValidationError("--metrics-interval must be between 0.1 and 3600 seconds, got \(metricsInterval)")
+        }
+    }
+
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

@@ -13,6 +13,10 @@ struct APIOptions: ParsableArguments {
     @Flag(help: "Print the API's JSON instead of a table.")
     var json = false
 
+    func validate() throws {
+        try APIClient.validate(api: api)
+    }
+
     func client() throws -> APIClient {
         try APIClient.connecting(api: api, state: state)
     }
@@ -43,6 +47,15 @@ struct APIClient: Sendable {
         }
 
         var exitCode: ExitCode { [400, 401, 404, 405, 413].contains(status) ? ExitCode(2) : ExitCode(1) }
+    }
+
+    /// Throws `ValidationError` unless `api` is nil or an http:// URL with a host, the only kind `HTTPExchange`
+    /// speaks.
+    static func validate(api: String?) throws {
+        guard let api else { return }
+        guard let url = URL(string: api), url.scheme == "http", let host = url.host, !host.isEmpty else {
+            throw ValidationError("--api takes an http:// URL such as http://127.0.0.1:7070, got `\(api)`")
+        }
     }
 
     /// The client for `--api` and `--state-dir`: the configuration root is compiled at most once, and not at all
