@@ -19,9 +19,11 @@ struct Grace: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [
-            Validate.self, GraphCommand.self, Plan.self, Run.self, Reload.self, PlaybookCommand.self, JournalCommand.self,
-            SnapshotCommand.self, KnowledgeCommand.self, LogsCommand.self, StatusCommand.self, KernelsCommand.self,
-            KernelControlCommand.self, EventsCommand.self, RunsCommand.self,
+            Validate.self, GraphCommand.self, Plan.self, Run.self, Reload.self, PlaybookCommand.self,
+            JournalCommand.self, SnapshotCommand.self, KnowledgeCommand.self, LogsCommand.self, StatusCommand.self,
+            KernelsCommand.self, KernelCommand.self, EventsCommand.self, RunsCommand.self,
+            // The earlier spelling of `grace kernel ACTION`, kept working for scripts and hidden from the help.
+            LegacyRestartCommand.self,
         ]
     )
 }
