@@ -18,12 +18,19 @@ struct Grace: AsyncParsableCommand {
             error (or Grace is not running). Each command's help says what its statuses mean.
             """,
         version: version,
-        subcommands: [
-            Validate.self, GraphCommand.self, Plan.self, Run.self, Reload.self, PlaybookCommand.self,
-            JournalCommand.self, SnapshotCommand.self, KnowledgeCommand.self, LogsCommand.self, StatusCommand.self,
-            KernelsCommand.self, KernelCommand.self, EventsCommand.self, RunsCommand.self,
-            // The earlier spelling of `grace kernel ACTION`, kept working for scripts and hidden from the help.
-            LegacyRestartCommand.self,
+        groupedSubcommands: [
+            CommandGroup(name: "Configuration", subcommands: [Validate.self, GraphCommand.self, Plan.self]),
+            CommandGroup(
+                name: "Supervision",
+                subcommands: [
+                    Run.self, Reload.self, StatusCommand.self, KernelsCommand.self, KernelCommand.self,
+                    EventsCommand.self, RunsCommand.self, PlaybookCommand.self,
+                ]),
+            CommandGroup(
+                name: "State and logs",
+                subcommands: [JournalCommand.self, SnapshotCommand.self, KnowledgeCommand.self, LogsCommand.self]),
+            // Earlier spellings, kept working for scripts and hidden from the help.
+            CommandGroup(name: "Hidden", subcommands: [LegacyRestartCommand.self]),
         ]
     )
 }
