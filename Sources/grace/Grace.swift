@@ -29,7 +29,9 @@ struct Grace: AsyncParsableCommand {
             CommandGroup(
                 name: "State and logs",
                 subcommands: [JournalCommand.self, SnapshotCommand.self, KnowledgeCommand.self, LogsCommand.self]),
-            // Earlier spellings, kept working for scripts and hidden from the help.
+            // Earlier spellings, kept working for scripts and hidden from the help. In a group of their own, last:
+            // in `subcommands:` they would make the first section empty, and argument-parser then leaves out the
+            // "See 'grace help <subcommand>'" line.
             CommandGroup(name: "Hidden", subcommands: [LegacyRestartCommand.self]),
         ]
     )

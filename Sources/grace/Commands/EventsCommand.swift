@@ -7,9 +7,13 @@ struct EventsCommand: AsyncParsableCommand {
         commandName: "events",
         abstract: "Print journal events of the running Grace; --follow streams new ones as they happen.",
         discussion: """
-            Without --follow: the events after --after (the last id shown), oldest first. With --follow: the same, \
-            then every new event as it is journaled (Server-Sent Events), until interrupted. `grace journal show` \
-            reads the same journal from the database without a running Grace.
+            Prints the newest --limit matching events, oldest first, or with --after (the last id shown) the \
+            events after that one. With --follow it then prints every new event as it is journaled (Server-Sent \
+            Events), until interrupted. `grace journal show` reads the same journal from the database without a \
+            running Grace.
+
+            Exit status: 0 success, 2 usage or I/O error, or Grace is not running (with --follow: also when the \
+            stream ends because Grace stopped).
 
             Examples:
               grace events --kernel api --limit 20
@@ -22,10 +26,10 @@ struct EventsCommand: AsyncParsableCommand {
     @Option(name: .customLong("kind"), help: "Only events of this kind (repeatable).")
     var kinds: [String] = []
 
-    @Option(help: "Only events with an id above this one.")
+    @Option(help: ArgumentHelp("Only events with an id above this one.", valueName: "id"))
     var after: Int64?
 
-    @Option(help: "At most this many events (1-1000) before following.")
+    @Option(help: ArgumentHelp("At most this many events (1-1000) before following.", valueName: "count"))
     var limit = 50
 
     @Flag(help: "Keep streaming new events.")

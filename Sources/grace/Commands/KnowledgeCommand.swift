@@ -14,7 +14,11 @@ struct KnowledgeCommand: ParsableCommand {
             line, its variable parts as <*>), counts them per kernel, and learns which playbook heals which \
             signature from the outcome of runs: a run that answered an error and after which the kernel stayed \
             healthy for the success window binds the playbook to the signature; a learned binding that keeps \
-            failing is dropped. Declared `signature` documents seed the knowledge base and always win.
+            failing is dropped. Declared `signature` documents seed the knowledge base and always win. These \
+            commands read the state directory's database directly: Grace need not be running.
+
+            Exit status: 0 success, 2 unknown signature, usage or I/O error (no knowledge base in the state \
+            directory).
 
             Examples:
               grace kb list
@@ -28,15 +32,15 @@ struct KnowledgeCommand: ParsableCommand {
 
 extension KnowledgeCommand {
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Signatures, most seen first.")
+        static let configuration = CommandConfiguration(abstract: "List the signatures, most seen first.")
 
-        @OptionGroup var state: StateDirectoryOption
-
-        @Option(help: "At most this many signatures.")
+        @Option(help: ArgumentHelp("At most this many signatures.", valueName: "count"))
         var limit = 50
 
         @Flag(help: "Print JSON instead of a table.")
         var json = false
+
+        @OptionGroup var state: StateDirectoryOption
 
         func validate() throws {
             guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
@@ -60,15 +64,15 @@ extension KnowledgeCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "One signature: template, sightings per kernel, bindings and their records.")
-
-        @OptionGroup var state: StateDirectoryOption
+            abstract: "Show one signature: template, sightings per kernel, bindings and their records.")
 
         @Argument(help: "The signature's id (or a unique prefix of it), or a declared signature's name.")
         var signature: String
 
-        @Flag(help: "Print JSON.")
+        @Flag(help: "Print JSON instead of text.")
         var json = false
+
+        @OptionGroup var state: StateDirectoryOption
 
         func run() throws {
             guard let s = try JournalCommand.openStore(state).knownSignature(signature) else {
@@ -101,10 +105,10 @@ extension KnowledgeCommand {
             abstract: "Forget a learned signature, its sightings and its bindings.",
             discussion: "Declared signatures live in the configuration: remove the document instead.")
 
-        @OptionGroup var state: StateDirectoryOption
-
         @Argument(help: "The signature's id or a unique prefix of it.")
         var signature: String
+
+        @OptionGroup var state: StateDirectoryOption
 
         func run() throws {
             let store = try JournalCommand.openStore(state)
@@ -130,13 +134,14 @@ extension KnowledgeCommand {
                 on the result before committing it.
                 """)
 
-        @OptionGroup var state: StateDirectoryOption
-
-        @Option(help: "Write to this file instead of standard output.")
+        @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
         var output: String?
 
-        @Option(help: "Only bindings whose expected success is at least this (0-1).")
+        @Option(
+            help: ArgumentHelp("Only bindings whose expected success is at least this (0-1).", valueName: "fraction"))
         var minExpected: Double = 0.5
+
+        @OptionGroup var state: StateDirectoryOption
 
         func validate() throws {
             guard (0...1).contains(minExpected) else { throw ValidationError("--min-expected must be between 0 and 1") }

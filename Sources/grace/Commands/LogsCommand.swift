@@ -23,19 +23,28 @@ extension LogsCommand {
                 not match the format is mined whole.
 
                 Output: CSV `LineId,EventId,EventTemplate` on stdout, each line with the template it ended up in, \
-                ready for Loghub's evaluator. Exit status: 0 success, 2 usage or I/O error (bad format or mask, \
-                unreadable file).
+                ready for Loghub's evaluator.
+
+                Exit status: 0 success, 2 usage or I/O error (bad format or mask, unreadable file).
 
                 Examples:
-                  grace logs mine --format '<Date> <Time> <Level> <Component>: <Content>' app.log
-                  grace logs mine --format '<Date> <Time> <Pid> <Level> <Component>: <Content>' \\
-                      --mask 'blk_-?\\d+' --mask '(\\d+\\.){3}\\d+(:\\d+)?' --stats HDFS_2k.log > out.csv
+                  grace logs mine --format '<Date> <Time> <Level> <Component>: <Content>' \\
+                      app.log
+                  grace logs mine --stats \\
+                      --format '<Date> <Time> <Pid> <Level> <Component>: <Content>' \\
+                      --mask 'blk_-?\\d+' --mask '(\\d+\\.){3}\\d+(:\\d+)?' HDFS_2k.log > out.csv
                 """)
 
-        @Option(name: .long, help: "The line format, e.g. '<Date> <Time> <Level> <Component>: <Content>'.")
+        @Option(
+            help: ArgumentHelp(
+                "The line format, e.g. '<Date> <Time> <Level> <Component>: <Content>'. Default: the whole line is "
+                    + "the message.",
+                valueName: "format"))
         var format: String?
 
-        @Option(name: .long, help: "A regular expression whose matches in the message are variables (repeatable).")
+        @Option(
+            help: ArgumentHelp(
+                "A regular expression whose matches in the message are variables (repeatable).", valueName: "regex"))
         var mask: [String] = []
 
         @Option(

@@ -14,9 +14,12 @@ struct RunPlaybook: ParsableCommand {
         commandName: "run",
         abstract: "Run one playbook by hand, through the running Grace (or just show what it would do).",
         discussion: """
-            The run goes through the running Grace, so it takes the same kernel locks, is journaled step by \\
-            step and escalates on failure like a triggered run. --dry-run needs no running Grace: it prints \\
+            The run goes through the running Grace, so it takes the same kernel locks, is journaled step by \
+            step and escalates on failure like a triggered run. --dry-run needs no running Grace: it prints \
             each step as it would be performed, with parameters filled in, and touches nothing.
+
+            Exit status: 0 the run succeeded (or the dry run was printed), 1 the run failed or the configuration \
+            has errors, 2 usage or I/O error (an unknown playbook or parameter), or Grace is not running.
 
             Examples:
               grace playbook run restart-kernel --param kernel=api
@@ -26,7 +29,9 @@ struct RunPlaybook: ParsableCommand {
     @Argument(help: "The playbook's name.")
     var name: String
 
-    @Option(name: .customLong("param"), help: ArgumentHelp("A parameter, as name=value (repeatable).", valueName: "name=value"))
+    @Option(
+        name: .customLong("param"),
+        help: ArgumentHelp("A parameter of the playbook, as name=value (repeatable).", valueName: "name=value"))
     var parameters: [String] = []
 
     @Flag(help: "Print what would happen without doing anything.")

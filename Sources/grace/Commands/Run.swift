@@ -27,9 +27,12 @@ struct Run: AsyncParsableCommand {
             A configuration that uses them is refused with the list, unless --allow-partial is given: then \
             everything else runs, those triggers never fire and those steps fail with a clear message.
 
+            Exit status: 0 stopped by SIGTERM or SIGINT, 1 the configuration has errors or uses parts this build \
+            cannot run (without --allow-partial), 2 usage or I/O error.
+
             Examples:
               grace run --allow-partial
-              grace run --log-level debug
+              grace run --log-level debug --metrics-interval 1
             """)
 
     @OptionGroup var configurationOptions: ConfigurationOptions

@@ -6,7 +6,7 @@ struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
         abstract: "List playbook runs of the running Grace, or show one with its steps.",
-        discussion: "Exit status: 0, 2 for an unknown run or when Grace is not running.")
+        discussion: "Exit status: 0 success, 2 unknown run, usage or I/O error, or Grace is not running.")
 
     @Argument(help: "A run id: show that run step by step.")
     var id: String?
@@ -14,7 +14,7 @@ struct RunsCommand: AsyncParsableCommand {
     @Option(help: "Only runs of this playbook.")
     var playbook: String?
 
-    @Option(help: "At most this many runs (1-500).")
+    @Option(help: ArgumentHelp("At most this many runs (1-500).", valueName: "count"))
     var limit = 20
 
     @OptionGroup var options: APIOptions

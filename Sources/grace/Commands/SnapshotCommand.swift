@@ -15,6 +15,8 @@ struct SnapshotCommand: ParsableCommand {
             left alone by restore. Grace takes snapshots on the schedule of the grace document's `snapshots:` \
             and when playbooks ask; these commands work on the store directly, with or without Grace running.
 
+            Exit status: 0 success, 1 `verify` found damage, 2 unknown kernel or snapshot, usage or I/O error.
+
             Examples:
               grace snapshot list api
               grace snapshot create api --tag before-upgrade
@@ -97,13 +99,13 @@ extension SnapshotCommand {
             abstract: "List snapshots, oldest first.",
             discussion: "GOOD marks snapshots taken while the kernel was healthy: what `--from last_good` restores.")
 
-        @OptionGroup var state: StateDirectoryOption
-
         @Argument(help: "Only the snapshots of this kernel.")
         var kernel: String?
 
         @Flag(help: "Print a JSON array of manifests (without their chunk lists) instead of a table.")
         var json = false
+
+        @OptionGroup var state: StateDirectoryOption
 
         func run() throws {
             let directory = try state.resolve().appendingPathComponent("snapshots")
@@ -171,8 +173,6 @@ extension SnapshotCommand {
                 sound: only good snapshots are restored by `--from last_good`, what healing playbooks use.
                 """)
 
-        @OptionGroup var state: StateDirectoryOption
-
         @Argument(help: "The kernel whose data to snapshot.")
         var kernel: String
 
@@ -181,6 +181,8 @@ extension SnapshotCommand {
 
         @Flag(help: "Mark the snapshot good: the data is known to be sound, and `--from last_good` may restore it.")
         var good = false
+
+        @OptionGroup var state: StateDirectoryOption
 
         func run() throws {
             let data = try SnapshotCommand.kernelData(kernel)
@@ -202,14 +204,15 @@ extension SnapshotCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check that a snapshot's chunks are all present and unchanged.",
             discussion: """
-                Re-reads every chunk of the snapshot and checks that its content still hashes to its name. \
-                Exit status: 0 intact, 1 damaged (each problem is printed), 2 I/O error or unknown snapshot.
-                """)
+                Re-reads every chunk of the snapshot and checks that its content still hashes to its name.
 
-        @OptionGroup var state: StateDirectoryOption
+                Exit status: 0 intact, 1 damaged (each problem is printed), 2 unknown snapshot, usage or I/O error.
+                """)
 
         @Argument(help: "The snapshot id, or a unique prefix of it.")
         var id: String
+
+        @OptionGroup var state: StateDirectoryOption
 
         func run() throws {
             let store = try SnapshotCommand.openStore(state)
@@ -235,13 +238,16 @@ extension SnapshotCommand {
                 mix old and new (playbooks that restore stop it themselves).
                 """)
 
-        @OptionGroup var state: StateDirectoryOption
-
         @Argument(help: "The kernel whose data to restore.")
         var kernel: String
 
-        @Option(help: "latest, last_good (the newest snapshot taken while the kernel was healthy) or a snapshot id.")
+        @Option(
+            help: ArgumentHelp(
+                "latest, last_good (the newest snapshot taken while the kernel was healthy) or a snapshot id.",
+                valueName: "snapshot"))
         var from = "last_good"
+
+        @OptionGroup var state: StateDirectoryOption
 
         func run() throws {
             FileHandle.standardError.write(

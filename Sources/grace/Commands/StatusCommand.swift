@@ -6,7 +6,11 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the running Grace: role, uptime, kernels, journal, dashboard URL.",
-        discussion: "Asks the HTTP API of the running `grace run`. Exit status: 0, or 2 when Grace is not running.")
+        discussion: """
+            Asks the HTTP API of the running `grace run`.
+
+            Exit status: 0 success, 2 usage or I/O error, or Grace is not running.
+            """)
 
     @OptionGroup var options: APIOptions
 

@@ -23,7 +23,7 @@ struct Validate: ParsableCommand {
 
     @OptionGroup var configuration: ConfigurationOptions
 
-    @Option(name: .shortAndLong, help: "Output format: text, json, junit or sarif.")
+    @Option(name: .shortAndLong, help: "The output format.")
     var format: DiagnosticFormat = .text
 
     @Flag(help: "Treat warnings as errors (exit 1 when there are any).")

@@ -5,12 +5,15 @@ import GraceDSL
 /// Where the running Grace's HTTP API is and the token to write to it: `--api`, else `api.listen` of the
 /// configuration root's grace document (default 127.0.0.1:7070); the token from `<state dir>/api.token`.
 struct APIOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The API's base URL. Default: api.listen of the grace document.", valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "The API's base URL. Default: api.listen of the grace document, 127.0.0.1:7070 if unset.",
+            valueName: "url"))
     var api: String?
 
     @OptionGroup var state: StateDirectoryOption
 
-    @Flag(help: "Print the API's JSON instead of a table.")
+    @Flag(help: "Print the API's JSON answer instead of text.")
     var json = false
 
     func validate() throws {
