@@ -14,18 +14,31 @@ struct Grace: AsyncParsableCommand {
             `grace validate` in a directory below the configuration root; `grace run` then supervises the \
             kernels and heals them (see docs/runtime.md).
 
-            Exit status: 0 success, 1 the configuration has errors, 2 usage or I/O error.
+            Exit status: 0 success, 1 the configuration has errors or the request was refused, 2 usage or I/O \
+            error (or Grace is not running). Each command's help says what its statuses mean.
             """,
         version: version,
-        subcommands: [
-            Validate.self, GraphCommand.self, Plan.self, Run.self, Reload.self, PlaybookCommand.self, JournalCommand.self,
-            SnapshotCommand.self, KnowledgeCommand.self, LogsCommand.self, StatusCommand.self, KernelsCommand.self,
-            KernelControlCommand.self, EventsCommand.self, RunsCommand.self,
+        groupedSubcommands: [
+            CommandGroup(name: "Configuration", subcommands: [Validate.self, GraphCommand.self, Plan.self]),
+            CommandGroup(
+                name: "Supervision",
+                subcommands: [
+                    Run.self, Reload.self, StatusCommand.self, KernelsCommand.self, KernelCommand.self,
+                    EventsCommand.self, RunsCommand.self, PlaybookCommand.self,
+                ]),
+            CommandGroup(
+                name: "State and logs",
+                subcommands: [JournalCommand.self, SnapshotCommand.self, KnowledgeCommand.self, LogsCommand.self]),
+            // Earlier spellings, kept working for scripts and hidden from the help. In a group of their own, last:
+            // in `subcommands:` they would make the first section empty, and argument-parser then leaves out the
+            // "See 'grace help <subcommand>'" line.
+            CommandGroup(name: "Hidden", subcommands: [LegacyRestartCommand.self]),
         ]
     )
 }
 
-/// Entry point: maps argument errors to exit status 2, as documented, instead of the library's 64.
+/// The entry point, and the only place that exits: maps every error to the documented exit status (0 success,
+/// 1 configuration errors or a refusal, 2 usage or I/O error) instead of the library's 64 for usage errors.
 @main
 enum Main {
     static func main() async {
@@ -36,16 +49,34 @@ enum Main {
             } else {
                 try command.run()
             }
-        } catch let exit as ExitCode {
-            Foundation.exit(exit.rawValue)
         } catch {
-            let code = Grace.exitCode(for: error)
-            if code == .success {
-                Grace.exit(withError: error)
+            exit(status(reporting: error))
+        }
+    }
+
+    /// Prints what `error` has to say (help and version to stdout, everything else to stderr) and returns the exit
+    /// status for it.
+    static func status(reporting error: any Error) -> Int32 {
+        switch error {
+        case let code as ExitCode:
+            // The command has already said why.
+            return code.rawValue
+        case let failure as any CommandFailure:
+            FileHandle.standardError.write(Data((failure.description + "\n").utf8))
+            return failure.exitCode.rawValue
+        default:
+            switch Grace.exitCode(for: error) {
+            case .success:
+                print(Grace.fullMessage(for: error))
+                return 0
+            case .validationFailure:
+                FileHandle.standardError.write(Data((Grace.fullMessage(for: error) + "\n").utf8))
+                return 2
+            default:
+                // Not an argument error: something the modules threw, an I/O error as far as the user can tell.
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                return 2
             }
-            let message = Grace.fullMessage(for: error)
-            FileHandle.standardError.write(Data((message + "\n").utf8))
-            Foundation.exit(code == .failure ? 2 : (code == .validationFailure ? 2 : code.rawValue))
         }
     }
 }

@@ -75,15 +75,22 @@ struct APIClientTests {
         #expect(one.stdout.contains("restarted beta"))
 
         // restart through the API: journaled like any other.
-        let restart = try await GraceBinary.run(["restart", "alpha"], in: dir)
+        let restart = try await GraceBinary.run(["kernel", "restart", "alpha"], in: dir)
         #expect(restart.status == 0, "\(restart.stderr)")
         _ = try #require(await grace.waitFor(["kernel.stopped", "kernel=alpha"], after: started.index))
-        let unknown = try await GraceBinary.run(["restart", "gamma"], in: dir)
+        let unknown = try await GraceBinary.run(["kernel", "restart", "gamma"], in: dir)
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("gamma"))
-        let refused = try await GraceBinary.run(["restart", "alpha", "--resume"], in: dir)
+        let refused = try await GraceBinary.run(["kernel", "resume", "alpha"], in: dir)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("not paused"))
+        // The earlier spellings still work, for existing scripts.
+        let legacy = try await GraceBinary.run(["restart", "alpha", "--resume"], in: dir)
+        #expect(legacy.status == 1)
+        #expect(legacy.stderr.contains("not paused"))
+        let legacyRestart = try await GraceBinary.run(["restart", "--json", "alpha"], in: dir)
+        #expect(legacyRestart.status == 0, "\(legacyRestart.stderr)")
+        #expect(legacyRestart.stdout.contains("\"restarting alpha\""))
 
         let events = try await GraceBinary.run(["events", "--kernel", "beta", "--limit", "10"], in: dir)
         #expect(events.stdout.contains("kernel.exited"))
@@ -131,7 +138,11 @@ struct APIClientTests {
         let port = try GraceBinary.freePort()
         let dir = try Self.configuration(port: port)
         defer { try? FileManager.default.removeItem(at: dir) }
-        for arguments in [["status"], ["kernels"], ["restart", "alpha"], ["events"], ["runs"]] {
+        let commands = [
+            ["status"], ["kernels"], ["kernel", "restart", "alpha"], ["kernel", "pause", "alpha"],
+            ["restart", "alpha"], ["events"], ["runs"],
+        ]
+        for arguments in commands {
             let out = try await GraceBinary.run(arguments, in: dir)
             #expect(out.status == 2, "\(arguments)")
             #expect(out.stderr.contains("Grace is not running"), "\(arguments): \(out.stderr)")

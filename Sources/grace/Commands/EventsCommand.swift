@@ -7,9 +7,13 @@ struct EventsCommand: AsyncParsableCommand {
         commandName: "events",
         abstract: "Print journal events of the running Grace; --follow streams new ones as they happen.",
         discussion: """
-            Without --follow: the events after --after (the last id shown), oldest first. With --follow: the same, \
-            then every new event as it is journaled (Server-Sent Events), until interrupted. `grace journal show` \
-            reads the same journal from the database without a running Grace.
+            Prints the newest --limit matching events, oldest first, or with --after (the last id shown) the \
+            events after that one. With --follow it then prints every new event as it is journaled (Server-Sent \
+            Events), until interrupted. `grace journal show` reads the same journal from the database without a \
+            running Grace.
+
+            Exit status: 0 success, 2 usage or I/O error, or Grace is not running (with --follow: also when the \
+            stream ends because Grace stopped).
 
             Examples:
               grace events --kernel api --limit 20
@@ -22,10 +26,10 @@ struct EventsCommand: AsyncParsableCommand {
     @Option(name: .customLong("kind"), help: "Only events of this kind (repeatable).")
     var kinds: [String] = []
 
-    @Option(help: "Only events with an id above this one.")
+    @Option(help: ArgumentHelp("Only events with an id above this one.", valueName: "id"))
     var after: Int64?
 
-    @Option(help: "At most this many events (1-1000) before following.")
+    @Option(help: ArgumentHelp("At most this many events (1-1000) before following.", valueName: "count"))
     var limit = 50
 
     @Flag(help: "Keep streaming new events.")
@@ -35,18 +39,19 @@ struct EventsCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
+        if let after, after < 0 { throw ValidationError("--after must not be negative") }
     }
 
     func run() async throws {
-        let client = options.client()
+        let client = try options.client()
         var filters = kernel.map { "&kernel=\(APIClient.escape($0))" } ?? ""
         for kind in kinds { filters += "&kind=\(APIClient.escape(kind))" }
         var last = after ?? 0
         if after != nil || !follow {
             let (events, next) =
                 after != nil
-                ? await Self.page(client, after: last, limit: limit, filters: filters)
-                : await Self.latest(client, limit: limit, filters: filters)
+                ? try await Self.page(client, after: last, limit: limit, filters: filters)
+                : try await Self.latest(client, limit: limit, filters: filters)
             if options.json && !follow {
                 return APIClient.printJSON(["events": events, "next_after": next] as [String: Any])
             }
@@ -59,18 +64,22 @@ struct EventsCommand: AsyncParsableCommand {
         for await event in EventSource.events(url: url, token: client.token) {
             switch event {
             case .message(let data):
-                guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any] else { continue }
+                guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any] else {
+                    continue
+                }
                 print(options.json ? Self.jsonLine(object) : Self.line(object))
                 fflush(nil)  // all output streams: each event shows as it comes, also through a pipe
             case .failed(let message):
-                Terminal.fail(.io("the event stream ended: \(message)"))
+                throw CLIError.io("the event stream ended: \(message)")
             }
         }
     }
 
     /// One page of events after `after`, and the `after` of the next page.
-    static func page(_ client: APIClient, after: Int64, limit: Int, filters: String) async -> ([[String: Any]], Int64) {
-        let (_, object) = await client.json("GET", "/v1/events?after=\(after)&limit=\(limit)" + filters)
+    static func page(
+        _ client: APIClient, after: Int64, limit: Int, filters: String
+    ) async throws -> ([[String: Any]], Int64) {
+        let (_, object) = try await client.json("GET", "/v1/events?after=\(after)&limit=\(limit)" + filters)
         let page = object as? [String: Any] ?? [:]
         return (page["events"] as? [[String: Any]] ?? [], (page["next_after"] as? NSNumber)?.int64Value ?? after)
     }
@@ -78,8 +87,8 @@ struct EventsCommand: AsyncParsableCommand {
     /// The newest `limit` matching events, oldest first, and the id to follow from. The API pages forward only,
     /// so: read forward from a window before the journal's head, widening the window (x4) until it holds
     /// `limit` matches or reaches the start.
-    static func latest(_ client: APIClient, limit: Int, filters: String) async -> ([[String: Any]], Int64) {
-        let (_, status) = await client.json("GET", "/v1/status")
+    static func latest(_ client: APIClient, limit: Int, filters: String) async throws -> ([[String: Any]], Int64) {
+        let (_, status) = try await client.json("GET", "/v1/status")
         let head = Int64(((status as? [String: Any])?["journal"] as? [String: Any])?["last_id"] as? Int ?? 0)
         var window = Int64(limit)
         while true {
@@ -87,7 +96,7 @@ struct EventsCommand: AsyncParsableCommand {
             var found: [[String: Any]] = []
             var after = start
             while true {
-                let (events, next) = await page(client, after: after, limit: 1000, filters: filters)
+                let (events, next) = try await page(client, after: after, limit: 1000, filters: filters)
                 found = Array((found + events).suffix(limit))
                 if events.isEmpty || next >= head || next == after { break }
                 after = next
@@ -103,11 +112,15 @@ struct EventsCommand: AsyncParsableCommand {
     static func line(_ e: [String: Any]) -> String {
         let fields = (e["fields"] as? [String: String] ?? [:]).sorted { $0.key < $1.key }
             .map { "\($0.key)=\($0.value.contains(" ") ? String(reflecting: $0.value) : $0.value)" }
-        return [Format.text(e["id"]), Format.time(e["time"] as? String), Format.text(e["kind"]), Format.text(e["kernel"])]
-            .joined(separator: "  ") + "  " + fields.joined(separator: " ")
+        return [
+            Format.text(e["id"]), Format.time(e["time"] as? String), Format.text(e["kind"]), Format.text(e["kernel"]),
+        ]
+        .joined(separator: "  ") + "  " + fields.joined(separator: " ")
     }
 
     static func jsonLine(_ e: [String: Any]) -> String {
-        (try? JSONSerialization.data(withJSONObject: e, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        (try? JSONSerialization.data(withJSONObject: e, options: [.sortedKeys])).map {
+            String(decoding: $0, as: UTF8.self)
+        } ?? "{}"
     }
 }

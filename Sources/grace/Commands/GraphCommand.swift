@@ -14,6 +14,8 @@ struct GraphCommand: ParsableCommand {
             calls, watches, injects into or expects whom. The JSON form also carries the content hash and each \
             document's hash.
 
+            Exit status: 0 success, 1 the configuration has errors, 2 usage or I/O error.
+
             Examples:
               grace graph --format dot | dot -Tsvg > graph.svg
               grace graph --format mermaid
@@ -21,7 +23,7 @@ struct GraphCommand: ParsableCommand {
 
     @OptionGroup var configuration: ConfigurationOptions
 
-    @Option(name: .shortAndLong, help: "Output format: dot, mermaid or json.")
+    @Option(name: .shortAndLong, help: "The output format.")
     var format: GraphRenderer.Format = .dot
 
     func run() throws {

@@ -10,7 +10,11 @@ struct JournalCommand: ParsableCommand {
         discussion: """
             Grace journals every event (kernel started, exited, restart scheduled, ...) in SQLite before acting \
             on it. Each entry carries the SHA-256 of its contents and of the entry before it, so a changed or \
-            deleted entry shows up in `grace journal verify`.
+            deleted entry shows up in `grace journal verify`. These commands read the database directly: Grace \
+            need not be running.
+
+            Exit status: 0 success, 1 `verify` found the chain broken, 2 usage or I/O error (no journal in the \
+            state directory).
 
             Examples:
               grace journal show --kernel api --limit 20
@@ -21,28 +25,16 @@ struct JournalCommand: ParsableCommand {
         defaultSubcommand: Show.self)
 
     /// The journal file under the state directory; refuses to create one where none exists.
-    static func openStore(_ option: StateDirectoryOption) -> StateStore {
-        do {
-            return openStore(directory: try option.resolve())
-        } catch let error as CLIError {
-            Terminal.fail(error)
-        } catch {
-            Terminal.fail(.io(String(describing: error)))
-        }
+    static func openStore(_ option: StateDirectoryOption) throws -> StateStore {
+        try openStore(directory: option.resolve())
     }
 
-    static func openStore(directory: URL) -> StateStore {
-        do {
-            let path = directory.appendingPathComponent("grace.sqlite").path
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw CLIError.io("no journal at \(path): Grace has not run with this state directory")
-            }
-            return try StateStore(path: path)
-        } catch let error as CLIError {
-            Terminal.fail(error)
-        } catch {
-            Terminal.fail(.io(String(describing: error)))
+    static func openStore(directory: URL) throws -> StateStore {
+        let path = directory.appendingPathComponent("grace.sqlite").path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIError.io("no journal at \(path): Grace has not run with this state directory")
         }
+        return try StateStore(path: path)
     }
 }
 
@@ -51,21 +43,15 @@ extension JournalCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the journal's hash chain.",
             discussion: """
-                Recomputes every entry's hash and checks the links between entries and that no entry is missing. \
-                Exit status: 0 intact, 1 broken (the first broken entry and why are printed), 2 I/O error.
+                Recomputes every entry's hash and checks the links between entries and that no entry is missing.
+
+                Exit status: 0 intact, 1 broken (the first broken entry and why are printed), 2 usage or I/O error.
                 """)
 
         @OptionGroup var state: StateDirectoryOption
 
         func run() throws {
-            let store = JournalCommand.openStore(state)
-            let verification: JournalVerification
-            do {
-                verification = try store.verify()
-            } catch {
-                Terminal.fail(.io(String(describing: error)))
-            }
-            switch verification {
+            switch try JournalCommand.openStore(state).verify() {
             case .intact(let entries):
                 print("journal intact: \(entries) entries")
             case .broken(let id, let reason):
@@ -78,9 +64,11 @@ extension JournalCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print journal entries, oldest first.",
-            discussion: "Page through the journal with --after (the last id shown) and --limit.")
+            discussion: """
+                Page through the journal with --after (the last id shown) and --limit.
 
-        @OptionGroup var state: StateDirectoryOption
+                Exit status: 0 success, 2 usage or I/O error (no journal in the state directory).
+                """)
 
         @Option(help: "Only entries about this kernel.")
         var kernel: String?
@@ -88,14 +76,16 @@ extension JournalCommand {
         @Option(name: .customLong("kind"), help: "Only entries of this kind (repeatable), e.g. kernel.exited.")
         var kinds: [String] = []
 
-        @Option(help: "Only entries with an id above this one.")
+        @Option(help: ArgumentHelp("Only entries with an id above this one.", valueName: "id"))
         var after: Int64 = 0
 
-        @Option(help: "At most this many entries.")
+        @Option(help: ArgumentHelp("At most this many entries.", valueName: "count"))
         var limit = 100
 
         @Flag(help: "Print a JSON array instead of a table.")
         var json = false
+
+        @OptionGroup var state: StateDirectoryOption
 
         func validate() throws {
             guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
@@ -103,14 +93,8 @@ extension JournalCommand {
         }
 
         func run() throws {
-            let store = JournalCommand.openStore(state)
-            let entries: [JournalEntry]
-            do {
-                entries = try store.events(
-                    after: after, limit: limit, kernel: kernel, kinds: kinds.isEmpty ? nil : kinds)
-            } catch {
-                Terminal.fail(.io(String(describing: error)))
-            }
+            let entries = try JournalCommand.openStore(state).events(
+                after: after, limit: limit, kernel: kernel, kinds: kinds.isEmpty ? nil : kinds)
             print(try json ? Self.json(entries) : Self.table(entries))
         }
 

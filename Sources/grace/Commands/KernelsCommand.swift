@@ -6,12 +6,16 @@ struct KernelsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernels",
         abstract: "List the supervised kernels of the running Grace.",
-        discussion: "Asks the HTTP API of the running `grace run`. Exit status: 0, or 2 when Grace is not running.")
+        discussion: """
+            Asks the HTTP API of the running `grace run`.
+
+            Exit status: 0 success, 2 usage or I/O error, or Grace is not running.
+            """)
 
     @OptionGroup var options: APIOptions
 
     func run() async throws {
-        let (_, object) = await options.client().json("GET", "/v1/kernels")
+        let (_, object) = try await options.client().json("GET", "/v1/kernels")
         if options.json { return APIClient.printJSON(object) }
         let kernels = (object as? [String: Any])?["kernels"] as? [[String: Any]] ?? []
         let rows = kernels.map { k -> [String] in
@@ -28,6 +32,7 @@ struct KernelsCommand: AsyncParsableCommand {
             rows.isEmpty
                 ? "no kernels"
                 : Table.render(
-                    header: ["KERNEL", "STATE", "PID", "UPTIME", "RESTARTS", "HEALTHY", "CPU", "RSS", "TIER"], rows: rows))
+                    header: ["KERNEL", "STATE", "PID", "UPTIME", "RESTARTS", "HEALTHY", "CPU", "RSS", "TIER"],
+                    rows: rows))
     }
 }

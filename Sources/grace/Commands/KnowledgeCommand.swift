@@ -14,7 +14,11 @@ struct KnowledgeCommand: ParsableCommand {
             line, its variable parts as <*>), counts them per kernel, and learns which playbook heals which \
             signature from the outcome of runs: a run that answered an error and after which the kernel stayed \
             healthy for the success window binds the playbook to the signature; a learned binding that keeps \
-            failing is dropped. Declared `signature` documents seed the knowledge base and always win.
+            failing is dropped. Declared `signature` documents seed the knowledge base and always win. These \
+            commands read the state directory's database directly: Grace need not be running.
+
+            Exit status: 0 success, 2 unknown signature, usage or I/O error (no knowledge base in the state \
+            directory).
 
             Examples:
               grace kb list
@@ -28,22 +32,22 @@ struct KnowledgeCommand: ParsableCommand {
 
 extension KnowledgeCommand {
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Signatures, most seen first.")
+        static let configuration = CommandConfiguration(abstract: "List the signatures, most seen first.")
 
-        @OptionGroup var state: StateDirectoryOption
-
-        @Option(help: "At most this many signatures.")
+        @Option(help: ArgumentHelp("At most this many signatures.", valueName: "count"))
         var limit = 50
 
         @Flag(help: "Print JSON instead of a table.")
         var json = false
+
+        @OptionGroup var state: StateDirectoryOption
 
         func validate() throws {
             guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
         }
 
         func run() throws {
-            let signatures = KnowledgeCommand.read(state) { try $0.knownSignatures(limit: limit) }
+            let signatures = try JournalCommand.openStore(state).knownSignatures(limit: limit)
             if json { return print(try KnowledgeCommand.json(signatures)) }
             if signatures.isEmpty { return print("no signatures yet") }
             let rows = signatures.map { s in
@@ -53,25 +57,26 @@ extension KnowledgeCommand {
                     s.bestBinding.map { KnowledgeCommand.describe($0) } ?? "-", s.template,
                 ]
             }
-            print(Table.render(header: ["SIGNATURE", "SEVERITY", "SEEN", "KERNELS", "PLAYBOOK", "TEMPLATE"], rows: rows))
+            let header = ["SIGNATURE", "SEVERITY", "SEEN", "KERNELS", "PLAYBOOK", "TEMPLATE"]
+            print(Table.render(header: header, rows: rows))
         }
     }
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "One signature: template, sightings per kernel, bindings and their records.")
-
-        @OptionGroup var state: StateDirectoryOption
+            abstract: "Show one signature: template, sightings per kernel, bindings and their records.")
 
         @Argument(help: "The signature's id (or a unique prefix of it), or a declared signature's name.")
         var signature: String
 
-        @Flag(help: "Print JSON.")
+        @Flag(help: "Print JSON instead of text.")
         var json = false
 
+        @OptionGroup var state: StateDirectoryOption
+
         func run() throws {
-            guard let s = KnowledgeCommand.read(state, { try $0.knownSignature(signature) }) else {
-                Terminal.fail(.io("no signature `\(signature)` in the knowledge base (see `grace kb list`)"))
+            guard let s = try JournalCommand.openStore(state).knownSignature(signature) else {
+                throw CLIError.usage("no signature `\(signature)` in the knowledge base (see `grace kb list`)")
             }
             if json { return print(try KnowledgeCommand.json(s)) }
             var lines = [
@@ -79,7 +84,9 @@ extension KnowledgeCommand {
                 "seen       \(s.count) times, first \(Self.time(s.firstSeen)), last \(Self.time(s.lastSeen))",
             ]
             if let declared = s.declared { lines.append("declared   signature document `\(declared)`") }
-            for (kernel, count) in s.kernels.sorted(by: { $0.key < $1.key }) { lines.append("kernel     \(kernel): \(count)") }
+            for (kernel, count) in s.kernels.sorted(by: { $0.key < $1.key }) {
+                lines.append("kernel     \(kernel): \(count)")
+            }
             if let example = s.example { lines.append("example    \(example)") }
             if s.bindings.isEmpty { lines.append("bindings   none") }
             for b in s.bindings { lines.append("binding    \(KnowledgeCommand.describe(b))") }
@@ -98,25 +105,22 @@ extension KnowledgeCommand {
             abstract: "Forget a learned signature, its sightings and its bindings.",
             discussion: "Declared signatures live in the configuration: remove the document instead.")
 
-        @OptionGroup var state: StateDirectoryOption
-
         @Argument(help: "The signature's id or a unique prefix of it.")
         var signature: String
 
+        @OptionGroup var state: StateDirectoryOption
+
         func run() throws {
-            let store = JournalCommand.openStore(state)
-            do {
-                guard let s = try store.knownSignature(signature) else {
-                    Terminal.fail(.io("no signature `\(signature)` in the knowledge base (see `grace kb list`)"))
-                }
-                guard s.declared == nil else {
-                    Terminal.fail(.io("`\(signature)` is the declared signature `\(s.declared ?? "")`: remove its document instead"))
-                }
-                try store.forgetSignature(s.id)
-                print("forgot \(s.id): \(s.template)")
-            } catch {
-                Terminal.fail(.io(String(describing: error)))
+            let store = try JournalCommand.openStore(state)
+            guard let s = try store.knownSignature(signature) else {
+                throw CLIError.usage("no signature `\(signature)` in the knowledge base (see `grace kb list`)")
             }
+            if let declared = s.declared {
+                throw CLIError.usage(
+                    "`\(signature)` is the declared signature `\(declared)`: remove its document instead")
+            }
+            try store.forgetSignature(s.id)
+            print("forgot \(s.id): \(s.template)")
         }
     }
 
@@ -130,13 +134,14 @@ extension KnowledgeCommand {
                 on the result before committing it.
                 """)
 
-        @OptionGroup var state: StateDirectoryOption
-
-        @Option(help: "Write to this file instead of standard output.")
+        @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
         var output: String?
 
-        @Option(help: "Only bindings whose expected success is at least this (0-1).")
+        @Option(
+            help: ArgumentHelp("Only bindings whose expected success is at least this (0-1).", valueName: "fraction"))
         var minExpected: Double = 0.5
+
+        @OptionGroup var state: StateDirectoryOption
 
         func validate() throws {
             guard (0...1).contains(minExpected) else { throw ValidationError("--min-expected must be between 0 and 1") }
@@ -146,22 +151,18 @@ extension KnowledgeCommand {
             // One compile of the configuration root serves both the state directory and, when it compiles, the
             // graph that gives the playbooks' parameter types.
             let configured = try? ConfiguredRoot.load()
-            let store: StateStore
-            if state.stateDir == nil, let configured {
-                store = JournalCommand.openStore(directory: configured.stateDirectory)
-            } else {
-                store = JournalCommand.openStore(state)
-            }
-            let signatures: [KnownSignature]
-            do {
-                signatures = try store.knownSignatures(limit: 100_000)
-            } catch {
-                Terminal.fail(.io(String(describing: error)))
-            }
+            let store =
+                if state.stateDir == nil, let configured {
+                    try JournalCommand.openStore(directory: configured.stateDirectory)
+                } else {
+                    try JournalCommand.openStore(state)
+                }
+            let signatures = try store.knownSignatures(limit: 100_000)
             let graph = configured?.result.graph
             var documents: [String] = []
             for s in signatures where s.declared == nil {
-                guard let binding = s.bindings.filter({ !$0.declared }).max(by: { $0.expectedSuccess < $1.expectedSuccess }),
+                let learned = s.bindings.filter { !$0.declared }
+                guard let binding = learned.max(by: { $0.expectedSuccess < $1.expectedSuccess }),
                     binding.expectedSuccess >= minExpected
                 else { continue }
                 documents.append(Self.document(s, binding: binding, graph: graph))
@@ -177,44 +178,43 @@ extension KnowledgeCommand {
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
             } catch {
-                Terminal.fail(.io("cannot write \(output): \(error.localizedDescription)"))
+                throw CLIError.io("cannot write \(output): \(error.localizedDescription)")
             }
             FileHandle.standardError.write(Data("wrote \(documents.count) signature document(s) to \(output)\n".utf8))
         }
 
         static func document(_ s: KnownSignature, binding: BindingEvidence, graph: ExecutionGraph?) -> String {
+            let description =
+                "learned: healed \(binding.successes) of \(binding.trials) time(s) by \(binding.playbook), "
+                + "seen \(s.count) time(s)"
             var lines = [
                 "kind: signature",
                 "name: learned-\(s.id.prefix(12).lowercased())",
-                "description: \(yamlQuoted("learned: healed \(binding.successes) of \(binding.trials) time(s) by \(binding.playbook), seen \(s.count) time(s)"))",
+                "description: \(yamlQuoted(description))",
             ]
             if s.kernels.count == 1, let kernel = s.kernels.keys.first { lines.append("kernel: \(kernel)") }
             lines.append("pattern: \(yamlQuoted(s.template))")
             lines.append("severity: \(s.severity == .info ? "warning" : s.severity.rawValue)")
             lines.append("playbook: \(binding.playbook)")
-            let kernelParams = graph?.playbook(binding.playbook)?.params.filter { $0.type == .kernel }.map(\.name.value) ?? ["kernel"]
+            let kernelParams =
+                graph?.playbook(binding.playbook)?.params.filter { $0.type == .kernel }.map(\.name.value) ?? ["kernel"]
             if !kernelParams.isEmpty {
-                lines.append("with: {" + kernelParams.map { "\($0): \"{{ event.kernel }}\"" }.joined(separator: ", ") + "}")
+                lines.append(
+                    "with: {" + kernelParams.map { "\($0): \"{{ event.kernel }}\"" }.joined(separator: ", ") + "}")
             }
             if let example = s.example { lines.append("examples: [\(yamlQuoted(example))]") }
             return lines.joined(separator: "\n") + "\n"
         }
     }
 
-    static func read<T>(_ option: StateDirectoryOption, _ body: (StateStore) throws -> T) -> T {
-        let store = JournalCommand.openStore(option)
-        do {
-            return try body(store)
-        } catch {
-            Terminal.fail(.io(String(describing: error)))
-        }
+    static func shortID(_ s: KnownSignature) -> String {
+        s.declared.map { "declared:" + $0 } ?? String(s.id.prefix(12))
     }
-
-    static func shortID(_ s: KnownSignature) -> String { s.declared.map { "declared:" + $0 } ?? String(s.id.prefix(12)) }
 
     static func describe(_ b: BindingEvidence) -> String {
         let origin = b.declared ? "declared" : "learned"
-        return "\(b.playbook) (\(origin), \(b.successes)/\(b.trials) healed, expected \(String(format: "%.2f", b.expectedSuccess)))"
+        let expected = String(format: "%.2f", b.expectedSuccess)
+        return "\(b.playbook) (\(origin), \(b.successes)/\(b.trials) healed, expected \(expected))"
     }
 
     static func json<T: Encodable>(_ value: T) throws -> String {

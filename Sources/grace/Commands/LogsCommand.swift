@@ -23,23 +23,35 @@ extension LogsCommand {
                 not match the format is mined whole.
 
                 Output: CSV `LineId,EventId,EventTemplate` on stdout, each line with the template it ended up in, \
-                ready for Loghub's evaluator. Exit status: 0 success, 2 usage or I/O error (bad format or mask, \
-                unreadable file).
+                ready for Loghub's evaluator.
+
+                Exit status: 0 success, 2 usage or I/O error (bad format or mask, unreadable file).
 
                 Examples:
-                  grace logs mine --format '<Date> <Time> <Level> <Component>: <Content>' app.log
-                  grace logs mine --format '<Date> <Time> <Pid> <Level> <Component>: <Content>' \\
-                      --mask 'blk_-?\\d+' --mask '(\\d+\\.){3}\\d+(:\\d+)?' --stats HDFS_2k.log > out.csv
+                  grace logs mine --format '<Date> <Time> <Level> <Component>: <Content>' \\
+                      app.log
+                  grace logs mine --stats \\
+                      --format '<Date> <Time> <Pid> <Level> <Component>: <Content>' \\
+                      --mask 'blk_-?\\d+' --mask '(\\d+\\.){3}\\d+(:\\d+)?' HDFS_2k.log > out.csv
                 """)
 
-        @Option(name: .long, help: "The line format, e.g. '<Date> <Time> <Level> <Component>: <Content>'.")
+        @Option(
+            help: ArgumentHelp(
+                "The line format, e.g. '<Date> <Time> <Level> <Component>: <Content>'. Default: the whole line is "
+                    + "the message.",
+                valueName: "format"))
         var format: String?
 
-        @Option(name: .long, help: "A regular expression whose matches in the message are variables (repeatable).")
+        @Option(
+            help: ArgumentHelp(
+                "A regular expression whose matches in the message are variables (repeatable).", valueName: "regex"))
         var mask: [String] = []
 
-        @Option(name: .long, help: "Similarity (0 to 1) at which a line joins a template; the default suits most logs.")
-        var threshold: Double?
+        @Option(
+            help: ArgumentHelp(
+                "Similarity (0-1) at which a line joins a template; the default suits most logs.",
+                valueName: "similarity"))
+        var threshold = MinerOptions().similarityThreshold
 
         @Flag(name: .long, help: "Print lines, templates and lines per second to stderr.")
         var stats = false
@@ -48,19 +60,17 @@ extension LogsCommand {
         var file: String
 
         func validate() throws {
-            if let threshold, !(0...1).contains(threshold) {
-                throw ValidationError("--threshold must be between 0 and 1")
-            }
+            guard (0...1).contains(threshold) else { throw ValidationError("--threshold must be between 0 and 1") }
         }
 
         func run() throws {
             var options = MinerOptions()
-            if let threshold { options.similarityThreshold = threshold }
+            options.similarityThreshold = threshold
             var miner: LogMiner
             do {
                 miner = try LogMiner(format: format, masks: mask, options: options)
             } catch {
-                Terminal.fail(.usage(String(describing: error)))
+                throw CLIError.usage(String(describing: error))
             }
             let data: Data
             do {
@@ -69,7 +79,7 @@ extension LogsCommand {
                     ? FileHandle.standardInput.readDataToEndOfFile()
                     : try Data(contentsOf: URL(fileURLWithPath: file))
             } catch {
-                Terminal.fail(.io("cannot read \(file): \((error as NSError).localizedDescription)"))
+                throw CLIError.io("cannot read \(file): \((error as NSError).localizedDescription)")
             }
             let start = ContinuousClock.now
             let lines = LogText.lines(data)

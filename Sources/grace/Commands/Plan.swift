@@ -12,6 +12,9 @@ struct Plan: ParsableCommand {
             or stop, and which triggers, playbooks and other documents are added, removed or changed. A \
             revision that does not compile is reported with its diagnostics: a reload to it would be refused.
 
+            Exit status: 0 REV_B compiles, 1 REV_B has errors, 2 usage or I/O error (a bad range, an unknown \
+            revision).
+
             Examples:
               grace plan HEAD~1..HEAD
               grace plan main..my-branch --format json
@@ -24,7 +27,7 @@ struct Plan: ParsableCommand {
     @Argument(help: ArgumentHelp("Two revisions, REV_A..REV_B (anything `git rev-parse` accepts).", valueName: "range"))
     var range: String
 
-    @Option(name: .shortAndLong, help: "Output format: text or json.")
+    @Option(name: .shortAndLong, help: "The output format.")
     var format: Format = .text
 
     func validate() throws {
@@ -47,7 +50,7 @@ struct Plan: ParsableCommand {
             plan = try ConfigurationPlan.make(
                 repository: repository, from: parts[0], to: parts[1], paths: includes)
         } catch let error as GitRepository.Failure {
-            Terminal.fail(.io(error.description))
+            throw CLIError.io(error.description)
         }
         switch format {
         case .text: print(plan.text(color: Terminal.wantsColor()), terminator: "")

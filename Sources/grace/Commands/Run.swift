@@ -27,9 +27,12 @@ struct Run: AsyncParsableCommand {
             A configuration that uses them is refused with the list, unless --allow-partial is given: then \
             everything else runs, those triggers never fire and those steps fail with a clear message.
 
+            Exit status: 0 stopped by SIGTERM or SIGINT, 1 the configuration has errors or uses parts this build \
+            cannot run (without --allow-partial), 2 usage or I/O error.
+
             Examples:
               grace run --allow-partial
-              grace run --log-level debug
+              grace run --log-level debug --metrics-interval 1
             """)
 
     @OptionGroup var configurationOptions: ConfigurationOptions
@@ -37,14 +40,21 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Run what this build can even though the configuration uses parts it cannot run yet.")
     var allowPartial = false
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
+    @Option(help: ArgumentHelp("The least severe messages to log.", valueName: "level"))
+    var logLevel: Logger.Level = .info
 
-    @Option(help: "Seconds between metric samples of the kernels.")
+    @Option(help: ArgumentHelp("Seconds between metric samples of the kernels (0.1 to 3600).", valueName: "seconds"))
     var metricsInterval: Double = 5
 
+    func validate() throws {
+        // NaN or a huge interval would trap on the way to a Duration; a tiny one spends the machine on sampling.
+        guard (0.1...3600).contains(metricsInterval) else {
+            throw ValidationError("--metrics-interval must be between 0.1 and 3600 seconds, got \(metricsInterval)")
+        }
+    }
+
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -64,13 +74,13 @@ struct Run: AsyncParsableCommand {
                 throw ControlChannelError.failed(error.description)
             }
         }
-        configuration.metricsInterval = .milliseconds(Int64(max(0.1, metricsInterval) * 1000))
+        configuration.metricsInterval = .milliseconds(Int64(metricsInterval * 1000))
         configuration.toolDirectories = ToolLocation.directories()
         let grace: AssembledGrace
         do {
             grace = try await buildServiceGroup(configuration: configuration)
         } catch {
-            Terminal.fail(.io("cannot open the journal in \(configuration.stateDirectory.path): \(error)"))
+            throw CLIError.io("cannot open the journal in \(configuration.stateDirectory.path): \(error)")
         }
         logger.info(
             "grace \(Grace.version) supervising \(compiled.graph.kernels.count) kernels",

@@ -6,7 +6,7 @@ struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
         abstract: "List playbook runs of the running Grace, or show one with its steps.",
-        discussion: "Exit status: 0, 2 for an unknown run or when Grace is not running.")
+        discussion: "Exit status: 0 success, 2 unknown run, usage or I/O error, or Grace is not running.")
 
     @Argument(help: "A run id: show that run step by step.")
     var id: String?
@@ -14,7 +14,7 @@ struct RunsCommand: AsyncParsableCommand {
     @Option(help: "Only runs of this playbook.")
     var playbook: String?
 
-    @Option(help: "At most this many runs (1-500).")
+    @Option(help: ArgumentHelp("At most this many runs (1-500).", valueName: "count"))
     var limit = 20
 
     @OptionGroup var options: APIOptions
@@ -24,13 +24,14 @@ struct RunsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let client = options.client()
+        let client = try options.client()
         if let id {
-            let (_, object) = await client.json("GET", "/v1/runs/\(APIClient.escape(id))")
+            let (_, object) = try await client.json("GET", "/v1/runs/\(APIClient.escape(id))")
             if options.json { return APIClient.printJSON(object) }
             let run = object as? [String: Any] ?? [:]
-            print("run \(Format.text(run["id"])): \(Format.text(run["playbook"])) \(Format.text(run["state"]))"
-                + ", trigger \(Format.text(run["trigger"])), \(Self.ms(run["duration_ms"]))")
+            print(
+                "run \(Format.text(run["id"])): \(Format.text(run["playbook"])) \(Format.text(run["state"]))"
+                    + ", trigger \(Format.text(run["trigger"])), \(Self.ms(run["duration_ms"]))")
             if let error = run["error"] as? String { print("error: \(error)") }
             let steps = run["steps"] as? [[String: Any]] ?? []
             let rows = steps.map { s in
@@ -41,13 +42,15 @@ struct RunsCommand: AsyncParsableCommand {
                 ]
             }
             if !rows.isEmpty {
-                print(Table.render(header: ["#", "STEP", "ACTION", "STATE", "STARTED", "TOOK", "TRIES", "DETAIL"], rows: rows))
+                print(
+                    Table.render(
+                        header: ["#", "STEP", "ACTION", "STATE", "STARTED", "TOOK", "TRIES", "DETAIL"], rows: rows))
             }
             return
         }
         var query = "?limit=\(limit)"
         if let playbook { query += "&playbook=\(APIClient.escape(playbook))" }
-        let (_, object) = await client.json("GET", "/v1/runs" + query)
+        let (_, object) = try await client.json("GET", "/v1/runs" + query)
         if options.json { return APIClient.printJSON(object) }
         let runs = (object as? [String: Any])?["runs"] as? [[String: Any]] ?? []
         let rows = runs.map { r in
@@ -57,7 +60,10 @@ struct RunsCommand: AsyncParsableCommand {
                 String((r["steps"] as? [Any])?.count ?? 0),
             ]
         }
-        print(rows.isEmpty ? "no runs" : Table.render(header: ["RUN", "PLAYBOOK", "STATE", "TRIGGER", "STARTED", "TOOK", "STEPS"], rows: rows))
+        print(
+            rows.isEmpty
+                ? "no runs"
+                : Table.render(header: ["RUN", "PLAYBOOK", "STATE", "TRIGGER", "STARTED", "TOOK", "STEPS"], rows: rows))
     }
 
     static func ms(_ value: Any?) -> String {

@@ -15,6 +15,8 @@ struct SnapshotCommand: ParsableCommand {
             left alone by restore. Grace takes snapshots on the schedule of the grace document's `snapshots:` \
             and when playbooks ask; these commands work on the store directly, with or without Grace running.
 
+            Exit status: 0 success, 1 `verify` found damage, 2 unknown kernel or snapshot, usage or I/O error.
+
             Examples:
               grace snapshot list api
               grace snapshot create api --tag before-upgrade
@@ -71,17 +73,6 @@ struct SnapshotCommand: ParsableCommand {
         return (root, declared.data.map(\.value))
     }
 
-    /// Runs `body`, reporting a failure as `error: ...` with exit status 2.
-    static func reporting<T>(_ body: () throws -> T) -> T {
-        do {
-            return try body()
-        } catch let error as CLIError {
-            Terminal.fail(error)
-        } catch {
-            Terminal.fail(.io(String(describing: error)))
-        }
-    }
-
     static func utc(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -108,20 +99,19 @@ extension SnapshotCommand {
             abstract: "List snapshots, oldest first.",
             discussion: "GOOD marks snapshots taken while the kernel was healthy: what `--from last_good` restores.")
 
-        @OptionGroup var state: StateDirectoryOption
-
         @Argument(help: "Only the snapshots of this kernel.")
         var kernel: String?
 
         @Flag(help: "Print a JSON array of manifests (without their chunk lists) instead of a table.")
         var json = false
 
+        @OptionGroup var state: StateDirectoryOption
+
         func run() throws {
-            let manifests = SnapshotCommand.reporting { () throws -> [SnapshotManifest] in
-                let directory = try state.resolve().appendingPathComponent("snapshots")
-                guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
-                return try SnapshotStore(directory: directory).list(kernel: kernel)
-            }
+            let directory = try state.resolve().appendingPathComponent("snapshots")
+            let manifests =
+                FileManager.default.fileExists(atPath: directory.path)
+                ? try SnapshotStore(directory: directory).list(kernel: kernel) : []
             print(try json ? Self.json(manifests) : Self.table(manifests))
         }
 
@@ -183,8 +173,6 @@ extension SnapshotCommand {
                 sound: only good snapshots are restored by `--from last_good`, what healing playbooks use.
                 """)
 
-        @OptionGroup var state: StateDirectoryOption
-
         @Argument(help: "The kernel whose data to snapshot.")
         var kernel: String
 
@@ -194,16 +182,15 @@ extension SnapshotCommand {
         @Flag(help: "Mark the snapshot good: the data is known to be sound, and `--from last_good` may restore it.")
         var good = false
 
+        @OptionGroup var state: StateDirectoryOption
+
         func run() throws {
-            let manifest = SnapshotCommand.reporting {
-                let data = try SnapshotCommand.kernelData(kernel)
-                if data.paths.isEmpty {
-                    throw CLIError.usage(
-                        "kernel \(kernel) declares no data paths (`data:`); there is nothing to snapshot")
-                }
-                return try SnapshotCommand.openStore(state, create: true).create(
-                    kernel: kernel, root: data.root, paths: data.paths, tag: tag, good: good)
+            let data = try SnapshotCommand.kernelData(kernel)
+            if data.paths.isEmpty {
+                throw CLIError.usage("kernel \(kernel) declares no data paths (`data:`); there is nothing to snapshot")
             }
+            let manifest = try SnapshotCommand.openStore(state, create: true).create(
+                kernel: kernel, root: data.root, paths: data.paths, tag: tag, good: good)
             print(
                 "snapshot \(manifest.id)\(good ? " (good)" : ""): \(manifest.files.count) files, "
                     + SnapshotCommand.size(manifest.bytes))
@@ -217,22 +204,20 @@ extension SnapshotCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check that a snapshot's chunks are all present and unchanged.",
             discussion: """
-                Re-reads every chunk of the snapshot and checks that its content still hashes to its name. \
-                Exit status: 0 intact, 1 damaged (each problem is printed), 2 I/O error or unknown snapshot.
-                """)
+                Re-reads every chunk of the snapshot and checks that its content still hashes to its name.
 
-        @OptionGroup var state: StateDirectoryOption
+                Exit status: 0 intact, 1 damaged (each problem is printed), 2 unknown snapshot, usage or I/O error.
+                """)
 
         @Argument(help: "The snapshot id, or a unique prefix of it.")
         var id: String
 
+        @OptionGroup var state: StateDirectoryOption
+
         func run() throws {
-            let (manifest, verification) = SnapshotCommand.reporting {
-                let store = try SnapshotCommand.openStore(state)
-                let manifest = try store.find(id)
-                return (manifest, try store.verify(manifest.id))
-            }
-            switch verification {
+            let store = try SnapshotCommand.openStore(state)
+            let manifest = try store.find(id)
+            switch try store.verify(manifest.id) {
             case .intact(let files, let bytes):
                 print("snapshot \(manifest.id) intact: \(files) files, \(SnapshotCommand.size(bytes))")
             case .damaged(let problems):
@@ -253,27 +238,27 @@ extension SnapshotCommand {
                 mix old and new (playbooks that restore stop it themselves).
                 """)
 
-        @OptionGroup var state: StateDirectoryOption
-
         @Argument(help: "The kernel whose data to restore.")
         var kernel: String
 
-        @Option(help: "latest, last_good (the newest snapshot taken while the kernel was healthy) or a snapshot id.")
+        @Option(
+            help: ArgumentHelp(
+                "latest, last_good (the newest snapshot taken while the kernel was healthy) or a snapshot id.",
+                valueName: "snapshot"))
         var from = "last_good"
+
+        @OptionGroup var state: StateDirectoryOption
 
         func run() throws {
             FileHandle.standardError.write(
                 Data(
                     ("warning: stop kernel \(kernel) before restoring its data by hand (grace stops it itself when a "
                         + "playbook restores)\n").utf8))
-            let manifest = SnapshotCommand.reporting {
-                let store = try SnapshotCommand.openStore(state)
-                let manifest = try store.resolve(kernel: kernel, reference: from)
-                // The snapshot records its own data paths: restoring needs only the root, so it works even while
-                // the configuration has errors.
-                try store.restore(manifest.id, root: SnapshotCommand.configurationRoot())
-                return manifest
-            }
+            let store = try SnapshotCommand.openStore(state)
+            let manifest = try store.resolve(kernel: kernel, reference: from)
+            // The snapshot records its own data paths: restoring needs only the root, so it works even while the
+            // configuration has errors.
+            try store.restore(manifest.id, root: SnapshotCommand.configurationRoot())
             print(
                 "restored \(kernel) from snapshot \(manifest.id) (\(SnapshotCommand.utc(manifest.time))): "
                     + "\(manifest.files.count) files, \(SnapshotCommand.size(manifest.bytes))")

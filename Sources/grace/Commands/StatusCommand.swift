@@ -6,20 +6,27 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the running Grace: role, uptime, kernels, journal, dashboard URL.",
-        discussion: "Asks the HTTP API of the running `grace run`. Exit status: 0, or 2 when Grace is not running.")
+        discussion: """
+            Asks the HTTP API of the running `grace run`.
+
+            Exit status: 0 success, 2 usage or I/O error, or Grace is not running.
+            """)
 
     @OptionGroup var options: APIOptions
 
     func run() async throws {
-        let (_, object) = await options.client().json("GET", "/v1/status")
+        let (_, object) = try await options.client().json("GET", "/v1/status")
         if options.json { return APIClient.printJSON(object) }
         let s = object as? [String: Any] ?? [:]
         let k = s["kernels"] as? [String: Any] ?? [:]
         let j = s["journal"] as? [String: Any] ?? [:]
         let instance = (s["instance"] as? String).map { " (\($0))" } ?? ""
-        print("""
-            grace \(s["version"] ?? "?")\(instance), \(s["role"] ?? "?"), up \(Format.duration(s["uptime_seconds"] as? Double))
-            kernels    \(k["running"] ?? 0) of \(k["total"] ?? 0) running, \(k["healthy"] ?? 0) healthy, \(k["failed"] ?? 0) failed
+        let uptime = Format.duration(s["uptime_seconds"] as? Double)
+        print(
+            """
+            grace \(s["version"] ?? "?")\(instance), \(s["role"] ?? "?"), up \(uptime)
+            kernels    \(k["running"] ?? 0) of \(k["total"] ?? 0) running, \(k["healthy"] ?? 0) healthy, \
+            \(k["failed"] ?? 0) failed
             journal    \(j["entries"] ?? 0) entries
             config     \(s["configuration_hash"] as? String ?? "?")
             dashboard  \(s["dashboard"] as? String ?? "?")

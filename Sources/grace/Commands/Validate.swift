@@ -23,19 +23,14 @@ struct Validate: ParsableCommand {
 
     @OptionGroup var configuration: ConfigurationOptions
 
-    @Option(name: .shortAndLong, help: "Output format: text, json, junit or sarif.")
+    @Option(name: .shortAndLong, help: "The output format.")
     var format: DiagnosticFormat = .text
 
     @Flag(help: "Treat warnings as errors (exit 1 when there are any).")
     var warningsAsErrors = false
 
     func run() throws {
-        let loaded: (files: [SourceFile], options: CompilerOptions)
-        do {
-            loaded = try configuration.load()
-        } catch let error as CLIError {
-            Terminal.fail(error)
-        }
+        let loaded = try configuration.load()
         // Only diagnostics are reported: skip building the graph (and hashing every document for it).
         let result = Compiler(options: loaded.options).compile(loaded.files, buildingGraph: false)
         var diagnostics = result.diagnostics

@@ -5,33 +5,23 @@ import GraceDSL
 /// Where the running Grace's HTTP API is and the token to write to it: `--api`, else `api.listen` of the
 /// configuration root's grace document (default 127.0.0.1:7070); the token from `<state dir>/api.token`.
 struct APIOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The API's base URL. Default: api.listen of the grace document.", valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "The API's base URL. Default: api.listen of the grace document, 127.0.0.1:7070 if unset.",
+            valueName: "url"))
     var api: String?
 
     @OptionGroup var state: StateDirectoryOption
 
-    @Flag(help: "Print the API's JSON instead of a table.")
+    @Flag(help: "Print the API's JSON answer instead of text.")
     var json = false
 
-    /// The client: the configuration root is compiled at most once, and not at all with both --api and
-    /// --state-dir.
-    func client() -> APIClient {
-        let configured = api != nil && state.stateDir != nil ? nil : try? ConfiguredRoot.load()
-        var base = api
-        if base == nil {
-            let listen = configured?.settings?.apiListen?.value ?? "127.0.0.1:7070"
-            // A wildcard listen address is reached on loopback.
-            let host = listen.replacingOccurrences(of: "0.0.0.0:", with: "127.0.0.1:").replacingOccurrences(of: "[::]:", with: "[::1]:")
-            base = "http://" + host
-        }
-        let stateDirectory = state.stateDir != nil ? try? state.resolve() : configured?.stateDirectory
-        let token = stateDirectory.flatMap {
-            try? String(contentsOf: $0.appendingPathComponent("api.token"), encoding: .utf8)
-        }?.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let base, let url = URL(string: base.hasSuffix("/") ? String(base.dropLast()) : base) else {
-            Terminal.fail(.io("`\(api ?? "")` is not a URL"))
-        }
-        return APIClient(base: url, token: token)
+    func validate() throws {
+        try APIClient.validate(api: api)
+    }
+
+    func client() throws -> APIClient {
+        try APIClient.connecting(api: api, state: state)
     }
 }
 
@@ -45,12 +35,60 @@ struct APIClient: Sendable {
         var body: Data
     }
 
+    /// An answer outside 2xx. Exit status 2 when the request itself was wrong (bad request, no token, unknown
+    /// name, wrong method, too large), 1 when Grace understood it and refused (a conflict, an invalid reload).
+    struct Failure: CommandFailure {
+        var status: Int
+        var message: String
+
+        var description: String {
+            var text = "error: \(message) (HTTP \(status))"
+            if status == 401 {
+                text += "\nhint: the token is read from <state dir>/api.token; pass --state-dir if it is elsewhere"
+            }
+            return text
+        }
+
+        var exitCode: ExitCode { [400, 401, 404, 405, 413].contains(status) ? ExitCode(2) : ExitCode(1) }
+    }
+
+    /// Throws `ValidationError` unless `api` is nil or an http:// URL with a host, the only kind `HTTPExchange`
+    /// speaks.
+    static func validate(api: String?) throws {
+        guard let api else { return }
+        guard let url = URL(string: api), url.scheme == "http", let host = url.host, !host.isEmpty else {
+            throw ValidationError("--api takes an http:// URL such as http://127.0.0.1:7070, got `\(api)`")
+        }
+    }
+
+    /// The client for `--api` and `--state-dir`: the configuration root is compiled at most once, and not at all
+    /// with both.
+    static func connecting(api: String?, state: StateDirectoryOption) throws -> APIClient {
+        let configured = api != nil && state.stateDir != nil ? nil : try? ConfiguredRoot.load()
+        var base = api
+        if base == nil {
+            let listen = configured?.settings?.apiListen?.value ?? "127.0.0.1:7070"
+            // A wildcard listen address is reached on loopback.
+            let host = listen.replacingOccurrences(of: "0.0.0.0:", with: "127.0.0.1:")
+                .replacingOccurrences(of: "[::]:", with: "[::1]:")
+            base = "http://" + host
+        }
+        let stateDirectory = state.stateDir != nil ? try? state.resolve() : configured?.stateDirectory
+        let token = stateDirectory.flatMap {
+            try? String(contentsOf: $0.appendingPathComponent("api.token"), encoding: .utf8)
+        }?.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let base, let url = URL(string: base.hasSuffix("/") ? String(base.dropLast()) : base) else {
+            throw CLIError.usage("`\(base ?? "")` is not a URL")
+        }
+        return APIClient(base: url, token: token)
+    }
+
     /// The headers every request carries: the token, when there is one.
     var authorization: [(String, String)] { token.map { [("Authorization", "Bearer " + $0)] } ?? [] }
 
-    /// Sends a request; exits 2 with a useful message when Grace does not answer.
-    func send(_ method: String, _ path: String, body: Data? = nil) async -> Response {
-        guard let url = URL(string: base.absoluteString + path) else { Terminal.fail(.io("bad path \(path)")) }
+    /// Sends a request; throws `CLIError.io` with a useful message when Grace does not answer.
+    func send(_ method: String, _ path: String, body: Data? = nil) async throws -> Response {
+        guard let url = URL(string: base.absoluteString + path) else { throw CLIError.usage("bad path \(path)") }
         var headers = authorization
         if body != nil { headers.append(("Content-Type", "application/json")) }
         do {
@@ -58,27 +96,22 @@ struct APIClient: Sendable {
                 method: method, url: url, headers: headers, body: body.map { Array($0) }, timeout: .seconds(300))
             return Response(status: answer.status, body: Data(answer.body))
         } catch {
-            Terminal.fail(
-                .io("Grace is not running: no answer at \(base.absoluteString) (\(error)); "
-                    + "start it with `grace run`, or pass --api"))
+            throw CLIError.io(
+                "Grace is not running: no answer at \(base.absoluteString) (\(error)); "
+                    + "start it with `grace run`, or pass --api")
         }
     }
 
-    /// A JSON object from a 2xx answer; other answers print the API's error and exit (1 for a refusal, 2 for
-    /// a bad request or missing token).
-    func json(_ method: String, _ path: String, body: Data? = nil) async -> (status: Int, object: Any) {
-        let response = await send(method, path, body: body)
+    /// A JSON object from a 2xx answer. Other answers print the API's diagnostics, if any, to stdout and throw
+    /// `Failure` with the API's error message.
+    func json(_ method: String, _ path: String, body: Data? = nil) async throws -> (status: Int, object: Any) {
+        let response = try await send(method, path, body: body)
         let object = (try? JSONSerialization.jsonObject(with: response.body)) ?? [:]
         guard (200..<300).contains(response.status) else {
             let error = (object as? [String: Any])?["error"] as? [String: Any]
             let message = error?["message"] as? String ?? String(decoding: response.body.prefix(200), as: UTF8.self)
-            FileHandle.standardError.write(Data("error: \(message) (HTTP \(response.status))\n".utf8))
             for line in error?["diagnostics"] as? [String] ?? [] { print(line) }
-            if response.status == 401 {
-                FileHandle.standardError.write(
-                    Data("hint: the token is read from <state dir>/api.token; pass --state-dir if it is elsewhere\n".utf8))
-            }
-            Foundation.exit([401, 400, 404, 405, 413].contains(response.status) ? 2 : 1)
+            throw Failure(status: response.status, message: message)
         }
         return (response.status, object)
     }
@@ -92,6 +125,7 @@ struct APIClient: Sendable {
 
     /// Percent-encodes one path segment or query value.
     static func escape(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+        let unreserved = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
 }

@@ -48,15 +48,12 @@ struct ConfigurationOptions: ParsableArguments {
 }
 
 extension ConfigurationOptions {
-    /// Loads and compiles the configuration; on errors prints the diagnostics to stderr (with `hint` after
-    /// them) and exits 1. Exits 2 on I/O errors.
-    func compileOrExit(hint: String? = nil) throws -> (graph: ExecutionGraph, files: [SourceFile], options: CompilerOptions) {
-        let loaded: (files: [SourceFile], options: CompilerOptions)
-        do {
-            loaded = try load()
-        } catch let error as CLIError {
-            Terminal.fail(error)
-        }
+    /// Loads and compiles the configuration. When it has errors, prints the diagnostics to stderr (with `hint`
+    /// after them) and throws `ExitCode(1)`, so the command ends with status 1; throws `CLIError` on I/O errors.
+    func compileOrExit(
+        hint: String? = nil
+    ) throws -> (graph: ExecutionGraph, files: [SourceFile], options: CompilerOptions) {
+        let loaded = try load()
         let result = Compiler(options: loaded.options).compile(loaded.files)
         guard let graph = result.graph else {
             let sources = Dictionary(loaded.files.map { ($0.path, $0.text) }, uniquingKeysWith: { a, _ in a })
@@ -66,40 +63,5 @@ extension ConfigurationOptions {
             throw ExitCode(1)
         }
         return (graph, loaded.files, loaded.options)
-    }
-}
-
-/// Errors the CLI reports itself; both exit with status 2.
-enum CLIError: Error, CustomStringConvertible {
-    case io(String)
-    case usage(String)
-
-    var description: String {
-        switch self {
-        case .io(let m), .usage(let m): "error: \(m)"
-        }
-    }
-}
-
-/// Where the running `grace` binary lives, so tools built next to it (`grace-demo`) resolve like git's commands.
-enum ToolLocation {
-    static func directories() -> [String] {
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            return [(exe as NSString).deletingLastPathComponent]
-        }
-        return []
-    }
-}
-
-/// Whether to color terminal output: only on a terminal, and never with NO_COLOR or TERM=dumb.
-enum Terminal {
-    static func wantsColor(_ fd: Int32 = STDOUT_FILENO) -> Bool {
-        let env = ProcessInfo.processInfo.environment
-        return isatty(fd) == 1 && env["NO_COLOR"] == nil && env["TERM"] != "dumb"
-    }
-
-    static func fail(_ error: CLIError) -> Never {
-        FileHandle.standardError.write(Data((error.description + "\n").utf8))
-        exit(2)
     }
 }
