@@ -31,9 +31,14 @@ public struct ComponentService: Service, CustomStringConvertible {
         let registry = registry
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [component, clock, heartbeatInterval] in
+                // Until the first beat (a server not bound yet), ask again soon rather than an interval later.
+                var beaten = false
                 while !Task.isCancelled {
-                    if await component.heartbeat() { registry.beat(name) }
-                    try? await clock.sleep(for: heartbeatInterval)
+                    if await component.heartbeat() {
+                        registry.beat(name)
+                        beaten = true
+                    }
+                    try? await clock.sleep(for: beaten ? heartbeatInterval : heartbeatInterval / 20)
                 }
             }
             defer { group.cancelAll() }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GraceAPIModels
 
 /// `grace events [--follow]`: the journal through the running Grace's HTTP API, and live with `--follow`.
 struct EventsCommand: AsyncParsableCommand {
@@ -48,26 +49,23 @@ struct EventsCommand: AsyncParsableCommand {
         for kind in kinds { filters += "&kind=\(APIClient.escape(kind))" }
         var last = after ?? 0
         if after != nil || !follow {
-            let (events, next) =
+            let page =
                 after != nil
                 ? try await Self.page(client, after: last, limit: limit, filters: filters)
                 : try await Self.latest(client, limit: limit, filters: filters)
-            if options.json && !follow {
-                return APIClient.printJSON(["events": events, "next_after": next] as [String: Any])
-            }
-            for event in events { print(options.json ? Self.jsonLine(event) : Self.line(event)) }
-            last = next
+            if options.json && !follow { return APIClient.printJSON(page) }
+            for event in page.events { print(options.json ? Self.jsonLine(event) : Self.line(event)) }
+            last = page.nextAfter
         }
         guard follow else { return }
         let query = "?after=\(last)" + filters
         guard let url = URL(string: client.base.absoluteString + "/v1/events/stream" + query) else { return }
+        let decoder = APIJSON.decoder()
         for await event in EventSource.events(url: url, token: client.token) {
             switch event {
             case .message(let data):
-                guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any] else {
-                    continue
-                }
-                print(options.json ? Self.jsonLine(object) : Self.line(object))
+                guard let view = try? decoder.decode(EventView.self, from: Data(data.utf8)) else { continue }
+                print(options.json ? Self.jsonLine(view) : Self.line(view))
                 fflush(nil)  // all output streams: each event shows as it comes, also through a pipe
             case .failed(let message):
                 throw CLIError.io("the event stream ended: \(message)")
@@ -75,52 +73,43 @@ struct EventsCommand: AsyncParsableCommand {
         }
     }
 
-    /// One page of events after `after`, and the `after` of the next page.
-    static func page(
-        _ client: APIClient, after: Int64, limit: Int, filters: String
-    ) async throws -> ([[String: Any]], Int64) {
-        let (_, object) = try await client.json("GET", "/v1/events?after=\(after)&limit=\(limit)" + filters)
-        let page = object as? [String: Any] ?? [:]
-        return (page["events"] as? [[String: Any]] ?? [], (page["next_after"] as? NSNumber)?.int64Value ?? after)
+    /// One page of events after `after`.
+    static func page(_ client: APIClient, after: Int64, limit: Int, filters: String) async throws -> EventsPage {
+        try await client.get(EventsPage.self, "/v1/events?after=\(after)&limit=\(limit)" + filters).value
     }
 
     /// The newest `limit` matching events, oldest first, and the id to follow from. The API pages forward only,
     /// so: read forward from a window before the journal's head, widening the window (x4) until it holds
     /// `limit` matches or reaches the start.
-    static func latest(_ client: APIClient, limit: Int, filters: String) async throws -> ([[String: Any]], Int64) {
-        let (_, status) = try await client.json("GET", "/v1/status")
-        let head = Int64(((status as? [String: Any])?["journal"] as? [String: Any])?["last_id"] as? Int ?? 0)
+    static func latest(_ client: APIClient, limit: Int, filters: String) async throws -> EventsPage {
+        let head = try await client.get(StatusResponse.self, "/v1/status").value.journal.lastID
         var window = Int64(limit)
         while true {
             let start = max(0, head - window)
-            var found: [[String: Any]] = []
+            var found: [EventView] = []
             var after = start
             while true {
-                let (events, next) = try await page(client, after: after, limit: 1000, filters: filters)
-                found = Array((found + events).suffix(limit))
-                if events.isEmpty || next >= head || next == after { break }
-                after = next
+                let page = try await page(client, after: after, limit: 1000, filters: filters)
+                found = Array((found + page.events).suffix(limit))
+                if page.events.isEmpty || page.nextAfter >= head || page.nextAfter == after { break }
+                after = page.nextAfter
             }
             if found.count >= limit || start == 0 {
                 // Follow from after the head, or after the last event shown if more came in meanwhile.
-                return (found, max(head, (found.last?["id"] as? NSNumber)?.int64Value ?? 0))
+                return EventsPage(events: found, nextAfter: max(head, found.last?.id ?? 0))
             }
             window *= 4
         }
     }
 
-    static func line(_ e: [String: Any]) -> String {
-        let fields = (e["fields"] as? [String: String] ?? [:]).sorted { $0.key < $1.key }
+    static func line(_ e: EventView) -> String {
+        let fields = e.fields.sorted { $0.key < $1.key }
             .map { "\($0.key)=\($0.value.contains(" ") ? String(reflecting: $0.value) : $0.value)" }
-        return [
-            Format.text(e["id"]), Format.time(e["time"] as? String), Format.text(e["kind"]), Format.text(e["kernel"]),
-        ]
-        .joined(separator: "  ") + "  " + fields.joined(separator: " ")
+        return [String(e.id), Format.time(e.time), e.kind, e.kernel ?? "-"].joined(separator: "  ") + "  "
+            + fields.joined(separator: " ")
     }
 
-    static func jsonLine(_ e: [String: Any]) -> String {
-        (try? JSONSerialization.data(withJSONObject: e, options: [.sortedKeys])).map {
-            String(decoding: $0, as: UTF8.self)
-        } ?? "{}"
+    static func jsonLine(_ e: EventView) -> String {
+        (try? APIJSON.line(e)) ?? "{}"
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GraceAPIModels
 
 /// `grace kernel restart|stop|start|pause|resume KERNEL`: through the running Grace's HTTP API, so the action is
 /// journaled and takes the kernel's lock like any playbook step.
@@ -46,9 +47,9 @@ struct KernelTarget: ParsableArguments {
     /// Asks the running Grace to do `action` and prints its answer.
     func perform(_ action: KernelAction) async throws {
         let path = "/v1/kernels/\(APIClient.escape(kernel))/\(action.rawValue)"
-        let (_, object) = try await api.client().json("POST", path)
-        if api.json { return APIClient.printJSON(object) }
-        print((object as? [String: Any])?["message"] as? String ?? "\(action.rawValue) \(kernel): accepted")
+        let (reply, data) = try await api.client().get(MessageResponse.self, path, method: "POST")
+        if api.json { return APIClient.printJSON(data) }
+        print(reply.message)
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GraceAPIModels
 
 /// `grace kernels`: every kernel with its state, pid, uptime, restarts, health and last metrics.
 struct KernelsCommand: AsyncParsableCommand {
@@ -15,17 +16,14 @@ struct KernelsCommand: AsyncParsableCommand {
     @OptionGroup var options: APIOptions
 
     func run() async throws {
-        let (_, object) = try await options.client().json("GET", "/v1/kernels")
-        if options.json { return APIClient.printJSON(object) }
-        let kernels = (object as? [String: Any])?["kernels"] as? [[String: Any]] ?? []
-        let rows = kernels.map { k -> [String] in
-            let m = k["metrics"] as? [String: Any]
-            let state = (k["paused"] as? Bool == true) ? "paused" : Format.text(k["state"])
-            return [
-                Format.text(k["name"]), state, Format.text(k["pid"]), Format.duration(k["uptime_seconds"] as? Double),
-                Format.text(k["restarts"]), Format.flag(k["healthy"]),
-                (m?["cpu_percent"] as? Double).map { String(format: "%.1f%%", $0) } ?? "-",
-                Format.bytes((m?["rss_bytes"] as? NSNumber)?.doubleValue), Format.text(k["tier"]),
+        let (answer, data) = try await options.client().get(KernelsResponse.self, "/v1/kernels")
+        if options.json { return APIClient.printJSON(data) }
+        let rows = answer.kernels.map { k -> [String] in
+            [
+                k.name, k.paused ? "paused" : k.state, Format.text(k.pid), Format.duration(k.uptimeSeconds),
+                String(k.restarts), Format.flag(k.healthy),
+                k.metrics.map { String(format: "%.1f%%", $0.cpuPercent) } ?? "-",
+                Format.bytes(k.metrics.map { Double($0.rssBytes) }), k.tier,
             ]
         }
         print(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GraceAPIModels
 import Runtime
 
 struct Reload: AsyncParsableCommand {
@@ -30,10 +31,10 @@ struct Reload: AsyncParsableCommand {
 
     func run() async throws {
         if let api {
-            let (_, object) = try await APIClient.connecting(api: api, state: state).json("POST", "/v1/reload")
-            let reply = object as? [String: Any] ?? [:]
-            print(reply["message"] as? String ?? "reloaded")
-            for change in reply["changed"] as? [String] ?? [] { print("  \(change)") }
+            let reply = try await APIClient.connecting(api: api, state: state)
+                .get(ReloadResponse.self, "/v1/reload", method: "POST").value
+            print(reply.message)
+            for change in reply.changed { print("  \(change)") }
             return
         }
         let socket = try state.resolve().appendingPathComponent("control.sock").path

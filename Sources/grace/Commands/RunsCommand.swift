@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GraceAPIModels
 
 /// `grace runs [ID]`: playbook runs, newest first, or one run with the timing of each step.
 struct RunsCommand: AsyncParsableCommand {
@@ -26,19 +27,16 @@ struct RunsCommand: AsyncParsableCommand {
     func run() async throws {
         let client = try options.client()
         if let id {
-            let (_, object) = try await client.json("GET", "/v1/runs/\(APIClient.escape(id))")
-            if options.json { return APIClient.printJSON(object) }
-            let run = object as? [String: Any] ?? [:]
+            let (run, data) = try await client.get(RunView.self, "/v1/runs/\(APIClient.escape(id))")
+            if options.json { return APIClient.printJSON(data) }
             print(
-                "run \(Format.text(run["id"])): \(Format.text(run["playbook"])) \(Format.text(run["state"]))"
-                    + ", trigger \(Format.text(run["trigger"])), \(Self.ms(run["duration_ms"]))")
-            if let error = run["error"] as? String { print("error: \(error)") }
-            let steps = run["steps"] as? [[String: Any]] ?? []
-            let rows = steps.map { s in
+                "run \(run.id): \(run.playbook) \(run.state), trigger \(Format.text(run.trigger)), "
+                    + Self.ms(run.durationMS))
+            if let error = run.error { print("error: \(error)") }
+            let rows = run.steps.map { s in
                 [
-                    Format.text(s["index"]), Format.text(s["name"]), Format.text(s["action"]), Format.text(s["state"]),
-                    Format.time(s["started_at"] as? String), Self.ms(s["duration_ms"]), Format.text(s["attempts"]),
-                    (s["error"] as? String) ?? (s["detail"] as? String) ?? "",
+                    String(s.index), s.name, Format.text(s.action), s.state, Format.time(s.startedAt),
+                    Self.ms(s.durationMS), String(s.attempts), s.error ?? s.detail ?? "",
                 ]
             }
             if !rows.isEmpty {
@@ -50,14 +48,12 @@ struct RunsCommand: AsyncParsableCommand {
         }
         var query = "?limit=\(limit)"
         if let playbook { query += "&playbook=\(APIClient.escape(playbook))" }
-        let (_, object) = try await client.json("GET", "/v1/runs" + query)
-        if options.json { return APIClient.printJSON(object) }
-        let runs = (object as? [String: Any])?["runs"] as? [[String: Any]] ?? []
-        let rows = runs.map { r in
+        let (answer, data) = try await client.get(RunsResponse.self, "/v1/runs" + query)
+        if options.json { return APIClient.printJSON(data) }
+        let rows = answer.runs.map { r in
             [
-                Format.text(r["id"]), Format.text(r["playbook"]), Format.text(r["state"]), Format.text(r["trigger"]),
-                Format.time(r["started_at"] as? String), Self.ms(r["duration_ms"]),
-                String((r["steps"] as? [Any])?.count ?? 0),
+                r.id, r.playbook, r.state, Format.text(r.trigger), Format.time(r.startedAt), Self.ms(r.durationMS),
+                String(r.steps.count),
             ]
         }
         print(
@@ -66,8 +62,8 @@ struct RunsCommand: AsyncParsableCommand {
                 : Table.render(header: ["RUN", "PLAYBOOK", "STATE", "TRIGGER", "STARTED", "TOOK", "STEPS"], rows: rows))
     }
 
-    static func ms(_ value: Any?) -> String {
-        guard let ms = (value as? NSNumber)?.doubleValue else { return "-" }
+    static func ms(_ value: Double?) -> String {
+        guard let ms = value else { return "-" }
         return ms < 1000 ? String(format: "%.0f ms", ms) : String(format: "%.2f s", ms / 1000)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GraceAPIModels
 
 /// `grace status`: the running Grace at a glance, from its HTTP API.
 struct StatusCommand: AsyncParsableCommand {
@@ -15,21 +16,17 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var options: APIOptions
 
     func run() async throws {
-        let (_, object) = try await options.client().json("GET", "/v1/status")
-        if options.json { return APIClient.printJSON(object) }
-        let s = object as? [String: Any] ?? [:]
-        let k = s["kernels"] as? [String: Any] ?? [:]
-        let j = s["journal"] as? [String: Any] ?? [:]
-        let instance = (s["instance"] as? String).map { " (\($0))" } ?? ""
-        let uptime = Format.duration(s["uptime_seconds"] as? Double)
+        let (s, data) = try await options.client().get(StatusResponse.self, "/v1/status")
+        if options.json { return APIClient.printJSON(data) }
+        let k = s.kernels
+        let instance = s.instance.map { " (\($0))" } ?? ""
         print(
             """
-            grace \(s["version"] ?? "?")\(instance), \(s["role"] ?? "?"), up \(uptime)
-            kernels    \(k["running"] ?? 0) of \(k["total"] ?? 0) running, \(k["healthy"] ?? 0) healthy, \
-            \(k["failed"] ?? 0) failed
-            journal    \(j["entries"] ?? 0) entries
-            config     \(s["configuration_hash"] as? String ?? "?")
-            dashboard  \(s["dashboard"] as? String ?? "?")
+            grace \(s.version)\(instance), \(s.role.rawValue), up \(Format.duration(s.uptimeSeconds))
+            kernels    \(k.running) of \(k.total) running, \(k.healthy) healthy, \(k.failed) failed
+            journal    \(s.journal.entries) entries
+            config     \(s.configurationHash)
+            dashboard  \(s.dashboard)
             """)
     }
 }
@@ -57,27 +54,20 @@ enum Format {
         return i == 0 ? "\(Int(v)) B" : String(format: "%.1f %@", v, units[i])
     }
 
-    /// `2026-11-26T13:05:01.123Z` -> `13:05:01.123` (the date is dropped for today's times).
-    static func time(_ iso: String?) -> String {
-        guard let iso, iso.count >= 23 else { return iso ?? "-" }
-        let today = ISO8601DateFormatter().string(from: Date()).prefix(10)
-        let day = iso.prefix(10)
+    /// A time as `13:05:01.123` (UTC), with the date in front unless it is today's.
+    static func time(_ date: Date?) -> String {
+        guard let date else { return "-" }
+        let iso = APITime.format(date)
+        let today = APITime.format(Date()).prefix(10)
         let clock = iso.dropFirst(11).prefix(12)
-        return day == today ? String(clock) : "\(day) \(clock)"
+        return iso.prefix(10) == today ? String(clock) : "\(iso.prefix(10)) \(clock)"
     }
 
-    /// A JSON value as text; numbers as numbers (Foundation's JSON numbers also cast to Bool, so booleans are
-    /// asked for explicitly with `flag`).
-    static func text(_ value: Any?) -> String {
-        switch value {
-        case nil, is NSNull: "-"
-        case let n as NSNumber: n.stringValue
-        case let v?: "\(v)"
-        }
+    static func flag(_ value: Bool?) -> String {
+        value.map { $0 ? "yes" : "no" } ?? "-"
     }
 
-    static func flag(_ value: Any?) -> String {
-        guard let n = value as? NSNumber else { return "-" }
-        return n.boolValue ? "yes" : "no"
+    static func text<T>(_ value: T?) -> String {
+        value.map { "\($0)" } ?? "-"
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GraceAPIModels
 import GraceDSL
 
 /// Where the running Grace's HTTP API is and the token to write to it: `--api`, else `api.listen` of the
@@ -102,25 +103,43 @@ struct APIClient: Sendable {
         }
     }
 
-    /// A JSON object from a 2xx answer. Other answers print the API's diagnostics, if any, to stdout and throw
-    /// `Failure` with the API's error message.
-    func json(_ method: String, _ path: String, body: Data? = nil) async throws -> (status: Int, object: Any) {
+    /// The typed body of a 2xx answer, and its bytes (what `--json` prints). Other answers print the API's
+    /// diagnostics, if any, to stdout and throw `Failure` with the API's error message.
+    func get<Body: Decodable>(
+        _ type: Body.Type, _ path: String, method: String = "GET", body: Data? = nil
+    ) async throws -> (value: Body, data: Data) {
         let response = try await send(method, path, body: body)
-        let object = (try? JSONSerialization.jsonObject(with: response.body)) ?? [:]
         guard (200..<300).contains(response.status) else {
-            let error = (object as? [String: Any])?["error"] as? [String: Any]
-            let message = error?["message"] as? String ?? String(decoding: response.body.prefix(200), as: UTF8.self)
-            for line in error?["diagnostics"] as? [String] ?? [] { print(line) }
-            throw Failure(status: response.status, message: message)
+            let error = try? APIJSON.decoder().decode(ErrorResponse.self, from: response.body).error
+            for line in error?.diagnostics ?? [] { print(line) }
+            throw Failure(
+                status: response.status,
+                message: error?.message ?? String(decoding: response.body.prefix(200), as: UTF8.self))
         }
-        return (response.status, object)
+        do {
+            return (try APIJSON.decoder().decode(type, from: response.body), response.body)
+        } catch {
+            throw CLIError.io("Grace answered \(method) \(path) with a body this client does not read: \(error)")
+        }
     }
 
-    /// Prints JSON as the API sent it, pretty.
-    static func printJSON(_ object: Any) {
-        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) {
+    /// Prints a JSON answer as the API sent it, indented.
+    static func printJSON(_ data: Data) {
+        guard let object = try? JSONSerialization.jsonObject(with: data),
+            let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        else {
             print(String(decoding: data, as: UTF8.self))
+            return
         }
+        print(String(decoding: pretty, as: UTF8.self))
+    }
+
+    /// Prints a value as the API's JSON, indented (for answers the client assembled itself).
+    static func printJSON(_ value: some Encodable) {
+        let encoder = APIJSON.encoder()
+        encoder.outputFormatting.insert(.prettyPrinted)
+        guard let data = try? encoder.encode(value) else { return }
+        print(String(decoding: data, as: UTF8.self))
     }
 
     /// Percent-encodes one path segment or query value.
