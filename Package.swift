@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(
             name: "GraceAPITests",
             dependencies: [
-                "GraceAPI", "GraceAPIModels", "Runtime", "Interpreter", "GraceDSL",
+                "GraceAPI", "GraceAPIModels", "Runtime", "Interpreter", "GraceDSL", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -94,6 +94,8 @@ if kernels:
 check("GET", "/v1/kernels/{name}", "/v1/kernels/no-such-kernel", expect=404)
 check("GET", "/v1/events", "/v1/events?limit=5", expect=200)
 check("GET", "/v1/events", "/v1/events?limit=0", expect=400)
+check("GET", "/v1/events/kinds", "/v1/events/kinds", expect=200)
+check("GET", "/v1/components", "/v1/components", expect=200)
 check("GET", "/v1/runs", "/v1/runs?limit=5", expect=200)
 _, body = check("GET", "/v1/runs", "/v1/runs")
 runs = json.loads(body).get("runs", [])

@@ -1,4 +1,5 @@
 import Hummingbird
+import Interpreter
 import Logging
 
 /// The API as a Hummingbird router: middleware for errors, rate limits, percent-escapes and access, then one
@@ -9,6 +10,8 @@ enum APIRouter {
         var readsNeedToken: Bool
         var readsPerSecond: Int
         var writesPerSecond: Int
+        /// What the rate limits count time by.
+        var clock: RuntimeClock = .continuous()
     }
 
     static func build(services: APIServices, settings: Settings, logger: Logger) -> Router<APIRequestContext> {
@@ -17,7 +20,9 @@ enum APIRouter {
         router.add(middleware: ErrorEnvelopeMiddleware(routes: table, metrics: services.metrics, logger: logger))
         router.add(
             middleware: RateLimitMiddleware(
-                limiter: RateLimiter(readsPerSecond: settings.readsPerSecond, writesPerSecond: settings.writesPerSecond)))
+                limiter: RateLimiter(
+                    readsPerSecond: settings.readsPerSecond, writesPerSecond: settings.writesPerSecond,
+                    clock: settings.clock)))
         router.add(middleware: PercentEncodingMiddleware())
         router.add(middleware: AccessMiddleware(token: settings.token, readsNeedToken: settings.readsNeedToken))
         let areas: [any APIRoutes] = [

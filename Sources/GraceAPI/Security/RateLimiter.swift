@@ -1,3 +1,5 @@
+import Interpreter
+
 /// Per-client token buckets for reads and writes (burst twice the rate, as the contract says). Clients are
 /// keyed by address; idle clients whose buckets refilled are forgotten so the table stays small.
 public actor RateLimiter {
@@ -6,17 +8,18 @@ public actor RateLimiter {
     private let reads: Double
     private let writes: Double
     private var buckets: [String: (read: TokenBucket, write: TokenBucket)] = [:]
-    private let origin = ContinuousClock.now
+    private let clock: RuntimeClock
     private var lastSweep = 0.0
 
-    public init(readsPerSecond: Int, writesPerSecond: Int) {
+    public init(readsPerSecond: Int, writesPerSecond: Int, clock: RuntimeClock = .continuous()) {
         reads = Double(max(1, readsPerSecond))
         writes = Double(max(1, writesPerSecond))
+        self.clock = clock
     }
 
     /// nil when the request may go ahead, else whole seconds to wait (for `Retry-After`).
     public func admit(client: String, kind: Kind) -> Int? {
-        let elapsed = ContinuousClock.now - origin
+        let elapsed = clock.elapsedTime
         let now = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         sweep(now: now)
         var entry =

@@ -1,0 +1,248 @@
+import Foundation
+import GraceAPIModels
+import GraceDSL
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Interpreter
+import Logging
+import NIOCore
+import TestSupport
+import Testing
+
+@testable import GraceAPI
+@testable import Runtime
+
+/// The router in-process (Hummingbird's router test framework: no socket): routes, middleware and bodies against
+/// a real supervisor, journal and component registry whose kernels are not started.
+@Suite("API router")
+struct APIRouterTests {
+    struct Fixture {
+        let router: Router<APIRequestContext>
+        let token: APIToken
+        let journal: Journal
+        let directory: URL
+
+        var authorization: HTTPFields { [.authorization: "Bearer \(token.value)"] }
+
+        func run(_ test: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
+            let app = Application(router: router)
+            try await app.test(.router) { client in try await test(client) }
+        }
+    }
+
+    static func fixture(readsPerSecond: Int = 1000, writesPerSecond: Int = 1000) async throws -> Fixture {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grace-router-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let yaml = """
+            kind: kernel
+            name: api
+            command: [/bin/sh, -c, "exec sleep 1000"]
+            ---
+            kind: playbook
+            name: heal
+            params: {kernel: {type: kernel}}
+            steps:
+              - notify: "healed {{ kernel }}"
+            """
+        let compiled = Compiler(options: CompilerOptions(checkExecutables: false))
+            .compile([SourceFile(path: "t.yaml", text: yaml)])
+        let graph = try #require(compiled.graph)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let environment = RuntimeEnvironment(
+            store: try StateStore.inMemoryForTesting(), reaper: ChildReaper(), cgroups: nil, logger: logger)
+        let supervisor = Supervisor(
+            graph: graph,
+            configuration: .init(
+                root: directory.path, stateDirectory: directory,
+                locator: ExecutableLocator(root: directory.path, toolDirectories: [])),
+            environment: environment)
+        let healer = Healer(
+            graph: graph, supervisor: supervisor, environment: environment,
+            runner: ProcessCommandRunner(
+                locator: ExecutableLocator(root: directory.path, toolDirectories: []), reaper: environment.reaper),
+            root: directory.path)
+        let components = ComponentRegistry()
+        components.register("supervisor", heartbeatInterval: .seconds(5))
+        components.beat("supervisor")
+        let services = APIServices(
+            supervisor: supervisor, healer: healer, reloader: nil, snapshots: nil, journal: environment.journal,
+            components: components, live: LiveState(), metrics: APIMetrics(), dashboard: DashboardFiles(directory: nil),
+            broadcaster: EventBroadcaster(), version: "test")
+        let token = try APIToken.loadOrCreate(stateDirectory: directory)
+        // The rate limits count time on a clock that stands still: a slow machine cannot refill a bucket.
+        let router = APIRouter.build(
+            services: services,
+            settings: .init(
+                token: token, readsNeedToken: false, readsPerSecond: readsPerSecond, writesPerSecond: writesPerSecond,
+                clock: RuntimeClock(ManualClock())),
+            logger: logger)
+        return Fixture(router: router, token: token, journal: environment.journal, directory: directory)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T {
+        try APIJSON.decoder().decode(type, from: Data(buffer: response.body))
+    }
+
+    @Test("status and kernels decode as the shared models; absent values are null, keys sorted")
+    func status() async throws {
+        let f = try await Self.fixture()
+        try await f.run { client in
+            try await client.execute(uri: "/v1/status", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+                let status = try Self.decode(StatusResponse.self, response)
+                #expect(status.kernels.total == 1)
+                #expect(status.role == .standalone)
+                let text = String(buffer: response.body)
+                #expect(text.contains("\"instance\":null"), "a documented key with no value is null, not missing")
+                #expect(text.hasSuffix("}\n"))
+            }
+            try await client.execute(uri: "/v1/kernels/api", method: .get) { response in
+                let kernel = try Self.decode(KernelView.self, response)
+                #expect(kernel.state == "stopped")
+                #expect(kernel.pid == nil)
+                let text = String(buffer: response.body)
+                let keys = ["healthy", "history", "metrics", "name", "paused", "pid", "restarts", "started_at"]
+                let positions = keys.compactMap { text.range(of: "\"\($0)\":")?.lowerBound }
+                #expect(positions.count == keys.count)
+                #expect(positions == positions.sorted(), "keys in sorted order")
+            }
+        }
+    }
+
+    @Test("unknown paths are 404, known paths with another method 405 with Allow, both in the error envelope")
+    func routing() async throws {
+        let f = try await Self.fixture()
+        try await f.run { client in
+            try await client.execute(uri: "/v1/nope", method: .get) { response in
+                #expect(response.status == .notFound)
+                let decoded = try Self.decode(ErrorResponse.self, response)
+                #expect(decoded.error.code == "not_found")
+            }
+            try await client.execute(uri: "/v1/kernels", method: .delete) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET")
+                let decoded = try Self.decode(ErrorResponse.self, response)
+                #expect(decoded.error.code == "method_not_allowed")
+            }
+            try await client.execute(uri: "/v1/kernels/api/restart", method: .get) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "POST")
+            }
+            try await client.execute(uri: "/v1/kernels/a%zz", method: .get) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/v1/events?limit=0", method: .get) { response in
+                #expect(response.status == .badRequest)
+                let decoded = try Self.decode(ErrorResponse.self, response)
+                #expect(decoded.error.message.contains("limit"))
+            }
+        }
+    }
+
+    @Test("writes need the bearer token; with it, an unknown kernel is 404 and a known one is accepted")
+    func writes() async throws {
+        let f = try await Self.fixture()
+        let auth = f.authorization
+        try await f.run { client in
+            try await client.execute(uri: "/v1/kernels/api/stop", method: .post) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.wwwAuthenticate] == "Bearer")
+            }
+            try await client.execute(
+                uri: "/v1/kernels/api/stop", method: .post, headers: [.authorization: "Bearer wrong"]
+            ) { response in
+                #expect(response.status == .unauthorized)
+                let decoded = try Self.decode(ErrorResponse.self, response)
+                #expect(decoded.error.message.contains("wrong"))
+            }
+            try await client.execute(uri: "/v1/kernels/nobody/restart", method: .post, headers: auth) {
+                #expect($0.status == .notFound)
+            }
+            try await client.execute(uri: "/v1/kernels/api/stop", method: .post, headers: auth) {
+                response in
+                #expect(response.status == .conflict, "a kernel that is not running cannot be stopped")
+            }
+            try await client.execute(
+                uri: "/v1/kernels/api/pause", method: .post, headers: auth,
+                body: ByteBuffer(string: "{\"x\": 1}")
+            ) { response in
+                #expect(response.status == .badRequest, "unknown members are refused")
+            }
+        }
+    }
+
+    @Test("a playbook runs by hand through the API, and its parameters are checked")
+    func playbook() async throws {
+        let f = try await Self.fixture()
+        let auth = f.authorization
+        try await f.run { client in
+            try await client.execute(
+                uri: "/v1/playbooks/heal/run", method: .post, headers: auth,
+                body: ByteBuffer(string: "{\"params\": {\"kernel\": \"api\"}}")
+            ) { response in
+                #expect(response.status == .ok)
+                let outcome = try Self.decode(PlaybookRunResponse.self, response)
+                #expect(outcome.succeeded)
+                #expect(outcome.error == nil)
+                #expect(String(buffer: response.body).contains("\"error\":null"))
+            }
+            try await client.execute(
+                uri: "/v1/playbooks/heal/run", method: .post, headers: auth,
+                body: ByteBuffer(string: "{\"params\": {\"nope\": 1}}")
+            ) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(
+                uri: "/v1/playbooks/heal/run", method: .post, headers: auth,
+                body: ByteBuffer(repeating: UInt8(ascii: " "), count: 65 * 1024)
+            ) { response in
+                #expect(response.status == .contentTooLarge)
+                let decoded = try Self.decode(ErrorResponse.self, response)
+                #expect(decoded.error.code == "too_large")
+            }
+        }
+        let notified = await f.journal.waitForEntry(kind: .notify)
+        #expect(notified.event.run != nil)
+    }
+
+    @Test("the vocabulary and the components are served")
+    func vocabularyAndComponents() async throws {
+        let f = try await Self.fixture()
+        try await f.run { client in
+            try await client.execute(uri: "/v1/events/kinds", method: .get) { response in
+                let kinds = try Self.decode(EventKindsResponse.self, response).kinds
+                #expect(kinds.map(\.kind) == JournalKind.allCases.map(\.rawValue))
+                #expect(kinds.first { $0.kind == "kernel.exited" }?.tone == "bad")
+            }
+            try await client.execute(uri: "/v1/components", method: .get) { response in
+                let components = try Self.decode(ComponentsResponse.self, response).components
+                #expect(components.map(\.name) == ["supervisor"])
+                #expect(components[0].state == "starting")
+                #expect(components[0].lastHeartbeat != nil)
+                #expect(components[0].heartbeatIntervalSeconds == 5)
+            }
+        }
+    }
+
+    @Test("over the write rate a client is told to wait: 429 with Retry-After; reads have their own bucket")
+    func rateLimit() async throws {
+        let f = try await Self.fixture(readsPerSecond: 1000, writesPerSecond: 1)
+        let auth = f.authorization
+        try await f.run { client in
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<3 {
+                try await client.execute(uri: "/v1/kernels/nobody/restart", method: .post, headers: auth) {
+                    statuses.append($0.status)
+                }
+            }
+            #expect(statuses == [.notFound, .notFound, .tooManyRequests], "a burst of twice the rate, then 429")
+            try await client.execute(uri: "/v1/kernels/nobody/restart", method: .post, headers: auth) {
+                #expect($0.headers[.retryAfter] == "1")
+            }
+            try await client.execute(uri: "/v1/status", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+}
