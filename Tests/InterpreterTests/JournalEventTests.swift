@@ -1,3 +1,4 @@
+import Foundation
 import GraceDSL
 import Testing
 
@@ -131,5 +132,30 @@ struct JournalEventTests {
         #expect(JournalEvent.format(1.05, decimals: 0) == "1")
         #expect(JournalEvent.format(-2.5, decimals: 1) == "-2.5")
         #expect(JournalEvent.format(0.0004, decimals: 3) == "0.000")
+    }
+}
+
+/// docs/runtime.md lists every kind with its tone and summary, as the vocabulary defines them.
+@Suite("Journal vocabulary in the docs")
+struct JournalVocabularyDocsTests {
+    @Test("docs/runtime.md has one row per kind, with the code's tone and summary")
+    func documented() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let text = try String(contentsOf: repository.appendingPathComponent("docs/runtime.md"), encoding: .utf8)
+        let rows = text.split(separator: "\n").filter { $0.hasPrefix("| `") }
+        var documented: [String: String] = [:]
+        for row in rows {
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count >= 3 else { continue }
+            documented[cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = cells[1] + " " + cells[2]
+        }
+        for kind in JournalKind.allCases {
+            #expect(documented[kind.rawValue] == kind.tone.rawValue + " " + kind.summary, "\(kind.rawValue)")
+        }
+        let known = Set(JournalKind.allCases.map(\.rawValue))
+        for kind in documented.keys where kind.contains(".") || kind == "notify" {
+            #expect(known.contains(kind), "docs/runtime.md lists `\(kind)`, which the code does not have")
+        }
     }
 }
