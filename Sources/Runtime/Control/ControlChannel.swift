@@ -2,19 +2,35 @@ import Foundation
 import Glibc
 
 /// A request to a running Grace over its control socket (`<state>/control.sock`), one JSON line each way.
-/// `grace reload` and `grace playbook run` use it; the HTTP API comes later.
+/// `grace reload` and `grace playbook run` use it (no network, no port to mix up); the HTTP API serves the same
+/// operations over HTTP.
 public struct ControlRequest: Codable, Sendable {
-    public var command: String  // "reload" | "run" | "status"
+    /// What the request asks for; a request naming anything else is answered "bad request".
+    public enum Command: String, Codable, Sendable {
+        /// Reload the configuration.
+        case reload
+        /// Run `playbook` with `arguments` and answer when the run has ended.
+        case run
+        /// One line per kernel.
+        case status
+        /// Answer at once (is Grace there?).
+        case ping
+    }
+
+    public var command: Command
+    /// The playbook of a `run`.
     public var playbook: String?
+    /// The arguments of a `run`.
     public var arguments: [String: String]?
 
-    public init(command: String, playbook: String? = nil, arguments: [String: String]? = nil) {
+    public init(command: Command, playbook: String? = nil, arguments: [String: String]? = nil) {
         self.command = command
         self.playbook = playbook
         self.arguments = arguments
     }
 }
 
+/// What Grace answers on the control socket: whether it worked, a line for the user, and details.
 public struct ControlResponse: Codable, Sendable {
     public var ok: Bool
     public var message: String

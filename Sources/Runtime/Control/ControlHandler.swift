@@ -16,9 +16,9 @@ public struct ControlHandler: Sendable {
 
     public func handle(_ request: ControlRequest) async -> ControlResponse {
         switch request.command {
-        case "reload":
+        case .reload:
             return Self.response(to: await reloader.reload(reason: "grace reload"))
-        case "run":
+        case .run:
             guard let playbook = request.playbook else {
                 return ControlResponse(ok: false, message: "`run` needs a playbook")
             }
@@ -31,16 +31,14 @@ public struct ControlHandler: Sendable {
             return ControlResponse(
                 ok: outcome.succeeded, message: "playbook \(playbook) \(outcome.succeeded ? "succeeded" : "failed")",
                 details: details)
-        case "status":
+        case .status:
             let lines = await supervisor.status().map { k in
                 "\(k.name) \(k.phase.rawValue) pid=\(k.pid.map(String.init) ?? "-") restarts=\(k.restarts) "
                     + "healthy=\(k.healthy.map { $0 ? "yes" : "no" } ?? "?")"
             }
             return ControlResponse(ok: true, message: "\(lines.count) kernels", details: lines)
-        case "ping":
+        case .ping:
             return ControlResponse(ok: true, message: "pong")
-        default:
-            return ControlResponse(ok: false, message: "unknown command `\(request.command)`")
         }
     }
 

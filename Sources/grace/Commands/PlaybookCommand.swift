@@ -85,7 +85,7 @@ struct RunPlaybook: ParsableCommand {
             return
         }
         let socket = try state.resolve().appendingPathComponent("control.sock").path
-        let request = ControlRequest(command: "run", playbook: name, arguments: arguments)
+        let request = ControlRequest(command: .run, playbook: name, arguments: arguments)
         let response: ControlResponse
         do {
             response = try ControlClient.send(request, socket: socket)

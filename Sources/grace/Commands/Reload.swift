@@ -40,7 +40,7 @@ struct Reload: AsyncParsableCommand {
         let socket = try state.resolve().appendingPathComponent("control.sock").path
         let response: ControlResponse
         do {
-            response = try ControlClient.send(ControlRequest(command: "reload"), socket: socket)
+            response = try ControlClient.send(ControlRequest(command: .reload), socket: socket)
         } catch {
             throw CLIError.io(String(describing: error))
         }
