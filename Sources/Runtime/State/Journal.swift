@@ -41,17 +41,18 @@ public final class Journal: Sendable {
         append([event]).first
     }
 
-    /// Appends events in one transaction: all of them are on disk or none is.
+    /// Appends events in one transaction: all of them are on disk or none is. `record`, when given, is saved in
+    /// the same transaction.
     @discardableResult
-    public func append(_ events: [JournalEvent]) -> [JournalEntry] {
-        guard !events.isEmpty else { return [] }
+    public func append(_ events: [JournalEvent], saving record: KernelRecord? = nil) -> [JournalEntry] {
+        guard !events.isEmpty || record != nil else { return [] }
         return state.withLock { state in
             let entries: [JournalEntry]
             do {
-                entries = try store.append(events)
+                entries = try store.append(events, saving: record)
             } catch {
                 logger.critical(
-                    "journal write failed: \(error)", metadata: ["event": .string(events[0].kindName)])
+                    "journal write failed: \(error)", metadata: ["event": .string(events.first?.kindName ?? "-")])
                 return []
             }
             for entry in entries { publish(entry, &state) }

@@ -86,10 +86,16 @@ public final class StateStore: Sendable {
         try append([event], at: time)[0]
     }
 
-    /// Journals events in order, in one transaction: all of them are on disk or none is.
+    /// Journals events in order, in one transaction: all of them are on disk or none is. `record`, when given, is
+    /// saved in the same transaction (a kernel's record with the event that changed it: one commit, not two).
     @discardableResult
-    public func append(_ events: [JournalEvent], at time: Date = Date()) throws -> [JournalEntry] {
-        if events.isEmpty { return [] }
+    public func append(
+        _ events: [JournalEvent], saving record: KernelRecord? = nil, at time: Date = Date()
+    ) throws -> [JournalEntry] {
+        if events.isEmpty {
+            if let record { try save(record) }
+            return []
+        }
         let milliseconds = StoredTime.milliseconds(time)
         let date = StoredTime.date(milliseconds)
         // Encoded before taking the write lock, to hold it as briefly as possible.
@@ -116,6 +122,7 @@ public final class StateStore: Sendable {
                         fields: entry.fields, previousHash: lastHash, hash: hash))
                 (lastID, lastHash) = (id, hash)
             }
+            if let record { try KernelRow(record).upsert(db) }
             return entries
         }
     }

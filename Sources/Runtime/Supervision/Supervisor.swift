@@ -181,8 +181,7 @@ public actor Supervisor {
             schedule(runtime, at: killAt)
         case .stopped(let event):
             runtime.timer?.cancel()
-            journal.append(event)
-            saveRecord(runtime, lastExit: nil)
+            journal.append([event], saving: record(of: runtime, lastExit: nil))
         case .ignored:
             break
         }
@@ -321,8 +320,7 @@ public actor Supervisor {
             runtime.paused = false
             runtime.startedAt = Date()
             let result = runtime.lifecycle.spawned(pid: pid, now: now)
-            journal.append(result.events)
-            saveRecord(runtime, lastExit: nil)
+            journal.append(result.events, saving: record(of: runtime, lastExit: nil))
             if result.isReady { becameReady(runtime) }
             startProbe(runtime, pid: pid)
         } catch {
@@ -345,10 +343,15 @@ public actor Supervisor {
     /// done), then restarts by the decision.
     private func failed(_ runtime: KernelRuntime, _ result: KernelLifecycle.FailureResult, lastExit: String?) {
         guard !result.events.isEmpty else { return }
-        journal.append(result.events)
+        // A process that went away for good changes the record, in the same transaction as its events; a restart
+        // leaves it to the next spawn.
+        switch result.restart {
+        case .none, .gaveUp: journal.append(result.events, saving: record(of: runtime, lastExit: lastExit))
+        case .now, .after: journal.append(result.events)
+        }
         switch result.restart {
         case .none:
-            saveRecord(runtime, lastExit: lastExit)
+            break
         case .now:
             spawn(runtime)
             // The restart history is bookkeeping, not the record of truth (the journal is, and it is on disk
@@ -361,7 +364,6 @@ public actor Supervisor {
             let waiters = runtime.readyWaiters
             runtime.readyWaiters = []
             waiters.forEach { $0.resume(returning: false) }
-            saveRecord(runtime, lastExit: lastExit)
             logger.error("kernel \(runtime.name) needs escalation: \(reason)")
         }
     }
@@ -434,15 +436,15 @@ public actor Supervisor {
     }
 
     /// The record tracks what a new Grace must clean up after a crash: written when a process appears or goes
-    /// away for good, not on every event (the journal has those), to keep restarts fast.
-    private func saveRecord(_ runtime: KernelRuntime, lastExit: String?) {
+    /// away for good, with the events that say so, not on every event (the journal has those).
+    private func record(of runtime: KernelRuntime, lastExit: String?) -> KernelRecord {
         let pid = runtime.lifecycle.state.pid
         var record = KernelRecord(
             name: runtime.name, state: runtime.lifecycle.state.phase.rawValue, pid: pid, processGroup: pid,
             restarts: runtime.lifecycle.totalRestarts,
             specHash: graph.documentHashes[DocumentID(kind: .kernel, name: runtime.name)])
         record.lastExit = lastExit
-        try? store.save(record)
+        return record
     }
 
     private func logPath(_ name: String) -> String {
