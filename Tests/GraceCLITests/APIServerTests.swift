@@ -156,6 +156,10 @@ struct APIServerTests {
         #expect(index.status == 200)
         #expect(index.headers["content-type"] == "text/html; charset=utf-8")
         #expect(String(decoding: index.body, as: UTF8.self).contains("<html"))
+        // The page is ES modules: a browser runs them only with a JavaScript content type.
+        let module = try await api.get("/static/main.js")
+        #expect(module.status == 200)
+        #expect(module.headers["content-type"] == "text/javascript; charset=utf-8")
         try await api.expectError(api.get("/static/no-such-file.js"), 404, "not_found")
         try await api.expectError(api.get("/static/..%2Fdashboard.js"), 404, "not_found")
         try await api.expectError(api.get("/v2/status"), 404, "not_found")

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The dashboard's plain files, shipped as SwiftPM resources of this target (`Dashboard/`): `/` is
-/// `index.html`, `/static/NAME` is `Dashboard/NAME`. Read once and kept in memory (they are small).
+/// `index.html`, `/static/NAME` is `Dashboard/NAME`. Read once and kept in memory (they are small). The folder is
+/// listed, not named file by file, so a new module of the page is served as soon as it is in the folder.
 public struct DashboardFiles: Sendable {
     public let directory: URL?
     private let cache: [String: Data]
@@ -52,6 +53,8 @@ public struct DashboardFiles: Sendable {
             && name.unicodeScalars.allSatisfy(\.isASCII)
     }
 
+    /// By extension. JavaScript is `text/javascript` (RFC 9239): browsers run a module script only with a
+    /// JavaScript type, and the API sends `nosniff`.
     static func contentType(of name: String) -> String {
         switch (name as NSString).pathExtension.lowercased() {
         case "html", "htm": "text/html; charset=utf-8"

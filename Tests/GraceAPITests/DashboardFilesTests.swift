@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+@testable import GraceAPI
+
+/// The dashboard's files as `/static/NAME` serves them: native ES modules, which a browser runs only when they come
+/// with a JavaScript content type, and a folder whose files are served without a list to keep up to date.
+@Suite("dashboard files")
+struct DashboardFilesTests {
+    static let javaScript = "text/javascript; charset=utf-8"
+
+    /// What `/static/NAME` answers: the content type and body, or the API error.
+    static func served(_ name: String, by files: DashboardFiles) -> (type: String, body: String)? {
+        guard case .file(let type, let data) = try? files.reply(for: name) else { return nil }
+        return (type, String(decoding: data, as: UTF8.self))
+    }
+
+    static func shipped() throws -> (files: DashboardFiles, names: [String]) {
+        let directory = try #require(DashboardFiles.locate(), "the GraceAPI resource bundle was not found")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        return (DashboardFiles(directory: directory), names)
+    }
+
+    @Test("every module of the shipped dashboard is served as text/javascript")
+    func modulesAreJavaScript() throws {
+        let (files, names) = try Self.shipped()
+        let modules = names.filter { $0.hasSuffix(".js") }
+        #expect(modules.contains("main.js"))
+        for name in modules {
+            #expect(Self.served(name, by: files)?.type == Self.javaScript, "\(name)")
+        }
+        #expect(Self.served("dashboard.css", by: files)?.type == "text/css; charset=utf-8")
+        #expect(Self.served("index.html", by: files)?.type == "text/html; charset=utf-8")
+    }
+
+    @Test("the page's module graph is whole: index.html loads main.js and every relative import is served")
+    func moduleGraphIsServed() throws {
+        let (files, _) = try Self.shipped()
+        let index = try #require(Self.served("index.html", by: files)).body
+        #expect(index.contains(#"<script type="module" src="/static/main.js"></script>"#))
+        var pending = ["main.js"]
+        var reached: Set<String> = []
+        while let name = pending.popLast() {
+            guard reached.insert(name).inserted else { continue }
+            let module = try #require(Self.served(name, by: files), "`\(name)` is imported but not served")
+            #expect(module.type == Self.javaScript, "\(name)")
+            for match in module.body.matches(of: #/(?:from|import)\s+"\./([^"/]+)"/#) {
+                pending.append(String(match.1))
+            }
+        }
+        #expect(reached.isSuperset(of: ["api.js", "stream.js", "kinds.js", "events.js"]), "\(reached.sorted())")
+    }
+
+    @Test("a file added to the folder is served without a list to update; hidden and odd names are not")
+    func newFilesAreServed() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for name in ["widget.js", "helper.mjs", ".hidden.js", "notes.txt"] {
+            try Data("export const x = 1;\n".utf8).write(to: directory.appendingPathComponent(name))
+        }
+        let files = DashboardFiles(directory: directory)
+        #expect(Self.served("widget.js", by: files)?.type == Self.javaScript)
+        #expect(Self.served("helper.mjs", by: files)?.type == Self.javaScript)
+        #expect(Self.served("notes.txt", by: files)?.type == "text/plain; charset=utf-8")
+        for name in [".hidden.js", "../widget.js", "sub/widget.js", "missing.js", ""] {
+            #expect(throws: APIError.self, "\(name)") { try files.reply(for: name) }
+        }
+    }
+}
