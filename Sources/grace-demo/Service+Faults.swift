@@ -1,0 +1,199 @@
+import Foundation
+import Glibc
+
+extension Service {
+    /// Where the threads that matter pass: blocks while a hang is injected (forever, or until it is over).
+    func checkpoint() {
+        faultCondition.lock()
+        defer { faultCondition.unlock() }
+        while let until = hangUntil {
+            if until.isInfinite {
+                faultCondition.wait()
+                continue
+            }
+            if monotonic() >= until {
+                hangUntil = nil
+                log.warn("main", "hang over: serving and heartbeating again")
+                break
+            }
+            _ = faultCondition.wait(until: Date(timeIntervalSinceNow: until - monotonic()))
+        }
+    }
+
+    var heartbeatSilenced: Bool {
+        faultCondition.withLock {
+            guard let until = silenceUntil else { return false }
+            if monotonic() < until { return true }
+            silenceUntil = nil
+            return false
+        }
+    }
+
+    /// Injects `fault` now, or from another thread after `after` seconds. Returns what to answer and, for a crash
+    /// or a hang, what to do once the answer is out (nothing is done before `then` runs).
+    func inject(_ fault: Fault, after: Double, origin: String) throws(FaultError) -> (message: String, then: (@Sendable () -> Void)?) {
+        if case .corrupt = fault, store == nil { throw FaultError(409, "no data file: this instance runs without --data") }
+        guard after <= 0 else {
+            log.info("fault", "\(fault.name) scheduled in \(describe(after)) (\(origin))")
+            Thread.detachNewThread { [self] in
+                Thread.sleep(forTimeInterval: after)
+                do throws(FaultError) {
+                    try inject(fault, after: 0, origin: "\(origin), \(describe(after)) later").then?()
+                } catch {
+                    log.error("fault", "scheduled \(fault.name) failed: \(error.message)")
+                }
+            }
+            return ("\(fault.name) scheduled in \(describe(after))", nil)
+        }
+        switch fault {
+        case .crash(let how, let code):
+            return ("crashing by \(how == .exit ? "exit(\(code))" : how.rawValue)", { [self] in crash(how, code: code, cause: origin) })
+        case .hang(let seconds):
+            return ("hanging \(seconds.map { "for \(describe($0))" } ?? "until killed")", { [self] in hang(seconds: seconds, cause: origin) })
+        case .leak(let mib, let every, let cap):
+            return (startLeak(mib: mib, every: every, cap: cap), nil)
+        case .burn(let threads, let seconds):
+            return (startBurn(threads: threads, seconds: seconds), nil)
+        case .corrupt(let how):
+            return (try corruptData(how), nil)
+        case .emit(let line, let count, let level, let component):
+            for _ in 0..<count { log.log(level, component, line) }
+            return ("logged \(count) \(level) line\(count == 1 ? "" : "s")", nil)
+        case .silence(let seconds):
+            let message = "heartbeat silenced \(seconds.map { "for \(describe($0))" } ?? "until /fault/stop"), still serving"
+            faultCondition.withLock { silenceUntil = seconds.map { monotonic() + $0 } ?? .infinity }
+            log.warn("fault", "fault injected: \(message) (\(origin))")
+            return (message, nil)
+        case .stop(let which):
+            return (stopFaults(which), nil)
+        }
+    }
+
+    func crash(_ how: Fault.CrashHow, code: Int32, cause: String) -> Never {
+        log.fatal("main", "fault injected: crash by \(how == .exit ? "exit(\(code))" : how.rawValue) (\(cause)), pid \(getpid()) going down")
+        switch how {
+        case .exit:
+            exit(code)
+        case .abort:
+            signal(SIGABRT, SIG_DFL)  // no backtrace handler in the way: die of SIGABRT at once
+            abort()
+        case .segv:
+            signal(SIGSEGV, SIG_DFL)
+            UnsafeMutablePointer<UInt8>(bitPattern: 8)?.pointee = 1  // an unmapped page
+            raise(SIGSEGV)
+            abort()
+        }
+    }
+
+    func hang(seconds: Double?, cause: String) {
+        faultCondition.withLock {
+            log.warn("main", "fault injected: hang \(seconds.map { "for \(describe($0))" } ?? "until killed") (\(cause)); "
+                + "serving, heartbeats, appends and SIGTERM handling stop")
+            hangUntil = seconds.map { monotonic() + $0 } ?? .infinity
+            faultCondition.broadcast()
+        }
+    }
+
+    func startLeak(mib: Int, every: Double, cap: Int) -> String {
+        let generation = faultCondition.withLock { () -> Int in
+            leakGeneration += 1
+            leaking = true
+            return leakGeneration
+        }
+        let message = "leaking \(mib) MiB every \(describe(every)) up to \(cap) MiB"
+        log.warn("fault", "fault injected: \(message)")
+        Thread.detachNewThread { [self] in
+            var nextReport = 64
+            func finish(_ report: String) {
+                faultCondition.withLock { if leakGeneration == generation { leaking = false } }
+                log.warn("fault", report)
+            }
+            while true {
+                checkpoint()
+                guard let (step, held) = faultCondition.withLock({ () -> (Int, Int)? in
+                    leakGeneration == generation ? (min(mib, cap - leakedMiB), leakedMiB) : nil
+                }) else { return }
+                guard step > 0 else { return finish("leak reached its cap: holding \(held) MiB") }
+                guard let block = malloc(step << 20) else {
+                    return finish("leak: cannot allocate \(step) MiB more (\(String(cString: strerror(errno)))), holding \(held) MiB")
+                }
+                memset(block, 0xA5, step << 20)  // touch every page, so that RSS really grows
+                let now = faultCondition.withLock { () -> Int? in
+                    guard leakGeneration == generation else { return nil }
+                    leakedBlocks.append(block)
+                    leakedMiB += step
+                    return leakedMiB
+                }
+                guard let now else { return free(block) }
+                if now >= nextReport {
+                    log.warn("main", "resident memory grew by \(now) MiB since the leak started, no sign of release")
+                    nextReport = (now / 64 + 1) * 64
+                }
+                Thread.sleep(forTimeInterval: every)
+            }
+        }
+        return message
+    }
+
+    func startBurn(threads: Int, seconds: Double) -> String {
+        let generation = faultCondition.withLock { () -> Int in
+            burnGeneration += 1
+            burningThreads += threads
+            return burnGeneration
+        }
+        let until = monotonic() + seconds
+        let message = "burning CPU on \(threads) thread\(threads == 1 ? "" : "s") for \(describe(seconds))"
+        log.warn("fault", "fault injected: \(message)")
+        for index in 0..<threads {
+            Thread.detachNewThread { [self] in
+                var x = 0x9E37_79B9_7F4A_7C15 &+ UInt64(index)
+                while monotonic() < until && faultCondition.withLock({ burnGeneration == generation }) {
+                    for _ in 0..<100_000 { x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407 }
+                }
+                let last = faultCondition.withLock { () -> Bool in
+                    burnSink ^= x  // the loop's result is used, so it is not optimized away
+                    burningThreads -= 1
+                    return burningThreads == 0
+                }
+                if last { log.info("fault", "CPU burn over") }
+            }
+        }
+        return message
+    }
+
+    func corruptData(_ how: Fault.CorruptHow) throws(FaultError) -> String {
+        guard let store else { throw FaultError(409, "no data file: this instance runs without --data") }
+        guard let what = store.corrupt(how) else {
+            throw FaultError(500, "cannot write \(store.path): \(String(cString: strerror(errno)))")
+        }
+        log.warn("fault", "fault injected: corrupt \(store.path): \(what)")
+        if case .corrupt(let line, let reason) = store.verify() { reportCorruption(line: line, reason: reason) }
+        return "corrupted \(store.path): \(what)"
+    }
+
+    func stopFaults(_ which: Fault.Reversible?) -> String {
+        let freed = faultCondition.withLock { () -> Int in
+            var freed = 0
+            if which == nil || which == .leak {
+                leakGeneration += 1
+                leaking = false
+                leakedBlocks.forEach { free($0) }
+                leakedBlocks = []
+                (freed, leakedMiB) = (leakedMiB, 0)
+            }
+            if which == nil || which == .burn { burnGeneration += 1 }
+            if which == nil || which == .silence { silenceUntil = nil }
+            return freed
+        }
+        let message = "stopped \(which?.rawValue ?? "leak, burn and silence")\(freed > 0 ? "; freed \(freed) MiB" : "")"
+        log.info("fault", message)
+        return message
+    }
+
+    func activeFaults() -> [String: Any] {
+        faultCondition.withLock {
+            ["leaking": leaking, "leaked_mib": leakedMiB, "burn_threads": burningThreads,
+             "heartbeat_silenced": silenceUntil.map { monotonic() < $0 } ?? false]
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Glibc
+
+final class Service: @unchecked Sendable {
+    let options: Options
+    let log: Logger
+    let store: DataStore?
+    let notifier: Notifier?
+    let startedAt = monotonic()
+    // Internal, not private: the extensions in Service+HTTP.swift and Service+Faults.swift use them.
+    let lock = NSLock()
+    var failure: String?
+    var requests = 0
+    var connections = 0
+    var stopping = false
+    var listener: Int32 = -1
+    // Injected faults, under `faultCondition` (whose waiters are the threads a hang blocks).
+    let faultCondition = NSCondition()
+    var hangUntil: Double?  // monotonic seconds; infinity: forever
+    var silenceUntil: Double?
+    var leakGeneration = 0, leaking = false, leakedBlocks: [UnsafeMutableRawPointer] = [], leakedMiB = 0
+    var burnGeneration = 0, burningThreads = 0, burnSink: UInt64 = 0
+
+    init(options: Options) {
+        self.options = options
+        let log = Logger(name: options.name)
+        self.log = log
+        notifier = ProcessInfo.processInfo.environment["NOTIFY_SOCKET"].flatMap { Notifier(socketPath: $0, log: log) }
+        do {
+            store = try options.dataDir.map { try DataStore(directory: $0) }
+        } catch {
+            log.error("data", "cannot create data directory \(options.dataDir ?? ""): \(error.localizedDescription)")
+            exit(1)
+        }
+    }
+
+    var failureReason: String? { lock.withLock { failure } }
+    var uptime: Double { monotonic() - startedAt }
+
+    func fail(_ reason: String) {
+        let first = lock.withLock { () -> Bool in defer { failure = failure ?? reason }; return failure == nil }
+        if first { log.error("main", "health degraded: \(reason), answering 503 on /healthz") }
+    }
+
+    // MARK: data
+
+    func openStore() {
+        guard let store else { return }
+        switch store.verify() {
+        case .corrupt(let line, let reason):
+            reportCorruption(line: line, reason: reason)
+        case .ok(let records, _) where records == 0:
+            let seed = (1...3).map { "kind=seed name=\(options.name) seq=\($0) value=\(Int.random(in: 100...999))" }
+            if store.append(seed, header: "grace-demo records v1 name=\(options.name)") != nil {
+                log.info("data", "created \(store.path) with \(seed.count) seed records")
+            } else {
+                log.error("data", "cannot write \(store.path): \(String(cString: strerror(errno)))")
+                exit(1)
+            }
+        case .ok(let records, let lastID):
+            log.info("data", "opened \(store.path): \(records) records verified, last id \(lastID)")
+            _ = store.append(["kind=boot name=\(options.name) pid=\(getpid())"])
+        }
+    }
+
+    func reportCorruption(line: Int, reason: String) {
+        guard let store else { return }
+        log.error("data", "corrupt record at line \(line) of \(store.path) reason \(reason)")
+        fail("data file \(store.path) is corrupt")
+    }
+
+    func appendTick() {
+        guard let store, failureReason == nil else { return }
+        if case .corrupt(let line, let reason) = store.verify() { return reportCorruption(line: line, reason: reason) }
+        let payload = "kind=tick name=\(options.name) requests=\(lock.withLock { requests }) value=\(Int.random(in: 100...999))"
+        let start = monotonic()
+        guard let (id, bytes, fsyncMs) = store.append([payload]) else {
+            return log.error("data", "append to \(store.path) failed: \(String(cString: strerror(errno)))")
+        }
+        if fsyncMs > 20 {
+            log.warn("data", "slow flush: fsync took \(Int(fsyncMs))ms (budget 20ms) for \(store.path)")
+        }
+        let took = String(format: "%.2f", (monotonic() - start) * 1000)
+        log.info("data", "appended record \(id) (\(bytes) bytes) to \(store.path) in \(took)ms")
+    }
+
+    // MARK: lifecycle
+
+    func dumpState() {
+        checkpoint()
+        let (served, open, reason) = lock.withLock { (requests, connections, failure) }
+        log.info("main", "state dump: uptime \(String(format: "%.1f", uptime))s, \(served) requests, \(open) open connections, "
+            + "\(store?.records ?? 0) records, failure \(reason ?? "none")")
+    }
+
+    func shutdown(signal name: String) {
+        checkpoint()  // a hung service does not honour SIGTERM: its supervisor must SIGKILL it
+        guard lock.withLock({ () -> Bool in defer { stopping = true }; return !stopping }) else { return }
+        log.info("main", "received \(name), shutting down after \(String(format: "%.1f", uptime))s and \(lock.withLock { requests }) requests")
+        notifier?.send("STOPPING=1")
+        lock.withLock { Glibc.shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
+        _ = store?.verify()  // takes the store lock: waits for an append in flight
+        log.info("main", "stopped cleanly")
+        exit(0)
+    }
+
+    func run() -> Never {
+        log.info("main", "starting grace-demo pid \(getpid()) on port \(options.port), data \(options.dataDir ?? "none")")
+        openStore()
+        listen()
+        Thread.detachNewThread { [self] in acceptLoop() }
+
+        var watchdogEvery = 2.0
+        if let usec = ProcessInfo.processInfo.environment["WATCHDOG_USEC"].flatMap(UInt64.init), usec > 0 {
+            watchdogEvery = Double(usec) / 2e6
+        }
+        if let notifier {
+            if notifier.send("READY=1\nSTATUS=listening on 127.0.0.1:\(options.port)") {
+                log.info("notify", "sent READY=1 to \(notifier.target), watchdog every \(String(format: "%.2f", watchdogEvery))s")
+            } else {
+                log.warn("notify", "READY=1 to \(notifier.target) failed: \(String(cString: strerror(errno)))")
+            }
+        }
+        var nextWatchdog = monotonic() + watchdogEvery, nextAppend = monotonic() + 5, watchdogDelivered = true
+        for (fault, after) in options.faults {
+            do throws(FaultError) {
+                try inject(fault, after: after, origin: "--fault at start").then?()
+            } catch {
+                log.error("fault", "--fault \(fault.name) failed: \(error.message)")
+            }
+        }
+        while true {
+            usleep(100_000)
+            checkpoint()
+            let now = monotonic()
+            if let notifier, now >= nextWatchdog, !heartbeatSilenced {
+                let sent = notifier.send("WATCHDOG=1")
+                if !sent && watchdogDelivered { log.warn("notify", "WATCHDOG=1 to \(notifier.target) failed: errno \(errno)") }
+                watchdogDelivered = sent
+                nextWatchdog = now + watchdogEvery
+            }
+            let injected = options.failAfter.map { uptime >= $0 } ?? false
+            if injected { fail("injected failure after \(Int(options.failAfter ?? 0))s (--fail-after)") }
+            guard now >= nextAppend else { continue }
+            nextAppend = now + 5
+            if failureReason != nil {
+                guard injected else { continue }
+                log.error("http", "request handler stalled for \(Int.random(in: 3000...3100))ms waiting on worker pool, request id \(requestID())")
+                continue
+            }
+            appendTick()
+            switch Int.random(in: 0..<18) {
+            case 0: log.warn("http", "connection pool at \(Int.random(in: 80...95))% (\(Int.random(in: 13...15))/16 in use)")
+            case 1: log.warn("http", "request queue depth \(Int.random(in: 33...60)) above soft limit 32")
+            case 2: log.warn("main", "gc pause \(Int.random(in: 11...40))ms exceeded budget 10ms")
+            default: break
+            }
+        }
+    }
+}
