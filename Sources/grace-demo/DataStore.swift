@@ -1,13 +1,20 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// DIR/data.db: a `#` header, then one record per line: `ID UNIX-MS CRC32 PAYLOAD`, the CRC over `ID UNIX-MS PAYLOAD`.
-final class DataStore: @unchecked Sendable {
+final class DataStore: Sendable {
     enum Check { case ok(records: Int, lastID: Int), corrupt(line: Int, reason: String) }
     let path: String
-    private let lock = NSLock()
-    private var nextID = 1
-    private(set) var records = 0
+    /// Held for the whole of every read and write of the file, so that they never interleave.
+    private let state = Mutex(State())
+
+    private struct State {
+        var nextID = 1
+        var records = 0
+    }
+
+    var records: Int { state.withLock { $0.records } }
 
     init(directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -21,7 +28,7 @@ final class DataStore: @unchecked Sendable {
 
     /// Reads the whole file and checks every record: well-formed, increasing ids, matching checksum, whole last line.
     func verify() -> Check {
-        lock.withLock {
+        state.withLock { state in
             guard let data = FileManager.default.contents(atPath: path) else { return .ok(records: 0, lastID: 0) }
             if !data.isEmpty && data.last != UInt8(ascii: "\n") {
                 return .corrupt(line: data.split(separator: UInt8(ascii: "\n")).count, reason: "torn_write")
@@ -41,8 +48,8 @@ final class DataStore: @unchecked Sendable {
                 count += 1
                 lastID = id
             }
-            records = count
-            nextID = lastID + 1
+            state.records = count
+            state.nextID = lastID + 1
             return .ok(records: count, lastID: lastID)
         }
     }
@@ -52,7 +59,7 @@ final class DataStore: @unchecked Sendable {
     /// (torn_write), `garbage` overwrites the start of the first record with random bytes (unparseable).
     /// Returns what was done; nil on an I/O error (errno is set).
     func corrupt(_ how: Fault.CorruptHow) -> String? {
-        lock.withLock {
+        state.withLock { _ in
             let bytes = FileManager.default.contents(atPath: path).map { [UInt8]($0) } ?? []
             var lines: [Range<Int>] = []  // the record lines (not the `#` header), without their newline
             var start = 0
@@ -98,11 +105,11 @@ final class DataStore: @unchecked Sendable {
 
     /// Appends records and fsyncs; returns the last id, the bytes written and the fsync time in ms, nil on an I/O error.
     func append(_ payloads: [String], header: String? = nil) -> (lastID: Int, bytes: Int, fsyncMs: Double)? {
-        lock.withLock {
+        state.withLock { state in
             var text = header.map { "# \($0)\n" } ?? ""
             for payload in payloads {
-                text += DataStore.encode(id: nextID, payload: payload)
-                nextID += 1
+                text += DataStore.encode(id: state.nextID, payload: payload)
+                state.nextID += 1
             }
             let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else { return nil }
@@ -110,8 +117,8 @@ final class DataStore: @unchecked Sendable {
             guard writeAll(fd, Array(text.utf8)) else { return nil }
             let start = monotonic()
             guard fsync(fd) == 0 else { return nil }
-            records += payloads.count
-            return (nextID - 1, text.utf8.count, (monotonic() - start) * 1000)
+            state.records += payloads.count
+            return (state.nextID - 1, text.utf8.count, (monotonic() - start) * 1000)
         }
     }
 }

@@ -1,7 +1,7 @@
 import Glibc
 
 /// sd_notify over an AF_UNIX datagram socket; a name starting with '@' is in the abstract namespace.
-final class Notifier: @unchecked Sendable {
+final class Notifier: Sendable {
     let target: String
     private let fd: Int32
     private let address: sockaddr_un

@@ -2,29 +2,11 @@ import Foundation
 import Glibc
 
 extension Service {
-    /// Where the threads that matter pass: blocks while a hang is injected (forever, or until it is over).
-    func checkpoint() {
-        faultCondition.lock()
-        defer { faultCondition.unlock() }
-        while let until = hangUntil {
-            if until.isInfinite {
-                faultCondition.wait()
-                continue
-            }
-            if monotonic() >= until {
-                hangUntil = nil
-                log.warn("main", "hang over: serving and heartbeating again")
-                break
-            }
-            _ = faultCondition.wait(until: Date(timeIntervalSinceNow: until - monotonic()))
-        }
-    }
-
     var heartbeatSilenced: Bool {
-        faultCondition.withLock {
-            guard let until = silenceUntil else { return false }
+        faultState.withLock { faults in
+            guard let until = faults.silenceUntil else { return false }
             if monotonic() < until { return true }
-            silenceUntil = nil
+            faults.silenceUntil = nil
             return false
         }
     }
@@ -49,7 +31,7 @@ extension Service {
         case .crash(let how, let code):
             return ("crashing by \(how == .exit ? "exit(\(code))" : how.rawValue)", { [self] in crash(how, code: code, cause: origin) })
         case .hang(let seconds):
-            return ("hanging \(seconds.map { "for \(describe($0))" } ?? "until killed")", { [self] in hang(seconds: seconds, cause: origin) })
+            return ("hanging \(seconds.map { "for \(describe($0))" } ?? "until killed")", { [self] in hangGate.hang(seconds: seconds, cause: origin) })
         case .leak(let mib, let every, let cap):
             return (startLeak(mib: mib, every: every, cap: cap), nil)
         case .burn(let threads, let seconds):
@@ -61,7 +43,7 @@ extension Service {
             return ("logged \(count) \(level) line\(count == 1 ? "" : "s")", nil)
         case .silence(let seconds):
             let message = "heartbeat silenced \(seconds.map { "for \(describe($0))" } ?? "until /fault/stop"), still serving"
-            faultCondition.withLock { silenceUntil = seconds.map { monotonic() + $0 } ?? .infinity }
+            faultState.withLock { $0.silenceUntil = seconds.map { monotonic() + $0 } ?? .infinity }
             log.warn("fault", "fault injected: \(message) (\(origin))")
             return (message, nil)
         case .stop(let which):
@@ -85,44 +67,35 @@ extension Service {
         }
     }
 
-    func hang(seconds: Double?, cause: String) {
-        faultCondition.withLock {
-            log.warn("main", "fault injected: hang \(seconds.map { "for \(describe($0))" } ?? "until killed") (\(cause)); "
-                + "serving, heartbeats, appends and SIGTERM handling stop")
-            hangUntil = seconds.map { monotonic() + $0 } ?? .infinity
-            faultCondition.broadcast()
-        }
-    }
-
     func startLeak(mib: Int, every: Double, cap: Int) -> String {
-        let generation = faultCondition.withLock { () -> Int in
-            leakGeneration += 1
-            leaking = true
-            return leakGeneration
+        let generation = faultState.withLock { faults in
+            faults.leakGeneration += 1
+            faults.leaking = true
+            return faults.leakGeneration
         }
         let message = "leaking \(mib) MiB every \(describe(every)) up to \(cap) MiB"
         log.warn("fault", "fault injected: \(message)")
         Thread.detachNewThread { [self] in
             var nextReport = 64
             func finish(_ report: String) {
-                faultCondition.withLock { if leakGeneration == generation { leaking = false } }
+                faultState.withLock { faults in if faults.leakGeneration == generation { faults.leaking = false } }
                 log.warn("fault", report)
             }
             while true {
-                checkpoint()
-                guard let (step, held) = faultCondition.withLock({ () -> (Int, Int)? in
-                    leakGeneration == generation ? (min(mib, cap - leakedMiB), leakedMiB) : nil
+                hangGate.checkpoint()
+                guard let (step, held) = faultState.withLock({ faults -> (Int, Int)? in
+                    faults.leakGeneration == generation ? (min(mib, cap - faults.leakedMiB), faults.leakedMiB) : nil
                 }) else { return }
                 guard step > 0 else { return finish("leak reached its cap: holding \(held) MiB") }
                 guard let block = malloc(step << 20) else {
                     return finish("leak: cannot allocate \(step) MiB more (\(String(cString: strerror(errno)))), holding \(held) MiB")
                 }
                 memset(block, 0xA5, step << 20)  // touch every page, so that RSS really grows
-                let now = faultCondition.withLock { () -> Int? in
-                    guard leakGeneration == generation else { return nil }
-                    leakedBlocks.append(block)
-                    leakedMiB += step
-                    return leakedMiB
+                let now = faultState.withLock { faults -> Int? in
+                    guard faults.leakGeneration == generation else { return nil }
+                    faults.leakedBlocks.append(FaultState.LeakedBlock(pointer: block))
+                    faults.leakedMiB += step
+                    return faults.leakedMiB
                 }
                 guard let now else { return free(block) }
                 if now >= nextReport {
@@ -136,10 +109,10 @@ extension Service {
     }
 
     func startBurn(threads: Int, seconds: Double) -> String {
-        let generation = faultCondition.withLock { () -> Int in
-            burnGeneration += 1
-            burningThreads += threads
-            return burnGeneration
+        let generation = faultState.withLock { faults in
+            faults.burnGeneration += 1
+            faults.burningThreads += threads
+            return faults.burnGeneration
         }
         let until = monotonic() + seconds
         let message = "burning CPU on \(threads) thread\(threads == 1 ? "" : "s") for \(describe(seconds))"
@@ -147,13 +120,13 @@ extension Service {
         for index in 0..<threads {
             Thread.detachNewThread { [self] in
                 var x = 0x9E37_79B9_7F4A_7C15 &+ UInt64(index)
-                while monotonic() < until && faultCondition.withLock({ burnGeneration == generation }) {
+                while monotonic() < until && faultState.withLock({ $0.burnGeneration == generation }) {
                     for _ in 0..<100_000 { x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407 }
                 }
-                let last = faultCondition.withLock { () -> Bool in
-                    burnSink ^= x  // the loop's result is used, so it is not optimized away
-                    burningThreads -= 1
-                    return burningThreads == 0
+                let last = faultState.withLock { faults in
+                    faults.burnSink ^= x  // the loop's result is used, so it is not optimized away
+                    faults.burningThreads -= 1
+                    return faults.burningThreads == 0
                 }
                 if last { log.info("fault", "CPU burn over") }
             }
@@ -172,17 +145,17 @@ extension Service {
     }
 
     func stopFaults(_ which: Fault.Reversible?) -> String {
-        let freed = faultCondition.withLock { () -> Int in
+        let freed = faultState.withLock { faults in
             var freed = 0
             if which == nil || which == .leak {
-                leakGeneration += 1
-                leaking = false
-                leakedBlocks.forEach { free($0) }
-                leakedBlocks = []
-                (freed, leakedMiB) = (leakedMiB, 0)
+                faults.leakGeneration += 1
+                faults.leaking = false
+                faults.leakedBlocks.forEach { free($0.pointer) }
+                faults.leakedBlocks = []
+                (freed, faults.leakedMiB) = (faults.leakedMiB, 0)
             }
-            if which == nil || which == .burn { burnGeneration += 1 }
-            if which == nil || which == .silence { silenceUntil = nil }
+            if which == nil || which == .burn { faults.burnGeneration += 1 }
+            if which == nil || which == .silence { faults.silenceUntil = nil }
             return freed
         }
         let message = "stopped \(which?.rawValue ?? "leak, burn and silence")\(freed > 0 ? "; freed \(freed) MiB" : "")"
@@ -191,9 +164,9 @@ extension Service {
     }
 
     func activeFaults() -> [String: Any] {
-        faultCondition.withLock {
-            ["leaking": leaking, "leaked_mib": leakedMiB, "burn_threads": burningThreads,
-             "heartbeat_silenced": silenceUntil.map { monotonic() < $0 } ?? false]
+        faultState.withLock { faults in
+            ["leaking": faults.leaking, "leaked_mib": faults.leakedMiB, "burn_threads": faults.burningThreads,
+             "heartbeat_silenced": faults.silenceUntil.map { monotonic() < $0 } ?? false]
         }
     }
 }

@@ -19,12 +19,12 @@ extension Service {
             log.error("http", "cannot listen on 127.0.0.1:\(options.port): \(String(cString: strerror(errno)))")
             exit(1)
         }
-        lock.withLock { listener = fd }
+        state.withLock { $0.listener = fd }
         log.info("http", "listening on 127.0.0.1:\(options.port)")
     }
 
     func acceptLoop() {
-        let fd = lock.withLock { listener }
+        let fd = state.withLock { $0.listener }
         while true {
             var peer = sockaddr_in()
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -39,21 +39,24 @@ extension Service {
                     usleep(100_000)
                     continue
                 default:
-                    if lock.withLock({ stopping }) { return }
+                    if state.withLock({ $0.stopping }) { return }
                     log.error("http", "accept failed: \(String(cString: strerror(errno)))")
                     usleep(100_000)
                     continue
                 }
             }
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-            checkpoint()
+            hangGate.checkpoint()
             var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
             inet_ntop(AF_INET, &peer.sin_addr, &text, socklen_t(text.count))
             let from = "\(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)):\(UInt16(bigEndian: peer.sin_port))"
-            let busy = lock.withLock { () -> Bool in connections += 1; return connections > 64 }
+            let busy = state.withLock { state in
+                state.connections += 1
+                return state.connections > 64
+            }
             Thread.detachNewThread { [self] in
                 handle(client, from: from, busy: busy)
-                lock.withLock { connections -= 1 }
+                state.withLock { $0.connections -= 1 }
             }
         }
     }
@@ -129,7 +132,7 @@ extension Service {
                 if request.count - bodyStart < contentLength {
                     response = Response(status: timedOut ? 408 : 400, body: "incomplete body\n")
                 } else {
-                    checkpoint()  // a hung service answers nothing
+                    hangGate.checkpoint()  // a hung service answers nothing
                     response = route(
                         method: method, path: path, query: query, body: request[bodyStart..<(bodyStart + contentLength)],
                         contentType: contentType, from: from)
@@ -145,7 +148,7 @@ extension Service {
         writeAll(client, Array((method == "HEAD" ? head : head + response.body).utf8))
         close(client)
 
-        lock.withLock { requests += 1 }
+        state.withLock { $0.requests += 1 }
         let took = String(format: "%.2f", (monotonic() - start) * 1000)
         if status < 400 || status == 404 || (status == 503 && !busy) {
             log.info("http", "served \(method) \(path) \(status) in \(took)ms from \(from) req \(id)")
@@ -208,7 +211,7 @@ extension Service {
     }
 
     func statusJSON() -> String {
-        let (served, reason) = lock.withLock { (requests, failure) }
+        let (served, reason) = state.withLock { ($0.requests, $0.failure) }
         let status: [String: Any] = [
             "name": options.name, "status": reason == nil ? "ok" : "failing", "reason": reason ?? NSNull(),
             "pid": Int(getpid()), "port": Int(options.port), "uptime_seconds": (uptime * 10).rounded() / 10,

@@ -1,30 +1,32 @@
 import Foundation
 import Glibc
+import Synchronization
 
-final class Service: @unchecked Sendable {
+final class Service: Sendable {
     let options: Options
     let log: Logger
     let store: DataStore?
     let notifier: Notifier?
     let startedAt = monotonic()
+    /// What the HTTP threads, the main loop and the signal handlers share.
+    struct State {
+        var failure: String?
+        var requests = 0
+        var connections = 0
+        var stopping = false
+        var listener: Int32 = -1
+    }
+
     // Internal, not private: the extensions in Service+HTTP.swift and Service+Faults.swift use them.
-    let lock = NSLock()
-    var failure: String?
-    var requests = 0
-    var connections = 0
-    var stopping = false
-    var listener: Int32 = -1
-    // Injected faults, under `faultCondition` (whose waiters are the threads a hang blocks).
-    let faultCondition = NSCondition()
-    var hangUntil: Double?  // monotonic seconds; infinity: forever
-    var silenceUntil: Double?
-    var leakGeneration = 0, leaking = false, leakedBlocks: [UnsafeMutableRawPointer] = [], leakedMiB = 0
-    var burnGeneration = 0, burningThreads = 0, burnSink: UInt64 = 0
+    let state = Mutex(State())
+    let faultState = Mutex(FaultState())
+    let hangGate: HangGate
 
     init(options: Options) {
         self.options = options
         let log = Logger(name: options.name)
         self.log = log
+        hangGate = HangGate(log: log)
         notifier = ProcessInfo.processInfo.environment["NOTIFY_SOCKET"].flatMap { Notifier(socketPath: $0, log: log) }
         do {
             store = try options.dataDir.map { try DataStore(directory: $0) }
@@ -34,11 +36,14 @@ final class Service: @unchecked Sendable {
         }
     }
 
-    var failureReason: String? { lock.withLock { failure } }
+    var failureReason: String? { state.withLock { $0.failure } }
     var uptime: Double { monotonic() - startedAt }
 
     func fail(_ reason: String) {
-        let first = lock.withLock { () -> Bool in defer { failure = failure ?? reason }; return failure == nil }
+        let first = state.withLock { state in
+            defer { state.failure = state.failure ?? reason }
+            return state.failure == nil
+        }
         if first { log.error("main", "health degraded: \(reason), answering 503 on /healthz") }
     }
 
@@ -72,7 +77,7 @@ final class Service: @unchecked Sendable {
     func appendTick() {
         guard let store, failureReason == nil else { return }
         if case .corrupt(let line, let reason) = store.verify() { return reportCorruption(line: line, reason: reason) }
-        let payload = "kind=tick name=\(options.name) requests=\(lock.withLock { requests }) value=\(Int.random(in: 100...999))"
+        let payload = "kind=tick name=\(options.name) requests=\(state.withLock { $0.requests }) value=\(Int.random(in: 100...999))"
         let start = monotonic()
         guard let (id, bytes, fsyncMs) = store.append([payload]) else {
             return log.error("data", "append to \(store.path) failed: \(String(cString: strerror(errno)))")
@@ -87,18 +92,25 @@ final class Service: @unchecked Sendable {
     // MARK: lifecycle
 
     func dumpState() {
-        checkpoint()
-        let (served, open, reason) = lock.withLock { (requests, connections, failure) }
+        hangGate.checkpoint()
+        let (served, open, reason) = state.withLock { ($0.requests, $0.connections, $0.failure) }
         log.info("main", "state dump: uptime \(String(format: "%.1f", uptime))s, \(served) requests, \(open) open connections, "
             + "\(store?.records ?? 0) records, failure \(reason ?? "none")")
     }
 
     func shutdown(signal name: String) {
-        checkpoint()  // a hung service does not honour SIGTERM: its supervisor must SIGKILL it
-        guard lock.withLock({ () -> Bool in defer { stopping = true }; return !stopping }) else { return }
-        log.info("main", "received \(name), shutting down after \(String(format: "%.1f", uptime))s and \(lock.withLock { requests }) requests")
+        hangGate.checkpoint()  // a hung service does not honour SIGTERM: its supervisor must SIGKILL it
+        let first = state.withLock { state in
+            defer { state.stopping = true }
+            return !state.stopping
+        }
+        guard first else { return }
+        log.info("main", "received \(name), shutting down after \(String(format: "%.1f", uptime))s and \(state.withLock { $0.requests }) requests")
         notifier?.send("STOPPING=1")
-        lock.withLock { Glibc.shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
+        state.withLock { state in
+            Glibc.shutdown(state.listener, Int32(SHUT_RDWR))
+            close(state.listener)
+        }
         _ = store?.verify()  // takes the store lock: waits for an append in flight
         log.info("main", "stopped cleanly")
         exit(0)
@@ -131,7 +143,7 @@ final class Service: @unchecked Sendable {
         }
         while true {
             usleep(100_000)
-            checkpoint()
+            hangGate.checkpoint()
             let now = monotonic()
             if let notifier, now >= nextWatchdog, !heartbeatSilenced {
                 let sent = notifier.send("WATCHDOG=1")
