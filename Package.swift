@@ -96,6 +96,9 @@ let package = Package(
         // (bench/heal found it: 55 min without finishing); without that one pass it compiles in seconds.
         .executableTarget(
             name: "grace-demo",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: [.unsafeFlags(["-Xllvm", "-sil-disable-pass=loop-invariant-code-motion"])]
         ),
         // Helpers shared by the test targets that start child processes (a plain library target under Tests/).

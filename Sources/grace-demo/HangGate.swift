@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Logging
 
 /// The injected hang. The threads that serve, heartbeat, append and handle SIGTERM pass ``checkpoint()``, which
 /// blocks them while a hang lasts: forever, or until its deadline.
@@ -24,7 +25,7 @@ final class HangGate: @unchecked Sendable {  // `until` is read and written only
             }
             if monotonic() >= until {
                 self.until = nil
-                log.warn("main", "hang over: serving and heartbeating again")
+                log.warning("hang over: serving and heartbeating again")
                 break
             }
             _ = condition.wait(until: Date(timeIntervalSinceNow: until - monotonic()))
@@ -34,8 +35,8 @@ final class HangGate: @unchecked Sendable {  // `until` is read and written only
     /// Starts a hang of `seconds`, forever if nil; `cause` says who asked, for the log line.
     func hang(seconds: Double?, cause: String) {
         condition.withLock {
-            log.warn("main", "fault injected: hang \(seconds.map { "for \(describe($0))" } ?? "until killed") (\(cause)); "
-                + "serving, heartbeats, appends and SIGTERM handling stop")
+            let duration = seconds.map { "for \(describe($0))" } ?? "until killed"
+            log.warning("fault injected: hang \(duration) (\(cause)); serving, heartbeats, appends and SIGTERM handling stop")
             until = seconds.map { monotonic() + $0 } ?? .infinity
             condition.broadcast()
         }

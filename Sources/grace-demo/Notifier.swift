@@ -1,4 +1,5 @@
 import Glibc
+import Logging
 
 /// sd_notify over an AF_UNIX datagram socket; a name starting with '@' is in the abstract namespace.
 final class Notifier: Sendable {
@@ -13,7 +14,7 @@ final class Notifier: Sendable {
         let abstract = bytes.first == UInt8(ascii: "@")
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
         guard abstract || bytes.first == UInt8(ascii: "/"), bytes.count < capacity || (abstract && bytes.count == capacity) else {
-            log.warn("notify", "ignoring NOTIFY_SOCKET \(socketPath): not an absolute path or @abstract name that fits")
+            log.warning("ignoring NOTIFY_SOCKET \(socketPath): not an absolute path or @abstract name that fits")
             return nil
         }
         if abstract { bytes[0] = 0 }
@@ -21,7 +22,7 @@ final class Notifier: Sendable {
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
         let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \.sun_path) ?? MemoryLayout<sa_family_t>.size
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { log.warn("notify", "cannot create notify socket: errno \(errno)"); return nil }
+        guard fd >= 0 else { log.warning("cannot create notify socket: errno \(errno)"); return nil }
         self.address = address
         self.length = socklen_t(pathOffset + bytes.count + (abstract ? 0 : 1))
         self.target = socketPath

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Logging
 
 extension Service {
     var heartbeatSilenced: Bool {
@@ -16,13 +17,13 @@ extension Service {
     func inject(_ fault: Fault, after: Double, origin: String) throws(FaultError) -> (message: String, then: (@Sendable () -> Void)?) {
         if case .corrupt = fault, store == nil { throw FaultError(409, "no data file: this instance runs without --data") }
         guard after <= 0 else {
-            log.info("fault", "\(fault.name) scheduled in \(describe(after)) (\(origin))")
+            log.fault.info("\(fault.name) scheduled in \(describe(after)) (\(origin))")
             Thread.detachNewThread { [self] in
                 Thread.sleep(forTimeInterval: after)
                 do throws(FaultError) {
                     try inject(fault, after: 0, origin: "\(origin), \(describe(after)) later").then?()
                 } catch {
-                    log.error("fault", "scheduled \(fault.name) failed: \(error.message)")
+                    log.fault.error("scheduled \(fault.name) failed: \(error.message)")
                 }
             }
             return ("\(fault.name) scheduled in \(describe(after))", nil)
@@ -39,12 +40,12 @@ extension Service {
         case .corrupt(let how):
             return (try corruptData(how), nil)
         case .emit(let line, let count, let level, let component):
-            for _ in 0..<count { log.log(level, component, line) }
+            log.emit(line, count: count, level: level, component: component)
             return ("logged \(count) \(level) line\(count == 1 ? "" : "s")", nil)
         case .silence(let seconds):
             let message = "heartbeat silenced \(seconds.map { "for \(describe($0))" } ?? "until /fault/stop"), still serving"
             faultState.withLock { $0.silenceUntil = seconds.map { monotonic() + $0 } ?? .infinity }
-            log.warn("fault", "fault injected: \(message) (\(origin))")
+            log.fault.warning("fault injected: \(message) (\(origin))")
             return (message, nil)
         case .stop(let which):
             return (stopFaults(which), nil)
@@ -52,7 +53,7 @@ extension Service {
     }
 
     func crash(_ how: Fault.CrashHow, code: Int32, cause: String) -> Never {
-        log.fatal("main", "fault injected: crash by \(how == .exit ? "exit(\(code))" : how.rawValue) (\(cause)), pid \(getpid()) going down")
+        log.main.critical("fault injected: crash by \(how == .exit ? "exit(\(code))" : how.rawValue) (\(cause)), pid \(getpid()) going down")
         switch how {
         case .exit:
             exit(code)
@@ -74,12 +75,12 @@ extension Service {
             return faults.leakGeneration
         }
         let message = "leaking \(mib) MiB every \(describe(every)) up to \(cap) MiB"
-        log.warn("fault", "fault injected: \(message)")
+        log.fault.warning("fault injected: \(message)")
         Thread.detachNewThread { [self] in
             var nextReport = 64
             func finish(_ report: String) {
                 faultState.withLock { faults in if faults.leakGeneration == generation { faults.leaking = false } }
-                log.warn("fault", report)
+                log.fault.warning("\(report)")
             }
             while true {
                 hangGate.checkpoint()
@@ -99,7 +100,7 @@ extension Service {
                 }
                 guard let now else { return free(block) }
                 if now >= nextReport {
-                    log.warn("main", "resident memory grew by \(now) MiB since the leak started, no sign of release")
+                    log.main.warning("resident memory grew by \(now) MiB since the leak started, no sign of release")
                     nextReport = (now / 64 + 1) * 64
                 }
                 Thread.sleep(forTimeInterval: every)
@@ -116,7 +117,7 @@ extension Service {
         }
         let until = monotonic() + seconds
         let message = "burning CPU on \(threads) thread\(threads == 1 ? "" : "s") for \(describe(seconds))"
-        log.warn("fault", "fault injected: \(message)")
+        log.fault.warning("fault injected: \(message)")
         for index in 0..<threads {
             Thread.detachNewThread { [self] in
                 var x = 0x9E37_79B9_7F4A_7C15 &+ UInt64(index)
@@ -128,7 +129,7 @@ extension Service {
                     faults.burningThreads -= 1
                     return faults.burningThreads == 0
                 }
-                if last { log.info("fault", "CPU burn over") }
+                if last { log.fault.info("CPU burn over") }
             }
         }
         return message
@@ -139,7 +140,7 @@ extension Service {
         guard let what = store.corrupt(how) else {
             throw FaultError(500, "cannot write \(store.path): \(String(cString: strerror(errno)))")
         }
-        log.warn("fault", "fault injected: corrupt \(store.path): \(what)")
+        log.fault.warning("fault injected: corrupt \(store.path): \(what)")
         if case .corrupt(let line, let reason) = store.verify() { reportCorruption(line: line, reason: reason) }
         return "corrupted \(store.path): \(what)"
     }
@@ -159,7 +160,7 @@ extension Service {
             return freed
         }
         let message = "stopped \(which?.rawValue ?? "leak, burn and silence")\(freed > 0 ? "; freed \(freed) MiB" : "")"
-        log.info("fault", message)
+        log.fault.info("\(message)")
         return message
     }
 

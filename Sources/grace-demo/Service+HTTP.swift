@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Logging
 
 func requestID() -> String { String(format: "%06x", UInt32.random(in: 0...0xFF_FFFF)) }
 
@@ -16,11 +17,11 @@ extension Service {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard fd >= 0, bound == 0, Glibc.listen(fd, 128) == 0 else {
-            log.error("http", "cannot listen on 127.0.0.1:\(options.port): \(String(cString: strerror(errno)))")
+            log.http.error("cannot listen on 127.0.0.1:\(options.port): \(String(cString: strerror(errno)))")
             exit(1)
         }
         state.withLock { $0.listener = fd }
-        log.info("http", "listening on 127.0.0.1:\(options.port)")
+        log.http.info("listening on 127.0.0.1:\(options.port)")
     }
 
     func acceptLoop() {
@@ -35,12 +36,12 @@ extension Service {
                 switch errno {
                 case EINTR, ECONNABORTED: continue
                 case EMFILE, ENFILE:
-                    log.error("http", "accept failed: too many open files, backing off 100ms")
+                    log.http.error("accept failed: too many open files, backing off 100ms")
                     usleep(100_000)
                     continue
                 default:
                     if state.withLock({ $0.stopping }) { return }
-                    log.error("http", "accept failed: \(String(cString: strerror(errno)))")
+                    log.http.error("accept failed: \(String(cString: strerror(errno)))")
                     usleep(100_000)
                     continue
                 }
@@ -151,9 +152,9 @@ extension Service {
         state.withLock { $0.requests += 1 }
         let took = String(format: "%.2f", (monotonic() - start) * 1000)
         if status < 400 || status == 404 || (status == 503 && !busy) {
-            log.info("http", "served \(method) \(path) \(status) in \(took)ms from \(from) req \(id)")
+            log.http.info("served \(method) \(path) \(status) in \(took)ms from \(from) req \(id)")
         } else {
-            log.warn("http", "rejected request from \(from) with \(status) after \(took)ms req \(id)")
+            log.http.warning("rejected request from \(from) with \(status) after \(took)ms req \(id)")
         }
         response.then?()
     }

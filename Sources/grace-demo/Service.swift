@@ -1,10 +1,11 @@
 import Foundation
 import Glibc
+import Logging
 import Synchronization
 
 final class Service: Sendable {
     let options: Options
-    let log: Logger
+    let log: ComponentLoggers
     let store: DataStore?
     let notifier: Notifier?
     let startedAt = monotonic()
@@ -24,14 +25,14 @@ final class Service: Sendable {
 
     init(options: Options) {
         self.options = options
-        let log = Logger(name: options.name)
+        let log = ComponentLoggers(name: options.name)
         self.log = log
-        hangGate = HangGate(log: log)
-        notifier = ProcessInfo.processInfo.environment["NOTIFY_SOCKET"].flatMap { Notifier(socketPath: $0, log: log) }
+        hangGate = HangGate(log: log.main)
+        notifier = ProcessInfo.processInfo.environment["NOTIFY_SOCKET"].flatMap { Notifier(socketPath: $0, log: log.notify) }
         do {
             store = try options.dataDir.map { try DataStore(directory: $0) }
         } catch {
-            log.error("data", "cannot create data directory \(options.dataDir ?? ""): \(error.localizedDescription)")
+            log.data.error("cannot create data directory \(options.dataDir ?? ""): \(error.localizedDescription)")
             exit(1)
         }
     }
@@ -44,7 +45,7 @@ final class Service: Sendable {
             defer { state.failure = state.failure ?? reason }
             return state.failure == nil
         }
-        if first { log.error("main", "health degraded: \(reason), answering 503 on /healthz") }
+        if first { log.main.error("health degraded: \(reason), answering 503 on /healthz") }
     }
 
     // MARK: data
@@ -57,20 +58,20 @@ final class Service: Sendable {
         case .ok(let records, _) where records == 0:
             let seed = (1...3).map { "kind=seed name=\(options.name) seq=\($0) value=\(Int.random(in: 100...999))" }
             if store.append(seed, header: "grace-demo records v1 name=\(options.name)") != nil {
-                log.info("data", "created \(store.path) with \(seed.count) seed records")
+                log.data.info("created \(store.path) with \(seed.count) seed records")
             } else {
-                log.error("data", "cannot write \(store.path): \(String(cString: strerror(errno)))")
+                log.data.error("cannot write \(store.path): \(String(cString: strerror(errno)))")
                 exit(1)
             }
         case .ok(let records, let lastID):
-            log.info("data", "opened \(store.path): \(records) records verified, last id \(lastID)")
+            log.data.info("opened \(store.path): \(records) records verified, last id \(lastID)")
             _ = store.append(["kind=boot name=\(options.name) pid=\(getpid())"])
         }
     }
 
     func reportCorruption(line: Int, reason: String) {
         guard let store else { return }
-        log.error("data", "corrupt record at line \(line) of \(store.path) reason \(reason)")
+        log.data.error("corrupt record at line \(line) of \(store.path) reason \(reason)")
         fail("data file \(store.path) is corrupt")
     }
 
@@ -80,13 +81,13 @@ final class Service: Sendable {
         let payload = "kind=tick name=\(options.name) requests=\(state.withLock { $0.requests }) value=\(Int.random(in: 100...999))"
         let start = monotonic()
         guard let (id, bytes, fsyncMs) = store.append([payload]) else {
-            return log.error("data", "append to \(store.path) failed: \(String(cString: strerror(errno)))")
+            return log.data.error("append to \(store.path) failed: \(String(cString: strerror(errno)))")
         }
         if fsyncMs > 20 {
-            log.warn("data", "slow flush: fsync took \(Int(fsyncMs))ms (budget 20ms) for \(store.path)")
+            log.data.warning("slow flush: fsync took \(Int(fsyncMs))ms (budget 20ms) for \(store.path)")
         }
         let took = String(format: "%.2f", (monotonic() - start) * 1000)
-        log.info("data", "appended record \(id) (\(bytes) bytes) to \(store.path) in \(took)ms")
+        log.data.info("appended record \(id) (\(bytes) bytes) to \(store.path) in \(took)ms")
     }
 
     // MARK: lifecycle
@@ -94,8 +95,10 @@ final class Service: Sendable {
     func dumpState() {
         hangGate.checkpoint()
         let (served, open, reason) = state.withLock { ($0.requests, $0.connections, $0.failure) }
-        log.info("main", "state dump: uptime \(String(format: "%.1f", uptime))s, \(served) requests, \(open) open connections, "
-            + "\(store?.records ?? 0) records, failure \(reason ?? "none")")
+        let uptime = String(format: "%.1f", uptime)
+        let records = store?.records ?? 0
+        log.main.info(
+            "state dump: uptime \(uptime)s, \(served) requests, \(open) open connections, \(records) records, failure \(reason ?? "none")")
     }
 
     func shutdown(signal name: String) {
@@ -105,19 +108,19 @@ final class Service: Sendable {
             return !state.stopping
         }
         guard first else { return }
-        log.info("main", "received \(name), shutting down after \(String(format: "%.1f", uptime))s and \(state.withLock { $0.requests }) requests")
+        log.main.info("received \(name), shutting down after \(String(format: "%.1f", uptime))s and \(state.withLock { $0.requests }) requests")
         notifier?.send("STOPPING=1")
         state.withLock { state in
             Glibc.shutdown(state.listener, Int32(SHUT_RDWR))
             close(state.listener)
         }
         _ = store?.verify()  // takes the store lock: waits for an append in flight
-        log.info("main", "stopped cleanly")
+        log.main.info("stopped cleanly")
         exit(0)
     }
 
     func run() -> Never {
-        log.info("main", "starting grace-demo pid \(getpid()) on port \(options.port), data \(options.dataDir ?? "none")")
+        log.main.info("starting grace-demo pid \(getpid()) on port \(options.port), data \(options.dataDir ?? "none")")
         openStore()
         listen()
         Thread.detachNewThread { [self] in acceptLoop() }
@@ -128,9 +131,9 @@ final class Service: Sendable {
         }
         if let notifier {
             if notifier.send("READY=1\nSTATUS=listening on 127.0.0.1:\(options.port)") {
-                log.info("notify", "sent READY=1 to \(notifier.target), watchdog every \(String(format: "%.2f", watchdogEvery))s")
+                log.notify.info("sent READY=1 to \(notifier.target), watchdog every \(String(format: "%.2f", watchdogEvery))s")
             } else {
-                log.warn("notify", "READY=1 to \(notifier.target) failed: \(String(cString: strerror(errno)))")
+                log.notify.warning("READY=1 to \(notifier.target) failed: \(String(cString: strerror(errno)))")
             }
         }
         var nextWatchdog = monotonic() + watchdogEvery, nextAppend = monotonic() + 5, watchdogDelivered = true
@@ -138,7 +141,7 @@ final class Service: Sendable {
             do throws(FaultError) {
                 try inject(fault, after: after, origin: "--fault at start").then?()
             } catch {
-                log.error("fault", "--fault \(fault.name) failed: \(error.message)")
+                log.fault.error("--fault \(fault.name) failed: \(error.message)")
             }
         }
         while true {
@@ -147,7 +150,7 @@ final class Service: Sendable {
             let now = monotonic()
             if let notifier, now >= nextWatchdog, !heartbeatSilenced {
                 let sent = notifier.send("WATCHDOG=1")
-                if !sent && watchdogDelivered { log.warn("notify", "WATCHDOG=1 to \(notifier.target) failed: errno \(errno)") }
+                if !sent && watchdogDelivered { log.notify.warning("WATCHDOG=1 to \(notifier.target) failed: errno \(errno)") }
                 watchdogDelivered = sent
                 nextWatchdog = now + watchdogEvery
             }
@@ -157,14 +160,14 @@ final class Service: Sendable {
             nextAppend = now + 5
             if failureReason != nil {
                 guard injected else { continue }
-                log.error("http", "request handler stalled for \(Int.random(in: 3000...3100))ms waiting on worker pool, request id \(requestID())")
+                log.http.error("request handler stalled for \(Int.random(in: 3000...3100))ms waiting on worker pool, request id \(requestID())")
                 continue
             }
             appendTick()
             switch Int.random(in: 0..<18) {
-            case 0: log.warn("http", "connection pool at \(Int.random(in: 80...95))% (\(Int.random(in: 13...15))/16 in use)")
-            case 1: log.warn("http", "request queue depth \(Int.random(in: 33...60)) above soft limit 32")
-            case 2: log.warn("main", "gc pause \(Int.random(in: 11...40))ms exceeded budget 10ms")
+            case 0: log.http.warning("connection pool at \(Int.random(in: 80...95))% (\(Int.random(in: 13...15))/16 in use)")
+            case 1: log.http.warning("request queue depth \(Int.random(in: 33...60)) above soft limit 32")
+            case 2: log.main.warning("gc pause \(Int.random(in: 11...40))ms exceeded budget 10ms")
             default: break
             }
         }
