@@ -22,11 +22,12 @@ struct ComponentLoggers: Sendable {
     /// Logs `line` `count` times as `component`, at `level`: ERROR, FATAL, CRITICAL or WARN (`POST /fault/emit`).
     func emit(_ line: String, count: Int, level: String, component: String) {
         let logger = Self.logger("\(name).\(component)")
-        let severity: Logger.Level = switch level {
-        case "WARN": .warning
-        case "ERROR": .error
-        default: .critical
-        }
+        let severity: Logger.Level =
+            switch level {
+            case "WARN": .warning
+            case "ERROR": .error
+            default: .critical
+            }
         for _ in 0..<count {
             logger.log(level: severity, "\(line)", metadata: [DemoLogHandler.levelWordKey: "\(level)"])
         }

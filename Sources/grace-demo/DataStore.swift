@@ -38,7 +38,8 @@ final class DataStore: Sendable {
                 if line.hasPrefix("#") { continue }
                 let fields = line.split(separator: " ", maxSplits: 3)
                 guard fields.count == 4, let id = Int(fields[0]), Int(fields[1]) != nil,
-                      let stored = UInt32(fields[2], radix: 16) else {
+                    let stored = UInt32(fields[2], radix: 16)
+                else {
                     return .corrupt(line: index + 1, reason: "unparseable")
                 }
                 guard id > lastID else { return .corrupt(line: index + 1, reason: "out_of_order") }
@@ -71,7 +72,8 @@ final class DataStore: Sendable {
             guard fd >= 0 else { return nil }
             defer { close(fd) }
             func overwrite(_ patch: [UInt8], at offset: Int) -> Bool {
-                patch.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) } == patch.count && fsync(fd) == 0
+                patch.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) } == patch.count
+                    && fsync(fd) == 0
             }
             var how = how
             if how == .flip, let last = lines.last {
@@ -82,7 +84,8 @@ final class DataStore: Sendable {
                     let byte: UInt8 = bytes[offset] == UInt8(ascii: "X") ? UInt8(ascii: "Y") : UInt8(ascii: "X")
                     guard overwrite([byte], at: offset) else { return nil }
                     let line = bytes[..<offset].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-                    return "byte \(offset) (line \(line)) changed from '\(Character(Unicode.Scalar(bytes[offset])))' to "
+                    return
+                        "byte \(offset) (line \(line)) changed from '\(Character(Unicode.Scalar(bytes[offset])))' to "
                         + "'\(Character(Unicode.Scalar(byte)))'"
                 }
                 how = .garbage
@@ -103,7 +106,8 @@ final class DataStore: Sendable {
         }
     }
 
-    /// Appends records and fsyncs; returns the last id, the bytes written and the fsync time in ms, nil on an I/O error.
+    /// Appends records and fsyncs; returns the last id, the bytes written and the fsync time in ms, nil on an I/O
+    /// error.
     func append(_ payloads: [String], header: String? = nil) -> (lastID: Int, bytes: Int, fsyncMs: Double)? {
         state.withLock { state in
             var text = header.map { "# \($0)\n" } ?? ""

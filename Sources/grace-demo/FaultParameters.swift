@@ -21,8 +21,9 @@ struct FaultParameters {
     func seconds(_ key: String, _ range: ClosedRange<Double>) throws(FaultError) -> Double? {
         guard let text = values[key] else { return nil }
         guard let value = parseSeconds(text), range.contains(value) else {
-            throw FaultError("\(key) must be a duration from \(range.lowerBound)s to \(Int(range.upperBound))s "
-                + "(like 100ms, 2s, 5m), not '\(text)'")
+            throw FaultError(
+                "\(key) must be a duration from \(range.lowerBound)s to \(Int(range.upperBound))s "
+                    + "(like 100ms, 2s, 5m), not '\(text)'")
         }
         return value
     }
@@ -31,7 +32,8 @@ struct FaultParameters {
     where T.RawValue == String {
         guard let text = values[key] else { return value }
         guard let choice = T(rawValue: text) else {
-            throw FaultError("\(key) must be one of \(T.allCases.map(\.rawValue).joined(separator: "|")), not '\(text)'")
+            throw FaultError(
+                "\(key) must be one of \(T.allCases.map(\.rawValue).joined(separator: "|")), not '\(text)'")
         }
         return choice
     }

@@ -6,7 +6,8 @@ func decodeForm<S: StringProtocol>(_ text: S) -> [String: String]? {
             switch byte {
             case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
-                guard input.count >= 2, let value = UInt8(String(decoding: input.prefix(2), as: UTF8.self), radix: 16) else {
+                guard input.count >= 2, let value = UInt8(String(decoding: input.prefix(2), as: UTF8.self), radix: 16)
+                else {
                     return nil
                 }
                 bytes.append(value)

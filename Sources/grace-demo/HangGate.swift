@@ -36,7 +36,8 @@ final class HangGate: @unchecked Sendable {  // `until` is read and written only
     func hang(seconds: Double?, cause: String) {
         condition.withLock {
             let duration = seconds.map { "for \(describe($0))" } ?? "until killed"
-            log.warning("fault injected: hang \(duration) (\(cause)); serving, heartbeats, appends and SIGTERM handling stop")
+            log.warning(
+                "fault injected: hang \(duration) (\(cause)); serving, heartbeats, appends and SIGTERM handling stop")
             until = seconds.map { monotonic() + $0 } ?? .infinity
             condition.broadcast()
         }

@@ -13,7 +13,9 @@ final class Notifier: Sendable {
         var address = sockaddr_un()
         let abstract = bytes.first == UInt8(ascii: "@")
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard abstract || bytes.first == UInt8(ascii: "/"), bytes.count < capacity || (abstract && bytes.count == capacity) else {
+        guard abstract || bytes.first == UInt8(ascii: "/"),
+            bytes.count < capacity || (abstract && bytes.count == capacity)
+        else {
             log.warning("ignoring NOTIFY_SOCKET \(socketPath): not an absolute path or @abstract name that fits")
             return nil
         }
@@ -33,7 +35,9 @@ final class Notifier: Sendable {
         let bytes = Array(message.utf8)
         let sent = withUnsafePointer(to: address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), socketAddress, length) }
+                bytes.withUnsafeBytes {
+                    sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), socketAddress, length)
+                }
             }
         }
         return sent == bytes.count

@@ -14,8 +14,12 @@ extension Service {
 
     /// Injects `fault` now, or from another thread after `after` seconds. Returns what to answer and, for a crash
     /// or a hang, what to do once the answer is out (nothing is done before `then` runs).
-    func inject(_ fault: Fault, after: Double, origin: String) throws(FaultError) -> (message: String, then: (@Sendable () -> Void)?) {
-        if case .corrupt = fault, store == nil { throw FaultError(409, "no data file: this instance runs without --data") }
+    func inject(_ fault: Fault, after: Double, origin: String) throws(FaultError) -> (
+        message: String, then: (@Sendable () -> Void)?
+    ) {
+        if case .corrupt = fault, store == nil {
+            throw FaultError(409, "no data file: this instance runs without --data")
+        }
         guard after <= 0 else {
             log.fault.info("\(fault.name) scheduled in \(describe(after)) (\(origin))")
             Thread.detachNewThread { [self] in
@@ -30,9 +34,15 @@ extension Service {
         }
         switch fault {
         case .crash(let how, let code):
-            return ("crashing by \(how == .exit ? "exit(\(code))" : how.rawValue)", { [self] in crash(how, code: code, cause: origin) })
+            return (
+                "crashing by \(how == .exit ? "exit(\(code))" : how.rawValue)",
+                { [self] in crash(how, code: code, cause: origin) }
+            )
         case .hang(let seconds):
-            return ("hanging \(seconds.map { "for \(describe($0))" } ?? "until killed")", { [self] in hangGate.hang(seconds: seconds, cause: origin) })
+            return (
+                "hanging \(seconds.map { "for \(describe($0))" } ?? "until killed")",
+                { [self] in hangGate.hang(seconds: seconds, cause: origin) }
+            )
         case .leak(let mib, let every, let cap):
             return (startLeak(mib: mib, every: every, cap: cap), nil)
         case .burn(let threads, let seconds):
@@ -43,7 +53,8 @@ extension Service {
             log.emit(line, count: count, level: level, component: component)
             return ("logged \(count) \(level) line\(count == 1 ? "" : "s")", nil)
         case .silence(let seconds):
-            let message = "heartbeat silenced \(seconds.map { "for \(describe($0))" } ?? "until /fault/stop"), still serving"
+            let message =
+                "heartbeat silenced \(seconds.map { "for \(describe($0))" } ?? "until /fault/stop"), still serving"
             faultState.withLock { $0.silenceUntil = seconds.map { monotonic() + $0 } ?? .infinity }
             log.fault.warning("fault injected: \(message) (\(origin))")
             return (message, nil)
@@ -53,7 +64,8 @@ extension Service {
     }
 
     func crash(_ how: Fault.CrashHow, code: Int32, cause: String) -> Never {
-        log.main.critical("fault injected: crash by \(how == .exit ? "exit(\(code))" : how.rawValue) (\(cause)), pid \(getpid()) going down")
+        let by = how == .exit ? "exit(\(code))" : how.rawValue
+        log.main.critical("fault injected: crash by \(by) (\(cause)), pid \(getpid()) going down")
         switch how {
         case .exit:
             exit(code)
@@ -84,12 +96,15 @@ extension Service {
             }
             while true {
                 hangGate.checkpoint()
-                guard let (step, held) = faultState.withLock({ faults -> (Int, Int)? in
-                    faults.leakGeneration == generation ? (min(mib, cap - faults.leakedMiB), faults.leakedMiB) : nil
-                }) else { return }
+                guard
+                    let (step, held) = faultState.withLock({ faults -> (Int, Int)? in
+                        faults.leakGeneration == generation ? (min(mib, cap - faults.leakedMiB), faults.leakedMiB) : nil
+                    })
+                else { return }
                 guard step > 0 else { return finish("leak reached its cap: holding \(held) MiB") }
                 guard let block = malloc(step << 20) else {
-                    return finish("leak: cannot allocate \(step) MiB more (\(String(cString: strerror(errno)))), holding \(held) MiB")
+                    let reason = String(cString: strerror(errno))
+                    return finish("leak: cannot allocate \(step) MiB more (\(reason)), holding \(held) MiB")
                 }
                 memset(block, 0xA5, step << 20)  // touch every page, so that RSS really grows
                 let now = faultState.withLock { faults -> Int? in
@@ -166,8 +181,10 @@ extension Service {
 
     func activeFaults() -> [String: Any] {
         faultState.withLock { faults in
-            ["leaking": faults.leaking, "leaked_mib": faults.leakedMiB, "burn_threads": faults.burningThreads,
-             "heartbeat_silenced": faults.silenceUntil.map { monotonic() < $0 } ?? false]
+            [
+                "leaking": faults.leaking, "leaked_mib": faults.leakedMiB, "burn_threads": faults.burningThreads,
+                "heartbeat_silenced": faults.silenceUntil.map { monotonic() < $0 } ?? false,
+            ]
         }
     }
 }

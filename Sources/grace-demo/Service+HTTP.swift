@@ -14,7 +14,9 @@ extension Service {
         address.sin_port = options.port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard fd >= 0, bound == 0, Glibc.listen(fd, 128) == 0 else {
             log.http.error("cannot listen on 127.0.0.1:\(options.port): \(String(cString: strerror(errno)))")
@@ -50,7 +52,8 @@ extension Service {
             hangGate.checkpoint()
             var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
             inet_ntop(AF_INET, &peer.sin_addr, &text, socklen_t(text.count))
-            let from = "\(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)):\(UInt16(bigEndian: peer.sin_port))"
+            let address = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let from = "\(address):\(UInt16(bigEndian: peer.sin_port))"
             let busy = state.withLock { state in
                 state.connections += 1
                 return state.connections > 64
@@ -94,7 +97,8 @@ extension Service {
         var headEnd = request.firstRange(of: end)
         while headEnd == nil && request.count <= 8192 && receive() { headEnd = request.firstRange(of: end) }
         if request.isEmpty { close(client); return }  // a probe that connected and left (tcp health checks do this)
-        let firstLine = String(decoding: request.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        let firstLine = String(
+            decoding: request.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }, as: UTF8.self)
         let parts = firstLine.split(separator: " ", omittingEmptySubsequences: false)
         let method = parts.first.map(String.init) ?? "-"
         let target = parts.count > 1 ? String(parts[1]) : "-"
@@ -135,17 +139,21 @@ extension Service {
                 } else {
                     hangGate.checkpoint()  // a hung service answers nothing
                     response = route(
-                        method: method, path: path, query: query, body: request[bodyStart..<(bodyStart + contentLength)],
+                        method: method, path: path, query: query,
+                        body: request[bodyStart..<(bodyStart + contentLength)],
                         contentType: contentType, from: from)
                 }
             }
         }
-        let reasons = [200: "OK", 202: "Accepted", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
-                       408: "Request Timeout", 409: "Conflict", 413: "Content Too Large", 415: "Unsupported Media Type",
-                       431: "Request Header Fields Too Large", 500: "Internal Server Error", 503: "Service Unavailable"]
+        let reasons = [
+            200: "OK", 202: "Accepted", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
+            408: "Request Timeout", 409: "Conflict", 413: "Content Too Large", 415: "Unsupported Media Type",
+            431: "Request Header Fields Too Large", 500: "Internal Server Error", 503: "Service Unavailable",
+        ]
         let status = response.status
-        var head = "HTTP/1.1 \(status) \(reasons[status] ?? "Error")\r\nServer: grace-demo\r\nContent-Type: \(response.contentType)\r\n"
-        head += "Content-Length: \(response.body.utf8.count)\r\nConnection: close\r\n\(response.allow.map { "Allow: \($0)\r\n" } ?? "")\r\n"
+        var head = "HTTP/1.1 \(status) \(reasons[status] ?? "Error")\r\nServer: grace-demo\r\n"
+        head += "Content-Type: \(response.contentType)\r\nContent-Length: \(response.body.utf8.count)\r\n"
+        head += "Connection: close\r\n\(response.allow.map { "Allow: \($0)\r\n" } ?? "")\r\n"
         writeAll(client, Array((method == "HEAD" ? head : head + response.body).utf8))
         close(client)
 
@@ -159,7 +167,9 @@ extension Service {
         response.then?()
     }
 
-    func route(method: String, path: String, query: Substring, body: ArraySlice<UInt8>, contentType: String, from: String) -> Response {
+    func route(
+        method: String, path: String, query: Substring, body: ArraySlice<UInt8>, contentType: String, from: String
+    ) -> Response {
         let readOnly = method == "GET" || method == "HEAD"
         switch path {
         case "/healthz", "/", "/fault", "/fault/":
@@ -168,7 +178,8 @@ extension Service {
                 let reason = failureReason
                 return Response(status: reason == nil ? 200 : 503, body: reason.map { "failing: \($0)\n" } ?? "ok\n")
             }
-            return Response(status: 200, body: path == "/" ? statusJSON() : faultsJSON(), contentType: "application/json")
+            return Response(
+                status: 200, body: path == "/" ? statusJSON() : faultsJSON(), contentType: "application/json")
         case _ where path.hasPrefix("/fault/"):
             let name = String(path.dropFirst("/fault/".count))
             guard Fault.catalogue.contains(where: { $0.name == name }) else {
@@ -200,14 +211,19 @@ extension Service {
 
     func faultsJSON() -> String {
         let faults: [[String: Any]] = Fault.catalogue.map {
-            ["name": $0.name, "request": "POST /fault/\($0.name)", "parameters": $0.parameters + ", after=DURATION (0)",
-             "signal": $0.signal ?? NSNull(), "does": $0.summary]
+            [
+                "name": $0.name, "request": "POST /fault/\($0.name)",
+                "parameters": $0.parameters + ", after=DURATION (0)",
+                "signal": $0.signal ?? NSNull(), "does": $0.summary,
+            ]
         }
         let object: [String: Any] = [
             "faults": faults, "active": activeFaults(),
             "at_start": "--fault 'NAME?PARAMS' (repeatable), --crash-after SECONDS",
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
@@ -216,9 +232,12 @@ extension Service {
         let status: [String: Any] = [
             "name": options.name, "status": reason == nil ? "ok" : "failing", "reason": reason ?? NSNull(),
             "pid": Int(getpid()), "port": Int(options.port), "uptime_seconds": (uptime * 10).rounded() / 10,
-            "requests": served, "records": store?.records ?? 0, "data": store?.path ?? NSNull(), "faults": activeFaults(),
+            "requests": served, "records": store?.records ?? 0, "data": store?.path ?? NSNull(),
+            "faults": activeFaults(),
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: status, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: status, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

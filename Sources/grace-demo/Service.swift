@@ -28,7 +28,9 @@ final class Service: Sendable {
         let log = ComponentLoggers(name: options.name)
         self.log = log
         hangGate = HangGate(log: log.main)
-        notifier = ProcessInfo.processInfo.environment["NOTIFY_SOCKET"].flatMap { Notifier(socketPath: $0, log: log.notify) }
+        notifier = ProcessInfo.processInfo.environment["NOTIFY_SOCKET"].flatMap {
+            Notifier(socketPath: $0, log: log.notify)
+        }
         do {
             store = try options.dataDir.map { try DataStore(directory: $0) }
         } catch {
@@ -78,7 +80,8 @@ final class Service: Sendable {
     func appendTick() {
         guard let store, failureReason == nil else { return }
         if case .corrupt(let line, let reason) = store.verify() { return reportCorruption(line: line, reason: reason) }
-        let payload = "kind=tick name=\(options.name) requests=\(state.withLock { $0.requests }) value=\(Int.random(in: 100...999))"
+        let requests = state.withLock { $0.requests }
+        let payload = "kind=tick name=\(options.name) requests=\(requests) value=\(Int.random(in: 100...999))"
         let start = monotonic()
         guard let (id, bytes, fsyncMs) = store.append([payload]) else {
             return log.data.error("append to \(store.path) failed: \(String(cString: strerror(errno)))")
@@ -97,8 +100,8 @@ final class Service: Sendable {
         let (served, open, reason) = state.withLock { ($0.requests, $0.connections, $0.failure) }
         let uptime = String(format: "%.1f", uptime)
         let records = store?.records ?? 0
-        log.main.info(
-            "state dump: uptime \(uptime)s, \(served) requests, \(open) open connections, \(records) records, failure \(reason ?? "none")")
+        let counts = "\(served) requests, \(open) open connections, \(records) records"
+        log.main.info("state dump: uptime \(uptime)s, \(counts), failure \(reason ?? "none")")
     }
 
     func shutdown(signal name: String) {
@@ -108,7 +111,9 @@ final class Service: Sendable {
             return !state.stopping
         }
         guard first else { return }
-        log.main.info("received \(name), shutting down after \(String(format: "%.1f", uptime))s and \(state.withLock { $0.requests }) requests")
+        let uptime = String(format: "%.1f", uptime)
+        let requests = state.withLock { $0.requests }
+        log.main.info("received \(name), shutting down after \(uptime)s and \(requests) requests")
         notifier?.send("STOPPING=1")
         state.withLock { state in
             Glibc.shutdown(state.listener, Int32(SHUT_RDWR))
@@ -131,7 +136,8 @@ final class Service: Sendable {
         }
         if let notifier {
             if notifier.send("READY=1\nSTATUS=listening on 127.0.0.1:\(options.port)") {
-                log.notify.info("sent READY=1 to \(notifier.target), watchdog every \(String(format: "%.2f", watchdogEvery))s")
+                log.notify.info(
+                    "sent READY=1 to \(notifier.target), watchdog every \(String(format: "%.2f", watchdogEvery))s")
             } else {
                 log.notify.warning("READY=1 to \(notifier.target) failed: \(String(cString: strerror(errno)))")
             }
@@ -150,7 +156,9 @@ final class Service: Sendable {
             let now = monotonic()
             if let notifier, now >= nextWatchdog, !heartbeatSilenced {
                 let sent = notifier.send("WATCHDOG=1")
-                if !sent && watchdogDelivered { log.notify.warning("WATCHDOG=1 to \(notifier.target) failed: errno \(errno)") }
+                if !sent && watchdogDelivered {
+                    log.notify.warning("WATCHDOG=1 to \(notifier.target) failed: errno \(errno)")
+                }
                 watchdogDelivered = sent
                 nextWatchdog = now + watchdogEvery
             }
@@ -160,12 +168,16 @@ final class Service: Sendable {
             nextAppend = now + 5
             if failureReason != nil {
                 guard injected else { continue }
-                log.http.error("request handler stalled for \(Int.random(in: 3000...3100))ms waiting on worker pool, request id \(requestID())")
+                let stall = Int.random(in: 3000...3100)
+                log.http.error(
+                    "request handler stalled for \(stall)ms waiting on worker pool, request id \(requestID())")
                 continue
             }
             appendTick()
             switch Int.random(in: 0..<18) {
-            case 0: log.http.warning("connection pool at \(Int.random(in: 80...95))% (\(Int.random(in: 13...15))/16 in use)")
+            case 0:
+                log.http.warning(
+                    "connection pool at \(Int.random(in: 80...95))% (\(Int.random(in: 13...15))/16 in use)")
             case 1: log.http.warning("request queue depth \(Int.random(in: 33...60)) above soft limit 32")
             case 2: log.main.warning("gc pause \(Int.random(in: 11...40))ms exceeded budget 10ms")
             default: break
