@@ -4,6 +4,7 @@ import Synchronization
 
 /// DIR/data.db: a `#` header, then one record per line: `ID UNIX-MS CRC32 PAYLOAD`, the CRC over `ID UNIX-MS PAYLOAD`.
 final class DataStore: Sendable {
+    /// What ``verify()`` found: the good records and the last id, or the first bad line and why.
     enum Check { case ok(records: Int, lastID: Int), corrupt(line: Int, reason: String) }
     let path: String
     /// Held for the whole of every read and write of the file, so that they never interleave.
@@ -14,6 +15,7 @@ final class DataStore: Sendable {
         var records = 0
     }
 
+    /// Records counted by the last verify, plus those appended since.
     var records: Int { state.withLock { $0.records } }
 
     init(directory: String) throws {

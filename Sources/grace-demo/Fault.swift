@@ -102,6 +102,7 @@ enum Fault: Sendable {
         return (fault, try p.seconds("after", 0...86_400) ?? 0)
     }
 
+    /// The fault's name, as in `POST /fault/NAME`.
     var name: String {
         switch self {
         case .crash: "crash"

@@ -3,11 +3,13 @@ import Logging
 
 /// sd_notify over an AF_UNIX datagram socket; a name starting with '@' is in the abstract namespace.
 final class Notifier: Sendable {
+    /// NOTIFY_SOCKET as given, for log lines.
     let target: String
     private let fd: Int32
     private let address: sockaddr_un
     private let length: socklen_t
 
+    /// Nil, with a WARN line, if the path is unusable or no socket can be made.
     init?(socketPath: String, log: Logger) {
         var bytes = Array(socketPath.utf8)
         var address = sockaddr_un()
@@ -30,6 +32,7 @@ final class Notifier: Sendable {
         self.target = socketPath
     }
 
+    /// Sends one datagram (`READY=1`, `WATCHDOG=1`, ...); false if it did not go out whole.
     @discardableResult
     func send(_ message: String) -> Bool {
         let bytes = Array(message.utf8)

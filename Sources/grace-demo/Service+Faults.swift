@@ -3,6 +3,7 @@ import Glibc
 import Logging
 
 extension Service {
+    /// Whether WATCHDOG=1 is held back now (`POST /fault/silence`).
     var heartbeatSilenced: Bool {
         faultState.withLock { faults in
             guard let until = faults.silenceUntil else { return false }
@@ -63,6 +64,7 @@ extension Service {
         }
     }
 
+    /// Logs a FATAL line and dies the way `how` says.
     func crash(_ how: Fault.CrashHow, code: Int32, cause: String) -> Never {
         let by = how == .exit ? "exit(\(code))" : how.rawValue
         log.main.critical("fault injected: crash by \(by) (\(cause)), pid \(getpid()) going down")
@@ -80,6 +82,7 @@ extension Service {
         }
     }
 
+    /// Starts a thread that allocates and touches `mib` MiB every `every` seconds up to `cap` MiB.
     func startLeak(mib: Int, every: Double, cap: Int) -> String {
         let generation = faultState.withLock { faults in
             faults.leakGeneration += 1
@@ -124,6 +127,7 @@ extension Service {
         return message
     }
 
+    /// Starts `threads` threads that busy-loop for `seconds`.
     func startBurn(threads: Int, seconds: Double) -> String {
         let generation = faultState.withLock { faults in
             faults.burnGeneration += 1
@@ -150,6 +154,7 @@ extension Service {
         return message
     }
 
+    /// Damages the data file, then checks it, which puts the service into its failure mode.
     func corruptData(_ how: Fault.CorruptHow) throws(FaultError) -> String {
         guard let store else { throw FaultError(409, "no data file: this instance runs without --data") }
         guard let what = store.corrupt(how) else {
@@ -160,6 +165,7 @@ extension Service {
         return "corrupted \(store.path): \(what)"
     }
 
+    /// Ends a reversible fault, or all of them; frees the leaked memory.
     func stopFaults(_ which: Fault.Reversible?) -> String {
         let freed = faultState.withLock { faults in
             var freed = 0
@@ -179,6 +185,7 @@ extension Service {
         return message
     }
 
+    /// The active faults, for the JSON answers.
     func activeFaults() -> [String: Any] {
         faultState.withLock { faults in
             [

@@ -2,9 +2,13 @@ import Foundation
 import Glibc
 import Logging
 
+/// Six hex digits that tie a request's log line to the request; random, so not unique.
 func requestID() -> String { String(format: "%06x", UInt32.random(in: 0...0xFF_FFFF)) }
 
+// HTTP/1.1 over plain sockets: one thread per connection, one request per connection, bodies of at most 8 KiB.
+
 extension Service {
+    /// Binds 127.0.0.1:PORT; exits 1 if it cannot.
     func listen() {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var yes: Int32 = 1
@@ -26,6 +30,7 @@ extension Service {
         log.http.info("listening on 127.0.0.1:\(options.port)")
     }
 
+    /// Accepts connections on its own thread and hands each to a new thread; past 64 open ones, the answer is 503.
     func acceptLoop() {
         let fd = state.withLock { $0.listener }
         while true {
@@ -65,15 +70,7 @@ extension Service {
         }
     }
 
-    /// An answer, and what to do once it has been sent (crash and hang act after answering).
-    struct Response {
-        var status: Int
-        var body: String
-        var contentType = "text/plain"
-        var allow: String?
-        var then: (@Sendable () -> Void)?
-    }
-
+    /// Reads one request (5 s timeout), answers it, closes the connection and logs the outcome.
     func handle(_ client: Int32, from: String, busy: Bool) {
         let start = monotonic(), id = requestID()
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
@@ -106,13 +103,13 @@ extension Service {
         let path = targetParts.first.map(String.init) ?? target
         let query = targetParts.count > 1 ? targetParts[1] : ""
 
-        var response: Response
+        var response: HTTPResponse
         if busy {
-            response = Response(status: 503, body: "busy\n")
+            response = HTTPResponse(status: 503, body: "busy\n")
         } else if headEnd == nil {
-            response = Response(status: request.count > 8192 ? 431 : timedOut ? 408 : 400, body: "bad request\n")
+            response = HTTPResponse(status: request.count > 8192 ? 431 : timedOut ? 408 : 400, body: "bad request\n")
         } else if parts.count != 3 || !parts[2].hasPrefix("HTTP/1.") || !path.hasPrefix("/") {
-            response = Response(status: 400, body: "bad request\n")
+            response = HTTPResponse(status: 400, body: "bad request\n")
         } else {
             var contentLength = 0, contentType = "", badHeader = false
             let head = String(decoding: request[..<headEnd!.lowerBound], as: UTF8.self)
@@ -129,13 +126,13 @@ extension Service {
             }
             let bodyStart = headEnd!.upperBound
             if badHeader {
-                response = Response(status: 400, body: "bad request\n")
+                response = HTTPResponse(status: 400, body: "bad request\n")
             } else if contentLength > 8192 {
-                response = Response(status: 413, body: "body too large\n")
+                response = HTTPResponse(status: 413, body: "body too large\n")
             } else {
                 while request.count - bodyStart < contentLength && receive() {}
                 if request.count - bodyStart < contentLength {
-                    response = Response(status: timedOut ? 408 : 400, body: "incomplete body\n")
+                    response = HTTPResponse(status: timedOut ? 408 : 400, body: "incomplete body\n")
                 } else {
                     hangGate.checkpoint()  // a hung service answers nothing
                     response = route(
@@ -145,16 +142,8 @@ extension Service {
                 }
             }
         }
-        let reasons = [
-            200: "OK", 202: "Accepted", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
-            408: "Request Timeout", 409: "Conflict", 413: "Content Too Large", 415: "Unsupported Media Type",
-            431: "Request Header Fields Too Large", 500: "Internal Server Error", 503: "Service Unavailable",
-        ]
         let status = response.status
-        var head = "HTTP/1.1 \(status) \(reasons[status] ?? "Error")\r\nServer: grace-demo\r\n"
-        head += "Content-Type: \(response.contentType)\r\nContent-Length: \(response.body.utf8.count)\r\n"
-        head += "Connection: close\r\n\(response.allow.map { "Allow: \($0)\r\n" } ?? "")\r\n"
-        writeAll(client, Array((method == "HEAD" ? head : head + response.body).utf8))
+        writeAll(client, response.bytes(forMethod: method))
         close(client)
 
         state.withLock { $0.requests += 1 }
@@ -165,79 +154,5 @@ extension Service {
             log.http.warning("rejected request from \(from) with \(status) after \(took)ms req \(id)")
         }
         response.then?()
-    }
-
-    func route(
-        method: String, path: String, query: Substring, body: ArraySlice<UInt8>, contentType: String, from: String
-    ) -> Response {
-        let readOnly = method == "GET" || method == "HEAD"
-        switch path {
-        case "/healthz", "/", "/fault", "/fault/":
-            guard readOnly else { return Response(status: 405, body: "method not allowed\n", allow: "GET, HEAD") }
-            if path == "/healthz" {
-                let reason = failureReason
-                return Response(status: reason == nil ? 200 : 503, body: reason.map { "failing: \($0)\n" } ?? "ok\n")
-            }
-            return Response(
-                status: 200, body: path == "/" ? statusJSON() : faultsJSON(), contentType: "application/json")
-        case _ where path.hasPrefix("/fault/"):
-            let name = String(path.dropFirst("/fault/".count))
-            guard Fault.catalogue.contains(where: { $0.name == name }) else {
-                return Response(status: 404, body: "no fault '\(name)'; GET /fault lists them\n")
-            }
-            guard method == "POST" else { return Response(status: 405, body: "method not allowed\n", allow: "POST") }
-            do throws(FaultError) {
-                guard var parameters = decodeForm(query) else { throw FaultError("bad percent-encoding in the query") }
-                if !body.isEmpty {
-                    guard contentType.isEmpty || contentType.hasPrefix("application/x-www-form-urlencoded") else {
-                        throw FaultError(415, "send parameters in the query or as application/x-www-form-urlencoded")
-                    }
-                    guard let form = decodeForm(String(decoding: body, as: UTF8.self)) else {
-                        throw FaultError("bad percent-encoding in the body")
-                    }
-                    parameters.merge(form) { _, body in body }
-                }
-                let (fault, after) = try Fault.parse(name, parameters)
-                let (message, then) = try inject(fault, after: after, origin: "POST from \(from)")
-                let done = if case .stop = fault, after == 0 { true } else { false }
-                return Response(status: done ? 200 : 202, body: message + "\n", then: then)
-            } catch {
-                return Response(status: error.status, body: error.message + "\n")
-            }
-        default:
-            return Response(status: 404, body: "not found\n")
-        }
-    }
-
-    func faultsJSON() -> String {
-        let faults: [[String: Any]] = Fault.catalogue.map {
-            [
-                "name": $0.name, "request": "POST /fault/\($0.name)",
-                "parameters": $0.parameters + ", after=DURATION (0)",
-                "signal": $0.signal ?? NSNull(), "does": $0.summary,
-            ]
-        }
-        let object: [String: Any] = [
-            "faults": faults, "active": activeFaults(),
-            "at_start": "--fault 'NAME?PARAMS' (repeatable), --crash-after SECONDS",
-        ]
-        let data =
-            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self) + "\n"
-    }
-
-    func statusJSON() -> String {
-        let (served, reason) = state.withLock { ($0.requests, $0.failure) }
-        let status: [String: Any] = [
-            "name": options.name, "status": reason == nil ? "ok" : "failing", "reason": reason ?? NSNull(),
-            "pid": Int(getpid()), "port": Int(options.port), "uptime_seconds": (uptime * 10).rounded() / 10,
-            "requests": served, "records": store?.records ?? 0, "data": store?.path ?? NSNull(),
-            "faults": activeFaults(),
-        ]
-        let data =
-            (try? JSONSerialization.data(withJSONObject: status, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

@@ -3,14 +3,14 @@ import Glibc
 import Logging
 import Synchronization
 
+/// The demo service: an HTTP server on plain threads (Service+HTTP.swift, Service+Routes.swift), a data file
+/// checked and appended to every 5 s, sd_notify heartbeats, and the faults it injects on request
+/// (Service+Faults.swift). The main thread runs ``run()``; connections, scheduled faults, leaks, burns and signals
+/// have threads or queues of their own, so that a hang (``HangGate``) blocks exactly the ones it names.
 final class Service: Sendable {
-    let options: Options
-    let log: ComponentLoggers
-    let store: DataStore?
-    let notifier: Notifier?
-    let startedAt = monotonic()
     /// What the HTTP threads, the main loop and the signal handlers share.
     struct State {
+        /// Why /healthz answers 503; nil while healthy. The first reason stays.
         var failure: String?
         var requests = 0
         var connections = 0
@@ -18,11 +18,18 @@ final class Service: Sendable {
         var listener: Int32 = -1
     }
 
+    let options: Options
+    let log: ComponentLoggers
+    let store: DataStore?
+    let notifier: Notifier?
+    let startedAt = monotonic()
+
     // Internal, not private: the extensions in Service+HTTP.swift and Service+Faults.swift use them.
     let state = Mutex(State())
     let faultState = Mutex(FaultState())
     let hangGate: HangGate
 
+    /// Opens the data directory and the notify socket; exits 1 if the data directory cannot be created.
     init(options: Options) {
         self.options = options
         let log = ComponentLoggers(name: options.name)
@@ -42,6 +49,7 @@ final class Service: Sendable {
     var failureReason: String? { state.withLock { $0.failure } }
     var uptime: Double { monotonic() - startedAt }
 
+    /// Enters the failure mode (503 on /healthz) for `reason`; only the first failure is logged and kept.
     func fail(_ reason: String) {
         let first = state.withLock { state in
             defer { state.failure = state.failure ?? reason }
@@ -52,6 +60,7 @@ final class Service: Sendable {
 
     // MARK: data
 
+    /// Verifies the data file at start: seeds a new one, records a boot in a good one, fails on a corrupt one.
     func openStore() {
         guard let store else { return }
         switch store.verify() {
@@ -77,6 +86,7 @@ final class Service: Sendable {
         fail("data file \(store.path) is corrupt")
     }
 
+    /// Every 5 s while healthy: verify the whole file, then append one record.
     func appendTick() {
         guard let store, failureReason == nil else { return }
         if case .corrupt(let line, let reason) = store.verify() { return reportCorruption(line: line, reason: reason) }
@@ -95,6 +105,7 @@ final class Service: Sendable {
 
     // MARK: lifecycle
 
+    /// SIGUSR1: one INFO line with the counters.
     func dumpState() {
         hangGate.checkpoint()
         let (served, open, reason) = state.withLock { ($0.requests, $0.connections, $0.failure) }
@@ -104,6 +115,7 @@ final class Service: Sendable {
         log.main.info("state dump: uptime \(uptime)s, \(counts), failure \(reason ?? "none")")
     }
 
+    /// SIGTERM or SIGINT: STOPPING=1, close the listener, wait for an append in flight, exit 0.
     func shutdown(signal name: String) {
         hangGate.checkpoint()  // a hung service does not honour SIGTERM: its supervisor must SIGKILL it
         let first = state.withLock { state in
@@ -124,6 +136,8 @@ final class Service: Sendable {
         exit(0)
     }
 
+    /// Starts listening and loops every 100 ms on the main thread: heartbeats, the --fail-after clock, appends and
+    /// the odd WARN line.
     func run() -> Never {
         log.main.info("starting grace-demo pid \(getpid()) on port \(options.port), data \(options.dataDir ?? "none")")
         openStore()
