@@ -100,10 +100,15 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        // Swift 6.3.1's SIL loop-invariant code motion never finishes on this file in release builds
-        // (bench/heal found it: 55 min without finishing); without that one pass it compiles in seconds.
+        // Swift 6.3.1's SIL loop-invariant code motion never finishes on this target in release builds
+        // (bench/heal found it: 55 min without finishing on what was then one main.swift; split into files, it
+        // still ran 19 min without finishing); without that one pass it compiles in seconds.
         .executableTarget(
             name: "grace-demo",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: [.unsafeFlags(["-Xllvm", "-sil-disable-pass=loop-invariant-code-motion"])]
         ),
         // Helpers shared by the test targets that start child processes (a plain library target under Tests/).
