@@ -90,7 +90,7 @@ if wants reload || wants crash || wants heartbeat || wants corruption; then
     [ -x "$bin/grace" ] || { log "no grace in $bin"; exit 1; }
     # grace-demo: next to grace if it is there. Its plain release build (`--product grace-demo`) did not finish in
     # 55 minutes on Swift 6.3.1 (swift-frontend stays in the SIL loop-invariant-code-motion pass on
-    # grace-demo, one file then and 21 now), so by default it is built in release with that one pass disabled, in a scratch
+    # grace-demo, one file or 21), so by default it is built in release with that one pass disabled, in a scratch
     # path of its own (other flags would rebuild everything in .build-healbench). HEAL_DEMO_PLAIN=1 builds it
     # plainly instead.
     demo_dir=$bin
