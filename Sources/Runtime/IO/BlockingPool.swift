@@ -29,7 +29,7 @@ final class BlockingPool: Sendable {
         }
         guard startThread else { return }
         let thread = Thread { [self] in
-            Thread.current.name = name  // from inside, or the kernel never learns it (see IOReactor)
+            IOReactor.nameCurrentThread(name)
             work()
         }
         thread.start()

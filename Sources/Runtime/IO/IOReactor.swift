@@ -56,10 +56,8 @@ public final class IOReactor: Sendable {
     /// Starts the reactor thread, named `name`.
     public init(name: String = "grace-io") throws(IOReactorError) {
         core = try Core()
-        // Named from inside: Foundation on Linux gives the kernel a name set before start() only for itself, and
-        // `top -H` or /proc/PID/task/*/comm should show which thread this is.
         let thread = Thread { [core] in
-            Thread.current.name = name
+            Self.nameCurrentThread(name)
             core.run()
         }
         thread.start()
@@ -138,7 +136,7 @@ public final class IOReactor: Sendable {
         } catch {
             _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
             let thread = Thread {
-                Thread.current.name = name
+                Self.nameCurrentThread(name)
                 let own = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Self.readBufferBytes)
                 defer { own.deallocate() }
                 while true {
@@ -181,6 +179,17 @@ public final class IOReactor: Sendable {
 
     /// How many helper threads ``runBlocking(until:_:)`` has started in all (tests).
     var helperThreadsStarted: Int { core.pool.startedThreads }
+
+    /// Gives the calling thread a name the kernel knows (first 15 bytes), for `top -H` and /proc/PID/task/*/comm.
+    /// Not `Thread.name`: Foundation on Linux passes it on only when the thread object already knows its pthread,
+    /// which a thread that has just started may run ahead of.
+    static func nameCurrentThread(_ name: String) {
+        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        let bytes = Array(name.utf8.prefix(15))
+        _ = write(fd, bytes, bytes.count)
+        _ = Glibc.close(fd)
+    }
 }
 
 private final class ResultBox<T: Sendable>: Sendable {
