@@ -214,9 +214,43 @@ struct IOReactorTests {
         release.signal()
         #expect(await reactor.runBlocking(until: .now.advanced(by: .seconds(30))) { 2 } == 2)
     }
+
+    // MARK: Threads
+
+    @Test("300 log captures and 100 notify sockets on one reactor add no more than a few threads")
+    func threadsDoNotGrow() async throws {
+        let directory = "/tmp/grace-threads-" + String(UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = try LogFile(path: directory + "/all.log")
+        let before = threadCount()
+        let shared = try IOReactor(name: "grace-io-count")
+        let pipes = try (0..<300).map { _ in try ReactorTestPipe(handingOverReadEnd: true) }
+        let captures = pipes.enumerated().map { index, pipe in
+            LogCapture(kernel: "k\(index)", stream: .stdout, fd: pipe.readEnd, file: file, reactor: shared) { _ in }
+        }
+        captures.forEach { $0.start() }
+        let sockets = try (0..<100).map { try NotifySocket(path: directory + "/n\($0).sock", reactor: shared) }
+        for pipe in pipes { pipe.write("started\n") }
+        let during = threadCount()
+        // Other suites run in parallel and start and end threads of their own, hence a margin; a thread per
+        // descriptor would add 400.
+        #expect(during - before <= 32, "threads before: \(before), with 400 descriptors watched: \(during)")
+        for pipe in pipes { pipe.closeWriteEnd() }
+        for capture in captures { await capture.waitUntilFinished() }
+        sockets.forEach { $0.close() }
+        #expect(file.recentLines(500).count == 300)
+    }
 }
 
 // MARK: - Helpers
+
+/// `Threads:` of /proc/self/status.
+private func threadCount() -> Int {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("Threads:") }
+    return line.flatMap { Int($0.dropFirst("Threads:".count).trimmingCharacters(in: .whitespaces)) } ?? -1
+}
 
 /// The kernel's name of the calling thread (what `Thread.name` set when the thread started).
 private func currentThreadName() -> String {

@@ -13,6 +13,7 @@ struct SupervisorTests {
         let supervisor: Supervisor
         let store: StateStore
         let directory: URL
+        let reactor: IOReactor
     }
 
     static func harness(_ yaml: String, metrics: Duration = .seconds(60)) throws -> Harness {
@@ -27,14 +28,15 @@ struct SupervisorTests {
         }
         let store = try StateStore(path: dir.appendingPathComponent("grace.sqlite").path)
         var configuration = Supervisor.Configuration(
-            root: dir.path, stateDirectory: dir, locator: ExecutableLocator(root: dir.path, toolDirectories: []))
+            root: dir.path, stateDirectory: dir, locator: ExecutableLocator(root: dir.path, toolDirectories: []),
+            reactor: try IOReactor())
         configuration.reaperMode = .registeredOnly
         configuration.metricsInterval = metrics
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         return Harness(
             graph: graph, supervisor: Supervisor(graph: graph, store: store, configuration: configuration, logger: logger),
-            store: store, directory: dir)
+            store: store, directory: dir, reactor: configuration.reactor)
     }
 
     struct TestFailure: Error, CustomStringConvertible {

@@ -22,11 +22,14 @@ public actor Supervisor {
         /// `.allChildren` in the daemon (reaps orphans too); `.registeredOnly` when sharing the process with
         /// other code that spawns children (tests).
         public var reaperMode: ChildReaper.Mode = .allChildren
+        /// The event loop that reads every kernel's output and notify socket and waits for probes.
+        public var reactor: IOReactor
 
-        public init(root: String, stateDirectory: URL, locator: ExecutableLocator) {
+        public init(root: String, stateDirectory: URL, locator: ExecutableLocator, reactor: IOReactor) {
             self.root = root
             self.stateDirectory = stateDirectory
             self.locator = locator
+            self.reactor = reactor
         }
     }
 
@@ -524,8 +527,12 @@ public actor Supervisor {
                 let observer = self.observer
                 let forward: @Sendable (LogLine) -> Void = { line in observer?(.log(line)) }
                 runtime.captures = [
-                    LogCapture(kernel: name, stream: .stdout, fd: out.read, file: file, onLine: forward),
-                    LogCapture(kernel: name, stream: .stderr, fd: err.read, file: file, onLine: forward),
+                    LogCapture(
+                        kernel: name, stream: .stdout, fd: out.read, file: file, reactor: configuration.reactor,
+                        onLine: forward),
+                    LogCapture(
+                        kernel: name, stream: .stderr, fd: err.read, file: file, reactor: configuration.reactor,
+                        onLine: forward),
                 ]
                 runtime.captures.forEach { $0.start() }
             }
@@ -609,7 +616,7 @@ public actor Supervisor {
 
     private func openNotify(_ runtime: KernelRuntime, name: String) throws {
         let path = configuration.stateDirectory.appendingPathComponent("notify/\(name).sock").path
-        let socket = try NotifySocket(path: path)
+        let socket = try NotifySocket(path: path, reactor: configuration.reactor)
         runtime.notify = socket
         runtime.notifyTask = Task { [weak self] in
             for await message in socket.messages {

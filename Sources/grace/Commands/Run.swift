@@ -75,9 +75,15 @@ struct Run: AsyncParsableCommand {
         } catch {
             Terminal.fail(.io("cannot open the journal in \(stateDir.path): \(error)"))
         }
+        let reactor: IOReactor
+        do {
+            reactor = try IOReactor()
+        } catch {
+            Terminal.fail(.io("cannot start the I/O event loop: \(error)"))
+        }
         var configuration = Supervisor.Configuration(
             root: root, stateDirectory: stateDir,
-            locator: ExecutableLocator(root: root, toolDirectories: ToolLocation.directories()))
+            locator: ExecutableLocator(root: root, toolDirectories: ToolLocation.directories()), reactor: reactor)
         configuration.metricsInterval = .milliseconds(Int64(max(0.1, metricsInterval) * 1000))
         let supervisor = Supervisor(graph: graph, store: store, configuration: configuration, logger: logger)
         let snapshots = try? SnapshotStore(directory: stateDir.appendingPathComponent("snapshots"))
