@@ -18,7 +18,9 @@ struct HealingTests {
         logger.logLevel = .warning
         let healer = Healer(
             graph: h.graph, supervisor: h.supervisor,
-            runner: ProcessCommandRunner(locator: ExecutableLocator(root: h.directory.path, toolDirectories: [])),
+            runner: ProcessCommandRunner(
+                locator: ExecutableLocator(root: h.directory.path, toolDirectories: []),
+                reactor: h.reactor),
             root: h.directory.path, logger: logger,
             snapshots: try SnapshotStore(directory: h.directory.appendingPathComponent("snapshots")))
         await healer.start()

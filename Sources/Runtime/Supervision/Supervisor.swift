@@ -685,7 +685,8 @@ public actor Supervisor {
         runtime.probeTask?.cancel()
         guard let health = runtime.kernel.health else { return }
         let probe = makeProbe(
-            for: health, root: configuration.root, runner: ProcessCommandRunner(locator: configuration.locator))
+            for: health, root: configuration.root,
+            runner: ProcessCommandRunner(locator: configuration.locator, reactor: configuration.reactor))
         let startPeriod = health.startPeriod - (spawnedAt.map { now - $0 } ?? .zero)
         runtime.probeTask = Task { [weak self] in
             if startPeriod > .zero { try? await Task.sleep(for: startPeriod) }

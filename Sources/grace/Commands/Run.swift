@@ -88,7 +88,8 @@ struct Run: AsyncParsableCommand {
         let supervisor = Supervisor(graph: graph, store: store, configuration: configuration, logger: logger)
         let snapshots = try? SnapshotStore(directory: stateDir.appendingPathComponent("snapshots"))
         let healer = Healer(
-            graph: graph, supervisor: supervisor, runner: ProcessCommandRunner(locator: configuration.locator),
+            graph: graph, supervisor: supervisor,
+            runner: ProcessCommandRunner(locator: configuration.locator, reactor: reactor),
             root: root, logger: logger, snapshots: snapshots)
         let snapshotter = snapshots.map { Snapshotter(store: $0, supervisor: supervisor, logger: logger) }
         logger.info(
