@@ -178,6 +178,23 @@ struct IOReactorTests {
 
     // MARK: Blocking work
 
+    @Test("numeric hosts and localhost resolve without a helper thread; other names use the pool")
+    func resolution() async throws {
+        let deadline = ProbeDeadline(timeout: .seconds(10))
+        for host in ["127.0.0.1", "::1", "localhost", "LOCALHOST"] {
+            let addresses = try await ProbeAddress.resolve(host, port: 80, deadline: deadline, reactor: reactor).get()
+            #expect(!addresses.isEmpty, "\(host)")
+        }
+        #expect(reactor.helperThreadsStarted == 0)
+        let unknown = await ProbeAddress.resolve("no-such-host.invalid", port: 80, deadline: deadline, reactor: reactor)
+        guard case .failure(let failure) = unknown else {
+            Issue.record("no-such-host.invalid resolved")
+            return
+        }
+        #expect(failure.reason.hasPrefix("cannot resolve no-such-host.invalid"))
+        #expect(reactor.helperThreadsStarted == 1)
+    }
+
     @Test("the helper pool never runs more threads than its limit; queued jobs all run")
     func poolLimit() async {
         let pool = BlockingPool(name: "grace-pool-test", limit: 2)

@@ -686,7 +686,8 @@ public actor Supervisor {
         guard let health = runtime.kernel.health else { return }
         let probe = makeProbe(
             for: health, root: configuration.root,
-            runner: ProcessCommandRunner(locator: configuration.locator, reactor: configuration.reactor))
+            runner: ProcessCommandRunner(locator: configuration.locator, reactor: configuration.reactor),
+            reactor: configuration.reactor)
         let startPeriod = health.startPeriod - (spawnedAt.map { now - $0 } ?? .zero)
         runtime.probeTask = Task { [weak self] in
             if startPeriod > .zero { try? await Task.sleep(for: startPeriod) }
