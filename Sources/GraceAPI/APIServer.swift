@@ -58,6 +58,8 @@ public struct APIServer: Component {
     private let broadcaster: EventBroadcaster
     private let consumer: Task<Void, Never>
     private let logger: Logger
+    /// What the heartbeat's connection waits on.
+    private let reactor: IOReactor
 
     /// Reads or creates the token, and subscribes to the journal entries and metric samples (make the server
     /// before the supervisor boots, so that metrics, run history and the event stream miss nothing).
@@ -102,7 +104,7 @@ public struct APIServer: Component {
             logger: logger)
         return APIServer(
             host: host, port: port, token: token, responder: router.buildResponder(), live: live, broadcaster: broadcaster,
-            consumer: consumer, logger: logger)
+            consumer: consumer, logger: logger, reactor: environment.reactor)
     }
 
     /// Loads what happened before this start (the runs, the journal's head), then keeps the live state, the
@@ -175,7 +177,7 @@ public struct APIServer: Component {
     public func heartbeat() async -> Bool {
         guard let port = await live.boundPort else { return false }
         let target = host == "0.0.0.0" ? "127.0.0.1" : (host == "::" ? "::1" : host)
-        return await TCPProbe(host: target, port: port).check(timeout: .seconds(1)).isHealthy
+        return await TCPProbe(host: target, port: port, reactor: reactor).check(timeout: .seconds(1)).isHealthy
     }
 
     /// `host:port`, `[v6]:port` or `:port` (all interfaces).

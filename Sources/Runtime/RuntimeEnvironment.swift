@@ -2,34 +2,37 @@ import Interpreter
 import Logging
 
 /// What every long-running part of Grace shares: the journal and the hub that publishes it, the reaper of child
-/// processes, the clock, the cgroup manager and the logger. `buildServiceGroup` makes one; a test makes its own
-/// (a manual clock, a `.registeredOnly` reaper, an in-memory store).
+/// processes, the I/O reactor, the clock, the cgroup manager and the logger. `buildServiceGroup` makes one; a test
+/// makes its own (a manual clock, a `.registeredOnly` reaper, an in-memory store).
 public struct RuntimeEnvironment: Sendable {
     public var journal: Journal
     public var hub: ObservationHub
     public var reaper: ChildReaper
+    /// Serves every descriptor Grace watches (captured output, notify sockets, probes) on one thread.
+    public var reactor: IOReactor
     public var clock: RuntimeClock
     /// cgroup v2 when this machine has it and Grace may create groups (nil on cgroup v1 hosts, and in tests).
     public var cgroups: CgroupManager?
     public var logger: Logger
 
     public init(
-        journal: Journal, hub: ObservationHub, reaper: ChildReaper, clock: RuntimeClock, cgroups: CgroupManager?,
-        logger: Logger
+        journal: Journal, hub: ObservationHub, reaper: ChildReaper, reactor: IOReactor, clock: RuntimeClock,
+        cgroups: CgroupManager?, logger: Logger
     ) {
         self.journal = journal
         self.hub = hub
         self.reaper = reaper
+        self.reactor = reactor
         self.clock = clock
         self.cgroups = cgroups
         self.logger = logger
     }
 
     /// An environment over `store`: a new hub and journal, the continuous clock.
-    public init(store: StateStore, reaper: ChildReaper, cgroups: CgroupManager?, logger: Logger) {
+    public init(store: StateStore, reaper: ChildReaper, reactor: IOReactor, cgroups: CgroupManager?, logger: Logger) {
         let hub = ObservationHub()
         self.init(
-            journal: Journal(store: store, hub: hub, logger: logger), hub: hub, reaper: reaper,
+            journal: Journal(store: store, hub: hub, logger: logger), hub: hub, reaper: reaper, reactor: reactor,
             clock: .continuous(), cgroups: cgroups, logger: logger)
     }
 

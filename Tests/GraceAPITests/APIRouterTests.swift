@@ -31,6 +31,15 @@ struct APIRouterTests {
         }
     }
 
+    /// One reactor for the suite (a thread each otherwise).
+    static let reactor: IOReactor = {
+        do {
+            return try IOReactor(name: "test-api-io")
+        } catch {
+            fatalError("the test process cannot make an epoll reactor: \(error)")
+        }
+    }()
+
     static func fixture(readsPerSecond: Int = 1000, writesPerSecond: Int = 1000) async throws -> Fixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grace-router-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -51,7 +60,8 @@ struct APIRouterTests {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let environment = RuntimeEnvironment(
-            store: try StateStore.inMemoryForTesting(), reaper: ChildReaper(), cgroups: nil, logger: logger)
+            store: try StateStore.inMemoryForTesting(), reaper: ChildReaper(), reactor: Self.reactor, cgroups: nil,
+            logger: logger)
         let supervisor = Supervisor(
             graph: graph,
             configuration: .init(
@@ -61,7 +71,8 @@ struct APIRouterTests {
         let healer = Healer(
             graph: graph, supervisor: supervisor, environment: environment,
             runner: ProcessCommandRunner(
-                locator: ExecutableLocator(root: directory.path, toolDirectories: []), reaper: environment.reaper),
+                locator: ExecutableLocator(root: directory.path, toolDirectories: []), reaper: environment.reaper,
+                reactor: environment.reactor),
             root: directory.path)
         let components = ComponentRegistry()
         components.register("supervisor", heartbeatInterval: .seconds(5))

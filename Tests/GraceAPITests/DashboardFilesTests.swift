@@ -11,8 +11,8 @@ struct DashboardFilesTests {
 
     /// What `/static/NAME` answers: the content type and body, or the API error.
     static func served(_ name: String, by files: DashboardFiles) -> (type: String, body: String)? {
-        guard case .file(let type, let data) = try? files.reply(for: name) else { return nil }
-        return (type, String(decoding: data, as: UTF8.self))
+        guard let file = files.file(name) else { return nil }
+        return (file.contentType, String(decoding: file.data, as: UTF8.self))
     }
 
     static func shipped() throws -> (files: DashboardFiles, names: [String]) {
@@ -64,7 +64,8 @@ struct DashboardFilesTests {
         #expect(Self.served("helper.mjs", by: files)?.type == Self.javaScript)
         #expect(Self.served("notes.txt", by: files)?.type == "text/plain; charset=utf-8")
         for name in [".hidden.js", "../widget.js", "sub/widget.js", "missing.js", ""] {
-            #expect(throws: APIError.self, "\(name)") { try files.reply(for: name) }
+            #expect(files.file(name) == nil, "\(name)")
+            #expect(throws: APIError.self, "\(name)") { try files.response(for: name) }
         }
     }
 }

@@ -18,7 +18,8 @@ struct HealingTests {
         let healer = Healer(
             graph: h.graph, supervisor: h.supervisor, environment: h.environment,
             runner: ProcessCommandRunner(
-                locator: ExecutableLocator(root: h.directory.path, toolDirectories: []), reaper: SupervisorTests.reaper),
+                locator: ExecutableLocator(root: h.directory.path, toolDirectories: []), reaper: SupervisorTests.reaper,
+                reactor: h.reactor),
             root: h.directory.path,
             snapshots: try SnapshotStore(directory: h.directory.appendingPathComponent("snapshots")))
         Task { await healer.handleObservations() }

@@ -11,13 +11,21 @@ import Testing
 
 @Suite("Log capture")
 struct LogCaptureTests {
+    let reactor: IOReactor
+
+    init() throws {
+        reactor = try IOReactor()
+    }
+
     @Test("a pipe is read line by line into the file and the callback, the partial last line included")
     func linesFromPipe() async throws {
         let directory = try LogTestDirectory()
         let file = try LogFile(path: directory.path + "/api.log")
         let received = LogLineCollector()
         let pipe = try LogTestPipe()
-        let capture = LogCapture(kernel: "api", stream: .stderr, fd: pipe.readEnd, file: file) { received.append($0) }
+        let capture = LogCapture(kernel: "api", stream: .stderr, fd: pipe.readEnd, file: file, reactor: reactor) {
+            received.append($0)
+        }
         capture.start()
         pipe.write("starting\nlistening on :8080\r\n")
         pipe.write("\nerror: disk full\npartial, no newline")
@@ -45,7 +53,9 @@ struct LogCaptureTests {
         let file = try LogFile(path: directory.path + "/big.log")
         let received = LogLineCollector()
         let pipe = try LogTestPipe()
-        let capture = LogCapture(kernel: "big", stream: .stdout, fd: pipe.readEnd, file: file) { received.append($0) }
+        let capture = LogCapture(kernel: "big", stream: .stdout, fd: pipe.readEnd, file: file, reactor: reactor) {
+            received.append($0)
+        }
         capture.start()
         pipe.write(String(repeating: "x", count: 100 << 10) + "\nafter\n")
         pipe.closeWriteEnd()
@@ -54,6 +64,22 @@ struct LogCaptureTests {
         #expect(lines.count == 2)
         #expect(lines.first == String(repeating: "x", count: 16 << 10) + " [truncated \((100 - 16) << 10) bytes]")
         #expect(lines.last == "after")
+    }
+
+    @Test("a regular file, which epoll refuses, is still read to the end (on a thread of its own)")
+    func regularFile() async throws {
+        let directory = try LogTestDirectory()
+        let file = try LogFile(path: directory.path + "/file.log")
+        let source = directory.path + "/source.txt"
+        #expect(FileManager.default.createFile(atPath: source, contents: Data("one\ntwo\nthree".utf8)))
+        let fd = open(source, O_RDONLY | O_CLOEXEC)
+        let received = LogLineCollector()
+        let capture = LogCapture(kernel: "file", stream: .stdout, fd: fd, file: file, reactor: reactor) {
+            received.append($0)
+        }
+        capture.start()
+        await capture.waitUntilFinished()
+        #expect(received.lines.map(\.text) == ["one", "two", "three"])
     }
 
     @Test("lines split across reads are joined, and a cut never splits a UTF-8 character")

@@ -8,6 +8,12 @@ import Testing
 
 @Suite("systemd notify protocol")
 struct NotifySocketTests {
+    let reactor: IOReactor
+
+    init() throws {
+        reactor = try IOReactor()
+    }
+
     // MARK: Parsing
 
     @Test("a datagram is newline-separated assignments, as sd_notify(3) sends them")
@@ -60,7 +66,7 @@ struct NotifySocketTests {
     func receive() async throws {
         let path = try scratchPath("recv.sock")
         defer { removeScratch(path) }
-        let socket = try NotifySocket(path: path)
+        let socket = try NotifySocket(path: path, reactor: reactor)
         defer { socket.close() }
         try sendDatagram(Array("READY=1\nSTATUS=up".utf8), to: socket.path)
         let message = try #require(await nextMessage(socket))
@@ -73,7 +79,7 @@ struct NotifySocketTests {
     func fileMode() throws {
         let path = try scratchPath("nested/deeper/mode.sock")
         defer { removeScratch(path) }
-        let socket = try NotifySocket(path: path)
+        let socket = try NotifySocket(path: path, reactor: reactor)
         defer { socket.close() }
         var info = stat()
         #expect(lstat(path, &info) == 0)
@@ -85,7 +91,7 @@ struct NotifySocketTests {
     func survivesGarbage() async throws {
         let path = try scratchPath("garbage.sock")
         defer { removeScratch(path) }
-        let socket = try NotifySocket(path: path)
+        let socket = try NotifySocket(path: path, reactor: reactor)
         defer { socket.close() }
         try sendDatagram([0xFF, 0x00, 0x13], to: socket.path)
         try sendDatagram(Array(repeating: UInt8(ascii: "A"), count: 60_000), to: socket.path)
@@ -99,7 +105,7 @@ struct NotifySocketTests {
     func passedDescriptorsAreClosed() async throws {
         let path = try scratchPath("fds.sock")
         defer { removeScratch(path) }
-        let socket = try NotifySocket(path: path)
+        let socket = try NotifySocket(path: path, reactor: reactor)
         defer { socket.close() }
         var ends: [Int32] = [-1, -1]
         #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0)
@@ -119,7 +125,7 @@ struct NotifySocketTests {
     func close() async throws {
         let path = try scratchPath("close.sock")
         defer { removeScratch(path) }
-        let socket = try NotifySocket(path: path)
+        let socket = try NotifySocket(path: path, reactor: reactor)
         try sendDatagram(Array("READY=1".utf8), to: path)
         #expect(await nextMessage(socket)?.isReady == true)
         let waiting = Task {
@@ -149,7 +155,7 @@ struct NotifySocketTests {
         let path = try scratchPath("dropped.sock")
         defer { removeScratch(path) }
         do {
-            let socket = try NotifySocket(path: path)
+            let socket = try NotifySocket(path: path, reactor: reactor)
             _ = socket.path
         }
         #expect(access(path, F_OK) != 0)
@@ -168,12 +174,12 @@ struct NotifySocketTests {
             }
         }
         _ = Glibc.close(stale)
-        let socket = try NotifySocket(path: path)
+        let socket = try NotifySocket(path: path, reactor: reactor)
         defer { socket.close() }
         try sendDatagram(Array("READY=1".utf8), to: path)
         #expect(await nextMessage(socket)?.isReady == true)
 
-        #expect(throws: NotifySocketError.inUse(path: path)) { try NotifySocket(path: path) }
+        #expect(throws: NotifySocketError.inUse(path: path)) { try NotifySocket(path: path, reactor: reactor) }
     }
 
     @Test("a path that is not a socket is refused, and so is a path too long for AF_UNIX")
@@ -181,18 +187,18 @@ struct NotifySocketTests {
         let file = try scratchPath("regular")
         defer { removeScratch(file) }
         #expect(FileManager.default.createFile(atPath: file, contents: Data()))
-        #expect(throws: NotifySocketError.notASocket(path: file)) { try NotifySocket(path: file) }
+        #expect(throws: NotifySocketError.notASocket(path: file)) { try NotifySocket(path: file, reactor: reactor) }
         let long = "/tmp/" + String(repeating: "n", count: 120) + ".sock"
-        #expect(throws: NotifySocketError.pathTooLong(path: long)) { try NotifySocket(path: long) }
+        #expect(throws: NotifySocketError.pathTooLong(path: long)) { try NotifySocket(path: long, reactor: reactor) }
     }
 
     @Test("closing a socket does not unlink a newer socket bound at the same path")
     func closeKeepsSuccessor() throws {
         let path = try scratchPath("successor.sock")
         defer { removeScratch(path) }
-        let old = try NotifySocket(path: path)
+        let old = try NotifySocket(path: path, reactor: reactor)
         unlink(path)
-        let new = try NotifySocket(path: path)
+        let new = try NotifySocket(path: path, reactor: reactor)
         defer { new.close() }
         old.close()
         #expect(access(path, F_OK) == 0)
@@ -206,7 +212,7 @@ struct NotifySocketTests {
     func systemdNotify() async throws {
         let path = try scratchPath("systemd-notify.sock")
         defer { removeScratch(path) }
-        let socket = try NotifySocket(path: path)
+        let socket = try NotifySocket(path: path, reactor: reactor)
         defer { socket.close() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-notify")
@@ -259,7 +265,7 @@ struct NotifySocketTests {
         #expect(compile == 0)
         guard compile == 0 else { return }
 
-        let socket = try NotifySocket(path: directory + "/notify.sock")
+        let socket = try NotifySocket(path: directory + "/notify.sock", reactor: reactor)
         defer { socket.close() }
         let sender = Process()
         sender.executableURL = URL(fileURLWithPath: program)

@@ -8,14 +8,20 @@ import Testing
 
 @Suite("Health probes")
 struct ProbeTests {
+    let reactor: IOReactor
+
+    init() throws {
+        reactor = try IOReactor()
+    }
+
     // MARK: HTTP
 
     @Test("an HTTP probe is healthy on 200 and sends a minimal HTTP/1.1 request")
     func httpHealthy() async throws {
         let server = try TinyHTTPServer(status: 200)
         defer { server.stop() }
-        let result = await HTTPProbe(url: "http://127.0.0.1:\(server.port)/healthz?deep=1", expectStatus: nil)
-            .check(timeout: .seconds(3))
+        let url = "http://127.0.0.1:\(server.port)/healthz?deep=1"
+        let result = await HTTPProbe(url: url, expectStatus: nil, reactor: reactor).check(timeout: .seconds(3))
         #expect(result == .healthy)
         let request = try #require(await server.firstRequest(within: .seconds(5)))
         #expect(request.hasPrefix("GET /healthz?deep=1 HTTP/1.1\r\n"))
@@ -28,7 +34,7 @@ struct ProbeTests {
     func http503() async throws {
         let server = try TinyHTTPServer(status: 503)
         defer { server.stop() }
-        let result = await HTTPProbe(url: "http://127.0.0.1:\(server.port)/", expectStatus: nil)
+        let result = await HTTPProbe(url: "http://127.0.0.1:\(server.port)/", expectStatus: nil, reactor: reactor)
             .check(timeout: .seconds(3))
         #expect(result == .unhealthy("HTTP 503"))
     }
@@ -38,9 +44,9 @@ struct ProbeTests {
         let server = try TinyHTTPServer(status: 503)
         defer { server.stop() }
         let url = "http://127.0.0.1:\(server.port)"
-        #expect(await HTTPProbe(url: url, expectStatus: 503).check(timeout: .seconds(3)) == .healthy)
+        #expect(await HTTPProbe(url: url, expectStatus: 503, reactor: reactor).check(timeout: .seconds(3)) == .healthy)
         #expect(
-            await HTTPProbe(url: url, expectStatus: 200).check(timeout: .seconds(3))
+            await HTTPProbe(url: url, expectStatus: 200, reactor: reactor).check(timeout: .seconds(3))
                 == .unhealthy("HTTP 503, expected 200"))
     }
 
@@ -48,7 +54,7 @@ struct ProbeTests {
     func httpLocalhost() async throws {
         let server = try TinyHTTPServer(status: 204)
         defer { server.stop() }
-        let result = await HTTPProbe(url: "http://localhost:\(server.port)/", expectStatus: nil)
+        let result = await HTTPProbe(url: "http://localhost:\(server.port)/", expectStatus: nil, reactor: reactor)
             .check(timeout: .seconds(3))
         #expect(result == .healthy)
     }
@@ -57,7 +63,7 @@ struct ProbeTests {
     func httpIPv6() async throws {
         let server = try TinyHTTPServer(status: 200, ipv6: true)
         defer { server.stop() }
-        let result = await HTTPProbe(url: "http://[::1]:\(server.port)/", expectStatus: nil)
+        let result = await HTTPProbe(url: "http://[::1]:\(server.port)/", expectStatus: nil, reactor: reactor)
             .check(timeout: .seconds(3))
         #expect(result == .healthy)
         let request = try #require(await server.firstRequest(within: .seconds(5)))
@@ -67,7 +73,8 @@ struct ProbeTests {
     @Test("an HTTP probe of a closed port says connection refused")
     func httpRefused() async throws {
         let port = try closedPort()
-        let result = await HTTPProbe(url: "http://127.0.0.1:\(port)/", expectStatus: nil).check(timeout: .seconds(3))
+        let result = await HTTPProbe(url: "http://127.0.0.1:\(port)/", expectStatus: nil, reactor: reactor)
+            .check(timeout: .seconds(3))
         #expect(result == .unhealthy("connection refused"))
     }
 
@@ -77,7 +84,7 @@ struct ProbeTests {
         defer { silent.close() }
         let clock = ContinuousClock()
         let start = clock.now
-        let result = await HTTPProbe(url: "http://127.0.0.1:\(silent.port)/", expectStatus: nil)
+        let result = await HTTPProbe(url: "http://127.0.0.1:\(silent.port)/", expectStatus: nil, reactor: reactor)
             .check(timeout: .milliseconds(300))
         let elapsed = clock.now - start
         #expect(result == .unhealthy("timed out after 300ms"))
@@ -91,20 +98,21 @@ struct ProbeTests {
         let garbage = try TinyHTTPServer(rawResponse: "SSH-2.0-OpenSSH_9.2\r\n")
         defer { garbage.stop() }
         #expect(
-            await HTTPProbe(url: "http://127.0.0.1:\(garbage.port)/", expectStatus: nil).check(timeout: .seconds(3))
-                == .unhealthy("not an HTTP response"))
+            await HTTPProbe(url: "http://127.0.0.1:\(garbage.port)/", expectStatus: nil, reactor: reactor)
+                .check(timeout: .seconds(3)) == .unhealthy("not an HTTP response"))
         let mute = try TinyHTTPServer(rawResponse: "")
         defer { mute.stop() }
         #expect(
-            await HTTPProbe(url: "http://127.0.0.1:\(mute.port)/", expectStatus: nil).check(timeout: .seconds(3))
-                == .unhealthy("connection closed without a response"))
+            await HTTPProbe(url: "http://127.0.0.1:\(mute.port)/", expectStatus: nil, reactor: reactor)
+                .check(timeout: .seconds(3)) == .unhealthy("connection closed without a response"))
     }
 
     @Test("https URLs are reported as unsupported, not as a failing service")
     func https() async {
         #expect(HTTPProbe.isSupported(url: "http://127.0.0.1:8080/healthz"))
         #expect(!HTTPProbe.isSupported(url: "https://127.0.0.1/healthz"))
-        let result = await HTTPProbe(url: "https://127.0.0.1/", expectStatus: nil).check(timeout: .seconds(1))
+        let result = await HTTPProbe(url: "https://127.0.0.1/", expectStatus: nil, reactor: reactor)
+            .check(timeout: .seconds(1))
         #expect(result == .unhealthy("https:// probes are not supported"))
     }
 
@@ -128,17 +136,22 @@ struct ProbeTests {
     func tcp() async throws {
         let listener = try ListeningSocket()
         defer { listener.close() }
-        #expect(await TCPProbe(host: "127.0.0.1", port: listener.port).check(timeout: .seconds(3)) == .healthy)
-        #expect(await TCPProbe(host: "localhost", port: listener.port).check(timeout: .seconds(3)) == .healthy)
+        #expect(
+            await TCPProbe(host: "127.0.0.1", port: listener.port, reactor: reactor).check(timeout: .seconds(3))
+                == .healthy)
+        #expect(
+            await TCPProbe(host: "localhost", port: listener.port, reactor: reactor).check(timeout: .seconds(3))
+                == .healthy)
         let port = try closedPort()
         #expect(
-            await TCPProbe(host: "127.0.0.1", port: port).check(timeout: .seconds(3))
+            await TCPProbe(host: "127.0.0.1", port: port, reactor: reactor).check(timeout: .seconds(3))
                 == .unhealthy("connection refused"))
     }
 
     @Test("a TCP probe of a name that does not resolve says so")
     func tcpUnresolvable() async {
-        let result = await TCPProbe(host: "no-such-host.invalid", port: 80).check(timeout: .seconds(3))
+        let result = await TCPProbe(host: "no-such-host.invalid", port: 80, reactor: reactor)
+            .check(timeout: .seconds(3))
         guard case .unhealthy(let reason) = result else {
             Issue.record("expected unhealthy, got \(result)")
             return
@@ -156,9 +169,10 @@ struct ProbeTests {
         // socket whose connection was refused is in no TCP table, so the refused path is exercised but cannot be
         // told apart from other suites' sockets; it shares `ProbeConnection` with the connected path).
         for _ in 0..<100 {
-            _ = await HTTPProbe(url: "http://127.0.0.1:\(server.port)/", expectStatus: nil).check(timeout: .seconds(3))
-            _ = await TCPProbe(host: "127.0.0.1", port: server.port).check(timeout: .seconds(3))
-            _ = await TCPProbe(host: "127.0.0.1", port: closed).check(timeout: .seconds(3))
+            _ = await HTTPProbe(url: "http://127.0.0.1:\(server.port)/", expectStatus: nil, reactor: reactor)
+                .check(timeout: .seconds(3))
+            _ = await TCPProbe(host: "127.0.0.1", port: server.port, reactor: reactor).check(timeout: .seconds(3))
+            _ = await TCPProbe(host: "127.0.0.1", port: closed, reactor: reactor).check(timeout: .seconds(3))
         }
         #expect(openSockets(toPorts: [server.port]) == 0)
     }
@@ -231,12 +245,13 @@ struct ProbeTests {
         let runner = FoundationCommandRunner()
         let http = makeProbe(
             for: Kernel.HealthProbe(check: .http(url: "http://127.0.0.1:8080/healthz", expect: 204)), root: "/srv",
-            runner: runner)
+            runner: runner, reactor: reactor)
         #expect((http as? HTTPProbe)?.url == "http://127.0.0.1:8080/healthz")
         #expect((http as? HTTPProbe)?.expectStatus == 204)
 
         let tcp = makeProbe(
-            for: Kernel.HealthProbe(check: .tcp(host: "[::1]", port: 5432)), root: "/srv", runner: runner)
+            for: Kernel.HealthProbe(check: .tcp(host: "[::1]", port: 5432)), root: "/srv", runner: runner,
+            reactor: reactor)
         #expect((tcp as? TCPProbe)?.host == "[::1]" && (tcp as? TCPProbe)?.port == 5432)
 
         let span = SourceSpan(
@@ -244,20 +259,21 @@ struct ProbeTests {
         let exec = makeProbe(
             for: Kernel.HealthProbe(check: .exec(Located(Command(["./bin/check", "--quick"]), at: span))),
             root: "/srv/",
-            runner: runner)
+            runner: runner, reactor: reactor)
         #expect((exec as? ExecProbe)?.arguments == ["/srv/bin/check", "--quick"])
         let bare = makeProbe(
             for: Kernel.HealthProbe(check: .exec(Located(Command(["pg_isready"]), at: span))), root: "/srv",
-            runner: runner)
+            runner: runner, reactor: reactor)
         #expect((bare as? ExecProbe)?.arguments == ["pg_isready"])
 
         var heartbeat = Kernel.HealthProbe(check: .file(path: "var/api/heartbeat"))
         heartbeat.every = .seconds(5)
         heartbeat.failures = 3
-        let file = makeProbe(for: heartbeat, root: "/srv", runner: runner) as? FileProbe
+        let file = makeProbe(for: heartbeat, root: "/srv", runner: runner, reactor: reactor) as? FileProbe
         #expect(file?.path == "/srv/var/api/heartbeat")
         #expect(file?.maxAge == .seconds(15))
-        let absolute = makeProbe(for: Kernel.HealthProbe(check: .file(path: "/run/beat")), root: "/srv", runner: runner)
+        let absolute = makeProbe(
+            for: Kernel.HealthProbe(check: .file(path: "/run/beat")), root: "/srv", runner: runner, reactor: reactor)
         #expect((absolute as? FileProbe)?.path == "/run/beat")
     }
 

@@ -17,6 +17,7 @@ struct SupervisorTests {
 
         var store: StateStore { environment.store }
         var journal: Journal { environment.journal }
+        var reactor: IOReactor { environment.reactor }
     }
 
     /// One reaper for every test of this process: it reaps only the children it is told of, because the test
@@ -27,11 +28,20 @@ struct SupervisorTests {
         return reaper
     }()
 
+    /// One reactor for every test of this process, as one Grace has one.
+    static let reactor: IOReactor = {
+        do {
+            return try IOReactor(name: "test-io")
+        } catch {
+            fatalError("the test process cannot make an epoll reactor: \(error)")
+        }
+    }()
+
     static func environment(directory: URL) throws -> RuntimeEnvironment {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let store = try StateStore(path: directory.appendingPathComponent("grace.sqlite").path)
-        return RuntimeEnvironment(store: store, reaper: reaper, cgroups: nil, logger: logger)
+        return RuntimeEnvironment(store: store, reaper: reaper, reactor: reactor, cgroups: nil, logger: logger)
     }
 
     static func harness(_ yaml: String, metrics: Duration = .seconds(60)) throws -> Harness {

@@ -81,7 +81,7 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     let hub = ObservationHub()
     let environment = RuntimeEnvironment(
         journal: Journal(store: store, hub: hub, logger: logger), hub: hub, reaper: reaper,
-        clock: configuration.clock, cgroups: configuration.useCgroups ? CgroupManager.detect() : nil,
+        reactor: try IOReactor(), clock: configuration.clock, cgroups: configuration.useCgroups ? CgroupManager.detect() : nil,
         logger: logger)
 
     let locator = ExecutableLocator(root: root, toolDirectories: configuration.toolDirectories)
@@ -98,7 +98,8 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     }
     let healer = Healer(
         graph: graph, supervisor: supervisor, environment: environment,
-        runner: ProcessCommandRunner(locator: locator, reaper: reaper), root: root, snapshots: snapshots,
+        runner: ProcessCommandRunner(locator: locator, reaper: reaper, reactor: environment.reactor), root: root,
+        snapshots: snapshots,
         reloader: reloader)
 
     let components = ComponentRegistry()

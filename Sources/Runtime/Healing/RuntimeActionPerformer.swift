@@ -66,7 +66,9 @@ public struct RuntimeActionPerformer: ActionPerformer {
             }
             return ActionOutcome(detail: "exit \(expect)", output: String(outcome.output.suffix(2000)))
         case .http(let url, let method, let body, let headers, let expect):
-            switch await HTTPRequest.send(method: method, url: url, body: body, headers: headers, timeout: .seconds(10)) {
+            let response = await HTTPRequest.send(
+                method: method, url: url, body: body, headers: headers, timeout: .seconds(10), reactor: runner.reactor)
+            switch response {
             case .failure(let e): throw ActionFailure("\(method) \(url): \(e)")
             case .success(let status):
                 if let expect, status != expect { throw ActionFailure("\(method) \(url): HTTP \(status), expected \(expect)") }
@@ -103,7 +105,10 @@ public struct RuntimeActionPerformer: ActionPerformer {
             journal.append(.notify(run: runID, message: message, severity: severity))
             if let webhook {
                 let body = "{\"message\": \(jsonString(message)), \"severity\": \(jsonString(severity)), \"run\": \(jsonString(runID))}"
-                if case .failure(let e) = await HTTPRequest.send(method: "POST", url: webhook, body: body, headers: [:], timeout: .seconds(5)) {
+                let sent = await HTTPRequest.send(
+                    method: "POST", url: webhook, body: body, headers: [:], timeout: .seconds(5),
+                    reactor: runner.reactor)
+                if case .failure(let e) = sent {
                     throw ActionFailure("webhook \(webhook): \(e)")
                 }
             }

@@ -2,18 +2,21 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// Reads one of a kernel's output pipes line by line on a dedicated thread, writing each line to the kernel's
+/// Reads one of a kernel's output pipes line by line on the ``IOReactor``, writing each line to the kernel's
 /// ``LogFile`` and handing it to `onLine` (trigger evaluation, signature mining).
 ///
-/// The thread sits in a blocking read(2), so an idle kernel costs no CPU; it ends at EOF, which comes when every
-/// process holding the pipe's write end has exited or closed it. Memory is bounded: a 16 KiB read buffer and
-/// at most 16 KiB of an unfinished line.
+/// No thread of its own: the reactor's one thread reads every pipe when it is readable, so an idle kernel costs
+/// nothing and a thousand kernels cost no more threads than one. `onLine` runs on that thread and must return at
+/// once. The capture ends at EOF, which comes when every process holding the pipe's write end has exited or
+/// closed it. Memory is bounded: the reactor's shared 16 KiB read buffer and at most 16 KiB of an unfinished
+/// line per capture.
 public final class LogCapture: Sendable {
     public let kernel: String
     public let stream: LogLine.Stream
     /// The pipe's read end. Owned by the capture from ``start()`` on, and closed at EOF.
     public let fd: Int32
     private let file: LogFile
+    private let reactor: IOReactor
     private let onLine: @Sendable (LogLine) -> Void
 
     private struct State {
@@ -23,30 +26,34 @@ public final class LogCapture: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Only the reactor thread touches it; a lock of its own so that `onLine` may ask for ``isFinished``.
+    private let splitter = Mutex(LineSplitter())
 
-    static let readBufferBytes = 16 * 1024
+    static let readBufferBytes = IOReactor.readBufferBytes
 
     public init(
-        kernel: String, stream: LogLine.Stream, fd: Int32, file: LogFile,
+        kernel: String, stream: LogLine.Stream, fd: Int32, file: LogFile, reactor: IOReactor,
         onLine: @escaping @Sendable (LogLine) -> Void
     ) {
         self.kernel = kernel
         self.stream = stream
         self.fd = fd
         self.file = file
+        self.reactor = reactor
         self.onLine = onLine
     }
 
-    /// Starts the reader thread. Calling it again does nothing.
+    /// Starts reading on the reactor. Calling it again does nothing.
     public func start() {
         let first = state.withLock { state in
             defer { state.started = true }
             return !state.started
         }
         guard first else { return }
-        let thread = Thread { [self] in self.run() }
-        thread.name = "grace-log-\(kernel)-\(stream.rawValue)"
-        thread.start()
+        reactor.readStream(
+            fd, name: "grace-log-\(kernel)-\(stream.rawValue)",
+            chunk: { [self] bytes in splitter.withLock { $0.feed(bytes, deliver) } },
+            end: { [self] in finish() })
     }
 
     /// Returns once EOF was reached and every line was written and delivered. Call it after the kernel exited to
@@ -66,27 +73,15 @@ public final class LogCapture: Sendable {
         state.withLock { $0.finished }
     }
 
-    private func run() {
-        var splitter = LineSplitter()
-        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Self.readBufferBytes)
-        defer { buffer.deallocate() }
-        let deliver: (String) -> Void = { [self] text in
-            let line = LogLine(kernel: kernel, stream: stream, text: text, time: Date())
-            file.write(line)
-            onLine(line)
-        }
-        while true {
-            let count = read(fd, buffer.baseAddress, buffer.count)
-            if count > 0 {
-                splitter.feed(UnsafeBufferPointer(rebasing: buffer[..<count]), deliver)
-            } else if count < 0, errno == EINTR {
-                continue
-            } else {
-                break  // EOF, or the descriptor is unusable (EBADF): either way nothing more will come
-            }
-        }
-        splitter.finish(deliver)
-        _ = Glibc.close(fd)
+    private func deliver(_ text: String) {
+        let line = LogLine(kernel: kernel, stream: stream, text: text, time: Date())
+        file.write(line)
+        onLine(line)
+    }
+
+    /// At EOF, after the reactor closed the descriptor: the unterminated last line, then the waiters.
+    private func finish() {
+        splitter.withLock { $0.finish(deliver) }
         let waiters = state.withLock { state in
             state.finished = true
             defer { state.waiters = [] }

@@ -8,11 +8,11 @@ import Synchronization
 /// Records look like `2026-11-26T10:12:01.123Z stdout <text>`. Each is one write(2) on an O_APPEND descriptor,
 /// unbuffered, so a crash of Grace loses nothing that was read from the pipe.
 ///
-/// State sits behind a `Mutex` rather than in an actor because the callers are ``LogCapture``'s reader threads,
-/// which are plain blocking threads outside the concurrency pool: they need to write synchronously, in order,
-/// before reading further. An actor would force a `Task` per line (lines could land out of order, and a slow
-/// disk would pile up unbounded tasks in memory instead of pushing back); with a lock a slow disk blocks the
-/// reader, the pipe fills, and the kernel's own writes wait: backpressure with bounded memory.
+/// State sits behind a `Mutex` rather than in an actor because the callers are ``LogCapture``'s handlers on the
+/// ``IOReactor`` thread, outside the concurrency pool: they need to write synchronously, in order, before reading
+/// further. An actor would force a `Task` per line (lines could land out of order, and a slow disk would pile up
+/// unbounded tasks in memory instead of pushing back); with a lock a slow disk holds the reactor, the pipes fill,
+/// and the kernels' own writes wait: backpressure with bounded memory.
 public final class LogFile: Sendable {
     public let path: String
     public let maxBytes: Int

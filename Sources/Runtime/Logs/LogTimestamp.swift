@@ -7,7 +7,7 @@ import Foundation
 #endif
 
 /// Formats log file timestamps as `2026-11-26T10:12:01.123Z` (UTC, milliseconds) without a `DateFormatter`,
-/// which is slow and not safe to share between the reader threads.
+/// which is slow and not safe to share between threads.
 enum LogTimestamp {
     static func format(_ date: Date) -> String {
         // Round to whole microseconds first so that binary fractions such as .123 (stored as .12299999…) do not

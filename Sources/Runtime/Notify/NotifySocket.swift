@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Glibc
 import Synchronization
@@ -7,11 +6,12 @@ import Synchronization
 /// which the supervisor puts into the kernel's environment as `NOTIFY_SOCKET`.
 ///
 /// Anything that speaks `sd_notify(3)` works against it: libsystemd's `sd_notify`/`sd_pid_notify`, the
-/// `systemd-notify` tool, a hand-written `sendto`. Datagrams are read on a dedicated thread (blocking in poll,
-/// so it costs nothing while idle), parsed and delivered on `messages`; a datagram larger than
-/// `NotifyMessage.maximumSize` or that does not parse is dropped. File descriptors sent along are closed at
-/// once: Grace keeps no descriptor store (`FDSTORE=1`), and closing is what answers a `BARRIER=1` (the real
-/// `systemd-notify` sends one after its message and waits, up to 5 s, for its pipe to be closed).
+/// `systemd-notify` tool, a hand-written `sendto`. Datagrams are read on the ``IOReactor``'s thread when the
+/// socket is readable (no thread of its own, nothing spent while idle), parsed and delivered on `messages`; a
+/// datagram larger than `NotifyMessage.maximumSize` or that does not parse is dropped. File descriptors sent
+/// along are closed at once: Grace keeps no descriptor store (`FDSTORE=1`), and closing is what answers a
+/// `BARRIER=1` (the real `systemd-notify` sends one after its message and waits, up to 5 s, for its pipe to be
+/// closed).
 ///
 /// Who may notify: Grace accepts notifications from any process of the kernel's process group, like systemd's
 /// `NotifyAccess=all`, not only from the main process, because `systemd-notify` sends from its own PID (a child
@@ -32,22 +32,25 @@ public final class NotifySocket: Sendable {
     /// behind by more than 1024 messages the oldest are dropped (a watchdog ping flood cannot grow memory).
     public let messages: AsyncStream<NotifyMessage>
 
-    private let socketFD: Int32
-    private let wakeRead: Int32
-    private let wakeWrite: Int32
+    private let reactor: IOReactor
+    private let registration: IOReactor.Registration
     /// The inode bound at `path`, so that `close()` never unlinks a socket that has replaced ours.
     private let boundFile: (device: UInt64, inode: UInt64)
     private let continuation: AsyncStream<NotifyMessage>.Continuation
-    private let readerDone = DispatchSemaphore(value: 0)
     private let closed = Mutex(false)
 
+    /// Datagrams read per readiness at most: a fair share of the reactor for a kernel that floods its socket
+    /// (level-triggered epoll reports the rest at once).
+    static let datagramsPerWakeup = 64
+
     /// Binds a datagram socket at `path`, replacing a stale socket left by a Grace that died, creating missing
-    /// parent directories, and starts reading.
-    public init(path: String) throws(NotifySocketError) {
+    /// parent directories, and starts reading on `reactor`.
+    public init(path: String, reactor: IOReactor) throws(NotifySocketError) {
         guard path.utf8.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path) else {
             throw .pathTooLong(path: path)
         }
         self.path = path
+        self.reactor = reactor
         try Self.prepare(path)
 
         let type = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
@@ -74,54 +77,50 @@ public final class NotifySocket: Sendable {
         }
         var info = stat()
         if failure == nil && lstat(path, &info) != 0 { failure = .system(call: "stat", errno: errno, path: path) }
-        // The reader's wake-up channel; a socket pair because pipe2 (close-on-exec from the start) is not
-        // visible to Swift, and the supervisor forks kernels concurrently.
-        var pipeFDs: [Int32] = [-1, -1]
-        let pairType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        if failure == nil && socketpair(AF_UNIX, pairType, 0, &pipeFDs) != 0 {
-            failure = .system(call: "socketpair", errno: errno, path: path)
-        }
         if let failure {
             _ = Glibc.close(fd)
             if bound == 0 { unlink(path) }
             throw failure
         }
-        socketFD = fd
-        wakeRead = pipeFDs[0]
-        wakeWrite = pipeFDs[1]
         boundFile = (UInt64(info.st_dev), UInt64(info.st_ino))
-        (messages, continuation) = AsyncStream.makeStream(
+        let (messages, continuation) = AsyncStream.makeStream(
             of: NotifyMessage.self, bufferingPolicy: .bufferingNewest(1024))
+        self.messages = messages
+        self.continuation = continuation
 
-        // The thread holds only descriptors and the continuation, never `self`, so that dropping the last
-        // reference still closes the socket through `deinit`.
-        let reader = Thread { [socketFD, wakeRead, continuation, readerDone] in
-            Self.readLoop(socket: socketFD, wake: wakeRead, into: continuation)
-            readerDone.signal()
+        // The handler holds only the descriptor and the continuation, never `self`, so that dropping the last
+        // reference still closes the socket through `deinit`. The reactor closes the descriptor after the
+        // handler's last run, so it is never closed (and its number reused) under a receive.
+        do {
+            registration = try reactor.register(
+                fd, for: .readable,
+                handler: { _ in
+                    Self.drain(fd, into: continuation)
+                    return .keep
+                },
+                onRemove: { _ = Glibc.close(fd) })
+        } catch {
+            _ = Glibc.close(fd)
+            unlink(path)
+            switch error {
+            case .system(let call, let code): throw .system(call: call, errno: code, path: path)
+            }
         }
-        reader.name = "grace-notify"
-        reader.stackSize = 256 * 1024
-        reader.start()
     }
 
     deinit {
         close()
     }
 
-    /// Stops the reader thread, closes the socket, unlinks the path and finishes `messages`. Idempotent.
-    /// Returns once the reader thread has stopped.
+    /// Stops reading, unlinks the path and finishes `messages`. Idempotent, and never waits: the reactor closes
+    /// the socket itself once its handler can no longer run.
     public func close() {
         let first = closed.withLock { wasClosed in
             defer { wasClosed = true }
             return !wasClosed
         }
         guard first else { return }
-        var byte: UInt8 = 1
-        _ = write(wakeWrite, &byte, 1)
-        readerDone.wait()
-        _ = Glibc.close(socketFD)
-        _ = Glibc.close(wakeRead)
-        _ = Glibc.close(wakeWrite)
+        reactor.deregister(registration)
         var info = stat()
         if lstat(path, &info) == 0, UInt64(info.st_dev) == boundFile.device, UInt64(info.st_ino) == boundFile.inode {
             unlink(path)
@@ -179,11 +178,9 @@ public final class NotifySocket: Sendable {
 
     // MARK: - Reading
 
-    /// Blocks in poll on the socket and the wake-up pipe; drains every queued datagram when the socket is
-    /// readable; returns when the pipe is written to (or on an unrecoverable error).
-    private static func readLoop(
-        socket fd: Int32, wake: Int32, into continuation: AsyncStream<NotifyMessage>.Continuation
-    ) {
+    /// Receives what is queued, up to a fair share, on the reactor thread. The buffers live for one readiness
+    /// only: a thousand idle sockets hold none.
+    private static func drain(_ fd: Int32, into continuation: AsyncStream<NotifyMessage>.Continuation) {
         // One byte more than the limit is not needed: MSG_TRUNC in msg_flags says the datagram was larger.
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: NotifyMessage.maximumSize, alignment: 8)
         // Credentials plus room for the most descriptors one message can pass (SCM_MAX_FD, 253).
@@ -193,23 +190,9 @@ public final class NotifySocket: Sendable {
             buffer.deallocate()
             control.deallocate()
         }
-        var watched = [
-            pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0),
-        ]
-        while true {
-            watched[0].revents = 0
-            watched[1].revents = 0
-            let n = poll(&watched, 2, -1)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            if watched[1].revents != 0 { return }
-            if watched[0].revents & Int16(POLLNVAL) != 0 { return }
-            guard watched[0].revents & Int16(POLLIN | POLLERR) != 0 else { continue }
-            while let message = receive(fd, buffer: buffer, control: control, controlSize: controlSize) {
-                if let parsed = message { continuation.yield(parsed) }
-            }
+        for _ in 0..<datagramsPerWakeup {
+            guard let message = receive(fd, buffer: buffer, control: control, controlSize: controlSize) else { return }
+            if let parsed = message { continuation.yield(parsed) }
         }
     }
 
@@ -228,7 +211,7 @@ public final class NotifySocket: Sendable {
             if count < 0 {
                 let code = errno
                 if code == EINTR { return .some(nil) }
-                return nil  // EAGAIN: drained; anything else: wait for the next poll
+                return nil  // EAGAIN: drained; anything else: wait for the next readiness
             }
             let (senderPID, descriptors) = controlMessages(control, length: Int(header.msg_controllen))
             // Look the sender up before closing what it passed: closing a barrier pipe lets it exit.

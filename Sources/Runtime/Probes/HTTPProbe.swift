@@ -7,10 +7,13 @@
 public struct HTTPProbe: HealthProbe {
     public let url: String
     public let expectStatus: Int?
+    /// Where the socket is waited on: no thread per probe.
+    public let reactor: IOReactor
 
-    public init(url: String, expectStatus: Int?) {
+    public init(url: String, expectStatus: Int?, reactor: IOReactor) {
         self.url = url
         self.expectStatus = expectStatus
+        self.reactor = reactor
     }
 
     /// Whether this build can probe `url`: a well-formed `http://` URL.
@@ -21,14 +24,14 @@ public struct HTTPProbe: HealthProbe {
     public func check(timeout: Duration) async -> ProbeResult {
         guard let target = ProbeURL(url) else { return .unhealthy("invalid URL \(url)") }
         guard target.scheme == "http" else { return .unhealthy("\(target.scheme):// probes are not supported") }
-        let expect = expectStatus
-        return await ProbeThread.run {
+        // On the reactor thread (see ``IOReactor``), which also waits for the socket.
+        return await withTaskExecutorPreference(reactor.executor) {
             let deadline = ProbeDeadline(timeout: timeout)
-            switch Self.fetchStatus(of: target, deadline: deadline) {
+            switch await Self.fetchStatus(of: target, deadline: deadline, reactor: reactor) {
             case .failure(let failure):
                 return .unhealthy(failure.reason)
             case .success(let status):
-                if let expect {
+                if let expect = expectStatus {
                     return status == expect ? .healthy : .unhealthy("HTTP \(status), expected \(expect)")
                 }
                 return (200...299).contains(status) ? .healthy : .unhealthy("HTTP \(status)")
@@ -36,10 +39,12 @@ public struct HTTPProbe: HealthProbe {
         }
     }
 
-    /// Connects, sends the request and parses the status line. Blocking; runs on a probe thread.
-    static func fetchStatus(of url: ProbeURL, deadline: ProbeDeadline) -> Result<Int, ProbeFailure> {
+    /// Connects, sends the request and parses the status line, waiting on the reactor.
+    static func fetchStatus(
+        of url: ProbeURL, deadline: ProbeDeadline, reactor: IOReactor
+    ) async -> Result<Int, ProbeFailure> {
         let connection: ProbeConnection
-        switch ProbeConnection.open(host: url.host, port: url.port, deadline: deadline) {
+        switch await ProbeConnection.open(host: url.host, port: url.port, deadline: deadline, reactor: reactor) {
         case .failure(let f): return .failure(f)
         case .success(let c): connection = c
         }
@@ -47,8 +52,8 @@ public struct HTTPProbe: HealthProbe {
         let request =
             "GET \(url.target) HTTP/1.1\r\nHost: \(url.hostHeader)\r\nConnection: close\r\n"
             + "User-Agent: grace-probe\r\nAccept: */*\r\n\r\n"
-        if case .failure(let f) = connection.send(Array(request.utf8), deadline: deadline) { return .failure(f) }
-        switch connection.readLine(limit: 1024, deadline: deadline) {
+        if case .failure(let f) = await connection.send(Array(request.utf8), deadline: deadline) { return .failure(f) }
+        switch await connection.readLine(limit: 1024, deadline: deadline) {
         case .failure(let f):
             return .failure(f)
         case .success(nil):

@@ -1,6 +1,6 @@
 import Glibc
 
-/// The end of a probe's time budget, for the blocking socket code that polls in steps.
+/// The end of a probe's time budget: every wait of the probe on the reactor ends there.
 struct ProbeDeadline: Sendable {
     let timeout: Duration
     let end: ContinuousClock.Instant
@@ -11,15 +11,6 @@ struct ProbeDeadline: Sendable {
     }
 
     var isExpired: Bool { ContinuousClock.now >= end }
-
-    /// What is left, rounded up to whole milliseconds, as `poll(2)` takes it; 0 once expired.
-    var remainingMilliseconds: Int32 {
-        let left = ContinuousClock.now.duration(to: end)
-        guard left > .zero else { return 0 }
-        let (seconds, attoseconds) = left.components
-        let ms = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int32(clamping: ms)
-    }
 
     /// "timed out after 1s".
     var timedOutReason: String { "timed out after \(Self.describe(timeout))" }

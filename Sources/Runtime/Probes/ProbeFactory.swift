@@ -5,8 +5,11 @@ import GraceDSL
 /// Relative paths are taken from the configuration root `root`: a heartbeat file, and an exec probe's executable
 /// when it contains a `/` (a bare name is left for the runner to find in PATH, as for kernel commands). A
 /// heartbeat file must be newer than `every` x `failures`, as the DSL reference says. The probe's `timeout`,
-/// `every`, `failures` and `start_period` stay with the caller, which schedules the checks.
-public func makeProbe(for probe: Kernel.HealthProbe, root: String, runner: any CommandRunner) -> any HealthProbe {
+/// `every`, `failures` and `start_period` stay with the caller, which schedules the checks. HTTP and TCP probes
+/// wait on `reactor`.
+public func makeProbe(
+    for probe: Kernel.HealthProbe, root: String, runner: any CommandRunner, reactor: IOReactor
+) -> any HealthProbe {
     func resolve(_ path: String) -> String {
         guard !path.hasPrefix("/"), !root.isEmpty else { return path }
         var base = root
@@ -17,9 +20,9 @@ public func makeProbe(for probe: Kernel.HealthProbe, root: String, runner: any C
     }
     switch probe.check {
     case .http(let url, let expect):
-        return HTTPProbe(url: url, expectStatus: expect)
+        return HTTPProbe(url: url, expectStatus: expect, reactor: reactor)
     case .tcp(let host, let port):
-        return TCPProbe(host: host, port: port)
+        return TCPProbe(host: host, port: port, reactor: reactor)
     case .exec(let command):
         var arguments = command.value.arguments
         if let first = arguments.first, first.contains("/") { arguments[0] = resolve(first) }

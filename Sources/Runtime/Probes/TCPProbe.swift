@@ -3,18 +3,21 @@
 public struct TCPProbe: HealthProbe {
     public let host: String
     public let port: Int
+    /// Where the connect is waited for: no thread per probe.
+    public let reactor: IOReactor
 
     /// `host` may be a name, an IPv4 address or an IPv6 address (brackets optional).
-    public init(host: String, port: Int) {
+    public init(host: String, port: Int, reactor: IOReactor) {
         self.host = host
         self.port = port
+        self.reactor = reactor
     }
 
+    /// Runs on the reactor thread (see ``IOReactor``), which also waits for the connect.
     public func check(timeout: Duration) async -> ProbeResult {
-        let host = host
-        let port = port
-        return await ProbeThread.run {
-            switch ProbeConnection.open(host: host, port: port, deadline: ProbeDeadline(timeout: timeout)) {
+        await withTaskExecutorPreference(reactor.executor) {
+            let deadline = ProbeDeadline(timeout: timeout)
+            switch await ProbeConnection.open(host: host, port: port, deadline: deadline, reactor: reactor) {
             case .success(let connection):
                 connection.close()
                 return .healthy

@@ -1,23 +1,28 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// Runs short-lived commands (exec probes, playbook `exec` steps) through Grace's own spawner and reaper,
-/// capturing their output, and kills the whole process group when the timeout passes.
+/// capturing their output on the ``IOReactor`` (no thread per command), and kills the whole process group when
+/// the timeout passes.
 public struct ProcessCommandRunner: CommandRunner {
     public var locator: ExecutableLocator
     /// Reaps the commands this runner starts.
     public let reaper: ChildReaper
+    /// Where the output pipe is read; also what the healer's HTTP steps wait on.
+    public let reactor: IOReactor
     public var environment: [String: String]
     public var workingDirectory: String?
     /// Output beyond this is dropped; a command cannot make Grace buffer without bound.
     public var outputLimit = 64 << 10
 
     public init(
-        locator: ExecutableLocator, reaper: ChildReaper,
+        locator: ExecutableLocator, reaper: ChildReaper, reactor: IOReactor,
         environment: [String: String] = ProcessInfo.processInfo.environment, workingDirectory: String? = nil
     ) {
         self.locator = locator
         self.reaper = reaper
+        self.reactor = reactor
         self.environment = environment
         self.workingDirectory = workingDirectory
     }
@@ -30,40 +35,18 @@ public struct ProcessCommandRunner: CommandRunner {
         let spec = ProcessSpec(
             executable: executable, arguments: arguments, environment: environment,
             workingDirectory: workingDirectory ?? locator.root)
+        // Reading starts before the spawn; if the spawn fails, closing the write end below ends it (EOF).
+        let output = CommandOutput(limit: outputLimit)
+        reactor.readStream(
+            pipe.read, name: "grace-exec-output", chunk: { output.append($0) }, end: { output.finish() })
         let pid: Int32
         do {
             pid = try Spawner.spawn(spec, descriptors: .init(stdout: pipe.write, stderr: pipe.write), reaper: reaper)
         } catch {
-            close(pipe.read)
             close(pipe.write)
             throw error
         }
         close(pipe.write)
-        let limit = outputLimit
-        let readFD = pipe.read
-        // Blocking reads run on their own thread, never on the cooperative pool (it has one thread per core).
-        let output = Task { () -> String in
-            await withCheckedContinuation { continuation in
-                let thread = Thread {
-                    var data = [UInt8]()
-                    var buffer = [UInt8](repeating: 0, count: 4096)
-                    while true {
-                        let n = buffer.withUnsafeMutableBytes { read(readFD, $0.baseAddress, 4096) }
-                        if n > 0 {
-                            if data.count < limit { data.append(contentsOf: buffer[0..<min(n, limit - data.count)]) }
-                        } else if n < 0 && errno == EINTR {
-                            continue
-                        } else {
-                            break
-                        }
-                    }
-                    close(readFD)
-                    continuation.resume(returning: String(decoding: data, as: UTF8.self))
-                }
-                thread.name = "grace-exec-output"
-                thread.start()
-            }
-        }
         let timer = Task {
             try await Task.sleep(for: timeout)
             Spawner.signalGroup(pid, SIGKILL)
@@ -74,12 +57,59 @@ public struct ProcessCommandRunner: CommandRunner {
         let timedOut = (try? await timer.value) ?? false
         // A grandchild may still hold the pipe; kill the group so the read ends.
         Spawner.signalGroup(pid, SIGKILL)
-        let text = await output.value
+        let text = await output.text()
         switch status {
         case .exited(let code):
             return CommandOutcome(status: code, output: text, timedOut: timedOut)
         case .signaled(let signal, _):
             return CommandOutcome(signal: signal, output: text, timedOut: timedOut)
+        }
+    }
+}
+
+/// A command's output as the reactor reads it: the first `limit` bytes kept, the rest read and dropped (so the
+/// command never blocks on a full pipe), handed over at EOF.
+private final class CommandOutput: Sendable {
+    private struct State {
+        var data: [UInt8] = []
+        var finished = false
+        var waiter: CheckedContinuation<String, Never>?
+    }
+
+    private let limit: Int
+    private let state = Mutex(State())
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        state.withLock { s in
+            let room = limit - s.data.count
+            if room > 0 { s.data.append(contentsOf: bytes.prefix(room)) }
+        }
+    }
+
+    func finish() {
+        let waiting = state.withLock { s -> (CheckedContinuation<String, Never>, String)? in
+            s.finished = true
+            defer { s.waiter = nil }
+            return s.waiter.map { ($0, String(decoding: s.data, as: UTF8.self)) }
+        }
+        if let (waiter, text) = waiting { waiter.resume(returning: text) }
+    }
+
+    /// Everything read, once the pipe has reached EOF.
+    func text() async -> String {
+        await withCheckedContinuation { continuation in
+            let text = state.withLock { s -> String? in
+                guard s.finished else {
+                    s.waiter = continuation
+                    return nil
+                }
+                return String(decoding: s.data, as: UTF8.self)
+            }
+            if let text { continuation.resume(returning: text) }
         }
     }
 }

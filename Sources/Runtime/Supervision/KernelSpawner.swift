@@ -15,6 +15,7 @@ struct KernelSpawner: Sendable {
     }
 
     let reaper: ChildReaper
+    let reactor: IOReactor
     let hub: ObservationHub
     let cgroups: CgroupManager?
     let logger: Logger
@@ -49,8 +50,8 @@ struct KernelSpawner: Sendable {
         let hub = hub
         let forward: @Sendable (LogLine) -> Void = { hub.publish(.log($0)) }
         let captures = [
-            LogCapture(kernel: name, stream: .stdout, fd: out.read, file: logFile, onLine: forward),
-            LogCapture(kernel: name, stream: .stderr, fd: err.read, file: logFile, onLine: forward),
+            LogCapture(kernel: name, stream: .stdout, fd: out.read, file: logFile, reactor: reactor, onLine: forward),
+            LogCapture(kernel: name, stream: .stderr, fd: err.read, file: logFile, reactor: reactor, onLine: forward),
         ]
         captures.forEach { $0.start() }
         if let cgroups, let cgroup {

@@ -93,8 +93,10 @@ public actor Supervisor {
             root: configuration.root, stateDirectory: configuration.stateDirectory.path, locator: configuration.locator,
             users: configuration.users)
         spawner = KernelSpawner(
-            reaper: environment.reaper, hub: environment.hub, cgroups: environment.cgroups, logger: environment.logger)
-        commands = ProcessCommandRunner(locator: configuration.locator, reaper: environment.reaper)
+            reaper: environment.reaper, reactor: environment.reactor, hub: environment.hub,
+            cgroups: environment.cgroups, logger: environment.logger)
+        commands = ProcessCommandRunner(
+            locator: configuration.locator, reaper: environment.reaper, reactor: environment.reactor)
         sampler = MetricsSampler(cgroups: environment.cgroups)
         for kernel in graph.kernels where kernel.enabled {
             kernels[kernel.header.name.value] = KernelRuntime(kernel: kernel)
@@ -456,7 +458,7 @@ public actor Supervisor {
     private func openNotify(_ runtime: KernelRuntime) throws {
         let name = runtime.name
         let path = configuration.stateDirectory.appendingPathComponent("notify/\(name).sock").path
-        let socket = try NotifySocket(path: path)
+        let socket = try NotifySocket(path: path, reactor: environment.reactor)
         runtime.notify = socket
         runtime.notifyTask = Task { [weak self] in
             for await message in socket.messages {
@@ -509,7 +511,7 @@ public actor Supervisor {
     private func startProbe(_ runtime: KernelRuntime, pid: Int32, spawnedAt: Duration? = nil) {
         runtime.probeTask?.cancel()
         guard let health = runtime.kernel.health else { return }
-        let probe = makeProbe(for: health, root: configuration.root, runner: commands)
+        let probe = makeProbe(for: health, root: configuration.root, runner: commands, reactor: environment.reactor)
         let name = runtime.name
         let firstAfter = health.startPeriod - (spawnedAt.map { now - $0 } ?? .zero)
         runtime.probeTask = ProbeLoop.start(probe, health: health, firstAfter: firstAfter, clock: environment.clock) {
