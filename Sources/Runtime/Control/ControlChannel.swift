@@ -88,8 +88,10 @@ public final class ControlServer: @unchecked Sendable {
             throw ControlChannelError.failed("cannot listen on \(path): \(why)")
         }
         chmod(path, 0o600)
-        let thread = Thread { [self] in self.acceptLoop() }
-        thread.name = "grace-control"
+        let thread = Thread { [self] in
+            IOReactor.nameCurrentThread("grace-control")
+            self.acceptLoop()
+        }
         thread.start()
     }
 

@@ -65,9 +65,9 @@ public final class ChildReaper: Sendable {
         guard first else { return }
         if mode == .allChildren { _ = grace_set_child_subreaper() }
         let thread = Thread { [self] in
+            IOReactor.nameCurrentThread("grace-reaper")
             if mode == .allChildren { self.loop() } else { self.epollLoop() }
         }
-        thread.name = "grace-reaper"
         thread.stackSize = 256 << 10
         thread.start()
     }

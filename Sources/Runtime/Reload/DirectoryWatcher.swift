@@ -32,8 +32,10 @@ public final class DirectoryWatcher: @unchecked Sendable {
             close(wake)
             return nil
         }
-        let thread = Thread { [self] in self.loop() }
-        thread.name = "grace-config-watch"
+        let thread = Thread { [self] in
+            IOReactor.nameCurrentThread("grace-config-watch")
+            self.loop()
+        }
         thread.start()
     }
 
