@@ -205,6 +205,15 @@ class Grace(Supervisor):
         return [self.args.grace, "run", *self.args.grace_flags, str(config)]
 
 
+class GraceBaseline(Grace):
+    """Another build of Grace (`--grace-baseline`), measured beside the one under test: before/after in one run."""
+    name = "Grace (baseline)"
+
+    def prepare(self, directory, names):
+        command = super().prepare(directory, names)
+        return [self.args.grace_baseline, *command[1:]]
+
+
 class Runit(Supervisor):
     name = "runit"
     latency_note = "runsv; `run` is the marker itself (no shell); runsv waits 1 s after a life under 1 s"
@@ -451,7 +460,15 @@ def measure_idle(args, supervisor, running):
         "cpu_percent": 100.0 * used / CLOCK_TICKS / elapsed,
         "cpu_percent_schedstat": 100.0 * used_ns / 1e9 / elapsed,
         "processes": len(tree), "idle_seconds": elapsed,
+        "threads": sum(threads(pid) or 0 for pid in tree),
     }
+
+
+def threads(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return None
 
 
 def fmt(value, digits=2):
@@ -500,8 +517,9 @@ def report(args, latency, boot, meta):
     lines.append("")
     lines.append(
         "| supervisor | boot (ms, median of runs) | RSS (MiB) | of which anon / file | PSS (MiB) "
-        "| idle working set (MiB) | idle CPU % (stat) | idle CPU % (schedstat) | Grace ÷ this: boot | RSS | CPU (schedstat) |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        "| idle working set (MiB) | idle CPU % (stat) | idle CPU % (schedstat) | threads "
+        "| Grace ÷ this: boot | RSS | CPU (schedstat) |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     g = boot.get("Grace", {})
     keys = ("boot", "rss_mib", "cpu_percent_schedstat")
     for name, result in boot.items():
@@ -510,6 +528,7 @@ def report(args, latency, boot, meta):
             f"{fmt(result.get('rss_anon_mib'), 1)} / {fmt(result.get('rss_file_mib'), 1)}",
             fmt(result.get("pss_mib"), 1), fmt(result.get("working_set_mib"), 1), fmt(result.get("cpu_percent"), 3),
             fmt(result.get("cpu_percent_schedstat"), 3),
+            str(result["threads"]) if result.get("threads") is not None else "–",
         ]
         ratios = ["1"] * 3 if name == "Grace" else [versus(g.get(k), result.get(k))[0] for k in keys]
         extra = f" ({result['processes']} processes)" if result.get("processes", 1) > 1 else ""
@@ -539,6 +558,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--grace", required=True)
     parser.add_argument("--grace-flag", dest="grace_flags", action="append", default=[])
+    parser.add_argument("--grace-baseline", default=None, help="another grace binary to measure beside --grace")
     parser.add_argument("--marker", required=True)
     parser.add_argument("--floor", required=True)
     parser.add_argument("--subreaper", required=True)
@@ -555,14 +575,17 @@ def main():
     parser.add_argument("--only", default="", help="comma-separated subset: floor,grace,runit,supervisord,monit")
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args()
-    for key in ("grace", "marker", "floor", "subreaper", "supervisord"):
+    for key in ("grace", "grace_baseline", "marker", "floor", "subreaper", "supervisord"):
         if getattr(args, key):
             setattr(args, key, os.path.realpath(getattr(args, key)))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
     every = {"floor": Floor, "grace": Grace, "runit": Runit, "supervisord": Supervisord, "monit": Monit}
-    chosen = [key for key in every if not args.only or key in args.only.split(",")]
+    if args.grace_baseline:
+        every = {"floor": Floor, "grace": Grace, "baseline": GraceBaseline, "runit": Runit,
+                 "supervisord": Supervisord, "monit": Monit}
+    chosen = [key for key in every if not args.only or key in args.only.split(",") or key == "baseline"]
     supervisors = []
     for key in chosen:
         supervisor = every[key](args)

@@ -7,7 +7,8 @@
 #
 # Knobs: BENCH_KILLS (50), BENCH_KERNELS (20), BENCH_BOOT_RUNS (3), BENCH_IDLE seconds (30), BENCH_ONLY
 # (e.g. "floor,grace,runit"), BENCH_GRACE=/path/to/grace (skip the build), BENCH_GRACE_REV=REV (build that commit
-# from a clean snapshot instead of the working tree), BENCH_TIMEOUT seconds for the whole measurement (1800).
+# from a clean snapshot instead of the working tree), BENCH_GRACE_BASELINE=/path/to/another/grace (measured beside
+# it in the same run, e.g. the commit before a change), BENCH_TIMEOUT seconds for the whole measurement (1800).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE="$ROOT/bench/supervise"
@@ -90,5 +91,6 @@ timeout --signal=TERM --kill-after=30 "${BENCH_TIMEOUT:-1800}" "$PYTHON" "$HERE/
     --grace "$GRACE" --marker "$BIN/marker" --floor "$BIN/floor" --subreaper "$BIN/subreaper" \
     --supervisord "$SUPERVISORD" --out "$OUT" --report "$ROOT/bench/out/supervise-$STAMP.md" \
     --kills "${BENCH_KILLS:-50}" --kernels "${BENCH_KERNELS:-20}" --boot-runs "${BENCH_BOOT_RUNS:-3}" \
-    --idle "${BENCH_IDLE:-30}" --only "${BENCH_ONLY:-}"
+    --idle "${BENCH_IDLE:-30}" --only "${BENCH_ONLY:-}" \
+    ${BENCH_GRACE_BASELINE:+--grace-baseline "$BENCH_GRACE_BASELINE"}
 say "report: bench/out/supervise-$STAMP.md"
