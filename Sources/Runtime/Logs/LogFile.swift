@@ -29,7 +29,10 @@ public final class LogFile: Sendable {
 
     private let state: Mutex<State>
 
-    /// Opens (creating it and its directory if needed) and appends to the file at `path`.
+    /// Appends to the file at `path`, creating its directory now and the file with the first line: a kernel that
+    /// never writes costs no file, and starting a thousand kernels does not wait for a thousand file creations.
+    /// Throws when the directory cannot be made or written to, so that a misplaced state directory is an error
+    /// at the kernel's start rather than lines silently kept only in memory.
     public init(path: String, maxBytes: Int = 10 << 20, keep: Int = 3) throws {
         self.path = path
         self.maxBytes = max(1, maxBytes)
@@ -38,11 +41,10 @@ public final class LogFile: Sendable {
         if !directory.isEmpty {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        let fd = Self.open(path)
-        guard fd >= 0 else { throw LogFileError.cannotOpen(path: path, errno: errno) }
-        var info = stat()
-        let size = fstat(fd, &info) == 0 ? Int(info.st_size) : 0
-        state = Mutex(State(fd: fd, size: size))
+        guard access(directory.isEmpty ? "." : directory, W_OK | X_OK) == 0 else {
+            throw LogFileError.cannotOpen(path: path, errno: errno)
+        }
+        state = Mutex(State(fd: -1, size: 0))
     }
 
     deinit {
@@ -58,7 +60,8 @@ public final class LogFile: Sendable {
                 state.ring.append(line)
                 guard !state.closed else { return }
                 if state.fd < 0 {
-                    // A previous rotation could not reopen the file (disk full, directory removed): try again.
+                    // The first line, or a previous rotation could not reopen the file (disk full, directory
+                    // removed): open it now.
                     reopen(&state)
                     guard state.fd >= 0 else { return }
                 }

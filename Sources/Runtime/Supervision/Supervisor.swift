@@ -39,8 +39,6 @@ public actor Supervisor {
         var timer: Task<Void, Never>?
         var captures: [LogCapture] = []
         var logFile: LogFile?
-        var notify: NotifySocket?
-        var notifyTask: Task<Void, Never>?
         var probeTask: Task<Void, Never>?
         var watchdog: WatchdogTimer?
         var health: HealthTracker
@@ -79,6 +77,12 @@ public actor Supervisor {
     private let spawner: KernelSpawner
     private let commands: ProcessCommandRunner
     private var kernels: [String: KernelRuntime] = [:]
+    /// The kernels' processes by pid (which is also their process group): whose a notification is.
+    private var kernelsByPID: [Int32: String] = [:]
+    /// The one sd_notify socket of every kernel, as systemd has one: a message's kernel is known by its sender's
+    /// credentials. Opened on the first spawn.
+    private var notify: NotifySocket?
+    private var notifyTask: Task<Void, Never>?
     private var sampler: MetricsSampler
     private var metricsTask: Task<Void, Never>?
     public private(set) var hostSample: HostSample?
@@ -154,8 +158,8 @@ public actor Supervisor {
             await stop(name, reason: "shutdown")
             if runtime.lifecycle.state.pid != nil { await waitForExit(name) }
             cancelWatches(runtime)
-            closeNotify(runtime)
         }
+        closeNotify()
         journal.append(.graceStopped)
     }
 
@@ -308,15 +312,16 @@ public actor Supervisor {
             runtime.spec = spec
             let logFile = try runtime.logFile ?? LogFile(path: logPath(name))
             runtime.logFile = logFile
-            if runtime.notify == nil { try openNotify(runtime) }
+            if notify == nil { try openNotify() }
             if runtime.cgroup == nil { runtime.cgroup = spawner.makeCgroup(for: runtime.kernel) }
             let spawned = try spawner.spawn(
-                spec, kernel: runtime.kernel, notifySocket: runtime.notify?.path, logFile: logFile,
+                spec, kernel: runtime.kernel, notifySocket: notify?.path, logFile: logFile,
                 cgroup: runtime.cgroup
             ) { [weak self] pid, status in
                 Task { await self?.exited(name, pid: pid, status: status) }
             }
             let pid = spawned.pid
+            kernelsByPID[pid] = name
             runtime.captures = spawned.captures
             runtime.health.reset()
             runtime.paused = false
@@ -332,6 +337,7 @@ public actor Supervisor {
 
     /// The reaper saw a process end (on its thread; delivered here through a task).
     private func exited(_ name: String, pid: Int32, status: ExitStatus) {
+        if kernelsByPID[pid] == name { kernelsByPID.removeValue(forKey: pid) }
         guard let runtime = kernels[name], runtime.lifecycle.state.pid == pid else { return }
         cancelWatches(runtime)
         runtime.metrics = nil
@@ -455,30 +461,32 @@ public actor Supervisor {
 
     // MARK: - sd_notify and the watchdog
 
-    private func openNotify(_ runtime: KernelRuntime) throws {
-        let name = runtime.name
-        let path = configuration.stateDirectory.appendingPathComponent("notify/\(name).sock").path
+    private func openNotify() throws {
+        let path = configuration.stateDirectory.appendingPathComponent("notify/kernels.sock").path
         let socket = try NotifySocket(path: path, reactor: environment.reactor)
-        runtime.notify = socket
-        runtime.notifyTask = Task { [weak self] in
+        notify = socket
+        notifyTask = Task { [weak self] in
             for await message in socket.messages {
-                await self?.notified(name, message)
+                await self?.notified(message)
             }
         }
     }
 
-    private func closeNotify(_ runtime: KernelRuntime) {
-        runtime.notifyTask?.cancel()
-        runtime.notify?.close()
-        runtime.notify = nil
+    private func closeNotify() {
+        notifyTask?.cancel()
+        notify?.close()
+        notify = nil
     }
 
-    /// Notifications count from any process of the kernel's group (systemd's NotifyAccess=all), because
-    /// `systemd-notify` and shell wrappers send from their own pids.
-    private func notified(_ name: String, _ message: NotifyMessage) {
-        guard let runtime = kernels[name], let pid = runtime.lifecycle.state.pid else { return }
-        // The socket resolved the sender's group while it was alive (systemd-notify exits at once).
-        guard let sender = message.senderPID, sender == pid || message.senderProcessGroup == pid else { return }
+    /// A notification is a kernel's when it comes from the kernel's main process or any process of its group
+    /// (systemd's NotifyAccess=all), because `systemd-notify` and shell wrappers send from their own pids. The
+    /// socket resolved the sender's group while it was alive (systemd-notify exits at once).
+    private func notified(_ message: NotifyMessage) {
+        guard let sender = message.senderPID,
+            let name = kernelsByPID[sender] ?? message.senderProcessGroup.flatMap({ kernelsByPID[$0] }),
+            let runtime = kernels[name], let pid = runtime.lifecycle.state.pid,
+            sender == pid || message.senderProcessGroup == pid
+        else { return }
         if let status = message.status { journal.append(.kernelStatus(kernel: name, status: status)) }
         if message.isReady, runtime.isStarting { ready(runtime) }
         if message.isWatchdog {
@@ -581,7 +589,6 @@ public actor Supervisor {
             if runtime.lifecycle.state.pid != nil { await waitForExit(name) }
             cancelWatches(runtime)
             runtime.timer?.cancel()
-            closeNotify(runtime)
             kernels.removeValue(forKey: name)
             if let group = runtime.cgroup { environment.cgroups?.remove(group) }
         }
