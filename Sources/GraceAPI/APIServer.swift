@@ -9,27 +9,27 @@ import ServiceLifecycle
 
 /// The HTTP API as a component of `grace run`: the endpoints of docs/openapi.yaml (docs/api.md), the live event
 /// stream, `/metrics` and the dashboard, on `api.listen` of the grace document, served by Hummingbird.
-public struct APIServer: Component {
-    public var name: String { "api" }
+struct APIServer: Component {
+    var name: String { "api" }
 
-    public struct Configuration: Sendable {
+    struct Configuration: Sendable {
         /// `host:port` (`[::1]:7070` for IPv6).
-        public var listen: String
-        public var version: String
-        public var stateDirectory: URL
-        public var readsPerSecond = 1000
-        public var writesPerSecond = 20
-        public var bodyLimit = 64 * 1024
-        public var keepAliveInterval: Duration = .seconds(15)
+        var listen: String
+        var version: String
+        var stateDirectory: URL
+        var readsPerSecond = 1000
+        var writesPerSecond = 20
+        var bodyLimit = 64 * 1024
+        var keepAliveInterval: Duration = .seconds(15)
 
-        public init(listen: String, version: String, stateDirectory: URL) {
+        init(listen: String, version: String, stateDirectory: URL) {
             self.listen = listen
             self.version = version
             self.stateDirectory = stateDirectory
         }
 
         /// From the grace document: `api.listen` (default 127.0.0.1:7070) and `api.rate`.
-        public init(graph: ExecutionGraph, version: String, stateDirectory: URL) {
+        init(graph: ExecutionGraph, version: String, stateDirectory: URL) {
             self.init(
                 listen: graph.settings?.apiListen?.value ?? "127.0.0.1:7070", version: version,
                 stateDirectory: stateDirectory)
@@ -40,19 +40,19 @@ public struct APIServer: Component {
         }
     }
 
-    public enum Failure: Error, CustomStringConvertible {
+    enum Failure: Error, CustomStringConvertible {
         case badListenAddress(String)
 
-        public var description: String {
+        var description: String {
             switch self {
             case .badListenAddress(let text): "api.listen `\(text)` is not HOST:PORT (a port from 0 to 65535)"
             }
         }
     }
 
-    public let host: String
-    public let port: Int
-    public let token: APIToken
+    let host: String
+    let port: Int
+    let token: APIToken
     private let responder: RouterResponder<APIRequestContext>
     private let live: LiveState
     private let broadcaster: EventBroadcaster
@@ -63,7 +63,7 @@ public struct APIServer: Component {
 
     /// Reads or creates the token, and subscribes to the journal entries and metric samples (make the server
     /// before the supervisor boots, so that metrics, run history and the event stream miss nothing).
-    public static func prepare(
+    static func prepare(
         configuration: Configuration, supervisor: Supervisor, healer: Healer, reloader: ConfigurationReloader?,
         snapshots: SnapshotStore?, environment: RuntimeEnvironment, components: ComponentRegistry
     ) async throws -> APIServer {
@@ -142,7 +142,7 @@ public struct APIServer: Component {
 
     /// Serves until graceful shutdown. A port that cannot be bound is logged and the rest of Grace goes on:
     /// supervision matters more than its window.
-    public func run() async throws {
+    func run() async throws {
         let live = live
         let logger = logger
         let host = host
@@ -174,7 +174,7 @@ public struct APIServer: Component {
 
     /// A TCP connection to the listener: the server accepts, so its event loop is alive. No beat while the port
     /// is not bound (before start, or when binding failed).
-    public func heartbeat() async -> Bool {
+    func heartbeat() async -> Bool {
         guard let port = await live.boundPort else { return false }
         let target = host == "0.0.0.0" ? "127.0.0.1" : (host == "::" ? "::1" : host)
         return await TCPProbe(host: target, port: port, reactor: reactor).check(timeout: .seconds(1)).isHealthy

@@ -6,6 +6,8 @@ import Foundation
 /// with milliseconds, every documented key present (`null` when there is no value), keys sorted so that output
 /// is byte-for-byte stable.
 public enum APIJSON {
+    /// An encoder that writes the API's JSON: sorted keys, unescaped slashes, `APITime` dates, and non-finite
+    /// numbers as the strings `Infinity`, `-Infinity` and `NaN` rather than failing.
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -18,6 +20,7 @@ public enum APIJSON {
         return encoder
     }
 
+    /// A decoder for the API's JSON; a time that is not `APITime`'s format fails with a `DecodingError`.
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
@@ -40,6 +43,7 @@ public enum APIJSON {
 
 /// ISO 8601 UTC with milliseconds, as the API writes times: `2026-11-26T13:05:01.123Z`.
 public enum APITime {
+    /// The API's text for `date`, truncated (not rounded) to the millisecond.
     public static func format(_ date: Date) -> String {
         let totalMS = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         var seconds = time_t(totalMS >= 0 ? totalMS / 1000 : (totalMS - 999) / 1000)

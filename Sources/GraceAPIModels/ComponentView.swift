@@ -2,18 +2,24 @@ import Foundation
 
 /// One of Grace's own components as `GET /v1/components` shows it.
 public struct ComponentView: Codable, Sendable, Equatable {
+    /// The component's name: `supervisor`, `healer`, `snapshotter`, `api`, `control`, `watcher` or `sighup` (the
+    /// ones this Grace runs).
     public var name: String
     /// starting, running, idle, stopping, stopped or failed.
     public var state: String
     /// Since when it is in `state`.
     public var since: Date
+    /// When it last answered a heartbeat from its own executor; null before the first.
     public var lastHeartbeat: Date?
     /// Seconds since the last heartbeat, when the answer was made.
     public var heartbeatAgeSeconds: Double?
+    /// How often it is asked for a heartbeat, in seconds (its `components:` entry in the grace document; 5 s
+    /// otherwise).
     public var heartbeatIntervalSeconds: Double
     /// Why it failed, or what it is doing.
     public var detail: String?
 
+    /// Makes a view from its parts; the server fills it from the component registry.
     public init(
         name: String, state: String, since: Date, lastHeartbeat: Date?, heartbeatAgeSeconds: Double?,
         heartbeatIntervalSeconds: Double, detail: String?
@@ -34,6 +40,7 @@ public struct ComponentView: Codable, Sendable, Equatable {
         case heartbeatIntervalSeconds = "heartbeat_interval_seconds"
     }
 
+    /// Writes every key, `null` ones included (the synthesized encoder would leave them out).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .name)
@@ -48,8 +55,10 @@ public struct ComponentView: Codable, Sendable, Equatable {
 
 /// `GET /v1/components`: in start order.
 public struct ComponentsResponse: Codable, Sendable, Equatable {
+    /// Every component, in start order.
     public var components: [ComponentView]
 
+    /// Wraps the views.
     public init(components: [ComponentView]) {
         self.components = components
     }

@@ -4,12 +4,18 @@ import Foundation
 public struct KernelView: Codable, Sendable, Equatable {
     /// The latest metric sample.
     public struct Metrics: Codable, Sendable, Equatable {
+        /// CPU time over the last sampling window in percent of one core (200 is two cores busy); never NaN.
         public var cpuPercent: Double
+        /// Resident memory of the kernel's process, in bytes.
         public var rssBytes: Int64
+        /// Open file descriptors of the process.
         public var openFDs: Int
+        /// Threads of the process.
         public var threads: Int
+        /// When the sample was taken (every `--metrics-interval` of `grace run`, 5 s by default).
         public var sampledAt: Date
 
+        /// Makes a sample from its parts.
         public init(cpuPercent: Double, rssBytes: Int64, openFDs: Int, threads: Int, sampledAt: Date) {
             self.cpuPercent = cpuPercent
             self.rssBytes = rssBytes
@@ -29,9 +35,12 @@ public struct KernelView: Codable, Sendable, Equatable {
 
     /// The last (up to 60) samples, oldest first.
     public struct History: Codable, Sendable, Equatable {
+        /// CPU samples in percent of one core, oldest first.
         public var cpuPercent: [Double]
+        /// Resident memory samples in bytes, oldest first (numbers, as the dashboard's sparklines take them).
         public var rssBytes: [Double]
 
+        /// Makes a history from its series.
         public init(cpuPercent: [Double], rssBytes: [Double]) {
             self.cpuPercent = cpuPercent
             self.rssBytes = rssBytes
@@ -43,21 +52,30 @@ public struct KernelView: Codable, Sendable, Equatable {
         }
     }
 
+    /// The kernel's name in the configuration.
     public var name: String
     /// stopped, starting, running, backing-off, stopping or gave-up.
     public var state: String
+    /// The kernel's current process (also its process group); null when it has none.
     public var pid: Int32?
+    /// When the current process was spawned; null when there is none.
     public var startedAt: Date?
+    /// Seconds since `started_at`, to the millisecond; null when there is no process.
     public var uptimeSeconds: Double?
+    /// Restarts by policy since Grace started (or since the kernel was added by a reload).
     public var restarts: Int
     /// The probe's last verdict; nil before the first, or without a probe.
     public var healthy: Bool?
+    /// True while the process group is stopped with SIGSTOP (`pause`, `shed_load`).
     public var paused: Bool
     /// critical, standard or background.
     public var tier: String
+    /// The latest sample; null when there is no process or none was taken yet.
     public var metrics: Metrics?
+    /// Recent samples for sparklines (empty arrays before the first).
     public var history: History
 
+    /// Makes a view from its parts; the server fills it from a `KernelStatus` and the metric history.
     public init(
         name: String, state: String, pid: Int32?, startedAt: Date?, uptimeSeconds: Double?, restarts: Int,
         healthy: Bool?, paused: Bool, tier: String, metrics: Metrics?, history: History
@@ -81,6 +99,7 @@ public struct KernelView: Codable, Sendable, Equatable {
         case uptimeSeconds = "uptime_seconds"
     }
 
+    /// Writes every key, `null` ones included (the synthesized encoder would leave them out).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .name)
@@ -99,8 +118,10 @@ public struct KernelView: Codable, Sendable, Equatable {
 
 /// `GET /v1/kernels`.
 public struct KernelsResponse: Codable, Sendable, Equatable {
+    /// Every configured kernel, in the configuration's boot order.
     public var kernels: [KernelView]
 
+    /// Wraps the views.
     public init(kernels: [KernelView]) {
         self.kernels = kernels
     }

@@ -4,18 +4,28 @@ import Foundation
 public struct RunView: Codable, Sendable, Equatable {
     /// One step of a run.
     public struct Step: Codable, Sendable, Equatable {
+        /// The step's 0-based position in the playbook; steps are listed by it.
         public var index: Int
+        /// The step's `name:`, or `step-N` (N counting from 1) without one.
         public var name: String
+        /// The step's action keyword (`restart`, `exec`, ...); null for a step that never started (skipped).
         public var action: String?
         /// running, succeeded, failed or skipped.
         public var state: String
+        /// When its first attempt started; null for a skipped step.
         public var startedAt: Date?
+        /// When its last attempt ended; null while running and for a skipped step.
         public var finishedAt: Date?
+        /// From `started_at` to `finished_at` in milliseconds (to the microsecond), retries and their delays included.
         public var durationMS: Double?
+        /// Attempts so far, retries included; 0 for a skipped step.
         public var attempts: Int
+        /// What the action reported on success, or why the step was skipped (`condition false`).
         public var detail: String?
+        /// The latest failed attempt's error; null once an attempt succeeds.
         public var error: String?
 
+        /// Makes a step from its parts; the server fills it from the run index.
         public init(
             index: Int, name: String, action: String?, state: String, startedAt: Date?, finishedAt: Date?,
             durationMS: Double?, attempts: Int, detail: String?, error: String?
@@ -39,6 +49,7 @@ public struct RunView: Codable, Sendable, Equatable {
             case durationMS = "duration_ms"
         }
 
+        /// Writes every key, `null` ones included (the synthesized encoder would leave them out).
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(index, forKey: .index)
@@ -54,18 +65,28 @@ public struct RunView: Codable, Sendable, Equatable {
         }
     }
 
+    /// The run's id (`<prefix>-<n>`; a retried interrupted run adds `-retry`).
     public var id: String
+    /// The playbook's name; `?` when the server's index holds steps of the run but not its start.
     public var playbook: String
+    /// The trigger that started it (also on the runs it calls or escalates to); null for a run started by hand.
     public var trigger: String?
-    /// running, succeeded or failed.
+    /// running, succeeded or failed (a run interrupted by a crash of Grace, or abandoned, is failed).
     public var state: String
+    /// When `run.started` was journaled.
     public var startedAt: Date
+    /// When it succeeded or failed; null while running.
     public var finishedAt: Date?
+    /// From `started_at` to `finished_at` in milliseconds (to the microsecond); null while running.
     public var durationMS: Double?
+    /// The arguments it was started with, by parameter name, as text (defaults not filled in).
     public var arguments: [String: String]
+    /// Why it failed (`run.failed`'s error, or the kind for an interrupted or abandoned run); null otherwise.
     public var error: String?
+    /// The steps that started or were skipped, by index; steps after a failure are absent.
     public var steps: [Step]
 
+    /// Makes a view from its parts; the server fills it from the run index.
     public init(
         id: String, playbook: String, trigger: String?, state: String, startedAt: Date, finishedAt: Date?,
         durationMS: Double?, arguments: [String: String], error: String?, steps: [Step]
@@ -89,6 +110,7 @@ public struct RunView: Codable, Sendable, Equatable {
         case durationMS = "duration_ms"
     }
 
+    /// Writes every key, `null` ones included (the synthesized encoder would leave them out).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
@@ -106,8 +128,10 @@ public struct RunView: Codable, Sendable, Equatable {
 
 /// `GET /v1/runs`: newest first.
 public struct RunsResponse: Codable, Sendable, Equatable {
+    /// Up to `limit` runs (50 by default), newest first.
     public var runs: [RunView]
 
+    /// Wraps the views.
     public init(runs: [RunView]) {
         self.runs = runs
     }
@@ -115,8 +139,10 @@ public struct RunsResponse: Codable, Sendable, Equatable {
 
 /// `POST /v1/playbooks/{name}/run`: the body (parameters by name; strings, numbers and booleans).
 public struct PlaybookRunRequest: Codable, Sendable, Equatable {
+    /// Arguments by parameter name; each must be declared by the playbook, and required ones must be present.
     public var params: [String: ParameterValue]?
 
+    /// A request with these arguments (none by default).
     public init(params: [String: ParameterValue]? = nil) {
         self.params = params
     }
@@ -124,12 +150,15 @@ public struct PlaybookRunRequest: Codable, Sendable, Equatable {
 
 /// A playbook parameter's value as a client sends it: a string, a number or a boolean, passed on as text.
 public struct ParameterValue: Codable, Sendable, Equatable {
+    /// The value as the playbook receives it: booleans as `true` or `false`, numbers as decimal text.
     public var text: String
 
+    /// A value given as text.
     public init(_ text: String) {
         self.text = text
     }
 
+    /// Reads a JSON string, boolean or number (a non-finite one is refused); anything else is a type mismatch.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let s = try? c.decode(String.self) {
@@ -146,6 +175,7 @@ public struct ParameterValue: Codable, Sendable, Equatable {
         }
     }
 
+    /// Writes the value as a JSON string.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(text)
@@ -154,11 +184,16 @@ public struct ParameterValue: Codable, Sendable, Equatable {
 
 /// `POST /v1/playbooks/{name}/run`: how the run ended (the request answers once it has).
 public struct PlaybookRunResponse: Codable, Sendable, Equatable {
+    /// The same as `succeeded`: a failed run is still a 200 answer.
     public var ok: Bool
+    /// The run's id, for `GET /v1/runs/{id}`.
     public var run: String
+    /// Whether the run succeeded (an escalation's outcome is not counted).
     public var succeeded: Bool
+    /// Why it failed; null when it succeeded.
     public var error: String?
 
+    /// Makes a response from its parts; the server fills it from the executor's outcome.
     public init(ok: Bool, run: String, succeeded: Bool, error: String?) {
         self.ok = ok
         self.run = run
@@ -170,6 +205,7 @@ public struct PlaybookRunResponse: Codable, Sendable, Equatable {
         case ok, run, succeeded, error
     }
 
+    /// Writes every key, `null` ones included (the synthesized encoder would leave them out).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(ok, forKey: .ok)

@@ -2,13 +2,18 @@ import Foundation
 
 /// `GET /v1/status`: this Grace at a glance.
 public struct StatusResponse: Codable, Sendable, Equatable {
+    /// How many kernels are in which state.
     public struct Kernels: Codable, Sendable, Equatable {
+        /// Kernels under supervision.
         public var total: Int
+        /// Kernels with a process, whatever its state (starting, paused and stopping ones too).
         public var running: Int
+        /// Kernels ready, not paused and passing their probe (if they have one).
         public var healthy: Int
         /// Backing off or given up.
         public var failed: Int
 
+        /// Makes counts from their parts.
         public init(total: Int, running: Int, healthy: Int, failed: Int) {
             self.total = total
             self.running = running
@@ -17,10 +22,14 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         }
     }
 
+    /// How far the journal goes.
     public struct Journal: Codable, Sendable, Equatable {
+        /// Entries in the journal; the same as `last_id`, since ids count from 1 and entries are never deleted.
         public var entries: Int64
+        /// The newest entry's id (0 when empty): where `GET /v1/events?after=` catches up from.
         public var lastID: Int64
 
+        /// Makes the figures from their parts.
         public init(entries: Int64, lastID: Int64) {
             self.entries = entries
             self.lastID = lastID
@@ -32,16 +41,27 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         }
     }
 
+    /// Grace's version (`grace --version`).
     public var version: String
+    /// The grace document's `instance` name; null when it has none.
     public var instance: String?
+    /// This instance's role in its fleet, as `GET /v1/role` gives it.
     public var role: Role
+    /// When this Grace started.
     public var startedAt: Date
+    /// Seconds since `started_at`, to the millisecond.
     public var uptimeSeconds: Double
+    /// The running graph's content hash (SHA-256, hex): the same for the same documents, whatever their files,
+    /// order, formatting or comments.
     public var configurationHash: String
+    /// Kernel counts by state.
     public var kernels: Kernels
+    /// The journal's size.
     public var journal: Journal
+    /// The dashboard's URL, as `grace run` printed it.
     public var dashboard: String
 
+    /// Makes a status from its parts; the server fills it from the supervisor and live state.
     public init(
         version: String, instance: String?, role: Role, startedAt: Date, uptimeSeconds: Double,
         configurationHash: String, kernels: Kernels, journal: Journal, dashboard: String
@@ -64,6 +84,7 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         case configurationHash = "configuration_hash"
     }
 
+    /// Writes every key, `null` ones included (the synthesized encoder would leave them out).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(version, forKey: .version)
@@ -81,15 +102,20 @@ public struct StatusResponse: Codable, Sendable, Equatable {
 /// This instance's role in its fleet (`GET /v1/role`; 503 for a standby, so that a load balancer's check sends
 /// traffic to the primary only).
 public enum Role: String, Codable, Sendable, Equatable {
+    /// Declared the primary of its fleet: it serves.
     case primary
+    /// Declared a standby (hot or warm) in its fleet: `GET /v1/role` answers 503.
     case standby
+    /// In no fleet (no `instance`, or one no fleet lists).
     case standalone
 }
 
 /// `GET /v1/role`.
 public struct RoleResponse: Codable, Sendable, Equatable {
+    /// This instance's role.
     public var role: Role
 
+    /// Wraps a role.
     public init(role: Role) {
         self.role = role
     }

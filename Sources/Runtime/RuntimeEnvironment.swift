@@ -5,16 +5,22 @@ import Logging
 /// processes, the I/O reactor, the clock, the cgroup manager and the logger. `buildServiceGroup` makes one; a test
 /// makes its own (a manual clock, a `.registeredOnly` reaper, an in-memory store).
 public struct RuntimeEnvironment: Sendable {
+    /// Where every part journals; it publishes each entry on `hub` once it is on disk.
     public var journal: Journal
+    /// Fans entries, samples, log lines and new graphs out to the healer and the API.
     public var hub: ObservationHub
+    /// Reaps every child any part spawns; started by whoever makes the environment.
     public var reaper: ChildReaper
     /// Serves every descriptor Grace watches (captured output, notify sockets, probes) on one thread.
     public var reactor: IOReactor
+    /// What timers, backoffs, probes and waits count time by.
     public var clock: RuntimeClock
     /// cgroup v2 when this machine has it and Grace may create groups (nil on cgroup v1 hosts, and in tests).
     public var cgroups: CgroupManager?
+    /// Grace's own log (not the kernels' logs).
     public var logger: Logger
 
+    /// An environment from its parts.
     public init(
         journal: Journal, hub: ObservationHub, reaper: ChildReaper, reactor: IOReactor, clock: RuntimeClock,
         cgroups: CgroupManager?, logger: Logger
@@ -36,5 +42,6 @@ public struct RuntimeEnvironment: Sendable {
             clock: .continuous(), cgroups: cgroups, logger: logger)
     }
 
+    /// The SQLite state store under the journal, for the parts that read it (the knowledge base, kernel records).
     public var store: StateStore { journal.store }
 }

@@ -8,12 +8,15 @@ import ServiceLifecycle
 /// What `buildServiceGroup` needs to assemble a whole Grace: the compiled graph and how to compile it again, where
 /// it lives, and which of the process-wide parts to include (a test leaves out signals and the API).
 public struct GraceConfiguration: Sendable {
+    /// The compiled graph Grace starts with; a reload replaces it in the supervisor, not here.
     public var graph: ExecutionGraph
     /// The configuration root: kernels run here unless they set `cwd`; relative paths start here.
     public var root: String
     /// Reads the configuration again for a reload.
     public var load: ConfigurationReloader.Loader
+    /// Grace's version, as `GET /v1/status` reports it.
     public var version: String
+    /// Where every part logs; the journal also logs each entry through it.
     public var logger: Logger
     /// Interval between metric samples of every kernel.
     public var metricsInterval: Duration = .seconds(5)
@@ -30,10 +33,13 @@ public struct GraceConfiguration: Sendable {
     public var useCgroups = true
     /// Heartbeat interval of a component that `components:` of the grace document does not set.
     public var defaultHeartbeat: Duration = .seconds(5)
+    /// What every timer, backoff, probe and rate limit waits on; a manual clock lets a test step time.
     public var clock: RuntimeClock = .continuous()
     /// Directories searched first for a command's executable (where `grace` itself lives, for `grace-demo`).
     public var toolDirectories: [String] = []
 
+    /// A configuration with every process-wide part on (API, watcher, signals, cgroups, the subreaper); a test turns
+    /// off what its process must not do.
     public init(
         graph: ExecutionGraph, root: String, version: String, logger: Logger, load: @escaping ConfigurationReloader.Loader
     ) {
@@ -54,14 +60,22 @@ public struct GraceConfiguration: Sendable {
 /// A whole Grace, assembled and ready to run: `serviceGroup.run()` runs every component until graceful shutdown.
 /// The parts are exposed so that a test can drive and observe a Grace in-process.
 public struct AssembledGrace: Sendable {
+    /// Runs every component until graceful shutdown (SIGTERM or SIGINT, when `handleSignals`); run it once.
     public let serviceGroup: ServiceGroup
+    /// The journal, hub, reaper, clock, cgroups and logger that every part shares.
     public let environment: RuntimeEnvironment
+    /// The kernels' supervisor, also the group's `supervisor` component.
     public let supervisor: Supervisor
+    /// The trigger engine and playbook executor, also the group's `healer` component.
     public let healer: Healer
+    /// What SIGHUP, the file watcher, the control socket and `POST /v1/reload` reload through.
     public let reloader: ConfigurationReloader
+    /// Every component's state and last heartbeat, as `GET /v1/components` shows them.
     public let components: ComponentRegistry
     /// nil when the API is not served (or its address or token could not be prepared; logged).
-    public let api: APIServer?
+    let api: APIServer?
+    /// The state directory, created if missing: the journal (`grace.sqlite`), kernels' logs, snapshots, the API
+    /// token and `control.sock`.
     public let stateDirectory: URL
 }
 

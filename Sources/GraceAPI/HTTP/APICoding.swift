@@ -6,8 +6,8 @@ import NIOCore
 
 /// Encodes what a route returns as the API's JSON (see `APIJSON`), one line with a newline at the end, not to be
 /// cached and not to be sniffed.
-public struct APIResponseEncoder: ResponseEncoder {
-    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws
+struct APIResponseEncoder: ResponseEncoder {
+    func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws
         -> Response
     {
         try Self.response(.ok, value)
@@ -30,8 +30,8 @@ public struct APIResponseEncoder: ResponseEncoder {
 }
 
 /// Decodes a JSON body; what does not fit is a 400 that names the member and the reason.
-public struct APIRequestDecoder: RequestDecoder {
-    public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext)
+struct APIRequestDecoder: RequestDecoder {
+    func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext)
         async throws -> T
     {
         try Self.decode(type, from: try await BodyReader.collect(request, limit: context.maxUploadSize))

@@ -2,52 +2,52 @@ import GraceAPIModels
 import HTTPTypes
 
 /// An error the API answers with: the contract's envelope `{"error": {"code", "message"}}` and its status.
-public struct APIError: Error, Sendable {
-    public var status: HTTPResponse.Status
-    public var code: String
-    public var message: String
+struct APIError: Error, Sendable {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
     /// `file:line:column: error[CODE]: message` lines, for a refused reload.
-    public var diagnostics: [String]?
-    public var headers: HTTPFields = [:]
+    var diagnostics: [String]?
+    var headers: HTTPFields = [:]
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
         self.status = status
         self.code = code
         self.message = message
     }
 
-    public static func badRequest(_ message: String) -> APIError { .init(.badRequest, "bad_request", message) }
-    public static func unauthorized(_ message: String) -> APIError {
+    static func badRequest(_ message: String) -> APIError { .init(.badRequest, "bad_request", message) }
+    static func unauthorized(_ message: String) -> APIError {
         var e = APIError(.unauthorized, "unauthorized", message)
         e.headers[.wwwAuthenticate] = "Bearer"
         return e
     }
-    public static func forbidden(_ message: String) -> APIError { .init(.forbidden, "forbidden", message) }
-    public static func notFound(_ message: String) -> APIError { .init(.notFound, "not_found", message) }
-    public static func methodNotAllowed(_ method: String, allowed: [String]) -> APIError {
+    static func forbidden(_ message: String) -> APIError { .init(.forbidden, "forbidden", message) }
+    static func notFound(_ message: String) -> APIError { .init(.notFound, "not_found", message) }
+    static func methodNotAllowed(_ method: String, allowed: [String]) -> APIError {
         var e = APIError(
             .methodNotAllowed, "method_not_allowed",
             "\(method) is not allowed here; use \(allowed.joined(separator: " or "))")
         e.headers[.allow] = allowed.joined(separator: ", ")
         return e
     }
-    public static func conflict(_ message: String) -> APIError { .init(.conflict, "conflict", message) }
-    public static func tooLarge(_ limit: Int) -> APIError {
+    static func conflict(_ message: String) -> APIError { .init(.conflict, "conflict", message) }
+    static func tooLarge(_ limit: Int) -> APIError {
         .init(.contentTooLarge, "too_large", "the request body exceeds \(limit) bytes")
     }
-    public static func unprocessable(_ message: String) -> APIError {
+    static func unprocessable(_ message: String) -> APIError {
         .init(.unprocessableContent, "unprocessable", message)
     }
-    public static func rateLimited(retryAfter seconds: Int) -> APIError {
+    static func rateLimited(retryAfter seconds: Int) -> APIError {
         var e = APIError(.tooManyRequests, "rate_limited", "too many requests; retry in \(seconds) s")
         e.headers[.retryAfter] = String(seconds)
         return e
     }
-    public static func `internal`(_ message: String) -> APIError { .init(.internalServerError, "internal", message) }
-    public static func unavailable(_ message: String) -> APIError { .init(.serviceUnavailable, "unavailable", message) }
+    static func `internal`(_ message: String) -> APIError { .init(.internalServerError, "internal", message) }
+    static func unavailable(_ message: String) -> APIError { .init(.serviceUnavailable, "unavailable", message) }
 
     /// The body the client reads.
-    public var body: ErrorResponse {
+    var body: ErrorResponse {
         ErrorResponse(error: .init(code: code, message: message, diagnostics: diagnostics))
     }
 

@@ -3,11 +3,11 @@ import Foundation
 /// The dashboard's plain files, shipped as SwiftPM resources of this target (`Dashboard/`): `/` is
 /// `index.html`, `/static/NAME` is `Dashboard/NAME`. Read once and kept in memory (they are small). The folder is
 /// listed, not named file by file, so a new module of the page is served as soon as it is in the folder.
-public struct DashboardFiles: Sendable {
-    public let directory: URL?
+struct DashboardFiles: Sendable {
+    let directory: URL?
     private let cache: [String: Data]
 
-    public init(directory: URL? = DashboardFiles.locate()) {
+    init(directory: URL? = DashboardFiles.locate()) {
         self.directory = directory
         var cache: [String: Data] = [:]
         if let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) {
@@ -23,7 +23,7 @@ public struct DashboardFiles: Sendable {
     /// The resource bundle's `Dashboard` folder. Looked up as `Bundle.module` would, but without its
     /// `fatalError` when the bundle is missing (an installed binary without its resources): the API then
     /// answers 404 for the dashboard and serves everything else.
-    public static func locate() -> URL? {
+    static func locate() -> URL? {
         let bundleName = "Grace_GraceAPI.resources"
         var candidates: [URL] = [Bundle.main.bundleURL.appendingPathComponent(bundleName)]
         if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
@@ -71,7 +71,7 @@ public struct DashboardFiles: Sendable {
     }
 
     /// The file's content, or nil when there is no such file.
-    public func file(_ name: String) -> (contentType: String, data: Data)? {
+    func file(_ name: String) -> (contentType: String, data: Data)? {
         guard Self.isValidName(name), let data = cache[name] else { return nil }
         return (Self.contentType(of: name), data)
     }

@@ -4,30 +4,30 @@ import Runtime
 /// Fans journal entries out to the live event streams (SSE clients). Each client has a bounded buffer; a
 /// client that falls that far behind is dropped (its stream ends and the connection closes) so that a slow
 /// reader never holds Grace back. Keep-alive ticks go to every client on one shared timer.
-public actor EventBroadcaster {
-    public enum Item: Sendable {
+actor EventBroadcaster {
+    enum Item: Sendable {
         case entry(JournalEntry)
         case keepAlive
     }
 
     /// Entries a client may fall behind by before it is dropped.
-    public let bufferSize: Int
+    let bufferSize: Int
     /// Streams open at once; more are refused (each holds a buffer).
-    public let maxClients: Int
+    let maxClients: Int
     private let keepAliveInterval: Duration
     private var clients: [UUID: AsyncStream<Item>.Continuation] = [:]
     private var ticker: Task<Void, Never>?
     private var closed = false
-    public private(set) var dropped = 0
+    private(set) var dropped = 0
 
-    public init(bufferSize: Int = 1024, maxClients: Int = 256, keepAliveInterval: Duration = .seconds(15)) {
+    init(bufferSize: Int = 1024, maxClients: Int = 256, keepAliveInterval: Duration = .seconds(15)) {
         self.bufferSize = bufferSize
         self.maxClients = maxClients
         self.keepAliveInterval = keepAliveInterval
     }
 
     /// A new client's stream; entries published from now on arrive on it. nil when `maxClients` are open.
-    public func subscribe() -> (id: UUID, items: AsyncStream<Item>)? {
+    func subscribe() -> (id: UUID, items: AsyncStream<Item>)? {
         guard clients.count < maxClients else { return nil }
         let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingOldest(bufferSize))
         let id = UUID()
@@ -40,18 +40,18 @@ public actor EventBroadcaster {
         return (id, stream)
     }
 
-    public func unsubscribe(_ id: UUID) {
+    func unsubscribe(_ id: UUID) {
         clients.removeValue(forKey: id)?.finish()
     }
 
-    public var clientCount: Int { clients.count }
+    var clientCount: Int { clients.count }
 
-    public func publish(_ entry: JournalEntry) {
+    func publish(_ entry: JournalEntry) {
         send(.entry(entry))
     }
 
     /// Ends every stream (graceful shutdown) and refuses new ones.
-    public func close() {
+    func close() {
         closed = true
         ticker?.cancel()
         for continuation in clients.values { continuation.finish() }

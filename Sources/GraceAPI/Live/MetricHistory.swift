@@ -2,21 +2,21 @@ import Foundation
 import Runtime
 
 /// The last samples of each kernel's CPU and memory, oldest first, for the dashboard's sparklines.
-public struct MetricHistory: Sendable {
-    public struct Series: Sendable {
-        public var cpuPercent: [Double] = []
-        public var rssBytes: [Double] = []
-        public var sampledAt: Date?
+struct MetricHistory: Sendable {
+    struct Series: Sendable {
+        var cpuPercent: [Double] = []
+        var rssBytes: [Double] = []
+        var sampledAt: Date?
     }
 
-    public let capacity: Int
+    let capacity: Int
     private var series: [String: Series] = [:]
 
-    public init(capacity: Int = 60) {
+    init(capacity: Int = 60) {
         self.capacity = capacity
     }
 
-    public mutating func record(kernel: String, _ metrics: KernelMetrics, at time: Date = Date()) {
+    mutating func record(kernel: String, _ metrics: KernelMetrics, at time: Date = Date()) {
         var s = series[kernel] ?? Series()
         s.cpuPercent.append(metrics.cpuPercent)
         s.rssBytes.append(Double(metrics.rssBytes))
@@ -26,5 +26,5 @@ public struct MetricHistory: Sendable {
         series[kernel] = s
     }
 
-    public func series(of kernel: String) -> Series { series[kernel] ?? Series() }
+    func series(of kernel: String) -> Series { series[kernel] ?? Series() }
 }

@@ -4,48 +4,48 @@ import Runtime
 
 /// Playbook runs and their steps, rebuilt from the journal (`run.*`, `step.*`) and kept up to date from live
 /// entries. Pure value: entries in, views out. Holds the newest `capacity` runs.
-public struct RunIndex: Sendable {
-    public struct Step: Sendable {
-        public var index: Int
-        public var name: String
-        public var action: String?
-        public var state = "running"
-        public var startedAt: Date?
-        public var finishedAt: Date?
-        public var attempts = 0
-        public var detail: String?
-        public var error: String?
+struct RunIndex: Sendable {
+    struct Step: Sendable {
+        var index: Int
+        var name: String
+        var action: String?
+        var state = "running"
+        var startedAt: Date?
+        var finishedAt: Date?
+        var attempts = 0
+        var detail: String?
+        var error: String?
     }
 
-    public struct Run: Sendable {
-        public var id: String
-        public var playbook: String
-        public var trigger: String?
-        public var state = "running"
-        public var startedAt: Date
-        public var finishedAt: Date?
-        public var arguments: [String: String] = [:]
-        public var error: String?
-        public var steps: [Step] = []
+    struct Run: Sendable {
+        var id: String
+        var playbook: String
+        var trigger: String?
+        var state = "running"
+        var startedAt: Date
+        var finishedAt: Date?
+        var arguments: [String: String] = [:]
+        var error: String?
+        var steps: [Step] = []
     }
 
     /// Journal kinds the index reads.
-    public static let kinds: [String] = [
+    static let kinds: [String] = [
         JournalKind.runStarted, .runSucceeded, .runFailed, .runEscalated, .runInterrupted, .runAbandoned, .stepStarted,
         .stepSucceeded, .stepFailed, .stepSkipped,
     ].map(\.rawValue)
 
-    public let capacity: Int
+    let capacity: Int
     private var runs: [String: Run] = [:]
     /// Run ids, oldest first.
     private var order: [String] = []
 
-    public init(capacity: Int = 2000) {
+    init(capacity: Int = 2000) {
         self.capacity = capacity
     }
 
     /// Newest first, optionally of one playbook.
-    public func list(limit: Int, playbook: String?) -> [Run] {
+    func list(limit: Int, playbook: String?) -> [Run] {
         var out: [Run] = []
         for id in order.reversed() {
             guard let run = runs[id] else { continue }
@@ -56,9 +56,9 @@ public struct RunIndex: Sendable {
         return out
     }
 
-    public func run(_ id: String) -> Run? { runs[id] }
+    func run(_ id: String) -> Run? { runs[id] }
 
-    public mutating func apply(_ entry: JournalEntry) {
+    mutating func apply(_ entry: JournalEntry) {
         let time = entry.time
         switch entry.event {
         case .runStarted(let id, let playbook, let trigger, let arguments, _):

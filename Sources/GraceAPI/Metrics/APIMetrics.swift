@@ -4,8 +4,8 @@ import Prometheus
 
 /// Grace's Prometheus metrics, recorded through swift-metrics into a registry of this server's own (no global
 /// bootstrap: the factory is passed to every metric), and the text exposition of `/metrics`.
-public final class APIMetrics: Sendable {
-    public let registry: PrometheusCollectorRegistry
+final class APIMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
 
     /// Help texts, added to the exposition (swift-metrics has no place for them).
@@ -22,7 +22,7 @@ public final class APIMetrics: Sendable {
         "grace_http_requests_total": "HTTP API requests by method and status.",
     ]
 
-    public init() {
+    init() {
         registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         let seconds: [Duration] = [
@@ -35,19 +35,19 @@ public final class APIMetrics: Sendable {
         self.factory = factory
     }
 
-    public func kernelUp(_ kernel: String, _ up: Bool) {
+    func kernelUp(_ kernel: String, _ up: Bool) {
         Gauge(label: "grace_kernel_up", dimensions: [("kernel", kernel)], factory: factory).record(up ? 1 : 0)
     }
 
     /// Makes the kernel's series exist (at zero) before anything happens to it.
-    public func declareKernel(_ kernel: String) {
+    func declareKernel(_ kernel: String) {
         kernelUp(kernel, false)
         Counter(label: "grace_kernel_restarts_total", dimensions: [("kernel", kernel)], factory: factory).increment(
             by: 0)
     }
 
     /// Makes the series of a trigger's firings and a playbook's runs exist (at zero) before the first one.
-    public func declare(triggers: [String], playbooks: [String]) {
+    func declare(triggers: [String], playbooks: [String]) {
         for trigger in triggers {
             for decision in ["run", "suppressed"] {
                 Counter(
@@ -69,24 +69,24 @@ public final class APIMetrics: Sendable {
         _ = Metrics.Timer(label: "grace_time_to_heal_seconds", dimensions: [], factory: factory)
     }
 
-    public func kernelRestarted(_ kernel: String) {
+    func kernelRestarted(_ kernel: String) {
         Counter(label: "grace_kernel_restarts_total", dimensions: [("kernel", kernel)], factory: factory).increment()
     }
 
-    public func kernelSample(_ kernel: String, cpuPercent: Double, rssBytes: UInt64) {
+    func kernelSample(_ kernel: String, cpuPercent: Double, rssBytes: UInt64) {
         Gauge(label: "grace_kernel_cpu_percent", dimensions: [("kernel", kernel)], factory: factory).record(cpuPercent)
         Gauge(label: "grace_kernel_rss_bytes", dimensions: [("kernel", kernel)], factory: factory)
             .record(Double(rssBytes))
     }
 
-    public func triggerFired(_ trigger: String, suppressed: Bool) {
+    func triggerFired(_ trigger: String, suppressed: Bool) {
         Counter(
             label: "grace_trigger_firings_total",
             dimensions: [("trigger", trigger), ("decision", suppressed ? "suppressed" : "run")], factory: factory
         ).increment()
     }
 
-    public func runFinished(_ playbook: String, succeeded: Bool, duration: Duration?) {
+    func runFinished(_ playbook: String, succeeded: Bool, duration: Duration?) {
         Counter(
             label: "grace_playbook_runs_total",
             dimensions: [("playbook", playbook), ("outcome", succeeded ? "succeeded" : "failed")], factory: factory
@@ -99,15 +99,15 @@ public final class APIMetrics: Sendable {
         }
     }
 
-    public func healed(after duration: Duration) {
+    func healed(after duration: Duration) {
         Metrics.Timer(label: "grace_time_to_heal_seconds", dimensions: [], factory: factory).record(duration: duration)
     }
 
-    public func journalEntries(_ count: Int64) {
+    func journalEntries(_ count: Int64) {
         Gauge(label: "grace_journal_entries", dimensions: [], factory: factory).record(Double(count))
     }
 
-    public func request(method: String, status: Int) {
+    func request(method: String, status: Int) {
         Counter(
             label: "grace_http_requests_total", dimensions: [("method", method), ("status", String(status))],
             factory: factory
@@ -115,7 +115,7 @@ public final class APIMetrics: Sendable {
     }
 
     /// The Prometheus text exposition, with a `# HELP` line before each `# TYPE` line.
-    public func exposition() -> String {
+    func exposition() -> String {
         let text = registry.emitToString()
         var out = ""
         out.reserveCapacity(text.utf8.count + 1024)

@@ -3,16 +3,16 @@ import Runtime
 
 /// Turns supervisor signals into Prometheus metrics: what the journal says about kernels, triggers and runs,
 /// and the metric samples. Keeps the little state that needs (when trouble began, when runs started).
-public struct SignalMetrics {
+struct SignalMetrics {
     private let metrics: APIMetrics
     private var troubleSince: [String: Date] = [:]
     private var runStarts: [String: Date] = [:]
 
-    public init(metrics: APIMetrics) {
+    init(metrics: APIMetrics) {
         self.metrics = metrics
     }
 
-    public mutating func observe(_ entry: JournalEntry) {
+    mutating func observe(_ entry: JournalEntry) {
         metrics.journalEntries(entry.id)
         switch entry.event {
         case .kernelStarted(let kernel, _):
@@ -54,7 +54,7 @@ public struct SignalMetrics {
             duration: started.map { .milliseconds(Int64(max(0, time.timeIntervalSince($0)) * 1000)) })
     }
 
-    public func observe(kernel: String, _ sample: KernelMetrics) {
+    func observe(kernel: String, _ sample: KernelMetrics) {
         metrics.kernelSample(kernel, cpuPercent: sample.cpuPercent, rssBytes: sample.rssBytes)
     }
 }

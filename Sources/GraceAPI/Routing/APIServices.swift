@@ -3,21 +3,21 @@ import Runtime
 
 /// What the API's routes reach of the running Grace: the supervisor, the healer, the reloader, the journal,
 /// the snapshot store and the components, plus the API's own live state and metrics.
-public struct APIServices: Sendable {
-    public let supervisor: Supervisor
-    public let healer: Healer
-    public let reloader: ConfigurationReloader?
-    public let snapshots: SnapshotStore?
-    public let journal: Journal
-    public let components: ComponentRegistry
-    public let live: LiveState
-    public let metrics: APIMetrics
-    public let dashboard: DashboardFiles
-    public let broadcaster: EventBroadcaster
-    public let version: String
-    public let startedAt: Date
+struct APIServices: Sendable {
+    let supervisor: Supervisor
+    let healer: Healer
+    let reloader: ConfigurationReloader?
+    let snapshots: SnapshotStore?
+    let journal: Journal
+    let components: ComponentRegistry
+    let live: LiveState
+    let metrics: APIMetrics
+    let dashboard: DashboardFiles
+    let broadcaster: EventBroadcaster
+    let version: String
+    let startedAt: Date
 
-    public init(
+    init(
         supervisor: Supervisor, healer: Healer, reloader: ConfigurationReloader?, snapshots: SnapshotStore?,
         journal: Journal, components: ComponentRegistry, live: LiveState, metrics: APIMetrics,
         dashboard: DashboardFiles, broadcaster: EventBroadcaster, version: String, startedAt: Date = Date()

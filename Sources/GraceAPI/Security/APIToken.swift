@@ -2,15 +2,15 @@ import Foundation
 
 /// The bearer token of the API: `<state_dir>/api.token`, 64 lowercase hex characters (32 bytes from the
 /// system's CSPRNG), mode 0600, created atomically at first start and reused afterwards.
-public struct APIToken: Sendable {
-    public let value: String
-    public let path: String
+struct APIToken: Sendable {
+    let value: String
+    let path: String
 
-    public enum Failure: Error, CustomStringConvertible {
+    enum Failure: Error, CustomStringConvertible {
         case io(String, path: String, errno: Int32)
         case malformed(path: String)
 
-        public var description: String {
+        var description: String {
             switch self {
             case .io(let what, let path, let code): "cannot \(what) \(path): \(String(cString: strerror(code)))"
             case .malformed(let path):
@@ -21,7 +21,7 @@ public struct APIToken: Sendable {
 
     /// Reads the token file, or creates it: written to a temporary file with mode 0600, then linked into place
     /// (link fails when another process won the race, and then its token is read).
-    public static func loadOrCreate(stateDirectory: URL) throws -> APIToken {
+    static func loadOrCreate(stateDirectory: URL) throws -> APIToken {
         let path = stateDirectory.appendingPathComponent("api.token").path
         if let existing = try read(path) { return existing }
         var generator = SystemRandomNumberGenerator()
@@ -69,7 +69,7 @@ public struct APIToken: Sendable {
     }
 
     /// Whether an `Authorization` header value carries this token; compares in constant time.
-    public func accepts(authorization: String?) -> Bool {
+    func accepts(authorization: String?) -> Bool {
         guard let authorization else { return false }
         let prefix = "bearer "
         guard authorization.count > prefix.count, authorization.lowercased().hasPrefix(prefix) else { return false }

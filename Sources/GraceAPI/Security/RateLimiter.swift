@@ -2,8 +2,8 @@ import Interpreter
 
 /// Per-client token buckets for reads and writes (burst twice the rate, as the contract says). Clients are
 /// keyed by address; idle clients whose buckets refilled are forgotten so the table stays small.
-public actor RateLimiter {
-    public enum Kind: Sendable { case read, write }
+actor RateLimiter {
+    enum Kind: Sendable { case read, write }
 
     private let reads: Double
     private let writes: Double
@@ -11,14 +11,14 @@ public actor RateLimiter {
     private let clock: RuntimeClock
     private var lastSweep = 0.0
 
-    public init(readsPerSecond: Int, writesPerSecond: Int, clock: RuntimeClock = .continuous()) {
+    init(readsPerSecond: Int, writesPerSecond: Int, clock: RuntimeClock = .continuous()) {
         reads = Double(max(1, readsPerSecond))
         writes = Double(max(1, writesPerSecond))
         self.clock = clock
     }
 
     /// nil when the request may go ahead, else whole seconds to wait (for `Retry-After`).
-    public func admit(client: String, kind: Kind) -> Int? {
+    func admit(client: String, kind: Kind) -> Int? {
         let elapsed = clock.elapsedTime
         let now = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         sweep(now: now)

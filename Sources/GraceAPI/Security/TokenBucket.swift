@@ -1,12 +1,12 @@
 /// A token bucket: `rate` tokens a second, at most `burst` held. Pure: time is passed in (seconds since any
 /// origin), so it is tested without waiting.
-public struct TokenBucket: Sendable {
-    public let rate: Double
-    public let burst: Double
+struct TokenBucket: Sendable {
+    let rate: Double
+    let burst: Double
     private var tokens: Double
     private var last: Double
 
-    public init(rate: Double, burst: Double, now: Double) {
+    init(rate: Double, burst: Double, now: Double) {
         self.rate = max(rate, 0.001)
         self.burst = max(burst, 1)
         tokens = self.burst
@@ -14,7 +14,7 @@ public struct TokenBucket: Sendable {
     }
 
     /// Takes one token: nil when granted, else the seconds until one is available.
-    public mutating func take(now: Double) -> Double? {
+    mutating func take(now: Double) -> Double? {
         refill(now: now)
         if tokens >= 1 {
             tokens -= 1
@@ -24,7 +24,7 @@ public struct TokenBucket: Sendable {
     }
 
     /// Whether the bucket is full again (an idle client whose state can be forgotten).
-    public mutating func isFull(now: Double) -> Bool {
+    mutating func isFull(now: Double) -> Bool {
         refill(now: now)
         return tokens >= burst
     }

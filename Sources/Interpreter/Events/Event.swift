@@ -1,25 +1,37 @@
 /// Something that happened, as the interpreter sees it. The runtime turns journal entries, probe results,
 /// metric samples and log lines into events; triggers are evaluated against them.
 public enum Event: Sendable, Hashable {
+    /// A kernel's process ended: `code` when it exited, `signal` (`SIGKILL`, ...) when killed; `expected` when Grace
+    /// stopped it (from `kernel.stopped`, with neither for a kernel that had no process), so `exit` triggers can
+    /// tell a crash from a stop.
     case kernelExited(kernel: String, code: Int32?, signal: String?, expected: Bool)
+    /// A kernel's process was spawned; it also restarts `silence` deadlines.
     case kernelStarted(kernel: String, pid: Int32)
+    /// The restart policy restarts a kernel; `restarts` conditions count these.
     case kernelRestarting(kernel: String)
     /// The health probe failed `failures` times in a row.
     case kernelUnhealthy(kernel: String, reason: String, failures: Int)
+    /// A kernel's health probe passes again.
     case kernelHealthy(kernel: String)
-    /// A heartbeat: sd_notify WATCHDOG=1 from a kernel, or a component's own heartbeat.
+    /// WATCHDOG=1 from a kernel over sd_notify, for `silence` conditions. Components' heartbeats are not events in
+    /// this build (a `silence` of a component is not evaluated).
     case heartbeat(name: String)
     /// The runtime's own watchdog deadline for a kernel passed.
     case watchdogTimeout(kernel: String)
+    /// One of Grace's components became healthy or unhealthy, for `deadlock` conditions. Nothing in this build
+    /// produces it yet (mutual repair is later work).
     case componentHealth(name: String, healthy: Bool)
     /// A metric sample: `kernel` nil for host metrics. Bytes, percent points, counts or plain numbers.
     case metric(kernel: String?, metric: Metric, value: Double)
+    /// One line a kernel wrote; `stream` is `stdout` or `stderr`, `text` without its newline.
     case logLine(kernel: String, stream: String, text: String)
     /// A warning- or error-level line recognised by its mined signature; follows the line's `logLine`.
     case signatureSeen(SignatureSighting)
     /// A watched file's content hash changed from its baseline.
     case fileChanged(kernel: String?, path: String)
+    /// A reload was refused: `path` and `code` of the first error (empty path and code `io` when unreadable).
     case configInvalid(path: String, code: String)
+    /// A fleet member stopped renewing its lease. Nothing in this build produces it yet (fleets are later work).
     case memberLost(instance: String, fleet: String)
 
     /// The kernel the event is about, if any.

@@ -2,9 +2,12 @@ import GraceDSL
 
 /// How a process ended, decoded from waitpid's status.
 public enum ExitStatus: Sendable, Hashable, CustomStringConvertible {
+    /// The process called exit: `code` is 0...255.
     case exited(code: Int32)
+    /// A signal ended the process (its number), and whether it dumped core.
     case signaled(signal: Int32, coreDumped: Bool)
 
+    /// Decodes the status word `waitpid` fills in.
     public init(waitStatus status: Int32) {
         // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift does not import; these are their definitions.
         let termSignal = status & 0x7f
@@ -33,6 +36,7 @@ public enum ExitStatus: Sendable, Hashable, CustomStringConvertible {
         return Self.name(of: signal)
     }
 
+    /// `exit code 1`, `killed by SIGKILL (core dumped)`: for logs and messages.
     public var description: String {
         switch self {
         case .exited(let code): return "exit code \(code)"

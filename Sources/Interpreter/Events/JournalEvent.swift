@@ -5,60 +5,109 @@ import GraceDSL
 
 /// The kind of a journal entry, as stored and as the API and the dashboard name it.
 public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Grace started with a graph; the first entry of every run of `grace run`.
     case graceStarted = "grace.started"
+    /// Shutdown began: the kernels are being stopped, in reverse dependency order.
     case graceStopping = "grace.stopping"
+    /// Shutdown finished: every kernel has stopped.
     case graceStopped = "grace.stopped"
+    /// The healer is evaluating the graph's triggers.
     case healerStarted = "healer.started"
 
+    /// A kernel's process was spawned (not yet ready).
     case kernelStarted = "kernel.started"
+    /// A kernel is ready to serve.
     case kernelReady = "kernel.ready"
+    /// A kernel's process could not be started at all (e.g. its program or user does not exist).
     case kernelSpawnFailed = "kernel.spawn_failed"
+    /// A kernel's process ended without Grace asking it to: what triggers on `exit` watch.
     case kernelExited = "kernel.exited"
+    /// A kernel stopped because Grace (or a user) asked it to.
     case kernelStopped = "kernel.stopped"
+    /// The restart policy will start a kernel again, now or after a backoff.
     case kernelRestarting = "kernel.restarting"
+    /// Too many restarts within the policy's window: the kernel stays down until restarted by hand or a playbook.
     case kernelGaveUp = "kernel.gave_up"
+    /// A kernel's process group was sent SIGKILL.
     case kernelKill = "kernel.kill"
+    /// A kernel was sent its stop signal; its grace period runs.
     case kernelStopping = "kernel.stopping"
+    /// A kernel's dependency was not ready when the kernel's turn to start came.
     case kernelDependencyNotReady = "kernel.dependency_not_ready"
+    /// At start, a process a previous (crashed) Grace left running was found.
     case kernelLeftoverFound = "kernel.leftover_found"
+    /// A leftover process was stopped.
     case kernelLeftoverStopped = "kernel.leftover_stopped"
+    /// A kernel's process group was frozen with SIGSTOP.
     case kernelPaused = "kernel.paused"
+    /// A frozen kernel was thawed with SIGCONT.
     case kernelResumed = "kernel.resumed"
+    /// A signal was sent to a kernel on request (a `signal` step or the API).
     case kernelSignalled = "kernel.signalled"
+    /// A kernel reported a status line over sd_notify.
     case kernelStatus = "kernel.status"
+    /// A kernel announced over sd_notify that it is shutting down.
     case kernelStoppingNotified = "kernel.stopping_notified"
+    /// A kernel's health probe passes again after failing.
     case kernelHealthy = "kernel.healthy"
+    /// A kernel's health probe failed often enough in a row to count as unhealthy.
     case kernelUnhealthy = "kernel.unhealthy"
+    /// A kernel with a `watchdog` sent no WATCHDOG=1 in time.
     case kernelWatchdogTimeout = "kernel.watchdog_timeout"
 
+    /// A trigger's condition held and its playbook is run.
     case triggerFired = "trigger.fired"
+    /// A trigger's condition held but no run followed (cooldown, coalescing, rate limit, no playbook).
     case triggerSuppressed = "trigger.suppressed"
 
+    /// A playbook run began.
     case runStarted = "run.started"
+    /// A playbook run finished with every step and its `success:` criteria met.
     case runSucceeded = "run.succeeded"
+    /// A playbook run failed: a step (after its undos ran), its timeout or its `success:` criteria.
     case runFailed = "run.failed"
+    /// A failed run hands over to its `on_failure` playbook.
     case runEscalated = "run.escalated"
+    /// A run that a crashed Grace left unfinished is retried at start.
     case runInterrupted = "run.interrupted"
+    /// An unfinished run that was already retried twice is given up.
     case runAbandoned = "run.abandoned"
+    /// A step of a run began (one entry per attempt).
     case stepStarted = "step.started"
+    /// A step's action succeeded.
     case stepSucceeded = "step.succeeded"
+    /// A step's action failed; it may be retried.
     case stepFailed = "step.failed"
+    /// A step was not performed: its `if:` condition did not hold.
     case stepSkipped = "step.skipped"
+    /// A failed run began undoing a step that had succeeded.
     case undoStarted = "undo.started"
+    /// An undo finished, successfully or not.
     case undoFinished = "undo.finished"
+    /// A playbook's `notify` step: a message for the operator.
     case notify = "notify"
 
+    /// A reload compiled and applied a new graph.
     case configReloaded = "config.reloaded"
+    /// A reload compiled the same graph as the running one and did nothing.
     case configUnchanged = "config.unchanged"
+    /// A reload was refused because the configuration does not compile or cannot be read; the old graph runs on.
     case configInvalid = "config.invalid"
 
+    /// A snapshot of a kernel's data directories was taken.
     case snapshotCreated = "snapshot.created"
+    /// A kernel's data directories were restored from a snapshot.
     case snapshotRestored = "snapshot.restored"
+    /// Retention deleted a kernel's old snapshots.
     case snapshotPruned = "snapshot.pruned"
+    /// A scheduled snapshot could not be taken.
     case snapshotFailed = "snapshot.failed"
 
+    /// The knowledge base counted a run's outcome against the signature it answered.
     case kbOutcome = "kb.outcome"
+    /// A run healed an unbound signature, so its playbook is now bound to that signature.
     case kbBindingLearned = "kb.binding_learned"
+    /// A learned binding failed often enough to be dropped.
     case kbBindingDropped = "kb.binding_dropped"
 
     /// How a reader should take an entry of this kind: the dashboard colours events by it.
@@ -75,6 +124,7 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
         case neutral
     }
 
+    /// How the dashboard colours entries of this kind.
     public var tone: Tone {
         switch self {
         case .kernelExited, .kernelGaveUp, .kernelSpawnFailed, .kernelUnhealthy, .kernelWatchdogTimeout, .kernelKill,
@@ -153,16 +203,25 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// What a knowledge-base entry says about one run that answered an error signature.
 public struct KnowledgeVerdict: Sendable, Hashable {
+    /// The mined signature's stable id (see `SignatureSighting.signature`).
     public var signature: String
+    /// The playbook that answered the signature.
     public var playbook: String
+    /// The id of the run whose outcome this is.
     public var run: String
+    /// Whether the run healed: it succeeded and, for `success_window` after it, the kernel did not fail, stayed
+    /// healthy and did not log the signature again.
     public var healed: Bool
+    /// The binding's runs that healed, this one included.
     public var successes: Int
+    /// The binding's runs that did not heal, this one included.
     public var failures: Int
     /// The binding's expected success rate after this outcome.
     public var expectedSuccess: Double
+    /// The signature's template (variables as `<*>`); nil when the knowledge base has no record of it.
     public var template: String?
 
+    /// Makes a verdict from its parts; the healer fills it when it judges a run that answered a signature.
     public init(
         signature: String, playbook: String, run: String, healed: Bool, successes: Int, failures: Int,
         expectedSuccess: Double, template: String? = nil
@@ -183,56 +242,99 @@ public struct KnowledgeVerdict: Sendable, Hashable {
 /// fields this build does not know (a journal written by another version) readable.
 public enum JournalEvent: Sendable, Hashable {
     // Grace itself
+    /// Grace started: `graph` is the first 16 hex digits of the graph's content hash, `pid` Grace's own.
     case graceStarted(graph: String, pid: Int32)
+    /// Shutdown began (SIGTERM, SIGINT or `grace stop`); kernels stop in reverse dependency order.
     case graceStopping
+    /// Every kernel stopped; Grace exits after this entry.
     case graceStopped
+    /// The healer runs: `triggers` is how many it evaluates (enabled ones this runtime can observe).
     case healerStarted(triggers: Int)
 
     // A kernel's life
+    /// A kernel's process was spawned with this pid (also its process group).
     case kernelStarted(kernel: String, pid: Int32)
+    /// A kernel became ready: READY=1 over sd_notify, its first passing probe, or at once without either.
     case kernelReady(kernel: String, pid: Int32)
+    /// A kernel's process could not be started; `reason` says why in words.
     case kernelSpawnFailed(kernel: String, reason: String)
+    /// A kernel's process ended without being asked to; `ran` is how long it had run (stored in whole ms).
     case kernelExited(kernel: String, pid: Int32, status: ExitStatus, ran: Duration)
     /// Stopped as asked: the process's end, or (`pid` nil) a kernel that had no process (backing off, gave up).
     case kernelStopped(kernel: String, pid: Int32?, status: ExitStatus?, reason: String?)
+    /// The restart policy restarts a kernel: `attempt` counts from 1 since its last stable run, `delay` is the
+    /// backoff before the spawn (zero for the first, stored in whole ms).
     case kernelRestarting(kernel: String, attempt: Int, delay: Duration)
+    /// Restarts exceeded the policy's intensity limit: no more restarts until one is asked for.
     case kernelGaveUp(kernel: String, reason: String)
+    /// SIGKILL to a kernel's process group, e.g. when its stop grace period ran out.
     case kernelKill(kernel: String, pid: Int32, reason: String)
+    /// A kernel's stop signal was sent to its process group; SIGKILL follows if the grace period runs out.
     case kernelStopping(kernel: String, pid: Int32, reason: String)
+    /// At boot, `dependency` was not ready in time; `action` says what Grace did instead ("starting anyway").
     case kernelDependencyNotReady(kernel: String, dependency: String, action: String)
+    /// At start, a process of `kernel` that a previous Grace left running was found.
     case kernelLeftoverFound(kernel: String, pid: Int32)
+    /// That leftover was stopped: `how` is `signal` (it ended on its stop signal) or `killed` (SIGKILL).
     case kernelLeftoverStopped(kernel: String, pid: Int32, how: String)
+    /// SIGSTOP to a kernel's process group (a `pause` step or the API).
     case kernelPaused(kernel: String, pid: Int32, reason: String)
+    /// SIGCONT to a paused kernel's process group.
     case kernelResumed(kernel: String, pid: Int32, reason: String)
+    /// `signal` (its number) was sent to a kernel's process group by a `signal` step or request.
     case kernelSignalled(kernel: String, pid: Int32, signal: Int32)
+    /// STATUS= from a kernel over sd_notify, as sent.
     case kernelStatus(kernel: String, status: String)
+    /// STOPPING=1 from a kernel over sd_notify: it is shutting down by itself.
     case kernelStoppingNotified(kernel: String, pid: Int32)
+    /// A kernel's health probe passes again after it was unhealthy.
     case kernelHealthy(kernel: String)
+    /// A kernel's probe failed `failures` times in a row (its `failures` threshold); `reason` is the last failure.
     case kernelUnhealthy(kernel: String, reason: String, failures: Int)
+    /// No WATCHDOG=1 from a kernel within `after`, its `watchdog` interval (stored in whole ms).
     case kernelWatchdogTimeout(kernel: String, after: Duration)
 
     // Triggers: `evidence` is what the firing carried (its `event.*` fields).
+    /// A trigger fired and runs `playbook`; `kernel` is the one the firing event was about, if any.
     case triggerFired(trigger: String, playbook: String, kernel: String?, evidence: [String: String])
+    /// A trigger fired but ran nothing: `reason` is `cooldown`, `coalesced`, `rate-limited` or `no-playbook`.
     case triggerSuppressed(trigger: String, reason: String, kernel: String?, evidence: [String: String])
 
     // Playbook runs
+    /// A run began: `trigger` nil when started by hand, `parent` the run that called or escalated to it (nil for
+    /// a top-level run); the arguments are stored as `arg.*` fields.
     case runStarted(run: String, playbook: String, trigger: String?, arguments: [String: String], parent: String?)
+    /// A step began: `index` is its 0-based position in the playbook, `name` its name or `step-N`, `action` its
+    /// action keyword (`restart`, `exec`, ...), `attempt` counts from 1 across retries.
     case stepStarted(run: String, index: Int, name: String, action: String, attempt: Int)
+    /// A step succeeded; `detail` is what the action reported (may be empty).
     case stepSucceeded(run: String, index: Int, name: String, detail: String)
+    /// A step failed; `willRetry` when its `retry:` allows another attempt.
     case stepFailed(run: String, index: Int, name: String, error: String, willRetry: Bool)
+    /// A step was skipped; `reason` is `condition false` (its `if:` did not hold).
     case stepSkipped(run: String, index: Int, name: String, reason: String)
+    /// A failed run undoes step `index`, which had succeeded (newest first); `action` is the undo's keyword.
     case undoStarted(run: String, index: Int, name: String, action: String)
+    /// That undo finished; `error` nil when it succeeded.
     case undoFinished(run: String, index: Int, name: String, error: String?)
+    /// A run succeeded, its `success:` criteria (kernels healthy within a time) included.
     case runSucceeded(run: String, playbook: String)
+    /// A run failed; `error` says why (a step, the playbook's timeout, unmet `success:`, an unknown playbook).
     case runFailed(run: String, playbook: String, error: String)
+    /// A failed run escalates from playbook `from` to its `on_failure` playbook `to`.
     case runEscalated(run: String, from: String, to: String)
+    /// A run a crashed Grace left unfinished; `action` is what happens to it (`retry`, as run `<run>-retry`).
     case runInterrupted(run: String, playbook: String, action: String)
+    /// An unfinished run already retried twice is not retried again, so a run that crashes Grace cannot loop.
     case runAbandoned(run: String, playbook: String)
+    /// A `notify` step's rendered message; `severity` is `info`, `warning` or `critical`.
     case notify(run: String, message: String, severity: String)
 
     // Configuration
+    /// A reload applied a new graph: the kernels added, changed and removed, and how long it took in ms.
     case configReloaded(
         reason: String, graph: String, added: [String], changed: [String], removed: [String], milliseconds: Double)
+    /// A reload compiled the graph already running (same content hash), so nothing changed.
     case configUnchanged(reason: String, graph: String)
     /// The configuration does not compile: the error count, the first few errors as `file:line:col: CODE text`,
     /// and the file and code of the first (what `config: invalid` triggers match).
@@ -241,17 +343,26 @@ public enum JournalEvent: Sendable, Hashable {
     case configUnreadable(reason: String, error: String)
 
     // Snapshots: `run` when a playbook step took it, `reason` otherwise (`api`, `schedule`).
+    /// A snapshot was taken: `files` counted, `bytes` their total size (nil where the taker did not record it),
+    /// `good` when the kernel was healthy at the time (what `last_good` restores).
     case snapshotCreated(
         kernel: String, id: String, files: Int, bytes: Int64?, good: Bool, run: String?, reason: String?)
+    /// A kernel's data directories were put back from snapshot `id`.
     case snapshotRestored(kernel: String, id: String, run: String?, reason: String?)
+    /// Retention (the grace document's `snapshots.keep`) deleted `removed` of a kernel's snapshots.
     case snapshotPruned(kernel: String, removed: Int)
+    /// A scheduled snapshot of a kernel could not be taken or pruned.
     case snapshotFailed(kernel: String, error: String)
 
     // The knowledge base
+    /// A run's outcome was counted for the binding of a signature seen on `kernel`.
     case kbOutcome(kernel: String, KnowledgeVerdict)
+    /// A run healed an unbound signature: its playbook is now bound to it.
     case kbBindingLearned(kernel: String, KnowledgeVerdict)
+    /// A learned binding's expected success fell below the drop threshold; it is no longer chosen.
     case kbBindingDropped(kernel: String, KnowledgeVerdict)
 
+    /// An entry this build cannot decode (unknown kind, or fields that do not fit it), kept exactly as stored.
     case unrecognized(kind: String, kernel: String?, fields: [String: String])
 
     /// The kind as stored; nil for `unrecognized`.

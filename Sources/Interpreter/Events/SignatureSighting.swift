@@ -1,6 +1,7 @@
 /// A warning- or error-level log line recognised by its mined template (see LogMining), with what the knowledge
 /// base knows about that template.
 public struct SignatureSighting: Sendable, Hashable {
+    /// The kernel whose output the line was.
     public var kernel: String
     /// The whole line as the kernel wrote it.
     public var line: String
@@ -10,6 +11,8 @@ public struct SignatureSighting: Sendable, Hashable {
     public var signature: String
     /// The template's text, variables as `<*>`.
     public var template: String
+    /// From the line's level (its `Level` field by `logs.format`, else a level word near its start); `error` and
+    /// `critical` only for levels in the kernel's `logs.error_levels`.
     public var severity: Severity
     /// The playbook the knowledge base chose for a learned binding of this signature; nil when unbound.
     /// Declared `signature` documents are matched on the line itself and win over learned bindings.
@@ -17,8 +20,10 @@ public struct SignatureSighting: Sendable, Hashable {
 
     /// Severity from a line's level (`ERROR`, `WARN`, `FATAL`, ...).
     public enum Severity: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+        /// In increasing order; only `warning` and above are mined into sightings.
         case info, warning, error, critical
 
+        /// Maps a level word (any case) to a severity; unknown words and nil are `info`.
         public init(level: String?) {
             switch level?.uppercased() {
             case "WARN", "WARNING": self = .warning
@@ -37,9 +42,11 @@ public struct SignatureSighting: Sendable, Hashable {
             }
         }
 
+        /// Orders by seriousness: `info` < `warning` < `error` < `critical`.
         public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
     }
 
+    /// Makes a sighting; `content` defaults to the whole line (a kernel without `logs.format`).
     public init(
         kernel: String, line: String, content: String? = nil, signature: String, template: String, severity: Severity, playbook: String? = nil
     ) {

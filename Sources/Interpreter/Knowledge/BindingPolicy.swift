@@ -8,14 +8,18 @@ import GraceDSL
 /// time (the best expected success), while one with thin evidence still gets drawn high now and then, so
 /// alternatives keep being tried until the evidence separates them. A declared binding always wins.
 public struct BindingPolicy: Sendable {
+    /// The expected success (0...1) below which a learned binding is dropped.
     public var dropBelow: Double
+    /// How many runs a learned binding gets before it can be dropped.
     public var minTrials: Int
 
+    /// A policy with explicit thresholds; the defaults are those of the `knowledge:` settings.
     public init(dropBelow: Double = 0.3, minTrials: Int = 3) {
         self.dropBelow = dropBelow
         self.minTrials = minTrials
     }
 
+    /// The policy a grace document's `knowledge:` settings configure.
     public init(_ settings: GraceSettings.Knowledge) {
         self.init(dropBelow: settings.dropBelow, minTrials: settings.minTrials)
     }

@@ -23,6 +23,7 @@ public struct DeclaredSignatures: Sendable {
         }
     }
 
+    /// True when the graph declares no signatures, so callers can skip matching lines altogether.
     public var isEmpty: Bool { entries.isEmpty }
 
     /// The first declared signature (by name) that matches `content` from `kernel`; with `bound`, only those

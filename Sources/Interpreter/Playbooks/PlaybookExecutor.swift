@@ -2,9 +2,13 @@ import GraceDSL
 
 /// How a playbook run ended.
 public struct PlaybookOutcome: Sendable, Hashable {
+    /// The run's id (the journal's `run` field).
     public var run: String
+    /// The playbook that ran.
     public var playbook: String
+    /// True when every step succeeded (or continued on error) and the `success:` criteria held.
     public var succeeded: Bool
+    /// Why the run failed; nil when it succeeded.
     public var error: String?
     /// The escalation's outcome, when the run failed and escalated.
     public var escalation: [PlaybookOutcome]
@@ -16,8 +20,10 @@ public struct PlaybookOutcome: Sendable, Hashable {
 ///
 /// Time comes from the injected clock, so every timeout and retry delay is tested without sleeping.
 public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Duration {
+    /// What `run` returns.
     public typealias Outcome = PlaybookOutcome
 
+    /// The graph whose playbooks this executor runs; a reload makes a new executor rather than changing it.
     public let graph: ExecutionGraph
     private let performer: any ActionPerformer
     private let journal: any RunJournal
@@ -364,11 +370,14 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
 
 /// Per-kernel locks: two runs never act on one kernel at once.
 public actor KernelLocks {
+    /// No kernel locked; share one instance between the executors that must not act on a kernel at once.
     public init() {}
 
     private var owners: [String: String] = [:]
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
+    /// Waits until none of `kernels` is held by another owner, then holds them all for `owner`. Reentrant for the
+    /// same owner; taking them all at once means two runs never deadlock on each other.
     public func acquire(_ kernels: [String], owner: String) async {
         while kernels.contains(where: { owners[$0] != nil && owners[$0] != owner }) {
             await withCheckedContinuation { waiters.append($0) }
@@ -376,6 +385,7 @@ public actor KernelLocks {
         for k in kernels { owners[k] = owner }
     }
 
+    /// Releases those of `kernels` that `owner` holds and wakes every waiter to check again.
     public func release(_ kernels: [String], owner: String) {
         for k in kernels where owners[k] == owner { owners.removeValue(forKey: k) }
         let w = waiters

@@ -3,29 +3,51 @@ import GraceDSL
 /// A step's action with every template rendered: what a performer actually does. `call` never reaches a
 /// performer; the executor runs the called playbook itself.
 public enum ResolvedAction: Sendable, Hashable {
+    /// Start a stopped (or given-up) kernel.
     case start(kernel: String)
+    /// Stop a kernel; `signal` and `grace` override its own stop settings when given.
     case stop(kernel: String, signal: Signal?, grace: Duration?)
+    /// Stop and start a kernel; `grace` overrides its stop grace period when given.
     case restart(kernel: String, grace: Duration?)
+    /// Freeze a kernel's process group with SIGSTOP.
     case pause(kernel: String)
+    /// Thaw a paused kernel with SIGCONT.
     case resume(kernel: String)
+    /// Send a signal to a kernel's process group.
     case signal(kernel: String, signal: Signal)
+    /// Run a program (no shell; `arguments[0]` is the program); it succeeds when it exits with `expect`.
     case exec(arguments: [String], expect: Int, cwd: String?, environment: [String: String])
+    /// Make an HTTP request; with `expect` only that status succeeds, without it any 2xx.
     case http(url: String, method: String, body: String?, headers: [String: String], expect: Int?)
     /// Waits until the kernel is healthy; the step's timeout bounds it.
     case waitHealthy(kernel: String)
+    /// Sleep; the executor does this itself on its own clock, so a performer never sees it.
     case wait(Duration)
+    /// Snapshot a kernel's `data` paths, with an optional tag.
     case snapshot(kernel: String, tag: String?)
+    /// Put a kernel's data back from a snapshot: `latest`, `last_good` or a snapshot id (or a unique prefix).
     case restore(kernel: String, from: String)
+    /// Check a kernel's data against its newest snapshot; fails when a file differs or is missing.
     case verify(kernel: String)
+    /// Pause the kernels of `tier` (`background` or `standard`, with the tiers below), except `keep`; critical
+    /// kernels are never shed.
     case shedLoad(tier: String, keep: [String])
+    /// Resume the kernels `shed_load` paused in `tier`, or in every tier for `all`.
     case restoreLoad(tier: String)
+    /// Hand a task to the coding agent. Not in this build.
     case agentTask(kind: String, goal: String?, refactor: String?)
+    /// Go back to `last_good` or a git revision of the configuration. Not in this build.
     case rollbackConfig(revision: String)
+    /// `grace`: recompile and apply the configuration; a kernel's name: send it SIGHUP.
     case reload(target: String)
+    /// Move a fleet's lease to another member. Not in this build.
     case failover(fleet: String, to: String?)
+    /// Take a fleet member out of service for a while. Not in this build.
     case quarantine(instance: String, for: Duration?)
+    /// Journal a message for the operator (`info`, `warning`, `critical`), and post it to `webhook` if given.
     case notify(message: String, severity: String, webhook: String?)
 
+    /// The action's DSL keyword (`wait_healthy`, `shed_load`, ...), as journaled in `step.started`.
     public var keyword: String {
         switch self {
         case .start: "start"

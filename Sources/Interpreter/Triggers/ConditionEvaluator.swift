@@ -18,12 +18,14 @@ public struct ConditionEvaluator: Sendable {
         /// The same, with their matchers compiled.
         public var declared = DeclaredSignatures([])
         /// Log line parsers per kernel (from `logs.format`), to match signatures on the message part.
-        public var lineParsers: [String: LogLineParser] = [:]
+        var lineParsers: [String: LogLineParser] = [:]
         /// Wall-clock time at the origin, for cron schedules.
         public var wallClockOrigin = Date()
 
+        /// An empty context: no watchdogs, heartbeats or signatures, for conditions that need none.
         public init() {}
 
+        /// The context of `graph`; `wallClockOrigin` is the wall-clock time at offset zero of the caller's clock.
         public init(graph: ExecutionGraph, wallClockOrigin: Date = Date()) {
             for kernel in graph.kernels {
                 if let w = kernel.watchdog { watchdogs[kernel.header.name.value] = w }
@@ -65,6 +67,7 @@ public struct ConditionEvaluator: Sendable {
     private var root: Node
     private let context: Context
 
+    /// An evaluator for `condition` starting at `now`, when schedules and `silence` deadlines begin counting.
     public init(_ condition: ConditionNode, context: Context, now: Duration = .zero) {
         self.context = context
         root = Self.build(condition.condition, context: context, now: now)

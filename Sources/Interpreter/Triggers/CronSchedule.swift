@@ -11,6 +11,7 @@ public struct CronSchedule: Sendable {
     private let daysRestricted: Bool
     private let weekdaysRestricted: Bool
 
+    /// Parses minute, hour, day of month, month and weekday (names allowed); nil when the expression is invalid.
     public init?(_ expression: String) {
         guard CronExpression.problem(in: expression) == nil else { return nil }
         let parts = expression.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)

@@ -2,17 +2,17 @@ import Foundation
 
 /// Splits log lines by a logpai-style format (`<Date> <Time> <Level> <Component>: <Content>`): each
 /// placeholder becomes a lazy group, the last a greedy one, literal text must match as written.
-public struct LogLineParser: Sendable {
-    public struct Parts: Sendable, Equatable {
-        public var fields: [String: String]
-        public var content: String { fields["Content"] ?? "" }
-        public var level: String? { fields["Level"] }
+struct LogLineParser: Sendable {
+    struct Parts: Sendable, Equatable {
+        var fields: [String: String]
+        var content: String { fields["Content"] ?? "" }
+        var level: String? { fields["Level"] }
     }
 
     private let regex: NSRegularExpression
     private let names: [String]
 
-    public init?(format: String) {
+    init?(format: String) {
         var pattern = "^"
         var names: [String] = []
         var rest = Substring(format)
@@ -30,7 +30,7 @@ public struct LogLineParser: Sendable {
         self.names = names
     }
 
-    public func parse(_ line: String) -> Parts? {
+    func parse(_ line: String) -> Parts? {
         let range = NSRange(line.startIndex..., in: line)
         guard let match = regex.firstMatch(in: line, range: range) else { return nil }
         var fields: [String: String] = [:]

@@ -4,12 +4,14 @@ import GraceDSL
 /// coalescing of repeated firings, and a global rate limit against trigger storms. Pure and clock-free like
 /// the evaluators; every decision, including the suppressed ones, is returned so it can be journaled.
 public struct TriggerEngine: Sendable {
+    /// What became of one firing; both cases are journaled (`trigger.fired` or `trigger.suppressed`).
     public enum Decision: Sendable, Hashable {
         /// Run `playbook` with these arguments (rendered from the trigger's `with:`).
         case run(firing: Firing, playbook: String, arguments: [String: String])
         /// Fired, but no run: `reason` is `cooldown`, `coalesced`, `rate-limited` or `no-playbook`.
         case suppressed(firing: Firing, reason: String)
 
+        /// The firing the decision is about.
         public var firing: Firing {
             switch self {
             case .run(let f, _, _), .suppressed(let f, _): f
@@ -35,7 +37,9 @@ public struct TriggerEngine: Sendable {
     private let playbooks: [String: Playbook]
     /// Start times of recent runs, for the global rate limit.
     private var recentRuns: [Duration] = []
+    /// The global rate limit: at most this many runs start in any `ratePer` (`limits.rate`; 30 a minute by default).
     public let rateRuns: Int
+    /// The sliding window of the global rate limit.
     public let ratePer: Duration
 
     /// - Parameter disabled: triggers not to evaluate (conditions this build of the runtime cannot observe).
@@ -102,6 +106,7 @@ public struct TriggerEngine: Sendable {
         }
     }
 
+    /// How many triggers are evaluated: the enabled ones not disabled at `init`.
     public var triggerCount: Int { entries.count }
 
     /// Feeds an event to every trigger.

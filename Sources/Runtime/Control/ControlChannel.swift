@@ -17,12 +17,14 @@ public struct ControlRequest: Codable, Sendable {
         case ping
     }
 
+    /// What to do; `playbook` and `arguments` matter only for `run`.
     public var command: Command
     /// The playbook of a `run`.
     public var playbook: String?
     /// The arguments of a `run`.
     public var arguments: [String: String]?
 
+    /// Makes a request; a `run` needs `playbook`, and its missing arguments take their defaults.
     public init(command: Command, playbook: String? = nil, arguments: [String: String]? = nil) {
         self.command = command
         self.playbook = playbook
@@ -32,10 +34,14 @@ public struct ControlRequest: Codable, Sendable {
 
 /// What Grace answers on the control socket: whether it worked, a line for the user, and details.
 public struct ControlResponse: Codable, Sendable {
+    /// False when the request failed: a refused reload, a failed run, a malformed request.
     public var ok: Bool
+    /// One line for the user (`reloaded in 12.3 ms`, `playbook x failed`).
     public var message: String
+    /// Further lines: what a reload did or its errors, a run's id and error, one line per kernel for `status`.
     public var details: [String]
 
+    /// Makes a response from its parts.
     public init(ok: Bool, message: String, details: [String] = []) {
         self.ok = ok
         self.message = message
@@ -43,10 +49,14 @@ public struct ControlResponse: Codable, Sendable {
     }
 }
 
+/// Why a control request got no answer (as opposed to an answer with `ok` false).
 public enum ControlChannelError: Error, CustomStringConvertible {
+    /// Nothing listens on the socket at this path (or the path is too long for a Unix socket).
     case notRunning(String)
+    /// Connecting worked but the exchange did not, or a configuration loader failed; the text says why.
     case failed(String)
 
+    /// A line for the user; `notRunning` tells them to start Grace.
     public var description: String {
         switch self {
         case .notRunning(let path): "Grace is not running (no control socket at \(path)); start it with `grace run`"
@@ -57,13 +67,13 @@ public enum ControlChannelError: Error, CustomStringConvertible {
 
 /// Serves control requests on a Unix socket, one connection at a time on a dedicated thread (requests are
 /// rare and short). The socket is 0600: only Grace's user may steer it.
-public final class ControlServer: @unchecked Sendable {
+final class ControlServer: @unchecked Sendable {
     // @unchecked: the fd is set once in init; the handler is Sendable.
     private let fd: Int32
-    public let path: String
+    let path: String
     private let handler: @Sendable (ControlRequest) async -> ControlResponse
 
-    public init(path: String, handler: @escaping @Sendable (ControlRequest) async -> ControlResponse) throws {
+    init(path: String, handler: @escaping @Sendable (ControlRequest) async -> ControlResponse) throws {
         self.path = path
         self.handler = handler
         unlink(path)
@@ -95,7 +105,7 @@ public final class ControlServer: @unchecked Sendable {
         thread.start()
     }
 
-    public func close() {
+    func close() {
         shutdown(fd, Int32(SHUT_RDWR))
         Glibc.close(fd)
         unlink(path)
@@ -136,6 +146,8 @@ private final class ResponseBox: @unchecked Sendable {
 
 /// Client side: sends one request to the running Grace and waits for its answer.
 public enum ControlClient {
+    /// Sends `request` to the Grace listening at `path` and returns its answer. Blocks the calling thread until the
+    /// answer comes (a `run` answers when the run has ended); throws `ControlChannelError`.
     public static func send(_ request: ControlRequest, socket path: String) throws -> ControlResponse {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw ControlChannelError.failed("socket: \(String(cString: strerror(errno)))") }

@@ -8,12 +8,15 @@ public struct ControlHandler: Sendable {
     let healer: Healer
     let reloader: ConfigurationReloader
 
+    /// A handler over the running Grace's parts; `buildServiceGroup` makes the one the control socket uses.
     public init(supervisor: Supervisor, healer: Healer, reloader: ConfigurationReloader) {
         self.supervisor = supervisor
         self.healer = healer
         self.reloader = reloader
     }
 
+    /// Answers one request; never throws, every failure is an answer with `ok` false. A `run` returns when the run
+    /// (and any escalation) has ended, so the caller waits as long as the playbook takes.
     public func handle(_ request: ControlRequest) async -> ControlResponse {
         switch request.command {
         case .reload:

@@ -3,17 +3,26 @@ import GraceDSL
 
 /// What reloading from one git revision of the configuration to another would do.
 public struct ConfigurationPlan: Sendable {
+    /// The old revision as the user named it (`HEAD~1`, a tag).
     public var from: String
+    /// The new revision as the user named it.
     public var to: String
+    /// The full commit id `from` resolved to.
     public var fromCommit: String
+    /// The full commit id `to` resolved to.
     public var toCommit: String
+    /// The documents added, changed and removed, and what that means for kernels (start, restart, stop).
     public var diff: GraphDiff
+    /// The old revision's graph content hash; nil when it does not compile.
     public var fromHash: String?
+    /// The new revision's graph content hash; nil when it does not compile.
     public var toHash: String?
     /// Diagnostics of the new revision; with errors, a reload would be refused.
     public var newDiagnostics: [Diagnostic]
+    /// The new revision's files by path, for rendering its diagnostics with their source lines.
     public var newSources: [String: String]
 
+    /// Error diagnostics of the new revision; more than zero means a reload to it would be refused.
     public var newErrors: Int { newDiagnostics.filter { $0.severity == .error }.count }
 
     /// Reads both revisions with git and compiles them (without checking executables: a revision need not
@@ -47,6 +56,8 @@ public struct ConfigurationPlan: Sendable {
         return out
     }
 
+    /// The plan for a terminal: kernels to start, restart and stop, other documents, then the new revision's errors
+    /// rendered with their source lines (ANSI colours when `color`).
     public func text(color: Bool) -> String {
         var out = "plan \(from)..\(to) (\(fromCommit.prefix(10))..\(toCommit.prefix(10)))\n"
         if diff.isEmpty {
@@ -68,6 +79,7 @@ public struct ConfigurationPlan: Sendable {
         return out
     }
 
+    /// The plan as pretty-printed JSON with sorted keys (`grace plan --json`); the diagnostics only as a count.
     public func json() -> String {
         struct Output: Encodable {
             var from: String

@@ -6,10 +6,14 @@ import GraceDSL
 /// Grace shells out rather than linking libgit2: the `git` on the operator's machine honours their config
 /// (safe.directory, alternates, partial clones) exactly as their own commands do.
 public struct GitRepository: Sendable {
+    /// Why reading the repository failed.
     public enum Failure: Error, CustomStringConvertible, Sendable {
+        /// `git` ran and exited non-zero: the arguments, its exit status and what it wrote to stderr.
         case gitFailed(arguments: [String], status: Int32, stderr: String)
+        /// No `git` could be started from PATH.
         case gitNotFound
 
+        /// The failing command with git's own message, for the user.
         public var description: String {
             switch self {
             case .gitFailed(let arguments, let status, let stderr):
@@ -24,6 +28,8 @@ public struct GitRepository: Sendable {
     /// The working tree or any directory inside it.
     public let directory: URL
 
+    /// A repository reached from `directory`; nothing is checked until a method runs git. Every method blocks the
+    /// calling thread while git runs.
     public init(directory: URL) {
         self.directory = directory
     }

@@ -8,16 +8,21 @@ public struct KnownSignature: Sendable, Hashable, Codable {
     public var id: String
     /// The template text (variables as `<*>`), or the document's pattern or regex.
     public var template: String
+    /// The level its lines were last seen at (the worst among the lines of the latest write).
     public var severity: SignatureSighting.Severity
     /// The signature document's name, for a declared one.
     public var declared: String?
     /// The message part of the last line seen with this signature.
     public var example: String?
+    /// When a line with it was first seen (stored to the millisecond).
     public var firstSeen: Date
+    /// When one was last seen.
     public var lastSeen: Date
+    /// Lines seen with it, over every kernel.
     public var count: Int
     /// Sightings per kernel.
     public var kernels: [String: Int]
+    /// The playbooks bound to it with their records; empty when none is.
     public var bindings: [BindingEvidence]
 
     /// The declared binding if any, else the learned one with the best expected success.
@@ -28,17 +33,17 @@ public struct KnownSignature: Sendable, Hashable, Codable {
 }
 
 /// Sightings of one signature on one kernel since the last flush.
-public struct SightingCount: Sendable, Hashable {
-    public var signature: String
-    public var template: String
-    public var severity: SignatureSighting.Severity
-    public var kernel: String
-    public var example: String
-    public var count: Int
-    public var firstSeen: Date
-    public var lastSeen: Date
+struct SightingCount: Sendable, Hashable {
+    var signature: String
+    var template: String
+    var severity: SignatureSighting.Severity
+    var kernel: String
+    var example: String
+    var count: Int
+    var firstSeen: Date
+    var lastSeen: Date
 
-    public init(
+    init(
         signature: String, template: String, severity: SignatureSighting.Severity, kernel: String, example: String,
         count: Int = 1, firstSeen: Date, lastSeen: Date
     ) {

@@ -8,11 +8,11 @@
 ///
 /// The percentage is the tick delta over the wall time between the two samples. Ticks are counted at
 /// `sysconf(_SC_CLK_TCK)` (100 Hz on Linux), so a window of one second resolves 1 %.
-public struct CPUUsageTracker: Sendable {
+struct CPUUsageTracker: Sendable {
     private var previous: ProcessSample?
     private let ticksPerSecond: Double
 
-    public init() {
+    init() {
         self.init(ticksPerSecond: Double(sysconf(Int32(_SC_CLK_TCK))))
     }
 
@@ -22,7 +22,7 @@ public struct CPUUsageTracker: Sendable {
 
     /// Records `sample` and returns the metrics over the window since the previous one; nil for the first sample,
     /// and after the PID changed (a restart) or the counters went backwards, which start a new window.
-    public mutating func update(_ sample: ProcessSample) -> KernelMetrics? {
+    mutating func update(_ sample: ProcessSample) -> KernelMetrics? {
         defer { previous = sample }
         guard let previous, previous.pid == sample.pid, sample.cpuTicks >= previous.cpuTicks,
             previous.time < sample.time
@@ -39,7 +39,7 @@ public struct CPUUsageTracker: Sendable {
     }
 
     /// Forgets the previous sample (the kernel stopped).
-    public mutating func reset() {
+    mutating func reset() {
         previous = nil
     }
 }

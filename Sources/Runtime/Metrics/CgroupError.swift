@@ -5,7 +5,7 @@
 #endif
 
 /// Why a cgroup operation failed.
-public enum CgroupError: Error, Equatable, CustomStringConvertible, Sendable {
+enum CgroupError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The kernel name cannot be a directory name.
     case invalidKernelName(String)
     /// A limit was asked for but the controller is not enabled for Grace's groups.
@@ -15,7 +15,7 @@ public enum CgroupError: Error, Equatable, CustomStringConvertible, Sendable {
     /// A system call on a cgroup file failed.
     case system(operation: String, path: String, errno: Int32)
 
-    public var description: String {
+    var description: String {
         switch self {
         case .invalidKernelName(let name):
             return "kernel name \"\(name)\" cannot name a cgroup"

@@ -12,6 +12,7 @@ public struct CgroupSample: Sendable, Equatable {
     /// `memory.events` `oom_kill`: processes of the group killed by the OOM killer.
     public var oomKills: UInt64?
 
+    /// Makes a sample from its parts; `CgroupManager` fills it from the group's files.
     public init(memoryBytes: UInt64?, cpuUsageMicroseconds: UInt64?, pids: Int?, oomKills: UInt64?) {
         self.memoryBytes = memoryBytes
         self.cpuUsageMicroseconds = cpuUsageMicroseconds

@@ -10,6 +10,7 @@ public struct HostSample: Sendable, Equatable {
     /// Bytes available to unprivileged users on the file system of the sampler's `diskPath`.
     public var diskFreeBytes: UInt64
 
+    /// Makes a sample from its parts; the host sampler fills it from /proc and `statvfs`.
     public init(cpuPercent: Double?, memoryUsedPercent: Double, load1: Double, diskFreeBytes: UInt64) {
         self.cpuPercent = cpuPercent
         self.memoryUsedPercent = memoryUsedPercent

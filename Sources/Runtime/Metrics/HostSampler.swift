@@ -6,17 +6,17 @@
 
 /// Samples the host from /proc/stat, /proc/meminfo, /proc/loadavg and `statvfs(2)`; keeps the previous CPU
 /// counters so that each sample's CPU figure covers the time since the last one.
-public struct HostSampler: Sendable {
+struct HostSampler: Sendable {
     /// The path whose file system's free space is reported (the state directory is a good choice).
-    public let diskPath: String
+    let diskPath: String
     private var previousCPU: ProcParser.HostCPUTimes?
 
-    public init(diskPath: String = "/") {
+    init(diskPath: String = "/") {
         self.diskPath = diskPath
     }
 
     /// Takes a sample; nil if /proc cannot be read or `diskPath` does not exist.
-    public mutating func sample() -> HostSample? {
+    mutating func sample() -> HostSample? {
         // Only the first line of /proc/stat is parsed; its per-CPU and interrupt lines can be many KiB.
         guard let cpu = ProcFile.withContents(of: "/proc/stat", capacity: 512, ProcParser.hostCPUTimes),
             let memory = ProcFile.withContents(of: "/proc/meminfo", capacity: 512, ProcParser.memoryInfo),

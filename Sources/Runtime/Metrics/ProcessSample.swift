@@ -1,18 +1,18 @@
 /// One reading of a process's counters from /proc, taken by ``ProcessSampler``.
 ///
 /// CPU is a cumulative tick count; turn two samples into a percentage with ``CPUUsageTracker``.
-public struct ProcessSample: Sendable, Equatable {
-    public var pid: Int32
+struct ProcessSample: Sendable, Equatable {
+    var pid: Int32
     /// utime + stime of this process (all its threads; not its children), in clock ticks (`sysconf(_SC_CLK_TCK)`).
-    public var cpuTicks: UInt64
-    public var rssBytes: UInt64
-    public var threads: Int
+    var cpuTicks: UInt64
+    var rssBytes: UInt64
+    var threads: Int
     /// Open file descriptors; 0 if /proc/PID/fd is not readable by Grace (another user's process).
-    public var openFDs: Int
+    var openFDs: Int
     /// When the sample was taken.
-    public var time: ContinuousClock.Instant
+    var time: ContinuousClock.Instant
 
-    public init(
+    init(
         pid: Int32, cpuTicks: UInt64, rssBytes: UInt64, threads: Int, openFDs: Int, time: ContinuousClock.Instant
     ) {
         self.pid = pid

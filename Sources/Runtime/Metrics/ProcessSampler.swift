@@ -9,11 +9,11 @@
 /// /proc/PID/stat gives CPU ticks, thread count and resident pages in one read; the descriptor count comes from
 /// `stat(2)` on /proc/PID/fd, whose size is the number of open descriptors since Linux 6.2, with a directory
 /// scan as the fallback on older kernels.
-public enum ProcessSampler {
+enum ProcessSampler {
     static let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
 
     /// Samples `pid`; nil when the process is gone (or is a zombie waiting to be reaped).
-    public static func sample(pid: Int32) -> ProcessSample? {
+    static func sample(pid: Int32) -> ProcessSample? {
         guard pid > 0 else { return nil }
         let time = ContinuousClock.now
         let stat = ProcFile.withProcessPath(pid: pid, "stat") { path in

@@ -14,6 +14,7 @@ public final class ObservationHub: Sendable {
     private let subscribers = Mutex<[Int: Subscriber]>([:])
     private let nextID = Atomic<Int>(0)
 
+    /// A hub without subscribers; what is published before the first `subscribe` is lost.
     public init() {}
 
     /// A stream of the observations `wants` accepts (all of them by default), keeping at most `buffer` log lines,

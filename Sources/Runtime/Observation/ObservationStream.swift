@@ -5,6 +5,7 @@ import Synchronization
 /// observations a later one supersedes (log lines, metric samples, heartbeats), oldest first; journal entries and
 /// graph changes are never dropped, so an observer always sees every event and every reload.
 public final class ObservationStream: AsyncSequence, Sendable {
+    /// What the stream yields.
     public typealias Element = Observation
 
     private struct State {
@@ -83,11 +84,14 @@ public final class ObservationStream: AsyncSequence, Sendable {
         }
     }
 
+    /// Reads the stream; every iterator of one stream takes from the same queue.
     public struct AsyncIterator: AsyncIteratorProtocol {
         fileprivate let stream: ObservationStream
 
+        /// The oldest unread observation, waiting for one; nil once the stream is finished or the task cancelled.
         public mutating func next() async -> Observation? { await stream.next() }
     }
 
+    /// An iterator over this stream; read it from one task.
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(stream: self) }
 }

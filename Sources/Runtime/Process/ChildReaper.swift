@@ -18,10 +18,15 @@ import Synchronization
 /// several `.registeredOnly` reapers (tests do), but only one `.allChildren` reaper and none beside it: waitpid(-1)
 /// takes every child.
 public final class ChildReaper: Sendable {
+    /// Called with a child's exit status on the reaper's thread (on the caller of `watch` for a child that had
+    /// exited already): hand it on, do not block.
     public typealias Handler = @Sendable (ExitStatus) -> Void
 
+    /// Which children the reaper takes; see the type's description.
     public enum Mode: Sendable {
+        /// Every child, by waitpid(-1), with Grace as the child subreaper: `grace run`.
         case allChildren
+        /// Only the children spawned through this reaper, by their pidfds: a process that has other children too.
         case registeredOnly
     }
 
@@ -42,6 +47,7 @@ public final class ChildReaper: Sendable {
     private let childAdded = DispatchSemaphore(value: 0)
     private static let unclaimedLimit = 4096
 
+    /// A reaper that reaps nothing until `start(mode:)`.
     public init() {}
 
     /// Starts the reaper thread (once; later calls are ignored). `.allChildren` also makes Grace the child
@@ -110,7 +116,8 @@ public final class ChildReaper: Sendable {
         }
     }
 
-    /// Call right after spawning `pid`: `handler` runs once, on the reaper thread, when it exits.
+    /// Call right after spawning `pid`: `handler` runs once when it exits, on the reaper thread, or at once on the
+    /// calling thread when the reaper already took its exit.
     public func watch(_ pid: Int32, handler: @escaping Handler) {
         let early = state.withLock { s -> ExitStatus? in
             if let status = s.unclaimed.removeValue(forKey: pid) {

@@ -2,19 +2,19 @@ import Foundation
 import GraceDSL
 
 /// Everything needed to start one process, resolved from a kernel (or a command) ahead of time.
-public struct ProcessSpec: Sendable, Hashable {
+struct ProcessSpec: Sendable, Hashable {
     /// Absolute path of the executable.
-    public var executable: String
+    var executable: String
     /// argv, including argv[0].
-    public var arguments: [String]
-    public var environment: [String: String]
-    public var workingDirectory: String?
-    public var userID: UInt32?
-    public var groupID: UInt32?
+    var arguments: [String]
+    var environment: [String: String]
+    var workingDirectory: String?
+    var userID: UInt32?
+    var groupID: UInt32?
     /// Resource limits (soft = hard).
-    public var limits: [ResourceLimit: UInt64]
+    var limits: [ResourceLimit: UInt64]
 
-    public init(
+    init(
         executable: String, arguments: [String], environment: [String: String],
         workingDirectory: String? = nil, userID: UInt32? = nil, groupID: UInt32? = nil,
         limits: [ResourceLimit: UInt64] = [:]
@@ -30,30 +30,30 @@ public struct ProcessSpec: Sendable, Hashable {
 }
 
 /// A resource limit a kernel may set (`limits:` in the DSL), by name rather than by its platform number.
-public enum ResourceLimit: String, Sendable, Hashable, Comparable, CaseIterable {
+enum ResourceLimit: String, Sendable, Hashable, Comparable, CaseIterable {
     /// RLIMIT_NOFILE: open file descriptors.
     case nofile
     /// RLIMIT_NPROC: processes of the user.
     case nproc
 
     /// The RLIMIT_* number for setrlimit(2).
-    public var resource: Int32 {
+    var resource: Int32 {
         switch self {
         case .nofile: Int32(RLIMIT_NOFILE.rawValue)
         case .nproc: 6  // RLIMIT_NPROC: Glibc hides the name from Swift; the number is Linux ABI
         }
     }
 
-    public static func < (a: ResourceLimit, b: ResourceLimit) -> Bool { a.rawValue < b.rawValue }
+    static func < (a: ResourceLimit, b: ResourceLimit) -> Bool { a.rawValue < b.rawValue }
 }
 
 /// Why a process could not be started.
-public struct SpawnError: Error, CustomStringConvertible, Sendable {
-    public var executable: String
-    public var stage: String
-    public var errno: Int32
+struct SpawnError: Error, CustomStringConvertible, Sendable {
+    var executable: String
+    var stage: String
+    var errno: Int32
 
-    public var description: String {
+    var description: String {
         "cannot start \(executable): \(stage) failed: \(String(cString: strerror(errno)))"
     }
 }
@@ -61,16 +61,23 @@ public struct SpawnError: Error, CustomStringConvertible, Sendable {
 /// Resolves what a command names, the way the compiler checked it: absolute, relative to the root, next to
 /// the `grace` binary, or in PATH.
 public struct ExecutableLocator: Sendable {
+    /// The configuration root, against which a relative command (`bin/server`) is resolved.
     public var root: String
+    /// Directories searched before PATH (where `grace` itself lives, so `grace-demo` is found next to it).
     public var toolDirectories: [String]
+    /// PATH's directories, in order.
     public var path: [String]
 
+    /// A locator over `root`; `path` is a PATH-style list, Grace's own PATH by default (`/usr/local/bin:/usr/bin:/bin`
+    /// when it has none).
     public init(root: String, toolDirectories: [String], path: String? = ProcessInfo.processInfo.environment["PATH"]) {
         self.root = root
         self.toolDirectories = toolDirectories
         self.path = (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map(String.init)
     }
 
+    /// The executable `name` runs: `grace` is this binary; an absolute path as is, a path with a slash under the root,
+    /// a bare name in the tool directories, then PATH. nil when there is no executable file there.
     public func locate(_ name: String) -> String? {
         let fm = FileManager.default
         if name == "grace", let me = try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return me }

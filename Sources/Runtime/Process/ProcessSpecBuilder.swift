@@ -13,8 +13,10 @@ public protocol UserDirectory: Sendable {
 /// The machine's users and groups, through getpwnam_r(3) and getgrnam_r(3) (reentrant: kernels are spawned
 /// from several tasks at once).
 public struct SystemUserDirectory: UserDirectory {
+    /// The system's user and group databases.
     public init() {}
 
+    /// Looks `name` up with getpwnam_r(3); safe to call from several threads at once.
     public func user(named name: String) -> (uid: UInt32, gid: UInt32)? {
         var entry = passwd()
         var result: UnsafeMutablePointer<passwd>?
@@ -23,6 +25,7 @@ public struct SystemUserDirectory: UserDirectory {
         return (entry.pw_uid, entry.pw_gid)
     }
 
+    /// Looks `name` up with getgrnam_r(3); safe to call from several threads at once.
     public func group(named name: String) -> UInt32? {
         var entry = Glibc.group()
         var result: UnsafeMutablePointer<Glibc.group>?
@@ -35,15 +38,15 @@ public struct SystemUserDirectory: UserDirectory {
 /// Resolves a kernel into what it takes to start its process: the executable, the environment (Grace's own, the
 /// kernel's `env`, and the variables by which a later Grace recognises a leftover), the working directory, limits
 /// and identity. Creates the kernel's `data` directories, which must exist before it starts.
-public struct ProcessSpecBuilder: Sendable {
-    public var root: String
-    public var stateDirectory: String
-    public var locator: ExecutableLocator
-    public var users: any UserDirectory
+struct ProcessSpecBuilder: Sendable {
+    var root: String
+    var stateDirectory: String
+    var locator: ExecutableLocator
+    var users: any UserDirectory
     /// The environment kernels inherit (Grace's own, without its sd_notify variables).
-    public var baseEnvironment: [String: String]
+    var baseEnvironment: [String: String]
 
-    public init(
+    init(
         root: String, stateDirectory: String, locator: ExecutableLocator, users: any UserDirectory = SystemUserDirectory(),
         baseEnvironment: [String: String] = ProcessInfo.processInfo.environment
     ) {
@@ -54,7 +57,7 @@ public struct ProcessSpecBuilder: Sendable {
         self.baseEnvironment = baseEnvironment
     }
 
-    public func spec(for kernel: Kernel) throws(SpawnError) -> ProcessSpec {
+    func spec(for kernel: Kernel) throws(SpawnError) -> ProcessSpec {
         guard let command = kernel.command?.value, let executable = locator.locate(command.executable) else {
             throw SpawnError(executable: kernel.command?.value.executable ?? "?", stage: "lookup", errno: ENOENT)
         }

@@ -3,14 +3,14 @@ import Foundation
 
 /// Starts processes with fork/exec in C (see CGraceSystem): each in its own process group, with its
 /// environment, working directory, limits and identity, and its output on the given descriptors.
-public enum Spawner {
+enum Spawner {
     /// Output wiring of a new process: descriptors to dup onto 0, 1 and 2 (-1: /dev/null).
-    public struct Descriptors: Sendable {
-        public var stdin: Int32 = -1
-        public var stdout: Int32 = -1
-        public var stderr: Int32 = -1
+    struct Descriptors: Sendable {
+        var stdin: Int32 = -1
+        var stdout: Int32 = -1
+        var stderr: Int32 = -1
 
-        public init(stdin: Int32 = -1, stdout: Int32 = -1, stderr: Int32 = -1) {
+        init(stdin: Int32 = -1, stdout: Int32 = -1, stderr: Int32 = -1) {
             self.stdin = stdin
             self.stdout = stdout
             self.stderr = stderr
@@ -23,7 +23,7 @@ public enum Spawner {
 
     /// Starts `spec`; the returned pid leads its own process group (pgid == pid). `reaper` is told a child
     /// exists; the caller must `reaper.watch(pid)` at once.
-    public static func spawn(
+    static func spawn(
         _ spec: ProcessSpec, descriptors: Descriptors = Descriptors(), reaper: ChildReaper
     ) throws -> Int32 {
         let argv = spec.arguments.map { strdup($0) } + [nil]
@@ -79,7 +79,7 @@ public enum Spawner {
 
     /// Signals a whole process group; false when it no longer exists.
     @discardableResult
-    public static func signalGroup(_ pgid: Int32, _ signal: Int32) -> Bool {
+    static func signalGroup(_ pgid: Int32, _ signal: Int32) -> Bool {
         grace_kill_group(pgid, signal) == 0
     }
 }

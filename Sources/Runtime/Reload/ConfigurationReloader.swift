@@ -8,9 +8,14 @@ import Logging
 /// changed ones, stop removed ones). If it does not compile, the running graph stays and the diagnostics are
 /// journaled (`config.invalid`, which `config: invalid` triggers watch).
 public actor ConfigurationReloader {
+    /// What a reload did; each case has also been journaled.
     public enum Result: Sendable {
+        /// A new graph runs: what changed, and how long reading, compiling and applying took in ms.
         case applied(diff: GraphDiff, milliseconds: Double)
+        /// The configuration compiled to the graph already running; nothing was done.
         case unchanged
+        /// The configuration does not compile (every diagnostic, errors and warnings) or cannot be read (none); the
+        /// running graph stays.
         case refused(diagnostics: [Diagnostic])
 
         /// One line for a playbook step, a log or a control-socket answer.
@@ -37,6 +42,7 @@ public actor ConfigurationReloader {
     private var pending = false
     private var waiters: [CheckedContinuation<Result, Never>] = []
 
+    /// A reloader that reads the configuration with `load` and applies it to `supervisor`.
     public init(supervisor: Supervisor, environment: RuntimeEnvironment, load: @escaping Loader) {
         self.supervisor = supervisor
         self.environment = environment

@@ -4,7 +4,7 @@ import Glibc
 
 /// Watches configuration directories with inotify (no polling) and calls back, debounced, when a YAML file
 /// is written, created, moved or deleted. Editors save in bursts (temp file, rename); one callback per burst.
-public final class DirectoryWatcher: @unchecked Sendable {
+final class DirectoryWatcher: @unchecked Sendable {
     // @unchecked: `fd`, `wake` and the thread are set once in init and only read after; the callback is Sendable.
     private let fd: Int32
     /// Written by `stop()` to end the thread's poll.
@@ -12,7 +12,7 @@ public final class DirectoryWatcher: @unchecked Sendable {
     private let onChange: @Sendable () -> Void
     private let debounce: Duration
 
-    public init?(directories: [String], debounce: Duration = .milliseconds(150), onChange: @escaping @Sendable () -> Void) {
+    init?(directories: [String], debounce: Duration = .milliseconds(150), onChange: @escaping @Sendable () -> Void) {
         fd = inotify_init1(Int32(IN_CLOEXEC))
         guard fd >= 0 else { return nil }
         wake = eventfd(0, Int32(EFD_CLOEXEC))
@@ -56,7 +56,7 @@ public final class DirectoryWatcher: @unchecked Sendable {
     }
 
     /// Ends the watch: the thread returns and the descriptors are closed.
-    public func stop() {
+    func stop() {
         var one: UInt64 = 1
         _ = write(wake, &one, 8)
     }

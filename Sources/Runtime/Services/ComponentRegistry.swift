@@ -3,18 +3,25 @@ import Synchronization
 
 /// Where one of Grace's own components is in its life.
 public enum ComponentState: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Registered, not yet running.
     case starting
+    /// Doing its work.
     case running
     /// Done with its work but not shut down (a snapshotter without a schedule).
     case idle
+    /// Graceful shutdown began; winding down.
     case stopping
+    /// Its run returned after graceful shutdown.
     case stopped
+    /// Threw; the group shuts down (`detail` has the error).
     case failed
 }
 
 /// One component as `grace components` and `GET /v1/components` show it.
 public struct ComponentStatus: Sendable, Hashable {
+    /// The component's name (`supervisor`, `healer`, `api`, ...).
     public var name: String
+    /// Where it is in its life.
     public var state: ComponentState
     /// Since when it is in `state`.
     public var since: Date
@@ -25,6 +32,7 @@ public struct ComponentStatus: Sendable, Hashable {
     /// Why it failed, or what it is doing.
     public var detail: String?
 
+    /// Makes a status from its parts.
     public init(
         name: String, state: ComponentState, since: Date, lastHeartbeat: Date? = nil, heartbeatInterval: Duration,
         detail: String? = nil
@@ -46,6 +54,7 @@ public final class ComponentRegistry: Sendable {
     /// Registration order, which is the order of the service group.
     private let order = Mutex<[String]>([])
 
+    /// An empty registry; `ComponentService` registers each component when it is made.
     public init() {}
 
     /// Adds a component in the `starting` state (again, when it is registered twice).
@@ -55,6 +64,8 @@ public final class ComponentRegistry: Sendable {
         order.withLock { if !$0.contains(name) { $0.append(name) } }
     }
 
+    /// Moves a registered component to `state` (`since` changes only when the state does) and sets its detail;
+    /// an unknown name is ignored. Callable from any thread.
     public func setState(_ name: String, _ state: ComponentState, detail: String? = nil) {
         let now = Date()
         components.withLock { all in
@@ -66,6 +77,7 @@ public final class ComponentRegistry: Sendable {
         }
     }
 
+    /// Records a heartbeat of `name` now; an unknown name is ignored. Callable from any thread, never blocks long.
     public func beat(_ name: String) {
         let now = Date()
         components.withLock { $0[name]?.lastHeartbeat = now }
@@ -77,5 +89,6 @@ public final class ComponentRegistry: Sendable {
         return components.withLock { all in names.compactMap { all[$0] } }
     }
 
+    /// The status of `name`; nil when no component of that name was registered.
     public func status(of name: String) -> ComponentStatus? { components.withLock { $0[name] } }
 }

@@ -6,12 +6,17 @@ import ServiceLifecycle
 /// heartbeat interval while it runs, and keeps its state in the registry (starting, running, idle, stopping,
 /// stopped, failed).
 public struct ComponentService: Service, CustomStringConvertible {
+    /// The component it runs.
     public let component: any Component
+    /// Where it keeps the component's state and heartbeats.
     public let registry: ComponentRegistry
+    /// How often it asks the component for a heartbeat (a twentieth of that until the first one is answered).
     public let heartbeatInterval: Duration
     private let clock: RuntimeClock
     private let logger: Logger
 
+    /// Wraps `component` and registers it as `starting` at once, so the registry lists every component in group
+    /// order before any runs.
     public init(
         _ component: any Component, registry: ComponentRegistry, heartbeatInterval: Duration, clock: RuntimeClock,
         logger: Logger
@@ -24,8 +29,11 @@ public struct ComponentService: Service, CustomStringConvertible {
         registry.register(component.name, heartbeatInterval: heartbeatInterval)
     }
 
+    /// The component's name, as swift-service-lifecycle logs the service.
     public var description: String { component.name }
 
+    /// Runs the component and its heartbeat loop. A component that returns early is `idle` until the group shuts
+    /// down; one that throws is `failed` and rethrows, so that the group shuts down.
     public func run() async throws {
         let name = component.name
         let registry = registry

@@ -5,12 +5,15 @@ import UnixSignals
 public struct HangupReload: Component {
     let reloader: ConfigurationReloader
 
+    /// Reloads through `reloader` on SIGHUP.
     public init(reloader: ConfigurationReloader) {
         self.reloader = reloader
     }
 
+    /// `sighup`, as the registry and `GET /v1/components` list it.
     public var name: String { "sighup" }
 
+    /// Traps SIGHUP and reloads once per signal, one reload at a time, until graceful shutdown.
     public func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         try await cancelWhenGracefulShutdown {
@@ -20,5 +23,6 @@ public struct HangupReload: Component {
         }
     }
 
+    /// Always true: waiting for a signal is all it does.
     public func heartbeat() async -> Bool { true }
 }

@@ -1,6 +1,7 @@
 import ServiceLifecycle
 
 extension Supervisor: Component {
+    /// `supervisor`, as the registry and `GET /v1/components` list it.
     public nonisolated var name: String { "supervisor" }
 
     /// Boots the kernels, supervises them until graceful shutdown, then stops them in reverse order.
@@ -10,5 +11,6 @@ extension Supervisor: Component {
         await shutdown()
     }
 
+    /// True once the actor gets to it: a supervisor stuck on its own executor misses beats.
     public func heartbeat() -> Bool { true }
 }

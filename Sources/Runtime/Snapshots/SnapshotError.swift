@@ -19,6 +19,7 @@ public enum SnapshotError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A system call that failed.
     case io(operation: String, path: String, errno: Int32)
 
+    /// One line for the user, naming the snapshot, path or kernel concerned.
     public var description: String {
         switch self {
         case .invalidPath(let path, let reason):

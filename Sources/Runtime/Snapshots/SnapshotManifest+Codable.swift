@@ -11,6 +11,8 @@ extension SnapshotManifest: Codable {
         case timeMilliseconds = "time_ms"
     }
 
+    /// Reads a manifest file; throws `DecodingError` for another format version, a missing key, or a chunk name that
+    /// is not 64 hex digits.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let format = try container.decodeIfPresent(Int.self, forKey: .format) ?? Self.format
@@ -36,6 +38,7 @@ extension SnapshotManifest: Codable {
         }
     }
 
+    /// Writes the current format, with `time_ms` and the ISO 8601 `time` beside it.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(Self.format, forKey: .format)

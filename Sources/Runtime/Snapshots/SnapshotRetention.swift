@@ -5,19 +5,19 @@ import Foundation
 /// of the `daily` UTC days up to and including today. A snapshot any rule keeps is kept. Two more are always
 /// kept: the newest good one (so that `last_good` still has something to restore when the recent snapshots were
 /// taken of damaged data), and any dated after `now` (a clock set back must not cost data).
-public struct SnapshotRetention: Sendable, Hashable {
-    public var last: Int
-    public var hourly: Int
-    public var daily: Int
+struct SnapshotRetention: Sendable, Hashable {
+    var last: Int
+    var hourly: Int
+    var daily: Int
 
-    public init(last: Int, hourly: Int, daily: Int) {
+    init(last: Int, hourly: Int, daily: Int) {
         self.last = last
         self.hourly = hourly
         self.daily = daily
     }
 
     /// The ids to keep among `manifests`.
-    public func kept(_ manifests: [SnapshotManifest], now: Date) -> Set<String> {
+    func kept(_ manifests: [SnapshotManifest], now: Date) -> Set<String> {
         let newestFirst = manifests.sorted { ($0.time, $0.id) > ($1.time, $1.id) }
         var keep = Set(newestFirst.prefix(max(0, last)).map(\.id))
         if let good = newestFirst.first(where: \.good) { keep.insert(good.id) }

@@ -11,6 +11,7 @@ import Foundation
 /// their directories) are durable, so a crash leaves at worst unreferenced chunks and temporary files, which
 /// `prune` removes. Snapshots of different kernels may be taken at the same time, from one process or several.
 public final class SnapshotStore: Sendable {
+    /// The store's directory (`<state_dir>/snapshots`), holding `chunks/`, `manifests/` and `lock`.
     public let directory: URL
     let chunks: ChunkStore
     let manifests: String

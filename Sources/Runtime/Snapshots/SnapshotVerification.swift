@@ -5,6 +5,7 @@ public enum SnapshotVerification: Sendable, Equatable {
     /// One line per problem, each naming the file and what is wrong with it (missing, hash differs, ...).
     case damaged([String])
 
+    /// True for `intact`: nothing missing, nothing differing.
     public var isIntact: Bool {
         if case .intact = self { true } else { false }
     }

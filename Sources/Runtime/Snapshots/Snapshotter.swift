@@ -10,6 +10,7 @@ public actor Snapshotter {
     private let supervisor: Supervisor
     private let environment: RuntimeEnvironment
 
+    /// A snapshotter of the supervisor's kernels into `store`; the schedule comes from the supervisor's graph.
     public init(store: SnapshotStore, supervisor: Supervisor, environment: RuntimeEnvironment) {
         self.store = store
         self.supervisor = supervisor

@@ -22,12 +22,14 @@ public final class Journal: Sendable {
         var nextWaiter = 0
     }
 
+    /// The database the journal writes to; readers (the API, `grace journal`) read entries from it directly.
     public let store: StateStore
     private let hub: ObservationHub
     private let logger: Logger
     private let state = Mutex(State())
     private static let recentLimit = 1000
 
+    /// A journal over `store` that publishes on `hub` and logs each entry to `logger`; make one per store.
     public init(store: StateStore, hub: ObservationHub, logger: Logger) {
         self.store = store
         self.hub = hub

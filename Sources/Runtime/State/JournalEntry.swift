@@ -10,8 +10,11 @@ public struct JournalEntry: Sendable, Hashable {
     public var id: Int64
     /// When the event was journaled, to the millisecond (what is stored and hashed).
     public var time: Date
+    /// The dotted kind as stored (`kernel.exited`), also for kinds this build does not know.
     public var kind: String
+    /// The kernel the entry is about; nil for entries about Grace, runs or the configuration.
     public var kernel: String?
+    /// The kind's fields as stored text.
     public var fields: [String: String]
     /// The `hash` of the entry before this one; 64 zeros for the first entry.
     public var previousHash: String

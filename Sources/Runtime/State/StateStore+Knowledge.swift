@@ -6,7 +6,7 @@ import Interpreter
 /// playbooks with their success records, and each kernel's template miner.
 extension StateStore {
     /// Adds sightings, creating signatures seen for the first time; one transaction for the batch.
-    public func recordSightings(_ sightings: [SightingCount]) throws {
+    func recordSightings(_ sightings: [SightingCount]) throws {
         guard !sightings.isEmpty else { return }
         try writer.write { db in
             for s in sightings {
@@ -143,6 +143,7 @@ extension StateStore {
         try writer.read { try Self.bindings(of: signature, in: $0) }
     }
 
+    /// Drops a learned binding of `signature` to `playbook` (declared bindings stay; they come from the configuration).
     public func removeBinding(signature: String, playbook: String) throws {
         try writer.write { db in
             try db.execute(
@@ -201,6 +202,8 @@ extension StateStore {
         }
     }
 
+    /// Saves `kernel`'s template miner (its encoded state), replacing the previous one, so that a restarted Grace
+    /// recognises the same templates.
     public func saveMiner(kernel: String, state: Data) throws {
         try writer.write { db in
             try db.execute(
@@ -212,6 +215,7 @@ extension StateStore {
         }
     }
 
+    /// Every saved miner state, by kernel.
     public func miners() throws -> [String: Data] {
         try writer.read { db in
             var out: [String: Data] = [:]

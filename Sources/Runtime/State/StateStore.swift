@@ -152,6 +152,7 @@ public final class StateStore: Sendable {
         return try rows.map { try $0.entry() }
     }
 
+    /// The newest entry; nil for an empty journal.
     public func lastEntry() throws -> JournalEntry? {
         try writer.read { db in
             try JournalRow.order(JournalRow.Columns.id.desc).fetchOne(db)
@@ -234,12 +235,14 @@ public final class StateStore: Sendable {
         try writer.read { try KernelRow.order(KernelRow.Columns.name).fetchAll($0) }.map(\.record)
     }
 
+    /// Deletes the record of `name`; nothing happens when there is none.
     public func removeKernelRecord(_ name: String) throws {
         _ = try writer.write { try KernelRow.deleteOne($0, key: name) }
     }
 
     // MARK: - Restarts
 
+    /// Adds a restart to the history.
     public func record(_ restart: RestartRecord) throws {
         try writer.write { try RestartRow(restart).insert($0) }
     }

@@ -9,6 +9,7 @@ public enum StateStoreError: Error, Sendable, Equatable, CustomStringConvertible
     /// A journal entry whose stored columns cannot be read back (the rest of the journal may still be fine).
     case corruptEntry(id: Int64, reason: String)
 
+    /// One line for the user, naming the file or entry.
     public var description: String {
         switch self {
         case .cannotCreateDirectory(let path, let reason):

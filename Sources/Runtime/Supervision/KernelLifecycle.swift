@@ -7,8 +7,8 @@ import Interpreter
 /// reset after a stable run, the restart intensity limit, stop escalation — is tested exhaustively without
 /// processes or sleeping. The `Supervisor` performs what the results say: it journals their events first, then
 /// spawns, signals or sets the timer.
-public struct KernelLifecycle: Sendable {
-    public enum State: Sendable, Equatable {
+struct KernelLifecycle: Sendable {
+    enum State: Sendable, Equatable {
         /// Not running and not meant to run (initial, stopped on request, or ended under its policy).
         case stopped
         /// Running, not yet ready (waiting for READY=1 or the first healthy probe).
@@ -21,7 +21,7 @@ public struct KernelLifecycle: Sendable {
         /// Restarted too often (the intensity limit): Grace stopped trying; escalation is someone else's job.
         case gaveUp(reason: String)
 
-        public var phase: KernelPhase {
+        var phase: KernelPhase {
             switch self {
             case .stopped: .stopped
             case .starting: .starting
@@ -32,7 +32,7 @@ public struct KernelLifecycle: Sendable {
             }
         }
 
-        public var pid: Int32? {
+        var pid: Int32? {
             switch self {
             case .starting(let pid, _), .running(let pid, _), .stopping(let pid, _): pid
             default: nil
@@ -40,22 +40,22 @@ public struct KernelLifecycle: Sendable {
         }
     }
 
-    public struct Policy: Sendable, Equatable {
+    struct Policy: Sendable, Equatable {
         /// The kernel's name, which its events carry.
-        public var kernel: String
-        public var mode: Kernel.RestartMode
-        public var initialBackoff: Duration
-        public var maxBackoff: Duration
-        public var factor: Double
-        public var jitter: Double  // 0...1
-        public var intensityMax: Int
-        public var intensityWithin: Duration
-        public var stableAfter: Duration
-        public var stopSignal: Int32
-        public var stopGrace: Duration
-        public var waitsForReadiness: Bool
+        var kernel: String
+        var mode: Kernel.RestartMode
+        var initialBackoff: Duration
+        var maxBackoff: Duration
+        var factor: Double
+        var jitter: Double  // 0...1
+        var intensityMax: Int
+        var intensityWithin: Duration
+        var stableAfter: Duration
+        var stopSignal: Int32
+        var stopGrace: Duration
+        var waitsForReadiness: Bool
 
-        public init(kernel: Kernel) {
+        init(kernel: Kernel) {
             self.kernel = kernel.header.name.value
             let r = kernel.restart
             mode = r.mode
@@ -75,25 +75,25 @@ public struct KernelLifecycle: Sendable {
     // MARK: - Results, one type per input
 
     /// `start`: spawn, or nothing because a process exists already (or is on its way out).
-    public enum StartResult: Sendable, Equatable {
+    enum StartResult: Sendable, Equatable {
         case spawn
         case ignored
     }
 
     /// `spawned`: the events to journal; `isReady` when the kernel counts as ready from its start (`ready: started`).
-    public struct SpawnedResult: Sendable, Equatable {
-        public var events: [JournalEvent]
-        public var isReady: Bool
+    struct SpawnedResult: Sendable, Equatable {
+        var events: [JournalEvent]
+        var isReady: Bool
     }
 
     /// `ready`: the kernel became ready (journal the event, wake those waiting), or nothing changed.
-    public enum ReadyResult: Sendable, Equatable {
+    enum ReadyResult: Sendable, Equatable {
         case ready(JournalEvent)
         case ignored
     }
 
     /// What follows a failure, after its events are journaled.
-    public enum Restart: Sendable, Equatable {
+    enum Restart: Sendable, Equatable {
         /// No restart: stopped as asked, or the policy does not restart this exit.
         case none
         /// Spawn again at once (the first failure after a stable run).
@@ -106,14 +106,14 @@ public struct KernelLifecycle: Sendable {
 
     /// `exited` and `spawnFailed`: the events to journal (in one transaction), then what to do. No events: the
     /// input did not concern the current process and changed nothing.
-    public struct FailureResult: Sendable, Equatable {
-        public var events: [JournalEvent]
-        public var restart: Restart
+    struct FailureResult: Sendable, Equatable {
+        var events: [JournalEvent]
+        var restart: Restart
     }
 
     /// `timerFired`: the backoff is over (spawn), the stop grace period is over (journal, SIGKILL the group), or the
     /// timer is stale.
-    public enum TimerResult: Sendable, Equatable {
+    enum TimerResult: Sendable, Equatable {
         case spawn
         case kill(JournalEvent, pid: Int32)
         case ignored
@@ -121,33 +121,33 @@ public struct KernelLifecycle: Sendable {
 
     /// `stop`: signal the group and set the timer for the SIGKILL; or the kernel had no process and is simply
     /// stopped now; or there is nothing to stop.
-    public enum StopResult: Sendable, Equatable {
+    enum StopResult: Sendable, Equatable {
         case signal(JournalEvent, pid: Int32, signal: Int32, killAt: Duration)
         case stopped(JournalEvent)
         case ignored
     }
 
     /// `kill`: SIGKILL to the group now (the exit that follows counts as a failure), or nothing to kill.
-    public enum KillResult: Sendable, Equatable {
+    enum KillResult: Sendable, Equatable {
         case kill(JournalEvent, pid: Int32)
         case ignored
     }
 
     // MARK: - State
 
-    public private(set) var state: State = .stopped
-    public let policy: Policy
+    private(set) var state: State = .stopped
+    let policy: Policy
     /// Consecutive quick failures; 0 after a run longer than `stableAfter`.
-    public private(set) var attempt = 0
+    private(set) var attempt = 0
     /// Start times of recent restarts, for the intensity limit.
-    public private(set) var recentRestarts: [Duration] = []
-    public private(set) var totalRestarts = 0
+    private(set) var recentRestarts: [Duration] = []
+    private(set) var totalRestarts = 0
     /// Whether a stop was requested (so an exit is not a failure).
     private var stopRequested = false
     /// Source of jitter in 0..<1; injected so tests are deterministic.
     private var random: @Sendable () -> Double
 
-    public init(policy: Policy, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+    init(policy: Policy, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.policy = policy
         self.random = random
     }
@@ -157,7 +157,7 @@ public struct KernelLifecycle: Sendable {
     /// The delay before restart number `attempt` (1-based): none for the first failure after a stable run,
     /// then `initial * factor^(attempt-2)` up to `max`, spread by ±jitter so a fleet of kernels does not
     /// restart in lockstep.
-    public func backoff(forAttempt attempt: Int) -> Duration {
+    func backoff(forAttempt attempt: Int) -> Duration {
         guard attempt > 1 else { return .zero }
         let base = Double(policy.initialBackoff.milliseconds) * pow(policy.factor, Double(attempt - 2))
         let capped = min(base, Double(policy.maxBackoff.milliseconds))
@@ -167,7 +167,7 @@ public struct KernelLifecycle: Sendable {
 
     // MARK: - Inputs
 
-    public mutating func start(now: Duration) -> StartResult {
+    mutating func start(now: Duration) -> StartResult {
         switch state {
         case .stopped, .gaveUp, .backingOff:
             stopRequested = false
@@ -177,26 +177,26 @@ public struct KernelLifecycle: Sendable {
         }
     }
 
-    public mutating func spawned(pid: Int32, now: Duration) -> SpawnedResult {
+    mutating func spawned(pid: Int32, now: Duration) -> SpawnedResult {
         state = policy.waitsForReadiness ? .starting(pid: pid, since: now) : .running(pid: pid, since: now)
         var events: [JournalEvent] = [.kernelStarted(kernel: kernel, pid: pid)]
         if !policy.waitsForReadiness { events.append(.kernelReady(kernel: kernel, pid: pid)) }
         return SpawnedResult(events: events, isReady: !policy.waitsForReadiness)
     }
 
-    public mutating func ready(now: Duration) -> ReadyResult {
+    mutating func ready(now: Duration) -> ReadyResult {
         guard case .starting(let pid, let since) = state else { return .ignored }
         state = .running(pid: pid, since: since)
         return .ready(.kernelReady(kernel: kernel, pid: pid))
     }
 
-    public mutating func spawnFailed(_ reason: String, now: Duration) -> FailureResult {
+    mutating func spawnFailed(_ reason: String, now: Duration) -> FailureResult {
         var result = failed(now: now, ranFor: .zero)
         result.events.insert(.kernelSpawnFailed(kernel: kernel, reason: reason), at: 0)
         return result
     }
 
-    public mutating func exited(_ status: ExitStatus, now: Duration) -> FailureResult {
+    mutating func exited(_ status: ExitStatus, now: Duration) -> FailureResult {
         switch state {
         case .stopping(let pid, _):
             state = .stopped
@@ -238,7 +238,7 @@ public struct KernelLifecycle: Sendable {
             events: [restarting], restart: .after(delay: delay, at: now + delay, attempt: attempt))
     }
 
-    public mutating func timerFired(now: Duration) -> TimerResult {
+    mutating func timerFired(now: Duration) -> TimerResult {
         switch state {
         case .backingOff(let until, _) where now >= until:
             return .spawn
@@ -250,7 +250,7 @@ public struct KernelLifecycle: Sendable {
     }
 
     /// Stop: the stop signal to the whole group, SIGKILL after the grace period.
-    public mutating func stop(now: Duration, reason: String = "requested") -> StopResult {
+    mutating func stop(now: Duration, reason: String = "requested") -> StopResult {
         stopRequested = true
         switch state {
         case .starting(let pid, _), .running(let pid, _):
@@ -269,7 +269,7 @@ public struct KernelLifecycle: Sendable {
 
     /// The kernel must go now and come back by policy (a missed watchdog): SIGKILL to the group; the exit
     /// that follows counts as a failure.
-    public mutating func kill(now: Duration, reason: String) -> KillResult {
+    mutating func kill(now: Duration, reason: String) -> KillResult {
         switch state {
         case .starting(let pid, _), .running(let pid, _):
             return .kill(.kernelKill(kernel: kernel, pid: pid, reason: reason), pid: pid)
@@ -281,10 +281,16 @@ public struct KernelLifecycle: Sendable {
 
 /// Where a kernel is in its life, as `grace kernels`, the API and the dashboard show it.
 public enum KernelPhase: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Not running and not to be started: before the first start, after a stop, or when its policy does not restart.
     case stopped
+    /// A process runs but is not ready yet.
     case starting
+    /// Ready: its process runs (health is reported apart, in `KernelStatus.healthy`).
     case running
+    /// No process: waiting out the backoff before a restart.
     case backingOff = "backing-off"
+    /// Its stop signal was sent; SIGKILL follows when the grace period runs out.
     case stopping
+    /// Restarted too often: no more restarts until it is started by hand or by a playbook.
     case gaveUp = "gave-up"
 }
