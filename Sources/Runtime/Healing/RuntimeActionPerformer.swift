@@ -20,6 +20,8 @@ public struct RuntimeActionPerformer: ActionPerformer {
     /// `reload: grace` recompiles and applies the configuration through it.
     let reloader: ConfigurationReloader?
 
+/// A performer acting through `supervisor`, journaling to `journal`, timing waits on `clock`; without
+/// `snapshots` snapshot steps fail, without `reloader` `reload: grace` fails.
     public init(
         supervisor: Supervisor, journal: Journal, runner: ProcessCommandRunner, clock: RuntimeClock,
         snapshots: SnapshotStore? = nil, reloader: ConfigurationReloader? = nil
@@ -37,6 +39,7 @@ public struct RuntimeActionPerformer: ActionPerformer {
         "agent_task", "rollback_config", "failover", "quarantine",
     ]
 
+    /// Performs one resolved step; throws `ActionFailure` saying why it did not succeed.
     public func perform(_ action: ResolvedAction, runID: String) async throws -> ActionOutcome {
         switch action {
         case .start(let k):
@@ -173,7 +176,10 @@ public struct RuntimeActionPerformer: ActionPerformer {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Whether the kernel is ready, not paused and passing its probe (`if:` conditions and success criteria).
     public func isHealthy(_ kernel: String) async -> Bool { await supervisor.isHealthy(kernel) }
+    /// Whether the kernel has a process.
     public func isRunning(_ kernel: String) async -> Bool { await supervisor.isRunning(kernel) }
+    /// Whether a file exists (`if: {file_exists: ...}`).
     public func fileExists(_ path: String) async -> Bool { FileManager.default.fileExists(atPath: path) }
 }

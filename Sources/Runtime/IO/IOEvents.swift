@@ -2,8 +2,10 @@ import CGraceSystem
 
 /// Readiness of a descriptor, as epoll reports it.
 public struct IOEvents: OptionSet, Sendable, Hashable {
+    /// The epoll event bits (EPOLLIN, EPOLLOUT, ...).
     public let rawValue: UInt32
 
+    /// Events from their epoll bits.
     public init(rawValue: UInt32) {
         self.rawValue = rawValue
     }

@@ -11,7 +11,9 @@ import Synchronization
 /// closed it. Memory is bounded: the reactor's shared 16 KiB read buffer and at most 16 KiB of an unfinished
 /// line per capture.
 public final class LogCapture: Sendable {
+    /// The kernel whose output this is.
     public let kernel: String
+    /// Which of its outputs.
     public let stream: LogLine.Stream
     /// The pipe's read end. Owned by the capture from ``start()`` on, and closed at EOF.
     public let fd: Int32
@@ -31,6 +33,8 @@ public final class LogCapture: Sendable {
 
     static let readBufferBytes = IOReactor.readBufferBytes
 
+/// A capture of `fd` (the pipe's read end, which it then owns) into `file`, read on `reactor` once started;
+/// `onLine` runs on the reactor thread for every line and must return at once.
     public init(
         kernel: String, stream: LogLine.Stream, fd: Int32, file: LogFile, reactor: IOReactor,
         onLine: @escaping @Sendable (LogLine) -> Void

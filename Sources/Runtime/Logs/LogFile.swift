@@ -14,8 +14,11 @@ import Synchronization
 /// unbounded tasks in memory instead of pushing back); with a lock a slow disk holds the reactor, the pipes fill,
 /// and the kernels' own writes wait: backpressure with bounded memory.
 public final class LogFile: Sendable {
+    /// The file; `path.1` ... `path.<keep>` are its rotated generations.
     public let path: String
+    /// Size past which the file is rotated before the next write.
     public let maxBytes: Int
+    /// Rotated generations kept (0: the file is truncated instead).
     public let keep: Int
     /// Lines kept for ``recentLines(_:)``.
     public static let ringCapacity = 500

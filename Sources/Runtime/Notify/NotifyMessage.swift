@@ -21,6 +21,7 @@ public struct NotifyMessage: Sendable, Equatable {
     /// Every assignment of the datagram, keys as sent.
     public var fields: [String: String]
 
+    /// A message from its parsed fields and its sender's credentials.
     public init(senderPID: Int32?, senderProcessGroup: Int32? = nil, fields: [String: String]) {
         self.senderPID = senderPID
         self.senderProcessGroup = senderProcessGroup

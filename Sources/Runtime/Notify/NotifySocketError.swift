@@ -11,6 +11,7 @@ public enum NotifySocketError: Error, Sendable, Equatable, CustomStringConvertib
     /// A system call failed.
     case system(call: String, errno: Int32, path: String)
 
+    /// What failed, where, and the system's reason.
     public var description: String {
         switch self {
         case .pathTooLong(let path):

@@ -9,6 +9,7 @@ public struct CommandOutcome: Sendable, Equatable {
     /// The command ran out of time and was killed; `status` and `signal` describe that kill.
     public var timedOut: Bool
 
+    /// An outcome from how the command ended and what it printed.
     public init(status: Int32? = nil, signal: Int32? = nil, output: String = "", timedOut: Bool = false) {
         self.status = status
         self.signal = signal

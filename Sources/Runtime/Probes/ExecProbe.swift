@@ -6,14 +6,18 @@ import GraceDSL
 /// the exit status or signal, followed by the last line the command printed, if any, so that the journal says
 /// why: `exit status 2: disk full`.
 public struct ExecProbe: HealthProbe {
+    /// The command and its arguments (argv).
     public let arguments: [String]
+    /// What runs the command (Grace's spawner and reaper).
     public let runner: any CommandRunner
 
+    /// A probe that runs `arguments` with `runner`.
     public init(arguments: [String], runner: any CommandRunner) {
         self.arguments = arguments
         self.runner = runner
     }
 
+    /// Healthy when the command exits 0 within `timeout`; else the exit status and the output's last line.
     public func check(timeout: Duration) async -> ProbeResult {
         guard let executable = arguments.first, !executable.isEmpty else { return .unhealthy("no command") }
         let outcome: CommandOutcome

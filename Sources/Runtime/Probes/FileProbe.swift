@@ -5,14 +5,18 @@ import Glibc
 /// The kernel proves it is alive by touching the file; a missing file is unhealthy. An mtime in the future
 /// (clock steps) counts as fresh. `stat(2)` on a local file does not block, so this runs inline.
 public struct FileProbe: HealthProbe {
+    /// The heartbeat file the kernel touches.
     public let path: String
+    /// How old its modification time may be.
     public let maxAge: Duration
 
+    /// A probe of `path`'s freshness.
     public init(path: String, maxAge: Duration) {
         self.path = path
         self.maxAge = maxAge
     }
 
+    /// Healthy when the file exists and was modified within `maxAge`.
     public func check(timeout: Duration) async -> ProbeResult {
         var info = stat()
         guard stat(path, &info) == 0 else {

@@ -5,11 +5,14 @@
 /// `https://` URL is always unhealthy with a reason saying so (`isSupported(url:)` lets `grace run` refuse such a
 /// graph up front).
 public struct HTTPProbe: HealthProbe {
+    /// The `http://` URL to GET.
     public let url: String
+    /// The status that counts as healthy; nil: any 2xx.
     public let expectStatus: Int?
     /// Where the socket is waited on: no thread per probe.
     public let reactor: IOReactor
 
+    /// A probe of `url` whose socket waits on `reactor`.
     public init(url: String, expectStatus: Int?, reactor: IOReactor) {
         self.url = url
         self.expectStatus = expectStatus
@@ -21,6 +24,7 @@ public struct HTTPProbe: HealthProbe {
         ProbeURL(url)?.scheme == "http"
     }
 
+    /// One GET within `timeout`: healthy on the expected status, else why not (refused, timed out, HTTP 503).
     public func check(timeout: Duration) async -> ProbeResult {
         guard let target = ProbeURL(url) else { return .unhealthy("invalid URL \(url)") }
         guard target.scheme == "http" else { return .unhealthy("\(target.scheme):// probes are not supported") }

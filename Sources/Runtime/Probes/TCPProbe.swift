@@ -1,7 +1,9 @@
 /// Healthy when a TCP connection to `host:port` is accepted within the timeout; the connection is closed
 /// at once without sending anything.
 public struct TCPProbe: HealthProbe {
+    /// The host to connect to: a name, an IPv4 or an IPv6 address.
     public let host: String
+    /// The port (1-65535).
     public let port: Int
     /// Where the connect is waited for: no thread per probe.
     public let reactor: IOReactor

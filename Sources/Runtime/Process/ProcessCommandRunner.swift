@@ -6,16 +6,20 @@ import Synchronization
 /// capturing their output on the ``IOReactor`` (no thread per command), and kills the whole process group when
 /// the timeout passes.
 public struct ProcessCommandRunner: CommandRunner {
+    /// Finds the command's executable, as kernels' are found.
     public var locator: ExecutableLocator
     /// Reaps the commands this runner starts.
     public let reaper: ChildReaper
     /// Where the output pipe is read; also what the healer's HTTP steps wait on.
     public let reactor: IOReactor
+    /// The commands' environment (Grace's own by default).
     public var environment: [String: String]
+    /// Where commands run; nil: the configuration root.
     public var workingDirectory: String?
     /// Output beyond this is dropped; a command cannot make Grace buffer without bound.
     public var outputLimit = 64 << 10
 
+/// A runner spawning through `reaper`'s Grace and reading output on `reactor`.
     public init(
         locator: ExecutableLocator, reaper: ChildReaper, reactor: IOReactor,
         environment: [String: String] = ProcessInfo.processInfo.environment, workingDirectory: String? = nil
@@ -27,6 +31,8 @@ public struct ProcessCommandRunner: CommandRunner {
         self.workingDirectory = workingDirectory
     }
 
+    /// Runs `arguments` and returns how it ended and its output (at most `outputLimit` bytes); past `timeout` the
+    /// whole group is SIGKILLed. Throws `SpawnError` when it cannot be started.
     public func run(_ arguments: [String], timeout: Duration) async throws -> CommandOutcome {
         guard let name = arguments.first, let executable = locator.locate(name) else {
             throw SpawnError(executable: arguments.first ?? "", stage: "lookup", errno: ENOENT)

@@ -14,8 +14,11 @@ import Logging
 public actor Supervisor {
     /// How the supervisor is set up on this machine.
     public struct Configuration: Sendable {
+        /// The configuration root: kernels run here unless they set `cwd`; relative paths start here.
         public var root: String
+        /// `state_dir` of the grace document: logs, the notify socket, what leftover kernels are known by.
         public var stateDirectory: URL
+        /// Finds a kernel's executable as the compiler checked it (the root, next to `grace`, PATH).
         public var locator: ExecutableLocator
         /// Interval between metric samples of every kernel.
         public var metricsInterval: Duration = .seconds(5)
@@ -24,6 +27,7 @@ public actor Supervisor {
         /// Where `user:` and `group:` of kernels are looked up.
         public var users: any UserDirectory = SystemUserDirectory()
 
+        /// A configuration with the default metrics interval (5 s) and readiness timeout (60 s).
         public init(root: String, stateDirectory: URL, locator: ExecutableLocator) {
             self.root = root
             self.stateDirectory = stateDirectory
@@ -69,7 +73,9 @@ public actor Supervisor {
         }
     }
 
+    /// The graph being supervised; `apply(_:)` replaces it.
     public private(set) var graph: ExecutionGraph
+    /// Where every kernel event goes before the supervisor acts on it.
     public let journal: Journal
     private let configuration: Configuration
     private let environment: RuntimeEnvironment
@@ -85,9 +91,11 @@ public actor Supervisor {
     private var notifyTask: Task<Void, Never>?
     private var sampler: MetricsSampler
     private var metricsTask: Task<Void, Never>?
+    /// The host's latest figures (nil before the first sample).
     public private(set) var hostSample: HostSample?
     private var shuttingDown = false
 
+    /// Supervises the enabled kernels of `graph`; nothing starts before `boot()`.
     public init(graph: ExecutionGraph, configuration: Configuration, environment: RuntimeEnvironment) {
         self.graph = graph
         self.configuration = configuration
@@ -165,6 +173,7 @@ public actor Supervisor {
 
     // MARK: - Operations
 
+    /// Starts a stopped, backing-off or given-up kernel now; does nothing for one that runs, or during shutdown.
     public func startKernel(_ name: String) {
         guard let runtime = kernels[name], !shuttingDown else { return }
         switch runtime.lifecycle.start(now: now) {
@@ -173,6 +182,8 @@ public actor Supervisor {
         }
     }
 
+    /// Stops a kernel: its stop signal to the group, SIGKILL after its grace period; it is not restarted. Returns
+    /// once the signal is sent (`stopAndWait` waits for the exit).
     public func stop(_ name: String, reason: String = "requested") async {
         guard let runtime = kernels[name] else { return }
         // A paused (SIGSTOPped) kernel cannot act on its stop signal: let it run again first.
@@ -205,6 +216,7 @@ public actor Supervisor {
         startKernel(name)
     }
 
+    /// Stops the kernel, waits for its exit, and starts it again (a restart asked for, not counted by its policy).
     public func restart(_ name: String, reason: String = "requested") async {
         guard let runtime = kernels[name] else { return }
         if runtime.lifecycle.state.pid != nil {
@@ -248,8 +260,10 @@ public actor Supervisor {
         return runtime.kernel.health == nil || runtime.health.healthy == true
     }
 
+    /// Whether the kernel has a process (starting, running or stopping).
     public func isRunning(_ name: String) -> Bool { kernels[name]?.lifecycle.state.pid != nil }
 
+    /// Whether the kernel's group is SIGSTOPped by `pause`.
     public func isPaused(_ name: String) -> Bool { kernels[name]?.paused ?? false }
 
     /// Kernels of a tier, in boot order.
@@ -257,6 +271,7 @@ public actor Supervisor {
         graph.kernels.filter { $0.tier == tier && kernels[$0.header.name.value] != nil }.map(\.header.name.value)
     }
 
+    /// Every supervised kernel as it is now, in boot order.
     public func status() -> [KernelStatus] {
         graph.kernels.compactMap { kernel in
             guard let r = kernels[kernel.header.name.value] else { return nil }
@@ -268,6 +283,7 @@ public actor Supervisor {
         }
     }
 
+    /// The kernel's process id (also its process group), when it has a process.
     public func pid(of name: String) -> Int32? { kernels[name]?.lifecycle.state.pid }
 
     /// Latest cgroup figures of a kernel (nil without cgroup v2).
