@@ -103,7 +103,8 @@ struct APIServer: Component {
                 writesPerSecond: configuration.writesPerSecond),
             logger: logger)
         return APIServer(
-            host: host, port: port, token: token, responder: router.buildResponder(), live: live, broadcaster: broadcaster,
+            host: host, port: port, token: token, responder: router.buildResponder(), live: live,
+            broadcaster: broadcaster,
             consumer: consumer, logger: logger, reactor: environment.reactor)
     }
 

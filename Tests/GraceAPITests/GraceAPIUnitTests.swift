@@ -37,12 +37,21 @@ struct GraceAPIUnitTests {
     func runIndex() throws {
         var index = RunIndex(capacity: 10)
         let entries = [
-            Self.entry(1, "run.started", ["run": "r1", "playbook": "heal", "trigger": "crashed", "arg.kernel": "api"], at: 0),
-            Self.entry(2, "step.started", ["run": "r1", "step": "0", "name": "restart", "action": "restart", "attempt": "1"], at: 0.1),
-            Self.entry(3, "step.failed", ["run": "r1", "step": "0", "name": "restart", "error": "timeout", "retry": "true"], at: 1),
-            Self.entry(4, "step.started", ["run": "r1", "step": "0", "name": "restart", "action": "restart", "attempt": "2"], at: 2),
-            Self.entry(5, "step.succeeded", ["run": "r1", "step": "0", "name": "restart", "detail": "restarted api"], at: 2.5),
-            Self.entry(6, "step.skipped", ["run": "r1", "step": "1", "name": "notify", "reason": "if: false"], at: 2.6),
+            Self.entry(
+                1, "run.started", ["run": "r1", "playbook": "heal", "trigger": "crashed", "arg.kernel": "api"], at: 0),
+            Self.entry(
+                2, "step.started", ["run": "r1", "step": "0", "name": "restart", "action": "restart", "attempt": "1"],
+                at: 0.1),
+            Self.entry(
+                3, "step.failed", ["run": "r1", "step": "0", "name": "restart", "error": "timeout", "retry": "true"],
+                at: 1),
+            Self.entry(
+                4, "step.started", ["run": "r1", "step": "0", "name": "restart", "action": "restart", "attempt": "2"],
+                at: 2),
+            Self.entry(
+                5, "step.succeeded", ["run": "r1", "step": "0", "name": "restart", "detail": "restarted api"], at: 2.5),
+            Self.entry(
+                6, "step.skipped", ["run": "r1", "step": "1", "name": "notify", "reason": "if: false"], at: 2.6),
             Self.entry(7, "run.succeeded", ["run": "r1", "playbook": "heal"], at: 3),
             Self.entry(8, "run.started", ["run": "r2", "playbook": "other"], at: 4),
             Self.entry(9, "run.failed", ["run": "r2", "playbook": "other", "error": "no such kernel"], at: 5),

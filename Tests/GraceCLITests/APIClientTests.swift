@@ -56,7 +56,8 @@ struct APIClientTests {
         #expect(list.map { $0["name"] as? String } == ["alpha", "beta"])
 
         // A follower started now sees what happens next.
-        let follower = try RunningCommand(["events", "--follow", "--kind", "kernel.exited", "--kind", "run.succeeded"], in: dir)
+        let follower = try RunningCommand(
+            ["events", "--follow", "--kind", "kernel.exited", "--kind", "run.succeeded"], in: dir)
         defer { follower.terminate() }
 
         // A crash: the trigger runs the playbook; the follower sees it as it happens; `runs` shows it.
@@ -120,7 +121,8 @@ struct APIClientTests {
         #expect(unchanged.stdout.contains("configuration unchanged"))
         let kernels = dir.appendingPathComponent("config/kernels.yaml")
         let text = try String(contentsOf: kernels, encoding: .utf8)
-        try GraceBinary.write(text + "\n---\nkind: kernel\nname: broken\ncommand: [/bin/sleep]\ndepends_on: [ghost]\n", to: kernels)
+        try GraceBinary.write(
+            text + "\n---\nkind: kernel\nname: broken\ncommand: [/bin/sleep]\ndepends_on: [ghost]\n", to: kernels)
         let refused = try await GraceBinary.run(["reload", "--api", api], in: dir)
         #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
         #expect(refused.stderr.contains("reload refused"))

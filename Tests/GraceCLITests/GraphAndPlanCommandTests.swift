@@ -48,7 +48,9 @@ struct GraphAndPlanCommandTests {
         try GraceBinary.write(Self.kernels, to: dir.appendingPathComponent("config/kernels.yaml"))
         try await git(["add", "-A"], in: dir)
         try await git(["commit", "-qm", "one"], in: dir)
-        let edited = Self.kernels.replacingOccurrences(of: "name: api\ncommand: [/bin/sleep, \"100\"]", with: "name: api\ncommand: [/bin/sleep, \"200\"]")
+        let edited =
+            Self.kernels.replacingOccurrences(
+                of: "name: api\ncommand: [/bin/sleep, \"100\"]", with: "name: api\ncommand: [/bin/sleep, \"200\"]")
             + "\n---\nkind: kernel\nname: cache\ncommand: [/bin/sleep, \"100\"]\n"
         try GraceBinary.write(edited, to: dir.appendingPathComponent("config/kernels.yaml"))
         try await git(["commit", "-qam", "two"], in: dir)
@@ -76,7 +78,8 @@ struct GraphAndPlanCommandTests {
         try GraceBinary.write(Self.kernels, to: dir.appendingPathComponent("config/kernels.yaml"))
         try await git(["add", "-A"], in: dir)
         try await git(["commit", "-qm", "one"], in: dir)
-        try GraceBinary.write(Self.kernels + "\n    depends_on: [nope\n", to: dir.appendingPathComponent("config/kernels.yaml"))
+        try GraceBinary.write(
+            Self.kernels + "\n    depends_on: [nope\n", to: dir.appendingPathComponent("config/kernels.yaml"))
         try await git(["commit", "-qam", "broken"], in: dir)
         let out = try await GraceBinary.run(["plan", "HEAD~1..HEAD"], in: dir)
         #expect(out.status == 1)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 /// The knowledge base end to end: grace-demo logs an error Grace has never seen, a playbook heals it, the
@@ -54,24 +54,29 @@ struct KnowledgeDrillTests {
         let first = try #require(await grace.waitFor(["trigger.fired", "trigger=new-error"], after: ready.index))
         let signature = try #require(RunningGrace.field("event.signature", in: first.line))
         let learned = try #require(
-            await grace.waitFor(["kb.binding_learned", "signature=\(signature)", "playbook=restart-app"], after: first.index))
+            await grace.waitFor(
+                ["kb.binding_learned", "signature=\(signature)", "playbook=restart-app"], after: first.index))
         #expect(learned.line.contains("healed=true"))
 
         // 2. The same error with other values: recognised, and the bound playbook runs at once.
         let restarted = try #require(await grace.waitFor(["kernel.ready", "kernel=app"], after: first.index))
         try await emit("cache shard 4 lost its lease to 10.0.0.9:7001 after 12 retries", port: port)
         let second = try #require(
-            await grace.waitFor(["trigger.fired", "trigger=known-error", "event.signature=\(signature)"], after: restarted.index))
+            await grace.waitFor(
+                ["trigger.fired", "trigger=known-error", "event.signature=\(signature)"], after: restarted.index))
         #expect(second.line.contains("event.learned=true"))
         _ = try #require(await grace.waitFor(["run.succeeded", "playbook=restart-app"], after: second.index))
         // The second run heals too: the binding's record grows.
-        _ = try #require(await grace.waitFor(["kb.outcome", "signature=\(signature)", "successes=2"], after: second.index))
+        _ = try #require(
+            await grace.waitFor(["kb.outcome", "signature=\(signature)", "successes=2"], after: second.index))
         #expect(!grace.output.suffix(from: second.index).contains { $0.contains("trigger=new-error") })
         await grace.stop()
 
         // Both runs are in the journal, and the knowledge base shows and exports the binding.
         let runs = try await GraceBinary.run(["journal", "show", "--kind", "run.started", "--json"], in: dir)
-        #expect(runs.stdout.contains("\"trigger\" : \"new-error\"") || runs.stdout.contains("\"trigger\":\"new-error\""), "\(runs.stdout)")
+        #expect(
+            runs.stdout.contains("\"trigger\" : \"new-error\"") || runs.stdout.contains("\"trigger\":\"new-error\""),
+            "\(runs.stdout)")
         #expect(runs.stdout.contains("known-error"))
         let list = try await GraceBinary.run(["kb", "list"], in: dir)
         #expect(list.status == 0, "\(list.stderr)")
@@ -108,7 +113,9 @@ struct KnowledgeDrillTests {
     /// POST /fault/emit to grace-demo: it logs the line as an ERROR.
     private func emit(_ line: String, port: Int) async throws {
         var components = URLComponents(string: "http://127.0.0.1:\(port)/fault/emit")
-        components?.queryItems = [URLQueryItem(name: "line", value: line), URLQueryItem(name: "component", value: "cache")]
+        components?.queryItems = [
+            URLQueryItem(name: "line", value: line), URLQueryItem(name: "component", value: "cache"),
+        ]
         let url = try #require(components?.url)
         var request = URLRequest(url: url)
         request.httpMethod = "POST"

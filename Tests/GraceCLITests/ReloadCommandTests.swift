@@ -32,7 +32,8 @@ struct ReloadCommandTests {
         let dir = try RunCommandTests.configuration(Self.kernels)
         defer { try? FileManager.default.removeItem(at: dir) }
         // No policy restarts: only the healer brings kernels back.
-        let noPolicy = Self.kernels.replacingOccurrences(of: "command: [/bin/sleep, \"1000\"]", with: "command: [/bin/sleep, \"1000\"]\nrestart: {policy: never}")
+        let noPolicy = Self.kernels.replacingOccurrences(
+            of: "command: [/bin/sleep, \"1000\"]", with: "command: [/bin/sleep, \"1000\"]\nrestart: {policy: never}")
         try GraceBinary.write(noPolicy, to: Self.kernels(dir))
         let grace = try RunningGrace(arguments: [], in: dir)
         defer { grace.terminate() }
@@ -47,7 +48,8 @@ struct ReloadCommandTests {
         let invalid = try #require(await grace.waitFor(["config.invalid"]))
         let pid = try #require(RunningGrace.field("pid", in: steady.line).flatMap { Int32($0) })
         kill(pid, SIGKILL)
-        _ = try #require(await grace.waitFor(["trigger.fired", "trigger=crashed", "kernel=steady"], after: invalid.index))
+        _ = try #require(
+            await grace.waitFor(["trigger.fired", "trigger=crashed", "kernel=steady"], after: invalid.index))
         let healed = try #require(await grace.waitFor(["kernel.started", "kernel=steady"], after: invalid.index))
 
         // 2. A valid edit of one kernel: only that one restarts.
@@ -56,7 +58,8 @@ struct ReloadCommandTests {
         try GraceBinary.write(edited, to: Self.kernels(dir))
         let ok = try await GraceBinary.run(["reload"], in: dir)
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
-        let reloaded = try #require(await grace.waitFor(["config.reloaded", "changed=kernel/edited"], after: healed.index))
+        let reloaded = try #require(
+            await grace.waitFor(["config.reloaded", "changed=kernel/edited"], after: healed.index))
         let after = grace.output.suffix(from: healed.index + 1)
         #expect(after.contains { $0.contains("kernel.stopped") && $0.contains("kernel=edited") })
         #expect(!after.contains { $0.contains("kernel.stopped") && $0.contains("kernel=steady") }, "steady untouched")

@@ -6,7 +6,8 @@ import Testing
 struct RunCommandTests {
     static func configuration(_ kernels: String) throws -> URL {
         let dir = try GraceBinary.temporaryDirectory()
-        try GraceBinary.write("kind: grace\nname: run-test\nstate_dir: var/grace\n", to: dir.appendingPathComponent("config/grace.yaml"))
+        try GraceBinary.write(
+            "kind: grace\nname: run-test\nstate_dir: var/grace\n", to: dir.appendingPathComponent("config/grace.yaml"))
         try GraceBinary.write(kernels, to: dir.appendingPathComponent("config/kernels.yaml"))
         return dir
     }
@@ -45,7 +46,9 @@ struct RunCommandTests {
         let deadline = Date().addingTimeInterval(10)
         var orphan: Int32?
         while Date() < deadline, orphan == nil {
-            orphan = (try? String(contentsOf: pidFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            orphan = (try? String(contentsOf: pidFile, encoding: .utf8)).flatMap {
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
             if orphan == nil { usleep(10_000) }
         }
         let gc = try #require(orphan)
@@ -104,7 +107,8 @@ struct RunCommandTests {
 
     @Test("a configuration with errors starts nothing")
     func refusesErrors() async throws {
-        let dir = try Self.configuration("kind: kernel\nname: svc\ncommand: [/bin/sleep, \"1000\"]\ndepends_on: [nope]\n")
+        let dir = try Self.configuration(
+            "kind: kernel\nname: svc\ncommand: [/bin/sleep, \"1000\"]\ndepends_on: [nope]\n")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = try await GraceBinary.run(["run"], in: dir)
         #expect(out.status == 1)

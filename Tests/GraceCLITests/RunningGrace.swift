@@ -1,6 +1,6 @@
 import Foundation
-import TestSupport
 import Synchronization
+import TestSupport
 
 /// A `grace run` child process whose log lines (stderr) the test can wait on: event-driven, no sleeps.
 final class RunningGrace: Sendable {
@@ -62,7 +62,9 @@ final class RunningGrace: Sendable {
 
     /// Waits for a line after index `after` containing every fragment; returns its index and text.
     /// `timeout` only bounds a hung test: the wait ends as soon as the line arrives.
-    func waitFor(_ fragments: [String], after: Int = -1, timeout: TimeInterval = 30) async -> (index: Int, line: String)? {
+    func waitFor(_ fragments: [String], after: Int = -1, timeout: TimeInterval = 30) async -> (
+        index: Int, line: String
+    )? {
         (try? await GraceBinary.offPool { self.waitBlocking(fragments, after: after, timeout: timeout) }) ?? nil
     }
 

@@ -30,9 +30,11 @@ struct SchemaAgreementTests {
                 #expect(text.hasPrefix("# yaml-language-server: $schema=../schema/grace.schema.json"), "\(dir)/\(name)")
             }
         }
-        let python = try await GraceBinary.runTool("/usr/bin/env", ["python3", "scripts/check-schema.py", "config", "Playbooks"])
+        let python = try await GraceBinary.runTool(
+            "/usr/bin/env", ["python3", "scripts/check-schema.py", "config", "Playbooks"])
         #expect(python.status == 0, "\(python.stdout)\(python.stderr)")
-        let second = try await GraceBinary.runTool("/usr/bin/env", ["bash", "scripts/check-schema.sh", "config", "Playbooks"])
+        let second = try await GraceBinary.runTool(
+            "/usr/bin/env", ["bash", "scripts/check-schema.sh", "config", "Playbooks"])
         #expect(second.status == 0, "check-jsonschema: \(second.stdout)\(second.stderr)")
     }
 
@@ -40,7 +42,8 @@ struct SchemaAgreementTests {
     func corpus() async throws {
         let all = files("invalid") + files("valid")
         #expect(all.count >= 60)
-        let out = try await GraceBinary.runTool("/usr/bin/env", ["python3", "scripts/check-schema.py", "--report"] + all)
+        let out = try await GraceBinary.runTool(
+            "/usr/bin/env", ["python3", "scripts/check-schema.py", "--report"] + all)
         #expect(out.status == 0, "\(out.stderr)")
         var seen = 0
         for line in out.stdout.split(separator: "\n") {

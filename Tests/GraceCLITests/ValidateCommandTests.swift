@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(FoundationXML)
-    import FoundationXML
+import FoundationXML
 #endif
 
 /// `grace validate` as a user runs it: exit codes, the text a human reads, and the machine formats.
@@ -48,7 +48,8 @@ struct ValidateCommandTests {
 
     @Test("the shipped configuration validates clean: exit 0, no warnings")
     func shipped() async throws {
-        let out = try await GraceBinary.run(["validate"], in: GraceBinary.repository.appendingPathComponent("Playbooks"))
+        let out = try await GraceBinary.run(
+            ["validate"], in: GraceBinary.repository.appendingPathComponent("Playbooks"))
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("no problems"))
         let strict = try await GraceBinary.run(["validate", "--warnings-as-errors", "--format", "json"])
@@ -78,12 +79,15 @@ struct ValidateCommandTests {
     func fixIt() async throws {
         try await withFile(Self.typo) { dir, _ in
             let out = try await GraceBinary.run(["validate", "case.yaml"], in: dir)
-            #expect(out.stdout.contains("case.yaml:6:3: error[G106]: unknown key `timout` in health probe; did you mean `timeout`?"))
+            #expect(
+                out.stdout.contains(
+                    "case.yaml:6:3: error[G106]: unknown key `timout` in health probe; did you mean `timeout`?"))
             #expect(out.stdout.contains("fix-it: replace with `timeout`"))
         }
     }
 
-    @Test("SARIF output is JSON with version 2.1.0, the rule and the location", arguments: [syntaxError, typo, dangling])
+    @Test(
+        "SARIF output is JSON with version 2.1.0, the rule and the location", arguments: [syntaxError, typo, dangling])
     func sarif(text: String) async throws {
         try await withFile(text) { dir, _ in
             let out = try await GraceBinary.run(["validate", "case.yaml", "--format", "sarif"], in: dir)
@@ -103,7 +107,8 @@ struct ValidateCommandTests {
     @Test("JUnit output passes xmllint", arguments: [syntaxError, typo, dangling])
     func junit(text: String) async throws {
         let xmllint = "/usr/bin/xmllint"
-        try #require(FileManager.default.isExecutableFile(atPath: xmllint), "install libxml2-utils (scripts/setup does)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: xmllint), "install libxml2-utils (scripts/setup does)")
         try await withFile(text) { dir, _ in
             let out = try await GraceBinary.run(["validate", "case.yaml", "--format", "junit"], in: dir)
             #expect(out.status == 1)

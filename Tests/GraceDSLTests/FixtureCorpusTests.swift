@@ -11,7 +11,10 @@ struct FixtureCorpusTests {
     func corpusCoversCodes() {
         let files = Fixtures.invalid
         #expect(files.count >= 60)
-        let codes = Set(files.compactMap { Fixtures.expectation(of: Fixtures.read(Fixtures.invalidDirectory.appendingPathComponent($0)))?.code })
+        let codes = Set(
+            files.compactMap {
+                Fixtures.expectation(of: Fixtures.read(Fixtures.invalidDirectory.appendingPathComponent($0)))?.code
+            })
         // G006 (16 MiB file), G007 (unreadable file) and G117 (whole-root only) are tested separately.
         let exempt: Set<String> = ["G006", "G007", "G117"]
         let missing = DiagnosticCode.allCases.map(\.rawValue).filter { !codes.contains($0) && !exempt.contains($0) }
@@ -37,7 +40,10 @@ struct FixtureCorpusTests {
     func validFixture(_ name: String) throws {
         let text = Fixtures.read(Fixtures.validDirectory.appendingPathComponent(name))
         let result = Fixtures.compile(text, path: name)
-        #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map { "\($0.code.rawValue) \($0.span.start.line):\($0.span.start.column) \($0.message)" })")
+        #expect(
+            result.diagnostics.isEmpty,
+            "\(result.diagnostics.map { "\($0.code.rawValue) \($0.span.start.line):\($0.span.start.column) \($0.message)" })"
+        )
         #expect(result.graph != nil)
     }
 

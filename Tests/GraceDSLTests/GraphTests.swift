@@ -46,7 +46,8 @@ struct GraphTests {
     func bootOrder() throws {
         let graph = try #require(compile([("k.yaml", Self.kernels)]).graph)
         #expect(graph.bootOrder == ["store", "api", "worker"])
-        #expect(graph.edges.contains(GraphEdge(from: .init(.kernel, "api"), to: .init(.kernel, "store"), kind: .dependsOn)))
+        #expect(
+            graph.edges.contains(GraphEdge(from: .init(.kernel, "api"), to: .init(.kernel, "store"), kind: .dependsOn)))
     }
 
     @Test("the content hash ignores file order, key order, formatting and comments")
@@ -54,7 +55,9 @@ struct GraphTests {
         let a = try #require(compile([("k.yaml", Self.kernels), ("p.yaml", Self.playbooks)]).graph)
         let b = try #require(compile([("p.yaml", Self.playbooks), ("k.yaml", Self.kernels)]).graph)
         let reformatted = Self.kernels
-            .replacingOccurrences(of: "command: [/bin/sleep, \"1000\"]   # the API", with: "command:\n  - /bin/sleep\n  - \"1000\"")
+            .replacingOccurrences(
+                of: "command: [/bin/sleep, \"1000\"]   # the API", with: "command:\n  - /bin/sleep\n  - \"1000\""
+            )
             .replacingOccurrences(of: "kind: kernel\nname: worker", with: "name: worker\nkind: kernel")
         let c = try #require(compile([("other.yaml", reformatted), ("p.yaml", Self.playbooks)]).graph)
         #expect(a.contentHash == b.contentHash)
@@ -77,7 +80,15 @@ struct GraphTests {
     @Test("a quoted number is not the same content as a plain one")
     func hashQuoting() throws {
         let a = try #require(compile([("k.yaml", Self.kernels)]).graph)
-        let b = try #require(compile([("k.yaml", Self.kernels.replacingOccurrences(of: "command: [/bin/sleep, \"1000\"]\ndepends_on: [api, store]", with: "command: [/bin/sleep, '1000']\ndepends_on: [api, store]"))]).graph)
+        let b = try #require(
+            compile([
+                (
+                    "k.yaml",
+                    Self.kernels.replacingOccurrences(
+                        of: "command: [/bin/sleep, \"1000\"]\ndepends_on: [api, store]",
+                        with: "command: [/bin/sleep, '1000']\ndepends_on: [api, store]")
+                )
+            ]).graph)
         #expect(a.contentHash == b.contentHash, "single and double quotes are both strings")
     }
 

@@ -4,7 +4,7 @@ import Testing
 @testable import GraceDSL
 
 #if canImport(FoundationXML)
-    import FoundationXML
+import FoundationXML
 #endif
 
 /// The renderers are specified by their exact output on small hand-made diagnostics.

@@ -14,7 +14,8 @@ struct ShippedConfigurationTests {
 
     @Test("the root is found from a subdirectory and includes config/ and Playbooks/")
     func root() throws {
-        let found = try #require(ConfigurationLoader.findRoot(from: Fixtures.repository.appendingPathComponent("Playbooks")))
+        let found = try #require(
+            ConfigurationLoader.findRoot(from: Fixtures.repository.appendingPathComponent("Playbooks")))
         #expect(found.standardizedFileURL.path == Fixtures.repository.standardizedFileURL.path)
         #expect(ConfigurationLoader.includes(root: found) == ["config", "Playbooks"])
     }
@@ -41,12 +42,16 @@ struct ShippedConfigurationTests {
     @Test("every failure scenario has a trigger in the shipped configuration")
     func scenarios() throws {
         let graph = try #require(Compiler(options: CompilerOptions(checkExecutables: false)).compile(try load()).graph)
-        let kinds = Set(graph.triggers.map { $0.when.condition.keyword } + graph.triggers.flatMap { t -> [String] in
-            if case .all(let parts, _) = t.when.condition { return parts.map(\.condition.keyword) }
-            if case .any(let parts) = t.when.condition { return parts.map(\.condition.keyword) }
-            return []
-        })
-        for required in ["exit", "signature", "metric", "predict", "file", "silence", "config", "deadlock", "member_lost"] {
+        let kinds = Set(
+            graph.triggers.map { $0.when.condition.keyword }
+                + graph.triggers.flatMap { t -> [String] in
+                    if case .all(let parts, _) = t.when.condition { return parts.map(\.condition.keyword) }
+                    if case .any(let parts) = t.when.condition { return parts.map(\.condition.keyword) }
+                    return []
+                })
+        for required in [
+            "exit", "signature", "metric", "predict", "file", "silence", "config", "deadlock", "member_lost",
+        ] {
             #expect(kinds.contains(required), "no `\(required)` trigger")
         }
         let faults = Set(graph.chaos.map(\.fault.keyword))
@@ -56,7 +61,9 @@ struct ShippedConfigurationTests {
     @Test("a configuration root without a grace document is reported")
     func missingGrace() {
         let options = CompilerOptions(checkExecutables: false, requireGraceDocument: true)
-        let result = Compiler(options: options).compile([SourceFile(path: "a.yaml", text: "kind: gate\nname: g\nchecks: [{data_loss: none}]\n")])
+        let result = Compiler(options: options).compile([
+            SourceFile(path: "a.yaml", text: "kind: gate\nname: g\nchecks: [{data_loss: none}]\n")
+        ])
         #expect(result.diagnostics.map(\.code).contains(.missingGraceDocument))
     }
 }

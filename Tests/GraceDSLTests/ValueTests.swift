@@ -24,7 +24,9 @@ struct ValueTests {
 
     @Test(
         "byte sizes in SI and IEC units",
-        arguments: [("512MiB", UInt64(536_870_912)), ("1GB", 1_000_000_000), ("1.5KiB", 1536), ("4096", 4096), ("0B", 0)])
+        arguments: [
+            ("512MiB", UInt64(536_870_912)), ("1GB", 1_000_000_000), ("1.5KiB", 1536), ("4096", 4096), ("0B", 0),
+        ])
     func sizes(text: String, bytes: UInt64) {
         #expect(ByteSize.parse(text)?.bytes == bytes)
     }
@@ -54,7 +56,9 @@ struct ValueTests {
         #expect(CronExpression.problem(in: expression) == nil)
     }
 
-    @Test("bad cron expressions say why", arguments: ["* * * *", "61 * * * *", "*/0 * * * *", "5-1 * * * *", "* * * foo *"])
+    @Test(
+        "bad cron expressions say why",
+        arguments: ["* * * *", "61 * * * *", "*/0 * * * *", "5-1 * * * *", "* * * foo *"])
     func badCron(expression: String) {
         #expect(CronExpression.problem(in: expression) != nil)
     }

@@ -76,7 +76,8 @@ struct YAMLParserTests {
         var text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
         var previous = "a"
         for level in ["b", "c", "d", "e", "f", "g", "h", "i"] {
-            text += "\(level): &\(level) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
+            text +=
+                "\(level): &\(level) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
             previous = level
         }
         let result = parser.parse(text, file: "bomb.yaml")
@@ -133,7 +134,9 @@ struct YAMLParserTests {
         var rng = SplitMix64(seed: UInt64(seed) &+ 1000)
         let alphabet = Array("ab:-[]{},&*!|>'\"#\n  \t?%@`{{}}0123456789é")
         let text = String((0..<Int(rng.next() % 200)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
-        let result = Compiler(options: CompilerOptions(checkExecutables: false)).compile([SourceFile(path: "g", text: text)])
+        let result = Compiler(options: CompilerOptions(checkExecutables: false)).compile([
+            SourceFile(path: "g", text: text)
+        ])
         for d in result.diagnostics {
             #expect(d.span.start.offset <= text.utf8.count)
         }

@@ -33,18 +33,23 @@ struct ConditionEvaluatorTests {
     /// Compiles `when` inside a trigger and returns an evaluator for it.
     static func evaluator(_ when: String, extra: String = "") throws -> ConditionEvaluator {
         let yaml = kernels + "\n---\nkind: trigger\nname: t\nwhen: \(when)\nrun: p\n" + extra
-        let result = Compiler(options: CompilerOptions(checkExecutables: false)).compile([SourceFile(path: "t.yaml", text: yaml)])
+        let result = Compiler(options: CompilerOptions(checkExecutables: false)).compile([
+            SourceFile(path: "t.yaml", text: yaml)
+        ])
         let graph = try #require(result.graph, "\(result.diagnostics.map(\.message))")
         let trigger = try #require(graph.trigger("t"))
-        return ConditionEvaluator(trigger.when, context: .init(graph: graph, wallClockOrigin: Date(timeIntervalSince1970: 0)))
+        return ConditionEvaluator(
+            trigger.when, context: .init(graph: graph, wallClockOrigin: Date(timeIntervalSince1970: 0)))
     }
 
     @Test("exit fires for the kernel, with code or signal; expected stops are ignored")
     func exit() throws {
         var e = try Self.evaluator("{exit: api, signals: [SIGKILL, SIGSEGV]}")
-        #expect(e.observe(.kernelExited(kernel: "store", code: nil, signal: "SIGKILL", expected: false), now: .zero) == nil)
+        #expect(
+            e.observe(.kernelExited(kernel: "store", code: nil, signal: "SIGKILL", expected: false), now: .zero) == nil)
         #expect(e.observe(.kernelExited(kernel: "api", code: 1, signal: nil, expected: false), now: .zero) == nil)
-        #expect(e.observe(.kernelExited(kernel: "api", code: nil, signal: "SIGKILL", expected: true), now: .zero) == nil)
+        #expect(
+            e.observe(.kernelExited(kernel: "api", code: nil, signal: "SIGKILL", expected: true), now: .zero) == nil)
         let f = e.observe(.kernelExited(kernel: "api", code: nil, signal: "SIGKILL", expected: false), now: .zero)
         #expect(f == ["kernel": "api", "signal": "SIGKILL"])
     }
@@ -61,7 +66,8 @@ struct ConditionEvaluatorTests {
         #expect(e.observe(.metric(kernel: "api", metric: .memory_rss, value: high), now: .seconds(40)) == nil, "once")
         #expect(e.observe(.metric(kernel: "api", metric: .memory_rss, value: 1), now: .seconds(50)) == nil)
         #expect(e.observe(.metric(kernel: "api", metric: .memory_rss, value: high), now: .seconds(60)) == nil)
-        #expect(e.observe(.metric(kernel: "api", metric: .memory_rss, value: high), now: .seconds(90)) != nil, "re-armed")
+        #expect(
+            e.observe(.metric(kernel: "api", metric: .memory_rss, value: high), now: .seconds(90)) != nil, "re-armed")
     }
 
     @Test("predict fires when the least-squares trend crosses the threshold within the horizon")
@@ -70,7 +76,8 @@ struct ConditionEvaluatorTests {
         // +10 per second: at 500 now, 1000 is 50 s away: inside the 60 s horizon at t=50.
         var fired: [String: String]?
         for t in stride(from: 0, through: 50, by: 10) {
-            fired = e.observe(.metric(kernel: "api", metric: .memory_rss, value: Double(t) * 10), now: .seconds(Int64(t)))
+            fired = e.observe(
+                .metric(kernel: "api", metric: .memory_rss, value: Double(t) * 10), now: .seconds(Int64(t)))
             if t < 50 && t >= 40 { #expect(fired == nil || t >= 40) }
             if fired != nil { break }
         }
@@ -80,7 +87,8 @@ struct ConditionEvaluatorTests {
         // A flat series never fires.
         var flat = try Self.evaluator("{predict: memory_rss, kernel: api, above: 1000, within: 60s}")
         for t in 0..<20 {
-            #expect(flat.observe(.metric(kernel: "api", metric: .memory_rss, value: 500), now: .seconds(Int64(t))) == nil)
+            #expect(
+                flat.observe(.metric(kernel: "api", metric: .memory_rss, value: 500), now: .seconds(Int64(t))) == nil)
         }
     }
 
@@ -100,7 +108,9 @@ struct ConditionEvaluatorTests {
     func logPattern() throws {
         var e = try Self.evaluator("{log: 'slow flush: (?<ms>\\d+)ms', kernel: api, count: 2, within: 10s}")
         #expect(e.observe(.logLine(kernel: "api", stream: "stdout", text: "slow flush: 30ms"), now: .seconds(0)) == nil)
-        #expect(e.observe(.logLine(kernel: "api", stream: "stdout", text: "slow flush: 31ms"), now: .seconds(20)) == nil, "first one left the window")
+        #expect(
+            e.observe(.logLine(kernel: "api", stream: "stdout", text: "slow flush: 31ms"), now: .seconds(20)) == nil,
+            "first one left the window")
         let f = e.observe(.logLine(kernel: "api", stream: "stdout", text: "slow flush: 45ms"), now: .seconds(25))
         #expect(f?["ms"] == "45")
     }
@@ -136,10 +146,15 @@ struct ConditionEvaluatorTests {
     func compositions() throws {
         var all = try Self.evaluator("{all: [{exit: api}, {health: store}], within: 1m}", extra: "")
         #expect(all.observe(.kernelExited(kernel: "api", code: 1, signal: nil, expected: false), now: .zero) == nil)
-        #expect(all.observe(.kernelUnhealthy(kernel: "store", reason: "x", failures: 3), now: .seconds(90)) == nil, "too late")
-        #expect(all.observe(.kernelExited(kernel: "api", code: 1, signal: nil, expected: false), now: .seconds(100)) != nil)
+        #expect(
+            all.observe(.kernelUnhealthy(kernel: "store", reason: "x", failures: 3), now: .seconds(90)) == nil,
+            "too late")
+        #expect(
+            all.observe(.kernelExited(kernel: "api", code: 1, signal: nil, expected: false), now: .seconds(100)) != nil)
         var any = try Self.evaluator("{any: [{exit: api}, {exit: store}]}")
-        #expect(any.observe(.kernelExited(kernel: "store", code: 0, signal: nil, expected: false), now: .zero)?["kernel"] == "store")
+        #expect(
+            any.observe(.kernelExited(kernel: "store", code: 0, signal: nil, expected: false), now: .zero)?["kernel"]
+                == "store")
     }
 
     @Test("deadlock fires when every member is unhealthy at once, for the window")
@@ -165,7 +180,10 @@ struct ConditionEvaluatorTests {
         let line = "2026-11-26 10:00:01,123 ERROR db.pool: connection to 10.0.0.7:5432 refused"
         let f = e.observe(.logLine(kernel: "api", stream: "stdout", text: line), now: .zero)
         #expect(f?["signature"] == "refused")
-        #expect(e.observe(.logLine(kernel: "api", stream: "stdout", text: "2026-11-26 10:00:01,123 INFO x: fine"), now: .zero) == nil)
+        #expect(
+            e.observe(
+                .logLine(kernel: "api", stream: "stdout", text: "2026-11-26 10:00:01,123 INFO x: fine"), now: .zero)
+                == nil)
         let parser = try #require(LogLineParser(format: "<Date> <Time> <Level> <Component>: <Content>"))
         #expect(parser.parse(line)?.level == "ERROR")
         #expect(parser.parse(line)?.content == "connection to 10.0.0.7:5432 refused")

@@ -21,7 +21,8 @@ struct JournalEventTests {
         .kernelStarted(kernel: "api", pid: 100),
         .kernelReady(kernel: "api", pid: 100),
         .kernelSpawnFailed(kernel: "api", reason: "cannot start ./bin/api: exec failed: No such file"),
-        .kernelExited(kernel: "api", pid: 100, status: .signaled(signal: 9, coreDumped: false), ran: .milliseconds(1500)),
+        .kernelExited(
+            kernel: "api", pid: 100, status: .signaled(signal: 9, coreDumped: false), ran: .milliseconds(1500)),
         .kernelExited(kernel: "api", pid: 101, status: .exited(code: 3), ran: .zero),
         .kernelStopped(kernel: "api", pid: 102, status: .exited(code: 0), reason: nil),
         .kernelStopped(kernel: "api", pid: nil, status: nil, reason: "reload"),
@@ -40,10 +41,13 @@ struct JournalEventTests {
         .kernelHealthy(kernel: "api"),
         .kernelUnhealthy(kernel: "api", reason: "HTTP 503", failures: 3),
         .kernelWatchdogTimeout(kernel: "api", after: .seconds(10)),
-        .triggerFired(trigger: "crashed", playbook: "restart-kernel", kernel: "api", evidence: ["kernel": "api", "signal": "SIGKILL"]),
+        .triggerFired(
+            trigger: "crashed", playbook: "restart-kernel", kernel: "api",
+            evidence: ["kernel": "api", "signal": "SIGKILL"]),
         .triggerFired(trigger: "nightly", playbook: "report", kernel: nil, evidence: [:]),
         .triggerSuppressed(trigger: "crashed", reason: "cooldown", kernel: "api", evidence: ["kernel": "api"]),
-        .runStarted(run: "r1", playbook: "restart-kernel", trigger: "crashed", arguments: ["kernel": "api"], parent: nil),
+        .runStarted(
+            run: "r1", playbook: "restart-kernel", trigger: "crashed", arguments: ["kernel": "api"], parent: nil),
         .runStarted(run: "r2", playbook: "diagnose", trigger: nil, arguments: [:], parent: "r1"),
         .stepStarted(run: "r1", index: 0, name: "restart", action: "restart", attempt: 1),
         .stepSucceeded(run: "r1", index: 0, name: "restart", detail: "restarted api"),
@@ -74,8 +78,11 @@ struct JournalEventTests {
         .snapshotFailed(kernel: "store", error: "disk full"),
         .kbOutcome(kernel: "api", verdict),
         .kbBindingLearned(kernel: "api", verdict),
-        .kbBindingDropped(kernel: "api", KnowledgeVerdict(
-            signature: "s2", playbook: "p", run: "r9", healed: false, successes: 0, failures: 3, expectedSuccess: 0.2)),
+        .kbBindingDropped(
+            kernel: "api",
+            KnowledgeVerdict(
+                signature: "s2", playbook: "p", run: "r9", healed: false, successes: 0, failures: 3,
+                expectedSuccess: 0.2)),
         .unrecognized(kind: "custom.thing", kernel: nil, fields: ["a": "b"]),
     ]
 

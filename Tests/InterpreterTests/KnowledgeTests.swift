@@ -49,12 +49,14 @@ struct KnowledgeTests {
         #expect(f?["playbook"] == "p")
         #expect(f?["learned"] == "true")
         #expect(e.observe(Self.sighting(), now: .zero) == nil)
-        #expect(e.observe(Self.sighting(content: "connection to 10.0.0.7:5432 refused", playbook: "p"), now: .zero) == nil)
+        #expect(
+            e.observe(Self.sighting(content: "connection to 10.0.0.7:5432 refused", playbook: "p"), now: .zero) == nil)
     }
 
     @Test("a learned binding runs its playbook with the kernel the line came from")
     func learnedRun() throws {
-        var e = try TriggerEngineTests.engine("kind: trigger\nname: known-errors\nwhen: {signature: known, kernel: \"*\"}")
+        var e = try TriggerEngineTests.engine(
+            "kind: trigger\nname: known-errors\nwhen: {signature: known, kernel: \"*\"}")
         let d = e.observe(Self.sighting(kernel: "api", playbook: "heal"), now: .zero)
         guard case .run(let firing, let playbook, let arguments) = d.first else {
             Issue.record("expected a run, got \(d)")
@@ -64,8 +66,11 @@ struct KnowledgeTests {
         #expect(arguments == ["kernel": "api"])
         #expect(firing.fields["signature"] == "a1b2")
         // A playbook the graph no longer has is not run.
-        var gone = try TriggerEngineTests.engine("kind: trigger\nname: known-errors\nwhen: {signature: known, kernel: \"*\"}")
-        if case .run = gone.observe(Self.sighting(playbook: "removed"), now: .zero).first { Issue.record("ran a missing playbook") }
+        var gone = try TriggerEngineTests.engine(
+            "kind: trigger\nname: known-errors\nwhen: {signature: known, kernel: \"*\"}")
+        if case .run = gone.observe(Self.sighting(playbook: "removed"), now: .zero).first {
+            Issue.record("ran a missing playbook")
+        }
     }
 
     @Test("the expected success is the Beta posterior mean")
@@ -107,9 +112,11 @@ struct KnowledgeTests {
     func betaMean() {
         var random = SplitMix64(seed: 7)
         let n = 20_000
-        let mean = (0..<n).reduce(0.0) { sum, _ in sum + BetaSample.draw(alpha: 3, beta: 7, using: &random) } / Double(n)
+        let mean =
+            (0..<n).reduce(0.0) { sum, _ in sum + BetaSample.draw(alpha: 3, beta: 7, using: &random) } / Double(n)
         #expect(abs(mean - 0.3) < 0.01)
-        let small = (0..<n).reduce(0.0) { sum, _ in sum + BetaSample.draw(alpha: 0.5, beta: 0.5, using: &random) } / Double(n)
+        let small =
+            (0..<n).reduce(0.0) { sum, _ in sum + BetaSample.draw(alpha: 0.5, beta: 0.5, using: &random) } / Double(n)
         #expect(abs(small - 0.5) < 0.02)
     }
 

@@ -1,6 +1,6 @@
-import TestSupport
 import Foundation
 import GraceDSL
+import TestSupport
 import Testing
 
 @testable import Interpreter
@@ -54,11 +54,15 @@ struct PlaybookExecutorTests {
         let s = Setup(try Self.graph(Self.restartKernel))
         let outcome = await s.executor.run("restart-kernel", arguments: ["kernel": "api"], runID: "r1")
         #expect(outcome.succeeded)
-        #expect(s.machine.summaries == ["restart api", "wait until api is healthy", "notify (info): restarted api after crash (run r1)"])
-        #expect(s.journal.kinds == [
-            "run.started", "step.started", "step.succeeded", "step.started", "step.succeeded", "step.started",
-            "step.succeeded", "run.succeeded",
-        ])
+        #expect(
+            s.machine.summaries == [
+                "restart api", "wait until api is healthy", "notify (info): restarted api after crash (run r1)",
+            ])
+        #expect(
+            s.journal.kinds == [
+                "run.started", "step.started", "step.succeeded", "step.started", "step.succeeded", "step.started",
+                "step.succeeded", "run.succeeded",
+            ])
     }
 
     @Test("a failing step is retried with exponential backoff on the clock")
@@ -140,11 +144,12 @@ struct PlaybookExecutorTests {
         s.machine.fail("restore store")
         let outcome = await s.executor.run("fix-data", arguments: ["kernel": "store"])
         #expect(!outcome.succeeded)
-        #expect(s.machine.summaries == [
-            "stop store", "shed background load", "restore store from last_good",
-            "restore background load", "start store",
-            "notify (critical): store could not be fixed",
-        ])
+        #expect(
+            s.machine.summaries == [
+                "stop store", "shed background load", "restore store from last_good",
+                "restore background load", "start store",
+                "notify (critical): store could not be fixed",
+            ])
         #expect(outcome.escalation.first?.playbook == "page")
         #expect(outcome.escalation.first?.succeeded == true)
         #expect(s.journal.kinds.contains("run.escalated"))
@@ -172,21 +177,26 @@ struct PlaybookExecutorTests {
         s.machine.fail("exec /bin/probe")
         let outcome = await s.executor.run("careful", arguments: ["kernel": "api"])
         #expect(outcome.succeeded)
-        #expect(s.machine.summaries == ["exec /bin/probe (expect exit 0)", "restart api", "notify (info): healthy already", "notify (info): file there"])
+        #expect(
+            s.machine.summaries == [
+                "exec /bin/probe (expect exit 0)", "restart api", "notify (info): healthy already",
+                "notify (info): file there",
+            ])
     }
 
     @Test("call runs another playbook with its arguments, inside the same run's locks")
     func call() async throws {
-        let yaml = Self.restartKernel + """
+        let yaml =
+            Self.restartKernel + """
 
-            ---
-            kind: playbook
-            name: outer
-            manual: true
-            steps:
-              - call: restart-kernel
-                with: {kernel: store, reason: test}
-            """
+                ---
+                kind: playbook
+                name: outer
+                manual: true
+                steps:
+                  - call: restart-kernel
+                    with: {kernel: store, reason: test}
+                """
         let s = Setup(try Self.graph(yaml))
         let outcome = await s.executor.run("outer", arguments: [:])
         #expect(outcome.succeeded)

@@ -26,7 +26,9 @@ struct TriggerEngineTests {
             \(triggers)
             \(grace)
             """
-        let result = Compiler(options: CompilerOptions(checkExecutables: false)).compile([SourceFile(path: "e.yaml", text: yaml)])
+        let result = Compiler(options: CompilerOptions(checkExecutables: false)).compile([
+            SourceFile(path: "e.yaml", text: yaml)
+        ])
         let graph = try #require(result.graph, "\(result.diagnostics.map(\.message))")
         return TriggerEngine(graph: graph, context: .init(graph: graph))
     }
@@ -35,30 +37,44 @@ struct TriggerEngineTests {
 
     @Test("a firing becomes a run with its arguments rendered from the event")
     func run() throws {
-        var e = try Self.engine("kind: trigger\nname: crashed\nwhen: {exit: \"*\"}\nrun: heal\nwith: {kernel: \"{{ event.kernel }}\"}")
+        var e = try Self.engine(
+            "kind: trigger\nname: crashed\nwhen: {exit: \"*\"}\nrun: heal\nwith: {kernel: \"{{ event.kernel }}\"}")
         let decisions = e.observe(Self.crash, now: .zero)
-        #expect(decisions == [.run(firing: Firing(trigger: "crashed", at: .zero, fields: ["kernel": "api", "code": "1"]), playbook: "heal", arguments: ["kernel": "api"])])
+        #expect(
+            decisions == [
+                .run(
+                    firing: Firing(trigger: "crashed", at: .zero, fields: ["kernel": "api", "code": "1"]),
+                    playbook: "heal", arguments: ["kernel": "api"])
+            ])
     }
 
     @Test("cooldown and coalescing suppress repeats, and say so")
     func cooldown() throws {
-        var e = try Self.engine("kind: trigger\nname: crashed\nwhen: {exit: api}\nrun: heal\nwith: {kernel: api}\ncooldown: 1m")
+        var e = try Self.engine(
+            "kind: trigger\nname: crashed\nwhen: {exit: api}\nrun: heal\nwith: {kernel: api}\ncooldown: 1m")
         #expect(e.observe(Self.crash, now: .zero).count == 1)
         if case .suppressed(_, let reason) = e.observe(Self.crash, now: .seconds(30)).first {
             #expect(reason == "cooldown")
         } else {
             Issue.record("expected suppression")
         }
-        if case .run = e.observe(Self.crash, now: .seconds(61)).first {} else { Issue.record("expected a run after cooldown") }
-        var c = try Self.engine("kind: trigger\nname: crashed\nwhen: {exit: api}\nrun: heal\nwith: {kernel: api}\ncoalesce: 5s")
+        if case .run = e.observe(Self.crash, now: .seconds(61)).first {
+        } else {
+            Issue.record("expected a run after cooldown")
+        }
+        var c = try Self.engine(
+            "kind: trigger\nname: crashed\nwhen: {exit: api}\nrun: heal\nwith: {kernel: api}\ncoalesce: 5s")
         _ = c.observe(Self.crash, now: .zero)
-        if case .suppressed(_, let reason) = c.observe(Self.crash, now: .seconds(1)).first { #expect(reason == "coalesced") }
+        if case .suppressed(_, let reason) = c.observe(Self.crash, now: .seconds(1)).first {
+            #expect(reason == "coalesced")
+        }
     }
 
     @Test("a trigger storm is rate limited, and every firing is still reported")
     func storm() throws {
         let grace = "---\nkind: grace\nname: g\nlimits: {rate: {runs: 5, per: 1m}}"
-        var e = try Self.engine("kind: trigger\nname: crashed\nwhen: {exit: api}\nrun: heal\nwith: {kernel: api}", grace: grace)
+        var e = try Self.engine(
+            "kind: trigger\nname: crashed\nwhen: {exit: api}\nrun: heal\nwith: {kernel: api}", grace: grace)
         var runs = 0
         var limited = 0
         for i in 0..<100 {
@@ -75,7 +91,9 @@ struct TriggerEngineTests {
     func knownSignature() throws {
         var e = try Self.engine("kind: trigger\nname: known-errors\nwhen: {signature: known, kernel: \"*\"}")
         let d = e.observe(.logLine(kernel: "api", stream: "stdout", text: "connection refused by db"), now: .zero)
-        #expect(d.first.map { if case .run(_, let p, let a) = $0 { p == "heal" && a == ["kernel": "api"] } else { false } } == true)
+        #expect(
+            d.first.map { if case .run(_, let p, let a) = $0 { p == "heal" && a == ["kernel": "api"] } else { false } }
+                == true)
     }
 }
 

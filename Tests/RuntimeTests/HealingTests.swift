@@ -1,7 +1,7 @@
 import Foundation
 import GraceDSL
-import Logging
 import Interpreter
+import Logging
 import Testing
 
 @testable import Runtime
@@ -62,7 +62,11 @@ struct HealingTests {
         let run = succeeded.fields["run"] ?? ""
         let steps = try store.events(after: fired.id, limit: 100, kinds: ["step.started", "step.succeeded"])
             .filter { $0.fields["run"] == run }.map { "\($0.kind):\($0.fields["step"] ?? "")" }
-        #expect(steps == ["step.started:0", "step.succeeded:0", "step.started:1", "step.succeeded:1", "step.started:2", "step.succeeded:2"])
+        #expect(
+            steps == [
+                "step.started:0", "step.succeeded:0", "step.started:1", "step.succeeded:1", "step.started:2",
+                "step.succeeded:2",
+            ])
         #expect(await supervisor.isHealthy("web"))
         let restarts = try store.events(after: started.id, kinds: ["kernel.started"])
         #expect(restarts.count == 1, "restarted by the playbook (policy never)")
@@ -94,12 +98,16 @@ struct HealingTests {
         var seen = 0
         var last: Int64 = 0
         while seen < 40 {
-            let entry = await supervisor.journal.waitForEntry(after: last) { $0.kind == "trigger.fired" || $0.kind == "trigger.suppressed" }
+            let entry = await supervisor.journal.waitForEntry(after: last) {
+                $0.kind == "trigger.fired" || $0.kind == "trigger.suppressed"
+            }
             last = entry.id
             seen += 1
         }
         let fired = try store.events(limit: 1000, kinds: ["trigger.fired"]).count
-        let limited = try store.events(limit: 1000, kinds: ["trigger.suppressed"]).filter { $0.fields["reason"] == "rate-limited" }.count
+        let limited = try store.events(limit: 1000, kinds: ["trigger.suppressed"]).filter {
+            $0.fields["reason"] == "rate-limited"
+        }.count
         #expect(fired == 3)
         #expect(limited == 37)
         await healer.stop()
@@ -157,7 +165,8 @@ struct HealingTests {
     @Test("heartbeat silence is healed: the silence trigger fires and its playbook brings the kernel back")
     func heartbeatSilence() async throws {
         // Beats until a `quiet` file appears, then stays alive but silent (a hang).
-        let script = "systemd-notify --ready; while [ ! -f quiet ]; do systemd-notify WATCHDOG=1; sleep 0.2; done; rm -f quiet; exec sleep 1000"
+        let script =
+            "systemd-notify --ready; while [ ! -f quiet ]; do systemd-notify WATCHDOG=1; sleep 0.2; done; rm -f quiet; exec sleep 1000"
         let yaml = """
             kind: kernel
             name: beater
@@ -184,7 +193,9 @@ struct HealingTests {
         FileManager.default.createFile(atPath: quiet.path, contents: Data())
         let fired = await supervisor.journal.waitForEntry(kind: .triggerFired, after: ready.id)
         #expect(fired.fields["trigger"] == "silent")
-        let done = await supervisor.journal.waitForEntry(after: fired.id) { $0.kind == "run.succeeded" || $0.kind == "run.failed" }
+        let done = await supervisor.journal.waitForEntry(after: fired.id) {
+            $0.kind == "run.succeeded" || $0.kind == "run.failed"
+        }
         #expect(done.kind == "run.succeeded", "restart, then wait_healthy passed")
         await healer.stop()
         await supervisor.shutdown()
@@ -274,10 +285,14 @@ struct HealingTests {
         try Data("CORRUPTED\u{0}\u{0}".utf8).write(to: db)
         let fired = await supervisor.journal.waitForEntry(kind: .triggerFired, after: created.id)
         #expect(fired.fields["trigger"] == "data-drift")
-        let done = await supervisor.journal.waitForEntry(after: fired.id) { $0.kind == "run.succeeded" || $0.kind == "run.failed" }
+        let done = await supervisor.journal.waitForEntry(after: fired.id) {
+            $0.kind == "run.succeeded" || $0.kind == "run.failed"
+        }
         #expect(done.kind == "run.succeeded", "\(done.fields)")
         #expect(try String(contentsOf: db, encoding: .utf8) == "good records\n")
-        let steps = try store.events(after: fired.id, limit: 200, kinds: ["step.succeeded"]).compactMap { $0.fields["detail"] }
+        let steps = try store.events(after: fired.id, limit: 200, kinds: ["step.succeeded"]).compactMap {
+            $0.fields["detail"]
+        }
         #expect(steps.contains { $0.contains("files match snapshot") }, "verified after restore")
         #expect(try store.events(after: fired.id, kinds: ["snapshot.restored"]).count == 1)
         await healer.stop()

@@ -8,8 +8,10 @@ import Testing
 @Suite("Kernel lifecycle")
 struct KernelLifecycleTests {
     static func policy(
-        _ mode: Kernel.RestartMode = .always, ready: Kernel.Readiness = .started, initial: Duration = .milliseconds(100),
-        max: Duration = .seconds(30), intensity: Int = 5, within: Duration = .seconds(60), stable: Duration = .seconds(30)
+        _ mode: Kernel.RestartMode = .always, ready: Kernel.Readiness = .started,
+        initial: Duration = .milliseconds(100),
+        max: Duration = .seconds(30), intensity: Int = 5, within: Duration = .seconds(60),
+        stable: Duration = .seconds(30)
     ) -> KernelLifecycle.Policy {
         var kernel = Kernel(header: DocumentHeader(kind: .kernel, name: Located("k", at: .file("t")), span: .file("t")))
         kernel.restart.mode = mode
@@ -35,7 +37,8 @@ struct KernelLifecycleTests {
         #expect(result.restart == .now(attempt: 1))
         #expect(
             result.events[0]
-                == .kernelExited(kernel: "k", pid: 10, status: .signaled(signal: 9, coreDumped: false), ran: .seconds(40)))
+                == .kernelExited(
+                    kernel: "k", pid: 10, status: .signaled(signal: 9, coreDumped: false), ran: .seconds(40)))
         _ = k.spawned(pid: 11, now: .seconds(40))
         // Quick failures now back off 100ms, 200ms, 400ms.
         result = k.exited(.exited(code: 1), now: .seconds(41))
@@ -62,7 +65,8 @@ struct KernelLifecycleTests {
 
     @Test("a crash loop breaches the intensity limit and gives up")
     func intensity() {
-        var k = KernelLifecycle(policy: Self.policy(initial: .zero, intensity: 3, within: .seconds(10)), random: { 0.5 })
+        var k = KernelLifecycle(
+            policy: Self.policy(initial: .zero, intensity: 3, within: .seconds(10)), random: { 0.5 })
         _ = k.start(now: .zero)
         var now = Duration.zero
         var gaveUp = false
@@ -118,7 +122,8 @@ struct KernelLifecycleTests {
         #expect(k.start(now: .seconds(1)) == .ignored, "already running")
         #expect(
             k.stop(now: .seconds(5), reason: "test")
-                == .signal(.kernelStopping(kernel: "k", pid: 7, reason: "test"), pid: 7, signal: 15, killAt: .seconds(15)))
+                == .signal(
+                    .kernelStopping(kernel: "k", pid: 7, reason: "test"), pid: 7, signal: 15, killAt: .seconds(15)))
         #expect(
             k.timerFired(now: .seconds(15))
                 == .kill(.kernelKill(kernel: "k", pid: 7, reason: "stop grace period over"), pid: 7))
@@ -162,7 +167,9 @@ struct KernelLifecycleTests {
         var k = KernelLifecycle(policy: Self.policy())
         _ = k.start(now: .zero)
         _ = k.spawned(pid: 5, now: .zero)
-        #expect(k.kill(now: .seconds(1), reason: "watchdog timeout") == .kill(.kernelKill(kernel: "k", pid: 5, reason: "watchdog timeout"), pid: 5))
+        #expect(
+            k.kill(now: .seconds(1), reason: "watchdog timeout")
+                == .kill(.kernelKill(kernel: "k", pid: 5, reason: "watchdog timeout"), pid: 5))
         let exit = k.exited(.signaled(signal: 9, coreDumped: false), now: .seconds(1))
         #expect(kinds(exit.events) == ["kernel.exited", "kernel.restarting"])
         var stopped = KernelLifecycle(policy: Self.policy())

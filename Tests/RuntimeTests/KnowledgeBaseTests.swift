@@ -10,7 +10,9 @@ import Testing
 struct KnowledgeBaseTests {
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
-    static func sighting(_ id: String, kernel: String = "api", count: Int = 1, at offset: TimeInterval = 0) -> SightingCount {
+    static func sighting(_ id: String, kernel: String = "api", count: Int = 1, at offset: TimeInterval = 0)
+        -> SightingCount
+    {
         SightingCount(
             signature: id, template: "lease lost after <*> retries", severity: .error, kernel: kernel,
             example: "lease lost after 3 retries", count: count, firstSeen: t0.addingTimeInterval(offset),
@@ -100,7 +102,9 @@ struct KnowledgeBaseTests {
             steps: [{restart: "{{ kernel }}"}]
             \(signatures)
             """
-        let result = Compiler(options: CompilerOptions(checkExecutables: false)).compile([SourceFile(path: "k.yaml", text: yaml)])
+        let result = Compiler(options: CompilerOptions(checkExecutables: false)).compile([
+            SourceFile(path: "k.yaml", text: yaml)
+        ])
         return try #require(result.graph, "\(result.diagnostics.map(\.message))")
     }
 
@@ -155,7 +159,9 @@ struct KnowledgeBaseTests {
     @Test("a line a declared signature matches is counted under it and left to the declared trigger")
     func declaredWins() throws {
         let graph = try Self.graph(
-            signatures: "---\nkind: signature\nname: refused\npattern: \"connection to <*> refused\"\nplaybook: heal\nwith: {kernel: api}")
+            signatures:
+                "---\nkind: signature\nname: refused\npattern: \"connection to <*> refused\"\nplaybook: heal\nwith: {kernel: api}"
+        )
         var recognizer = SignatureRecognizer(graph: graph, saved: [:], bindings: [:])
         let seen = recognizer.observe(Self.line("connection to 10.0.0.7:5432 refused"))
         #expect(seen == nil)

@@ -1,12 +1,12 @@
 import Foundation
-import Synchronization
 import Interpreter
+import Synchronization
 import Testing
 
 @testable import Runtime
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 @Suite("Log capture")

@@ -5,7 +5,7 @@ import Testing
 @testable import Runtime
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 // Serialized: the cost measurement and the busy-loop window would otherwise compete for the same cores.

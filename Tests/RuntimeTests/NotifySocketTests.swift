@@ -1,7 +1,7 @@
 import Foundation
-import TestSupport
 import Glibc
 import Interpreter
+import TestSupport
 import Testing
 
 @testable import Runtime

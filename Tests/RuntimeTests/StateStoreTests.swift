@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
-import Runtime
 import Interpreter
+import Runtime
 import Testing
 
 /// The durable state layer: the hash-chained journal, kernel records and restart history, on real files.

@@ -22,7 +22,8 @@ struct SupervisionPartsTests {
         #expect(health.record(.unhealthy("refused"), starting: true) == nil, "still starting: not failing")
         #expect(health.consecutiveFailures == 0)
         #expect(health.record(.unhealthy("refused"), starting: false) == nil)
-        #expect(health.record(.unhealthy("refused"), starting: false) == .becameUnhealthy(reason: "refused", failures: 2))
+        #expect(
+            health.record(.unhealthy("refused"), starting: false) == .becameUnhealthy(reason: "refused", failures: 2))
         #expect(health.record(.unhealthy("refused"), starting: false) == nil, "reported once")
         #expect(health.record(.healthy, starting: false) == .becameHealthy)
         #expect(health.record(.healthy, starting: false) == nil)

@@ -1,7 +1,7 @@
 import Foundation
 import GraceDSL
-import Logging
 import Interpreter
+import Logging
 import Testing
 
 @testable import Runtime
@@ -96,7 +96,9 @@ struct SupervisorTests {
     func crashLoop() async throws {
         let yaml = Self.kernel(
             "crasher", "exit 3",
-            extra: "restart: {policy: always, backoff: {initial: 20ms, max: 80ms, jitter: 0%}, intensity: {max: 4, within: 1m}}")
+            extra:
+                "restart: {policy: always, backoff: {initial: 20ms, max: 80ms, jitter: 0%}, intensity: {max: 4, within: 1m}}"
+        )
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
         let gaveUp = await h.supervisor.journal.waitForEntry(kind: .kernelGaveUp, kernel: "crasher")
@@ -121,7 +123,8 @@ struct SupervisorTests {
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
         let ready = await h.supervisor.journal.waitForEntry(kind: .kernelReady, kernel: "hung")
-        let timeout = await h.supervisor.journal.waitForEntry(kind: .kernelWatchdogTimeout, kernel: "hung", after: ready.id)
+        let timeout = await h.supervisor.journal.waitForEntry(
+            kind: .kernelWatchdogTimeout, kernel: "hung", after: ready.id)
         let exited = await h.supervisor.journal.waitForEntry(kind: .kernelExited, kernel: "hung", after: timeout.id)
         #expect(exited.fields["signal"] == "SIGKILL")
         _ = await h.supervisor.journal.waitForEntry(kind: .kernelStarted, kernel: "hung", after: exited.id)
@@ -130,7 +133,9 @@ struct SupervisorTests {
 
     @Test("`systemd-notify --ready` from a shell kernel makes it ready; dependents wait for it")
     func notifyReadiness() async throws {
-        let yaml = Self.kernel("db", "sleep 0.2; systemd-notify --ready --status=serving; exec sleep 1000", extra: "ready: notify")
+        let yaml =
+            Self.kernel(
+                "db", "sleep 0.2; systemd-notify --ready --status=serving; exec sleep 1000", extra: "ready: notify")
             + "\n---\n" + Self.kernel("app", "exec sleep 1000", extra: "depends_on: [db]")
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
@@ -145,7 +150,8 @@ struct SupervisorTests {
     @Test("a failing health probe is an event")
     func failingProbe() async throws {
         let yaml = Self.kernel(
-            "web", "exec sleep 1000", extra: "health: {tcp: \"127.0.0.1:1\", every: 100ms, timeout: 100ms, failures: 2}")
+            "web", "exec sleep 1000", extra: "health: {tcp: \"127.0.0.1:1\", every: 100ms, timeout: 100ms, failures: 2}"
+        )
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
         let unhealthy = await h.supervisor.journal.waitForEntry(kind: .kernelUnhealthy, kernel: "web")

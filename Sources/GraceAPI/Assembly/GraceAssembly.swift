@@ -41,7 +41,8 @@ public struct GraceConfiguration: Sendable {
     /// A configuration with every process-wide part on (API, watcher, signals, cgroups, the subreaper); a test turns
     /// off what its process must not do.
     public init(
-        graph: ExecutionGraph, root: String, version: String, logger: Logger, load: @escaping ConfigurationReloader.Loader
+        graph: ExecutionGraph, root: String, version: String, logger: Logger,
+        load: @escaping ConfigurationReloader.Loader
     ) {
         self.graph = graph
         self.root = root
@@ -95,7 +96,8 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     let hub = ObservationHub()
     let environment = RuntimeEnvironment(
         journal: Journal(store: store, hub: hub, logger: logger), hub: hub, reaper: reaper,
-        reactor: try IOReactor(), clock: configuration.clock, cgroups: configuration.useCgroups ? CgroupManager.detect() : nil,
+        reactor: try IOReactor(), clock: configuration.clock,
+        cgroups: configuration.useCgroups ? CgroupManager.detect() : nil,
         logger: logger)
 
     let locator = ExecutableLocator(root: root, toolDirectories: configuration.toolDirectories)
@@ -146,7 +148,8 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     }
     if let api { services.append(service(api)) }
     let handler = ControlHandler(supervisor: supervisor, healer: healer, reloader: reloader)
-    services.append(service(ControlSocket(path: stateDirectory.appendingPathComponent("control.sock").path, handler: handler)))
+    services.append(
+        service(ControlSocket(path: stateDirectory.appendingPathComponent("control.sock").path, handler: handler)))
     if configuration.watchConfiguration {
         let directories = ConfigurationLoader.includes(root: URL(fileURLWithPath: root))
             .map { (root as NSString).appendingPathComponent($0) }

@@ -100,7 +100,8 @@ async function boot() {
     }
     if (RUN_FAMILIES.some((family) => kind.startsWith(family))) soon("runs", 250, () => runs.refresh());
     if (kind.startsWith("kb.")) soon("kb", 500, refreshKnowledge);
-    if (kind === "config.reloaded") soon("kernels", 200, () => kernels.refreshAll());
+    // A reload may add or remove kernels (an unchanged or refused one changes nothing, and costs one fetch).
+    if (kind.startsWith("config.")) soon("kernels", 200, () => kernels.refreshAll());
   }
 
   async function settle(tasks) {

@@ -24,7 +24,8 @@ struct ConfigurationRoutes: APIRoutes {
         }
         routes.get("/v1/role") { _, _ in
             let role = StatusRoutes.role(in: await services.supervisor.graph)
-            return EditedResponse(status: role == .standby ? .serviceUnavailable : .ok, response: RoleResponse(role: role))
+            return EditedResponse(
+                status: role == .standby ? .serviceUnavailable : .ok, response: RoleResponse(role: role))
         }
     }
 

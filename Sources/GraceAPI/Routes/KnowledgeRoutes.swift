@@ -10,14 +10,17 @@ struct KnowledgeRoutes: APIRoutes {
         let store = services.store
         routes.get("/v1/kb") { request, _ in
             let limit = try QueryParameters(request).integer("limit", default: 50, in: 1...1000)
-            let signatures = try APIError.wrapping("reading the knowledge base") { try store.knownSignatures(limit: limit) }
+            let signatures = try APIError.wrapping("reading the knowledge base") {
+                try store.knownSignatures(limit: limit)
+            }
             return KnowledgeResponse(signatures: signatures.map(Self.view))
         }
         routes.get("/v1/kb/:id") { _, context in
             let key = try context.parameter("id")
             guard let signature = try APIError.wrapping("reading the knowledge base", { try store.knownSignature(key) })
             else {
-                throw APIError.notFound("no signature `\(key.prefix(100))` (an id, a unique id prefix or a declared name)")
+                throw APIError.notFound(
+                    "no signature `\(key.prefix(100))` (an id, a unique id prefix or a declared name)")
             }
             return Self.view(signature)
         }

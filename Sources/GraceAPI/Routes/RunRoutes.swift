@@ -30,13 +30,15 @@ struct RunRoutes: APIRoutes {
             throw APIError.notFound("no playbook `\(name.prefix(100))`")
         }
         let data = try await BodyReader.object(request, allowed: ["params"], limit: limit)
-        let body = data.isEmpty ? PlaybookRunRequest() : try APIRequestDecoder.decode(PlaybookRunRequest.self, from: data)
+        let body =
+            data.isEmpty ? PlaybookRunRequest() : try APIRequestDecoder.decode(PlaybookRunRequest.self, from: data)
         let arguments = (body.params ?? [:]).mapValues(\.text)
         let declared = Set(playbook.params.map(\.name.value))
         if let unknown = arguments.keys.sorted().first(where: { !declared.contains($0) }) {
             let known = declared.sorted().joined(separator: ", ")
             throw APIError.badRequest(
-                "playbook \(name) has no parameter `\(unknown.prefix(60))`" + (known.isEmpty ? "" : " (it has: \(known))"))
+                "playbook \(name) has no parameter `\(unknown.prefix(60))`"
+                    + (known.isEmpty ? "" : " (it has: \(known))"))
         }
         if let missing = playbook.params.first(where: { $0.required && arguments[$0.name.value] == nil }) {
             throw APIError.badRequest("playbook \(name) needs the parameter `\(missing.name.value)`")

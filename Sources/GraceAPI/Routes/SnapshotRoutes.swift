@@ -30,7 +30,9 @@ struct SnapshotRoutes: APIRoutes {
 
     private func take(_ name: String) async throws(APIError) -> SnapshotView {
         let supervisor = services.supervisor
-        guard let kernel = await supervisor.graph.kernel(name) else { throw .notFound("no kernel `\(name.prefix(100))`") }
+        guard let kernel = await supervisor.graph.kernel(name) else {
+            throw .notFound("no kernel `\(name.prefix(100))`")
+        }
         guard !kernel.data.isEmpty else { throw .unprocessable("kernel \(name) declares no `data` to snapshot") }
         guard let snapshots = services.snapshots else { throw .unavailable("the snapshot store is not available") }
         let root = URL(fileURLWithPath: await supervisor.rootDirectory)

@@ -40,7 +40,8 @@ extension Checker {
                             "log format `\(format.value)` has no `<Content>` placeholder, so no message can be mined",
                             at: format.span)
                     } else if Set(fields).count != fields.count {
-                        sink.emit(.invalidLogFormat, "log format `\(format.value)` repeats a placeholder", at: format.span)
+                        sink.emit(
+                            .invalidLogFormat, "log format `\(format.value)` repeats a placeholder", at: format.span)
                     }
                 } else {
                     sink.emit(

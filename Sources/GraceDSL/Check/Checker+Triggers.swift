@@ -17,7 +17,8 @@ extension Checker {
                 for argument in trigger.with {
                     if let text = argument.value.text, Template.looksTemplated(text) {
                         checkTemplate(
-                            Located(text, at: argument.value.span), scope: .trigger(trigger.when.condition), used: &used)
+                            Located(text, at: argument.value.span), scope: .trigger(trigger.when.condition), used: &used
+                        )
                     }
                 }
             }

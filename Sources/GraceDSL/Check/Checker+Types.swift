@@ -121,7 +121,8 @@ extension Checker {
     }
 
     /// Checks a value passed for a parameter (`with: {kernel: api}`) against the parameter's type.
-    func checkValue(_ node: YAMLNode, for parameter: Playbook.Parameter, scope: TemplateScope, used: inout Set<String>) {
+    func checkValue(_ node: YAMLNode, for parameter: Playbook.Parameter, scope: TemplateScope, used: inout Set<String>)
+    {
         guard let scalar = node.scalar, !node.isNull else {
             sink.emit(
                 .typeMismatch,
@@ -166,7 +167,8 @@ extension Checker {
                     "playbook `\(playbook.header.name.value)` has no parameter `\(name)`"
                         + (guess.map { "; did you mean `\($0)`?" } ?? ""), at: argument.name.span,
                     notes: [Note("parameters are declared here", at: playbook.header.name.span)],
-                    fixIts: guess.map { [FixIt("replace with `\($0)`", span: argument.name.span, replacement: $0)] } ?? [])
+                    fixIts: guess.map { [FixIt("replace with `\($0)`", span: argument.name.span, replacement: $0)] }
+                        ?? [])
                 continue
             }
             checkValue(argument.value, for: parameter, scope: scope, used: &used)

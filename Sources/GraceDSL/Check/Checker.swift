@@ -68,7 +68,9 @@ final class Checker {
 
     /// Resolves a literal reference; reports and returns false when unknown. `*` is accepted where allowed.
     @discardableResult
-    func resolve(_ ref: Located<String>, kind: DocumentKind, allowWildcard: Bool = false, context: String? = nil) -> Bool {
+    func resolve(_ ref: Located<String>, kind: DocumentKind, allowWildcard: Bool = false, context: String? = nil)
+        -> Bool
+    {
         if allowWildcard && ref.value == "*" { return true }
         if table.contains(ref.value, kind: kind) { return true }
         unknown(ref, kind: kind, context: context)
@@ -88,7 +90,8 @@ final class Checker {
         if table.contains(ref.value, kind: .kernel) || GraceSettings.componentNames.contains(ref.value) { return true }
         let candidates = Array(table.kernels.keys) + GraceSettings.componentNames
         let nearest = Suggestion.closest(to: ref.value, in: candidates.sorted())
-        let isComponent = nearest.map { GraceSettings.componentNames.contains($0) && table.kernels.index(forKey: $0) == nil } ?? false
+        let isComponent =
+            nearest.map { GraceSettings.componentNames.contains($0) && table.kernels.index(forKey: $0) == nil } ?? false
         report(
             unknown: ref, what: isComponent ? "component" : "kernel or component",
             code: isComponent ? .unknownComponent : .unknownKernel, candidates: candidates)
@@ -101,7 +104,8 @@ final class Checker {
     func checkRegex(_ pattern: Located<String>, what: String) -> Bool {
         if case .failure(let error) = regexes.compile(pattern.value) {
             sink.emit(
-                .invalidRegex, "\(what) `\(pattern.value)` is not a valid regular expression: "
+                .invalidRegex,
+                "\(what) `\(pattern.value)` is not a valid regular expression: "
                     + RegexCompiler.reason(error), at: pattern.span)
             return false
         }
@@ -114,7 +118,9 @@ final class Checker {
         guard options.checkExecutables else { return }
         let name = command.value.executable
         guard !Template.looksTemplated(name), executables.resolve(name) == nil else { return }
-        let hint = name.contains("/") ? "no executable file at `\(name)` (relative to \(options.root))"
+        let hint =
+            name.contains("/")
+            ? "no executable file at `\(name)` (relative to \(options.root))"
             : "`\(name)` is not in PATH or next to the grace binary"
         sink.emit(.missingExecutable, "\(what) runs `\(name)`, which does not exist: \(hint)", at: command.span)
     }

@@ -51,7 +51,8 @@ public struct Compiler: Sendable {
         table.failed = failed
         Checker(table: table, sink: sink, options: options).run()
         let diagnostics = Self.deduplicated(sink.diagnostics).sorted(by: Diagnostic.sourceOrder)
-        let graph = !buildingGraph || diagnostics.contains { $0.severity == .error }
+        let graph =
+            !buildingGraph || diagnostics.contains { $0.severity == .error }
             ? nil : GraphBuilder(table: table, documentHashes: hashes).build()
         return CompilationResult(graph: graph, diagnostics: diagnostics, documents: documents)
     }

@@ -5,7 +5,8 @@ extension DocumentDecoder {
         else { return nil }
         var c = ChaosScenario(header: header, fault: fault)
         if let n = r["expect"],
-            let e = MappingReader(n, context: "expect", allowed: ["trigger", "playbook", "healthy", "within"], sink: sink)
+            let e = MappingReader(
+                n, context: "expect", allowed: ["trigger", "playbook", "healthy", "within"], sink: sink)
         {
             var x = ChaosScenario.Expectation()
             x.trigger = e["trigger"].flatMap { values.reference($0, field: "trigger") }
@@ -40,7 +41,8 @@ extension DocumentDecoder {
         case "hang": return .hang(target)
         case "corrupt": return .corrupt(target, file: r["file"].flatMap { values.string($0, field: "file") })
         case "corrupt_playbook": return .corruptPlaybook(target)
-        case "exhaust_memory": return .exhaustMemory(target, size: r["size"].flatMap { values.byteSize($0, field: "size")?.value })
+        case "exhaust_memory":
+            return .exhaustMemory(target, size: r["size"].flatMap { values.byteSize($0, field: "size")?.value })
         case "exhaust_cpu": return .exhaustCPU(target)
         case "silence": return .silence(target)
         case "kill_instance": return .killInstance(target)

@@ -17,7 +17,8 @@ struct DocumentDecoder {
             return nil
         }
         guard let kindNode = root["kind"] else {
-            sink.emit(.missingKind, "document has no `kind`", at: root.mapping?.first?.key.span ?? root.span,
+            sink.emit(
+                .missingKind, "document has no `kind`", at: root.mapping?.first?.key.span ?? root.span,
                 notes: [Note("kinds: " + DocumentKind.allCases.map(\.rawValue).joined(separator: ", "))])
             return nil
         }
@@ -65,7 +66,8 @@ struct DocumentDecoder {
 
     private func header(kind: DocumentKind, root: YAMLNode, document: YAMLDocument) -> DocumentHeader? {
         guard let nameNode = root["name"] else {
-            sink.emit(.missingName, "\(kind.rawValue) document has no `name`", at: root.mapping?.first?.key.span ?? root.span)
+            sink.emit(
+                .missingName, "\(kind.rawValue) document has no `name`", at: root.mapping?.first?.key.span ?? root.span)
             return nil
         }
         guard let name = nameNode.text, !nameNode.isNull, nameNode.scalar != nil else {
@@ -104,7 +106,8 @@ struct DocumentDecoder {
     /// `with:` arguments, kept as written.
     func arguments(_ node: YAMLNode) -> [PlaybookArgument] {
         guard let pairs = node.mapping else {
-            sink.emit(.wrongType, "`with` must be a mapping of parameters, found \(node.kindDescription)", at: node.span)
+            sink.emit(
+                .wrongType, "`with` must be a mapping of parameters, found \(node.kindDescription)", at: node.span)
             return []
         }
         return pairs.compactMap { pair in

@@ -11,9 +11,13 @@ extension DocumentDecoder {
         if let n = r["failover"],
             let m = MappingReader(n, context: "failover", allowed: ["promote", "fence", "quarantine"], sink: sink)
         {
-            if let v = m["promote"] { f.failover.promote = values.oneOf(v, field: "promote", as: Fleet.Promotion.self)?.value ?? .auto }
+            if let v = m["promote"] {
+                f.failover.promote = values.oneOf(v, field: "promote", as: Fleet.Promotion.self)?.value ?? .auto
+            }
             if let v = m["fence"] { f.failover.fence = values.bool(v, field: "fence") ?? true }
-            if let v = m["quarantine"], let d = values.duration(v, field: "quarantine") { f.failover.quarantine = d.value }
+            if let v = m["quarantine"], let d = values.duration(v, field: "quarantine") {
+                f.failover.quarantine = d.value
+            }
         }
         if let n = r["kernels"] { f.kernels = values.references(n, field: "kernels") }
         return f
@@ -21,7 +25,8 @@ extension DocumentDecoder {
 
     private func instance(_ node: YAMLNode) -> Fleet.Instance? {
         guard
-            let m = MappingReader(node, context: "fleet instance", allowed: ["name", "role", "api", "priority"], sink: sink)
+            let m = MappingReader(
+                node, context: "fleet instance", allowed: ["name", "role", "api", "priority"], sink: sink)
         else { return nil }
         let nameNode = m.require("name")
         let roleNode = m.require("role")
@@ -40,7 +45,8 @@ extension DocumentDecoder {
             sink.emit(.invalidValue, "`\(api.value)` is not `host:port`", at: api.span)
             return nil
         }
-        let priority = m["priority"].flatMap { values.int($0, field: "priority", range: 0...1_000_000) }
+        let priority =
+            m["priority"].flatMap { values.int($0, field: "priority", range: 0...1_000_000) }
             ?? Located(0, at: node.span)
         return Fleet.Instance(name: name, role: role, api: api, priority: priority, span: node.span)
     }
@@ -53,11 +59,14 @@ extension DocumentDecoder {
             let backend = values.oneOf(backendNode, field: "lease backend", as: Fleet.Backend.self)
         else { return nil }
         let ttl = m["ttl"].flatMap { values.duration($0, field: "ttl") } ?? Located(.seconds(2), at: node.span)
-        let renew = m["renew"].flatMap { values.duration($0, field: "renew") } ?? Located(.milliseconds(500), at: node.span)
+        let renew =
+            m["renew"].flatMap { values.duration($0, field: "renew") } ?? Located(.milliseconds(500), at: node.span)
         var lease = Fleet.Lease(backend: backend, ttl: ttl, renew: renew)
         lease.path = m["path"].flatMap { values.string($0, field: "path")?.value }
         lease.endpoints = m["endpoints"].map { values.strings($0, field: "endpoints") } ?? []
-        for e in lease.endpoints { _ = values.url(YAMLNode(.scalar(YAMLScalar(e.value)), span: e.span), field: "endpoints") }
+        for e in lease.endpoints {
+            _ = values.url(YAMLNode(.scalar(YAMLScalar(e.value)), span: e.span), field: "endpoints")
+        }
         lease.key = m["key"].flatMap { values.string($0, field: "key")?.value }
         return lease
     }

@@ -30,7 +30,8 @@ extension DocumentDecoder {
             guard let k = values.reference(v, field: key), let a = r.require("at_least"),
                 let p = values.percent(a, field: "at_least")
             else { return nil }
-            return .availability(k, atLeast: p.value, window: r["window"].flatMap { values.duration($0, field: "window")?.value })
+            return .availability(
+                k, atLeast: p.value, window: r["window"].flatMap { values.duration($0, field: "window")?.value })
         case "time_to_heal":
             guard let k = values.reference(v, field: key), let u = r.require("under"),
                 let d = values.duration(u, field: "under")

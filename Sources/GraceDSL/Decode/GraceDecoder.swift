@@ -3,7 +3,10 @@ extension DocumentDecoder {
         guard
             let r = rootReader(
                 root, header,
-                keys: ["state_dir", "include", "api", "instance", "limits", "snapshots", "knowledge", "agent", "components"])
+                keys: [
+                    "state_dir", "include", "api", "instance", "limits", "snapshots", "knowledge", "agent",
+                    "components",
+                ])
         else { return nil }
         var g = GraceSettings(header: header)
         if let n = r["state_dir"], let s = values.string(n, field: "state_dir") { g.stateDir = s.value }
@@ -18,7 +21,9 @@ extension DocumentDecoder {
                     sink.emit(.invalidValue, "`\(listen.value)` is not `host:port`", at: listen.span)
                 }
             }
-            if let v = a["rate"], let rate = MappingReader(v, context: "rate", allowed: ["reads", "writes"], sink: sink) {
+            if let v = a["rate"],
+                let rate = MappingReader(v, context: "rate", allowed: ["reads", "writes"], sink: sink)
+            {
                 if let x = rate["reads"], let c = values.int(x, field: "reads", range: 1...10_000_000) {
                     g.apiRate.reads = c.value
                 }
@@ -35,7 +40,9 @@ extension DocumentDecoder {
                 g.limits.concurrentRuns = c.value
             }
             if let v = l["rate"], let rate = MappingReader(v, context: "rate", allowed: ["runs", "per"], sink: sink) {
-                if let x = rate.require("runs"), let c = values.int(x, field: "runs", range: 1...1_000_000) { g.limits.rateRuns = c.value }
+                if let x = rate.require("runs"), let c = values.int(x, field: "runs", range: 1...1_000_000) {
+                    g.limits.rateRuns = c.value
+                }
                 if let x = rate.require("per"), let d = values.duration(x, field: "per") { g.limits.ratePer = d.value }
             }
         }
@@ -43,14 +50,23 @@ extension DocumentDecoder {
             let s = MappingReader(n, context: "snapshots", allowed: ["every", "keep"], sink: sink)
         {
             if let v = s["every"] { g.snapshots.every = values.duration(v, field: "every")?.value }
-            if let v = s["keep"], let k = MappingReader(v, context: "keep", allowed: ["last", "hourly", "daily"], sink: sink) {
-                if let x = k["last"], let c = values.int(x, field: "last", range: 1...100_000) { g.snapshots.keepLast = c.value }
-                if let x = k["hourly"], let c = values.int(x, field: "hourly", range: 0...100_000) { g.snapshots.keepHourly = c.value }
-                if let x = k["daily"], let c = values.int(x, field: "daily", range: 0...100_000) { g.snapshots.keepDaily = c.value }
+            if let v = s["keep"],
+                let k = MappingReader(v, context: "keep", allowed: ["last", "hourly", "daily"], sink: sink)
+            {
+                if let x = k["last"], let c = values.int(x, field: "last", range: 1...100_000) {
+                    g.snapshots.keepLast = c.value
+                }
+                if let x = k["hourly"], let c = values.int(x, field: "hourly", range: 0...100_000) {
+                    g.snapshots.keepHourly = c.value
+                }
+                if let x = k["daily"], let c = values.int(x, field: "daily", range: 0...100_000) {
+                    g.snapshots.keepDaily = c.value
+                }
             }
         }
         if let n = r["knowledge"],
-            let k = MappingReader(n, context: "knowledge", allowed: ["success_window", "drop_below", "min_trials"], sink: sink)
+            let k = MappingReader(
+                n, context: "knowledge", allowed: ["success_window", "drop_below", "min_trials"], sink: sink)
         {
             if let v = k["success_window"], let d = values.duration(v, field: "success_window") {
                 g.knowledge.successWindow = d.value
@@ -73,10 +89,12 @@ extension DocumentDecoder {
                         "unknown component `\(name)`" + (guess.map { "; did you mean `\($0)`?" } ?? ""),
                         at: pair.key.span,
                         notes: [Note("components: " + GraceSettings.componentNames.joined(separator: ", "))],
-                        fixIts: guess.map { [FixIt("replace with `\($0)`", span: pair.key.span, replacement: $0)] } ?? [])
+                        fixIts: guess.map { [FixIt("replace with `\($0)`", span: pair.key.span, replacement: $0)] }
+                            ?? [])
                     continue
                 }
-                if let c = MappingReader(pair.value, context: "component `\(name)`", allowed: ["heartbeat"], sink: sink),
+                if let c = MappingReader(
+                    pair.value, context: "component `\(name)`", allowed: ["heartbeat"], sink: sink),
                     let h = c.require("heartbeat"), let d = values.duration(h, field: "heartbeat")
                 {
                     g.componentHeartbeats[name] = d.value
@@ -93,11 +111,16 @@ extension DocumentDecoder {
         guard
             let m = MappingReader(
                 node, context: "agent",
-                allowed: ["enabled", "planner", "endpoint", "model", "may_change", "protected", "max_commits_per_hour", "verify"],
+                allowed: [
+                    "enabled", "planner", "endpoint", "model", "may_change", "protected", "max_commits_per_hour",
+                    "verify",
+                ],
                 sink: sink)
         else { return a }
         if let v = m["enabled"] { a.enabled = values.bool(v, field: "enabled") ?? false }
-        if let v = m["planner"] { a.planner = values.oneOf(v, field: "planner", as: GraceSettings.Planner.self)?.value ?? .rules }
+        if let v = m["planner"] {
+            a.planner = values.oneOf(v, field: "planner", as: GraceSettings.Planner.self)?.value ?? .rules
+        }
         if let v = m["endpoint"] { a.endpoint = values.url(v, field: "endpoint")?.value }
         if let v = m["model"] { a.model = values.string(v, field: "model")?.value }
         if let v = m["may_change"], let items = values.sequence(v, field: "may_change") {

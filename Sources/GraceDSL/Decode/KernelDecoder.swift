@@ -21,7 +21,9 @@ extension DocumentDecoder {
         if let n = r["restart"] { k.restart = restartPolicy(n) }
         if let n = r["stop"], let s = MappingReader(n, context: "stop", allowed: ["signal", "grace"], sink: sink) {
             if let v = s["signal"], let sig = values.signal(v, field: "signal") { k.stop.signal = sig.value }
-            if let v = s["grace"], let d = values.duration(v, field: "grace", allowZero: true) { k.stop.grace = d.value }
+            if let v = s["grace"], let d = values.duration(v, field: "grace", allowZero: true) {
+                k.stop.grace = d.value
+            }
         }
         if let n = r["health"] { k.health = healthProbe(n) }
         if let n = r["ready"] {
@@ -41,13 +43,19 @@ extension DocumentDecoder {
             let r = MappingReader(
                 node, context: "restart", allowed: ["policy", "backoff", "intensity", "stable_after"], sink: sink)
         else { return p }
-        if let n = r["policy"] { p.mode = values.oneOf(n, field: "restart policy", as: Kernel.RestartMode.self)?.value ?? p.mode }
+        if let n = r["policy"] {
+            p.mode = values.oneOf(n, field: "restart policy", as: Kernel.RestartMode.self)?.value ?? p.mode
+        }
         if let n = r["backoff"],
             let b = MappingReader(n, context: "backoff", allowed: ["initial", "max", "factor", "jitter"], sink: sink)
         {
-            if let v = b["initial"], let d = values.duration(v, field: "initial", allowZero: true) { p.backoff.initial = d.value }
+            if let v = b["initial"], let d = values.duration(v, field: "initial", allowZero: true) {
+                p.backoff.initial = d.value
+            }
             if let v = b["max"], let d = values.duration(v, field: "max") { p.backoff.max = d.value }
-            if let v = b["factor"], let f = values.number(v, field: "factor", range: 1...100) { p.backoff.factor = f.value }
+            if let v = b["factor"], let f = values.number(v, field: "factor", range: 1...100) {
+                p.backoff.factor = f.value
+            }
             if let v = b["jitter"], let j = values.percent(v, field: "jitter") { p.backoff.jitter = j.value }
             if let v = b["max"], p.backoff.max < p.backoff.initial {
                 sink.emit(
@@ -59,7 +67,9 @@ extension DocumentDecoder {
         if let n = r["intensity"],
             let i = MappingReader(n, context: "intensity", allowed: ["max", "within"], sink: sink)
         {
-            if let v = i.require("max"), let m = values.int(v, field: "max", range: 1...100_000) { p.intensity.max = m.value }
+            if let v = i.require("max"), let m = values.int(v, field: "max", range: 1...100_000) {
+                p.intensity.max = m.value
+            }
             if let v = i.require("within"), let d = values.duration(v, field: "within") { p.intensity.within = d.value }
         }
         if let n = r["stable_after"], let d = values.duration(n, field: "stable_after") { p.stableAfter = d.value }
@@ -73,7 +83,9 @@ extension DocumentDecoder {
                 allowed: ["http", "tcp", "exec", "file", "every", "timeout", "failures", "start_period", "expect"],
                 sink: sink)
         else { return nil }
-        guard let which = r.exactlyOne(of: ["http", "tcp", "exec", "file"], what: "probe (`http`, `tcp`, `exec` or `file`)"),
+        guard
+            let which = r.exactlyOne(
+                of: ["http", "tcp", "exec", "file"], what: "probe (`http`, `tcp`, `exec` or `file`)"),
             let key = which.key.text
         else { return nil }
         let check: Kernel.ProbeCheck
@@ -138,7 +150,9 @@ extension DocumentDecoder {
             if let s = n.text, let p = Percent.parse(s), p.value > 0 {
                 l.cpu = p
             } else {
-                sink.emit(.invalidPercent, "`\(n.text ?? n.kindDescription)` is not a CPU share; write e.g. `50%` or `200%`", at: n.span)
+                sink.emit(
+                    .invalidPercent, "`\(n.text ?? n.kindDescription)` is not a CPU share; write e.g. `50%` or `200%`",
+                    at: n.span)
             }
         }
         if let n = r["nofile"] { l.nofile = values.int(n, field: "nofile", range: 1...1 << 30)?.value }

@@ -30,7 +30,8 @@ extension DocumentDecoder {
 
     private func parameters(_ node: YAMLNode) -> [Playbook.Parameter] {
         guard let pairs = node.mapping else {
-            sink.emit(.wrongType, "`params` must be a mapping of name to type, found \(node.kindDescription)", at: node.span)
+            sink.emit(
+                .wrongType, "`params` must be a mapping of name to type, found \(node.kindDescription)", at: node.span)
             return []
         }
         var out: [Playbook.Parameter] = []
@@ -39,7 +40,9 @@ extension DocumentDecoder {
             guard let first = name.first, first.isLetter || first == "_",
                 name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
             else {
-                sink.emit(.invalidName, "`\(name)` is not a valid parameter name (letters, digits and `_`)", at: pair.key.span)
+                sink.emit(
+                    .invalidName, "`\(name)` is not a valid parameter name (letters, digits and `_`)", at: pair.key.span
+                )
                 continue
             }
             var typeNode: YAMLNode?
@@ -55,7 +58,8 @@ extension DocumentDecoder {
             guard let typeNode, let type = values.oneOf(typeNode, field: "parameter type", as: ValueType.self) else {
                 continue
             }
-            out.append(Playbook.Parameter(name: Located(name, at: pair.key.span), type: type.value, defaultValue: defaultNode))
+            out.append(
+                Playbook.Parameter(name: Located(name, at: pair.key.span), type: type.value, defaultValue: defaultNode))
         }
         return out
     }
@@ -73,7 +77,9 @@ extension DocumentDecoder {
 
     func step(_ node: YAMLNode) -> Step? {
         guard node.mapping != nil else {
-            sink.emit(.wrongType, "a step must be a mapping such as `{restart: api}`, found \(node.kindDescription)", at: node.span)
+            sink.emit(
+                .wrongType, "a step must be a mapping such as `{restart: api}`, found \(node.kindDescription)",
+                at: node.span)
             return nil
         }
         let present = Self.discriminators(in: node, keywords: Action.keywords, fields: Self.actionFields)
@@ -112,7 +118,9 @@ extension DocumentDecoder {
                 node, context: "retry", allowed: ["attempts", "delay", "backoff", "max_delay"], sink: sink)
         else { return nil }
         var retry = Step.Retry()
-        if let n = r.require("attempts"), let a = values.int(n, field: "attempts", range: 1...1000) { retry.attempts = a.value }
+        if let n = r.require("attempts"), let a = values.int(n, field: "attempts", range: 1...1000) {
+            retry.attempts = a.value
+        }
         if let n = r["delay"], let d = values.duration(n, field: "delay", allowZero: true) { retry.delay = d.value }
         if let n = r["backoff"], let b = values.number(n, field: "backoff", range: 1...100) { retry.backoff = b.value }
         if let n = r["max_delay"] { retry.maxDelay = values.duration(n, field: "max_delay")?.value }
@@ -130,7 +138,8 @@ extension DocumentDecoder {
                 grace: r["grace"].flatMap { values.duration($0, field: "grace", allowZero: true)?.value })
         case "restart":
             guard let t = target() else { return nil }
-            return .restart(t, grace: r["grace"].flatMap { values.duration($0, field: "grace", allowZero: true)?.value })
+            return .restart(
+                t, grace: r["grace"].flatMap { values.duration($0, field: "grace", allowZero: true)?.value })
         case "pause": return target().map(Action.pause)
         case "resume": return target().map(Action.resume)
         case "signal":
@@ -145,7 +154,8 @@ extension DocumentDecoder {
                 env: r["env"].map { values.stringMap($0, field: "env") } ?? [:])
         case "http":
             guard let url = values.url(v, field: "http", allowTemplate: true) else { return nil }
-            let method = r["method"].flatMap { values.oneOf($0, field: "method", as: Action.HTTPMethod.self)?.value } ?? .GET
+            let method =
+                r["method"].flatMap { values.oneOf($0, field: "method", as: Action.HTTPMethod.self)?.value } ?? .GET
             return .http(
                 url: url, method: method, body: r["body"].flatMap { values.string($0, field: "body") },
                 headers: r["headers"].map { values.stringMap($0, field: "headers") } ?? [:],
@@ -169,7 +179,8 @@ extension DocumentDecoder {
             guard let kind = values.oneOf(v, field: "agent task", as: Action.AgentTaskKind.self) else { return nil }
             let refactor = r["refactor"].flatMap { values.reference($0, field: "refactor") }
             if kind.value == .refactor && refactor == nil { _ = r.require("refactor") }
-            return .agentTask(kind.value, goal: r["goal"].flatMap { values.string($0, field: "goal") }, refactor: refactor)
+            return .agentTask(
+                kind.value, goal: r["goal"].flatMap { values.string($0, field: "goal") }, refactor: refactor)
         case "rollback_config": return target().map(Action.rollbackConfig)
         case "reload": return target().map(Action.reload)
         case "failover":
@@ -182,7 +193,9 @@ extension DocumentDecoder {
             guard let message = values.string(v, field: "notify") else { return nil }
             return .notify(
                 message: message,
-                severity: r["severity"].flatMap { values.oneOf($0, field: "severity", as: Action.NotifySeverity.self)?.value } ?? .info,
+                severity: r["severity"].flatMap {
+                    values.oneOf($0, field: "severity", as: Action.NotifySeverity.self)?.value
+                } ?? .info,
                 webhook: r["webhook"].flatMap { values.url($0, field: "webhook", allowTemplate: true) })
         case "call":
             guard let t = target() else { return nil }
@@ -207,7 +220,8 @@ extension DocumentDecoder {
         case "file_exists": return values.string(v, field: key).map(StepCondition.fileExists)
         case "equals":
             guard let items = values.sequence(v, field: key) else { return nil }
-            guard items.count == 2, let a = values.string(items[0], field: key), let b = values.string(items[1], field: key)
+            guard items.count == 2, let a = values.string(items[0], field: key),
+                let b = values.string(items[1], field: key)
             else {
                 sink.emit(.wrongType, "`equals` takes exactly two values", at: v.span)
                 return nil

@@ -4,7 +4,8 @@ extension DocumentDecoder {
             let r = rootReader(root, header, keys: ["intent", "target", "bounds", "from", "approval", "verify"]),
             let intentNode = r.require("intent"), let targetNode = r.require("target"),
             let intent = values.oneOf(intentNode, field: "intent", as: RefactorIntent.Intent.self),
-            let t = MappingReader(targetNode, context: "refactor target", allowed: ["kind", "name", "field"], sink: sink),
+            let t = MappingReader(
+                targetNode, context: "refactor target", allowed: ["kind", "name", "field"], sink: sink),
             let kindNode = t.require("kind"), let kind = values.oneOf(kindNode, field: "kind", as: DocumentKind.self)
         else { return nil }
         let target = RefactorIntent.Target(
@@ -17,12 +18,15 @@ extension DocumentDecoder {
         }
         if let n = r["from"],
             let f = MappingReader(
-                n, context: "refactor source", allowed: ["metric", "kernel", "percentile", "window", "margin"], sink: sink),
-            let metricNode = f.require("metric"), let metric = values.oneOf(metricNode, field: "metric", as: Metric.self)
+                n, context: "refactor source", allowed: ["metric", "kernel", "percentile", "window", "margin"],
+                sink: sink),
+            let metricNode = f.require("metric"),
+            let metric = values.oneOf(metricNode, field: "metric", as: Metric.self)
         {
             ri.from = RefactorIntent.Source(
                 metric: metric, kernel: f["kernel"].flatMap { values.reference($0, field: "kernel") },
-                percentile: f["percentile"].flatMap { values.number($0, field: "percentile", range: 1...100)?.value } ?? 99,
+                percentile: f["percentile"].flatMap { values.number($0, field: "percentile", range: 1...100)?.value }
+                    ?? 99,
                 window: f["window"].flatMap { values.duration($0, field: "window")?.value } ?? .seconds(3600),
                 margin: f["margin"].flatMap { values.percent($0, field: "margin")?.value })
         }

@@ -57,7 +57,9 @@ extension DocumentDecoder {
 
     func condition(_ node: YAMLNode) -> ConditionNode? {
         guard node.mapping != nil else {
-            sink.emit(.wrongType, "`when` must be a mapping such as `{exit: api}`, found \(node.kindDescription)", at: node.span)
+            sink.emit(
+                .wrongType, "`when` must be a mapping such as `{exit: api}`, found \(node.kindDescription)",
+                at: node.span)
             return nil
         }
         // Find the discriminating key first, so unknown keys are judged against that condition's own fields.
@@ -91,15 +93,19 @@ extension DocumentDecoder {
         switch key {
         case "exit":
             guard let target = values.reference(v, field: "exit") else { return nil }
-            let codes = r["codes"].flatMap { values.sequence($0, field: "codes") }?
+            let codes =
+                r["codes"].flatMap { values.sequence($0, field: "codes") }?
                 .compactMap { values.int($0, field: "codes", range: 0...255)?.value } ?? []
-            let signals = r["signals"].flatMap { values.sequence($0, field: "signals") }?
+            let signals =
+                r["signals"].flatMap { values.sequence($0, field: "signals") }?
                 .compactMap { values.signal($0, field: "signals")?.value } ?? []
             let expected = r["expected"].flatMap { values.bool($0, field: "expected") } ?? false
             return .exit(target: target, codes: codes, signals: signals, expected: expected)
         case "health":
             guard let target = values.reference(v, field: "health") else { return nil }
-            return .health(target: target, failures: r["failures"].flatMap { values.int($0, field: "failures", range: 1...1000)?.value })
+            return .health(
+                target: target,
+                failures: r["failures"].flatMap { values.int($0, field: "failures", range: 1...1000)?.value })
         case "silence":
             guard let target = values.reference(v, field: "silence") else { return nil }
             return .silence(target: target, within: r["within"].flatMap { values.duration($0, field: "within")?.value })
@@ -124,7 +130,8 @@ extension DocumentDecoder {
             return .predict(metric: metric, kernel: kernel, threshold: threshold, within: within.value, window: window)
         case "log":
             guard let pattern = values.string(v, field: "log") else { return nil }
-            let stream = r["stream"].flatMap { values.oneOf($0, field: "stream", as: Condition.Stream.self)?.value } ?? .any
+            let stream =
+                r["stream"].flatMap { values.oneOf($0, field: "stream", as: Condition.Stream.self)?.value } ?? .any
             return .log(
                 pattern: pattern, kernel: optionalKernel(r), stream: stream, count: count(r),
                 within: r["within"].flatMap { values.duration($0, field: "within")?.value })
@@ -172,7 +179,8 @@ extension DocumentDecoder {
                 sink.emit(.invalidCron, "`\(expr.value)` is not a cron schedule: \(problem)", at: v.span)
                 return nil
             }
-            return .cron(expression: expr, timezone: r["timezone"].flatMap { values.string($0, field: "timezone")?.value })
+            return .cron(
+                expression: expr, timezone: r["timezone"].flatMap { values.string($0, field: "timezone")?.value })
         case "all", "any":
             guard let items = values.sequence(v, field: key) else { return nil }
             if items.isEmpty {
@@ -225,7 +233,8 @@ extension DocumentDecoder {
             if looksBytes { return mismatch("a byte size") }
             if isNumber {
                 sink.emit(
-                    .invalidPercent, "`\(text)` is not a percentage; `\(metric.rawValue)` thresholds are written `\(text)%`",
+                    .invalidPercent,
+                    "`\(text)` is not a percentage; `\(metric.rawValue)` thresholds are written `\(text)%`",
                     at: node.span, fixIts: [FixIt("add `%`", span: node.span, replacement: "\(text)%")])
                 return nil
             }

@@ -8,20 +8,29 @@ struct GraphBuilder {
         let kernels = bootOrder()
         for kernel in kernels {
             for dep in kernel.dependsOn {
-                edges.append(GraphEdge(from: .init(.kernel, kernel.header.name.value), to: .init(.kernel, dep.value), kind: .dependsOn))
+                edges.append(
+                    GraphEdge(
+                        from: .init(.kernel, kernel.header.name.value), to: .init(.kernel, dep.value), kind: .dependsOn)
+                )
             }
         }
         let triggers = table.triggers.values.sorted { $0.header.name.value < $1.header.name.value }
         for trigger in triggers {
             let from = GraphNodeID(.trigger, trigger.header.name.value)
             if let run = trigger.run {
-                let label = trigger.with.map { "\($0.name.value)=\($0.value.text ?? "…")" }.sorted().joined(separator: ", ")
-                edges.append(GraphEdge(from: from, to: .init(.playbook, run.value), kind: .runs, label: label.isEmpty ? nil : label))
+                let label = trigger.with.map { "\($0.name.value)=\($0.value.text ?? "…")" }.sorted().joined(
+                    separator: ", ")
+                edges.append(
+                    GraphEdge(
+                        from: from, to: .init(.playbook, run.value), kind: .runs, label: label.isEmpty ? nil : label))
             }
             for watched in watchedNames(trigger.when.condition) {
-                let kind: GraphNodeID.Kind = GraceSettings.componentNames.contains(watched) && table.kernels[watched] == nil
+                let kind: GraphNodeID.Kind =
+                    GraceSettings.componentNames.contains(watched) && table.kernels[watched] == nil
                     ? .component : .kernel
-                edges.append(GraphEdge(from: from, to: .init(kind, watched), kind: .watches, label: trigger.when.condition.keyword))
+                edges.append(
+                    GraphEdge(
+                        from: from, to: .init(kind, watched), kind: .watches, label: trigger.when.condition.keyword))
             }
         }
         let playbooks = table.playbooks.values.sorted { $0.header.name.value < $1.header.name.value }
@@ -37,11 +46,17 @@ struct GraphBuilder {
                     case (.call, _):
                         edges.append(GraphEdge(from: stepID, to: .init(.playbook, value), kind: .calls))
                     case (_, .value(.kernel)), (_, .kernelOrGrace):
-                        edges.append(GraphEdge(from: stepID, to: .init(.kernel, value), kind: .actsOn, label: step.action.keyword))
+                        edges.append(
+                            GraphEdge(
+                                from: stepID, to: .init(.kernel, value), kind: .actsOn, label: step.action.keyword))
                     case (_, .value(.fleet)):
-                        edges.append(GraphEdge(from: stepID, to: .init(.fleet, value), kind: .actsOn, label: step.action.keyword))
+                        edges.append(
+                            GraphEdge(from: stepID, to: .init(.fleet, value), kind: .actsOn, label: step.action.keyword)
+                        )
                     case (_, .value(.instance)), (_, .instanceOrAuto):
-                        edges.append(GraphEdge(from: stepID, to: .init(.instance, value), kind: .actsOn, label: step.action.keyword))
+                        edges.append(
+                            GraphEdge(
+                                from: stepID, to: .init(.instance, value), kind: .actsOn, label: step.action.keyword))
                     default:
                         break
                     }
@@ -54,12 +69,18 @@ struct GraphBuilder {
         let signatures = table.signatures.values.sorted { $0.header.name.value < $1.header.name.value }
         for signature in signatures {
             guard let bound = signature.playbook else { continue }
-            edges.append(GraphEdge(from: .init(.signature, signature.header.name.value), to: .init(.playbook, bound.value), kind: .runs))
+            edges.append(
+                GraphEdge(
+                    from: .init(.signature, signature.header.name.value), to: .init(.playbook, bound.value), kind: .runs
+                ))
         }
         let fleets = table.fleets.values.sorted { $0.header.name.value < $1.header.name.value }
         for fleet in fleets {
             for instance in fleet.instances {
-                edges.append(GraphEdge(from: .init(.fleet, fleet.header.name.value), to: .init(.instance, instance.name.value), kind: .member, label: instance.role.value.rawValue))
+                edges.append(
+                    GraphEdge(
+                        from: .init(.fleet, fleet.header.name.value), to: .init(.instance, instance.name.value),
+                        kind: .member, label: instance.role.value.rawValue))
             }
         }
         let chaos = table.chaos.values.sorted { $0.header.name.value < $1.header.name.value }
@@ -69,11 +90,18 @@ struct GraphBuilder {
             let fault = GraphNodeID(.fault, "\(name)/\(scenario.fault.keyword)")
             edges.append(GraphEdge(from: from, to: fault, kind: .injects))
             let target = scenario.fault.target
-            let kind: GraphNodeID.Kind = target.type == .playbook ? .playbook : target.type == .instance ? .instance : .kernel
-            edges.append(GraphEdge(from: fault, to: .init(kind, target.name.value), kind: .injects, label: scenario.fault.keyword))
+            let kind: GraphNodeID.Kind =
+                target.type == .playbook ? .playbook : target.type == .instance ? .instance : .kernel
+            edges.append(
+                GraphEdge(
+                    from: fault, to: .init(kind, target.name.value), kind: .injects, label: scenario.fault.keyword))
             if let expect = scenario.expect {
-                if let t = expect.trigger { edges.append(GraphEdge(from: from, to: .init(.trigger, t.value), kind: .expects)) }
-                if let p = expect.playbook { edges.append(GraphEdge(from: from, to: .init(.playbook, p.value), kind: .expects)) }
+                if let t = expect.trigger {
+                    edges.append(GraphEdge(from: from, to: .init(.trigger, t.value), kind: .expects))
+                }
+                if let p = expect.playbook {
+                    edges.append(GraphEdge(from: from, to: .init(.playbook, p.value), kind: .expects))
+                }
             }
             for gate in scenario.gates {
                 edges.append(GraphEdge(from: from, to: .init(.gate, gate.value), kind: .gatedBy))
@@ -81,8 +109,12 @@ struct GraphBuilder {
         }
         let refactors = table.refactors.values.sorted { $0.header.name.value < $1.header.name.value }
         for intent in refactors {
-            if let target = intent.target.name, let kind = GraphNodeID.Kind(rawValue: intent.target.kind.value.rawValue) {
-                edges.append(GraphEdge(from: .init(.refactor, intent.header.name.value), to: .init(kind, target.value), kind: .changes, label: intent.target.field?.value))
+            if let target = intent.target.name, let kind = GraphNodeID.Kind(rawValue: intent.target.kind.value.rawValue)
+            {
+                edges.append(
+                    GraphEdge(
+                        from: .init(.refactor, intent.header.name.value), to: .init(kind, target.value), kind: .changes,
+                        label: intent.target.field?.value))
             }
         }
         return ExecutionGraph(

@@ -90,7 +90,8 @@ public enum Action: Sendable, Hashable {
             .snapshot(let k, _), .restore(let k, _), .stop(let k, _, _), .restart(let k, _), .signal(let k, _):
             return [TargetUse(value: k, type: .value(.kernel))]
         case .shedLoad(let tier, let keep):
-            return [TargetUse(value: tier, type: .value(.tier))] + keep.map { TargetUse(value: $0, type: .value(.kernel)) }
+            return [TargetUse(value: tier, type: .value(.tier))]
+                + keep.map { TargetUse(value: $0, type: .value(.kernel)) }
         case .restoreLoad(let tier):
             return [TargetUse(value: tier, type: .tierOrAll)]
         case .reload(let k):

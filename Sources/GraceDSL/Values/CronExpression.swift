@@ -36,7 +36,8 @@ public enum CronExpression {
         for b in bounds {
             if let n = Int(b) {
                 guard field.range.contains(n) else {
-                    return "\(n) is outside \(field.range.lowerBound)-\(field.range.upperBound) in the \(field.name) field"
+                    return
+                        "\(n) is outside \(field.range.lowerBound)-\(field.range.upperBound) in the \(field.name) field"
                 }
                 numbers.append(n)
             } else if let i = field.names.firstIndex(of: b.lowercased()) {

@@ -12,7 +12,8 @@ public enum DurationParser {
         text.utf8.withContiguousStorageIfAvailable(parse(bytes:)) ?? parse(bytes: Array(text.utf8)[...])
     }
 
-    private static func parse<Bytes: RandomAccessCollection<UInt8>>(bytes: Bytes) -> Duration? where Bytes.Index == Int {
+    private static func parse<Bytes: RandomAccessCollection<UInt8>>(bytes: Bytes) -> Duration?
+    where Bytes.Index == Int {
         var i = bytes.startIndex
         let end = bytes.endIndex
         guard i < end else { return nil }
@@ -44,7 +45,8 @@ public enum DurationParser {
     }
 
     private static func isASCIILetter(_ byte: UInt8) -> Bool {
-        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
     }
 
     /// Formats a duration the way it would be written in YAML (`1h30m`, `250ms`).

@@ -53,7 +53,8 @@ public struct Template: Sendable, Hashable, Codable {
                         return .failure(
                             SyntaxError(
                                 message:
-                                    "`\(inner)` is not a name; placeholders hold names like `kernel` or `event.kernel`"))
+                                    "`\(inner)` is not a name; placeholders hold names like `kernel` or `event.kernel`")
+                        )
                     }
                 }
                 segments.append(.placeholder(path))
@@ -106,7 +107,8 @@ private func isName(_ part: String) -> Bool {
             ascii = false
             break
         }
-        let isLetter = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+        let isLetter =
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
             || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || byte == UInt8(ascii: "_")
         let isDigit = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
         if first ? !isLetter : !(isLetter || isDigit) { return false }

@@ -1,3 +1,5 @@
+import GraceDSL
+
 /// Something that happened, as the interpreter sees it. The runtime turns journal entries, probe results,
 /// metric samples and log lines into events; triggers are evaluated against them.
 public enum Event: Sendable, Hashable {
@@ -49,5 +51,3 @@ public enum Event: Sendable, Hashable {
         }
     }
 }
-
-import GraceDSL

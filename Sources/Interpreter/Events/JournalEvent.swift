@@ -189,7 +189,8 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .notify: "a `notify` step (run, message, severity)"
         case .configReloaded: "a reload applied a new graph (reason, graph, added, changed, removed, ms)"
         case .configUnchanged: "a reload found nothing changed (reason, graph)"
-        case .configInvalid: "a reload was refused; the running graph stays (reason, errors, file, code, error.N; or error)"
+        case .configInvalid:
+            "a reload was refused; the running graph stays (reason, errors, file, code, error.N; or error)"
         case .snapshotCreated: "a snapshot of a kernel's data (id, files, bytes, good, run or reason)"
         case .snapshotRestored: "a kernel's data was restored (id, run or reason)"
         case .snapshotPruned: "old snapshots removed by retention (removed)"
@@ -644,7 +645,8 @@ public enum JournalEvent: Sendable, Hashable {
         case .runStarted:
             guard let run, let playbook = f["playbook"] else { return nil }
             return .runStarted(
-                run: run, playbook: playbook, trigger: f["trigger"], arguments: stripped(f, "arg."), parent: f["parent"])
+                run: run, playbook: playbook, trigger: f["trigger"], arguments: stripped(f, "arg."), parent: f["parent"]
+            )
         case .runSucceeded:
             guard let run, let playbook = f["playbook"] else { return nil }
             return .runSucceeded(run: run, playbook: playbook)

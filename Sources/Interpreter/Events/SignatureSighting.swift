@@ -48,7 +48,8 @@ public struct SignatureSighting: Sendable, Hashable {
 
     /// Makes a sighting; `content` defaults to the whole line (a kernel without `logs.format`).
     public init(
-        kernel: String, line: String, content: String? = nil, signature: String, template: String, severity: Severity, playbook: String? = nil
+        kernel: String, line: String, content: String? = nil, signature: String, template: String, severity: Severity,
+        playbook: String? = nil
     ) {
         self.kernel = kernel
         self.line = line

@@ -30,7 +30,9 @@ public struct BindingPolicy: Sendable {
     }
 
     /// The binding to run, or nil when there is none.
-    public func choose<R: RandomNumberGenerator>(_ bindings: [BindingEvidence], using random: inout R) -> BindingEvidence? {
+    public func choose<R: RandomNumberGenerator>(_ bindings: [BindingEvidence], using random: inout R)
+        -> BindingEvidence?
+    {
         if let declared = bindings.filter(\.declared).min(by: { $0.playbook < $1.playbook }) { return declared }
         var best: (draw: Double, binding: BindingEvidence)?
         // Name order first, so that equal draws (never in practice) resolve the same way every time.

@@ -18,7 +18,8 @@ public struct DeclaredSignatures: Sendable {
         entries = signatures.sorted { $0.header.name.value < $1.header.name.value }.map { signature in
             switch signature.matcher {
             case .pattern(let p): Entry(signature: signature, pattern: SignaturePattern(p.value), regex: nil)
-            case .regex(let r): Entry(signature: signature, pattern: nil, regex: try? NSRegularExpression(pattern: r.value))
+            case .regex(let r):
+                Entry(signature: signature, pattern: nil, regex: try? NSRegularExpression(pattern: r.value))
             }
         }
     }

@@ -78,7 +78,9 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
             lines.append(line)
         }
         if let success = book.success {
-            lines.append("then: \(success.healthy.map { render($0.value, scope) }.joined(separator: ", ")) healthy within \(DurationParser.format(success.within))")
+            lines.append(
+                "then: \(success.healthy.map { render($0.value, scope) }.joined(separator: ", ")) healthy within \(DurationParser.format(success.within))"
+            )
         }
         if let next = book.onFailure { lines.append("on failure: escalate to \(next.value)") }
         return lines
@@ -95,17 +97,20 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
         }
         guard depth < 16 else {
             await journal.record(.runFailed(run: id, playbook: name, error: "calls nested deeper than 16"))
-            return Outcome(run: id, playbook: name, succeeded: false, error: "calls nested deeper than 16", escalation: [])
+            return Outcome(
+                run: id, playbook: name, succeeded: false, error: "calls nested deeper than 16", escalation: [])
         }
         let scope = Self.scope(playbook, arguments: arguments, runID: id, trigger: trigger)
-        await journal.record(.runStarted(run: id, playbook: name, trigger: trigger, arguments: arguments, parent: parent))
+        await journal.record(
+            .runStarted(run: id, playbook: name, trigger: trigger, arguments: arguments, parent: parent))
 
         // Per-kernel locks, taken in name order (no deadlock between runs); a nested call shares its parent's.
         let kernels = depth == 0 ? lockedKernels(playbook, scope: scope) : []
         await locks.acquire(kernels, owner: id)
         var error: String?
         if let timeout = playbook.timeout {
-            error = await withTimeout(timeout) { await self.steps(playbook, scope: scope, runID: id, depth: depth) }
+            error =
+                await withTimeout(timeout) { await self.steps(playbook, scope: scope, runID: id, depth: depth) }
                 ?? "playbook timed out after \(DurationParser.format(timeout))"
         } else {
             error = await steps(playbook, scope: scope, runID: id, depth: depth)
@@ -232,7 +237,8 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
         for (index, step) in completed.reversed() where !step.undo.isEmpty {
             let name = step.name?.value ?? "step-\(index + 1)"
             for undoStep in step.undo {
-                await journal.record(.undoStarted(run: runID, index: index, name: name, action: undoStep.action.keyword))
+                await journal.record(
+                    .undoStarted(run: runID, index: index, name: name, action: undoStep.action.keyword))
                 let result = await attemptOnce(undoStep, scope: scope, runID: runID, depth: 0)
                 if case .failure(let failure) = result {
                     await journal.record(.undoFinished(run: runID, index: index, name: name, error: failure.message))
@@ -253,10 +259,14 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
             }
             return true
         }
-        return result == true ? nil : "success criteria not met: \(kernels.joined(separator: ", ")) not healthy within \(DurationParser.format(success.within))"
+        return result == true
+            ? nil
+            : "success criteria not met: \(kernels.joined(separator: ", ")) not healthy within \(DurationParser.format(success.within))"
     }
 
-    private func holds(_ condition: StepCondition, scope: [String: String], statuses: [String: StepCondition.Status]) async -> Bool {
+    private func holds(_ condition: StepCondition, scope: [String: String], statuses: [String: StepCondition.Status])
+        async -> Bool
+    {
         switch condition {
         case .healthy(let k): return await performer.isHealthy(render(k.value, scope))
         case .running(let k): return await performer.isRunning(render(k.value, scope))
@@ -275,7 +285,9 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
 
     // MARK: - Templates
 
-    static func scope(_ playbook: Playbook, arguments: [String: String], runID: String, trigger: String?) -> [String: String] {
+    static func scope(_ playbook: Playbook, arguments: [String: String], runID: String, trigger: String?) -> [String:
+        String]
+    {
         var scope: [String: String] = ["run.id": runID, "run.playbook": playbook.header.name.value]
         if let trigger { scope["run.trigger"] = trigger }
         for parameter in playbook.params {
@@ -331,7 +343,8 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
                 environment: env.mapValues { render($0, scope) })
         case .http(let url, let method, let body, let headers, let expect):
             return .http(
-                url: r(url), method: method.rawValue, body: body.map(r), headers: headers.mapValues { render($0, scope) },
+                url: r(url), method: method.rawValue, body: body.map(r),
+                headers: headers.mapValues { render($0, scope) },
                 expect: expect)
         case .waitHealthy(let k): return nonEmpty(k).map { .waitHealthy(kernel: $0) }
         case .wait(let d): return .wait(d)

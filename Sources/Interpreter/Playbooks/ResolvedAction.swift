@@ -101,7 +101,8 @@ public enum ResolvedAction: Sendable, Hashable {
         case .snapshot(let k, let tag): "snapshot \(k)" + (tag.map { " tagged \($0)" } ?? "")
         case .restore(let k, let from): "restore \(k) from \(from)"
         case .verify(let k): "verify the data of \(k)"
-        case .shedLoad(let tier, let keep): "shed \(tier) load" + (keep.isEmpty ? "" : " keeping \(keep.joined(separator: ", "))")
+        case .shedLoad(let tier, let keep):
+            "shed \(tier) load" + (keep.isEmpty ? "" : " keeping \(keep.joined(separator: ", "))")
         case .restoreLoad(let tier): "restore \(tier) load"
         case .agentTask(let kind, let goal, _): "agent task \(kind)" + (goal.map { ": \($0)" } ?? "")
         case .rollbackConfig(let rev): "roll the configuration back to \(rev)"

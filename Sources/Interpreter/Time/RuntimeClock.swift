@@ -29,7 +29,8 @@ public struct RuntimeClock: Clock, Sendable {
     public init<C: Clock & Sendable>(_ base: C) where C.Duration == Duration, C.Instant: Sendable {
         let origin = base.now
         elapsed = { origin.duration(to: base.now) }
-        sleeper = { offset, tolerance in try await base.sleep(until: origin.advanced(by: offset), tolerance: tolerance) }
+        sleeper = { offset, tolerance in try await base.sleep(until: origin.advanced(by: offset), tolerance: tolerance)
+        }
         minimumResolution = base.minimumResolution
     }
 

@@ -77,7 +77,8 @@ public struct ConditionEvaluator: Sendable {
         switch condition {
         case .all(let parts, let within):
             let children = parts.map { build($0.condition, context: context, now: now) }
-            return .all(children: children, lastFired: parts.map { _ in nil }, fields: parts.map { _ in [:] }, within: within)
+            return .all(
+                children: children, lastFired: parts.map { _ in nil }, fields: parts.map { _ in [:] }, within: within)
         case .any(let parts):
             return .any(children: parts.map { build($0.condition, context: context, now: now) })
         default:
@@ -117,7 +118,8 @@ public struct ConditionEvaluator: Sendable {
 
     // MARK: - Tree walking
 
-    private static func observe(_ node: inout Node, event: Event, now: Duration, context: Context) -> [String: String]? {
+    private static func observe(_ node: inout Node, event: Event, now: Duration, context: Context) -> [String: String]?
+    {
         switch node {
         case .leaf(let condition, var state):
             let result = observeLeaf(condition, &state, event: event, now: now, context: context)
@@ -227,7 +229,10 @@ public struct ConditionEvaluator: Sendable {
         _ condition: Condition, _ state: inout LeafState, event: Event, now: Duration, context: Context
     ) -> [String: String]? {
         switch (condition, event) {
-        case (.exit(let target, let codes, let signals, let expected), .kernelExited(let kernel, let code, let signal, let wasExpected)):
+        case (
+            .exit(let target, let codes, let signals, let expected),
+            .kernelExited(let kernel, let code, let signal, let wasExpected)
+        ):
             guard matches(target.value, kernel), expected || !wasExpected else { return nil }
             if !codes.isEmpty || !signals.isEmpty {
                 let codeHit = code.map { codes.contains(Int($0)) } ?? false
@@ -243,7 +248,8 @@ public struct ConditionEvaluator: Sendable {
             guard matches(target.value, kernel), count >= (failures ?? 1) else { return nil }
             return ["kernel": kernel, "reason": reason]
 
-        case (.silence(let target, let within), .heartbeat(let name)), (.silence(let target, let within), .kernelStarted(let name, _)):
+        case (.silence(let target, let within), .heartbeat(let name)),
+            (.silence(let target, let within), .kernelStarted(let name, _)):
             guard target.value == name,
                 let w = within ?? context.watchdogs[name] ?? context.componentHeartbeats[name]
             else { return nil }
@@ -271,7 +277,9 @@ public struct ConditionEvaluator: Sendable {
             state.fired = true
             return ["kernel": k ?? "", "value": format(value)].filter { !$0.value.isEmpty }
 
-        case (.predict(let metric, let kernel, let threshold, let horizon, let window), .metric(let k, let m, let value)):
+        case (
+            .predict(let metric, let kernel, let threshold, let horizon, let window), .metric(let k, let m, let value)
+        ):
             guard m == metric.value, matches(kernel?.value, k) else { return nil }
             state.samples.append((now, value))
             state.samples.removeAll { now - $0.at > window }
@@ -327,7 +335,9 @@ public struct ConditionEvaluator: Sendable {
             var fields = ["kernel": k, "line": text]
             for name in TemplateScope.namedGroups(regex.pattern) {
                 let r = match.range(withName: name)
-                if r.location != NSNotFound, let swiftRange = Range(r, in: text) { fields[name] = String(text[swiftRange]) }
+                if r.location != NSNotFound, let swiftRange = Range(r, in: text) {
+                    fields[name] = String(text[swiftRange])
+                }
             }
             return fields
 

@@ -66,7 +66,8 @@ public struct TriggerEngine: Sendable {
         case .exit(let t, _, _, _): return [k("exit", t.value)]
         case .health(let t, _): return [k("unhealthy", t.value)]
         case .silence(let t, _): return [k("heartbeat", t.value), k("started", t.value), k("watchdog", t.value)]
-        case .metric(let m, let kernel, _, _), .predict(let m, let kernel, _, _, _), .anomaly(let m, let kernel, _, _, _):
+        case .metric(let m, let kernel, _, _), .predict(let m, let kernel, _, _, _),
+            .anomaly(let m, let kernel, _, _, _):
             return [k("metric:\(m.value.rawValue)", kernel?.value)]
         case .log(_, let kernel, _, _, _), .signature(_, let kernel, _, _): return [k("log", kernel?.value)]
         case .file(_, let kernel, _): return [k("file", kernel?.value), k("file", nil)]
@@ -172,7 +173,9 @@ public struct TriggerEngine: Sendable {
 
     /// The playbook a firing runs and its arguments: the trigger's `run`, or for `signature: known` the
     /// matched signature's bound playbook with its `with:`.
-    private func playbook(for trigger: Trigger, fields: [String: String]) -> (name: String, arguments: [String: String])? {
+    private func playbook(for trigger: Trigger, fields: [String: String]) -> (
+        name: String, arguments: [String: String]
+    )? {
         let scope = fields.reduce(into: [String: String]()) { $0["event.\($1.key)"] = $1.value }
             .merging(["trigger.name": trigger.header.name.value]) { a, _ in a }
         if let run = trigger.run {
@@ -182,7 +185,8 @@ public struct TriggerEngine: Sendable {
         guard let signature = signatures[name], let bound = signature.playbook else {
             // A learned binding: the knowledge base chose the playbook; its kernel-typed parameters get the kernel
             // the line came from.
-            guard fields["learned"] == "true", let learned = fields["playbook"], let playbook = playbooks[learned] else {
+            guard fields["learned"] == "true", let learned = fields["playbook"], let playbook = playbooks[learned]
+            else {
                 return nil
             }
             var arguments = Self.render(trigger.with, scope: scope)

@@ -51,7 +51,9 @@ public struct ConfigurationPlan: Sendable {
         for document in result.documents {
             let id = DocumentID(kind: document.header.kind, name: document.header.name.value)
             // Without a graph there is no content hash; the canonical form of the decoded document stands in.
-            out[id] = out[id] ?? String(describing: document.header.span.file) + ":" + String(document.header.span.start.offset)
+            out[id] =
+                out[id] ?? String(describing: document.header.span.file) + ":"
+                + String(document.header.span.start.offset)
         }
         return out
     }
@@ -69,7 +71,8 @@ public struct ConfigurationPlan: Sendable {
             for id in diff.added where id.kind != .kernel { out += "  + add \(id.kind.rawValue) \(id.name)\n" }
             for id in diff.changed where id.kind != .kernel { out += "  ~ change \(id.kind.rawValue) \(id.name)\n" }
             for id in diff.removed where id.kind != .kernel { out += "  - remove \(id.kind.rawValue) \(id.name)\n" }
-            out += "\(diff.added.count) added, \(diff.changed.count) changed, \(diff.removed.count) removed, "
+            out +=
+                "\(diff.added.count) added, \(diff.changed.count) changed, \(diff.removed.count) removed, "
                 + "\(diff.unchanged) unchanged\n"
         }
         if newErrors > 0 {

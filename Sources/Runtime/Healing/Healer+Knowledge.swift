@@ -49,7 +49,9 @@ extension Healer {
                 severity: $0.severity.rawValue, playbook: $0.playbook?.value
             )
         }
-        do { try environment.store.seedDeclared(declared) } catch { logger.error("cannot seed declared signatures: \(error)") }
+        do { try environment.store.seedDeclared(declared) } catch {
+            logger.error("cannot seed declared signatures: \(error)")
+        }
     }
 
     /// Writes what the recognizer gathered since the last flush (see `scheduleKnowledgeFlush`).

@@ -20,8 +20,8 @@ public struct RuntimeActionPerformer: ActionPerformer {
     /// `reload: grace` recompiles and applies the configuration through it.
     let reloader: ConfigurationReloader?
 
-/// A performer acting through `supervisor`, journaling to `journal`, timing waits on `clock`; without
-/// `snapshots` snapshot steps fail, without `reloader` `reload: grace` fails.
+    /// A performer acting through `supervisor`, journaling to `journal`, timing waits on `clock`; without
+    /// `snapshots` snapshot steps fail, without `reloader` `reload: grace` fails.
     public init(
         supervisor: Supervisor, journal: Journal, runner: ProcessCommandRunner, clock: RuntimeClock,
         snapshots: SnapshotStore? = nil, reloader: ConfigurationReloader? = nil
@@ -53,7 +53,9 @@ public struct RuntimeActionPerformer: ActionPerformer {
             await supervisor.restart(k, reason: "playbook run \(runID)")
             return ActionOutcome(detail: "restarted \(k)")
         case .pause(let k):
-            guard await supervisor.pause(k, reason: "playbook run \(runID)") else { throw ActionFailure("\(k) is not running") }
+            guard await supervisor.pause(k, reason: "playbook run \(runID)") else {
+                throw ActionFailure("\(k) is not running")
+            }
             return ActionOutcome(detail: "paused \(k)")
         case .resume(let k):
             _ = await supervisor.resume(k, reason: "playbook run \(runID)")
@@ -64,8 +66,12 @@ public struct RuntimeActionPerformer: ActionPerformer {
         case .exec(let arguments, let expect, _, _):
             let outcome = try await runner.run(arguments, timeout: .seconds(300))
             guard outcome.status == Int32(expect), !outcome.timedOut else {
-                let how = outcome.timedOut ? "timed out" : outcome.status.map { "exit \($0)" } ?? "killed by signal \(outcome.signal ?? 0)"
-                throw ActionFailure("\(arguments.joined(separator: " ")): \(how), expected exit \(expect); output: \(outcome.output.suffix(300))")
+                let how =
+                    outcome.timedOut
+                    ? "timed out" : outcome.status.map { "exit \($0)" } ?? "killed by signal \(outcome.signal ?? 0)"
+                throw ActionFailure(
+                    "\(arguments.joined(separator: " ")): \(how), expected exit \(expect); output: \(outcome.output.suffix(300))"
+                )
             }
             return ActionOutcome(detail: "exit \(expect)", output: String(outcome.output.suffix(2000)))
         case .http(let url, let method, let body, let headers, let expect):
@@ -74,8 +80,12 @@ public struct RuntimeActionPerformer: ActionPerformer {
             switch response {
             case .failure(let e): throw ActionFailure("\(method) \(url): \(e)")
             case .success(let status):
-                if let expect, status != expect { throw ActionFailure("\(method) \(url): HTTP \(status), expected \(expect)") }
-                if expect == nil, !(200...299).contains(status) { throw ActionFailure("\(method) \(url): HTTP \(status)") }
+                if let expect, status != expect {
+                    throw ActionFailure("\(method) \(url): HTTP \(status), expected \(expect)")
+                }
+                if expect == nil, !(200...299).contains(status) {
+                    throw ActionFailure("\(method) \(url): HTTP \(status)")
+                }
                 return ActionOutcome(detail: "HTTP \(status)")
             }
         case .waitHealthy(let k):
@@ -94,20 +104,26 @@ public struct RuntimeActionPerformer: ActionPerformer {
             for k in try await tierKernels(tier) where !keep.contains(k) {
                 if await supervisor.pause(k, reason: "shed \(tier) load (run \(runID))") { paused.append(k) }
             }
-            return ActionOutcome(detail: paused.isEmpty ? "nothing to shed" : "paused \(paused.joined(separator: ", "))")
+            return ActionOutcome(
+                detail: paused.isEmpty ? "nothing to shed" : "paused \(paused.joined(separator: ", "))")
         case .restoreLoad(let tier):
-            let tiers: [Kernel.Tier] = tier == "all" ? [.background, .standard] : [Kernel.Tier(rawValue: tier)].compactMap { $0 }
+            let tiers: [Kernel.Tier] =
+                tier == "all" ? [.background, .standard] : [Kernel.Tier(rawValue: tier)].compactMap { $0 }
             var resumed: [String] = []
             for t in tiers {
                 for k in await supervisor.kernels(inTier: t) where await supervisor.isPaused(k) {
-                    if await supervisor.resume(k, reason: "restore \(t.rawValue) load (run \(runID))") { resumed.append(k) }
+                    if await supervisor.resume(k, reason: "restore \(t.rawValue) load (run \(runID))") {
+                        resumed.append(k)
+                    }
                 }
             }
-            return ActionOutcome(detail: resumed.isEmpty ? "nothing to restore" : "resumed \(resumed.joined(separator: ", "))")
+            return ActionOutcome(
+                detail: resumed.isEmpty ? "nothing to restore" : "resumed \(resumed.joined(separator: ", "))")
         case .notify(let message, let severity, let webhook):
             journal.append(.notify(run: runID, message: message, severity: severity))
             if let webhook {
-                let body = "{\"message\": \(jsonString(message)), \"severity\": \(jsonString(severity)), \"run\": \(jsonString(runID))}"
+                let body =
+                    "{\"message\": \(jsonString(message)), \"severity\": \(jsonString(severity)), \"run\": \(jsonString(runID))}"
                 let sent = await HTTPRequest.send(
                     method: "POST", url: webhook, body: body, headers: [:], timeout: .seconds(5),
                     reactor: runner.reactor)
@@ -148,7 +164,8 @@ public struct RuntimeActionPerformer: ActionPerformer {
             case .intact(let files, _):
                 return ActionOutcome(detail: "\(k): \(files) files match snapshot \(reference.id)")
             case .damaged(let problems):
-                throw ActionFailure("\(k): data differs from snapshot \(reference.id): \(problems.prefix(5).joined(separator: "; "))")
+                throw ActionFailure(
+                    "\(k): data differs from snapshot \(reference.id): \(problems.prefix(5).joined(separator: "; "))")
             }
         case .agentTask, .rollbackConfig, .failover, .quarantine:
             throw ActionFailure("`\(action.keyword)` is not available in this build of Grace")

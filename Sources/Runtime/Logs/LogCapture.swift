@@ -33,8 +33,8 @@ public final class LogCapture: Sendable {
 
     static let readBufferBytes = IOReactor.readBufferBytes
 
-/// A capture of `fd` (the pipe's read end, which it then owns) into `file`, read on `reactor` once started;
-/// `onLine` runs on the reactor thread for every line and must return at once.
+    /// A capture of `fd` (the pipe's read end, which it then owns) into `file`, read on `reactor` once started;
+    /// `onLine` runs on the reactor thread for every line and must return at once.
     public init(
         kernel: String, stream: LogLine.Stream, fd: Int32, file: LogFile, reactor: IOReactor,
         onLine: @escaping @Sendable (LogLine) -> Void

@@ -4,9 +4,9 @@ import Foundation
 public struct LogLine: Sendable, Equatable {
     /// Which output of the kernel a line came from.
     public enum Stream: String, Sendable, Equatable, CaseIterable {
-/// Standard output.
+        /// Standard output.
         case stdout
-/// Standard error.
+        /// Standard error.
         case stderr
     }
 

@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #endif
 
 /// Formats log file timestamps as `2026-11-26T10:12:01.123Z` (UTC, milliseconds) without a `DateFormatter`,

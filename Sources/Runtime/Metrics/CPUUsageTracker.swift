@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #endif
 
 /// Turns successive ``ProcessSample``s of one kernel into ``KernelMetrics`` with a CPU percentage.

@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #endif
 
 /// Puts kernels in cgroup v2 groups of their own under Grace's cgroup, with optional memory and CPU limits, and

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #endif
 
 /// Samples the host from /proc/stat, /proc/meminfo, /proc/loadavg and `statvfs(2)`; keeps the previous CPU

@@ -4,6 +4,6 @@
 /// the timeout itself, is an `.unhealthy` result with a reason. Probes hold no state between checks; counting
 /// consecutive failures, `every` and `start_period` are the supervisor's business.
 public protocol HealthProbe: Sendable {
-/// One check, bounded by `timeout`; never throws: every failure is an `.unhealthy` result with a reason.
+    /// One check, bounded by `timeout`; never throws: every failure is an `.unhealthy` result with a reason.
     func check(timeout: Duration) async -> ProbeResult
 }

@@ -19,7 +19,7 @@ public struct ProcessCommandRunner: CommandRunner {
     /// Output beyond this is dropped; a command cannot make Grace buffer without bound.
     public var outputLimit = 64 << 10
 
-/// A runner spawning through `reaper`'s Grace and reading output on `reactor`.
+    /// A runner spawning through `reaper`'s Grace and reading output on `reactor`.
     public init(
         locator: ExecutableLocator, reaper: ChildReaper, reactor: IOReactor,
         environment: [String: String] = ProcessInfo.processInfo.environment, workingDirectory: String? = nil

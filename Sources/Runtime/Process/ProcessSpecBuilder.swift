@@ -1,6 +1,6 @@
 import Foundation
-import GraceDSL
 import Glibc
+import GraceDSL
 
 /// Looks users and groups up by name (the system's passwd and group databases in Grace; a table in tests).
 public protocol UserDirectory: Sendable {
@@ -47,7 +47,8 @@ struct ProcessSpecBuilder: Sendable {
     var baseEnvironment: [String: String]
 
     init(
-        root: String, stateDirectory: String, locator: ExecutableLocator, users: any UserDirectory = SystemUserDirectory(),
+        root: String, stateDirectory: String, locator: ExecutableLocator,
+        users: any UserDirectory = SystemUserDirectory(),
         baseEnvironment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.root = root

@@ -55,7 +55,9 @@ enum Spawner {
                                 request.new_process_group = 1
                                 request.rlimit_count = Int32(resources.count)
                                 request.rlimit_resources = r.baseAddress
-                                request.rlimit_values = v.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt64.self) }
+                                request.rlimit_values = v.baseAddress.map {
+                                    UnsafeRawPointer($0).assumingMemoryBound(to: UInt64.self)
+                                }
                                 return grace_spawn(&request, &pid, &stage)
                             }
                         }

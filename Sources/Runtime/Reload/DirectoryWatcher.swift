@@ -48,7 +48,9 @@ final class DirectoryWatcher: @unchecked Sendable {
             if let walker = FileManager.default.enumerator(atPath: root) {
                 for case let sub as String in walker {
                     let full = (root as NSString).appendingPathComponent(sub)
-                    if FileManager.default.fileExists(atPath: full, isDirectory: &isDir), isDir.boolValue { out.append(full) }
+                    if FileManager.default.fileExists(atPath: full, isDirectory: &isDir), isDir.boolValue {
+                        out.append(full)
+                    }
                 }
             }
         }
@@ -67,7 +69,9 @@ final class DirectoryWatcher: @unchecked Sendable {
             close(wake)
         }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        var watched = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
+        var watched = [
+            pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0),
+        ]
         while true {
             watched[0].revents = 0
             watched[1].revents = 0
@@ -94,7 +98,8 @@ final class DirectoryWatcher: @unchecked Sendable {
             }
             guard relevant else { continue }
             // Let the rest of the burst arrive, then drain it, then call back once.
-            Thread.sleep(forTimeInterval: Double(debounce.components.attoseconds) / 1e18 + Double(debounce.components.seconds))
+            Thread.sleep(
+                forTimeInterval: Double(debounce.components.attoseconds) / 1e18 + Double(debounce.components.seconds))
             var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             while poll(&pollfd, 1, 0) > 0 {
                 _ = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }

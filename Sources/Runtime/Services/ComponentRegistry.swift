@@ -60,7 +60,9 @@ public final class ComponentRegistry: Sendable {
     /// Adds a component in the `starting` state (again, when it is registered twice).
     public func register(_ name: String, heartbeatInterval: Duration) {
         let now = Date()
-        components.withLock { $0[name] = ComponentStatus(name: name, state: .starting, since: now, heartbeatInterval: heartbeatInterval) }
+        components.withLock {
+            $0[name] = ComponentStatus(name: name, state: .starting, since: now, heartbeatInterval: heartbeatInterval)
+        }
         order.withLock { if !$0.contains(name) { $0.append(name) } }
     }
 

@@ -39,7 +39,8 @@ extension StateStore {
     public func renameSignature(from old: String, to new: String, template: String) throws {
         guard old != new else { return }
         try writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM kb_signature WHERE id = ?", arguments: [old]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM kb_signature WHERE id = ?", arguments: [old])
+            else {
                 return
             }
             let first: Int64 = row["first_seen"]
@@ -80,7 +81,8 @@ extension StateStore {
 
     /// Seeds the declared signature documents with their bindings; a declared signature no longer in the
     /// configuration loses its declared binding (what was seen of it stays).
-    public func seedDeclared(_ declared: [(name: String, template: String, severity: String, playbook: String?)]) throws {
+    public func seedDeclared(_ declared: [(name: String, template: String, severity: String, playbook: String?)]) throws
+    {
         let now = StoredTime.milliseconds(Date())
         try writer.write { db in
             try db.execute(sql: "DELETE FROM kb_binding WHERE origin = 'declared'")
@@ -116,8 +118,10 @@ extension StateStore {
     ) throws -> (binding: BindingEvidence, created: Bool)? {
         let now = StoredTime.milliseconds(Date())
         return try writer.write { db in
-            let exists = try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM kb_binding WHERE signature = ? AND playbook = ?", arguments: [signature, playbook])
+            let exists =
+                try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM kb_binding WHERE signature = ? AND playbook = ?",
+                    arguments: [signature, playbook])
                 ?? false
             if !exists {
                 guard create else { return nil }
@@ -183,7 +187,9 @@ extension StateStore {
             }
             let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM kb_signature WHERE id LIKE ? ESCAPE '\\' LIMIT 2",
-                arguments: [key.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"])
+                arguments: [
+                    key.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+                ])
             guard rows.count == 1 else { return nil }
             return try Self.signature(rows[0], in: db)
         }
@@ -194,8 +200,10 @@ extension StateStore {
     @discardableResult
     public func forgetSignature(_ id: String) throws -> Bool {
         try writer.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM kb_signature WHERE id = ? AND declared IS NULL", arguments: [id])
-                ?? false
+            guard
+                try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM kb_signature WHERE id = ? AND declared IS NULL", arguments: [id])
+                    ?? false
             else { return false }
             try Self.deleteSignature(id, in: db)
             return true
@@ -219,7 +227,9 @@ extension StateStore {
     public func miners() throws -> [String: Data] {
         try writer.read { db in
             var out: [String: Data] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT kernel, state FROM kb_miner") { out[row["kernel"]] = row["state"] }
+            for row in try Row.fetchAll(db, sql: "SELECT kernel, state FROM kb_miner") {
+                out[row["kernel"]] = row["state"]
+            }
             return out
         }
     }
@@ -233,8 +243,10 @@ extension StateStore {
     }
 
     private static func bindings(of signature: String, in db: Database) throws -> [BindingEvidence] {
-        try Row.fetchAll(db, sql: "SELECT * FROM kb_binding WHERE signature = ? ORDER BY playbook", arguments: [signature])
-            .map(binding)
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM kb_binding WHERE signature = ? ORDER BY playbook", arguments: [signature]
+        )
+        .map(binding)
     }
 
     private static func binding(_ row: Row) -> BindingEvidence {
@@ -246,7 +258,8 @@ extension StateStore {
     private static func signature(_ row: Row, in db: Database) throws -> KnownSignature {
         let id: String = row["id"]
         var kernels: [String: Int] = [:]
-        for k in try Row.fetchAll(db, sql: "SELECT kernel, count FROM kb_sighting WHERE signature = ?", arguments: [id]) {
+        for k in try Row.fetchAll(db, sql: "SELECT kernel, count FROM kb_sighting WHERE signature = ?", arguments: [id])
+        {
             kernels[k["kernel"]] = k["count"]
         }
         return KnownSignature(

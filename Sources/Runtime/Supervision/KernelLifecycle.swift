@@ -226,7 +226,8 @@ struct KernelLifecycle: Sendable {
             let reason =
                 "more than \(policy.intensityMax) restarts within \(DurationParser.format(policy.intensityWithin))"
             state = .gaveUp(reason: reason)
-            return FailureResult(events: [.kernelGaveUp(kernel: kernel, reason: reason)], restart: .gaveUp(reason: reason))
+            return FailureResult(
+                events: [.kernelGaveUp(kernel: kernel, reason: reason)], restart: .gaveUp(reason: reason))
         }
         recentRestarts.append(now)
         totalRestarts += 1

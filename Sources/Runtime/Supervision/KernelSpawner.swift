@@ -1,6 +1,6 @@
 import Foundation
-import GraceDSL
 import Glibc
+import GraceDSL
 import Interpreter
 import Logging
 

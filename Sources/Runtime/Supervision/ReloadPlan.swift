@@ -20,7 +20,9 @@ struct ReloadPlan: Sendable, Equatable {
     init(from old: ExecutionGraph, to new: ExecutionGraph, supervised: Set<String>) {
         diff = GraphDiff(from: old.documentHashes, to: new.documentHashes)
         let leaving = Set(diff.kernelsToStop + diff.kernelsToRestart)
-        stops = old.kernels.reversed().map(\.header.name.value).filter { leaving.contains($0) && supervised.contains($0) }
+        stops = old.kernels.reversed().map(\.header.name.value).filter {
+            leaving.contains($0) && supervised.contains($0)
+        }
         var existing = supervised.subtracting(stops)
         starts = []
         for kernel in new.kernels where kernel.enabled {

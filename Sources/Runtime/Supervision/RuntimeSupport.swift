@@ -12,13 +12,17 @@ public enum RuntimeSupport {
             case .silence(let target, _):
                 return GraceSettings.componentNames.contains(target.value) && graph.kernel(target.value) == nil
             case .deadlock(let members, _):
-                return members.contains { GraceSettings.componentNames.contains($0.value) && graph.kernel($0.value) == nil }
+                return members.contains {
+                    GraceSettings.componentNames.contains($0.value) && graph.kernel($0.value) == nil
+                }
             case .all(let parts, _): return parts.contains { unobservable($0.condition) }
             case .any(let parts): return parts.allSatisfy { unobservable($0.condition) }
             default: return false
             }
         }
-        for trigger in graph.triggers where unobservable(trigger.when.condition) { names.insert(trigger.header.name.value) }
+        for trigger in graph.triggers where unobservable(trigger.when.condition) {
+            names.insert(trigger.header.name.value)
+        }
         return names
     }
 
@@ -44,7 +48,8 @@ public enum RuntimeSupport {
         func visit(_ condition: Condition, trigger: String) {
             switch condition {
             case .memberLost: conditions["member_lost (fleet)", default: []].insert(trigger)
-            case .silence(let target, _) where GraceSettings.componentNames.contains(target.value) && graph.kernel(target.value) == nil:
+            case .silence(let target, _)
+            where GraceSettings.componentNames.contains(target.value) && graph.kernel(target.value) == nil:
                 conditions["silence of Grace's components (mutual repair)", default: []].insert(trigger)
             case .deadlock(let members, _)
             where members.contains { GraceSettings.componentNames.contains($0.value) && graph.kernel($0.value) == nil }:
@@ -53,9 +58,13 @@ public enum RuntimeSupport {
             default: break
             }
         }
-        for trigger in graph.triggers where trigger.enabled { visit(trigger.when.condition, trigger: trigger.header.name.value) }
+        for trigger in graph.triggers where trigger.enabled {
+            visit(trigger.when.condition, trigger: trigger.header.name.value)
+        }
         for (what, triggers) in conditions.sorted(by: { $0.key < $1.key }) {
-            parts.append("condition \(what) (triggers \(triggers.sorted().joined(separator: ", "))): not in this build; they never fire")
+            parts.append(
+                "condition \(what) (triggers \(triggers.sorted().joined(separator: ", "))): not in this build; they never fire"
+            )
         }
         for fleet in graph.fleets {
             parts.append("fleet `\(fleet.header.name.value)`: leases and failover are not in this build")
@@ -65,7 +74,8 @@ public enum RuntimeSupport {
         }
         for kernel in graph.kernels {
             if case .http(let url, _)? = kernel.health?.check, !HTTPProbe.isSupported(url: url) {
-                parts.append("kernel `\(kernel.header.name.value)`: health probe \(url): only http:// probes are in this build")
+                parts.append(
+                    "kernel `\(kernel.header.name.value)`: health probe \(url): only http:// probes are in this build")
             }
         }
         return parts

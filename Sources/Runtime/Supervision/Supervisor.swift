@@ -130,7 +130,9 @@ public actor Supervisor {
     /// ready. Returns once every kernel has been started (readiness of the last ones may still be pending).
     public func boot() async {
         journal.append(.graceStarted(graph: String(graph.contentHash.prefix(16)), pid: getpid()))
-        let policies = kernels.mapValues { LeftoverCleanup.StopPolicy(signal: $0.kernel.stop.signal.number, grace: $0.kernel.stop.grace) }
+        let policies = kernels.mapValues {
+            LeftoverCleanup.StopPolicy(signal: $0.kernel.stop.signal.number, grace: $0.kernel.stop.grace)
+        }
         await LeftoverCleanup(journal: journal, stateDirectory: configuration.stateDirectory.path)
             .stopAll { policies[$0] }
         await withTaskGroup(of: Void.self) { group in

@@ -80,10 +80,11 @@ enum HTTPExchange {
                 }
         } catch let error as NIOConnectionError {
             // NIO's description lists every address tried; the reason of the last one is what people need.
-            let reason = error.connectionErrors.last.map { failure in
-                (failure.error as? IOError).map { String(cString: strerror($0.errnoCode)).lowercased() }
-                    ?? String(describing: failure.error)
-            } ?? error.dnsAError.map { "cannot resolve \(host): \($0)" } ?? "cannot connect"
+            let reason =
+                error.connectionErrors.last.map { failure in
+                    (failure.error as? IOError).map { String(cString: strerror($0.errnoCode)).lowercased() }
+                        ?? String(describing: failure.error)
+                } ?? error.dnsAError.map { "cannot resolve \(host): \($0)" } ?? "cannot connect"
             throw Failure(description: reason)
         }
         // A timeout, and cancelling the task (the caller dropped the stream), close the connection, which ends the
@@ -121,7 +122,7 @@ enum HTTPExchange {
             } onCancel: {
                 channel.channel.close(promise: nil)
             }
-        } catch where timedOut.withLockedValue({ $0 }) {
+        } catch  where timedOut.withLockedValue({ $0 }) {
             throw Failure(description: "no answer within \(timeout.map { $0.nanoseconds / 1_000_000_000 } ?? 0) s")
         }
     }

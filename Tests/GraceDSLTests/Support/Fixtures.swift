@@ -50,7 +50,9 @@ enum Fixtures {
     }
 
     /// Compiles one file as `grace validate FILE` would, with executables checked against this machine.
-    static func compile(_ text: String, path: String = "fixture.yaml", checkExecutables: Bool = true) -> CompilationResult {
+    static func compile(_ text: String, path: String = "fixture.yaml", checkExecutables: Bool = true)
+        -> CompilationResult
+    {
         Compiler(options: CompilerOptions(checkExecutables: checkExecutables, root: repository.path))
             .compile([SourceFile(path: path, text: text)])
     }
@@ -60,7 +62,9 @@ enum Fixtures {
         if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
             var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
             // Inside an .xctest bundle directory on some layouts.
-            while url.pathExtension == "xctest" || url.lastPathComponent == "Contents" || url.lastPathComponent == "MacOS" {
+            while url.pathExtension == "xctest" || url.lastPathComponent == "Contents"
+                || url.lastPathComponent == "MacOS"
+            {
                 url = url.deletingLastPathComponent()
             }
             return url

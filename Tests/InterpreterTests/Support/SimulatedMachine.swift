@@ -28,7 +28,8 @@ final class SimulatedMachine: ActionPerformer, Sendable {
     func perform(_ action: ResolvedAction, runID: String) async throws -> ActionOutcome {
         let failing = state.withLock { s -> Bool in
             s.performed.append(action)
-            if let key = s.failures.keys.first(where: { action.summary.hasPrefix($0) }), let n = s.failures[key], n > 0 {
+            if let key = s.failures.keys.first(where: { action.summary.hasPrefix($0) }), let n = s.failures[key], n > 0
+            {
                 s.failures[key] = n - 1
                 return true
             }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(FoundationXML)
-    import FoundationXML
+import FoundationXML
 #endif
 
 /// Renders a validation run as JUnit XML, so CI systems show configuration problems next to test results.

@@ -50,7 +50,8 @@ public struct GraphRenderer: Sendable {
     private func dot(_ graph: ExecutionGraph) -> String {
         var out = "digraph grace {\n  rankdir=LR;\n  label=\(quote("grace \(graph.contentHash.prefix(12))"));\n"
         for node in nodes(graph) {
-            out += "  \(quote(node.description)) [shape=\(shape(node.kind)), label=\(quote("\(node.kind.rawValue)\n\(node.name)"))];\n"
+            out +=
+                "  \(quote(node.description)) [shape=\(shape(node.kind)), label=\(quote("\(node.kind.rawValue)\n\(node.name)"))];\n"
         }
         for edge in graph.edges {
             let label = edge.label.map { "\(edge.kind.rawValue): \($0)" } ?? edge.kind.rawValue
