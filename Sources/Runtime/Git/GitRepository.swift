@@ -65,7 +65,7 @@ public struct GitRepository: Sendable {
         // stderr goes to a file, not a second pipe: reading two pipes from one thread can deadlock.
         let errURL = FileManager.default.temporaryDirectory
             .appendingPathComponent("grace-git-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errURL) }
         let errHandle = try FileHandle(forWritingTo: errURL)
         defer { try? errHandle.close() }

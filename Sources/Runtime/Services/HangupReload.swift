@@ -16,7 +16,7 @@ public struct HangupReload: Component {
     /// Traps SIGHUP and reloads once per signal, one reload at a time, until graceful shutdown.
     public func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await _ in signals {
                 await reloader.reload(reason: "SIGHUP")
             }

@@ -6,7 +6,7 @@ extension Snapshotter: Component {
 
     /// Snapshots on schedule until graceful shutdown; without a schedule it is idle.
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await self.takeScheduledSnapshots()
         }
     }
