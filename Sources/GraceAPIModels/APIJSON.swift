@@ -3,11 +3,11 @@
 import Foundation
 
 /// The API's JSON conventions in one place: snake_case keys (each type's `CodingKeys`), times as ISO 8601 UTC
-/// with milliseconds, every documented key present (`null` when there is no value), keys sorted so that output
-/// is byte-for-byte stable.
+/// with milliseconds, every documented key present (`null` when there is no value). The server writes bodies with
+/// `StreamingJSONEncoder` (keys in the contract's order, one pass); `encoder()` is for clients that print them.
 public enum APIJSON {
-    /// An encoder that writes the API's JSON: sorted keys, unescaped slashes, `APITime` dates, and non-finite
-    /// numbers as the strings `Infinity`, `-Infinity` and `NaN` rather than failing.
+    /// Foundation's encoder set up for the API's JSON (sorted keys, unescaped slashes, `APITime` dates, non-finite
+    /// numbers as the strings `Infinity`, `-Infinity` and `NaN` rather than failing), for indented output.
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -35,9 +35,9 @@ public enum APIJSON {
         return decoder
     }
 
-    /// One line of JSON (what an SSE `data:` line carries).
+    /// One line of JSON (what an SSE `data:` line carries), keys in the contract's order.
     public static func line<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try encoder().encode(value), as: UTF8.self)
+        String(decoding: try StreamingJSONEncoder().encode(value), as: UTF8.self)
     }
 }
 
@@ -50,9 +50,35 @@ public enum APITime {
         let ms = Int(totalMS - Int64(seconds) * 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), ms)
+        // Digits by hand: `String(format:)` goes through Foundation's formatter, and every event and kernel the
+        // API answers with carries times.
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            var rest = max(0, value)
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(Int(parts.tm_year) + 1900, 4)
+        out.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2)
+        out.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2)
+        out.append(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2)
+        out.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2)
+        out.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2)
+        out.append(UInt8(ascii: "."))
+        digits(ms, 3)
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Reads `format`'s output back (fractional seconds optional, `Z` required).

@@ -21,7 +21,7 @@ struct APIResponseEncoder: ResponseEncoder {
     static func response(_ status: HTTPResponse.Status, _ value: some Encodable, extra: HTTPFields = [:]) throws
         -> Response
     {
-        var data = try APIJSON.encoder().encode(value)
+        var data = try StreamingJSONEncoder().encode(value)
         data.append(UInt8(ascii: "\n"))
         var headers = Self.headers
         headers.append(contentsOf: extra)
