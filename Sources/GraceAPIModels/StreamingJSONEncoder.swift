@@ -10,6 +10,7 @@ import Foundation
 /// writing as they go is enough; a type that asks for something this encoder does not do is told with a thrown
 /// `EncodingError`, not encoded wrongly.
 public struct StreamingJSONEncoder: Sendable {
+    /// An encoder; it holds no state between values.
     public init() {}
 
     /// The value as UTF-8 JSON, without a trailing newline.
@@ -165,7 +166,8 @@ private struct StreamEncoder: Encoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        KeyedEncodingContainer(KeyedContainer<Key>(writer: writer, index: writer.open(object: true), codingPath: codingPath))
+        KeyedEncodingContainer(
+            KeyedContainer<Key>(writer: writer, index: writer.open(object: true), codingPath: codingPath))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {

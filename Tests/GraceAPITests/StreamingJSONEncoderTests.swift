@@ -12,7 +12,9 @@ struct StreamingJSONEncoderTests {
 
     static func roundTrip<T: Codable & Equatable>(_ value: T) throws {
         let bytes = try StreamingJSONEncoder().encode(value)
-        #expect(try APIJSON.decoder().decode(T.self, from: Data(bytes)) == value, "\(String(decoding: bytes, as: UTF8.self))")
+        #expect(
+            try APIJSON.decoder().decode(T.self, from: Data(bytes)) == value,
+            "\(String(decoding: bytes, as: UTF8.self))")
     }
 
     static let time = Date(timeIntervalSince1970: 1_796_468_920.768)
@@ -55,7 +57,8 @@ struct StreamingJSONEncoderTests {
         let event = EventView(id: 1, time: Self.time, kind: "k", kernel: nil, fields: ["b": "2", "a": "1/\"x\""])
         #expect(
             try Self.text(event)
-                == #"{"id":1,"time":"2026-12-05T11:08:40.768Z","kind":"k","kernel":null,"fields":{"a":"1/\"x\"","b":"2"}}"#)
+                == #"{"id":1,"time":"2026-12-05T11:08:40.768Z","kind":"k","kernel":null,"fields":{"a":"1/\"x\"","b":"2"}}"#
+        )
         #expect(try Self.text([1.5, 2, Double.nan, -0.25]) == "[1.5,2,null,-0.25]")
         #expect(try Self.text("a\u{1}b\u{2029}") == #""a\u0001b\u2029""#)
         #expect(try Self.text([String: Int]()) == "{}")

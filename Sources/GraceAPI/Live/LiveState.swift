@@ -30,6 +30,14 @@ actor LiveState {
 
     func series(of kernel: String) -> MetricHistory.Series { history.series(of: kernel) }
 
+    /// The series of every kernel named, in one call.
+    func series(of kernels: [String]) -> [String: MetricHistory.Series] {
+        Dictionary(uniqueKeysWithValues: kernels.map { ($0, history.series(of: $0)) })
+    }
+
+    /// The journal's head and the dashboard's URL, in one call.
+    var head: (lastJournalID: Int64, dashboardURL: String) { (lastJournalID, dashboardURL) }
+
     func runs(limit: Int, playbook: String?) -> [RunIndex.Run] { runs.list(limit: limit, playbook: playbook) }
 
     func run(_ id: String) -> RunIndex.Run? { runs.run(id) }

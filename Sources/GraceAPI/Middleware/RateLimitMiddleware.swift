@@ -10,7 +10,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         async throws -> Response
     {
         let kind: RateLimiter.Kind = request.method == .get ? .read : .write
-        if let wait = await limiter.admit(client: context.client, kind: kind) {
+        if let wait = limiter.admit(client: context.client, kind: kind) {
             throw APIError.rateLimited(retryAfter: wait)
         }
         return try await next(request, context)

@@ -15,10 +15,9 @@ struct StatusRoutes: APIRoutes {
     }
 
     func status() async -> StatusResponse {
-        let graph = await services.supervisor.graph
-        // One call to the supervisor for everything, not one more per kernel.
-        let kernels = await services.supervisor.status()
-        let last = await services.live.lastJournalID
+        // One call to the supervisor and one to the live state for everything, not one more per kernel.
+        let (graph, kernels) = await services.supervisor.overview()
+        let (last, dashboard) = await services.live.head
         return StatusResponse(
             version: services.version, instance: graph.settings?.instance?.value, role: Self.role(in: graph),
             startedAt: services.startedAt, uptimeSeconds: APIServices.seconds(since: services.startedAt),
@@ -27,14 +26,16 @@ struct StatusRoutes: APIRoutes {
                 total: kernels.count, running: kernels.filter { $0.pid != nil }.count,
                 healthy: kernels.filter(\.isHealthy).count,
                 failed: kernels.filter { [.gaveUp, .backingOff].contains($0.phase) }.count),
-            journal: .init(entries: last, lastID: last), dashboard: await services.live.dashboardURL)
+            journal: .init(entries: last, lastID: last), dashboard: dashboard)
     }
 
     func kernels() async -> KernelsResponse {
         var views: [KernelView] = []
         let now = Date()
-        for status in await services.supervisor.status() {
-            views.append(Self.view(status, series: await services.live.series(of: status.name), now: now))
+        let statuses = await services.supervisor.status()
+        let series = await services.live.series(of: statuses.map(\.name))
+        for status in statuses {
+            views.append(Self.view(status, series: series[status.name] ?? MetricHistory.Series(), now: now))
         }
         return KernelsResponse(kernels: views)
     }

@@ -273,6 +273,11 @@ public actor Supervisor {
         graph.kernels.filter { $0.tier == tier && kernels[$0.header.name.value] != nil }.map(\.header.name.value)
     }
 
+    /// The graph and every kernel's status, in one call (the API answers `/v1/status` with both).
+    public func overview() -> (graph: ExecutionGraph, kernels: [KernelStatus]) {
+        (graph, status())
+    }
+
     /// Every supervised kernel as it is now, in boot order.
     public func status() -> [KernelStatus] {
         graph.kernels.compactMap { kernel in
