@@ -33,6 +33,27 @@ struct RunCommandTests {
         #expect(show.stdout.components(separatedBy: "kernel.started").count == 3)
     }
 
+    @Test("a second grace run on the same state directory is refused and changes nothing")
+    func secondGraceRefused() async throws {
+        let dir = try Self.configuration("kind: kernel\nname: svc\ncommand: [/bin/sleep, \"1000\"]\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let first = try RunningGrace(arguments: [], in: dir)
+        defer { first.terminate() }
+        let started = try #require(await first.waitFor(["kernel.started", "kernel=svc"]))
+        let pid = try #require(RunningGrace.field("pid", in: started.line).flatMap { Int32($0) })
+        let second = try await GraceBinary.run(["run"], in: dir)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another Grace (pid \(first.process.processIdentifier))"), "\(second.stderr)")
+        #expect(second.stderr.contains("var/grace"))
+        // The first one's kernel lives on, and its journal has nothing from the second.
+        #expect(kill(pid, 0) == 0, "the first Grace's kernel must still run")
+        let status = await first.stop()
+        #expect(status == 0)
+        let show = try await GraceBinary.run(["journal", "show"], in: dir)
+        #expect(!show.stdout.contains("kernel.leftover"), "\(show.stdout)")
+        #expect(show.stdout.components(separatedBy: "grace.started").count == 2, "one Grace started, once")
+    }
+
     @Test("an orphaned grandchild is reaped by Grace, the child subreaper")
     func orphanReaped() async throws {
         let script = "sh -c 'sleep 0.5 & echo $! > gc.pid'; exec sleep 1000"

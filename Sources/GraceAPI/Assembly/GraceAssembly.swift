@@ -61,6 +61,8 @@ public struct GraceConfiguration: Sendable {
 /// A whole Grace, assembled and ready to run: `serviceGroup.run()` runs every component until graceful shutdown.
 /// The parts are exposed so that a test can drive and observe a Grace in-process.
 public struct AssembledGrace: Sendable {
+    /// Held for as long as this value lives: one Grace per state directory.
+    public let lock: StateDirectoryLock
     /// Runs every component until graceful shutdown (SIGTERM or SIGINT, when `handleSignals`); run it once.
     public let serviceGroup: ServiceGroup
     /// The journal, hub, reaper, clock, cgroups and logger that every part shares.
@@ -89,7 +91,8 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     let graph = configuration.graph
     let root = configuration.root
     let stateDirectory = configuration.stateDirectory
-    try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
+    // Before anything in the directory is touched: a second Grace must change nothing.
+    let lock = try StateDirectoryLock(stateDirectory: stateDirectory)
     let store = try StateStore(path: stateDirectory.appendingPathComponent("grace.sqlite").path)
     let reaper = ChildReaper()
     reaper.start(mode: configuration.reaperMode)
@@ -162,6 +165,7 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
             services: services, gracefulShutdownSignals: configuration.handleSignals ? [.sigterm, .sigint] : [],
             logger: logger))
     return AssembledGrace(
-        serviceGroup: group, environment: environment, supervisor: supervisor, healer: healer, reloader: reloader,
+        lock: lock, serviceGroup: group, environment: environment, supervisor: supervisor, healer: healer,
+        reloader: reloader,
         components: components, api: api, stateDirectory: stateDirectory)
 }
