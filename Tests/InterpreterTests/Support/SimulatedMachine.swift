@@ -62,8 +62,16 @@ final class SimulatedMachine: ActionPerformer, Sendable {
 /// Collects run records in order.
 final class RecordingJournal: RunJournal, Sendable {
     private let records = Mutex<[JournalEvent]>([])
+    private let unwritable = Mutex(false)
 
-    func record(_ event: JournalEvent) async { records.withLock { $0.append(event) } }
+    /// Makes every later record fail (a full disk), or succeed again.
+    func setWritable(_ writable: Bool) { unwritable.withLock { $0 = !writable } }
+
+    func record(_ event: JournalEvent) async -> Bool {
+        guard !unwritable.withLock({ $0 }) else { return false }
+        records.withLock { $0.append(event) }
+        return true
+    }
 
     var all: [JournalEvent] { records.withLock { $0 } }
     /// The kinds as stored in the journal.
