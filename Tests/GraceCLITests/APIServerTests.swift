@@ -29,9 +29,9 @@ struct APIServerTests {
         #expect(
             Set(s.keys) == [
                 "version", "instance", "role", "started_at", "uptime_seconds", "configuration_hash", "kernels",
-                "journal",
-                "dashboard",
+                "journal", "dashboard", "degraded", "unenforced_limits",
             ])
+        #expect(s["degraded"] as? Bool == false)
         #expect(s["version"] as? String == "0.1.0")
         #expect(s["instance"] is NSNull)
         #expect(s["role"] as? String == "standalone")
@@ -42,6 +42,8 @@ struct APIServerTests {
         #expect(counts["running"] as? Int == 2)
         let journal = try #require(s["journal"] as? [String: Any])
         #expect((journal["last_id"] as? Int ?? 0) > 0)
+        #expect(journal["writable"] as? Bool == true)
+        #expect(journal["pending"] as? Int == 0)
 
         let kernels = try await api.get("/v1/kernels").object()
         let list = try #require(kernels["kernels"] as? [[String: Any]])
@@ -50,15 +52,14 @@ struct APIServerTests {
         #expect(
             Set(one.keys) == [
                 "name", "state", "pid", "started_at", "uptime_seconds", "restarts", "healthy", "paused", "tier",
-                "metrics",
-                "history",
+                "metrics", "history", "unenforced_limits",
             ])
         #expect(one["state"] as? String == "running")
         #expect((one["pid"] as? Int ?? 0) > 0)
         #expect(APIGrace.isTime(one["started_at"]))
         #expect(one["paused"] as? Bool == false)
         #expect(one["tier"] as? String == "standard")
-        #expect(one["healthy"] is NSNull)
+        #expect(one["healthy"] as? Bool == true, "ready, not paused, no probe to fail")
         let history = try #require(one["history"] as? [String: Any])
         #expect(history["cpu_percent"] is [Any] && history["rss_bytes"] is [Any])
 
@@ -389,7 +390,7 @@ struct APIServerTests {
         #expect(reply.headers["content-type"]?.hasPrefix("text/plain") == true)
         let text = String(decoding: reply.body, as: UTF8.self)
         for name in [
-            "grace_kernel_up{kernel=\"one\"}", "grace_kernel_restarts_total{kernel=\"two\"} 1",
+            "grace_kernel_up{kernel=\"one\"}", "grace_kernel_restarts_total{kernel=\"two\",reason=\"policy\"} 1",
             "grace_kernel_cpu_percent{kernel=", "grace_kernel_rss_bytes{kernel=",
             "grace_trigger_firings_total{", "grace_playbook_runs_total{playbook=\"heal\",outcome=\"succeeded\"} 1",
             "grace_playbook_run_duration_seconds_bucket{", "grace_time_to_heal_seconds_count", "grace_journal_entries ",

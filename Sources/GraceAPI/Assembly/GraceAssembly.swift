@@ -97,11 +97,18 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     let reaper = ChildReaper()
     reaper.start(mode: configuration.reaperMode)
     let hub = ObservationHub()
-    let environment = RuntimeEnvironment(
+    var cgroups: CgroupManager?
+    var cgroupsUnavailable = "cgroups are turned off for this Grace"
+    if configuration.useCgroups {
+        switch CgroupManager.availability() {
+        case .available(let manager): cgroups = manager
+        case .unavailable(let reason): cgroupsUnavailable = reason
+        }
+    }
+    var environment = RuntimeEnvironment(
         journal: Journal(store: store, hub: hub, logger: logger), hub: hub, reaper: reaper,
-        reactor: try IOReactor(), clock: configuration.clock,
-        cgroups: configuration.useCgroups ? CgroupManager.detect() : nil,
-        logger: logger)
+        reactor: try IOReactor(), clock: configuration.clock, cgroups: cgroups, logger: logger)
+    environment.cgroupsUnavailable = cgroupsUnavailable
 
     let locator = ExecutableLocator(root: root, toolDirectories: configuration.toolDirectories)
     var supervision = Supervisor.Configuration(root: root, stateDirectory: stateDirectory, locator: locator)

@@ -13,8 +13,10 @@ public final class StateDirectoryLock: Sendable {
     public enum Failure: Error, CustomStringConvertible, Equatable {
         /// Another process holds it: `pid` as its file says (nil when unreadable).
         case held(path: String, pid: Int32?)
+        /// The lock file could not be opened or locked for another reason (`errno`).
         case io(path: String, errno: Int32)
 
+        /// The message `grace run` prints.
         public var description: String {
             switch self {
             case .held(let path, let pid):
