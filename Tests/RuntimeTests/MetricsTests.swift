@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 // Serialized: the cost measurement and the busy-loop window would otherwise compete for the same cores.
-@Suite("Process and host metrics from /proc", .serialized)
+@Suite("Process and host metrics from /proc", .serialized, .timeLimit(.minutes(5)))
 struct MetricsTests {
     @Test("sampling this test process finds its memory, threads and descriptors")
     func sampleSelf() throws {
