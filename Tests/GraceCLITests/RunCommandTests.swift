@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `grace run` as an operator runs it, with real kernels, real signals and the real journal.
-@Suite("grace run", .serialized)
+@Suite("grace run", .serialized, .timeLimit(.minutes(10)))
 struct RunCommandTests {
     static func configuration(_ kernels: String) throws -> URL {
         let dir = try GraceBinary.temporaryDirectory()
@@ -18,12 +19,12 @@ struct RunCommandTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let grace = try RunningGrace(arguments: [], in: dir)
         defer { grace.terminate() }
-        let first = try #require(await grace.waitFor(["kernel.started", "kernel=svc"]))
+        let first = try await grace.waitFor(["kernel.started", "kernel=svc"])
         let pid = try #require(RunningGrace.field("pid", in: first.line).flatMap { Int32($0) })
         kill(pid, SIGKILL)
-        let exited = try #require(await grace.waitFor(["kernel.exited", "kernel=svc"], after: first.index))
+        let exited = try await grace.waitFor(["kernel.exited", "kernel=svc"], after: first.index)
         #expect(exited.line.contains("signal=SIGKILL"))
-        let second = try #require(await grace.waitFor(["kernel.started", "kernel=svc"], after: exited.index))
+        let second = try await grace.waitFor(["kernel.started", "kernel=svc"], after: exited.index)
         #expect(RunningGrace.field("pid", in: second.line) != String(pid))
         let status = await grace.stop()
         #expect(status == 0)
@@ -40,7 +41,7 @@ struct RunCommandTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let grace = try RunningGrace(arguments: [], in: dir)
         defer { grace.terminate() }
-        _ = try #require(await grace.waitFor(["kernel.started", "kernel=parent"]))
+        _ = try await grace.waitFor(["kernel.started", "kernel=parent"])
         let pidFile = dir.appendingPathComponent("gc.pid")
         // The pid file appears within the kernel's first instants; bounded wait for it and for the reaping.
         let deadline = Date().addingTimeInterval(10)
@@ -67,7 +68,8 @@ struct RunCommandTests {
         let dir = try Self.configuration("kind: kernel\nname: svc\ncommand: [/bin/sleep, \"1000\"]\n")
         defer { try? FileManager.default.removeItem(at: dir) }
         let first = try RunningGrace(arguments: [], in: dir)
-        let started = try #require(await first.waitFor(["kernel.started", "kernel=svc"]))
+        defer { first.terminate() }  // killed below; this only matters when a wait before that fails
+        let started = try await first.waitFor(["kernel.started", "kernel=svc"])
         let pid = try #require(RunningGrace.field("pid", in: started.line).flatMap { Int32($0) })
         await first.kill9()
         #expect(kill(pid, 0) == 0, "the kernel outlived Grace")
@@ -78,10 +80,9 @@ struct RunCommandTests {
 
         let second = try RunningGrace(arguments: [], in: dir)
         defer { second.terminate() }
-        _ = try #require(
-            await second.waitFor(["kernel.leftover_found", "pid=\(pid)"]), "\(second.output.joined(separator: "\n"))")
-        let stopped = try #require(await second.waitFor(["kernel.leftover_stopped", "pid=\(pid)"]))
-        let restarted = try #require(await second.waitFor(["kernel.started", "kernel=svc"], after: stopped.index))
+        _ = try await second.waitFor(["kernel.leftover_found", "pid=\(pid)"])
+        let stopped = try await second.waitFor(["kernel.leftover_stopped", "pid=\(pid)"])
+        let restarted = try await second.waitFor(["kernel.started", "kernel=svc"], after: stopped.index)
         #expect(RunningGrace.field("pid", in: restarted.line) != String(pid))
         #expect(Self.isGone(pid), "the leftover is gone")
         await second.stop()
@@ -118,7 +119,7 @@ struct RunCommandTests {
 }
 
 /// Runs interrupted by a crash of Grace are retried by the next Grace, and the journal says which.
-@Suite("Interrupted runs", .serialized)
+@Suite("Interrupted runs", .serialized, .timeLimit(.minutes(10)))
 struct InterruptedRunTests {
     @Test("a playbook run interrupted by kill -9 of Grace is retried by the next Grace")
     func retried() async throws {
@@ -144,18 +145,17 @@ struct InterruptedRunTests {
         let dir = try RunCommandTests.configuration(yaml)
         defer { try? FileManager.default.removeItem(at: dir) }
         let first = try RunningGrace(arguments: [], in: dir)
-        let started = try #require(await first.waitFor(["kernel.started", "kernel=svc"]))
+        defer { first.terminate() }  // killed below; this only matters when a wait before that fails
+        let started = try await first.waitFor(["kernel.started", "kernel=svc"])
         kill(Int32(RunningGrace.field("pid", in: started.line) ?? "") ?? 0, SIGKILL)
-        let step = try #require(await first.waitFor(["step.started", "action=wait"]))
+        let step = try await first.waitFor(["step.started", "action=wait"])
         let run = try #require(RunningGrace.field("run", in: step.line))
         await first.kill9()
 
         let second = try RunningGrace(arguments: [], in: dir)
         defer { second.terminate() }
-        _ = try #require(
-            await second.waitFor(["run.interrupted", "run=\(run)"]), "\(second.output.joined(separator: "\n"))")
-        let retried = try #require(await second.waitFor(["run.succeeded", "run=\(run)-retry"]))
-        _ = retried
+        _ = try await second.waitFor(["run.interrupted", "run=\(run)"])
+        _ = try await second.waitFor(["run.succeeded", "run=\(run)-retry"])
         let journal = try await GraceBinary.run(["journal", "show", "--kind", "run.interrupted"], in: dir)
         #expect(journal.stdout.contains(run))
     }
