@@ -72,7 +72,8 @@ final class RunningGrace: Sendable {
         _ fragments: [String], after: Int = -1, timeout: Duration = TestWait.standard,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> (index: Int, line: String) {
-        if let found = await line(containing: fragments, after: after, timeout: timeout) { return found }
+        let found = await line(containing: fragments, after: after, timeout: timeout)
+        if let found { return found }
         let seen = output
         let ended = seen.last == "<eof>" ? "its output ended (exit status \(exitStatusIfEnded()))" : "still running"
         let message = """
@@ -80,8 +81,7 @@ final class RunningGrace: Sendable {
             \(ended); its last lines:
             \(seen.suffix(40).joined(separator: "\n"))
             """
-        return try #require(
-            nil as (index: Int, line: String)?, Comment(rawValue: message), sourceLocation: sourceLocation)
+        return try #require(found, Comment(rawValue: message), sourceLocation: sourceLocation)
     }
 
     /// The same without failing the test: nil when no such line came within `timeout` (for polling).

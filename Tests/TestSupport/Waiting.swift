@@ -43,10 +43,11 @@ public func require<T: Sendable>(
     context: () -> String = { "" }, sourceLocation: SourceLocation = #_sourceLocation,
     _ body: @escaping @Sendable () async -> T
 ) async throws -> T {
-    if let result = await value(within: timeout, of: body) { return result }
+    let arrived = await value(within: timeout, of: body)
+    if let arrived { return arrived }
     let seen = context()
     let message = "waited \(timeout) for \(what())" + (seen.isEmpty ? "" : "\n\(seen)")
-    return try #require(nil as T?, Comment(rawValue: message), sourceLocation: sourceLocation)
+    return try #require(arrived, Comment(rawValue: message), sourceLocation: sourceLocation)
 }
 
 extension Task where Failure == Never {
