@@ -26,12 +26,16 @@ struct PlaybookExecutorTests {
     }
 
     struct Setup {
-        let machine = SimulatedMachine()
-        let journal = RecordingJournal()
+        /// What the journal recorded and what the machine did, in one order.
+        let log = OrderedLog()
+        let machine: SimulatedMachine
+        let journal: RecordingJournal
         let clock = ManualClock()
         let executor: PlaybookExecutor<ManualClock>
 
         init(_ graph: ExecutionGraph) {
+            machine = SimulatedMachine(log: log)
+            journal = RecordingJournal(log: log)
             executor = PlaybookExecutor(graph: graph, performer: machine, journal: journal, clock: clock)
         }
 
@@ -70,10 +74,15 @@ struct PlaybookExecutorTests {
             s.machine.summaries == [
                 "restart api", "wait until api is healthy", "notify (info): restarted api after crash (run r1)",
             ])
+        // Journal-first: each step's start is recorded before its action is performed, its end after.
         #expect(
-            s.journal.kinds == [
-                "run.started", "step.started", "step.succeeded", "step.started", "step.succeeded", "step.started",
-                "step.succeeded", "run.succeeded",
+            s.log.all == [
+                "journal run.started",
+                "journal step.started 0", "perform restart api", "journal step.succeeded 0",
+                "journal step.started 1", "perform wait until api is healthy", "journal step.succeeded 1",
+                "journal step.started 2", "perform notify (info): restarted api after crash (run r1)",
+                "journal step.succeeded 2",
+                "journal run.succeeded",
             ])
     }
 
