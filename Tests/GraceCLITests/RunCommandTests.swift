@@ -36,30 +36,35 @@ struct RunCommandTests {
 
     @Test("an orphaned grandchild is reaped by Grace, the child subreaper")
     func orphanReaped() async throws {
-        let script = "sh -c 'sleep 0.5 & echo $! > gc.pid'; exec sleep 1000"
+        // The grandchild is orphaned at once (the shell that started it exits) and lives until the test creates
+        // `go`: its parent is checked while it surely runs, then it ends and must be reaped, not left a zombie.
+        let script = "sh -c 'while [ ! -e go ]; do sleep 0.05; done & echo $! > gc.pid'; exec sleep 1000"
         let dir = try Self.configuration("kind: kernel\nname: parent\ncommand: [/bin/sh, -c, \"\(script)\"]\n")
         defer { try? FileManager.default.removeItem(at: dir) }
         let grace = try RunningGrace(arguments: [], in: dir)
         defer { grace.terminate() }
         _ = try await grace.waitFor(["kernel.started", "kernel=parent"])
+        // Nothing tells when the pid file is written or the orphan reaped: look until then, within the bound.
         let pidFile = dir.appendingPathComponent("gc.pid")
-        // The pid file appears within the kernel's first instants; bounded wait for it and for the reaping.
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = ContinuousClock.now + TestWait.standard
         var orphan: Int32?
-        while Date() < deadline, orphan == nil {
+        while ContinuousClock.now < deadline, orphan == nil {
             orphan = (try? String(contentsOf: pidFile, encoding: .utf8)).flatMap {
                 Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
             }
-            if orphan == nil { usleep(10_000) }
+            if orphan == nil { try await Task.sleep(for: .milliseconds(10)) }
         }
-        let gc = try #require(orphan)
+        let gc = try #require(orphan, "the kernel never wrote gc.pid")
         let stat = "/proc/\(gc)/stat"
         // Its parent is Grace now, not init.
-        if let text = try? String(contentsOfFile: stat, encoding: .utf8), let close = text.lastIndex(of: ")") {
-            let fields = text[text.index(after: close)...].split(separator: " ")
-            #expect(fields.count > 1 && Int32(fields[1]) == grace.process.processIdentifier)
+        let text = try String(contentsOfFile: stat, encoding: .utf8)
+        let close = try #require(text.lastIndex(of: ")"), "\(text)")
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        #expect(fields.count > 1 && Int32(fields[1]) == grace.process.processIdentifier, "\(text)")
+        #expect(FileManager.default.createFile(atPath: dir.appendingPathComponent("go").path, contents: nil))
+        while ContinuousClock.now < deadline, FileManager.default.fileExists(atPath: stat) {
+            try await Task.sleep(for: .milliseconds(20))
         }
-        while Date() < deadline, FileManager.default.fileExists(atPath: stat) { usleep(20_000) }
         #expect(!FileManager.default.fileExists(atPath: stat), "the orphan is gone, not a zombie")
     }
 
