@@ -152,7 +152,8 @@ struct InterruptedRunTests {
         let first = try RunningGrace(arguments: [], in: dir)
         defer { first.terminate() }  // killed below; this only matters when a wait before that fails
         let started = try await first.waitFor(["kernel.started", "kernel=svc"])
-        kill(Int32(RunningGrace.field("pid", in: started.line) ?? "") ?? 0, SIGKILL)
+        // Never kill(0, ...): that would be this test's own process group.
+        kill(try #require(RunningGrace.field("pid", in: started.line).flatMap { Int32($0) }), SIGKILL)
         let step = try await first.waitFor(["step.started", "action=wait"])
         let run = try #require(RunningGrace.field("run", in: step.line))
         await first.kill9()

@@ -53,7 +53,8 @@ struct HealingTests {
             """
         let (supervisor, healer, store) = try await Self.start(yaml)
         let started = try await supervisor.journal.requireEntry(kind: .kernelStarted, kernel: "web")
-        kill(Int32(started.fields["pid"] ?? "") ?? 0, SIGKILL)
+        // Never kill(0, ...): that would be this test's own process group.
+        kill(try #require(Int32(started.fields["pid"] ?? "")), SIGKILL)
         let fired = try await supervisor.journal.requireEntry(kind: .triggerFired, after: started.id)
         #expect(fired.fields["trigger"] == "crashed")
         #expect(fired.fields["event.signal"] == "SIGKILL")
