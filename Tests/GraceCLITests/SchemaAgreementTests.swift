@@ -4,7 +4,7 @@ import Testing
 /// schema/ and the compiler must agree: what the schema rejects is exactly what the compiler rejects for
 /// structural reasons. Checked with two validators independent of Grace (python-jsonschema through
 /// scripts/check-schema.py, and check-jsonschema through scripts/check-schema.sh); scripts/setup installs them.
-@Suite("JSON Schema agrees with the compiler")
+@Suite("JSON Schema agrees with the compiler", .timeLimit(.minutes(10)))
 struct SchemaAgreementTests {
     /// Codes about shape (YAML, keys, types, values): the schema must reject these documents.
     static let structural: Set<String> = [

@@ -6,7 +6,7 @@ import FoundationXML
 #endif
 
 /// `grace validate` as a user runs it: exit codes, the text a human reads, and the machine formats.
-@Suite("grace validate")
+@Suite("grace validate", .timeLimit(.minutes(10)))
 struct ValidateCommandTests {
     static let syntaxError = """
         kind: kernel

@@ -11,7 +11,10 @@ enum Fixtures {
 
     static let invalidDirectory = repository.appendingPathComponent("Tests/Fixtures/invalid")
     static let validDirectory = repository.appendingPathComponent("Tests/Fixtures/valid")
+    /// Every input that once crashed the fuzz target (Fuzz/README.md); none has yet, so it may not exist.
     static let fuzzDirectory = repository.appendingPathComponent("Tests/Fixtures/fuzz-regressions")
+    /// The fuzzer's seed corpus.
+    static let fuzzSeedDirectory = repository.appendingPathComponent("Fuzz/corpus")
 
     static func yamlFiles(in directory: URL) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
@@ -20,7 +23,11 @@ enum Fixtures {
 
     static var invalid: [String] { yamlFiles(in: invalidDirectory) }
     static var valid: [String] { yamlFiles(in: validDirectory) }
-    static var fuzzRegressions: [String] { yamlFiles(in: fuzzDirectory) }
+    /// What the fuzzer starts from and what once crashed it, as paths from the repository's root.
+    static var fuzzInputs: [String] {
+        yamlFiles(in: fuzzSeedDirectory).map { "Fuzz/corpus/\($0)" }
+            + yamlFiles(in: fuzzDirectory).map { "Tests/Fixtures/fuzz-regressions/\($0)" }
+    }
 
     static func read(_ url: URL) -> String {
         (try? String(contentsOf: url, encoding: .utf8)) ?? ""
