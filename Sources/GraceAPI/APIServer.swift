@@ -93,8 +93,8 @@ struct APIServer: Component {
             supervisor: supervisor, healer: healer, reloader: reloader, snapshots: snapshots,
             journal: environment.journal, components: components, live: live, metrics: metrics,
             dashboard: DashboardFiles(), broadcaster: broadcaster, version: configuration.version)
-        if services.dashboard.directory == nil {
-            logger.warning("api: the dashboard's files were not found; / answers 404")
+        if services.dashboard.names.isEmpty {
+            logger.warning("api: this build has no dashboard files; / answers 404")
         }
         let router = APIRouter.build(
             services: services,
