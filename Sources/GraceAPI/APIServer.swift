@@ -165,9 +165,10 @@ struct APIServer: Component {
                 Task { await broadcaster.close() }
             }
         } catch {
+            // Returning leaves the component idle until shutdown (`grace components` says so), and readiness for
+            // systemd does not wait for a listener that will never be.
             logger.critical("api: cannot serve on \(host):\(port): \(error); Grace runs on without its HTTP API")
             await live.setBoundPort(nil)
-            try? await gracefulShutdown()
         }
         await broadcaster.close()
         consumer.cancel()
