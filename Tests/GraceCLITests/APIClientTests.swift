@@ -97,10 +97,11 @@ struct APIClientTests {
         #expect(events.stdout.contains("kernel.exited"))
 
         // The server and docs/openapi.yaml agree on every operation (statuses and bodies), now that there is a run.
+        let python = try #require(GraceBinary.python, "\(GraceBinary.pythonMissing)")
         let check = try await GraceBinary.runTool(
-            "/usr/bin/env",
+            python,
             [
-                "python3", GraceBinary.repository.appendingPathComponent("scripts/check-openapi.py").path,
+                GraceBinary.repository.appendingPathComponent("scripts/check-openapi.py").path,
                 "http://127.0.0.1:\(port)", dir.appendingPathComponent("var/grace/api.token").path,
                 GraceBinary.repository.appendingPathComponent("docs/openapi.yaml").path,
             ])

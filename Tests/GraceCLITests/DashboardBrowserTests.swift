@@ -54,7 +54,7 @@ struct DashboardBrowserTests {
             Issue.record(
                 """
                 chromium is not installed, so the dashboard's browser test cannot run: install Debian's `chromium` \
-                (scripts/setup does), or point GRACE_CHROMIUM at a Chromium or Chrome binary
+                (scripts/setup --test does), or point GRACE_CHROMIUM at a Chromium or Chrome binary
                 """)
             return
         }

@@ -18,6 +18,20 @@ enum GraceBinary {
 
     static var path: String { productsDirectory.appendingPathComponent("grace").path }
 
+    /// The project's Python, which has the validators the checks run: `$GRACE_PYTHON` (scripts/test sets it), else
+    /// the checkout's `.venv/bin/python3` (made by scripts/venv); nil when there is neither. Never the system's
+    /// interpreter, which has none of them on a fresh machine.
+    static var python: String? {
+        if let path = ProcessInfo.processInfo.environment["GRACE_PYTHON"], !path.isEmpty { return path }
+        let venv = repository.appendingPathComponent(".venv/bin/python3").path
+        return FileManager.default.isExecutableFile(atPath: venv) ? venv : nil
+    }
+
+    /// Why a test that needs `python` cannot run.
+    static let pythonMissing =
+        "no project Python environment: run scripts/venv (scripts/test does) to create .venv/ with the validators, "
+        + "or set GRACE_PYTHON to an interpreter that has them"
+
     struct Output {
         var status: Int32
         var stdout: String

@@ -16,14 +16,20 @@ final class RunningGrace: Sendable {
     }
 
     /// Any `grace` command; its stderr lines (or stdout's, with `readStandardOutput`) are what `waitFor` sees.
-    init(command: [String], in directory: URL, readStandardOutput: Bool) throws {
+    /// `executable` is the built `grace` unless a test runs a copy of it (or a shell that execs it); `environment`
+    /// adds to the test process's.
+    init(
+        command: [String], in directory: URL, readStandardOutput: Bool, executable: String = GraceBinary.path,
+        environment: [String: String] = [:]
+    ) throws {
         self.command = command.joined(separator: " ")
         process = Process()
-        process.executableURL = URL(fileURLWithPath: GraceBinary.path)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = command
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
+        for (key, value) in environment { env[key] = value }
         process.environment = env
         let pipe = Pipe()
         if readStandardOutput {

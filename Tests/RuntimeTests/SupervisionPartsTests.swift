@@ -172,7 +172,10 @@ struct SupervisionPartsTests {
         let kernel = try #require(graph.kernel("api"))
         let builder = ProcessSpecBuilder(
             root: root.path, stateDirectory: "/state", locator: ExecutableLocator(root: root.path, toolDirectories: []),
-            users: Users(), baseEnvironment: ["PATH": "/bin", "NOTIFY_SOCKET": "/inherited", "WATCHDOG_USEC": "1"])
+            users: Users(),
+            baseEnvironment: [
+                "PATH": "/bin", "NOTIFY_SOCKET": "/inherited", "WATCHDOG_USEC": "1", "WATCHDOG_PID": "1",
+            ])
         let spec = try builder.spec(for: kernel)
         #expect(spec.executable == "/bin/sh")
         #expect(spec.userID == 1001)
@@ -181,6 +184,7 @@ struct SupervisionPartsTests {
         #expect(ResourceLimit.nofile.resource == 7)
         #expect(spec.environment["MODE"] == "test")
         #expect(spec.environment["WATCHDOG_USEC"] == nil, "Grace's own sd_notify variables are not inherited")
+        #expect(spec.environment["WATCHDOG_PID"] == nil, "else a kernel's sd_watchdog_enabled() would say no")
         #expect(spec.environment["GRACE_KERNEL"] == "api")
         #expect(spec.environment["GRACE_STATE_DIR"] == "/state")
         #expect(spec.workingDirectory == root.path)

@@ -37,6 +37,9 @@ public struct GraceConfiguration: Sendable {
     public var clock: RuntimeClock = .continuous()
     /// Directories searched first for a command's executable (where `grace` itself lives, for `grace-demo`).
     public var toolDirectories: [String] = []
+    /// Where to tell systemd that Grace is ready, alive (its watchdog) and stopping: what systemd put in this
+    /// process's environment (`NOTIFY_SOCKET`, `WATCHDOG_USEC`), nil when it did not run Grace as a notify service.
+    public var systemd = SystemdNotifier.Settings(environment: ProcessInfo.processInfo.environment)
 
     /// A configuration with every process-wide part on (API, watcher, signals, cgroups, the subreaper); a test turns
     /// off what its process must not do.
@@ -84,8 +87,9 @@ public struct AssembledGrace: Sendable {
 
 /// Opens the state directory and journal, and assembles every long-running part of Grace as a swift-service-
 /// lifecycle service of one group, in start order: supervisor, healer, snapshotter, API server, control socket,
-/// configuration watcher, SIGHUP. Graceful shutdown runs in reverse, so the kernels stop last. Observers subscribe
-/// here, before anything runs, so that the healer and the API miss no event of the boot.
+/// configuration watcher, SIGHUP, and the systemd notifier when systemd runs Grace. Graceful shutdown runs in
+/// reverse, so the kernels stop last (and systemd hears `STOPPING=1` first). Observers subscribe here, before
+/// anything runs, so that the healer and the API miss no event of the boot.
 public func buildServiceGroup(configuration: GraceConfiguration) async throws -> AssembledGrace {
     let logger = configuration.logger
     let graph = configuration.graph
@@ -165,7 +169,13 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
             .map { (root as NSString).appendingPathComponent($0) }
         services.append(service(ConfigurationWatcher(directories: directories, reloader: reloader)))
     }
-    if configuration.handleSignals { services.append(service(HangupReload(reloader: reloader))) }
+    let notifier = configuration.systemd.flatMap {
+        systemdNotifier($0, supervisor: supervisor, components: components, configuration: configuration)
+    }
+    if configuration.handleSignals {
+        services.append(service(HangupReload(reloader: reloader, notifier: notifier)))
+    }
+    if let notifier { services.append(service(notifier)) }
 
     let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
@@ -175,4 +185,32 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
         lock: lock, serviceGroup: group, environment: environment, supervisor: supervisor, healer: healer,
         reloader: reloader,
         components: components, api: api, stateDirectory: stateDirectory)
+}
+
+/// The notifier for systemd, or nil (logged) when `NOTIFY_SOCKET` is no usable address. Grace is ready once the
+/// supervisor has booted every kernel and every other component has answered its first heartbeat or finished (an
+/// API that cannot bind its port is idle and does not hold readiness back). Each watchdog ping is sent after the
+/// supervisor's actor has answered a call, so a stuck supervisor stops the pings and systemd restarts Grace.
+private func systemdNotifier(
+    _ settings: SystemdNotifier.Settings, supervisor: Supervisor, components: ComponentRegistry,
+    configuration: GraceConfiguration
+) -> SystemdNotifier? {
+    let name = SystemdNotifier.componentName
+    do {
+        return try SystemdNotifier(
+            settings: settings, clock: configuration.clock, logger: configuration.logger,
+            isReady: {
+                guard await supervisor.isBooted else { return false }
+                return components.snapshot().allSatisfy {
+                    $0.name == name || $0.lastHeartbeat != nil || [.idle, .stopped, .failed].contains($0.state)
+                }
+            },
+            isAlive: {
+                _ = await supervisor.pid(of: "")
+                return true
+            })
+    } catch {
+        configuration.logger.error("systemd: not notified: \(error)")
+        return nil
+    }
 }

@@ -102,6 +102,8 @@ public actor Supervisor {
     /// The host's latest figures (nil before the first sample).
     public private(set) var hostSample: HostSample?
     private var shuttingDown = false
+    /// Whether `boot()` has returned: every kernel was started (readiness for systemd waits for it).
+    public private(set) var isBooted = false
 
     /// Supervises the enabled kernels of `graph`; nothing starts before `boot()`.
     public init(graph: ExecutionGraph, configuration: Configuration, environment: RuntimeEnvironment) {
@@ -158,6 +160,7 @@ public actor Supervisor {
             }
         }
         startMetrics()
+        isBooted = true
     }
 
     /// Starts `name` once each of `dependencies` is ready, or its readiness timeout passed (journaled).
