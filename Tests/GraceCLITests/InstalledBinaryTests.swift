@@ -11,7 +11,10 @@ struct InstalledBinaryTests {
         let bin = try GraceBinary.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: bin) }
         let copy = bin.appendingPathComponent("grace")
-        try FileManager.default.copyItem(atPath: GraceBinary.path, toPath: copy.path)
+        // cp, not FileManager: while this process held the copy open for writing, a child forked meanwhile by
+        // another test would inherit that descriptor and the exec below would fail with ETXTBSY.
+        let copied = try await GraceBinary.runTool("/bin/cp", [GraceBinary.path, copy.path])
+        #expect(copied.status == 0, "\(copied.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: bin.path) == ["grace"])
 
         let directory = try GraceBinary.temporaryDirectory()

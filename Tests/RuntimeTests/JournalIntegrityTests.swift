@@ -174,7 +174,7 @@ struct JournalIntegrityTests {
         #expect(
             journal.append(.kernelSpawnFailed(kernel: "api", reason: String(repeating: "y", count: 200_000))) == nil)
         try store.simulateFullDisk(false)
-        let recovered = await journal.waitForEntry(kind: .graceJournalRecovered)
+        let recovered = try await journal.requireEntry(kind: .graceJournalRecovered)
         #expect(Int(recovered.fields["outage_ms"] ?? "") != nil)
         #expect(journal.isWritable)
     }

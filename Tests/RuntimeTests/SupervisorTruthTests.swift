@@ -24,15 +24,15 @@ struct SupervisorTruthTests {
                 "slow", "exec sleep 1000",
                 extra: "ready: notify\nstart_timeout: 300ms\nrestart: {backoff: {initial: 20ms, jitter: 0%}}"))
         await h.supervisor.boot()
-        let started = await h.journal.waitForEntry(kind: .kernelStarted, kernel: "slow")
+        let started = try await h.journal.requireEntry(kind: .kernelStarted, kernel: "slow")
         #expect(await h.supervisor.status().first?.healthy == nil, "starting: no verdict")
-        let timeout = await h.journal.waitForEntry(kind: .kernelStartTimeout, kernel: "slow", after: started.id)
+        let timeout = try await h.journal.requireEntry(kind: .kernelStartTimeout, kernel: "slow", after: started.id)
         #expect(timeout.fields["after_ms"] == "300")
         #expect(timeout.fields["pid"] == started.fields["pid"])
-        let exited = await h.journal.waitForEntry(kind: .kernelExited, kernel: "slow", after: timeout.id)
+        let exited = try await h.journal.requireEntry(kind: .kernelExited, kernel: "slow", after: timeout.id)
         #expect(exited.fields["signal"] == "SIGKILL")
-        _ = await h.journal.waitForEntry(kind: .kernelRestarting, kernel: "slow", after: exited.id)
-        _ = await h.journal.waitForEntry(kind: .kernelStarted, kernel: "slow", after: exited.id)
+        _ = try await h.journal.requireEntry(kind: .kernelRestarting, kernel: "slow", after: exited.id)
+        _ = try await h.journal.requireEntry(kind: .kernelStarted, kernel: "slow", after: exited.id)
         await h.supervisor.shutdown()
     }
 
@@ -44,8 +44,8 @@ struct SupervisorTruthTests {
                 "quick", "systemd-notify --ready; sleep 0.5; systemd-notify STATUS=still-here; exec sleep 1000",
                 extra: "ready: notify\nstart_timeout: 200ms"))
         await h.supervisor.boot()
-        let ready = await h.journal.waitForEntry(kind: .kernelReady, kernel: "quick")
-        _ = await h.journal.waitForEntry(kind: .kernelStatus, kernel: "quick", after: ready.id)
+        let ready = try await h.journal.requireEntry(kind: .kernelReady, kernel: "quick")
+        _ = try await h.journal.requireEntry(kind: .kernelStatus, kernel: "quick", after: ready.id)
         #expect(try h.store.events(kernel: "quick", kinds: ["kernel.start_timeout", "kernel.kill"]).isEmpty)
         await h.supervisor.shutdown()
     }
@@ -54,7 +54,7 @@ struct SupervisorTruthTests {
     func stoppedIsNotHealthy() async throws {
         let h = try Self.harness(Self.kernel("svc", "exec sleep 1000"))
         await h.supervisor.boot()
-        _ = await h.journal.waitForEntry(kind: .kernelReady, kernel: "svc")
+        _ = try await h.journal.requireEntry(kind: .kernelReady, kernel: "svc")
         // CPU needs two readings: the first sample comes with the second.
         await h.supervisor.sampleNow()
         await h.supervisor.sampleNow()
@@ -74,15 +74,15 @@ struct SupervisorTruthTests {
     func requestedRestarts() async throws {
         let h = try Self.harness(Self.kernel("svc", "exec sleep 1000"))
         await h.supervisor.boot()
-        let ready = await h.journal.waitForEntry(kind: .kernelReady, kernel: "svc")
+        let ready = try await h.journal.requireEntry(kind: .kernelReady, kernel: "svc")
         await h.supervisor.restart("svc", origin: .playbook, reason: "playbook run r1")
-        let requested = await h.journal.waitForEntry(kind: .kernelRestartRequested, kernel: "svc", after: ready.id)
+        let requested = try await h.journal.requireEntry(kind: .kernelRestartRequested, kernel: "svc", after: ready.id)
         #expect(requested.fields["origin"] == "playbook")
         #expect(requested.fields["reason"] == "playbook run r1")
         #expect(requested.fields["pid"] == ready.fields["pid"])
-        let again = await h.journal.waitForEntry(kind: .kernelReady, kernel: "svc", after: requested.id)
+        let again = try await h.journal.requireEntry(kind: .kernelReady, kernel: "svc", after: requested.id)
         kill(try #require(Int32(again.fields["pid"] ?? "")), SIGKILL)
-        _ = await h.journal.waitForEntry(kind: .kernelReady, kernel: "svc", after: again.id)
+        _ = try await h.journal.requireEntry(kind: .kernelReady, kernel: "svc", after: again.id)
         #expect(await h.supervisor.status().first?.restarts == 2, "one asked for, one by policy")
         await h.supervisor.shutdown()
     }
@@ -93,11 +93,11 @@ struct SupervisorTruthTests {
             Self.kernel("capped", "exec sleep 1000", extra: "limits: {memory: 64MiB, cpu: 50%, nofile: 256}")
                 + "\n---\n" + Self.kernel("free", "exec sleep 1000"))
         await h.supervisor.boot()
-        let report = await h.journal.waitForEntry(kind: .kernelLimitsUnenforced, kernel: "capped")
+        let report = try await h.journal.requireEntry(kind: .kernelLimitsUnenforced, kernel: "capped")
         #expect(report.fields["limits"] == "memory=64MiB cpu=50%")
         #expect(report.fields["reason"]?.isEmpty == false)
-        _ = await h.journal.waitForEntry(kind: .kernelReady, kernel: "capped")
-        _ = await h.journal.waitForEntry(kind: .kernelReady, kernel: "free")
+        _ = try await h.journal.requireEntry(kind: .kernelReady, kernel: "capped")
+        _ = try await h.journal.requireEntry(kind: .kernelReady, kernel: "free")
         await h.supervisor.sampleNow()
         await h.supervisor.sampleNow()
         let status = await h.supervisor.status()
@@ -124,7 +124,7 @@ struct SupervisorTruthTests {
             Self.kernel(
                 "svc", "trap 'exit 7' INT; trap '' TERM; while :; do sleep 0.05; done", extra: "stop: {grace: 30s}"))
         await h.supervisor.boot()
-        let ready = await h.journal.waitForEntry(kind: .kernelReady, kernel: "svc")
+        let ready = try await h.journal.requireEntry(kind: .kernelReady, kernel: "svc")
         let runner = ProcessCommandRunner(
             locator: ExecutableLocator(root: h.directory.path, toolDirectories: []), reaper: SupervisorTests.reaper,
             reactor: SupervisorTests.reactor)
@@ -133,14 +133,14 @@ struct SupervisorTruthTests {
 
         _ = try await performer.perform(
             .stop(kernel: "svc", signal: try #require(Signal.parse("SIGINT")), grace: .seconds(5)), runID: "r1")
-        let stopped = await h.journal.waitForEntry(kind: .kernelStopped, kernel: "svc", after: ready.id)
+        let stopped = try await h.journal.requireEntry(kind: .kernelStopped, kernel: "svc", after: ready.id)
         #expect(stopped.fields["code"] == "7", "SIGINT, not the kernel's SIGTERM")
 
         _ = try await performer.perform(.start(kernel: "svc"), runID: "r1")
-        let again = await h.journal.waitForEntry(kind: .kernelReady, kernel: "svc", after: stopped.id)
+        let again = try await h.journal.requireEntry(kind: .kernelReady, kernel: "svc", after: stopped.id)
         // SIGTERM is ignored: only the step's 100ms grace (not the kernel's 30s) ends this restart in time.
         _ = try await performer.perform(.restart(kernel: "svc", grace: .milliseconds(100)), runID: "r2")
-        let kill = await h.journal.waitForEntry(kind: .kernelKill, kernel: "svc", after: again.id)
+        let kill = try await h.journal.requireEntry(kind: .kernelKill, kernel: "svc", after: again.id)
         #expect(kill.fields["pid"] == again.fields["pid"])
 
         let directory = h.directory.appendingPathComponent("work")

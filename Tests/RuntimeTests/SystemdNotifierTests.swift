@@ -18,22 +18,31 @@ struct SystemdNotifierTests {
         let inbox = try DatagramInbox()
         defer { inbox.close() }
         let ready = Flag()
+        // A manual clock: the pings' timing is checked by moving time, never by measuring a loaded machine.
+        let clock = ManualClock()
         let notifier = try SystemdNotifier(
-            settings: .init(socket: inbox.address, watchdog: .milliseconds(400)), clock: .continuous(),
+            settings: .init(socket: inbox.address, watchdog: .milliseconds(400)), clock: RuntimeClock(clock),
             logger: Logger(label: "test"), isReady: { ready.value }, isAlive: { true })
         try await testGracefulShutdown { trigger in
             let running = Task { try await notifier.run() }
-            // Pings come from the start (systemd ignores them until READY=1), about every 200 ms.
-            #expect(await inbox.wait { $0.filter { $0 == "WATCHDOG=1" }.count >= 3 })
+            // Pings come from the start (systemd ignores them until READY=1), every 200 ms and never sooner.
+            try await clock.waitForSleepers(2)  // the watchdog loop and the readiness loop
+            #expect(await inbox.wait { $0.filter { $0 == "WATCHDOG=1" }.count == 1 })
+            for step in 1...8 {
+                clock.advance(by: .milliseconds(50))
+                try await clock.waitForSleepers(2)
+                let expected = 1 + step / 4
+                #expect(
+                    await inbox.wait { $0.filter { $0 == "WATCHDOG=1" }.count >= expected }
+                        && inbox.messages.filter { $0 == "WATCHDOG=1" }.count == expected,
+                    "after \(step * 50) ms: \(inbox.messages)")
+            }
             #expect(!inbox.messages.contains { $0.hasPrefix("READY=1") }, "\(inbox.messages)")
             #expect(inbox.messages.first == "STATUS=starting the kernels")
 
             ready.value = true
+            clock.advance(by: .milliseconds(50))
             #expect(await inbox.wait { $0.contains("READY=1\nSTATUS=supervising") }, "\(inbox.messages)")
-            let pings = inbox.times(of: "WATCHDOG=1")
-            // Half of 400 ms: never sooner, and typically on time (a loaded machine may delay one now and then).
-            let gaps = zip(pings.dropFirst(), pings).map { $0 - $1 }.sorted()
-            #expect(gaps.first.map { $0 > 0.15 } == true && gaps[gaps.count / 2] < 0.35, "gaps: \(gaps)")
 
             notifier.reloading()
             notifier.reloaded()
@@ -47,8 +56,9 @@ struct SystemdNotifierTests {
         #expect(messages.filter { $0.hasPrefix("READY=1") }.count == 2, "\(messages)")
         let reloading = try #require(messages.firstIndex { $0.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") })
         #expect(messages[(reloading + 1)...].contains { $0.hasPrefix("READY=1") })
-        // Nothing after STOPPING=1: the watchdog loop ended with the component.
-        try await Task.sleep(for: .milliseconds(300))
+        // Nothing after STOPPING=1: the watchdog loop ended with the component, so time passing sends nothing.
+        #expect(clock.sleeperCount == 0)
+        clock.advance(by: .seconds(1))
         #expect(inbox.messages.count == messages.count)
     }
 
@@ -57,24 +67,31 @@ struct SystemdNotifierTests {
         let inbox = try DatagramInbox()
         defer { inbox.close() }
         let answering = Flag(true)
+        let asked = Flag()
+        let clock = ManualClock()
         let notifier = try SystemdNotifier(
-            settings: .init(socket: inbox.address, watchdog: .milliseconds(200)), clock: .continuous(),
+            settings: .init(socket: inbox.address, watchdog: .milliseconds(200)), clock: RuntimeClock(clock),
             logger: Logger(label: "test"), isReady: { true },
             isAlive: {
-                // A stuck actor: the call does not return (until the test ends it by cancellation).
-                while !answering.value && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+                // A stuck actor: the call does not return while the test says so (or until cancellation).
+                asked.value = true
+                while !answering.value && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
                 return !Task.isCancelled
             })
         try await testGracefulShutdown { trigger in
             let running = Task { try await notifier.run() }
             #expect(await inbox.wait { $0.contains("WATCHDOG=1") && $0.contains("READY=1\nSTATUS=supervising") })
+            try await clock.waitForSleepers(1)  // the watchdog loop, after its first ping
             answering.value = false
-            try await Task.sleep(for: .milliseconds(150))
-            let before = inbox.times(of: "WATCHDOG=1").count
-            try await Task.sleep(for: .milliseconds(600))
-            #expect(inbox.times(of: "WATCHDOG=1").count == before, "pinged while the supervisor was stuck")
+            asked.value = false
+            clock.advance(by: .milliseconds(100))
+            // The loop is now stuck asking: however much time passes, it sends nothing.
+            #expect(await inbox.wait { _ in asked.value }, "the watchdog loop asked the supervisor")
+            clock.advance(by: .seconds(10))
+            #expect(clock.sleeperCount == 0, "no ping is scheduled while the supervisor does not answer")
+            #expect(inbox.messages.filter { $0 == "WATCHDOG=1" }.count == 1, "pinged while the supervisor was stuck")
             answering.value = true
-            #expect(await inbox.wait { $0.filter { $0 == "WATCHDOG=1" }.count > before }, "pings resume")
+            #expect(await inbox.wait { $0.filter { $0 == "WATCHDOG=1" }.count == 2 }, "pings resume")
             trigger.triggerGracefulShutdown()
             try await running.value
         }

@@ -68,7 +68,7 @@ public final class DatagramInbox: Sendable {
     public func times(of text: String) -> [Double] { received.withLock { $0.filter { $0.text == text }.map(\.time) } }
 
     /// Waits (up to `timeout`) until the messages so far satisfy `condition`.
-    public func wait(timeout: Duration = .seconds(5), _ condition: ([String]) -> Bool) async -> Bool {
+    public func wait(timeout: Duration = .seconds(60), _ condition: ([String]) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if condition(messages) { return true }
