@@ -31,7 +31,9 @@ struct RunIndex: Sendable {
 
     /// Journal kinds the index reads.
     static let kinds: [String] = [
-        JournalKind.runStarted, .runSucceeded, .runFailed, .runEscalated, .runInterrupted, .runAbandoned, .stepStarted,
+        JournalKind.runStarted, .runSucceeded, .runFailed, .runEscalated, .runInterrupted, .runAbandoned,
+        .runSuperseded,
+        .stepStarted,
         .stepSucceeded, .stepFailed, .stepSkipped,
     ].map(\.rawValue)
 
@@ -76,6 +78,12 @@ struct RunIndex: Sendable {
             finish(id, playbook: playbook, at: time, error: entry.kind)
         case .runAbandoned(let id, let playbook):
             finish(id, playbook: playbook, at: time, error: entry.kind)
+        case .runSuperseded(let id, let playbook, let by, let reason):
+            update(id, playbook: playbook, at: time) {
+                $0.state = "superseded"
+                $0.finishedAt = time
+                $0.error = "superseded by run \(by): \(reason)"
+            }
         case .stepStarted(let id, let index, let name, let action, let attempt):
             updateStep(id, index: index, name: name, at: time) { step in
                 step.state = "running"

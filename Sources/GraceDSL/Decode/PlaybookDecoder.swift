@@ -66,7 +66,7 @@ extension DocumentDecoder {
 
     /// Fields each action allows besides its own key and the common step fields.
     private static let actionFields: [String: [String]] = [
-        "stop": ["signal", "grace"], "restart": ["grace"], "signal": ["send"],
+        "stop": ["signal", "grace", "stays_down"], "pause": ["stays_down"], "restart": ["grace"], "signal": ["send"],
         "exec": ["expect", "cwd", "env"], "http": ["method", "body", "headers", "expect"],
         "snapshot": ["tag"], "restore": ["from"], "shed_load": ["keep"],
         "agent_task": ["goal", "refactor"], "failover": ["to"], "quarantine": ["for"],
@@ -109,6 +109,7 @@ extension DocumentDecoder {
             }
         }
         if let n = r["continue_on_error"] { s.continueOnError = values.bool(n, field: "continue_on_error") ?? false }
+        if let n = r["stays_down"] { s.staysDown = values.bool(n, field: "stays_down") ?? false }
         return s
     }
 

@@ -55,6 +55,10 @@ public struct Step: Sendable, Hashable {
     public var condition: StepCondition?
     public var undo: [Step] = []
     public var continueOnError = false
+    /// `stays_down: true` on a `stop` or `pause` step: the kernel is meant to stay down, so a run that fails later
+    /// does not start or resume it again (by default it does: a failed run never leaves a kernel worse than it found
+    /// it).
+    public var staysDown = false
 
     public init(action: Action, actionKeySpan: SourceSpan, span: SourceSpan) {
         self.action = action

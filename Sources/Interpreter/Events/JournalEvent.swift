@@ -83,6 +83,9 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
     case runInterrupted = "run.interrupted"
     /// An unfinished run that was already retried twice is given up.
     case runAbandoned = "run.abandoned"
+    /// A run gave its kernels over to a run whose trigger addresses the failure's cause (preempted, or superseded
+    /// before it began); it neither escalates nor undoes.
+    case runSuperseded = "run.superseded"
     /// A step of a run began (one entry per attempt).
     case stepStarted = "step.started"
     /// A step's action succeeded.
@@ -146,7 +149,8 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .kernelStarted, .kernelReady, .kernelHealthy, .kernelResumed, .kernelLeftoverStopped, .runSucceeded,
             .stepSucceeded, .configReloaded, .graceStarted, .kbBindingLearned, .snapshotCreated, .snapshotRestored:
             .good
-        case .kernelRestarting, .kernelPaused, .kernelSignalled, .kernelLeftoverFound, .kernelDependencyNotReady,
+        case .runSuperseded, .kernelRestarting, .kernelPaused, .kernelSignalled, .kernelLeftoverFound,
+            .kernelDependencyNotReady,
             .kernelLimitsUnenforced,
             .kernelRestartRequested,
             .kernelStopping, .triggerSuppressed, .runInterrupted, .graceStopping, .graceJournalRecovered:
@@ -201,6 +205,7 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .runEscalated: "a failed run escalates to its on_failure playbook (run, from, to)"
         case .runInterrupted: "a run a crashed Grace left unfinished is retried (run, playbook, action)"
         case .runAbandoned: "a run already retried twice is not retried again (run, playbook)"
+        case .runSuperseded: "a run gave its kernels over to a run that addresses the cause (run, playbook, by, reason)"
         case .stepStarted: "a step began (run, step, name, action, attempt)"
         case .stepSucceeded: "a step succeeded (run, step, name, detail)"
         case .stepFailed: "a step failed (run, step, name, error, retry)"
@@ -372,6 +377,8 @@ public enum JournalEvent: Sendable, Hashable {
     case runInterrupted(run: String, playbook: String, action: String)
     /// An unfinished run already retried twice is not retried again, so a run that crashes Grace cannot loop.
     case runAbandoned(run: String, playbook: String)
+    /// Run `by`, whose trigger addresses the failure's cause, took the kernels of `run` over.
+    case runSuperseded(run: String, playbook: String, by: String, reason: String)
     /// A `notify` step's rendered message; `severity` is `info`, `warning` or `critical`.
     case notify(run: String, message: String, severity: String)
 
@@ -456,6 +463,7 @@ public enum JournalEvent: Sendable, Hashable {
         case .runEscalated: .runEscalated
         case .runInterrupted: .runInterrupted
         case .runAbandoned: .runAbandoned
+        case .runSuperseded: .runSuperseded
         case .notify: .notify
         case .configReloaded: .configReloaded
         case .configUnchanged: .configUnchanged
@@ -505,7 +513,9 @@ public enum JournalEvent: Sendable, Hashable {
         case .runStarted(let r, _, _, _, _), .stepStarted(let r, _, _, _, _), .stepSucceeded(let r, _, _, _),
             .stepFailed(let r, _, _, _, _), .stepSkipped(let r, _, _, _), .undoStarted(let r, _, _, _),
             .undoFinished(let r, _, _, _), .runSucceeded(let r, _), .runFailed(let r, _, _),
-            .runEscalated(let r, _, _), .runInterrupted(let r, _, _), .runAbandoned(let r, _), .notify(let r, _, _):
+            .runEscalated(let r, _, _), .runInterrupted(let r, _, _), .runAbandoned(let r, _),
+            .runSuperseded(let r, _, _, _),
+            .notify(let r, _, _):
             r
         case .snapshotCreated(_, _, _, _, _, let r, _), .snapshotRestored(_, _, let r, _):
             r
@@ -588,6 +598,8 @@ public enum JournalEvent: Sendable, Hashable {
         case .runSucceeded(let run, let playbook), .runAbandoned(let run, let playbook):
             return ["run": run, "playbook": playbook]
         case .runFailed(let run, let playbook, let error): return ["run": run, "playbook": playbook, "error": error]
+        case .runSuperseded(let run, let playbook, let by, let reason):
+            return ["run": run, "playbook": playbook, "by": by, "reason": reason]
         case .runEscalated(let run, let from, let to): return ["run": run, "from": from, "to": to]
         case .runInterrupted(let run, let playbook, let action):
             return ["run": run, "playbook": playbook, "action": action]
@@ -733,6 +745,9 @@ public enum JournalEvent: Sendable, Hashable {
         case .runAbandoned:
             guard let run, let playbook = f["playbook"] else { return nil }
             return .runAbandoned(run: run, playbook: playbook)
+        case .runSuperseded:
+            guard let run, let playbook = f["playbook"], let by = f["by"] else { return nil }
+            return .runSuperseded(run: run, playbook: playbook, by: by, reason: f["reason"] ?? "")
         case .notify:
             guard let run, let message = f["message"] else { return nil }
             return .notify(run: run, message: message, severity: f["severity"] ?? "info")

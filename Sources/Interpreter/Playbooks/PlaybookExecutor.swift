@@ -12,6 +12,9 @@ public struct PlaybookOutcome: Sendable, Hashable {
     public var error: String?
     /// The escalation's outcome, when the run failed and escalated.
     public var escalation: [PlaybookOutcome]
+    /// The run that took this run's kernels over (one whose trigger addresses the failure's cause), when this run
+    /// was preempted or never began; it did not fail on its own.
+    public var supersededBy: String? = nil
 }
 
 /// Runs playbooks step by step: parameters bound and templated, `if:` conditions, retries with backoff,
@@ -80,19 +83,52 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
             return Outcome(run: id, playbook: name, succeeded: false, error: Self.journalDown, escalation: [])
         }
 
-        // Per-kernel locks, taken in name order (no deadlock between runs); a nested call shares its parent's.
+        // Per-kernel locks, taken at once (no deadlock between runs); a nested call shares its parent's. A run whose
+        // trigger addresses the failure's cause goes first (KernelLocks).
         let kernels = depth == 0 ? lockedKernels(playbook, scope: scope) : []
-        await locks.acquire(kernels, owner: id)
+        let priority = depth == 0 ? Self.priority(of: trigger.flatMap(graph.trigger)) : .routine
+        if case .superseded(let by) = await locks.acquire(kernels, owner: id, priority: priority) {
+            return await superseded(id, playbook: name, by: by, after: "before it began")
+        }
+        let leftDown = KernelsLeftDown()
+        let ending = await withTaskGroup(of: Ending?.self) { group -> Ending in
+            group.addTask {
+                guard let timeout = playbook.timeout else {
+                    return .finished(
+                        await self.steps(playbook, scope: scope, runID: id, depth: depth, leftDown: leftDown))
+                }
+                let error = await self.withTimeout(timeout) {
+                    await self.steps(playbook, scope: scope, runID: id, depth: depth, leftDown: leftDown)
+                }
+                return .finished(error ?? "playbook timed out after \(DurationParser.format(timeout))")
+            }
+            if !kernels.isEmpty {
+                group.addTask { [locks] in (await locks.preemption(of: id)).map(Ending.preempted) }
+            }
+            var ending = Ending.finished(nil)
+            for await next in group {
+                guard let next else { continue }
+                ending = next
+                break
+            }
+            group.cancelAll()
+            return ending
+        }
         var error: String?
-        if let timeout = playbook.timeout {
-            error =
-                await withTimeout(timeout) { await self.steps(playbook, scope: scope, runID: id, depth: depth) }
-                ?? "playbook timed out after \(DurationParser.format(timeout))"
-        } else {
-            error = await steps(playbook, scope: scope, runID: id, depth: depth)
+        switch ending {
+        case .preempted(let by):
+            let outcome = await superseded(id, playbook: name, by: by, after: "after it began")
+            await locks.release(kernels, owner: id)
+            return outcome
+        case .finished(let stepError):
+            error = stepError
         }
         if error == nil, let success = playbook.success {
             error = await checkSuccess(success, scope: scope)
+        }
+        // Whatever failed the run (a step, its timeout, unmet success criteria), the kernels it took down come back.
+        if let error, !error.hasSuffix(Self.journalDown) {
+            await bringBack(leftDown, runID: id)
         }
         await locks.release(kernels, owner: id)
 
@@ -114,15 +150,73 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
         return Outcome(run: id, playbook: name, succeeded: true, error: nil, escalation: [])
     }
 
+    /// How the steps of a run ended: on their own (with the error that failed them, or nil), or preempted.
+    private enum Ending: Sendable {
+        case finished(String?)
+        case preempted(String)
+    }
+
+    /// A run's priority from its trigger: `cause` when the condition checks data integrity (`file:`) or names a
+    /// known error signature (any `signature:` but `unknown`) anywhere in it; `routine` otherwise and without one.
+    static func priority(of trigger: Trigger?) -> RunPriority {
+        func addressesCause(_ condition: Condition) -> Bool {
+            switch condition {
+            case .file: return true
+            case .signature(let target, _, _, _): return target.value != "unknown"
+            case .all(let parts, _), .any(let parts): return parts.contains { addressesCause($0.condition) }
+            default: return false
+            }
+        }
+        return trigger.map { addressesCause($0.when.condition) } == true ? .cause : .routine
+    }
+
+    /// Journals that `by` took this run's kernels over; such a run neither escalates nor undoes (the other run now
+    /// acts on the kernels).
+    private func superseded(_ id: String, playbook: String, by: String, after moment: String) async -> Outcome {
+        let reason = "run \(by) addresses the failure's cause and took its kernels over \(moment)"
+        await journal.record(.runSuperseded(run: id, playbook: playbook, by: by, reason: reason))
+        return Outcome(
+            run: id, playbook: playbook, succeeded: false, error: "superseded: \(reason)", escalation: [],
+            supersededBy: by)
+    }
+
+    /// Starts or resumes, journaled as undos of the steps that took them down, the kernels a failed run left down.
+    private func bringBack(_ leftDown: KernelsLeftDown, runID: String) async {
+        for entry in leftDown.all {
+            guard
+                await journal.record(
+                    .undoStarted(run: runID, index: entry.index, name: entry.step, action: entry.action.keyword))
+            else { return }
+            let error: String?
+            do {
+                let performer = self.performer
+                let result = await withTimeout(.seconds(60)) { () -> String? in
+                    do {
+                        _ = try await performer.perform(entry.action, runID: runID)
+                        return nil
+                    } catch {
+                        return (error as? ActionFailure)?.message ?? "\(error)"
+                    }
+                }
+                error = result ?? "did not finish within 60s"
+            }
+            await journal.record(.undoFinished(run: runID, index: entry.index, name: entry.step, error: error))
+        }
+    }
+
     /// Why a run stopped when the journal could not record what it was about to do.
     static var journalDown: String { "the journal cannot be written, so nothing more is done" }
 
     /// Runs the steps; returns the error that failed the run, or nil. Undoes completed steps on failure.
-    private func steps(_ playbook: Playbook, scope: [String: String], runID: String, depth: Int) async -> String? {
+    private func steps(
+        _ playbook: Playbook, scope: [String: String], runID: String, depth: Int, leftDown: KernelsLeftDown
+    ) async -> String? {
         var completed: [(index: Int, step: Step)] = []
         var statuses: [String: StepCondition.Status] = [:]
         for (index, step) in playbook.steps.enumerated() {
             let name = step.name?.value ?? "step-\(index + 1)"
+            // Preempted or timed out: the run is over, and what it left down is the run's to bring back.
+            if Task.isCancelled { return "step `\(name)` not started: the run was cancelled" }
             if let condition = step.condition, !(await holds(condition, scope: scope, statuses: statuses)) {
                 await journal.record(.stepSkipped(run: runID, index: index, name: name, reason: "condition false"))
                 statuses[name] = .skipped
@@ -134,10 +228,15 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
                 // Nothing more is done, undo included: it could not be recorded first either.
                 if error == Self.journalDown { return "step `\(name)` not performed: \(error)" }
                 if step.continueOnError { continue }
-                await undo(completed, scope: scope, runID: runID)
+                // A preempted or timed-out run is cancelled: the run decides what comes back, not the undos.
+                if Task.isCancelled { return "step `\(name)` failed: \(error)" }
+                await undo(completed, scope: scope, runID: runID, leftDown: leftDown)
                 return "step `\(name)` failed: \(error)"
             }
             statuses[name] = .succeeded
+            if let action = resolve(step.action, scope: scope) {
+                leftDown.note(step, action: action, index: index, name: name)
+            }
             completed.append((index, step))
         }
         return nil
@@ -218,7 +317,9 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
     }
 
     /// Compensating steps of completed steps, newest first. Undo failures are recorded, not fatal.
-    private func undo(_ completed: [(index: Int, step: Step)], scope: [String: String], runID: String) async {
+    private func undo(
+        _ completed: [(index: Int, step: Step)], scope: [String: String], runID: String, leftDown: KernelsLeftDown
+    ) async {
         for (index, step) in completed.reversed() where !step.undo.isEmpty {
             let name = step.name?.value ?? "step-\(index + 1)"
             for undoStep in step.undo {
@@ -229,6 +330,9 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
                     await journal.record(.undoFinished(run: runID, index: index, name: name, error: failure.message))
                 } else {
                     await journal.record(.undoFinished(run: runID, index: index, name: name, error: nil))
+                    if let action = resolve(undoStep.action, scope: scope) {
+                        leftDown.note(undoStep, action: action, index: index, name: name)
+                    }
                 }
             }
         }
@@ -363,32 +467,6 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
             group.cancelAll()
             return first
         }
-    }
-}
-
-/// Per-kernel locks: two runs never act on one kernel at once.
-public actor KernelLocks {
-    /// No kernel locked; share one instance between the executors that must not act on a kernel at once.
-    public init() {}
-
-    private var owners: [String: String] = [:]
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    /// Waits until none of `kernels` is held by another owner, then holds them all for `owner`. Reentrant for the
-    /// same owner; taking them all at once means two runs never deadlock on each other.
-    public func acquire(_ kernels: [String], owner: String) async {
-        while kernels.contains(where: { owners[$0] != nil && owners[$0] != owner }) {
-            await withCheckedContinuation { waiters.append($0) }
-        }
-        for k in kernels { owners[k] = owner }
-    }
-
-    /// Releases those of `kernels` that `owner` holds and wakes every waiter to check again.
-    public func release(_ kernels: [String], owner: String) {
-        for k in kernels where owners[k] == owner { owners.removeValue(forKey: k) }
-        let w = waiters
-        waiters = []
-        w.forEach { $0.resume() }
     }
 }
 

@@ -101,6 +101,8 @@ extension Healer {
     /// binding (or strengthens it); a learned binding that did not heal loses confidence and is dropped below
     /// the threshold. A run that merely followed an error and did not heal teaches nothing.
     func judge(_ attribution: Attribution, outcome: PlaybookOutcome) async {
+        // A run that handed its kernels to one addressing the cause was not tried: it teaches nothing.
+        guard outcome.supersededBy == nil else { return }
         let settings = graph.settings?.knowledge ?? GraceSettings.Knowledge()
         let end = now
         var healed = false
