@@ -4,10 +4,13 @@ extension Snapshotter: Component {
     /// `snapshotter`, as the registry, `GET /v1/components` and `components:` of the grace document name it.
     public nonisolated var name: String { "snapshotter" }
 
-    /// Snapshots on schedule until graceful shutdown; without a schedule it is idle.
+    /// Baselines when kernels are first healthy, and snapshots on schedule, until graceful shutdown.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            await self.takeScheduledSnapshots()
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.takeBaselines() }
+                group.addTask { await self.takeScheduledSnapshots() }
+            }
         }
     }
 
