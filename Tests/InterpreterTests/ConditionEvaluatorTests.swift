@@ -142,6 +142,19 @@ struct ConditionEvaluatorTests {
         #expect(cron.nextDeadline() == .seconds(900))
         #expect(cron.tick(now: .seconds(900)) == [:])
         #expect(cron.nextDeadline() == .seconds(1800))
+        // The origin a fraction of a millisecond past a second: the deadline, rounded to the millisecond, falls just
+        // before 00:15. Firing there must schedule 00:30, not 00:15 once more (shipped config fired twice).
+        let yaml = Self.kernels + "\n---\nkind: trigger\nname: t\nwhen: {cron: '*/15 * * * *'}\nrun: p\n"
+        let graph = try #require(
+            Compiler(options: CompilerOptions(checkExecutables: false))
+                .compile([SourceFile(path: "t.yaml", text: yaml)]).graph)
+        var skewed = ConditionEvaluator(
+            try #require(graph.trigger("t")).when,
+            context: .init(graph: graph, wallClockOrigin: Date(timeIntervalSince1970: 0.0004)))
+        let first = try #require(skewed.nextDeadline())
+        #expect(skewed.tick(now: first) == [:])
+        let second = try #require(skewed.nextDeadline())
+        #expect(second - first > .seconds(899), "fired for 00:15, then scheduled \(second - first) later")
         let schedule = try #require(CronSchedule("30 2 * * mon"))
         let next = try #require(schedule.next(after: Date(timeIntervalSince1970: 0)))  // Thu 1970-01-01
         #expect(next == Date(timeIntervalSince1970: 4 * 86_400 + 2 * 3600 + 1800))  // Mon 1970-01-05 02:30

@@ -517,7 +517,10 @@ public struct ConditionEvaluator: Sendable {
             return [:]
         case .cron(let expression, _):
             guard let deadline = state.deadline, now >= deadline else { return nil }
-            state.deadline = nextCron(expression.value, after: now, context: context)
+            // The next minute after this one, never this one again: a deadline rounded to the millisecond (or a
+            // tick a little early) can fall a hair before the minute it stands for, and "next after now" would be
+            // that same minute, firing the trigger twice.
+            state.deadline = nextCron(expression.value, after: max(now, deadline) + .seconds(1), context: context)
             return [:]
         default:
             return nil
