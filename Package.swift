@@ -141,6 +141,7 @@ let package = Package(
             name: "GraceAPITests",
             dependencies: [
                 "GraceAPI", "GraceAPIModels", "Runtime", "Interpreter", "GraceDSL", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]

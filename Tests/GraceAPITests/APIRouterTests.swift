@@ -260,4 +260,58 @@ struct APIRouterTests {
             try await client.execute(uri: "/v1/status", method: .get) { #expect($0.status == .ok) }
         }
     }
+
+    @Test("a journal that cannot be written: writes answer 503 with Retry-After, reads answer and say degraded")
+    func degraded() async throws {
+        let f = try await Self.fixture()
+        let auth = f.authorization
+        try f.journal.store.simulateFullDisk(true)
+        // An entry bigger than the room left: it fails, and the journal is degraded.
+        f.journal.append(.kernelSpawnFailed(kernel: "api", reason: String(repeating: "x", count: 200_000)))
+        #expect(!f.journal.isWritable)
+        try await f.run { client in
+            try await client.execute(uri: "/v1/kernels/api/restart", method: .post, headers: auth) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.retryAfter] == "1")
+                #expect(String(buffer: response.body).contains("journal cannot be written"))
+            }
+            try await client.execute(uri: "/v1/playbooks/heal/run", method: .post, headers: auth) {
+                #expect($0.status == .serviceUnavailable)
+            }
+            try await client.execute(uri: "/v1/status", method: .get) { response in
+                #expect(response.status == .ok)
+                let status = try Self.decode(StatusResponse.self, response)
+                #expect(status.degraded)
+                #expect(!status.journal.writable && status.journal.pending >= 1)
+            }
+        }
+        try f.journal.store.simulateFullDisk(false)
+        #expect(f.journal.retryPending())
+        try await f.run { client in
+            try await client.execute(uri: "/v1/status", method: .get) { response in
+                let status = try Self.decode(StatusResponse.self, response)
+                #expect(!status.degraded && status.journal.writable && status.journal.pending == 0)
+            }
+        }
+    }
+
+    @Test("without the token a write is 401, even after the writers' budget is spent (authentication first)")
+    func unauthenticatedBeforeRateLimit() async throws {
+        let f = try await Self.fixture(readsPerSecond: 1000, writesPerSecond: 1)
+        let auth = f.authorization
+        try await f.run { client in
+            for _ in 0..<2 {
+                try await client.execute(uri: "/v1/kernels/nobody/restart", method: .post, headers: auth) { _ in }
+            }
+            try await client.execute(uri: "/v1/kernels/nobody/restart", method: .post, headers: auth) {
+                #expect($0.status == .tooManyRequests, "the budget is spent")
+            }
+            // A process without the token cannot use up the writers' budget, and is told what it lacks.
+            for _ in 0..<3 {
+                try await client.execute(uri: "/v1/kernels/nobody/restart", method: .post) {
+                    #expect($0.status == .unauthorized)
+                }
+            }
+        }
+    }
 }

@@ -65,6 +65,41 @@ struct PlaybookExecutorTests {
           - notify: "restarted {{ kernel }} after {{ reason }} (run {{ run.id }})"
         """
 
+    @Test("journal first without exception: what the journal cannot record is not done, undone or escalated")
+    func unwritableJournal() async throws {
+        let graph = try Self.graph(
+            Self.restartKernel + """
+
+                ---
+                kind: playbook
+                name: wait-then-restart
+                params: {kernel: {type: kernel}}
+                steps:
+                  - name: hold
+                    stop: "{{ kernel }}"
+                  - wait: 1m
+                  - restart: "{{ kernel }}"
+                on_failure: restart-kernel
+                """)
+        let s = Setup(graph)
+        s.journal.setWritable(false)
+        let refused = try await s.run("restart-kernel", arguments: ["kernel": "api"])
+        #expect(!refused.succeeded && refused.escalation.isEmpty)
+        #expect(s.machine.performed.isEmpty, "nothing is done that was not recorded first")
+
+        s.journal.setWritable(true)
+        let executor = s.executor
+        let run = Task { await executor.run("wait-then-restart", arguments: ["kernel": "store"]) }
+        try await s.clock.waitForSleepers(1)
+        s.journal.setWritable(false)  // the disk fills while the run waits
+        s.clock.advance(by: .seconds(60))
+        let stopped = try await require("the run to end") { await run.value }
+        #expect(stopped.error?.contains("journal cannot be written") == true, "\(stopped.error ?? "")")
+        // Not the restart, not the implicit start of what it stopped, not the escalation: none could be recorded.
+        #expect(s.machine.summaries == ["stop store"])
+        #expect(stopped.escalation.isEmpty)
+    }
+
     @Test("steps run in order with parameters and defaults rendered, and every step is journaled first")
     func order() async throws {
         let s = Setup(try Self.graph(Self.restartKernel))

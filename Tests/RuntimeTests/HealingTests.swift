@@ -27,6 +27,36 @@ struct HealingTests {
         return (h.supervisor, healer, h.store)
     }
 
+    @Test("a kernel Grace gave up on fires gave_up, with the kernel, so a playbook can react")
+    func gaveUpIsAnEvent() async throws {
+        let yaml = """
+            kind: kernel
+            name: crasher
+            command: [/bin/sh, -c, "exit 3"]
+            restart: {policy: always, backoff: {initial: 10ms, max: 20ms, jitter: 0%}, intensity: {max: 2, within: 1m}}
+            ---
+            kind: playbook
+            name: tell
+            params: {kernel: {type: kernel}}
+            steps:
+              - notify: "gave up on {{ kernel }}"
+            ---
+            kind: trigger
+            name: given-up
+            when: {gave_up: "*"}
+            run: tell
+            with: {kernel: "{{ event.kernel }}"}
+            """
+        let (supervisor, _, _) = try await Self.start(yaml)
+        let gaveUp = try await supervisor.journal.requireEntry(kind: .kernelGaveUp, kernel: "crasher")
+        let fired = try await supervisor.journal.requireEntry(kind: .triggerFired, after: gaveUp.id)
+        #expect(fired.fields["trigger"] == "given-up")
+        #expect(fired.fields["event.kernel"] == "crasher")
+        let told = try await supervisor.journal.requireEntry(kind: .notify, after: fired.id)
+        #expect(told.fields["message"] == "gave up on crasher")
+        await supervisor.shutdown()
+    }
+
     @Test("a crashed kernel is healed by the kernel-crash playbook, and the run is journaled step by step")
     func crashHealed() async throws {
         let yaml = """
