@@ -99,4 +99,32 @@ struct HealingScenarioTests {
         #expect(run.index > fired.index)
         try await shipped.finish()
     }
+
+    @Test("every kernel killed once: each is back, and no restart loop is seen in five single restarts")
+    func eachKilledOnce() async throws {
+        let shipped = try await Shipped()
+        defer { shipped.grace.terminate() }
+        let before = shipped.grace.output.count - 1
+        for kernel in shipped.kernels {
+            // Its current process: the last start journaled for it.
+            let started = try #require(
+                shipped.grace.output.last { $0.contains("kernel.started") && $0.contains("kernel=\(kernel) ") })
+            let pid = try #require(RunningGrace.field("pid", in: started).flatMap { Int32($0) })
+            let mark = shipped.grace.output.count - 1
+            #expect(kill(pid, SIGKILL) == 0)
+            _ = try await shipped.grace.waitFor(["kernel.exited", "kernel=\(kernel)", "signal=SIGKILL"], after: mark)
+            _ = try await shipped.grace.waitFor(["kernel.started", "kernel=\(kernel)"], after: mark)
+        }
+        for kernel in shipped.kernels {
+            _ = try await shipped.grace.waitFor(["kernel.healthy", "kernel=\(kernel)"], after: before)
+        }
+        // heal-crashed-kernel answers each exit; every one of them ends (kernel-crashed coalesces within 5s).
+        let healed = shipped.grace.output[before...].filter { $0.contains("playbook=heal-crashed-kernel") }
+        #expect(!healed.isEmpty)
+        let loops = shipped.grace.output.filter {
+            $0.contains("trigger=kernel-restart-loop") || $0.contains("playbook=break-restart-loop")
+        }
+        #expect(loops.isEmpty, "\(loops)")
+        try await shipped.finish()
+    }
 }
