@@ -82,12 +82,14 @@ struct APIServer: Component {
             triggers: graph.triggers.map(\.header.name.value), playbooks: graph.playbooks.map(\.header.name.value))
         let observations = environment.hub.subscribe(buffer: 100_000) { observation in
             switch observation {
-            case .journal, .metrics: true
+            case .journal, .metrics, .configuration: true
             default: false
             }
         }
         let consumer = Task {
-            await follow(observations, store: environment.store, live: live, metrics: metrics, broadcaster: broadcaster)
+            await follow(
+                observations, graph: graph, store: environment.store, live: live, metrics: metrics,
+                broadcaster: broadcaster)
         }
         let services = APIServices(
             supervisor: supervisor, healer: healer, reloader: reloader, snapshots: snapshots,
@@ -112,7 +114,8 @@ struct APIServer: Component {
     /// metrics and the event streams up to date. Entries journaled since the subscription are both in the journal
     /// and in the stream; the stream skips what was loaded.
     private static func follow(
-        _ observations: ObservationStream, store: StateStore, live: LiveState, metrics: APIMetrics,
+        _ observations: ObservationStream, graph: ExecutionGraph, store: StateStore, live: LiveState,
+        metrics: APIMetrics,
         broadcaster: EventBroadcaster
     ) async {
         let head = (try? store.lastEntry()?.id) ?? 0
@@ -125,9 +128,11 @@ struct APIServer: Component {
             for entry in page where entry.id <= head { await live.apply(entry) }
             after = page[page.count - 1].id
         }
-        var signalMetrics = SignalMetrics(metrics: metrics)
+        var signalMetrics = SignalMetrics(metrics: metrics, graph: graph)
         for await observation in observations {
             switch observation {
+            case .configuration(let graph):
+                signalMetrics.configure(graph)
             case .journal(let entry):
                 signalMetrics.observe(entry)
                 await broadcaster.publish(entry)

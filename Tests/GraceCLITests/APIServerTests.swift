@@ -394,7 +394,8 @@ struct APIServerTests {
         #expect(reply.headers["content-type"]?.hasPrefix("text/plain") == true)
         let text = String(decoding: reply.body, as: UTF8.self)
         for name in [
-            "grace_kernel_up{kernel=\"one\"}", "grace_kernel_restarts_total{kernel=\"two\",reason=\"policy\"} 1",
+            "grace_kernel_up{kernel=\"one\"}", "grace_kernel_healthy{kernel=\"two\"} 1.0",
+            "grace_kernel_restarts_total{kernel=\"two\",reason=\"policy\"} 1",
             "grace_kernel_cpu_percent{kernel=", "grace_kernel_rss_bytes{kernel=",
             "grace_trigger_firings_total{", "grace_playbook_runs_total{playbook=\"heal\",outcome=\"succeeded\"} 1",
             "grace_playbook_run_duration_seconds_bucket{", "grace_time_to_heal_seconds_count", "grace_journal_entries ",

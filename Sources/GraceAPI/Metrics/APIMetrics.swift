@@ -12,6 +12,9 @@ final class APIMetrics: Sendable {
     /// Help texts, added to the exposition (swift-metrics has no place for them).
     static let help: [String: String] = [
         "grace_kernel_up": "1 while the kernel's process runs, else 0.",
+        "grace_kernel_healthy":
+            "1 while the kernel runs, is ready and passes its health probe (if it has one); 0 when stopped, exited, "
+            + "starting or failing its probe.",
         "grace_kernel_restarts_total":
             "Restarts of the kernel, by reason: its restart policy, a playbook, the API or a reload.",
         "grace_kernel_cpu_percent": "CPU use of the kernel's process over the last sample, percent of one core.",
@@ -44,9 +47,14 @@ final class APIMetrics: Sendable {
         Gauge(label: "grace_kernel_up", dimensions: [("kernel", kernel)], factory: factory).record(up ? 1 : 0)
     }
 
+    func kernelHealthy(_ kernel: String, _ healthy: Bool) {
+        Gauge(label: "grace_kernel_healthy", dimensions: [("kernel", kernel)], factory: factory).record(healthy ? 1 : 0)
+    }
+
     /// Makes the kernel's series exist (at zero) before anything happens to it.
     func declareKernel(_ kernel: String) {
         kernelUp(kernel, false)
+        kernelHealthy(kernel, false)
         for origin in RestartOrigin.allCases {
             Counter(
                 label: "grace_kernel_restarts_total", dimensions: [("kernel", kernel), ("reason", origin.rawValue)],

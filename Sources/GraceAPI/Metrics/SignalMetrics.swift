@@ -1,4 +1,6 @@
 import Foundation
+import GraceDSL
+import Interpreter
 import Runtime
 
 /// Turns supervisor signals into Prometheus metrics: what the journal says about kernels, triggers and runs,
@@ -7,9 +9,17 @@ struct SignalMetrics {
     private let metrics: APIMetrics
     private var troubleSince: [String: Date] = [:]
     private var runStarts: [String: Date] = [:]
+    /// Kernels with a health probe: healthy once it passes. The others are healthy once ready.
+    private var probed: Set<String> = []
 
-    init(metrics: APIMetrics) {
+    init(metrics: APIMetrics, graph: ExecutionGraph) {
         self.metrics = metrics
+        configure(graph)
+    }
+
+    /// The graph a reload applied: which kernels have a probe.
+    mutating func configure(_ graph: ExecutionGraph) {
+        probed = Set(graph.kernels.filter { $0.health != nil }.map(\.header.name.value))
     }
 
     mutating func observe(_ entry: JournalEntry) {
@@ -17,17 +27,24 @@ struct SignalMetrics {
         switch entry.event {
         case .kernelStarted(let kernel, _):
             metrics.kernelUp(kernel, true)
+            metrics.kernelHealthy(kernel, false)  // starting: not healthy until ready (and its probe passes)
         case .kernelExited(let kernel, _, _, _):
             metrics.kernelUp(kernel, false)
+            metrics.kernelHealthy(kernel, false)
             metrics.kernelSampleCleared(kernel)
             if troubleSince[kernel] == nil { troubleSince[kernel] = entry.time }
         case .kernelStopped(let kernel, _, _, _), .kernelGaveUp(let kernel, _):
             metrics.kernelUp(kernel, false)
+            metrics.kernelHealthy(kernel, false)
             metrics.kernelSampleCleared(kernel)
             troubleSince.removeValue(forKey: kernel)
         case .kernelUnhealthy(let kernel, _, _):
+            metrics.kernelHealthy(kernel, false)
             if troubleSince[kernel] == nil { troubleSince[kernel] = entry.time }
         case .kernelReady(let kernel, _), .kernelHealthy(let kernel):
+            if entry.kind == JournalKind.kernelHealthy.rawValue || !probed.contains(kernel) {
+                metrics.kernelHealthy(kernel, true)
+            }
             if let since = troubleSince.removeValue(forKey: kernel) {
                 metrics.healed(after: .milliseconds(Int64(max(0, entry.time.timeIntervalSince(since)) * 1000)))
             }
