@@ -27,6 +27,47 @@ struct HealingTests {
         return (h.supervisor, healer, h.store)
     }
 
+    @Test("a run on a schedule answers no error signature; one that followed the error on its kernel does")
+    func schedulesAnswerNothing() async throws {
+        let yaml = """
+            kind: kernel
+            name: web
+            command: [/bin/sh, -c, "exec sleep 1000"]
+            ---
+            kind: playbook
+            name: tell
+            params: {kernel: {type: kernel}}
+            steps:
+              - notify: "{{ kernel }}"
+            ---
+            kind: trigger
+            name: quarterly
+            when: {cron: "*/15 * * * *"}
+            run: tell
+            with: {kernel: web}
+            ---
+            kind: trigger
+            name: crashed
+            when: {exit: web}
+            run: tell
+            with: {kernel: web}
+            """
+        let (supervisor, healer, _) = try await Self.start(yaml)
+        await healer.noteSighting(
+            SignatureSighting(
+                kernel: "web", line: "disk 3 failed", signature: "s1", template: "disk <*> failed", severity: .error))
+        #expect(
+            await healer.attribution(
+                for: Firing(trigger: "quarterly", at: .zero, fields: [:]),
+                arguments: [
+                    "kernel": "web"
+                ]) == nil)
+        let answered = await healer.attribution(
+            for: Firing(trigger: "crashed", at: .zero, fields: ["kernel": "web"]), arguments: ["kernel": "web"])
+        #expect(answered?.signature == "s1")
+        await supervisor.shutdown()
+    }
+
     @Test("a kernel Grace gave up on fires gave_up, with the kernel, so a playbook can react")
     func gaveUpIsAnEvent() async throws {
         let yaml = """

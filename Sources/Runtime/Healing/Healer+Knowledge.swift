@@ -82,6 +82,9 @@ extension Healer {
     }
 
     func attribution(for firing: Firing, arguments: [String: String]) -> Attribution? {
+        // A run on a schedule answers no failure: it must not be credited with healing the error it followed
+        // (a quarter-hourly snapshot after a restore once became a "learned" fix for corrupt data).
+        if let trigger = graph.trigger(firing.trigger), Self.isSchedule(trigger.when.condition) { return nil }
         if let signature = firing.fields["signature"], firing.fields["template"] != nil,
             let kernel = firing.fields["kernel"]
         {
@@ -94,6 +97,15 @@ extension Healer {
             return nil
         }
         return Attribution(signature: last.signature, kernel: kernel, trial: false)
+    }
+
+    /// Whether a condition only keeps time (`every`, `cron`, or `all`/`any` of those).
+    static func isSchedule(_ condition: Condition) -> Bool {
+        switch condition {
+        case .every, .cron: true
+        case .all(let parts, _), .any(let parts): parts.allSatisfy { isSchedule($0.condition) }
+        default: false
+        }
     }
 
     /// After a run that answered a signature: it healed when it succeeded and, for the success window, the kernel
