@@ -67,6 +67,8 @@ struct JournalEventTests {
         .runEscalated(run: "r1", from: "restart-kernel", to: "fail-over"),
         .runInterrupted(run: "r1", playbook: "restart-kernel", action: "retry"),
         .runAbandoned(run: "r1-retry-retry", playbook: "restart-kernel"),
+        .runSuperseded(
+            run: "r1", playbook: "heal-hung-kernel", by: "r2", reason: "run r2 addresses the failure's cause"),
         .notify(run: "r1", message: "healed api", severity: "info"),
         .configReloaded(
             reason: "SIGHUP", graph: "0123456789abcdef", added: ["kernel:new"], changed: ["trigger:a", "playbook:b"],
