@@ -86,35 +86,25 @@ public actor Healer {
     /// Runs a previous Grace started but never finished (it crashed mid-run) are retried from their first
     /// step, with the same arguments; the journal says so (`run.interrupted`, then a new `run.started` whose id
     /// is the old one with `-retry`). A run already retried twice is not retried again (a run that crashes
-    /// Grace must not crash it forever); it is journaled as `run.abandoned`.
+    /// Grace must not crash it forever); it is journaled as `run.abandoned`. A run whose retry has started, or
+    /// that was abandoned, is never retried again (`InterruptedRun`).
     private func retryInterruptedRuns() {
-        let kinds: [JournalKind] = [.runStarted, .runSucceeded, .runFailed]
-        guard let entries = try? environment.store.events(after: 0, limit: 1_000_000, kinds: kinds.map(\.rawValue))
-        else { return }
-        var open: [String: (playbook: String, trigger: String?, arguments: [String: String], id: Int64)] = [:]
-        for entry in entries {
-            switch entry.event {
-            case .runStarted(let run, let playbook, let trigger, let arguments, let parent) where parent == nil:
-                open[run] = (playbook, trigger, arguments, entry.id)
-            case .runSucceeded(let run, _), .runFailed(let run, _, _):
-                open.removeValue(forKey: run)
-            default:
-                break
-            }
-        }
-        for (run, started) in open.sorted(by: { $0.value.id < $1.value.id }) {
-            guard graph.playbook(started.playbook) != nil else { continue }
-            if run.components(separatedBy: "-retry").count > 2 {
-                journal.append(.runAbandoned(run: run, playbook: started.playbook))
+        let kinds = InterruptedRun.kinds.map(\.rawValue)
+        guard let entries = try? environment.store.events(after: 0, limit: 1_000_000, kinds: kinds) else { return }
+        for interrupted in InterruptedRun.find(in: entries) where graph.playbook(interrupted.playbook) != nil {
+            guard interrupted.action == .retry else {
+                journal.append(.runAbandoned(run: interrupted.run, playbook: interrupted.playbook))
                 continue
             }
             let executor = executor
             let journal = journal
             runs.append(
                 Task {
-                    journal.append(.runInterrupted(run: run, playbook: started.playbook, action: "retry"))
+                    journal.append(
+                        .runInterrupted(run: interrupted.run, playbook: interrupted.playbook, action: "retry"))
                     _ = await executor.run(
-                        started.playbook, arguments: started.arguments, trigger: started.trigger, runID: "\(run)-retry")
+                        interrupted.playbook, arguments: interrupted.arguments, trigger: interrupted.trigger,
+                        runID: InterruptedRun.retryID(of: interrupted.run))
                 })
         }
     }
