@@ -110,7 +110,8 @@ public actor Healer {
     }
 
     /// Swaps in the triggers and playbooks of a new graph. Runs in flight finish on the executor they
-    /// started with (it keeps the old graph); the kernel locks are shared, so old and new runs never collide.
+    /// started with (it keeps the old graph); the kernel locks are shared, so old and new runs never collide. The
+    /// rate limit and the cooldowns carry over (`TriggerEngine.inheritLimits`).
     func reload(_ newGraph: ExecutionGraph) {
         graph = newGraph
         recognizer?.reload(newGraph)
@@ -118,9 +119,11 @@ public actor Healer {
         executor = PlaybookExecutor(
             graph: newGraph, performer: performer, journal: JournalRunRecorder(journal: journal),
             clock: environment.clock, locks: locks)
-        engine = TriggerEngine(
+        var next = TriggerEngine(
             graph: newGraph, context: .init(graph: newGraph), now: now,
             disabled: RuntimeSupport.unobservableTriggers(in: newGraph))
+        next.inheritLimits(from: engine)
+        engine = next
         fileTasks.forEach { $0.cancel() }
         fileTasks = []
         startFileWatches()
