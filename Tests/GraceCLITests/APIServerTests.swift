@@ -398,7 +398,9 @@ struct APIServerTests {
             "grace_kernel_cpu_percent{kernel=", "grace_kernel_rss_bytes{kernel=",
             "grace_trigger_firings_total{", "grace_playbook_runs_total{playbook=\"heal\",outcome=\"succeeded\"} 1",
             "grace_playbook_run_duration_seconds_bucket{", "grace_time_to_heal_seconds_count", "grace_journal_entries ",
-            "grace_http_requests_total{method=\"GET\",status=\"200\"}",
+            "grace_http_requests_total{method=\"GET\",status=\"200\"}", "grace_healer_journal_entries_total ",
+            "grace_healer_journal_missed_total 0", "grace_healer_journal_last_id ", "grace_healer_log_lines_total ",
+            "grace_healer_observations_dropped_total ", "grace_healer_catch_ups_total ",
         ] {
             #expect(text.contains(name), "missing \(name)")
         }

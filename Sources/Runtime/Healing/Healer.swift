@@ -17,6 +17,7 @@ public actor Healer {
     private var engine: TriggerEngine
     private let root: String
     private let observations: ObservationStream
+    private let counters = HealerCounters()
     private var tickTask: Task<Void, Never>?
     private var fileTasks: [Task<Void, Never>] = []
     private var runs: [Task<Void, Never>] = []
@@ -58,6 +59,14 @@ public actor Healer {
     }
 
     var now: Duration { environment.clock.elapsedTime }
+
+    /// What the healer has evaluated so far and what it missed (`/metrics`); callable from any thread.
+    public nonisolated var figures: HealerCounters.Figures {
+        var figures = counters.figures
+        figures.observationsDropped = observations.dropped
+        figures.catchUps = observations.catchUps
+        return figures
+    }
     var logger: Logger { environment.logger }
     var journal: Journal { environment.journal }
 
@@ -143,12 +152,14 @@ public actor Healer {
         var events = ObservedEvents.events(from: observation, graph: graph)
         switch observation {
         case .log(let line):
+            counters.evaluatedLogLine()
             if let sighting = recognizer?.observe(line) {
                 noteSighting(sighting)
                 events.append(.signatureSeen(sighting))
             }
             scheduleKnowledgeFlush()
         case .journal(let entry):
+            counters.evaluatedJournalEntry(entry.id)
             if let kernel = entry.kernel, ObservedEvents.isTrouble(entry.event) { lastTrouble[kernel] = now }
         default:
             break
