@@ -27,6 +27,25 @@ struct GraceAPIUnitTests {
         #expect(regranted == 20)
     }
 
+    @Test("a sweep makes every open stream write a keep-alive, so a gone client's slot frees before its next tick")
+    func sweep() async throws {
+        let broadcaster = EventBroadcaster(maxClients: 1, keepAliveInterval: .seconds(3600))
+        let first = try #require(await broadcaster.subscribe())
+        #expect(await broadcaster.subscribe() == nil)
+        await broadcaster.sweep()
+        await broadcaster.sweep()  // within 250 ms of the last: nothing more is sent
+        var items = first.items.makeAsyncIterator()
+        if case .keepAlive? = await items.next() {
+        } else {
+            Issue.record("expected a keep-alive")
+        }
+        // What the stream's writer does when that write fails because its client has gone.
+        await broadcaster.unsubscribe(first.id)
+        #expect(await broadcaster.subscribe() != nil)
+        await broadcaster.close()
+        #expect(await items.next() == nil)
+    }
+
     static func entry(_ id: Int64, _ kind: String, _ fields: [String: String], at seconds: Double) -> JournalEntry {
         JournalEntry(
             id: id, time: Date(timeIntervalSince1970: 1_800_000_000 + seconds), kind: kind, kernel: nil, fields: fields,

@@ -206,11 +206,19 @@ struct APIServerTests {
         let restart = try await api.post("/v1/kernels/one/restart")
         #expect(restart.status == 202)
         #expect(try restart.object()["message"] as? String == "restarting one")
+        // Journaled before the answer, not after it (a kill -9 right after a 202 could lose the request; found while
+        // writing bench/campaign/kill9.py's acknowledged-write check): read at once, without waiting.
+        let requested = try await api.get("/v1/events?after=\(mark)&kind=kernel.restart_requested").object()
+        let entries = try #require(requested["events"] as? [[String: Any]])
+        #expect(entries.count == 1)
+        #expect((entries.first?["fields"] as? [String: String])?["origin"] == "api")
         #expect(try await api.waitForEvent("kernel.started", kernel: "one", after: mark) != nil)
 
         try await api.expectError(api.post("/v1/kernels/one/start"), 409, "conflict")
         let stopMark = try await api.lastEventID()
         #expect(try await api.post("/v1/kernels/two/stop").status == 202)
+        let stopping = try await api.get("/v1/events?after=\(stopMark)&kind=kernel.stopping&kernel=two").object()
+        #expect((stopping["events"] as? [Any])?.count == 1)
         #expect(try await api.waitForEvent("kernel.stopped", kernel: "two", after: stopMark) != nil)
         try await api.expectError(api.post("/v1/kernels/two/stop"), 409, "conflict")
         #expect(try await api.post("/v1/kernels/two/start").status == 202)
@@ -399,7 +407,9 @@ struct APIServerTests {
             "grace_kernel_cpu_percent{kernel=", "grace_kernel_rss_bytes{kernel=",
             "grace_trigger_firings_total{", "grace_playbook_runs_total{playbook=\"heal\",outcome=\"succeeded\"} 1",
             "grace_playbook_run_duration_seconds_bucket{", "grace_time_to_heal_seconds_count", "grace_journal_entries ",
-            "grace_http_requests_total{method=\"GET\",status=\"200\"}",
+            "grace_http_requests_total{method=\"GET\",status=\"200\"}", "grace_healer_journal_entries_total ",
+            "grace_healer_journal_missed_total 0", "grace_healer_journal_last_id ", "grace_healer_log_lines_total ",
+            "grace_healer_observations_dropped_total ", "grace_healer_catch_ups_total ",
         ] {
             #expect(text.contains(name), "missing \(name)")
         }

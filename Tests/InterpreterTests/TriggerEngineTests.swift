@@ -90,6 +90,37 @@ struct TriggerEngineTests {
         #expect(limited == 95)
     }
 
+    @Test("a reload keeps the rate limit and the cooldowns of the triggers it keeps")
+    func reloadKeepsLimits() throws {
+        // Found by bench/campaign/storm.py: each reload made a fresh engine, so a storm got a fresh budget.
+        let grace = "---\nkind: grace\nname: g\nlimits: {rate: {runs: 2, per: 1m}}"
+        let triggers = """
+            kind: trigger
+            name: crashed
+            when: {exit: api}
+            run: heal
+            with: {kernel: api}
+            cooldown: 10s
+            ---
+            kind: trigger
+            name: other
+            when: {exit: api}
+            run: heal
+            with: {kernel: api}
+            """
+        var old = try Self.engine(triggers, grace: grace)
+        #expect(old.observe(Self.crash, now: .zero).filter { if case .run = $0 { true } else { false } }.count == 2)
+        var reloaded = try Self.engine(triggers, grace: grace)
+        reloaded.inheritLimits(from: old)
+        let after = reloaded.observe(Self.crash, now: .seconds(1))
+        let reasons = after.compactMap { if case .suppressed(let f, let r) = $0 { "\(f.trigger):\(r)" } else { nil } }
+        #expect(reasons.sorted() == ["crashed:cooldown", "other:rate-limited"])
+        // Without inheriting, the same engine would have run both again: the window is what carries over.
+        var fresh = try Self.engine(triggers, grace: grace)
+        #expect(
+            fresh.observe(Self.crash, now: .seconds(1)).filter { if case .run = $0 { true } else { false } }.count == 2)
+    }
+
     @Test("signature: known runs the matched signature's bound playbook")
     func knownSignature() throws {
         var e = try Self.engine("kind: trigger\nname: known-errors\nwhen: {signature: known, kernel: \"*\"}")

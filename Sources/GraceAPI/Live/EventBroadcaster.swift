@@ -3,7 +3,8 @@ import Runtime
 
 /// Fans journal entries out to the live event streams (SSE clients). Each client has a bounded buffer; a
 /// client that falls that far behind is dropped (its stream ends and the connection closes) so that a slow
-/// reader never holds Grace back. Keep-alive ticks go to every client on one shared timer.
+/// reader never holds Grace back. Keep-alive ticks go to every client on one shared timer. At most `maxClients`
+/// are open; a client that has gone frees its slot at its stream's next write (see `sweep`).
 actor EventBroadcaster {
     enum Item: Sendable {
         case entry(JournalEntry)
@@ -19,6 +20,7 @@ actor EventBroadcaster {
     private var ticker: Task<Void, Never>?
     private var closed = false
     private(set) var dropped = 0
+    private var lastSweep: ContinuousClock.Instant?
 
     init(bufferSize: Int = 1024, maxClients: Int = 256, keepAliveInterval: Duration = .seconds(15)) {
         self.bufferSize = bufferSize
@@ -38,6 +40,16 @@ actor EventBroadcaster {
             startTicker()
         }
         return (id, stream)
+    }
+
+    /// Sends every stream a keep-alive now (at most every 250 ms). A stream whose client has gone holds its slot
+    /// until its next write fails; a new client refused because `maxClients` are open calls this, so that the dead
+    /// streams leave at once rather than at their next keep-alive, and tries again a moment later.
+    func sweep() {
+        let now = ContinuousClock.now
+        if let lastSweep, now - lastSweep < .milliseconds(250) { return }
+        lastSweep = now
+        send(.keepAlive)
     }
 
     func unsubscribe(_ id: UUID) {

@@ -2,12 +2,16 @@ import Foundation
 import Interpreter
 import Metrics
 import Prometheus
+import Runtime
+import Synchronization
 
 /// Grace's Prometheus metrics, recorded through swift-metrics into a registry of this server's own (no global
 /// bootstrap: the factory is passed to every metric), and the text exposition of `/metrics`.
 final class APIMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
+    /// The healer's figures at the last scrape: its counters grow by the difference.
+    private let healerSeen = Mutex(HealerCounters.Figures.zero)
 
     /// Help texts, added to the exposition (swift-metrics has no place for them).
     static let help: [String: String] = [
@@ -28,6 +32,15 @@ final class APIMetrics: Sendable {
             "1 while the journal can be written; 0 while Grace is degraded (restarts only, nothing else acts).",
         "grace_journal_pending": "Events waiting to be written while the journal cannot be.",
         "grace_http_requests_total": "HTTP API requests by method and status.",
+        "grace_healer_journal_entries_total": "Journal entries the healer evaluated against the triggers.",
+        "grace_healer_journal_missed_total":
+            "Journal entries the healer never evaluated: gaps in the ids between the first and the newest it saw.",
+        "grace_healer_journal_last_id": "The id of the newest journal entry the healer evaluated.",
+        "grace_healer_log_lines_total": "Log lines the healer evaluated.",
+        "grace_healer_observations_dropped_total":
+            "Log lines, samples and heartbeats the healer dropped because it fell behind (never journal entries).",
+        "grace_healer_catch_ups_total":
+            "Times the healer fell so far behind that it read entries back from the journal.",
     ]
 
     init() {
@@ -139,6 +152,26 @@ final class APIMetrics: Sendable {
     func journalState(writable: Bool, pending: Int) {
         Gauge(label: "grace_journal_writable", dimensions: [], factory: factory).record(writable ? 1 : 0)
         Gauge(label: "grace_journal_pending", dimensions: [], factory: factory).record(Double(pending))
+    }
+
+    /// The healer's figures (read at each scrape).
+    func healer(_ figures: HealerCounters.Figures) {
+        let previous = healerSeen.withLock { seen in
+            defer { seen = figures }
+            return seen
+        }
+        let counters: [(String, Int, Int)] = [
+            ("grace_healer_journal_entries_total", figures.journalEntries, previous.journalEntries),
+            ("grace_healer_journal_missed_total", figures.journalMissed, previous.journalMissed),
+            ("grace_healer_log_lines_total", figures.logLines, previous.logLines),
+            ("grace_healer_observations_dropped_total", figures.observationsDropped, previous.observationsDropped),
+            ("grace_healer_catch_ups_total", figures.catchUps, previous.catchUps),
+        ]
+        for (label, now, before) in counters {
+            Counter(label: label, dimensions: [], factory: factory).increment(by: max(0, now - before))
+        }
+        Gauge(label: "grace_healer_journal_last_id", dimensions: [], factory: factory)
+            .record(Double(figures.lastJournalID))
     }
 
     func request(method: String, status: Int) {

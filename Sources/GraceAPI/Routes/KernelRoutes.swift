@@ -3,7 +3,9 @@ import Hummingbird
 import Runtime
 
 /// `POST /v1/kernels/{name}/restart|stop|start|pause|resume`: journaled, as a playbook step's would be. Restart,
-/// stop and start answer 202 once under way; pause and resume once done.
+/// stop and start answer 202 once under way, pause and resume once done; every answer comes after the action's
+/// first journal entry is written (`kernel.restart_requested`, `kernel.stopping`, `kernel.started`, ...), so an
+/// acknowledged request survives a crash of Grace right after the answer.
 struct KernelRoutes: APIRoutes {
     enum Action: String, CaseIterable, Sendable {
         case restart, stop, start, pause, resume
@@ -28,17 +30,20 @@ struct KernelRoutes: APIRoutes {
         }
         switch action {
         case .restart:
-            Task { await supervisor.restart(name, origin: .api, reason: "api") }
+            guard await supervisor.requestRestart(name, origin: .api, reason: "api") else {
+                throw .notFound("no kernel `\(name.prefix(100))`")
+            }
+            Task { await supervisor.performRequestedRestart(name, reason: "api") }
             return "restarting \(name)"
         case .stop:
             guard k.pid != nil || k.phase == .backingOff else {
                 throw .conflict("kernel \(name) is not running (\(k.phase.rawValue))")
             }
-            Task { await supervisor.stop(name, reason: "api") }
+            await supervisor.stop(name, reason: "api")
             return "stopping \(name)"
         case .start:
             guard k.pid == nil else { throw .conflict("kernel \(name) is already \(k.phase.rawValue)") }
-            Task { await supervisor.startKernel(name) }
+            await supervisor.startKernel(name)
             return "starting \(name)"
         case .pause:
             guard k.pid != nil else { throw .conflict("kernel \(name) is not running (\(k.phase.rawValue))") }

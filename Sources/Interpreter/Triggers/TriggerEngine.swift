@@ -59,6 +59,19 @@ public struct TriggerEngine: Sendable {
         }
     }
 
+    /// Carries over from the engine of the previous graph (a reload) what limits runs: the global rate limit's
+    /// recent runs, and the last run of each trigger of the same name (its cooldown and coalescing window). A
+    /// reload during a trigger storm must not reset the rate limit or lift a cooldown.
+    public mutating func inheritLimits(from previous: TriggerEngine) {
+        recentRuns = previous.recentRuns
+        let lastRuns = Dictionary(
+            previous.entries.compactMap { entry in entry.lastRun.map { (entry.trigger.header.name.value, $0) } }
+        ) { a, _ in a }
+        for i in entries.indices {
+            if let last = lastRuns[entries[i].trigger.header.name.value] { entries[i].lastRun = last }
+        }
+    }
+
     /// Index keys of a condition: `type|kernel`, with `*` where any kernel (or none) matters.
     static func keys(_ condition: Condition) -> [String] {
         func k(_ type: String, _ kernel: String?) -> String { "\(type)|\(kernel.map { $0 == "*" ? "*" : $0 } ?? "*")" }

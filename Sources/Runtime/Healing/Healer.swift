@@ -17,6 +17,7 @@ public actor Healer {
     private var engine: TriggerEngine
     private let root: String
     private let observations: ObservationStream
+    private let counters = HealerCounters()
     private var tickTask: Task<Void, Never>?
     private var fileTasks: [Task<Void, Never>] = []
     private var runs: [Task<Void, Never>] = []
@@ -58,6 +59,14 @@ public actor Healer {
     }
 
     var now: Duration { environment.clock.elapsedTime }
+
+    /// What the healer has evaluated so far and what it missed (`/metrics`); callable from any thread.
+    public nonisolated var figures: HealerCounters.Figures {
+        var figures = counters.figures
+        figures.observationsDropped = observations.dropped
+        figures.catchUps = observations.catchUps
+        return figures
+    }
     var logger: Logger { environment.logger }
     var journal: Journal { environment.journal }
 
@@ -86,41 +95,32 @@ public actor Healer {
     /// Runs a previous Grace started but never finished (it crashed mid-run) are retried from their first
     /// step, with the same arguments; the journal says so (`run.interrupted`, then a new `run.started` whose id
     /// is the old one with `-retry`). A run already retried twice is not retried again (a run that crashes
-    /// Grace must not crash it forever); it is journaled as `run.abandoned`.
+    /// Grace must not crash it forever); it is journaled as `run.abandoned`. A run whose retry has started, or
+    /// that was abandoned, is never retried again (`InterruptedRun`).
     private func retryInterruptedRuns() {
-        let kinds: [JournalKind] = [.runStarted, .runSucceeded, .runFailed]
-        guard let entries = try? environment.store.events(after: 0, limit: 1_000_000, kinds: kinds.map(\.rawValue))
-        else { return }
-        var open: [String: (playbook: String, trigger: String?, arguments: [String: String], id: Int64)] = [:]
-        for entry in entries {
-            switch entry.event {
-            case .runStarted(let run, let playbook, let trigger, let arguments, let parent) where parent == nil:
-                open[run] = (playbook, trigger, arguments, entry.id)
-            case .runSucceeded(let run, _), .runFailed(let run, _, _):
-                open.removeValue(forKey: run)
-            default:
-                break
-            }
-        }
-        for (run, started) in open.sorted(by: { $0.value.id < $1.value.id }) {
-            guard graph.playbook(started.playbook) != nil else { continue }
-            if run.components(separatedBy: "-retry").count > 2 {
-                journal.append(.runAbandoned(run: run, playbook: started.playbook))
+        let kinds = InterruptedRun.kinds.map(\.rawValue)
+        guard let entries = try? environment.store.events(after: 0, limit: 1_000_000, kinds: kinds) else { return }
+        for interrupted in InterruptedRun.find(in: entries) where graph.playbook(interrupted.playbook) != nil {
+            guard interrupted.action == .retry else {
+                journal.append(.runAbandoned(run: interrupted.run, playbook: interrupted.playbook))
                 continue
             }
             let executor = executor
             let journal = journal
             runs.append(
                 Task {
-                    journal.append(.runInterrupted(run: run, playbook: started.playbook, action: "retry"))
+                    journal.append(
+                        .runInterrupted(run: interrupted.run, playbook: interrupted.playbook, action: "retry"))
                     _ = await executor.run(
-                        started.playbook, arguments: started.arguments, trigger: started.trigger, runID: "\(run)-retry")
+                        interrupted.playbook, arguments: interrupted.arguments, trigger: interrupted.trigger,
+                        runID: InterruptedRun.retryID(of: interrupted.run))
                 })
         }
     }
 
     /// Swaps in the triggers and playbooks of a new graph. Runs in flight finish on the executor they
-    /// started with (it keeps the old graph); the kernel locks are shared, so old and new runs never collide.
+    /// started with (it keeps the old graph); the kernel locks are shared, so old and new runs never collide. The
+    /// rate limit and the cooldowns carry over (`TriggerEngine.inheritLimits`).
     func reload(_ newGraph: ExecutionGraph) {
         graph = newGraph
         recognizer?.reload(newGraph)
@@ -128,9 +128,11 @@ public actor Healer {
         executor = PlaybookExecutor(
             graph: newGraph, performer: performer, journal: JournalRunRecorder(journal: journal),
             clock: environment.clock, locks: locks)
-        engine = TriggerEngine(
+        var next = TriggerEngine(
             graph: newGraph, context: .init(graph: newGraph), now: now,
             disabled: RuntimeSupport.unobservableTriggers(in: newGraph))
+        next.inheritLimits(from: engine)
+        engine = next
         fileTasks.forEach { $0.cancel() }
         fileTasks = []
         startFileWatches()
@@ -150,12 +152,14 @@ public actor Healer {
         var events = ObservedEvents.events(from: observation, graph: graph)
         switch observation {
         case .log(let line):
+            counters.evaluatedLogLine()
             if let sighting = recognizer?.observe(line) {
                 noteSighting(sighting)
                 events.append(.signatureSeen(sighting))
             }
             scheduleKnowledgeFlush()
         case .journal(let entry):
+            counters.evaluatedJournalEntry(entry.id)
             if let kernel = entry.kernel, ObservedEvents.isTrouble(entry.event) { lastTrouble[kernel] = now }
         default:
             break

@@ -244,10 +244,24 @@ public actor Supervisor {
     /// `kernel.restart_requested` with who asked; the restart policy's intensity does not count it.
     /// `grace` overrides the kernel's stop grace period for this restart.
     public func restart(_ name: String, origin: RestartOrigin, reason: String, grace: Duration? = nil) async {
-        guard let runtime = kernels[name] else { return }
+        guard requestRestart(name, origin: origin, reason: reason) else { return }
+        await performRequestedRestart(name, reason: reason, grace: grace)
+    }
+
+    /// The first half of `restart`: journals `kernel.restart_requested` and counts it, and returns once the entry
+    /// is written, so that whoever answers "restarting" (the API) does so only for a request on record. False for
+    /// an unknown kernel. `performRequestedRestart` does the rest.
+    public func requestRestart(_ name: String, origin: RestartOrigin, reason: String) -> Bool {
+        guard let runtime = kernels[name] else { return false }
         runtime.requestedRestarts += 1
         journal.append(
             .kernelRestartRequested(kernel: name, pid: runtime.lifecycle.state.pid, origin: origin, reason: reason))
+        return true
+    }
+
+    /// The second half of `restart`, after `requestRestart`: stops the kernel, waits for its exit, starts it again.
+    public func performRequestedRestart(_ name: String, reason: String, grace: Duration? = nil) async {
+        guard let runtime = kernels[name] else { return }
         if runtime.lifecycle.state.pid != nil {
             await stop(name, reason: reason, grace: grace)
             await waitForExit(name)
