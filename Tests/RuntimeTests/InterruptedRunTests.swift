@@ -20,6 +20,7 @@ struct InterruptedRunJournalTests {
         let entries = try Self.journal([
             Self.started("r1"), Self.started("r2"), .runSucceeded(run: "r2", playbook: "heal"),
             Self.started("r3"), .runFailed(run: "r3", playbook: "heal", error: "boom"),
+            Self.started("r4"), .runSuperseded(run: "r4", playbook: "heal", by: "r5", reason: "cause"),
         ])
         let found = InterruptedRun.find(in: entries)
         #expect(found.map(\.run) == ["r1"])

@@ -31,7 +31,7 @@ public struct InterruptedRun: Sendable, Equatable {
     public static func retryID(of run: String) -> String { "\(run)-retry" }
 
     /// The journal kinds `find(in:)` needs to see.
-    public static let kinds: [JournalKind] = [.runStarted, .runSucceeded, .runFailed, .runAbandoned]
+    public static let kinds: [JournalKind] = [.runStarted, .runSucceeded, .runFailed, .runAbandoned, .runSuperseded]
 
     /// The runs still to deal with, oldest first, from journal entries in id order (entries of other kinds are
     /// ignored).
@@ -44,7 +44,9 @@ public struct InterruptedRun: Sendable, Equatable {
             case .runStarted(let run, let playbook, let trigger, let arguments, let parent) where parent == nil:
                 started.insert(run)
                 open[run] = (playbook, trigger, arguments, entry.id)
-            case .runSucceeded(let run, _), .runFailed(let run, _, _), .runAbandoned(let run, _):
+            case .runSucceeded(let run, _), .runFailed(let run, _, _), .runAbandoned(let run, _),
+                .runSuperseded(let run, _, _, _):
+                // A superseded run is over too: the run that took its kernels over is the one to retry, if any.
                 closed.insert(run)
             default:
                 break
