@@ -226,7 +226,7 @@ struct ConvergenceTests {
     }
 }
 
-@Suite("Kernel locks", .timeLimit(.minutes(1)))
+@Suite("Kernel locks", .timeLimit(.minutes(5)))
 struct KernelLocksTests {
     @Test("equal priorities wait their turn; a cause preempts routine holders and goes before routine waiters")
     func ordering() async throws {

@@ -8,7 +8,7 @@ import Testing
 /// A kernel with `data` gets a good baseline snapshot as soon as it is first healthy, so that a restore has
 /// something to restore before the first scheduled round (tried by hand: corrupt data a minute after start had no
 /// snapshot to go back to). Real processes and a real snapshot store; every wait is on a journal event.
-@Suite("Baseline snapshots", .timeLimit(.minutes(1)))
+@Suite("Baseline snapshots", .timeLimit(.minutes(5)))
 struct BaselineSnapshotTests {
     @Test("first healthy: one good baseline of a kernel with data, none for one without, none again after a restart")
     func baselineOnFirstHealthy() async throws {

@@ -84,9 +84,12 @@ struct IOReactorTests {
         #expect(runs.value == 1)
     }
 
-    @Test("a thousand pipes on one reactor: every byte arrives and every registration ends at EOF")
+    @Test("hundreds of pipes on one reactor: every byte arrives and every registration ends at EOF")
     func manyDescriptors() async throws {
-        let count = 1000
+        // Not a thousand: every test shares this process, and Foundation's Process.run() (used by other tests to
+        // start grace) over-reads /proc/self/fd and can crash once the process has ~1,300 descriptors open
+        // (swift-corelibs-foundation#5472, fixed after this toolchain). A thousand kernels is bench/supervise's.
+        let count = 250
         let pipes = try (0..<count).map { _ in try ReactorTestPipe() }
         let bytes = AtomicCounter(0)
         let remaining = AtomicCounter(count)
@@ -234,7 +237,7 @@ struct IOReactorTests {
 
     // MARK: Threads
 
-    @Test("300 log captures and 100 notify sockets on one reactor add no more than a few threads")
+    @Test("150 log captures and 100 notify sockets on one reactor add no more than a few threads")
     func threadsDoNotGrow() async throws {
         let directory = "/tmp/grace-threads-" + String(UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -242,7 +245,8 @@ struct IOReactorTests {
         let file = try LogFile(path: directory + "/all.log")
         let before = threadCount()
         let shared = try IOReactor(name: "grace-io-count")
-        let pipes = try (0..<300).map { _ in try ReactorTestPipe(handingOverReadEnd: true) }
+        // 150 captures and 100 sockets: see manyDescriptors for why not more.
+        let pipes = try (0..<150).map { _ in try ReactorTestPipe(handingOverReadEnd: true) }
         let captures = pipes.enumerated().map { index, pipe in
             LogCapture(kernel: "k\(index)", stream: .stdout, fd: pipe.readEnd, file: file, reactor: shared) { _ in }
         }
@@ -251,12 +255,12 @@ struct IOReactorTests {
         for pipe in pipes { pipe.write("started\n") }
         let during = threadCount()
         // Other suites run in parallel and start and end threads of their own, hence a margin; a thread per
-        // descriptor would add 400.
-        #expect(during - before <= 32, "threads before: \(before), with 400 descriptors watched: \(during)")
+        // descriptor would add 250.
+        #expect(during - before <= 32, "threads before: \(before), with 250 descriptors watched: \(during)")
         for pipe in pipes { pipe.closeWriteEnd() }
         for capture in captures { try await capture.requireFinished() }
         sockets.forEach { $0.close() }
-        #expect(file.recentLines(500).count == 300)
+        #expect(file.recentLines(500).count == 150)
     }
 }
 

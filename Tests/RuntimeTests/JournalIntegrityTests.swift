@@ -9,7 +9,7 @@ import Testing
 /// What the journal promises beyond a single append: tampering of any kind shows (deletion, truncation of the end,
 /// rewriting), a full disk degrades Grace instead of losing events, and an observer that falls far behind catches
 /// up from the journal instead of missing entries.
-@Suite("Journal integrity", .timeLimit(.minutes(1)))
+@Suite("Journal integrity", .timeLimit(.minutes(5)))
 struct JournalIntegrityTests {
     static func withStore(_ body: (StateStore, String) throws -> Void) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grace-journal-\(UUID())")

@@ -8,7 +8,7 @@ import Testing
 /// What the supervisor says about kernels is true, and what the DSL accepts is what it does: start timeouts,
 /// health only of ready processes, restarts with their origin, stop and exec settings, limits it cannot enforce.
 /// Real processes; every wait is on a journal event.
-@Suite("Supervisor tells the truth", .timeLimit(.minutes(1)))
+@Suite("Supervisor tells the truth", .timeLimit(.minutes(5)))
 struct SupervisorTruthTests {
     typealias Harness = SupervisorTests.Harness
 

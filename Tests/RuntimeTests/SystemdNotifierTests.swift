@@ -11,7 +11,7 @@ import Testing
 
 /// Grace under systemd (`Type=notify`): what it sends to its own `NOTIFY_SOCKET`, read from a real AF_UNIX datagram
 /// socket bound where systemd's would be.
-@Suite("systemd notifier", .timeLimit(.minutes(1)))
+@Suite("systemd notifier", .timeLimit(.minutes(5)))
 struct SystemdNotifierTests {
     @Test("READY=1 only once ready, WATCHDOG=1 at half the interval while the supervisor answers, STOPPING=1 last")
     func lifecycle() async throws {
