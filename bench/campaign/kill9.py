@@ -14,14 +14,15 @@ directory. Guarantees checked (any breach exits 1):
   serves, every time;
 - acknowledged writes are journaled: every `POST` answered 2xx is in the journal of the Grace that answered it
   (a run's id: `run.started` and its end; a snapshot's id: `snapshot.created`; a restart: a
-  `kernel.restart_requested` with origin `api`; a reload: `config.reloaded` or `config.unchanged` with reason
-  `api`, or `grace reload` for the CLI's exit 0);
+  `kernel.restart_requested` with origin `api`; a reload, by the API or `grace reload`: a `config.*` entry
+  journaled between its request and its answer, since requests that arrive during a reload share the next one);
 - `grace journal verify` passes after every kill and at the end;
 - no orphaned or duplicated kernel: once the new Grace is up, no process of the killed one's kernels survives
   (found by the `GRACE_STATE_DIR` in their environment), at most one process-group leader runs per kernel, and
   it is the pid the API reports; after the final SIGTERM none is left;
 - interrupted runs are retried as journaled: every run left unfinished by a kill is retried by a later Grace
-  (`run.interrupted`, then a run `ID-retry`) or abandoned (`run.abandoned`), and no run id starts twice.
+  (`run.interrupted`, then a run `ID-retry`) or abandoned (`run.abandoned`), and no run id starts twice; the last
+  Grace is stopped (SIGTERM) only once the journal shows no run open.
 """
 
 import argparse
