@@ -2,6 +2,7 @@ import Foundation
 import GraceDSL
 import Interpreter
 import Logging
+import TestSupport
 import Testing
 
 @testable import Runtime
@@ -142,6 +143,13 @@ struct HealingTests {
         #expect(await supervisor.isHealthy("web"))
         let restarts = try store.events(after: started.id, kinds: ["kernel.started"])
         #expect(restarts.count == 1, "restarted by the playbook (policy never)")
+        // The run has ended, and the healer lets its task go (it kept every finished run's task for ever:
+        // bench/campaign/soak.py).
+        let deadline = ContinuousClock.now + TestWait.standard
+        while await healer.runsInFlight > 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(await healer.runsInFlight == 0)
         await healer.stop()
         await supervisor.shutdown()
     }

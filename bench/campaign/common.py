@@ -223,6 +223,16 @@ def journal(state_dir, after=0, kinds=None):
     return out
 
 
+def journal_times(state_dir):
+    """Entry id -> its time (ms since the epoch, as the journal stores it)."""
+    path = os.path.join(state_dir, "grace.sqlite")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        return dict(conn.execute("SELECT id, time FROM journal"))
+    finally:
+        conn.close()
+
+
 def verify(binary, state_dir):
     """`grace journal verify`: (exit status, output)."""
     p = subprocess.run([binary, "journal", "verify", "--state-dir", state_dir], capture_output=True, text=True,

@@ -20,7 +20,10 @@ public actor Healer {
     private let counters = HealerCounters()
     private var tickTask: Task<Void, Never>?
     private var fileTasks: [Task<Void, Never>] = []
-    private var runs: [Task<Void, Never>] = []
+    /// Runs in flight, each removed by itself when it ends. The handles of finished runs used to be kept for ever,
+    /// and each held about 16 KiB: 29 MiB an hour at the default rate limit (bench/campaign/soak.py).
+    private var runs: [Int: Task<Void, Never>] = [:]
+    private var nextRun = 0
     /// When the next time-based condition is due (silence, held thresholds, schedules).
     private var scheduledDeadline: Duration?
 
@@ -107,14 +110,12 @@ public actor Healer {
             }
             let executor = executor
             let journal = journal
-            runs.append(
-                Task {
-                    journal.append(
-                        .runInterrupted(run: interrupted.run, playbook: interrupted.playbook, action: "retry"))
-                    _ = await executor.run(
-                        interrupted.playbook, arguments: interrupted.arguments, trigger: interrupted.trigger,
-                        runID: InterruptedRun.retryID(of: interrupted.run))
-                })
+            track {
+                journal.append(.runInterrupted(run: interrupted.run, playbook: interrupted.playbook, action: "retry"))
+                _ = await executor.run(
+                    interrupted.playbook, arguments: interrupted.arguments, trigger: interrupted.trigger,
+                    runID: InterruptedRun.retryID(of: interrupted.run))
+            }
         }
     }
 
@@ -189,12 +190,10 @@ public actor Healer {
                     trigger: firing.trigger, playbook: playbook, kernel: firing.fields["kernel"],
                     evidence: firing.fields)
                 journal.append(fired)
-                let task = Task { [weak self] in
+                track { [weak self] in
                     let outcome = await executor.run(playbook, arguments: arguments, trigger: firing.trigger)
                     if let attribution { await self?.judge(attribution, outcome: outcome) }
                 }
-                runs.append(task)
-                runs.removeAll { $0.isCancelled }
             case .suppressed(let firing, let reason):
                 journal.append(
                     .triggerSuppressed(
@@ -203,6 +202,24 @@ public actor Healer {
             }
         }
     }
+
+    /// Runs `body` as a task kept in `runs` until it ends.
+    private func track(_ body: @escaping @Sendable () async -> Void) {
+        let id = nextRun
+        nextRun += 1
+        // The task cannot reach `finished` before this returns: both run on this actor.
+        runs[id] = Task { [weak self] in
+            await body()
+            await self?.finished(id)
+        }
+    }
+
+    private func finished(_ id: Int) {
+        runs.removeValue(forKey: id)
+    }
+
+    /// Playbook runs in flight (their tasks are let go as they end).
+    var runsInFlight: Int { runs.count }
 
     /// Full scan of every trigger's deadline; used after ticks and reloads (rare), not per event.
     private func scheduleTick() {
