@@ -91,6 +91,19 @@ struct PositionMap {
         }
         return SourceLocation(line: line + 1, column: column + 1, offset: offset)
     }
+
+    /// The location of a byte offset (libyaml's reader reports one instead of a mark); only used on errors.
+    func location(byteOffset: Int) -> SourceLocation {
+        let offset = min(max(byteOffset, 0), bytes.count)
+        var line = 1
+        var lineStart = 0
+        for i in 0..<offset where bytes[i] == UInt8(ascii: "\n") {
+            line += 1
+            lineStart = i + 1
+        }
+        let column = 1 + bytes[lineStart..<offset].reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+        return SourceLocation(line: line, column: column, offset: offset)
+    }
 }
 
 /// Builds node trees from libyaml events with an explicit stack (no recursion, so depth cannot overflow).
@@ -148,35 +161,15 @@ private struct TreeBuilder {
         var event = yaml_event_t()
         while true {
             guard yaml_parser_parse(&parser, &event) != 0 else {
-                reportParserError(parser)
+                let report = SyntaxErrorReport(
+                    file: file, positions: positions, input: buffer, maxDepth: limits.maxDepth)
+                diagnostics.append(report.diagnostic(for: parser))
                 return
             }
             let keepGoing = handle(event)
             yaml_event_delete(&event)
             if !keepGoing { return }
         }
-    }
-
-    private mutating func reportParserError(_ parser: yaml_parser_t) {
-        let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
-        let at = positions.location(parser.problem_mark)
-        var notes: [Note] = []
-        var message = problem
-        if let context = parser.context.map({ String(cString: $0) }) {
-            let contextAt = positions.location(parser.context_mark)
-            // libyaml reports the construct it was inside as the context; point there when it is elsewhere.
-            if contextAt != at {
-                notes.append(
-                    Note(context, at: SourceSpan(file: file, start: contextAt, end: contextAt)))
-            } else {
-                message += " (\(context))"
-            }
-        }
-        if parser.error == YAML_READER_ERROR {
-            message = "cannot read input: \(problem)"
-        }
-        diagnostics.append(
-            Diagnostic(.yamlSyntax, message, at: SourceSpan(file: file, start: at, end: at), notes: notes))
     }
 
     /// Returns false when parsing must stop (end of stream or a limit breached).
