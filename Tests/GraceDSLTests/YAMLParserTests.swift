@@ -179,6 +179,52 @@ struct YAMLParserTests {
         }
     }
 
+    @Test("after a syntax error, the documents before the failing one are kept and the rest is unread")
+    func unreadAfterSyntaxError() throws {
+        let text = "kind: kernel\nname: a\n---\nkind: kernel\nname: b\n---\nkind: playbook\nname: c\nx: [1\n"
+        let result = parser.parse(text, file: "u.yaml")
+        #expect(result.documents.count == 2)
+        let region = try #require(result.unread.first)
+        #expect(result.unread.count == 1)
+        #expect(region.span.start.line == 6)
+        #expect(region.span.end.offset == text.utf8.count)
+        #expect(region.cause == result.diagnostics.first)
+        #expect(region.possiblyDefinedNames(in: text) == ["c"])
+        // An error in the first document loses the whole file, leading comments included.
+        let first = parser.parse("# about\nkind: kernel\nname: a\nx: [1\n", file: "v.yaml")
+        #expect(first.unread.first?.span.start.offset == 0)
+    }
+
+    @Test("a refused document is skipped and the documents after it are read")
+    func refusedDocumentIsSkipped() throws {
+        let text = "kind: kernel\nname: a\nx: *nope\n---\nkind: kernel\nname: b\n"
+        let result = parser.parse(text, file: "r.yaml")
+        #expect(result.diagnostics.map(\.code) == [.unknownAnchor])
+        #expect(result.documents.compactMap { $0.root?["name"]?.text } == ["b"])
+        let region = try #require(result.unread.first)
+        #expect(result.unread.count == 1)
+        #expect(region.span.start.line == 1)
+        #expect(region.possiblyDefinedNames(in: text) == ["a"])
+    }
+
+    @Test(
+        "the names a part that did not parse may define are found in its text",
+        arguments: [
+            ("name: api\n", ["api"]),
+            ("kind: playbook\nname: notify-operator\nsteps:\n  - name: page\n", ["notify-operator", "page"]),
+            ("{kind: kernel, name: store, command: [x]}\n", ["store"]),
+            ("{kind: kernel,name: \"web\"}\n", ["web"]),
+            ("\"name\": 'quoted' # comment\n", ["quoted"]),
+            ("hostname: x\nrename: y\nname_of: z\nname:\n  nested\n", []),
+            ("name: Not-Valid\nname: {{ templated }}\nname: ok # trailing\n", ["ok"]),
+        ] as [(String, Set<String>)])
+    func possiblyDefinedNames(_ text: String, _ names: Set<String>) {
+        let end = SourceLocation(line: 99, column: 1, offset: text.utf8.count)
+        let span = SourceSpan(file: "n.yaml", start: SourceLocation(line: 1, column: 1, offset: 0), end: end)
+        let region = UnreadRegion(span: span, cause: Diagnostic(.yamlSyntax, "x", at: span))
+        #expect(region.possiblyDefinedNames(in: text) == names)
+    }
+
     @Test("a billion-laughs alias bomb is refused, quickly")
     func aliasBomb() throws {
         var text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"

@@ -19,6 +19,30 @@ enum Fixtures {
     }
 
     static var invalid: [String] { yamlFiles(in: invalidDirectory) }
+    /// The shipped configuration's files, relative to the repository (`config/grace.yaml`, ...).
+    static var shippedPaths: [String] {
+        ["config", "Playbooks"].flatMap { dir in
+            yamlFiles(in: repository.appendingPathComponent(dir)).map { "\(dir)/\($0)" }
+        }
+    }
+    /// Multi-file fixtures: folders under `invalid/`, compiled together (see Tests/Fixtures/invalid/README.md).
+    static var invalidSets: [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: invalidDirectory.path)) ?? []
+        return names.filter { name in
+            var isDirectory: ObjCBool = false
+            let path = invalidDirectory.appendingPathComponent(name).path
+            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+        }.sorted()
+    }
+
+    /// The YAML files of a multi-file fixture, with paths relative to its folder (`config/triggers.yaml`).
+    static func readSet(_ name: String) -> [SourceFile] {
+        let folder = invalidDirectory.appendingPathComponent(name)
+        let paths = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []
+        return paths.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map {
+            SourceFile(path: $0, text: read(folder.appendingPathComponent($0)))
+        }
+    }
     static var valid: [String] { yamlFiles(in: validDirectory) }
     static var fuzzRegressions: [String] { yamlFiles(in: fuzzDirectory) }
 
