@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 // Dependencies point one way: grace -> GraceAPI -> Runtime -> Interpreter -> GraceDSL -> CLibYAML; LogMining
@@ -80,7 +80,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Dashboard")]
+            // The dashboard's files are embedded in the binary by the EmbedDashboard plugin (see its source for
+            // why), not shipped as resources: a copied or installed `grace` serves them with nothing beside it.
+            exclude: ["Dashboard"],
+            plugins: ["EmbedDashboard"]
+        ),
+        .plugin(
+            name: "EmbedDashboard",
+            capability: .buildTool(),
+            dependencies: ["DashboardEmbedder"]
+        ),
+        // The plugin's host tool: writes a Swift source with the dashboard's bytes (Foundation only).
+        .executableTarget(
+            name: "DashboardEmbedder",
+            path: "Plugins/DashboardEmbedder"
         ),
         .executableTarget(
             name: "grace",

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Checks that a running Grace and docs/openapi.yaml agree.
 
-usage: check-openapi.py BASE_URL TOKEN_FILE [SPEC]
+usage: .venv/bin/python3 scripts/check-openapi.py BASE_URL TOKEN_FILE [SPEC]
+(the project's Python environment, which `scripts/venv` creates with PyYAML, jsonschema and
+openapi-spec-validator.)
 
 1. The document is valid OpenAPI 3.1 (openapi-spec-validator).
 2. Every documented operation is called on the live server with real values (a kernel, run, signature and

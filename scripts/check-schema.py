@@ -2,7 +2,9 @@
 """Check Grace DSL files against the JSON Schema in schema/ (an independent validator).
 
 Usage:
-    python3 scripts/check-schema.py [--expect-valid | --expect-invalid | --report] FILE|DIR...
+    .venv/bin/python3 scripts/check-schema.py [--expect-valid | --expect-invalid | --report] FILE|DIR...
+
+(the project's Python environment, which `scripts/venv` creates with jsonschema and PyYAML.)
 
 Every YAML document of every FILE (directories: their *.yaml / *.yml files, recursively) is validated
 against schema/grace.schema.json with the `jsonschema` package (Draft 2020-12). All schema/*.json files
@@ -61,7 +63,7 @@ try:
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 except ImportError as missing:  # pragma: no cover - depends on the machine
-    sys.exit("check-schema: %s (pip install jsonschema pyyaml)" % missing)
+    sys.exit("check-schema: %s (run with the interpreter `scripts/venv` prints)" % missing)
 
 SCHEMA_DIR = pathlib.Path(__file__).resolve().parent.parent / "schema"
 ENTRY_SCHEMA = "grace.schema.json"

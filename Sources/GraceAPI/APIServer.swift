@@ -93,8 +93,8 @@ struct APIServer: Component {
             supervisor: supervisor, healer: healer, reloader: reloader, snapshots: snapshots,
             journal: environment.journal, components: components, live: live, metrics: metrics,
             dashboard: DashboardFiles(), broadcaster: broadcaster, version: configuration.version)
-        if services.dashboard.directory == nil {
-            logger.warning("api: the dashboard's files were not found; / answers 404")
+        if services.dashboard.names.isEmpty {
+            logger.warning("api: this build has no dashboard files; / answers 404")
         }
         let router = APIRouter.build(
             services: services,
@@ -165,9 +165,10 @@ struct APIServer: Component {
                 Task { await broadcaster.close() }
             }
         } catch {
+            // Returning leaves the component idle until shutdown (`grace components` says so), and readiness for
+            // systemd does not wait for a listener that will never be.
             logger.critical("api: cannot serve on \(host):\(port): \(error); Grace runs on without its HTTP API")
             await live.setBoundPort(nil)
-            try? await gracefulShutdown()
         }
         await broadcaster.close()
         consumer.cancel()

@@ -62,9 +62,11 @@ public struct KernelView: Codable, Sendable, Equatable {
     public var startedAt: Date?
     /// Seconds since `started_at`, to the millisecond; null when there is no process.
     public var uptimeSeconds: Double?
-    /// Restarts by policy since Grace started (or since the kernel was added by a reload).
+    /// Restarts since Grace started (or since a reload changed the kernel): by its policy and asked for (a playbook,
+    /// the API, a reload).
     public var restarts: Int
-    /// The probe's last verdict; nil before the first, or without a probe.
+    /// Whether it serves: ready, not paused, and its probe (if any) passing. null while it has no ready process
+    /// (stopped, starting, stopping, backing off, given up): a stopped kernel is never called healthy.
     public var healthy: Bool?
     /// True while the process group is stopped with SIGSTOP (`pause`, `shed_load`).
     public var paused: Bool
@@ -74,11 +76,14 @@ public struct KernelView: Codable, Sendable, Equatable {
     public var metrics: Metrics?
     /// Recent samples for sparklines (empty arrays before the first).
     public var history: History
+    /// Its declared memory and CPU limits this host does not enforce (empty when they are, or when it declares none).
+    public var unenforcedLimits: [UnenforcedLimitView]
 
     /// Makes a view from its parts; the server fills it from a `KernelStatus` and the metric history.
     public init(
         name: String, state: String, pid: Int32?, startedAt: Date?, uptimeSeconds: Double?, restarts: Int,
-        healthy: Bool?, paused: Bool, tier: String, metrics: Metrics?, history: History
+        healthy: Bool?, paused: Bool, tier: String, metrics: Metrics?, history: History,
+        unenforcedLimits: [UnenforcedLimitView] = []
     ) {
         self.name = name
         self.state = state
@@ -91,10 +96,12 @@ public struct KernelView: Codable, Sendable, Equatable {
         self.tier = tier
         self.metrics = metrics
         self.history = history
+        self.unenforcedLimits = unenforcedLimits
     }
 
     enum CodingKeys: String, CodingKey {
         case name, state, pid, restarts, healthy, paused, tier, metrics, history
+        case unenforcedLimits = "unenforced_limits"
         case startedAt = "started_at"
         case uptimeSeconds = "uptime_seconds"
     }
@@ -113,6 +120,7 @@ public struct KernelView: Codable, Sendable, Equatable {
         try c.encode(tier, forKey: .tier)
         try c.encode(metrics, forKey: .metrics)
         try c.encode(history, forKey: .history)
+        try c.encode(unenforcedLimits, forKey: .unenforcedLimits)
     }
 }
 

@@ -28,15 +28,21 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         public var entries: Int64
         /// The newest entry's id (0 when empty): where `GET /v1/events?after=` catches up from.
         public var lastID: Int64
+        /// False while the journal cannot be written: Grace is degraded (see `degraded`).
+        public var writable: Bool
+        /// Events waiting to be written while it cannot be (0 otherwise).
+        public var pending: Int
 
         /// Makes the figures from their parts.
-        public init(entries: Int64, lastID: Int64) {
+        public init(entries: Int64, lastID: Int64, writable: Bool = true, pending: Int = 0) {
             self.entries = entries
             self.lastID = lastID
+            self.writable = writable
+            self.pending = pending
         }
 
         enum CodingKeys: String, CodingKey {
-            case entries
+            case entries, writable, pending
             case lastID = "last_id"
         }
     }
@@ -60,11 +66,17 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     public var journal: Journal
     /// The dashboard's URL, as `grace run` printed it.
     public var dashboard: String
+    /// True while the journal cannot be written: kernels are still restarted (their events are written once it
+    /// can be), but no playbook runs and the API refuses writes (503).
+    public var degraded: Bool
+    /// Memory and CPU limits kernels declare that this host does not enforce.
+    public var unenforcedLimits: [UnenforcedLimitView]
 
     /// Makes a status from its parts; the server fills it from the supervisor and live state.
     public init(
         version: String, instance: String?, role: Role, startedAt: Date, uptimeSeconds: Double,
-        configurationHash: String, kernels: Kernels, journal: Journal, dashboard: String
+        configurationHash: String, kernels: Kernels, journal: Journal, dashboard: String, degraded: Bool = false,
+        unenforcedLimits: [UnenforcedLimitView] = []
     ) {
         self.version = version
         self.instance = instance
@@ -75,10 +87,13 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         self.kernels = kernels
         self.journal = journal
         self.dashboard = dashboard
+        self.degraded = degraded
+        self.unenforcedLimits = unenforcedLimits
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, instance, role, kernels, journal, dashboard
+        case version, instance, role, kernels, journal, dashboard, degraded
+        case unenforcedLimits = "unenforced_limits"
         case startedAt = "started_at"
         case uptimeSeconds = "uptime_seconds"
         case configurationHash = "configuration_hash"
@@ -96,6 +111,8 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         try c.encode(kernels, forKey: .kernels)
         try c.encode(journal, forKey: .journal)
         try c.encode(dashboard, forKey: .dashboard)
+        try c.encode(degraded, forKey: .degraded)
+        try c.encode(unenforcedLimits, forKey: .unenforcedLimits)
     }
 }
 

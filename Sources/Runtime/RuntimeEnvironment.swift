@@ -17,6 +17,8 @@ public struct RuntimeEnvironment: Sendable {
     public var clock: RuntimeClock
     /// cgroup v2 when this machine has it and Grace may create groups (nil on cgroup v1 hosts, and in tests).
     public var cgroups: CgroupManager?
+    /// Why `cgroups` is nil, as the supervisor reports unenforced limits (`kernel.limits_unenforced`).
+    public var cgroupsUnavailable = "cgroups are not used by this Grace"
     /// Grace's own log (not the kernels' logs).
     public var logger: Logger
 

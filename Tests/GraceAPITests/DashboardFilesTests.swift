@@ -4,7 +4,8 @@ import Testing
 @testable import GraceAPI
 
 /// The dashboard's files as `/static/NAME` serves them: native ES modules, which a browser runs only when they come
-/// with a JavaScript content type, and a folder whose files are served without a list to keep up to date.
+/// with a JavaScript content type, embedded in the binary from a folder whose files are served without a list to
+/// keep up to date.
 @Suite("dashboard files")
 struct DashboardFilesTests {
     static let javaScript = "text/javascript; charset=utf-8"
@@ -15,10 +16,27 @@ struct DashboardFilesTests {
         return (file.contentType, String(decoding: file.data, as: UTF8.self))
     }
 
+    /// The files this build embedded, as `grace run` serves them.
     static func shipped() throws -> (files: DashboardFiles, names: [String]) {
-        let directory = try #require(DashboardFiles.locate(), "the GraceAPI resource bundle was not found")
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
-        return (DashboardFiles(directory: directory), names)
+        let files = DashboardFiles()
+        return (files, files.names)
+    }
+
+    /// The dashboard's folder in the source tree.
+    static let sourceFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Sources/GraceAPI/Dashboard")
+
+    @Test("the binary embeds every file of Sources/GraceAPI/Dashboard, byte for byte, and nothing else")
+    func embeddedMatchesTheFolder() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.sourceFolder.path)
+            .filter { !$0.hasPrefix(".") }.sorted()
+        let files = DashboardFiles()
+        #expect(names.contains("index.html") && names.contains("main.js"))
+        #expect(files.names == names)
+        for name in names {
+            let bytes = try Data(contentsOf: Self.sourceFolder.appendingPathComponent(name))
+            #expect(files.file(name)?.data == bytes, "\(name) differs from its embedded copy")
+        }
     }
 
     @Test("every module of the shipped dashboard is served as text/javascript")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The CLI as a client of the HTTP API, and the API against its OpenAPI document, on a real `grace run`.
-@Suite("API clients and the OpenAPI document")
+@Suite("API clients and the OpenAPI document", .timeLimit(.minutes(10)))
 struct APIClientTests {
     static func configuration(port: Int) throws -> URL {
         let dir = try RunCommandTests.configuration(
@@ -39,8 +39,8 @@ struct APIClientTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let grace = try RunningGrace(arguments: [], in: dir)
         defer { grace.terminate() }
-        _ = try #require(await grace.waitFor(["dashboard: http://127.0.0.1:\(port)/"]))
-        let started = try #require(await grace.waitFor(["kernel.ready", "kernel=beta"]))
+        _ = try await grace.waitFor(["dashboard: http://127.0.0.1:\(port)/"])
+        let started = try await grace.waitFor(["kernel.ready", "kernel=beta"])
 
         let status = try await GraceBinary.run(["status"], in: dir)
         #expect(status.status == 0, "\(status.stderr)")
@@ -63,8 +63,8 @@ struct APIClientTests {
         // A crash: the trigger runs the playbook; the follower sees it as it happens; `runs` shows it.
         let beta = try #require(RunningGrace.field("pid", in: started.line).flatMap { Int32($0) })
         kill(beta, SIGKILL)
-        _ = try #require(await follower.waitFor(["kernel.exited", "beta", "signal=SIGKILL"]))
-        _ = try #require(await follower.waitFor(["run.succeeded", "playbook=bounce"]))
+        _ = try await follower.waitFor(["kernel.exited", "beta", "signal=SIGKILL"])
+        _ = try await follower.waitFor(["run.succeeded", "playbook=bounce"])
         let runs = try await GraceBinary.run(["runs"], in: dir)
         #expect(runs.stdout.contains("bounce"), "\(runs.stdout)\(runs.stderr)")
         #expect(runs.stdout.contains("succeeded"))
@@ -78,7 +78,7 @@ struct APIClientTests {
         // restart through the API: journaled like any other.
         let restart = try await GraceBinary.run(["kernel", "restart", "alpha"], in: dir)
         #expect(restart.status == 0, "\(restart.stderr)")
-        _ = try #require(await grace.waitFor(["kernel.stopped", "kernel=alpha"], after: started.index))
+        _ = try await grace.waitFor(["kernel.stopped", "kernel=alpha"], after: started.index)
         let unknown = try await GraceBinary.run(["kernel", "restart", "gamma"], in: dir)
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("gamma"))
@@ -97,10 +97,11 @@ struct APIClientTests {
         #expect(events.stdout.contains("kernel.exited"))
 
         // The server and docs/openapi.yaml agree on every operation (statuses and bodies), now that there is a run.
+        let python = try #require(GraceBinary.python, "\(GraceBinary.pythonMissing)")
         let check = try await GraceBinary.runTool(
-            "/usr/bin/env",
+            python,
             [
-                "python3", GraceBinary.repository.appendingPathComponent("scripts/check-openapi.py").path,
+                GraceBinary.repository.appendingPathComponent("scripts/check-openapi.py").path,
                 "http://127.0.0.1:\(port)", dir.appendingPathComponent("var/grace/api.token").path,
                 GraceBinary.repository.appendingPathComponent("docs/openapi.yaml").path,
             ])
@@ -114,7 +115,7 @@ struct APIClientTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let grace = try RunningGrace(arguments: [], in: dir)
         defer { grace.terminate() }
-        _ = try #require(await grace.waitFor(["dashboard: http://127.0.0.1:\(port)/"]))
+        _ = try await grace.waitFor(["dashboard: http://127.0.0.1:\(port)/"])
         let api = "http://127.0.0.1:\(port)"
         let unchanged = try await GraceBinary.run(["reload", "--api", api], in: dir)
         #expect(unchanged.status == 0, "\(unchanged.stderr)")
@@ -160,6 +161,10 @@ final class RunningCommand: Sendable {
         grace = try RunningGrace(command: arguments, in: directory, readStandardOutput: true)
     }
 
-    func waitFor(_ fragments: [String]) async -> (index: Int, line: String)? { await grace.waitFor(fragments) }
+    func waitFor(_ fragments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws -> (
+        index: Int, line: String
+    ) {
+        try await grace.waitFor(fragments, sourceLocation: sourceLocation)
+    }
     func terminate() { grace.terminate() }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -12,7 +13,7 @@ import Glibc
 /// The client speaks HTTP/1.1 over a plain socket rather than URLSession: the tests must send what a client
 /// may get wrong (malformed percent-escapes, odd methods, oversized bodies) byte for byte, and read an event
 /// stream as it arrives.
-@Suite("HTTP API")
+@Suite("HTTP API", .timeLimit(.minutes(10)))
 struct APIServerTests {
     // MARK: - Reads
 
@@ -29,9 +30,9 @@ struct APIServerTests {
         #expect(
             Set(s.keys) == [
                 "version", "instance", "role", "started_at", "uptime_seconds", "configuration_hash", "kernels",
-                "journal",
-                "dashboard",
+                "journal", "dashboard", "degraded", "unenforced_limits",
             ])
+        #expect(s["degraded"] as? Bool == false)
         #expect(s["version"] as? String == "0.1.0")
         #expect(s["instance"] is NSNull)
         #expect(s["role"] as? String == "standalone")
@@ -42,6 +43,8 @@ struct APIServerTests {
         #expect(counts["running"] as? Int == 2)
         let journal = try #require(s["journal"] as? [String: Any])
         #expect((journal["last_id"] as? Int ?? 0) > 0)
+        #expect(journal["writable"] as? Bool == true)
+        #expect(journal["pending"] as? Int == 0)
 
         let kernels = try await api.get("/v1/kernels").object()
         let list = try #require(kernels["kernels"] as? [[String: Any]])
@@ -50,15 +53,14 @@ struct APIServerTests {
         #expect(
             Set(one.keys) == [
                 "name", "state", "pid", "started_at", "uptime_seconds", "restarts", "healthy", "paused", "tier",
-                "metrics",
-                "history",
+                "metrics", "history", "unenforced_limits",
             ])
         #expect(one["state"] as? String == "running")
         #expect((one["pid"] as? Int ?? 0) > 0)
         #expect(APIGrace.isTime(one["started_at"]))
         #expect(one["paused"] as? Bool == false)
         #expect(one["tier"] as? String == "standard")
-        #expect(one["healthy"] is NSNull)
+        #expect(one["healthy"] as? Bool == true, "ready, not paused, no probe to fail")
         let history = try #require(one["history"] as? [String: Any])
         #expect(history["cpu_percent"] is [Any] && history["rss_bytes"] is [Any])
 
@@ -129,7 +131,7 @@ struct APIServerTests {
         try await api.expectError(
             api.get("/v1/events/stream", headers: ["Last-Event-ID": "yesterday"]), 400, "bad_request")
         // A quiet stream still hears from Grace every 15 s.
-        #expect(await stream.waitFor(": keep-alive", timeout: 20))
+        #expect(await stream.waitFor(": keep-alive"))
     }
 
     @Test("graph, kb, role, runs and the dashboard files")
@@ -317,7 +319,10 @@ struct APIServerTests {
         #expect(applied.status == 200)
         let body = try applied.object()
         let changed = body["changed"] as? [String] ?? []
+        // The file watcher may have applied the edit a moment before this request (then it reports no change):
+        // either way the new kernel must run now.
         #expect(changed.contains("kernel/three") || body["message"] as? String == "configuration unchanged")
+        #expect(try await api.waitForEvent("kernel.started", kernel: "three", after: 0) != nil, "kernel three runs")
     }
 
     // MARK: - Limits
@@ -389,7 +394,7 @@ struct APIServerTests {
         #expect(reply.headers["content-type"]?.hasPrefix("text/plain") == true)
         let text = String(decoding: reply.body, as: UTF8.self)
         for name in [
-            "grace_kernel_up{kernel=\"one\"}", "grace_kernel_restarts_total{kernel=\"two\"} 1",
+            "grace_kernel_up{kernel=\"one\"}", "grace_kernel_restarts_total{kernel=\"two\",reason=\"policy\"} 1",
             "grace_kernel_cpu_percent{kernel=", "grace_kernel_rss_bytes{kernel=",
             "grace_trigger_firings_total{", "grace_playbook_runs_total{playbook=\"heal\",outcome=\"succeeded\"} 1",
             "grace_playbook_run_duration_seconds_bucket{", "grace_time_to_heal_seconds_count", "grace_journal_entries ",
@@ -452,12 +457,14 @@ final class APIGrace: Sendable {
             with: {kernel: one}
             """, to: directory.appendingPathComponent("config/triggers.yaml"))
         let grace = try RunningGrace(arguments: ["--metrics-interval", "0.2"], in: directory)
-        guard let line = await grace.waitFor(["dashboard: http://"]),
-            await grace.waitFor(["kernel.ready", "kernel=two"]) != nil,
-            await grace.waitFor(["kernel.ready", "kernel=one"]) != nil
-        else {
+        let line: (index: Int, line: String)
+        do {
+            line = try await grace.waitFor(["dashboard: http://"])
+            _ = try await grace.waitFor(["kernel.ready", "kernel=two"])
+            _ = try await grace.waitFor(["kernel.ready", "kernel=one"])
+        } catch {
             grace.terminate()
-            throw APIClient.Failure("grace did not start: \(grace.output.suffix(20).joined(separator: "\n"))")
+            throw error
         }
         let tokenPath = directory.appendingPathComponent("var/grace/api.token").path
         let token = try String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(
@@ -518,32 +525,37 @@ final class APIGrace: Sendable {
         return (status["journal"] as? [String: Any])?["last_id"] as? Int ?? 0
     }
 
-    /// Waits for a journal event through the log (event-driven), then returns it from the API.
+    /// Waits for a journal event through the log (event-driven), then returns it from the API; nil when it has not
+    /// come within `TestWait.standard`.
     func waitForEvent(_ kind: String, kernel: String, after: Int) async throws -> [String: Any]? {
-        for _ in 0..<50 {
+        let deadline = ContinuousClock.now + TestWait.standard
+        while true {
             let page = try await get("/v1/events?after=\(after)&kernel=\(kernel)&kind=\(kind)&limit=1").object()
             if let event = (page["events"] as? [[String: Any]])?.first { return event }
+            guard ContinuousClock.now < deadline else { return nil }
             let seen = grace.output.count
-            _ = await grace.waitFor([kind, "kernel=\(kernel)"], after: seen - 1, timeout: 10)
+            _ = await grace.line(containing: [kind, "kernel=\(kernel)"], after: seen - 1, timeout: .seconds(10))
         }
-        return nil
     }
 
-    /// Polls a read endpoint until `done` holds: each attempt waits for the next journal line of grace.
+    /// Polls a read endpoint until `done` holds: each attempt waits for the next journal line of grace. Throws when
+    /// it does not within `TestWait.standard`.
     func waitFor(_ path: String, _ done: ([String: Any]) -> Bool) async throws -> [String: Any] {
-        for _ in 0..<50 {
+        let deadline = ContinuousClock.now + TestWait.standard
+        while ContinuousClock.now < deadline {
             let object = try await get(path).object()
             if done(object) { return object }
-            _ = await grace.waitFor(["[Runtime]"], after: grace.output.count - 1, timeout: 2)
+            _ = await grace.line(containing: ["[Runtime]"], after: grace.output.count - 1, timeout: .seconds(2))
         }
         throw APIClient.Failure("\(path) never reached the expected state")
     }
 
     func waitForMetrics(_ done: (String) -> Bool) async throws -> APIReply {
-        for _ in 0..<50 {
+        let deadline = ContinuousClock.now + TestWait.standard
+        while ContinuousClock.now < deadline {
             let reply = try await get("/metrics")
             if done(String(decoding: reply.body, as: UTF8.self)) { return reply }
-            _ = await grace.waitFor(["[Runtime]"], after: grace.output.count - 1, timeout: 2)
+            _ = await grace.line(containing: ["[Runtime]"], after: grace.output.count - 1, timeout: .seconds(2))
         }
         throw APIClient.Failure("/metrics never reached the expected state")
     }
@@ -713,7 +725,8 @@ final class APIStream: Sendable {
 
     var text: String { received.withLock { $0 } }
 
-    func waitFor(_ fragment: String, timeout: TimeInterval = 30) async -> Bool {
+    /// Whether `fragment` arrives on the stream within `timeout` (the wait ends as soon as it does).
+    func waitFor(_ fragment: String, timeout: TimeInterval = 120) async -> Bool {
         (try? await GraceBinary.offPool {
             let deadline = Date().addingTimeInterval(timeout)
             self.arrived.lock()

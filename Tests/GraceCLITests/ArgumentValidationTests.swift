@@ -3,7 +3,7 @@ import Testing
 
 /// Arguments are checked when they are parsed: a bad value is a usage error (exit status 2) that says what is
 /// allowed, never a silent default or clamp.
-@Suite("argument validation")
+@Suite("argument validation", .timeLimit(.minutes(10)))
 struct ArgumentValidationTests {
     @Test("grace run --log-level takes the listed levels only")
     func logLevel() async throws {

@@ -8,7 +8,7 @@ import Glibc
 /// The live dashboard end to end, in a real headless Chromium: `grace run` serves it, the page shows a kernel,
 /// the kernel is killed, and the page shows the restart (new pid, one more restart, the `kernel.exited` event)
 /// without a reload, from the SSE stream. A screenshot is kept as a test artifact.
-@Suite("dashboard in a headless browser", .serialized)
+@Suite("dashboard in a headless browser", .serialized, .timeLimit(.minutes(10)))
 struct DashboardBrowserTests {
     static let artifact = GraceBinary.repository.appendingPathComponent(".build/test-artifacts/dashboard.png")
 
@@ -54,7 +54,7 @@ struct DashboardBrowserTests {
             Issue.record(
                 """
                 chromium is not installed, so the dashboard's browser test cannot run: install Debian's `chromium` \
-                (scripts/setup does), or point GRACE_CHROMIUM at a Chromium or Chrome binary
+                (scripts/setup --test does), or point GRACE_CHROMIUM at a Chromium or Chrome binary
                 """)
             return
         }
@@ -66,10 +66,10 @@ struct DashboardBrowserTests {
         defer { grace.terminate() }
         let log = { grace.output.suffix(40).joined(separator: "\n") }
 
-        let started = try #require(await grace.waitFor(["kernel.started", "kernel=svc"]), "\(log())")
+        let started = try await grace.waitFor(["kernel.started", "kernel=svc"])
         let pid = try #require(RunningGrace.field("pid", in: started.line).flatMap { Int32($0) })
-        _ = try #require(await grace.waitFor(["dashboard: http://127.0.0.1:\(apiPort)/"]), "\(log())")
-        _ = try #require(await grace.waitFor(["kernel.ready", "kernel=app"]), "\(log())")
+        _ = try await grace.waitFor(["dashboard: http://127.0.0.1:\(apiPort)/"])
+        _ = try await grace.waitFor(["kernel.ready", "kernel=app"])
 
         let browser = try await GraceBinary.offPool { try BrowserSession(executable: chromium) }
         defer { browser.close() }
@@ -93,10 +93,8 @@ struct DashboardBrowserTests {
 
         // kill -9, and Grace restarts it.
         kill(pid, SIGKILL)
-        let exited = try #require(
-            await grace.waitFor(["kernel.exited", "kernel=svc"], after: started.index), "\(log())")
-        let restarted = try #require(
-            await grace.waitFor(["kernel.started", "kernel=svc"], after: exited.index), "\(log())")
+        let exited = try await grace.waitFor(["kernel.exited", "kernel=svc"], after: started.index)
+        let restarted = try await grace.waitFor(["kernel.started", "kernel=svc"], after: exited.index)
         let newPID = try #require(RunningGrace.field("pid", in: restarted.line))
         #expect(newPID != String(pid))
 

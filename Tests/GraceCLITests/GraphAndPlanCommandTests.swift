@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("grace graph and grace plan")
+@Suite("grace graph and grace plan", .timeLimit(.minutes(10)))
 struct GraphAndPlanCommandTests {
     @Test("graph prints DOT, Mermaid and JSON of the shipped configuration")
     func graph() async throws {

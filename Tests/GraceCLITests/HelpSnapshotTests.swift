@@ -5,7 +5,7 @@ import Testing
 /// under HelpSnapshots/. After changing help text on purpose, write the snapshots anew and review their diff:
 ///
 ///     GRACE_UPDATE_HELP_SNAPSHOTS=1 swift test --filter HelpSnapshotTests
-@Suite("help snapshots")
+@Suite("help snapshots", .timeLimit(.minutes(10)))
 struct HelpSnapshotTests {
     static let directory = GraceBinary.repository.appendingPathComponent("Tests/GraceCLITests/HelpSnapshots")
 

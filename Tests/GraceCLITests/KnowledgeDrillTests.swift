@@ -7,7 +7,7 @@ import FoundationNetworking
 
 /// The knowledge base end to end: grace-demo logs an error Grace has never seen, a playbook heals it, the
 /// binding is learned, and the next occurrence is healed directly by the bound playbook.
-@Suite("Knowledge base drill")
+@Suite("Knowledge base drill", .timeLimit(.minutes(10)))
 struct KnowledgeDrillTests {
     static func configuration(port: Int) -> String {
         """
@@ -47,28 +47,25 @@ struct KnowledgeDrillTests {
             to: dir.appendingPathComponent("config/grace.yaml"))
         let grace = try RunningGrace(arguments: [], in: dir)
         defer { grace.terminate() }
-        let ready = try #require(await grace.waitFor(["kernel.ready", "kernel=app"]))
+        let ready = try await grace.waitFor(["kernel.ready", "kernel=app"])
 
         // 1. A new error: the `unknown` trigger restarts the kernel; it stays healthy, so the binding is learned.
         try await emit("cache shard 17 lost its lease to 10.0.0.7:7000 after 3 retries", port: port)
-        let first = try #require(await grace.waitFor(["trigger.fired", "trigger=new-error"], after: ready.index))
+        let first = try await grace.waitFor(["trigger.fired", "trigger=new-error"], after: ready.index)
         let signature = try #require(RunningGrace.field("event.signature", in: first.line))
-        let learned = try #require(
-            await grace.waitFor(
-                ["kb.binding_learned", "signature=\(signature)", "playbook=restart-app"], after: first.index))
+        let learned = try await grace.waitFor(
+            ["kb.binding_learned", "signature=\(signature)", "playbook=restart-app"], after: first.index)
         #expect(learned.line.contains("healed=true"))
 
         // 2. The same error with other values: recognised, and the bound playbook runs at once.
-        let restarted = try #require(await grace.waitFor(["kernel.ready", "kernel=app"], after: first.index))
+        let restarted = try await grace.waitFor(["kernel.ready", "kernel=app"], after: first.index)
         try await emit("cache shard 4 lost its lease to 10.0.0.9:7001 after 12 retries", port: port)
-        let second = try #require(
-            await grace.waitFor(
-                ["trigger.fired", "trigger=known-error", "event.signature=\(signature)"], after: restarted.index))
+        let second = try await grace.waitFor(
+            ["trigger.fired", "trigger=known-error", "event.signature=\(signature)"], after: restarted.index)
         #expect(second.line.contains("event.learned=true"))
-        _ = try #require(await grace.waitFor(["run.succeeded", "playbook=restart-app"], after: second.index))
+        _ = try await grace.waitFor(["run.succeeded", "playbook=restart-app"], after: second.index)
         // The second run heals too: the binding's record grows.
-        _ = try #require(
-            await grace.waitFor(["kb.outcome", "signature=\(signature)", "successes=2"], after: second.index))
+        _ = try await grace.waitFor(["kb.outcome", "signature=\(signature)", "successes=2"], after: second.index)
         #expect(!grace.output.suffix(from: second.index).contains { $0.contains("trigger=new-error") })
         await grace.stop()
 

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("grace logs mine")
+@Suite("grace logs mine", .timeLimit(.minutes(10)))
 struct LogsMineTests {
     static let sample = """
         2024-05-01 10:00:00 ERROR db: connection to 10.0.0.7:5432 refused after 3 tries

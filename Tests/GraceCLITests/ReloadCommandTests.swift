@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Hot reload as an operator does it: edit the YAML, `grace reload` (or just save: inotify).
-@Suite("grace reload", .serialized)
+@Suite("grace reload", .serialized, .timeLimit(.minutes(10)))
 struct ReloadCommandTests {
     static let kernels = """
         kind: kernel
@@ -37,20 +37,19 @@ struct ReloadCommandTests {
         try GraceBinary.write(noPolicy, to: Self.kernels(dir))
         let grace = try RunningGrace(arguments: [], in: dir)
         defer { grace.terminate() }
-        let steady = try #require(await grace.waitFor(["kernel.started", "kernel=steady"]))
-        _ = try #require(await grace.waitFor(["kernel.started", "kernel=edited"]))
+        let steady = try await grace.waitFor(["kernel.started", "kernel=steady"])
+        _ = try await grace.waitFor(["kernel.started", "kernel=edited"])
 
         // 1. An invalid edit: refused, journaled, and the running graph still heals.
         try GraceBinary.write(noPolicy + "\ndepends_on: [ghost]\n", to: Self.kernels(dir))
         let refused = try await GraceBinary.run(["reload"], in: dir)
         #expect(refused.status == 1)
         #expect(refused.stdout.contains("error[G106]"))
-        let invalid = try #require(await grace.waitFor(["config.invalid"]))
+        let invalid = try await grace.waitFor(["config.invalid"])
         let pid = try #require(RunningGrace.field("pid", in: steady.line).flatMap { Int32($0) })
         kill(pid, SIGKILL)
-        _ = try #require(
-            await grace.waitFor(["trigger.fired", "trigger=crashed", "kernel=steady"], after: invalid.index))
-        let healed = try #require(await grace.waitFor(["kernel.started", "kernel=steady"], after: invalid.index))
+        _ = try await grace.waitFor(["trigger.fired", "trigger=crashed", "kernel=steady"], after: invalid.index)
+        let healed = try await grace.waitFor(["kernel.started", "kernel=steady"], after: invalid.index)
 
         // 2. A valid edit of one kernel: only that one restarts.
         let edited = noPolicy.replacingOccurrences(
@@ -58,8 +57,7 @@ struct ReloadCommandTests {
         try GraceBinary.write(edited, to: Self.kernels(dir))
         let ok = try await GraceBinary.run(["reload"], in: dir)
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
-        let reloaded = try #require(
-            await grace.waitFor(["config.reloaded", "changed=kernel/edited"], after: healed.index))
+        let reloaded = try await grace.waitFor(["config.reloaded", "changed=kernel/edited"], after: healed.index)
         let after = grace.output.suffix(from: healed.index + 1)
         #expect(after.contains { $0.contains("kernel.stopped") && $0.contains("kernel=edited") })
         #expect(!after.contains { $0.contains("kernel.stopped") && $0.contains("kernel=steady") }, "steady untouched")

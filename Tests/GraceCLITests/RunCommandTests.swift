@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `grace run` as an operator runs it, with real kernels, real signals and the real journal.
-@Suite("grace run", .serialized)
+@Suite("grace run", .serialized, .timeLimit(.minutes(10)))
 struct RunCommandTests {
     static func configuration(_ kernels: String) throws -> URL {
         let dir = try GraceBinary.temporaryDirectory()
@@ -18,12 +19,12 @@ struct RunCommandTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let grace = try RunningGrace(arguments: [], in: dir)
         defer { grace.terminate() }
-        let first = try #require(await grace.waitFor(["kernel.started", "kernel=svc"]))
+        let first = try await grace.waitFor(["kernel.started", "kernel=svc"])
         let pid = try #require(RunningGrace.field("pid", in: first.line).flatMap { Int32($0) })
         kill(pid, SIGKILL)
-        let exited = try #require(await grace.waitFor(["kernel.exited", "kernel=svc"], after: first.index))
+        let exited = try await grace.waitFor(["kernel.exited", "kernel=svc"], after: first.index)
         #expect(exited.line.contains("signal=SIGKILL"))
-        let second = try #require(await grace.waitFor(["kernel.started", "kernel=svc"], after: exited.index))
+        let second = try await grace.waitFor(["kernel.started", "kernel=svc"], after: exited.index)
         #expect(RunningGrace.field("pid", in: second.line) != String(pid))
         let status = await grace.stop()
         #expect(status == 0)
@@ -33,32 +34,58 @@ struct RunCommandTests {
         #expect(show.stdout.components(separatedBy: "kernel.started").count == 3)
     }
 
+    @Test("a second grace run on the same state directory is refused and changes nothing")
+    func secondGraceRefused() async throws {
+        let dir = try Self.configuration("kind: kernel\nname: svc\ncommand: [/bin/sleep, \"1000\"]\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let first = try RunningGrace(arguments: [], in: dir)
+        defer { first.terminate() }
+        let started = try #require(await first.waitFor(["kernel.started", "kernel=svc"]))
+        let pid = try #require(RunningGrace.field("pid", in: started.line).flatMap { Int32($0) })
+        let second = try await GraceBinary.run(["run"], in: dir)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another Grace (pid \(first.process.processIdentifier))"), "\(second.stderr)")
+        #expect(second.stderr.contains("var/grace"))
+        // The first one's kernel lives on, and its journal has nothing from the second.
+        #expect(kill(pid, 0) == 0, "the first Grace's kernel must still run")
+        let status = await first.stop()
+        #expect(status == 0)
+        let show = try await GraceBinary.run(["journal", "show"], in: dir)
+        #expect(!show.stdout.contains("kernel.leftover"), "\(show.stdout)")
+        #expect(show.stdout.components(separatedBy: "grace.started").count == 2, "one Grace started, once")
+    }
+
     @Test("an orphaned grandchild is reaped by Grace, the child subreaper")
     func orphanReaped() async throws {
-        let script = "sh -c 'sleep 0.5 & echo $! > gc.pid'; exec sleep 1000"
+        // The grandchild is orphaned at once (the shell that started it exits) and lives until the test creates
+        // `go`: its parent is checked while it surely runs, then it ends and must be reaped, not left a zombie.
+        let script = "sh -c 'while [ ! -e go ]; do sleep 0.05; done & echo $! > gc.pid'; exec sleep 1000"
         let dir = try Self.configuration("kind: kernel\nname: parent\ncommand: [/bin/sh, -c, \"\(script)\"]\n")
         defer { try? FileManager.default.removeItem(at: dir) }
         let grace = try RunningGrace(arguments: [], in: dir)
         defer { grace.terminate() }
-        _ = try #require(await grace.waitFor(["kernel.started", "kernel=parent"]))
+        _ = try await grace.waitFor(["kernel.started", "kernel=parent"])
+        // Nothing tells when the pid file is written or the orphan reaped: look until then, within the bound.
         let pidFile = dir.appendingPathComponent("gc.pid")
-        // The pid file appears within the kernel's first instants; bounded wait for it and for the reaping.
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = ContinuousClock.now + TestWait.standard
         var orphan: Int32?
-        while Date() < deadline, orphan == nil {
+        while ContinuousClock.now < deadline, orphan == nil {
             orphan = (try? String(contentsOf: pidFile, encoding: .utf8)).flatMap {
                 Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
             }
-            if orphan == nil { usleep(10_000) }
+            if orphan == nil { try await Task.sleep(for: .milliseconds(10)) }
         }
-        let gc = try #require(orphan)
+        let gc = try #require(orphan, "the kernel never wrote gc.pid")
         let stat = "/proc/\(gc)/stat"
         // Its parent is Grace now, not init.
-        if let text = try? String(contentsOfFile: stat, encoding: .utf8), let close = text.lastIndex(of: ")") {
-            let fields = text[text.index(after: close)...].split(separator: " ")
-            #expect(fields.count > 1 && Int32(fields[1]) == grace.process.processIdentifier)
+        let text = try String(contentsOfFile: stat, encoding: .utf8)
+        let close = try #require(text.lastIndex(of: ")"), "\(text)")
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        #expect(fields.count > 1 && Int32(fields[1]) == grace.process.processIdentifier, "\(text)")
+        #expect(FileManager.default.createFile(atPath: dir.appendingPathComponent("go").path, contents: nil))
+        while ContinuousClock.now < deadline, FileManager.default.fileExists(atPath: stat) {
+            try await Task.sleep(for: .milliseconds(20))
         }
-        while Date() < deadline, FileManager.default.fileExists(atPath: stat) { usleep(20_000) }
         #expect(!FileManager.default.fileExists(atPath: stat), "the orphan is gone, not a zombie")
     }
 
@@ -67,7 +94,8 @@ struct RunCommandTests {
         let dir = try Self.configuration("kind: kernel\nname: svc\ncommand: [/bin/sleep, \"1000\"]\n")
         defer { try? FileManager.default.removeItem(at: dir) }
         let first = try RunningGrace(arguments: [], in: dir)
-        let started = try #require(await first.waitFor(["kernel.started", "kernel=svc"]))
+        defer { first.terminate() }  // killed below; this only matters when a wait before that fails
+        let started = try await first.waitFor(["kernel.started", "kernel=svc"])
         let pid = try #require(RunningGrace.field("pid", in: started.line).flatMap { Int32($0) })
         await first.kill9()
         #expect(kill(pid, 0) == 0, "the kernel outlived Grace")
@@ -78,10 +106,9 @@ struct RunCommandTests {
 
         let second = try RunningGrace(arguments: [], in: dir)
         defer { second.terminate() }
-        _ = try #require(
-            await second.waitFor(["kernel.leftover_found", "pid=\(pid)"]), "\(second.output.joined(separator: "\n"))")
-        let stopped = try #require(await second.waitFor(["kernel.leftover_stopped", "pid=\(pid)"]))
-        let restarted = try #require(await second.waitFor(["kernel.started", "kernel=svc"], after: stopped.index))
+        _ = try await second.waitFor(["kernel.leftover_found", "pid=\(pid)"])
+        let stopped = try await second.waitFor(["kernel.leftover_stopped", "pid=\(pid)"])
+        let restarted = try await second.waitFor(["kernel.started", "kernel=svc"], after: stopped.index)
         #expect(RunningGrace.field("pid", in: restarted.line) != String(pid))
         #expect(Self.isGone(pid), "the leftover is gone")
         await second.stop()
@@ -118,7 +145,7 @@ struct RunCommandTests {
 }
 
 /// Runs interrupted by a crash of Grace are retried by the next Grace, and the journal says which.
-@Suite("Interrupted runs", .serialized)
+@Suite("Interrupted runs", .serialized, .timeLimit(.minutes(10)))
 struct InterruptedRunTests {
     @Test("a playbook run interrupted by kill -9 of Grace is retried by the next Grace")
     func retried() async throws {
@@ -144,18 +171,18 @@ struct InterruptedRunTests {
         let dir = try RunCommandTests.configuration(yaml)
         defer { try? FileManager.default.removeItem(at: dir) }
         let first = try RunningGrace(arguments: [], in: dir)
-        let started = try #require(await first.waitFor(["kernel.started", "kernel=svc"]))
-        kill(Int32(RunningGrace.field("pid", in: started.line) ?? "") ?? 0, SIGKILL)
-        let step = try #require(await first.waitFor(["step.started", "action=wait"]))
+        defer { first.terminate() }  // killed below; this only matters when a wait before that fails
+        let started = try await first.waitFor(["kernel.started", "kernel=svc"])
+        // Never kill(0, ...): that would be this test's own process group.
+        kill(try #require(RunningGrace.field("pid", in: started.line).flatMap { Int32($0) }), SIGKILL)
+        let step = try await first.waitFor(["step.started", "action=wait"])
         let run = try #require(RunningGrace.field("run", in: step.line))
         await first.kill9()
 
         let second = try RunningGrace(arguments: [], in: dir)
         defer { second.terminate() }
-        _ = try #require(
-            await second.waitFor(["run.interrupted", "run=\(run)"]), "\(second.output.joined(separator: "\n"))")
-        let retried = try #require(await second.waitFor(["run.succeeded", "run=\(run)-retry"]))
-        _ = retried
+        _ = try await second.waitFor(["run.interrupted", "run=\(run)"])
+        _ = try await second.waitFor(["run.succeeded", "run=\(run)-retry"])
         let journal = try await GraceBinary.run(["journal", "show", "--kind", "run.interrupted"], in: dir)
         #expect(journal.stdout.contains(run))
     }

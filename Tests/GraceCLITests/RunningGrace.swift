@@ -1,10 +1,13 @@
 import Foundation
 import Synchronization
 import TestSupport
+import Testing
 
 /// A `grace run` child process whose log lines (stderr) the test can wait on: event-driven, no sleeps.
 final class RunningGrace: Sendable {
     let process: Process
+    /// The arguments, for failure messages.
+    let command: String
     private let lines = Mutex<[String]>([])
     private let arrived = NSCondition()
 
@@ -13,13 +16,20 @@ final class RunningGrace: Sendable {
     }
 
     /// Any `grace` command; its stderr lines (or stdout's, with `readStandardOutput`) are what `waitFor` sees.
-    init(command: [String], in directory: URL, readStandardOutput: Bool) throws {
+    /// `executable` is the built `grace` unless a test runs a copy of it (or a shell that execs it); `environment`
+    /// adds to the test process's.
+    init(
+        command: [String], in directory: URL, readStandardOutput: Bool, executable: String = GraceBinary.path,
+        environment: [String: String] = [:]
+    ) throws {
+        self.command = command.joined(separator: " ")
         process = Process()
-        process.executableURL = URL(fileURLWithPath: GraceBinary.path)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = command
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
+        for (key, value) in environment { env[key] = value }
         process.environment = env
         let pipe = Pipe()
         if readStandardOutput {
@@ -60,12 +70,35 @@ final class RunningGrace: Sendable {
 
     var output: [String] { lines.withLock { $0 } }
 
-    /// Waits for a line after index `after` containing every fragment; returns its index and text.
-    /// `timeout` only bounds a hung test: the wait ends as soon as the line arrives.
-    func waitFor(_ fragments: [String], after: Int = -1, timeout: TimeInterval = 30) async -> (
-        index: Int, line: String
-    )? {
-        (try? await GraceBinary.offPool { self.waitBlocking(fragments, after: after, timeout: timeout) }) ?? nil
+    /// Waits for a line after index `after` containing every fragment; returns its index and text. The wait ends
+    /// as soon as the line arrives; `timeout` only bounds a hang: when no such line came by then (or the output
+    /// ended first), the test fails with an issue that names the fragments and shows the last lines, and this
+    /// throws.
+    func waitFor(
+        _ fragments: [String], after: Int = -1, timeout: Duration = TestWait.standard,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> (index: Int, line: String) {
+        let found = await line(containing: fragments, after: after, timeout: timeout)
+        if let found { return found }
+        let seen = output
+        let ended = seen.last == "<eof>" ? "its output ended (exit status \(exitStatusIfEnded()))" : "still running"
+        let message = """
+            waited \(timeout) for a line with \(fragments) after line \(after) of `grace \(command)`; \
+            \(ended); its last lines:
+            \(seen.suffix(40).joined(separator: "\n"))
+            """
+        return try #require(found, Comment(rawValue: message), sourceLocation: sourceLocation)
+    }
+
+    /// The same without failing the test: nil when no such line came within `timeout` (for polling).
+    func line(containing fragments: [String], after: Int = -1, timeout: Duration) async -> (index: Int, line: String)? {
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) * 1e-18
+        return (try? await GraceBinary.offPool { self.waitBlocking(fragments, after: after, timeout: seconds) }) ?? nil
+    }
+
+    /// The command's exit status once its output ended, for a failure message ("-" while it still runs).
+    private func exitStatusIfEnded() -> String {
+        process.isRunning ? "-" : childExitStatus(process.processIdentifier).map { "\($0)" } ?? "?"
     }
 
     private func waitBlocking(_ fragments: [String], after: Int, timeout: TimeInterval) -> (index: Int, line: String)? {
@@ -88,32 +121,25 @@ final class RunningGrace: Sendable {
         return String(line[range.upperBound...].prefix { !$0.isWhitespace })
     }
 
-    /// SIGTERM, then waits for the exit (SIGKILL if Grace is not gone within 30 s, so a hung shutdown cannot hang
-    /// the test run). Synchronous for `defer`; `stop()` waits off the cooperative pool.
+    /// SIGTERM, then waits for the exit (SIGKILL if Grace is not gone within `limit`, so a hung shutdown cannot
+    /// hang the test run; generous, since Grace stops its kernels first). Synchronous for `defer`; `stop()` waits
+    /// off the cooperative pool.
     /// Returns the exit status (or the number of the signal that ended it): read from the exit itself, because
     /// `Process.terminationStatus` traps when Foundation has not reaped the child yet.
     @discardableResult
-    func terminate() -> Int32 {
+    func terminate(within limit: Duration = .seconds(60)) -> Int32 {
         let pid = process.processIdentifier
         if process.isRunning { kill(pid, SIGTERM) }
-        let ended = EndedFlag()
-        DispatchQueue.global().asyncAfter(deadline: .now() + 30) {
-            ended.state.withLock { if !$0 { kill(pid, SIGKILL) } }
-        }
+        let watch = ExitWatch(pid: pid, killAfter: limit)
         let status = process.exitStatus()
-        ended.state.withLock { $0 = true }
+        _ = watch.ended()
         return status
-    }
-
-    /// Whether the wait above is over (then the pid may be reused: no late SIGKILL).
-    private final class EndedFlag: Sendable {
-        let state = Mutex(false)
     }
 
     /// SIGTERM and the exit status (nil only when waiting failed).
     @discardableResult
-    func stop() async -> Int32? {
-        try? await GraceBinary.offPool { self.terminate() }
+    func stop(within limit: Duration = .seconds(60)) async -> Int32? {
+        try? await GraceBinary.offPool { self.terminate(within: limit) }
     }
 
     func kill9() async {

@@ -3,8 +3,9 @@ import Testing
 
 /// schema/ and the compiler must agree: what the schema rejects is exactly what the compiler rejects for
 /// structural reasons. Checked with two validators independent of Grace (python-jsonschema through
-/// scripts/check-schema.py, and check-jsonschema through scripts/check-schema.sh); scripts/setup installs them.
-@Suite("JSON Schema agrees with the compiler")
+/// scripts/check-schema.py, and check-jsonschema through scripts/check-schema.sh), in the project's Python
+/// environment (`GraceBinary.python`).
+@Suite("JSON Schema agrees with the compiler", .timeLimit(.minutes(10)))
 struct SchemaAgreementTests {
     /// Codes about shape (YAML, keys, types, values): the schema must reject these documents.
     static let structural: Set<String> = [
@@ -30,11 +31,12 @@ struct SchemaAgreementTests {
                 #expect(text.hasPrefix("# yaml-language-server: $schema=../schema/grace.schema.json"), "\(dir)/\(name)")
             }
         }
-        let python = try await GraceBinary.runTool(
-            "/usr/bin/env", ["python3", "scripts/check-schema.py", "config", "Playbooks"])
+        let interpreter = try #require(GraceBinary.python, "\(GraceBinary.pythonMissing)")
+        let python = try await GraceBinary.runTool(interpreter, ["scripts/check-schema.py", "config", "Playbooks"])
         #expect(python.status == 0, "\(python.stdout)\(python.stderr)")
         let second = try await GraceBinary.runTool(
-            "/usr/bin/env", ["bash", "scripts/check-schema.sh", "config", "Playbooks"])
+            "/usr/bin/env", ["bash", "scripts/check-schema.sh", "config", "Playbooks"],
+            environment: ["GRACE_PYTHON": interpreter])
         #expect(second.status == 0, "check-jsonschema: \(second.stdout)\(second.stderr)")
     }
 
@@ -42,8 +44,8 @@ struct SchemaAgreementTests {
     func corpus() async throws {
         let all = files("invalid") + files("valid")
         #expect(all.count >= 60)
-        let out = try await GraceBinary.runTool(
-            "/usr/bin/env", ["python3", "scripts/check-schema.py", "--report"] + all)
+        let python = try #require(GraceBinary.python, "\(GraceBinary.pythonMissing)")
+        let out = try await GraceBinary.runTool(python, ["scripts/check-schema.py", "--report"] + all)
         #expect(out.status == 0, "\(out.stderr)")
         var seen = 0
         for line in out.stdout.split(separator: "\n") {

@@ -6,7 +6,7 @@ import FoundationXML
 #endif
 
 /// `grace validate` as a user runs it: exit codes, the text a human reads, and the machine formats.
-@Suite("grace validate")
+@Suite("grace validate", .timeLimit(.minutes(10)))
 struct ValidateCommandTests {
     static let syntaxError = """
         kind: kernel
@@ -108,7 +108,7 @@ struct ValidateCommandTests {
     func junit(text: String) async throws {
         let xmllint = "/usr/bin/xmllint"
         try #require(
-            FileManager.default.isExecutableFile(atPath: xmllint), "install libxml2-utils (scripts/setup does)")
+            FileManager.default.isExecutableFile(atPath: xmllint), "install libxml2-utils (scripts/setup --test does)")
         try await withFile(text) { dir, _ in
             let out = try await GraceBinary.run(["validate", "case.yaml", "--format", "junit"], in: dir)
             #expect(out.status == 1)

@@ -11,6 +11,7 @@ struct FixtureCorpusTests {
     func corpusCoversCodes() {
         let files = Fixtures.invalid
         #expect(files.count >= 60)
+        #expect(Fixtures.valid.count >= 6, "the valid fixtures are where the parameterized test looks")
         var codes = Set(
             files.compactMap {
                 Fixtures.expectation(of: Fixtures.read(Fixtures.invalidDirectory.appendingPathComponent($0)))?.code
@@ -79,11 +80,39 @@ struct FixtureCorpusTests {
         #expect(result.graph != nil)
     }
 
-    @Test("inputs the fuzzer once crashed on compile without crashing", arguments: Fixtures.fuzzRegressions)
-    func fuzzRegression(_ name: String) {
-        let text = Fixtures.read(Fixtures.fuzzDirectory.appendingPathComponent(name))
+    @Test(
+        "what the fuzzer starts from or once crashed on compiles without crashing, every span inside the input",
+        arguments: Fixtures.fuzzInputs)
+    func fuzzInput(_ path: String) {
+        // As the fuzz target does (Fuzz/Sources/GraceFuzz): one file, no executables check, both renderers, and
+        // the invariant the renderers rely on, that a span lies inside its input and runs forward.
+        let text = Fixtures.read(Fixtures.repository.appendingPathComponent(path))
+        let name = "fuzz.yaml"
         let result = Fixtures.compile(text, path: name, checkExecutables: false)
-        _ = TextDiagnosticRenderer(color: false).render(result.diagnostics, sources: [name: text])
+        let rendered = TextDiagnosticRenderer(color: false).render(result.diagnostics, sources: [name: text])
+        _ = JSONDiagnosticRenderer().render(result.diagnostics, sources: [name: text])
+        #expect(result.diagnostics.isEmpty || !rendered.isEmpty)
+        let length = text.utf8.count
+        for diagnostic in result.diagnostics where diagnostic.span.file == name {
+            let span = diagnostic.span
+            #expect(
+                0 <= span.start.offset && span.start.offset <= span.end.offset && span.end.offset <= length
+                    && span.start.line >= 1 && span.start.column >= 1,
+                "\(diagnostic.code.rawValue) \(diagnostic.message) at [\(span.start.offset), \(span.end.offset))")
+        }
+    }
+
+    @Test("the fuzz inputs are found, and every file among the regressions is one the test above runs")
+    func fuzzInputsFound() {
+        // An empty argument list would make the test above pass without running anything.
+        #expect(Fixtures.fuzzInputs.count >= 14, "Fuzz/corpus/compiler/ holds the seeds")
+        // libFuzzer names a crasher crash-HASH, without an extension: copied in as it is, it would never run.
+        let regressions = (try? FileManager.default.contentsOfDirectory(atPath: Fixtures.fuzzDirectory.path)) ?? []
+        // The log miner's regressions have a folder of their own, replayed by LogMiningTests.
+        let ignored = regressions.filter {
+            !$0.hasSuffix(".yaml") && !$0.hasSuffix(".yml") && $0 != "README.md" && $0 != "log-miner"
+        }
+        #expect(ignored.isEmpty, "name them NAME.yaml (Fuzz/README.md): \(ignored)")
     }
 }
 

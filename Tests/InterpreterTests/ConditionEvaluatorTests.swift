@@ -72,18 +72,23 @@ struct ConditionEvaluatorTests {
 
     @Test("predict fires when the least-squares trend crosses the threshold within the horizon")
     func predict() throws {
-        var e = try Self.evaluator("{predict: memory_rss, kernel: api, above: 1000, within: 60s, window: 5m}")
-        // +10 per second: at 500 now, 1000 is 50 s away: inside the 60 s horizon at t=50.
-        var fired: [String: String]?
-        for t in stride(from: 0, through: 50, by: 10) {
-            fired = e.observe(
-                .metric(kernel: "api", metric: .memory_rss, value: Double(t) * 10), now: .seconds(Int64(t)))
-            if t < 50 && t >= 40 { #expect(fired == nil || t >= 40) }
-            if fired != nil { break }
+        var e = try Self.evaluator("{predict: memory_rss, kernel: api, above: 1050, within: 60s, window: 5m}")
+        // +10 per second. The forecast 60 s ahead is the value + 600: 1000 at t=40 (below 1050: no firing yet),
+        // 1100 at t=50 (above: fires, with the crossing 55 s away).
+        func observe(_ t: Int64) -> [String: String]? {
+            e.observe(.metric(kernel: "api", metric: .memory_rss, value: Double(t) * 10), now: .seconds(t))
         }
-        let f = try #require(fired)
+        for t in stride(from: Int64(0), through: 40, by: 10) {
+            #expect(observe(t) == nil, "forecast \(t * 10 + 600) does not cross 1050 yet (t=\(t))")
+        }
+        let f = try #require(observe(50), "forecast 1100 crosses 1050 within the horizon (t=50)")
         #expect(f["kernel"] == "api")
-        #expect(f["eta"] != nil)
+        #expect(f["value"] == "500")
+        let forecast = try #require(f["forecast"].flatMap(Double.init))
+        #expect(abs(forecast - 1100) < 1e-6)
+        let eta = try #require(f["eta"].flatMap { Double($0.dropLast(2)) }, "eta in ms: \(f)")
+        #expect(abs(eta - 55_000) <= 1, "1050 is 55 s away from 500 at +10/s")
+        #expect(observe(60) == nil, "fires once while the forecast stays above")
         // A flat series never fires.
         var flat = try Self.evaluator("{predict: memory_rss, kernel: api, above: 1000, within: 60s}")
         for t in 0..<20 {

@@ -41,6 +41,12 @@ struct JournalEventTests {
         .kernelHealthy(kernel: "api"),
         .kernelUnhealthy(kernel: "api", reason: "HTTP 503", failures: 3),
         .kernelWatchdogTimeout(kernel: "api", after: .seconds(10)),
+        .kernelStartTimeout(kernel: "api", pid: 100, after: .seconds(60)),
+        .kernelRestartRequested(kernel: "api", pid: 100, origin: .playbook, reason: "playbook run r1"),
+        .kernelRestartRequested(kernel: "api", pid: nil, origin: .api, reason: "api"),
+        .graceJournalRecovered(outage: .milliseconds(1500), error: "disk full", lost: 0),
+        .graceJournalAnchorMismatch(reason: "entries 9...12 missing", anchorID: 12, headID: 8),
+        .kernelLimitsUnenforced(kernel: "api", limits: "memory=256MiB cpu=50%", reason: "no cgroup v2"),
         .triggerFired(
             trigger: "crashed", playbook: "restart-kernel", kernel: "api",
             evidence: ["kernel": "api", "signal": "SIGKILL"]),

@@ -6,7 +6,7 @@ import Testing
 @testable import Interpreter
 
 /// The playbook executor against a simulated machine and a manual clock.
-@Suite("Playbook executor")
+@Suite("Playbook executor", .timeLimit(.minutes(5)))
 struct PlaybookExecutorTests {
     static func graph(_ yaml: String) throws -> ExecutionGraph {
         let base = """
@@ -26,13 +26,29 @@ struct PlaybookExecutorTests {
     }
 
     struct Setup {
-        let machine = SimulatedMachine()
-        let journal = RecordingJournal()
+        /// What the journal recorded and what the machine did, in one order.
+        let log = OrderedLog()
+        let machine: SimulatedMachine
+        let journal: RecordingJournal
         let clock = ManualClock()
         let executor: PlaybookExecutor<ManualClock>
 
         init(_ graph: ExecutionGraph) {
+            machine = SimulatedMachine(log: log)
+            journal = RecordingJournal(log: log)
             executor = PlaybookExecutor(graph: graph, performer: machine, journal: journal, clock: clock)
+        }
+
+        /// Runs a playbook to its end; a run that never ends (waiting on a clock nobody advances) fails the test
+        /// instead of hanging it.
+        func run(
+            _ playbook: String, arguments: [String: String], runID: String? = nil,
+            sourceLocation: Testing.SourceLocation = #_sourceLocation
+        ) async throws -> PlaybookOutcome {
+            let executor = executor
+            return try await require("the run of \(playbook) to end", sourceLocation: sourceLocation) {
+                await executor.run(playbook, arguments: arguments, runID: runID)
+            }
         }
     }
 
@@ -52,16 +68,21 @@ struct PlaybookExecutorTests {
     @Test("steps run in order with parameters and defaults rendered, and every step is journaled first")
     func order() async throws {
         let s = Setup(try Self.graph(Self.restartKernel))
-        let outcome = await s.executor.run("restart-kernel", arguments: ["kernel": "api"], runID: "r1")
+        let outcome = try await s.run("restart-kernel", arguments: ["kernel": "api"], runID: "r1")
         #expect(outcome.succeeded)
         #expect(
             s.machine.summaries == [
                 "restart api", "wait until api is healthy", "notify (info): restarted api after crash (run r1)",
             ])
+        // Journal-first: each step's start is recorded before its action is performed, its end after.
         #expect(
-            s.journal.kinds == [
-                "run.started", "step.started", "step.succeeded", "step.started", "step.succeeded", "step.started",
-                "step.succeeded", "run.succeeded",
+            s.log.all == [
+                "journal run.started",
+                "journal step.started 0", "perform restart api", "journal step.succeeded 0",
+                "journal step.started 1", "perform wait until api is healthy", "journal step.succeeded 1",
+                "journal step.started 2", "perform notify (info): restarted api after crash (run r1)",
+                "journal step.succeeded 2",
+                "journal run.succeeded",
             ])
     }
 
@@ -78,15 +99,15 @@ struct PlaybookExecutorTests {
         let s = Setup(try Self.graph(yaml))
         s.machine.fail("exec /bin/check", times: 2)
         let task = Task { await s.executor.run("flaky", arguments: [:]) }
-        await s.clock.waitForSleepers()
+        try await s.clock.waitForSleepers()
         #expect(s.machine.performed.count == 1)
         s.clock.advance(by: .seconds(2))
-        await s.clock.waitForSleepers()
+        try await s.clock.waitForSleepers()
         #expect(s.machine.performed.count == 2)
         s.clock.advance(by: .seconds(3))
         #expect(s.machine.performed.count == 2, "second delay is 4 s")
         s.clock.advance(by: .seconds(1))
-        let outcome = await task.value
+        let outcome = try await task.value("the run to end")
         #expect(outcome.succeeded)
         #expect(s.machine.performed.count == 3)
         #expect(s.journal.kinds.filter { $0 == "step.failed" }.count == 2)
@@ -96,7 +117,7 @@ struct PlaybookExecutorTests {
     func timeout() async throws {
         let s = Setup(try Self.graph(Self.restartKernel))
         s.machine.fail("restart api", times: 1)  // restart fails: api never becomes healthy
-        let outcome = await s.executor.run("restart-kernel", arguments: ["kernel": "api"])
+        let outcome = try await s.run("restart-kernel", arguments: ["kernel": "api"])
         #expect(!outcome.succeeded)
         #expect(outcome.error?.contains("restart") == true)
 
@@ -110,9 +131,9 @@ struct PlaybookExecutorTests {
             """
         let t = Setup(try Self.graph(yaml))
         let task = Task { await t.executor.run("waits", arguments: [:]) }
-        await t.clock.waitForSleepers()
+        try await t.clock.waitForSleepers()
         t.clock.advance(by: .seconds(5))
-        let late = await task.value
+        let late = try await task.value("the run to end")
         #expect(!late.succeeded)
         #expect(late.error?.contains("timed out after 5s") == true)
     }
@@ -142,7 +163,7 @@ struct PlaybookExecutorTests {
             """
         let s = Setup(try Self.graph(yaml))
         s.machine.fail("restore store")
-        let outcome = await s.executor.run("fix-data", arguments: ["kernel": "store"])
+        let outcome = try await s.run("fix-data", arguments: ["kernel": "store"])
         #expect(!outcome.succeeded)
         #expect(
             s.machine.summaries == [
@@ -175,7 +196,7 @@ struct PlaybookExecutorTests {
             """
         let s = Setup(try Self.graph(yaml))
         s.machine.fail("exec /bin/probe")
-        let outcome = await s.executor.run("careful", arguments: ["kernel": "api"])
+        let outcome = try await s.run("careful", arguments: ["kernel": "api"])
         #expect(outcome.succeeded)
         #expect(
             s.machine.summaries == [
@@ -198,7 +219,7 @@ struct PlaybookExecutorTests {
                     with: {kernel: store, reason: test}
                 """
         let s = Setup(try Self.graph(yaml))
-        let outcome = await s.executor.run("outer", arguments: [:])
+        let outcome = try await s.run("outer", arguments: [:])
         #expect(outcome.succeeded)
         #expect(s.machine.summaries.first == "restart store")
         let started = s.journal.all.compactMap { r -> String? in
@@ -219,14 +240,14 @@ struct PlaybookExecutorTests {
             """
         let s = Setup(try Self.graph(yaml))
         let task = Task { await s.executor.run("bounce", arguments: [:]) }
-        await s.clock.waitForSleepers(2)
+        try await s.clock.waitForSleepers(2)
         s.clock.advance(by: .seconds(10))
-        let outcome = await task.value
+        let outcome = try await task.value("the run to end")
         #expect(!outcome.succeeded)
         #expect(outcome.error?.contains("success criteria") == true)
         let t = Setup(try Self.graph(yaml))
         t.machine.setHealthy("api")
-        #expect(await t.executor.run("bounce", arguments: [:]).succeeded)
+        #expect(try await t.run("bounce", arguments: [:]).succeeded)
     }
 
     @Test("two runs on one kernel take turns; runs on different kernels overlap")
@@ -240,19 +261,19 @@ struct PlaybookExecutorTests {
             """
         let s = Setup(try Self.graph(yaml))
         let a = Task { await s.executor.run("slow", arguments: ["kernel": "api"], runID: "a") }
-        await s.clock.waitForSleepers(1)
+        try await s.clock.waitForSleepers(1)
         let b = Task { await s.executor.run("slow", arguments: ["kernel": "api"], runID: "b") }
         let c = Task { await s.executor.run("slow", arguments: ["kernel": "store"], runID: "c") }
-        await s.clock.waitForSleepers(2)
+        try await s.clock.waitForSleepers(2)
         #expect(s.machine.summaries.filter { $0 == "restart api" }.count == 1, "b waits for a's lock")
         #expect(s.machine.summaries.contains("restart store"), "c runs alongside")
         s.clock.advance(by: .seconds(10))
-        _ = await a.value
-        _ = await c.value
-        await s.clock.waitForSleepers(1)
+        _ = try await a.value("run a to end")
+        _ = try await c.value("run c to end")
+        try await s.clock.waitForSleepers(1)
         #expect(s.machine.summaries.filter { $0 == "restart api" }.count == 2)
         s.clock.advance(by: .seconds(10))
-        _ = await b.value
+        _ = try await b.value("run b to end")
     }
 
     @Test("a dry run says what would happen and touches nothing")

@@ -64,9 +64,12 @@ struct TriggerEngineTests {
         }
         var c = try Self.engine(
             "kind: trigger\nname: crashed\nwhen: {exit: api}\nrun: heal\nwith: {kernel: api}\ncoalesce: 5s")
-        _ = c.observe(Self.crash, now: .zero)
-        if case .suppressed(_, let reason) = c.observe(Self.crash, now: .seconds(1)).first {
+        #expect(c.observe(Self.crash, now: .zero).count == 1)
+        let repeated = c.observe(Self.crash, now: .seconds(1))
+        if case .suppressed(_, let reason) = repeated.first {
             #expect(reason == "coalesced")
+        } else {
+            Issue.record("expected a repeat within the coalescing window to be suppressed, got \(repeated)")
         }
     }
 

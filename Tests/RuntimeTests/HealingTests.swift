@@ -8,7 +8,7 @@ import Testing
 
 /// Triggers and playbooks against real processes: a fault happens, the trigger fires, the playbook heals,
 /// and every step is in the journal. Waits are on journal events only.
-@Suite("Healing with real processes")
+@Suite("Healing with real processes", .timeLimit(.minutes(5)))
 struct HealingTests {
     static func start(
         _ yaml: String, metrics: Duration = .seconds(60), before: ((URL) throws -> Void)? = nil
@@ -52,12 +52,13 @@ struct HealingTests {
             with: {kernel: "{{ event.kernel }}"}
             """
         let (supervisor, healer, store) = try await Self.start(yaml)
-        let started = await supervisor.journal.waitForEntry(kind: .kernelStarted, kernel: "web")
-        kill(Int32(started.fields["pid"] ?? "") ?? 0, SIGKILL)
-        let fired = await supervisor.journal.waitForEntry(kind: .triggerFired, after: started.id)
+        let started = try await supervisor.journal.requireEntry(kind: .kernelStarted, kernel: "web")
+        // Never kill(0, ...): that would be this test's own process group.
+        kill(try #require(Int32(started.fields["pid"] ?? "")), SIGKILL)
+        let fired = try await supervisor.journal.requireEntry(kind: .triggerFired, after: started.id)
         #expect(fired.fields["trigger"] == "crashed")
         #expect(fired.fields["event.signal"] == "SIGKILL")
-        let succeeded = await supervisor.journal.waitForEntry(kind: .runSucceeded, after: fired.id)
+        let succeeded = try await supervisor.journal.requireEntry(kind: .runSucceeded, after: fired.id)
         #expect(succeeded.fields["playbook"] == "heal-crashed-kernel")
         let run = succeeded.fields["run"] ?? ""
         let steps = try store.events(after: fired.id, limit: 100, kinds: ["step.started", "step.succeeded"])
@@ -98,7 +99,7 @@ struct HealingTests {
         var seen = 0
         var last: Int64 = 0
         while seen < 40 {
-            let entry = await supervisor.journal.waitForEntry(after: last) {
+            let entry = try await supervisor.journal.requireEntry("trigger.fired or trigger.suppressed", after: last) {
                 $0.kind == "trigger.fired" || $0.kind == "trigger.suppressed"
             }
             last = entry.id
@@ -151,11 +152,11 @@ struct HealingTests {
             run: unshed
             """
         let (supervisor, healer, store) = try await Self.start(yaml, metrics: .milliseconds(200))
-        let paused = await supervisor.journal.waitForEntry(kind: .kernelPaused, kernel: "batch")
+        let paused = try await supervisor.journal.requireEntry(kind: .kernelPaused, kernel: "batch")
         #expect(await supervisor.isPaused("batch"))
         #expect(!(await supervisor.isPaused("core")), "critical kernels are never shed")
         await supervisor.stop("burner", reason: "test: load falls")
-        _ = await supervisor.journal.waitForEntry(kind: .kernelResumed, kernel: "batch", after: paused.id)
+        _ = try await supervisor.journal.requireEntry(kind: .kernelResumed, kernel: "batch", after: paused.id)
         #expect(!(await supervisor.isPaused("batch")))
         _ = store
         await healer.stop()
@@ -187,13 +188,13 @@ struct HealingTests {
             with: {kernel: "{{ event.kernel }}"}
             """
         let (supervisor, healer, _) = try await Self.start(yaml)
-        let ready = await supervisor.journal.waitForEntry(kind: .kernelReady, kernel: "beater")
+        let ready = try await supervisor.journal.requireEntry(kind: .kernelReady, kernel: "beater")
         // The kernel runs in the harness directory (the configuration root).
         let quiet = URL(fileURLWithPath: await Self.rootOf(supervisor)).appendingPathComponent("quiet")
         FileManager.default.createFile(atPath: quiet.path, contents: Data())
-        let fired = await supervisor.journal.waitForEntry(kind: .triggerFired, after: ready.id)
+        let fired = try await supervisor.journal.requireEntry(kind: .triggerFired, after: ready.id)
         #expect(fired.fields["trigger"] == "silent")
-        let done = await supervisor.journal.waitForEntry(after: fired.id) {
+        let done = try await supervisor.journal.requireEntry("run.succeeded or run.failed", after: fired.id) {
             $0.kind == "run.succeeded" || $0.kind == "run.failed"
         }
         #expect(done.kind == "run.succeeded", "restart, then wait_healthy passed")
@@ -222,13 +223,13 @@ struct HealingTests {
             with: {kernel: leaky}
             """
         let (supervisor, healer, _) = try await Self.start(yaml, metrics: .milliseconds(100))
-        let started = await supervisor.journal.waitForEntry(kind: .kernelStarted, kernel: "leaky")
-        let fired = await supervisor.journal.waitForEntry(kind: .triggerFired, after: started.id)
+        let started = try await supervisor.journal.requireEntry(kind: .kernelStarted, kernel: "leaky")
+        let fired = try await supervisor.journal.requireEntry(kind: .triggerFired, after: started.id)
         #expect(fired.fields["trigger"] == "growing")
         let value = try #require(Double(fired.fields["event.value"] ?? ""))
         #expect(value < 1024 * 1024 * 1024, "acted on before the limit: RSS was \(Int(value) >> 20) MiB")
         #expect(fired.fields["event.eta"] != nil)
-        _ = await supervisor.journal.waitForEntry(kind: .runSucceeded, after: fired.id)
+        _ = try await supervisor.journal.requireEntry(kind: .runSucceeded, after: fired.id)
         await healer.stop()
         await supervisor.shutdown()
     }
@@ -275,7 +276,7 @@ struct HealingTests {
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
             try Data("good records\n".utf8).write(to: data.appendingPathComponent("db"))
         }
-        _ = await supervisor.journal.waitForEntry(kind: .kernelHealthy, kernel: "store")
+        _ = try await supervisor.journal.requireEntry(kind: .kernelHealthy, kernel: "store")
         let snapshot = await healer.run("take-snapshot", arguments: [:])
         #expect(snapshot.succeeded, "\(snapshot.error ?? "")")
         let created = try #require(try store.events(kinds: ["snapshot.created"]).first)
@@ -283,9 +284,9 @@ struct HealingTests {
 
         let db = URL(fileURLWithPath: await supervisor.rootDirectory).appendingPathComponent("data/store/db")
         try Data("CORRUPTED\u{0}\u{0}".utf8).write(to: db)
-        let fired = await supervisor.journal.waitForEntry(kind: .triggerFired, after: created.id)
+        let fired = try await supervisor.journal.requireEntry(kind: .triggerFired, after: created.id)
         #expect(fired.fields["trigger"] == "data-drift")
-        let done = await supervisor.journal.waitForEntry(after: fired.id) {
+        let done = try await supervisor.journal.requireEntry("run.succeeded or run.failed", after: fired.id) {
             $0.kind == "run.succeeded" || $0.kind == "run.failed"
         }
         #expect(done.kind == "run.succeeded", "\(done.fields)")

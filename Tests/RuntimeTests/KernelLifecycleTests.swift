@@ -169,11 +169,36 @@ struct KernelLifecycleTests {
         _ = k.spawned(pid: 5, now: .zero)
         #expect(
             k.kill(now: .seconds(1), reason: "watchdog timeout")
-                == .kill(.kernelKill(kernel: "k", pid: 5, reason: "watchdog timeout"), pid: 5))
+                == .kill([.kernelKill(kernel: "k", pid: 5, reason: "watchdog timeout")], pid: 5))
         let exit = k.exited(.signaled(signal: 9, coreDumped: false), now: .seconds(1))
         #expect(kinds(exit.events) == ["kernel.exited", "kernel.restarting"])
         var stopped = KernelLifecycle(policy: Self.policy())
         #expect(stopped.kill(now: .zero, reason: "x") == .ignored)
+    }
+
+    @Test("a kernel not ready within start_timeout is killed, journaled first, and its exit is a failure")
+    func startTimeout() {
+        var policy = Self.policy(ready: .notify)
+        policy.startTimeout = .seconds(10)
+        var k = KernelLifecycle(policy: policy)
+        _ = k.start(now: .zero)
+        _ = k.spawned(pid: 7, now: .seconds(1))
+        #expect(k.startTimerFired(now: .seconds(10)) == .ignored, "not due yet: 10 s from the spawn")
+        #expect(
+            k.startTimerFired(now: .seconds(11))
+                == .kill(
+                    [
+                        .kernelStartTimeout(kernel: "k", pid: 7, after: .seconds(10)),
+                        .kernelKill(kernel: "k", pid: 7, reason: "not ready within 10s"),
+                    ], pid: 7))
+        let exit = k.exited(.signaled(signal: 9, coreDumped: false), now: .seconds(11))
+        #expect(kinds(exit.events) == ["kernel.exited", "kernel.restarting"])
+
+        var ready = KernelLifecycle(policy: policy)
+        _ = ready.start(now: .zero)
+        _ = ready.spawned(pid: 8, now: .zero)
+        _ = ready.ready(now: .seconds(2))
+        #expect(ready.startTimerFired(now: .seconds(10)) == .ignored, "a ready kernel is left be")
     }
 
     @Test("a spawn failure counts as a failure and backs off")

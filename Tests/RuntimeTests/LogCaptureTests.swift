@@ -1,6 +1,7 @@
 import Foundation
 import Interpreter
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Runtime
@@ -9,7 +10,7 @@ import Testing
 import Glibc
 #endif
 
-@Suite("Log capture")
+@Suite("Log capture", .timeLimit(.minutes(5)))
 struct LogCaptureTests {
     let reactor: IOReactor
 
@@ -30,8 +31,8 @@ struct LogCaptureTests {
         pipe.write("starting\nlistening on :8080\r\n")
         pipe.write("\nerror: disk full\npartial, no newline")
         pipe.closeWriteEnd()
-        await capture.waitUntilFinished()
-        await capture.waitUntilFinished()  // returns at once when already finished
+        try await capture.requireFinished()
+        try await capture.requireFinished()  // returns at once when already finished
         #expect(capture.isFinished)
 
         let lines = received.lines
@@ -59,7 +60,7 @@ struct LogCaptureTests {
         capture.start()
         pipe.write(String(repeating: "x", count: 100 << 10) + "\nafter\n")
         pipe.closeWriteEnd()
-        await capture.waitUntilFinished()
+        try await capture.requireFinished()
         let lines = received.lines.map(\.text)
         #expect(lines.count == 2)
         #expect(lines.first == String(repeating: "x", count: 16 << 10) + " [truncated \((100 - 16) << 10) bytes]")
@@ -78,7 +79,7 @@ struct LogCaptureTests {
             received.append($0)
         }
         capture.start()
-        await capture.waitUntilFinished()
+        try await capture.requireFinished()
         #expect(received.lines.map(\.text) == ["one", "two", "three"])
     }
 
@@ -169,6 +170,15 @@ struct LogCaptureTests {
     @Test("an unwritable path is an error, not a crash")
     func unwritable() {
         #expect(throws: LogFileError.self) { try LogFile(path: "/proc/grace/cannot.log") }
+    }
+}
+
+extension LogCapture {
+    /// `waitUntilFinished`, bounded: a capture that never reaches EOF fails the test instead of hanging it.
+    func requireFinished(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try await require("the capture of \(kernel) to reach EOF", sourceLocation: sourceLocation) {
+            await self.waitUntilFinished()
+        }
     }
 }
 

@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 // Serialized: the cost measurement and the busy-loop window would otherwise compete for the same cores.
-@Suite("Process and host metrics from /proc", .serialized)
+@Suite("Process and host metrics from /proc", .serialized, .timeLimit(.minutes(5)))
 struct MetricsTests {
     @Test("sampling this test process finds its memory, threads and descriptors")
     func sampleSelf() throws {
@@ -148,20 +148,64 @@ struct MetricsTests {
         #expect(missing == nil)
     }
 
-    @Test("one kernel sample and one host sample cost microseconds")
+    @Test("one kernel sample and one host sample cost microseconds, and every one of them is a whole sample")
     func samplingCost() throws {
-        // Wall time is inflated by whatever else runs on the machine; the thread's CPU time is the cost itself.
+        // The cost is printed, not asserted: wall time is inflated by whatever else runs on the machine, and the
+        // thread's CPU time (the cost itself) still depends on the machine. Asserted is what the rounds produced.
         let rounds = 2000
-        var sink = 0
-        let kernel = measureCost(rounds) { sink &+= ProcessSampler.sample(pid: getpid())?.threads ?? 0 }
+        let me = getpid()
+        let first = try #require(ProcessSampler.sample(pid: me))
+        var samples: [ProcessSample] = []
+        samples.reserveCapacity(rounds)
+        let kernel = measureCost(rounds) { ProcessSampler.sample(pid: me).map { samples.append($0) } }
         var tracker = CPUUsageTracker()
+        var windows: [KernelMetrics?] = []
         let tracked = measureCost(rounds) {
-            if let sample = ProcessSampler.sample(pid: getpid()) { sink &+= tracker.update(sample)?.threads ?? 0 }
+            windows.append(ProcessSampler.sample(pid: me).flatMap { tracker.update($0) })
         }
         var sampler = HostSampler()
-        let host = measureCost(rounds) { sink &+= sampler.sample() == nil ? 0 : 1 }
-        print("kernel sample: \(kernel); with CPU tracking: \(tracked); host sample: \(host)")
-        #expect(sink > 0)
+        var hosts: [HostSample?] = []
+        let host = measureCost(rounds) { hosts.append(sampler.sample()) }
+        print("kernel sample: \(kernel.text); with CPU tracking: \(tracked.text); host sample: \(host.text)")
+
+        // Every sample of this process is whole, and its counters only move forward.
+        #expect(samples.count == rounds)
+        #expect(samples.allSatisfy { $0.pid == me && $0.rssBytes > 0 && $0.threads >= 1 && $0.openFDs > 0 })
+        #expect(zip(samples, samples.dropFirst()).allSatisfy { $0.cpuTicks <= $1.cpuTicks && $0.time < $1.time })
+        // The CPU time the samples account for covers what this thread spent taking them (the process's ticks
+        // include this thread's; two ticks of slack for the truncation of utime and stime to whole ticks).
+        let last = try #require(samples.last)
+        let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let accounted = Double(last.cpuTicks - first.cpuTicks) / ticksPerSecond
+        #expect(
+            accounted >= kernel.cpuSeconds - 2 / ticksPerSecond,
+            "the samples account for \(accounted) s of CPU; sampling alone took \(kernel.cpuSeconds) s of this thread's"
+        )
+        // A sample's CPU time is the process's own as getrusage(2) counts it, read just before and after it (the
+        // sample truncates utime and stime to whole ticks: up to two ticks less).
+        var before = rusage()
+        var after = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &before)
+        let now = try #require(ProcessSampler.sample(pid: me))
+        getrusage(RUSAGE_SELF.rawValue, &after)
+        let sampled = Double(now.cpuTicks) / ticksPerSecond
+        #expect(
+            sampled > before.cpuSeconds - 2 / ticksPerSecond && sampled <= after.cpuSeconds + 0.001,
+            "sampled \(sampled) s of CPU; getrusage says \(before.cpuSeconds) s before, \(after.cpuSeconds) s after")
+        // CPU tracking has a figure for every window after the first.
+        #expect(windows.count == rounds)
+        #expect(windows.first == .some(nil))
+        let figures = windows.dropFirst().compactMap { $0 }
+        #expect(figures.count == rounds - 1)
+        #expect(figures.allSatisfy { $0.cpuPercent >= 0 && $0.cpuPercent.isFinite && $0.threads >= 1 })
+        // Every host sample is plausible; only the first has no CPU figure by definition.
+        #expect(hosts.count == rounds)
+        let wholeHosts = hosts.compactMap { $0 }
+        #expect(wholeHosts.count == rounds)
+        #expect(wholeHosts.first?.cpuPercent == nil)
+        #expect(
+            wholeHosts.allSatisfy { $0.memoryUsedPercent > 0 && $0.memoryUsedPercent < 100 && $0.diskFreeBytes > 0 })
+        #expect(wholeHosts.allSatisfy { ($0.cpuPercent ?? 0) >= 0 && ($0.cpuPercent ?? 0) <= 100 })
     }
 
     @Test("/proc paths are built in place")
@@ -172,8 +216,16 @@ struct MetricsTests {
     }
 }
 
-/// Runs `body` `rounds` times; describes the mean cost per round in CPU time of this thread and in wall time.
-private func measureCost(_ rounds: Int, _ body: () -> Void) -> String {
+extension rusage {
+    /// User and system time together, in seconds.
+    fileprivate var cpuSeconds: Double {
+        Double(ru_utime.tv_sec + ru_stime.tv_sec) + Double(ru_utime.tv_usec + ru_stime.tv_usec) * 1e-6
+    }
+}
+
+/// Runs `body` `rounds` times; describes the mean cost per round in CPU time of this thread and in wall time, and
+/// gives the thread's CPU seconds in all.
+private func measureCost(_ rounds: Int, _ body: () -> Void) -> (text: String, cpuSeconds: Double) {
     func threadCPU() -> Double {
         var spec = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
@@ -186,7 +238,7 @@ private func measureCost(_ rounds: Int, _ body: () -> Void) -> String {
     let wall = wallStart.duration(to: .now).components
     let wallSeconds = Double(wall.seconds) + Double(wall.attoseconds) * 1e-18
     let perRound = 1e6 / Double(rounds)
-    return String(format: "%.1f µs CPU (%.1f µs wall)", cpu * perRound, wallSeconds * perRound)
+    return (String(format: "%.1f µs CPU (%.1f µs wall)", cpu * perRound, wallSeconds * perRound), cpu)
 }
 
 @Suite("cgroup v2")

@@ -6,7 +6,7 @@ import Testing
 
 @testable import Runtime
 
-@Suite("systemd notify protocol")
+@Suite("systemd notify protocol", .timeLimit(.minutes(5)))
 struct NotifySocketTests {
     let reactor: IOReactor
 
@@ -116,7 +116,7 @@ struct NotifySocketTests {
         #expect(message.status == "stored")
         // The socket's copy was the last one open once the message was delivered: the other end sees EOF.
         var entry = pollfd(fd: ends[0], events: Int16(POLLIN), revents: 0)
-        #expect(poll(&entry, 1, 5000) == 1)
+        #expect(poll(&entry, 1, 60_000) == 1)
         var byte: UInt8 = 0
         #expect(recv(ends[0], &byte, 1, Int32(MSG_DONTWAIT)) == 0)
     }
@@ -138,7 +138,7 @@ struct NotifySocketTests {
         let ended = await withTaskGroup(of: Int?.self) { group in
             group.addTask { await waiting.value }
             group.addTask {
-                try? await Task.sleep(for: .seconds(5))
+                try? await Task.sleep(for: TestWait.standard)
                 return nil
             }
             let first = await group.next() ?? nil
@@ -362,7 +362,7 @@ private func sendDatagram(_ bytes: [UInt8], to path: String, passing descriptor:
 }
 
 /// The next message on the socket, or nil when none arrives within `limit`.
-private func nextMessage(_ socket: NotifySocket, within limit: Duration = .seconds(5)) async -> NotifyMessage? {
+private func nextMessage(_ socket: NotifySocket, within limit: Duration = TestWait.standard) async -> NotifyMessage? {
     await withTaskGroup(of: NotifyMessage?.self) { group in
         group.addTask {
             for await message in socket.messages { return message }

@@ -1,12 +1,13 @@
 import Foundation
 import Glibc
 import Interpreter
+import TestSupport
 import Testing
 
 @testable import GraceDSL
 @testable import Runtime
 
-@Suite("Health probes")
+@Suite("Health probes", .timeLimit(.minutes(5)))
 struct ProbeTests {
     let reactor: IOReactor
 
@@ -23,7 +24,7 @@ struct ProbeTests {
         let url = "http://127.0.0.1:\(server.port)/healthz?deep=1"
         let result = await HTTPProbe(url: url, expectStatus: nil, reactor: reactor).check(timeout: .seconds(3))
         #expect(result == .healthy)
-        let request = try #require(await server.firstRequest(within: .seconds(5)))
+        let request = try #require(await server.firstRequest(within: TestWait.standard))
         #expect(request.hasPrefix("GET /healthz?deep=1 HTTP/1.1\r\n"))
         #expect(request.contains("\r\nHost: 127.0.0.1:\(server.port)\r\n"))
         #expect(request.contains("\r\nConnection: close\r\n"))
@@ -66,7 +67,7 @@ struct ProbeTests {
         let result = await HTTPProbe(url: "http://[::1]:\(server.port)/", expectStatus: nil, reactor: reactor)
             .check(timeout: .seconds(3))
         #expect(result == .healthy)
-        let request = try #require(await server.firstRequest(within: .seconds(5)))
+        let request = try #require(await server.firstRequest(within: TestWait.standard))
         #expect(request.contains("\r\nHost: [::1]:\(server.port)\r\n"))
     }
 

@@ -4,7 +4,7 @@ import Testing
 
 @testable import Runtime
 
-@Suite("Commands run by Grace")
+@Suite("Commands run by Grace", .timeLimit(.minutes(5)))
 struct ProcessCommandRunnerTests {
     let runner: ProcessCommandRunner
 

@@ -3,7 +3,7 @@ import Foundation
 import Interpreter
 import Testing
 
-@Suite("Spawning processes")
+@Suite("Spawning processes", .timeLimit(.minutes(5)))
 struct SpawnTests {
     @Test("grace_spawn starts a program in its own process group and reports exec failure as an error")
     func spawn() throws {

@@ -232,6 +232,7 @@ struct StateStoreTests {
         #expect(try store.verify() == .intact(entries: expected))
         // Each batch landed as two consecutive entries.
         let batches = try store.events(limit: expected, kinds: ["batch.a", "batch.b"])
+        #expect(batches.count == tasks * (perTask / 10) * 2)
         for pair in stride(from: 0, to: batches.count, by: 2) {
             #expect(batches[pair + 1].id == batches[pair].id + 1)
             #expect(batches[pair + 1].kernel == batches[pair].kernel)

@@ -8,7 +8,7 @@ import Testing
 @testable import Runtime
 
 /// The supervisor's parts, each alone: pure ones by hand, timed ones on a manual clock.
-@Suite("Supervision parts")
+@Suite("Supervision parts", .timeLimit(.minutes(5)))
 struct SupervisionPartsTests {
     static func graph(_ yaml: String) throws -> ExecutionGraph {
         let result = Compiler(options: CompilerOptions(checkExecutables: false))
@@ -33,19 +33,19 @@ struct SupervisionPartsTests {
     }
 
     @Test("the watchdog fires once when a beat is late, and beats push the deadline")
-    func watchdog() async {
+    func watchdog() async throws {
         let manual = ManualClock()
         let clock = RuntimeClock(manual)
         let fired = Counter()
         let timer = WatchdogTimer(interval: .seconds(1), clock: clock) { await fired.increment() }
-        await manual.waitForSleepers()
+        try await manual.waitForSleepers()
         manual.advance(by: .milliseconds(800))
         timer.beat()  // due at 1.8 s now
         manual.advance(by: .milliseconds(500))  // 1.3 s: the first deadline passed, but a beat moved it
-        await manual.waitForSleepers()
+        try await manual.waitForSleepers()
         #expect(await fired.value == 0)
         manual.advance(by: .milliseconds(600))  // 1.9 s
-        await fired.waitFor(1)
+        try await require("the watchdog to fire") { await fired.waitFor(1) }
         #expect(timer.hasFired)
         timer.beat()  // too late: nothing re-arms
         manual.advance(by: .seconds(5))
@@ -53,12 +53,14 @@ struct SupervisionPartsTests {
     }
 
     @Test("a cancelled watchdog never fires")
-    func watchdogCancelled() async {
+    func watchdogCancelled() async throws {
         let manual = ManualClock()
         let fired = Counter()
         let timer = WatchdogTimer(interval: .seconds(1), clock: RuntimeClock(manual)) { await fired.increment() }
-        await manual.waitForSleepers()
+        try await manual.waitForSleepers()
         timer.cancel()
+        // Cancelling the timer's task ends its sleep at once: nothing is left to wake when time passes.
+        #expect(manual.sleeperCount == 0)
         manual.advance(by: .seconds(10))
         await Task.yield()
         #expect(await fired.value == 0)
@@ -138,11 +140,11 @@ struct SupervisionPartsTests {
         let store = try StateStore.inMemoryForTesting()
         let journal = Journal(store: store, hub: ObservationHub(), logger: Logger(label: "test"))
         let first = try #require(journal.append(.kernelStarted(kernel: "a", pid: 1)))
-        let early = await journal.waitForEntry(kind: .kernelStarted, kernel: "a")
+        let early = try await journal.requireEntry(kind: .kernelStarted, kernel: "a")
         #expect(early.id == first.id)
-        async let later = journal.waitForEntry(kind: .kernelReady, kernel: "a", after: first.id)
+        async let later = journal.requireEntry(kind: .kernelReady, kernel: "a", after: first.id)
         journal.append([.kernelReady(kernel: "b", pid: 2), .kernelReady(kernel: "a", pid: 1)])
-        let entry = await later
+        let entry = try await later
         #expect(entry.event == .kernelReady(kernel: "a", pid: 1))
         #expect(entry.id == first.id + 2)
     }
@@ -170,7 +172,10 @@ struct SupervisionPartsTests {
         let kernel = try #require(graph.kernel("api"))
         let builder = ProcessSpecBuilder(
             root: root.path, stateDirectory: "/state", locator: ExecutableLocator(root: root.path, toolDirectories: []),
-            users: Users(), baseEnvironment: ["PATH": "/bin", "NOTIFY_SOCKET": "/inherited", "WATCHDOG_USEC": "1"])
+            users: Users(),
+            baseEnvironment: [
+                "PATH": "/bin", "NOTIFY_SOCKET": "/inherited", "WATCHDOG_USEC": "1", "WATCHDOG_PID": "1",
+            ])
         let spec = try builder.spec(for: kernel)
         #expect(spec.executable == "/bin/sh")
         #expect(spec.userID == 1001)
@@ -179,6 +184,7 @@ struct SupervisionPartsTests {
         #expect(ResourceLimit.nofile.resource == 7)
         #expect(spec.environment["MODE"] == "test")
         #expect(spec.environment["WATCHDOG_USEC"] == nil, "Grace's own sd_notify variables are not inherited")
+        #expect(spec.environment["WATCHDOG_PID"] == nil, "else a kernel's sd_watchdog_enabled() would say no")
         #expect(spec.environment["GRACE_KERNEL"] == "api")
         #expect(spec.environment["GRACE_STATE_DIR"] == "/state")
         #expect(spec.workingDirectory == root.path)

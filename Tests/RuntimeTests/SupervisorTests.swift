@@ -7,7 +7,7 @@ import Testing
 @testable import Runtime
 
 /// The supervisor against real processes (shell kernels). Every wait is on a journal event, never a sleep.
-@Suite("Supervisor with real processes")
+@Suite("Supervisor with real processes", .timeLimit(.minutes(5)))
 struct SupervisorTests {
     struct Harness {
         let graph: ExecutionGraph
@@ -79,12 +79,14 @@ struct SupervisorTests {
     func killedKernelRestarts() async throws {
         let h = try Self.harness(Self.kernel("sleeper", "exec sleep 1000"))
         await h.supervisor.boot()
-        let started = await h.supervisor.journal.waitForEntry(kind: .kernelStarted, kernel: "sleeper")
+        let started = try await h.supervisor.journal.requireEntry(kind: .kernelStarted, kernel: "sleeper")
         let pid = try #require(Int32(started.fields["pid"] ?? ""))
         kill(pid, SIGKILL)
-        let exited = await h.supervisor.journal.waitForEntry(kind: .kernelExited, kernel: "sleeper", after: started.id)
+        let exited = try await h.supervisor.journal.requireEntry(
+            kind: .kernelExited, kernel: "sleeper", after: started.id)
         #expect(exited.fields["signal"] == "SIGKILL")
-        let again = await h.supervisor.journal.waitForEntry(kind: .kernelStarted, kernel: "sleeper", after: exited.id)
+        let again = try await h.supervisor.journal.requireEntry(
+            kind: .kernelStarted, kernel: "sleeper", after: exited.id)
         #expect(again.fields["pid"] != started.fields["pid"])
         let restarting = try h.store.events(after: exited.id, kinds: ["kernel.restarting"])
         #expect(restarting.first?.fields["delay_ms"] == "0", "the first failure after a stable run restarts at once")
@@ -101,7 +103,7 @@ struct SupervisorTests {
         )
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
-        let gaveUp = await h.supervisor.journal.waitForEntry(kind: .kernelGaveUp, kernel: "crasher")
+        let gaveUp = try await h.supervisor.journal.requireEntry(kind: .kernelGaveUp, kernel: "crasher")
         let delays = try h.store.events(limit: 100, kernel: "crasher", kinds: ["kernel.restarting"])
             .compactMap { Int($0.fields["delay_ms"] ?? "") }
         #expect(delays == [0, 20, 40, 80], "immediate, then doubling up to the cap")
@@ -122,12 +124,12 @@ struct SupervisorTests {
             extra: "ready: notify\nwatchdog: 300ms")
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
-        let ready = await h.supervisor.journal.waitForEntry(kind: .kernelReady, kernel: "hung")
-        let timeout = await h.supervisor.journal.waitForEntry(
+        let ready = try await h.supervisor.journal.requireEntry(kind: .kernelReady, kernel: "hung")
+        let timeout = try await h.supervisor.journal.requireEntry(
             kind: .kernelWatchdogTimeout, kernel: "hung", after: ready.id)
-        let exited = await h.supervisor.journal.waitForEntry(kind: .kernelExited, kernel: "hung", after: timeout.id)
+        let exited = try await h.supervisor.journal.requireEntry(kind: .kernelExited, kernel: "hung", after: timeout.id)
         #expect(exited.fields["signal"] == "SIGKILL")
-        _ = await h.supervisor.journal.waitForEntry(kind: .kernelStarted, kernel: "hung", after: exited.id)
+        _ = try await h.supervisor.journal.requireEntry(kind: .kernelStarted, kernel: "hung", after: exited.id)
         await h.supervisor.shutdown()
     }
 
@@ -139,10 +141,10 @@ struct SupervisorTests {
             + "\n---\n" + Self.kernel("app", "exec sleep 1000", extra: "depends_on: [db]")
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
-        let ready = await h.supervisor.journal.waitForEntry(kind: .kernelReady, kernel: "db")
+        let ready = try await h.supervisor.journal.requireEntry(kind: .kernelReady, kernel: "db")
         let status = try h.store.events(kernel: "db", kinds: ["kernel.status"])
         #expect(status.first?.fields["status"] == "serving")
-        let app = await h.supervisor.journal.waitForEntry(kind: .kernelStarted, kernel: "app")
+        let app = try await h.supervisor.journal.requireEntry(kind: .kernelStarted, kernel: "app")
         #expect(app.id > ready.id, "app starts only after db is ready")
         await h.supervisor.shutdown()
     }
@@ -154,7 +156,7 @@ struct SupervisorTests {
         )
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
-        let unhealthy = await h.supervisor.journal.waitForEntry(kind: .kernelUnhealthy, kernel: "web")
+        let unhealthy = try await h.supervisor.journal.requireEntry(kind: .kernelUnhealthy, kernel: "web")
         #expect(unhealthy.fields["failures"] == "2")
         #expect(unhealthy.fields["reason"]?.isEmpty == false)
         await h.supervisor.shutdown()
@@ -168,7 +170,7 @@ struct SupervisorTests {
             extra: "ready: notify\nhealth: {tcp: \"127.0.0.1:1\", every: 50ms, timeout: 50ms, failures: 1}")
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
-        let unhealthy = await h.supervisor.journal.waitForEntry(kind: .kernelUnhealthy, kernel: "slow")
+        let unhealthy = try await h.supervisor.journal.requireEntry(kind: .kernelUnhealthy, kernel: "slow")
         let readyEntries = try h.store.events(kernel: "slow", kinds: ["kernel.ready"])
         await h.supervisor.shutdown()  // before any expectation, so a failure leaves no kernel behind
         let ready = try #require(readyEntries.first, "probes before READY=1 must not make the kernel unhealthy")
@@ -187,7 +189,7 @@ struct SupervisorTests {
             extra: "ready: notify\nhealth: {exec: [/bin/test, -e, \(up)], every: 1h, timeout: 5s}")
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
-        let first = await h.journal.waitForEntry { entry in
+        let first = try await h.journal.requireEntry("kernel.healthy or kernel.exited about prompt") { entry in
             entry.kernel == "prompt" && ["kernel.healthy", "kernel.exited"].contains(entry.kind)
         }
         await h.supervisor.shutdown()
@@ -203,7 +205,7 @@ struct SupervisorTests {
         ].joined(separator: "\n---\n")
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
-        _ = await h.supervisor.journal.waitForEntry(kind: .kernelReady, kernel: "c")
+        _ = try await h.supervisor.journal.requireEntry(kind: .kernelReady, kernel: "c")
         await h.supervisor.shutdown()
         let started = try h.store.events(limit: 100, kinds: ["kernel.started"]).compactMap(\.kernel)
         let stopped = try h.store.events(limit: 100, kinds: ["kernel.stopped"]).compactMap(\.kernel)
@@ -216,7 +218,7 @@ struct SupervisorTests {
         let yaml = Self.kernel("stubborn", "trap '' TERM; while :; do sleep 1; done", extra: "stop: {grace: 200ms}")
         let h = try Self.harness(yaml)
         await h.supervisor.boot()
-        _ = await h.supervisor.journal.waitForEntry(kind: .kernelStarted, kernel: "stubborn")
+        _ = try await h.supervisor.journal.requireEntry(kind: .kernelStarted, kernel: "stubborn")
         await h.supervisor.shutdown()
         let kill = try h.store.events(kernel: "stubborn", kinds: ["kernel.kill"])
         #expect(kill.count == 1)
@@ -228,7 +230,7 @@ struct SupervisorTests {
     func metrics() async throws {
         let h = try Self.harness(Self.kernel("busy", "exec sleep 1000"), metrics: .seconds(3600))
         await h.supervisor.boot()
-        _ = await h.supervisor.journal.waitForEntry(kind: .kernelStarted, kernel: "busy")
+        _ = try await h.supervisor.journal.requireEntry(kind: .kernelStarted, kernel: "busy")
         await h.supervisor.sampleNow()
         await h.supervisor.sampleNow()
         let m = try #require(await h.supervisor.metrics(of: "busy"))

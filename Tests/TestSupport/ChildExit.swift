@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -29,11 +30,27 @@ extension Process {
     }
 
     /// `exitStatus()` on a thread of its own, so that the wait never holds one of the cooperative pool's threads
-    /// (two such waits starve every other test of the run).
-    public func exited() async -> Int32 {
+    /// (two such waits starve every other test of the run). A process still running after `limit` is killed with
+    /// SIGKILL, so the wait is bounded: its status is then 9, the signal, which the test sees as a failure.
+    public func exited(killingAfter limit: Duration = TestWait.standard) async -> Int32 {
         nonisolated(unsafe) let process = self
-        return await withCheckedContinuation { continuation in
+        let pid = processIdentifier
+        let ended = WaitEnded()
+        let watchdog = Task {
+            guard (try? await Task.sleep(for: limit)) != nil else { return }
+            ended.state.withLock { if !$0 { kill(pid, SIGKILL) } }
+        }
+        let status = await withCheckedContinuation { continuation in
             Thread { continuation.resume(returning: process.exitStatus()) }.start()
         }
+        // Once the wait is over the pid may be reused: no late SIGKILL.
+        ended.state.withLock { $0 = true }
+        watchdog.cancel()
+        return status
     }
+}
+
+/// Whether a wait for a child is over (then its pid may be reused: no late SIGKILL).
+private final class WaitEnded: Sendable {
+    let state = Mutex(false)
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Testing
 
 /// A clock that only moves when the test says so: sleepers wake when `advance` passes their deadline.
 public final class ManualClock: Clock, Sendable {
@@ -21,6 +22,15 @@ public final class ManualClock: Clock, Sendable {
     private struct State {
         var now = Instant(offset: .zero)
         var sleepers: [Sleeper] = []
+        /// Tests waiting until at least `count` tasks sleep on the clock.
+        var countWaiters: [(id: UUID, count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+
+        /// Takes the count waiters whose count the sleepers have reached.
+        mutating func reachedCounts() -> [CheckedContinuation<Void, Never>] {
+            let reached = countWaiters.filter { $0.count <= sleepers.count }
+            countWaiters.removeAll { $0.count <= sleepers.count }
+            return reached.map(\.continuation)
+        }
     }
 
     private let state = Mutex(State())
@@ -32,11 +42,12 @@ public final class ManualClock: Clock, Sendable {
         let id = UUID()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resumeNow = state.withLock { s -> Bool in
-                    if deadline <= s.now || Task.isCancelled { return true }
+                let (resumeNow, reached) = state.withLock { s -> (Bool, [CheckedContinuation<Void, Never>]) in
+                    if deadline <= s.now || Task.isCancelled { return (true, []) }
                     s.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    return false
+                    return (false, s.reachedCounts())
                 }
+                reached.forEach { $0.resume() }
                 if resumeNow {
                     if Task.isCancelled {
                         continuation.resume(throwing: CancellationError())
@@ -68,11 +79,35 @@ public final class ManualClock: Clock, Sendable {
 
     public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
-    /// Yields until at least `count` tasks sleep on this clock (the code under test reached its wait).
-    public func waitForSleepers(_ count: Int = 1) async {
-        for _ in 0..<100_000 {
-            if sleeperCount >= count { return }
-            await Task.yield()
+    /// Returns once at least `count` tasks sleep on this clock (the code under test reached its wait), as soon as the
+    /// last of them goes to sleep. When they do not within `timeout`, records an issue and throws.
+    public func waitForSleepers(
+        _ count: Int = 1, within timeout: Duration = TestWait.standard,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        try await require(
+            "\(count) task(s) to sleep on the manual clock", within: timeout,
+            context: { "sleeping: \(self.sleeperCount)" }, sourceLocation: sourceLocation
+        ) { await self.sleepers(count) }
+    }
+
+    private func sleepers(_ count: Int) async {
+        let id = UUID()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let reached = state.withLock { s -> Bool in
+                    if s.sleepers.count >= count || Task.isCancelled { return true }
+                    s.countWaiters.append((id, count, continuation))
+                    return false
+                }
+                if reached { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                guard let i = s.countWaiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.countWaiters.remove(at: i).continuation
+            }
+            waiter?.resume()
         }
     }
 }

@@ -16,8 +16,13 @@ mkdir -p "$out"
 seconds=${BENCH_SECONDS:-15}
 connections=${BENCH_CONNECTIONS:-32}
 
+# supervisor (PyPI) from the project's Python environment, .venv/ (scripts/venv), not the system's.
+PATH="$(dirname "$("$root/scripts/venv" supervisor)"):$PATH"
 for tool in wrk monit supervisord supervisorctl taskset; do
-    command -v "$tool" >/dev/null || { echo "bench/api: $tool is missing (scripts/setup installs wrk; apt-get install monit; pip install supervisor)" >&2; exit 2; }
+    command -v "$tool" >/dev/null || {
+        echo "bench/api: $tool is missing (scripts/setup --test installs wrk; apt-get install monit)" >&2
+        exit 2
+    }
 done
 
 if [ -z "${BENCH_GRACE:-}" ]; then

@@ -134,9 +134,11 @@ if wants reload; then
     e2e reload --grace "$bin/grace" --kernels "${HEAL_KERNELS:-1000}" --reps "${HEAL_RELOAD_REPS:-5}" --out "$work/reload.json"
 fi
 if wants supervisord; then
-    if ! command -v supervisord >/dev/null; then
-        log "installing supervisor (PyPI) for the peer"
-        python3 -m pip install --quiet supervisor || log "pip install supervisor failed: the peer is left out"
+    # supervisor (PyPI) from the project's Python environment, .venv/ (scripts/venv), not the system's.
+    if venv_python=$("$repo/scripts/venv" supervisor); then
+        PATH="$(dirname "$venv_python"):$PATH"
+    else
+        log "installing supervisor into .venv failed: the peer is left out"
     fi
     log "supervisord: $((${HEAL_KERNELS:-1000})) programs, one changed"
     e2e supervisord --programs "${HEAL_KERNELS:-1000}" --reps "${HEAL_RELOAD_REPS:-5}" --out "$work/supervisord.json"

@@ -54,14 +54,10 @@ if ((${#missing[@]})); then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-PYTHON=$(command -v python3)
-if ! "$PYTHON" -c 'import supervisor' 2>/dev/null; then
-    say "installing supervisor (pip)"
-    "$PYTHON" -m pip install -q supervisor
-fi
-# The real script next to this interpreter, not a version-manager shim (which would add its own start-up time).
-SUPERVISORD=$("$PYTHON" -c 'import os, sys; print(os.path.join(os.path.dirname(os.path.realpath(sys.executable)), "supervisord"))')
-[[ -x "$SUPERVISORD" ]] || SUPERVISORD=$(command -v supervisord)
+# supervisor (PyPI) into the project's Python environment, .venv/ (scripts/venv), not the system's.
+PYTHON=$("$ROOT/scripts/venv" supervisor)
+# The environment's own script, not a version-manager shim (which would add its own start-up time).
+SUPERVISORD="$(dirname "$PYTHON")/supervisord"
 
 # 2. Grace, in release, in its own scratch path.
 if [[ -n "${BENCH_GRACE:-}" ]]; then

@@ -50,8 +50,9 @@ apt_install() {
 [ -x /usr/bin/time ] || { log "installing Debian time"; apt_install time; }
 [ -f /usr/include/yaml.h ] || { log "installing libyaml-dev"; apt_install libyaml-dev; }
 command -v promtool >/dev/null || { log "installing Debian prometheus (promtool)"; apt_install prometheus; }
-command -v yamllint >/dev/null || { log "installing yamllint"; python3 -m pip install -q yamllint; }
-command -v yamllint >/dev/null || { echo "yamllint not found after pip install" >&2; exit 2; }
+# yamllint (PyPI) from the project's Python environment, .venv/ (scripts/venv), not the system's.
+PATH="$(dirname "$(scripts/venv yamllint)"):$PATH"
+command -v yamllint >/dev/null || { echo "yamllint not found in .venv after scripts/venv yamllint" >&2; exit 2; }
 
 # --- grace, built in release into its own scratch path -----------------------------------------------
 if [ -n "${BENCH_GRACE:-}" ]; then

@@ -37,6 +37,9 @@ public struct GraceConfiguration: Sendable {
     public var clock: RuntimeClock = .continuous()
     /// Directories searched first for a command's executable (where `grace` itself lives, for `grace-demo`).
     public var toolDirectories: [String] = []
+    /// Where to tell systemd that Grace is ready, alive (its watchdog) and stopping: what systemd put in this
+    /// process's environment (`NOTIFY_SOCKET`, `WATCHDOG_USEC`), nil when it did not run Grace as a notify service.
+    public var systemd = SystemdNotifier.Settings(environment: ProcessInfo.processInfo.environment)
 
     /// A configuration with every process-wide part on (API, watcher, signals, cgroups, the subreaper); a test turns
     /// off what its process must not do.
@@ -61,6 +64,8 @@ public struct GraceConfiguration: Sendable {
 /// A whole Grace, assembled and ready to run: `serviceGroup.run()` runs every component until graceful shutdown.
 /// The parts are exposed so that a test can drive and observe a Grace in-process.
 public struct AssembledGrace: Sendable {
+    /// Held for as long as this value lives: one Grace per state directory.
+    public let lock: StateDirectoryLock
     /// Runs every component until graceful shutdown (SIGTERM or SIGINT, when `handleSignals`); run it once.
     public let serviceGroup: ServiceGroup
     /// The journal, hub, reaper, clock, cgroups and logger that every part shares.
@@ -82,23 +87,32 @@ public struct AssembledGrace: Sendable {
 
 /// Opens the state directory and journal, and assembles every long-running part of Grace as a swift-service-
 /// lifecycle service of one group, in start order: supervisor, healer, snapshotter, API server, control socket,
-/// configuration watcher, SIGHUP. Graceful shutdown runs in reverse, so the kernels stop last. Observers subscribe
-/// here, before anything runs, so that the healer and the API miss no event of the boot.
+/// configuration watcher, SIGHUP, and the systemd notifier when systemd runs Grace. Graceful shutdown runs in
+/// reverse, so the kernels stop last (and systemd hears `STOPPING=1` first). Observers subscribe here, before
+/// anything runs, so that the healer and the API miss no event of the boot.
 public func buildServiceGroup(configuration: GraceConfiguration) async throws -> AssembledGrace {
     let logger = configuration.logger
     let graph = configuration.graph
     let root = configuration.root
     let stateDirectory = configuration.stateDirectory
-    try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
+    // Before anything in the directory is touched: a second Grace must change nothing.
+    let lock = try StateDirectoryLock(stateDirectory: stateDirectory)
     let store = try StateStore(path: stateDirectory.appendingPathComponent("grace.sqlite").path)
     let reaper = ChildReaper()
     reaper.start(mode: configuration.reaperMode)
     let hub = ObservationHub()
-    let environment = RuntimeEnvironment(
+    var cgroups: CgroupManager?
+    var cgroupsUnavailable = "cgroups are turned off for this Grace"
+    if configuration.useCgroups {
+        switch CgroupManager.availability() {
+        case .available(let manager): cgroups = manager
+        case .unavailable(let reason): cgroupsUnavailable = reason
+        }
+    }
+    var environment = RuntimeEnvironment(
         journal: Journal(store: store, hub: hub, logger: logger), hub: hub, reaper: reaper,
-        reactor: try IOReactor(), clock: configuration.clock,
-        cgroups: configuration.useCgroups ? CgroupManager.detect() : nil,
-        logger: logger)
+        reactor: try IOReactor(), clock: configuration.clock, cgroups: cgroups, logger: logger)
+    environment.cgroupsUnavailable = cgroupsUnavailable
 
     let locator = ExecutableLocator(root: root, toolDirectories: configuration.toolDirectories)
     var supervision = Supervisor.Configuration(root: root, stateDirectory: stateDirectory, locator: locator)
@@ -155,13 +169,48 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
             .map { (root as NSString).appendingPathComponent($0) }
         services.append(service(ConfigurationWatcher(directories: directories, reloader: reloader)))
     }
-    if configuration.handleSignals { services.append(service(HangupReload(reloader: reloader))) }
+    let notifier = configuration.systemd.flatMap {
+        systemdNotifier($0, supervisor: supervisor, components: components, configuration: configuration)
+    }
+    if configuration.handleSignals {
+        services.append(service(HangupReload(reloader: reloader, notifier: notifier)))
+    }
+    if let notifier { services.append(service(notifier)) }
 
     let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: configuration.handleSignals ? [.sigterm, .sigint] : [],
             logger: logger))
     return AssembledGrace(
-        serviceGroup: group, environment: environment, supervisor: supervisor, healer: healer, reloader: reloader,
+        lock: lock, serviceGroup: group, environment: environment, supervisor: supervisor, healer: healer,
+        reloader: reloader,
         components: components, api: api, stateDirectory: stateDirectory)
+}
+
+/// The notifier for systemd, or nil (logged) when `NOTIFY_SOCKET` is no usable address. Grace is ready once the
+/// supervisor has booted every kernel and every other component has answered its first heartbeat or finished (an
+/// API that cannot bind its port is idle and does not hold readiness back). Each watchdog ping is sent after the
+/// supervisor's actor has answered a call, so a stuck supervisor stops the pings and systemd restarts Grace.
+private func systemdNotifier(
+    _ settings: SystemdNotifier.Settings, supervisor: Supervisor, components: ComponentRegistry,
+    configuration: GraceConfiguration
+) -> SystemdNotifier? {
+    let name = SystemdNotifier.componentName
+    do {
+        return try SystemdNotifier(
+            settings: settings, clock: configuration.clock, logger: configuration.logger,
+            isReady: {
+                guard await supervisor.isBooted else { return false }
+                return components.snapshot().allSatisfy {
+                    $0.name == name || $0.lastHeartbeat != nil || [.idle, .stopped, .failed].contains($0.state)
+                }
+            },
+            isAlive: {
+                _ = await supervisor.pid(of: "")
+                return true
+            })
+    } catch {
+        configuration.logger.error("systemd: not notified: \(error)")
+        return nil
+    }
 }

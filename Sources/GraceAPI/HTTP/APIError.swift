@@ -44,7 +44,11 @@ struct APIError: Error, Sendable {
         return e
     }
     static func `internal`(_ message: String) -> APIError { .init(.internalServerError, "internal", message) }
-    static func unavailable(_ message: String) -> APIError { .init(.serviceUnavailable, "unavailable", message) }
+    static func unavailable(_ message: String, retryAfter seconds: Int? = nil) -> APIError {
+        var e = APIError(.serviceUnavailable, "unavailable", message)
+        if let seconds { e.headers[.retryAfter] = String(seconds) }
+        return e
+    }
 
     /// The body the client reads.
     var body: ErrorResponse {

@@ -1,49 +1,38 @@
 import Foundation
 
-/// The dashboard's plain files, shipped as SwiftPM resources of this target (`Dashboard/`): `/` is
-/// `index.html`, `/static/NAME` is `Dashboard/NAME`. Read once and kept in memory (they are small). The folder is
-/// listed, not named file by file, so a new module of the page is served as soon as it is in the folder.
+/// The dashboard's plain files (`Sources/GraceAPI/Dashboard/`), embedded in the binary when it is built (the
+/// EmbedDashboard plugin writes `embedded`): `/` is `index.html`, `/static/NAME` is `NAME`. A `grace` copied or
+/// installed anywhere serves them with nothing beside it. Decoded once and kept in memory (they are small). Every
+/// file of the folder is embedded, so a new module of the page is served as soon as it is in the folder.
 struct DashboardFiles: Sendable {
-    let directory: URL?
     private let cache: [String: Data]
 
-    init(directory: URL? = DashboardFiles.locate()) {
-        self.directory = directory
-        var cache: [String: Data] = [:]
+    /// The files built into this binary.
+    init() {
+        self.init(files: Self.embedded.compactMapValues { Data(base64Encoded: $0) })
+    }
+
+    /// These files by name; odd names (hidden, a path, non-ASCII) are left out, as `file(_:)` never serves them.
+    init(files: [String: Data]) {
+        cache = files.filter { Self.isValidName($0.key) }
+    }
+
+    /// The files of a folder, read now (a test's, or a copy of the dashboard); none when `directory` is nil or
+    /// cannot be read.
+    init(directory: URL?) {
+        var files: [String: Data] = [:]
         if let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) {
             for name in names where Self.isValidName(name) {
                 if let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) {
-                    cache[name] = data
+                    files[name] = data
                 }
             }
         }
-        self.cache = cache
+        self.init(files: files)
     }
 
-    /// The resource bundle's `Dashboard` folder. Looked up as `Bundle.module` would, but without its
-    /// `fatalError` when the bundle is missing (an installed binary without its resources): the API then
-    /// answers 404 for the dashboard and serves everything else.
-    static func locate() -> URL? {
-        let bundleName = "Grace_GraceAPI.resources"
-        var candidates: [URL] = [Bundle.main.bundleURL.appendingPathComponent(bundleName)]
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent(bundleName))
-        }
-        for candidate in candidates {
-            let dashboard = candidate.appendingPathComponent("Dashboard")
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: dashboard.path, isDirectory: &isDirectory), isDirectory.boolValue
-            {
-                return dashboard
-            }
-        }
-        if let bundle = Bundle(path: candidates[0].path),
-            let url = bundle.resourceURL?.appendingPathComponent("Dashboard")
-        {
-            return url
-        }
-        return nil
-    }
+    /// The names of the files served, sorted.
+    var names: [String] { cache.keys.sorted() }
 
     static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && !name.hasPrefix(".") && name.count <= 128

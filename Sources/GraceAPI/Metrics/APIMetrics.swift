@@ -1,4 +1,5 @@
 import Foundation
+import Interpreter
 import Metrics
 import Prometheus
 
@@ -11,7 +12,8 @@ final class APIMetrics: Sendable {
     /// Help texts, added to the exposition (swift-metrics has no place for them).
     static let help: [String: String] = [
         "grace_kernel_up": "1 while the kernel's process runs, else 0.",
-        "grace_kernel_restarts_total": "Restarts of the kernel by its restart policy.",
+        "grace_kernel_restarts_total":
+            "Restarts of the kernel, by reason: its restart policy, a playbook, the API or a reload.",
         "grace_kernel_cpu_percent": "CPU use of the kernel's process over the last sample, percent of one core.",
         "grace_kernel_rss_bytes": "Resident memory of the kernel's process.",
         "grace_trigger_firings_total": "Trigger firings, by whether a playbook ran or the firing was suppressed.",
@@ -19,6 +21,9 @@ final class APIMetrics: Sendable {
         "grace_playbook_run_duration_seconds": "Duration of finished playbook runs.",
         "grace_time_to_heal_seconds": "From a kernel's exit or unhealthy report to its next ready or healthy report.",
         "grace_journal_entries": "Entries in the journal.",
+        "grace_journal_writable":
+            "1 while the journal can be written; 0 while Grace is degraded (restarts only, nothing else acts).",
+        "grace_journal_pending": "Events waiting to be written while the journal cannot be.",
         "grace_http_requests_total": "HTTP API requests by method and status.",
     ]
 
@@ -42,8 +47,12 @@ final class APIMetrics: Sendable {
     /// Makes the kernel's series exist (at zero) before anything happens to it.
     func declareKernel(_ kernel: String) {
         kernelUp(kernel, false)
-        Counter(label: "grace_kernel_restarts_total", dimensions: [("kernel", kernel)], factory: factory).increment(
-            by: 0)
+        for origin in RestartOrigin.allCases {
+            Counter(
+                label: "grace_kernel_restarts_total", dimensions: [("kernel", kernel), ("reason", origin.rawValue)],
+                factory: factory
+            ).increment(by: 0)
+        }
     }
 
     /// Makes the series of a trigger's firings and a playbook's runs exist (at zero) before the first one.
@@ -69,8 +78,19 @@ final class APIMetrics: Sendable {
         _ = Metrics.Timer(label: "grace_time_to_heal_seconds", dimensions: [], factory: factory)
     }
 
-    func kernelRestarted(_ kernel: String) {
-        Counter(label: "grace_kernel_restarts_total", dimensions: [("kernel", kernel)], factory: factory).increment()
+    /// One restart of `kernel`, by its policy or asked for (`reason`: policy, playbook, api, reload).
+    func kernelRestarted(_ kernel: String, reason: RestartOrigin) {
+        Counter(
+            label: "grace_kernel_restarts_total", dimensions: [("kernel", kernel), ("reason", reason.rawValue)],
+            factory: factory
+        ).increment()
+    }
+
+    /// Removes the kernel's CPU and memory series: a kernel without a process has no such figures (a gauge left at
+    /// its last value would say otherwise).
+    func kernelSampleCleared(_ kernel: String) {
+        Gauge(label: "grace_kernel_cpu_percent", dimensions: [("kernel", kernel)], factory: factory).destroy()
+        Gauge(label: "grace_kernel_rss_bytes", dimensions: [("kernel", kernel)], factory: factory).destroy()
     }
 
     func kernelSample(_ kernel: String, cpuPercent: Double, rssBytes: UInt64) {
@@ -105,6 +125,12 @@ final class APIMetrics: Sendable {
 
     func journalEntries(_ count: Int64) {
         Gauge(label: "grace_journal_entries", dimensions: [], factory: factory).record(Double(count))
+    }
+
+    /// Whether the journal can be written, and how many events wait (read at each scrape).
+    func journalState(writable: Bool, pending: Int) {
+        Gauge(label: "grace_journal_writable", dimensions: [], factory: factory).record(writable ? 1 : 0)
+        Gauge(label: "grace_journal_pending", dimensions: [], factory: factory).record(Double(pending))
     }
 
     func request(method: String, status: Int) {

@@ -19,9 +19,11 @@ struct SignalMetrics {
             metrics.kernelUp(kernel, true)
         case .kernelExited(let kernel, _, _, _):
             metrics.kernelUp(kernel, false)
+            metrics.kernelSampleCleared(kernel)
             if troubleSince[kernel] == nil { troubleSince[kernel] = entry.time }
         case .kernelStopped(let kernel, _, _, _), .kernelGaveUp(let kernel, _):
             metrics.kernelUp(kernel, false)
+            metrics.kernelSampleCleared(kernel)
             troubleSince.removeValue(forKey: kernel)
         case .kernelUnhealthy(let kernel, _, _):
             if troubleSince[kernel] == nil { troubleSince[kernel] = entry.time }
@@ -30,7 +32,9 @@ struct SignalMetrics {
                 metrics.healed(after: .milliseconds(Int64(max(0, entry.time.timeIntervalSince(since)) * 1000)))
             }
         case .kernelRestarting(let kernel, _, _):
-            metrics.kernelRestarted(kernel)
+            metrics.kernelRestarted(kernel, reason: .policy)
+        case .kernelRestartRequested(let kernel, _, let origin, _):
+            metrics.kernelRestarted(kernel, reason: origin)
         case .triggerFired(let trigger, _, _, _):
             metrics.triggerFired(trigger, suppressed: false)
         case .triggerSuppressed(let trigger, _, _, _):

@@ -8,10 +8,12 @@ struct DashboardRoutes: APIRoutes {
     func add(to routes: RouteBuilder) {
         let dashboard = services.dashboard
         let metrics = services.metrics
+        let journal = services.journal
         routes.get("/") { _, _ in try dashboard.response(for: "index.html") }
         routes.get("/static/:name") { _, context in try dashboard.response(for: try context.parameter("name")) }
         routes.get("/metrics") { _, _ in
-            Response(
+            metrics.journalState(writable: journal.isWritable, pending: journal.pendingCount)
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))

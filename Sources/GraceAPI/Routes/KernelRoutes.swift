@@ -28,7 +28,7 @@ struct KernelRoutes: APIRoutes {
         }
         switch action {
         case .restart:
-            Task { await supervisor.restart(name, reason: "api") }
+            Task { await supervisor.restart(name, origin: .api, reason: "api") }
             return "restarting \(name)"
         case .stop:
             guard k.pid != nil || k.phase == .backingOff else {

@@ -26,7 +26,11 @@ struct StatusRoutes: APIRoutes {
                 total: kernels.count, running: kernels.filter { $0.pid != nil }.count,
                 healthy: kernels.filter(\.isHealthy).count,
                 failed: kernels.filter { [.gaveUp, .backingOff].contains($0.phase) }.count),
-            journal: .init(entries: last, lastID: last), dashboard: dashboard)
+            journal: .init(
+                entries: last, lastID: last, writable: services.journal.isWritable,
+                pending: services.journal.pendingCount),
+            dashboard: dashboard, degraded: !services.journal.isWritable,
+            unenforcedLimits: kernels.flatMap(\.unenforcedLimits).map(Self.view))
     }
 
     func kernels() async -> KernelsResponse {
@@ -57,7 +61,12 @@ struct StatusRoutes: APIRoutes {
                     cpuPercent: m.cpuPercent.isFinite ? m.cpuPercent : 0, rssBytes: Int64(clamping: m.rssBytes),
                     openFDs: m.openFDs, threads: m.threads, sampledAt: series.sampledAt ?? now)
             },
-            history: .init(cpuPercent: series.cpuPercent, rssBytes: series.rssBytes))
+            history: .init(cpuPercent: series.cpuPercent, rssBytes: series.rssBytes),
+            unenforcedLimits: k.unenforcedLimits.map(view))
+    }
+
+    static func view(_ limit: UnenforcedLimit) -> UnenforcedLimitView {
+        UnenforcedLimitView(kernel: limit.kernel, limit: limit.limit, value: limit.value, reason: limit.reason)
     }
 
     /// This instance's declared role in the fleet document: primary, standby (hot or warm) or standalone.

@@ -2,8 +2,8 @@ import Hummingbird
 import Interpreter
 import Logging
 
-/// The API as a Hummingbird router: middleware for errors, rate limits, percent-escapes and access, then one
-/// route collection per area. The routes are those of docs/openapi.yaml (`scripts/check-openapi.py` checks it).
+/// The API as a Hummingbird router: middleware for errors, percent-escapes, access, rate limits and degraded mode,
+/// then one route collection per area. The routes are those of docs/openapi.yaml (`scripts/check-openapi.py` checks it).
 enum APIRouter {
     struct Settings: Sendable {
         var token: APIToken
@@ -18,13 +18,16 @@ enum APIRouter {
         let router = Router(context: APIRequestContext.self)
         let table = RouteTable()
         router.add(middleware: ErrorEnvelopeMiddleware(routes: table, metrics: services.metrics, logger: logger))
+        router.add(middleware: PercentEncodingMiddleware())
+        // Authentication before rate limits: on loopback every client shares one address, so a process without the
+        // token must not spend the budget of those that have it (it gets 401, and no bucket is touched).
+        router.add(middleware: AccessMiddleware(token: settings.token, readsNeedToken: settings.readsNeedToken))
         router.add(
             middleware: RateLimitMiddleware(
                 limiter: RateLimiter(
                     readsPerSecond: settings.readsPerSecond, writesPerSecond: settings.writesPerSecond,
                     clock: settings.clock)))
-        router.add(middleware: PercentEncodingMiddleware())
-        router.add(middleware: AccessMiddleware(token: settings.token, readsNeedToken: settings.readsNeedToken))
+        router.add(middleware: DegradedMiddleware(journal: services.journal))
         let areas: [any APIRoutes] = [
             DashboardRoutes(services: services),
             StatusRoutes(services: services),

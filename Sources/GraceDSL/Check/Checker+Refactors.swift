@@ -16,7 +16,8 @@ extension Checker {
             "restart.backoff.initial": .duration, "restart.backoff.max": .duration, "restart.backoff.factor": .number,
             "restart.intensity.max": .int, "restart.intensity.within": .duration, "restart.stable_after": .duration,
             "health.every": .duration, "health.timeout": .duration, "health.failures": .int,
-            "health.start_period": .duration, "watchdog": .duration, "limits.memory": .bytes, "limits.cpu": .percent,
+            "health.start_period": .duration, "start_timeout": .duration, "watchdog": .duration,
+            "limits.memory": .bytes, "limits.cpu": .percent,
             "limits.nofile": .int, "stop.grace": .duration, "tier": .text, "command": .text, "depends_on": .text,
         ],
         .playbook: [

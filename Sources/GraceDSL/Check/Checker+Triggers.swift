@@ -112,6 +112,13 @@ extension Checker {
                         notes: [Note("kernel defined here", at: kernel.header.name.span)])
                 }
             }
+        case .gaveUp(let target):
+            if let kernel = checkKernelRef(target), kernel.restart.mode == .never {
+                cannotFire(
+                    target.span,
+                    "kernel `\(target.value)` has `restart: {policy: never}`, so Grace never gives up on it",
+                    notes: [Note("kernel defined here", at: kernel.header.name.span)])
+            }
         case .configInvalid:
             break
         case .deadlock(let members, _):
@@ -254,7 +261,7 @@ extension Checker {
         guard var pairs = source.mapping else { return nil }
         let keys = pairs.compactMap(\.key.text)
         let slot: String
-        if let k = ["exit", "health", "restarts"].first(where: keys.contains) {
+        if let k = ["exit", "health", "restarts", "gave_up"].first(where: keys.contains) {
             slot = k
         } else if ["log", "signature"].contains(where: keys.contains), keys.contains("kernel") {
             slot = "kernel"

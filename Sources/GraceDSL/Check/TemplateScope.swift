@@ -32,6 +32,7 @@ public struct TemplateScope: Sendable {
         case .signature: return ["kernel": .kernel, "line": .string, "signature": .signature]
         case .file: return ["kernel": .kernel, "path": .path]
         case .restarts: return ["kernel": .kernel, "count": .int]
+        case .gaveUp: return ["kernel": .kernel, "reason": .string]
         case .configInvalid: return ["path": .path, "code": .string]
         case .deadlock: return ["members": .string]
         case .memberLost: return ["instance": .instance, "fleet": .fleet]

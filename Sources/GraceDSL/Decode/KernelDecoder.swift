@@ -4,7 +4,7 @@ extension DocumentDecoder {
     func decodeKernel(_ root: YAMLNode, _ header: DocumentHeader) -> Kernel? {
         let keys = [
             "tier", "command", "cwd", "env", "user", "group", "depends_on", "ports", "restart", "stop", "health",
-            "ready", "watchdog", "logs", "data", "limits", "enabled",
+            "ready", "start_timeout", "watchdog", "logs", "data", "limits", "enabled",
         ]
         guard let r = rootReader(root, header, keys: keys) else { return nil }
         var k = Kernel(header: header)
@@ -28,6 +28,9 @@ extension DocumentDecoder {
         if let n = r["health"] { k.health = healthProbe(n) }
         if let n = r["ready"] {
             k.ready = values.oneOf(n, field: "ready", as: Kernel.Readiness.self)?.value ?? k.ready
+        }
+        if let n = r["start_timeout"], let d = values.duration(n, field: "start_timeout") {
+            k.startTimeout = d.value
         }
         if let n = r["watchdog"] { k.watchdog = values.duration(n, field: "watchdog")?.value }
         if let n = r["logs"] { k.logs = logSettings(n) }

@@ -46,6 +46,7 @@ extension DocumentDecoder {
         "signature": ["kernel", "count", "within"],
         "file": ["kernel", "every"],
         "restarts": ["count", "within"],
+        "gave_up": [],
         "config": ["paths"],
         "deadlock": ["for"],
         "member_lost": ["fleet"],
@@ -153,6 +154,9 @@ extension DocumentDecoder {
                 let w = withinNode.flatMap({ values.duration($0, field: "within") })
             else { return nil }
             return .restarts(target: target, count: c.value, within: w.value)
+        case "gave_up":
+            guard let target = values.reference(v, field: "gave_up") else { return nil }
+            return .gaveUp(target: target)
         case "config":
             guard let text = values.string(v, field: "config") else { return nil }
             guard text.value == "invalid" else {

@@ -141,7 +141,7 @@ struct GraphBuilder {
 
     private func watchedNames(_ condition: Condition) -> [String] {
         switch condition {
-        case .exit(let t, _, _, _), .health(let t, _), .silence(let t, _), .restarts(let t, _, _):
+        case .exit(let t, _, _, _), .health(let t, _), .silence(let t, _), .restarts(let t, _, _), .gaveUp(let t):
             return t.value == "*" ? [] : [t.value]
         case .metric(_, let k, _, _), .predict(_, let k, _, _, _), .anomaly(_, let k, _, _, _), .log(_, let k, _, _, _),
             .signature(_, let k, _, _), .file(_, let k, _):

@@ -34,6 +34,8 @@ public indirect enum Condition: Sendable, Hashable {
     case file(path: Located<String>, kernel: Located<String>?, every: Duration?)
     /// `restarts: api`: a restart loop.
     case restarts(target: Located<String>, count: Int, within: Duration)
+    /// `gave_up: api`: the restart intensity limit was breached and Grace stopped restarting the kernel.
+    case gaveUp(target: Located<String>)
     /// `config: invalid`.
     case configInvalid(paths: [String])
     /// `deadlock: [a, b]`: all unhealthy together.
@@ -62,6 +64,7 @@ public indirect enum Condition: Sendable, Hashable {
         case .signature: "signature"
         case .file: "file"
         case .restarts: "restarts"
+        case .gaveUp: "gave_up"
         case .configInvalid: "config"
         case .deadlock: "deadlock"
         case .memberLost: "member_lost"
@@ -73,8 +76,8 @@ public indirect enum Condition: Sendable, Hashable {
     }
 
     public static let keywords = [
-        "exit", "health", "silence", "metric", "predict", "anomaly", "log", "signature", "file", "restarts", "config",
-        "deadlock", "member_lost", "every", "cron", "all", "any",
+        "exit", "health", "silence", "metric", "predict", "anomaly", "log", "signature", "file", "restarts", "gave_up",
+        "config", "deadlock", "member_lost", "every", "cron", "all", "any",
     ]
 }
 

@@ -96,6 +96,9 @@ public struct Kernel: Sendable, Hashable {
     public var stop = StopPolicy()
     public var health: HealthProbe?
     public var ready: Readiness = .started
+    /// How long a kernel that waits for readiness (`ready: notify` or `health`) may take to get ready; past it the
+    /// start counts as failed: the process is killed and restarted by its policy.
+    public var startTimeout: Duration = .seconds(60)
     public var watchdog: Duration?
     public var logs = LogSettings()
     public var data: [Located<String>] = []

@@ -11,6 +11,8 @@ public enum Event: Sendable, Hashable {
     case kernelStarted(kernel: String, pid: Int32)
     /// The restart policy restarts a kernel; `restarts` conditions count these.
     case kernelRestarting(kernel: String)
+    /// The restart policy's intensity limit was breached and Grace stopped restarting the kernel (`gave_up`).
+    case kernelGaveUp(kernel: String, reason: String)
     /// The health probe failed `failures` times in a row.
     case kernelUnhealthy(kernel: String, reason: String, failures: Int)
     /// A kernel's health probe passes again.
@@ -40,7 +42,8 @@ public enum Event: Sendable, Hashable {
     public var kernel: String? {
         switch self {
         case .kernelExited(let k, _, _, _), .kernelStarted(let k, _), .kernelRestarting(let k),
-            .kernelUnhealthy(let k, _, _), .kernelHealthy(let k), .watchdogTimeout(let k), .logLine(let k, _, _):
+            .kernelGaveUp(let k, _), .kernelUnhealthy(let k, _, _), .kernelHealthy(let k), .watchdogTimeout(let k),
+            .logLine(let k, _, _):
             return k
         case .metric(let k, _, _), .fileChanged(let k, _):
             return k

@@ -9,6 +9,11 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
     case graceStarted = "grace.started"
     /// Shutdown began: the kernels are being stopped, in reverse dependency order.
     case graceStopping = "grace.stopping"
+    /// The journal could not be written for a while (Grace was degraded); what happened meanwhile is written now.
+    case graceJournalRecovered = "grace.journal_recovered"
+    /// At start, the journal did not reach the head its anchor file (`journal.head`) recorded: its tail was removed
+    /// or rewritten.
+    case graceJournalAnchorMismatch = "grace.journal_anchor_mismatch"
     /// Shutdown finished: every kernel has stopped.
     case graceStopped = "grace.stopped"
     /// The healer is evaluating the graph's triggers.
@@ -34,6 +39,8 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
     case kernelStopping = "kernel.stopping"
     /// A kernel's dependency was not ready when the kernel's turn to start came.
     case kernelDependencyNotReady = "kernel.dependency_not_ready"
+    /// A kernel declares memory or CPU limits this host cannot enforce (no delegated cgroup v2).
+    case kernelLimitsUnenforced = "kernel.limits_unenforced"
     /// At start, a process a previous (crashed) Grace left running was found.
     case kernelLeftoverFound = "kernel.leftover_found"
     /// A leftover process was stopped.
@@ -54,6 +61,10 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
     case kernelUnhealthy = "kernel.unhealthy"
     /// A kernel with a `watchdog` sent no WATCHDOG=1 in time.
     case kernelWatchdogTimeout = "kernel.watchdog_timeout"
+    /// A kernel that waits for readiness was not ready within `start_timeout`; it is killed and restarted by policy.
+    case kernelStartTimeout = "kernel.start_timeout"
+    /// A restart asked for by a playbook, the API or a reload (not by the restart policy).
+    case kernelRestartRequested = "kernel.restart_requested"
 
     /// A trigger's condition held and its playbook is run.
     case triggerFired = "trigger.fired"
@@ -128,13 +139,17 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
     public var tone: Tone {
         switch self {
         case .kernelExited, .kernelGaveUp, .kernelSpawnFailed, .kernelUnhealthy, .kernelWatchdogTimeout, .kernelKill,
-            .runFailed, .runEscalated, .runAbandoned, .stepFailed, .configInvalid, .snapshotFailed, .kbBindingDropped:
+            .kernelStartTimeout,
+            .runFailed, .runEscalated, .runAbandoned, .stepFailed, .configInvalid, .snapshotFailed, .kbBindingDropped,
+            .graceJournalAnchorMismatch:
             .bad
         case .kernelStarted, .kernelReady, .kernelHealthy, .kernelResumed, .kernelLeftoverStopped, .runSucceeded,
             .stepSucceeded, .configReloaded, .graceStarted, .kbBindingLearned, .snapshotCreated, .snapshotRestored:
             .good
         case .kernelRestarting, .kernelPaused, .kernelSignalled, .kernelLeftoverFound, .kernelDependencyNotReady,
-            .kernelStopping, .triggerSuppressed, .runInterrupted, .graceStopping:
+            .kernelLimitsUnenforced,
+            .kernelRestartRequested,
+            .kernelStopping, .triggerSuppressed, .runInterrupted, .graceStopping, .graceJournalRecovered:
             .warn
         case .triggerFired, .runStarted, .stepStarted, .undoStarted, .undoFinished, .healerStarted, .kbOutcome,
             .notify:
@@ -150,6 +165,9 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
         switch self {
         case .graceStarted: "Grace started (fields: graph, pid)"
         case .graceStopping: "Grace is shutting down and stops the kernels"
+        case .graceJournalRecovered:
+            "the journal was unwritable (Grace degraded); its events are written late (outage_ms, error, lost)"
+        case .graceJournalAnchorMismatch: "the journal does not reach its recorded head (reason, anchor_id, head_id)"
         case .graceStopped: "every kernel stopped; Grace exits"
         case .healerStarted: "the healer evaluates triggers (fields: triggers)"
         case .kernelStarted: "a kernel's process was spawned (pid)"
@@ -162,6 +180,7 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .kernelKill: "SIGKILL to a kernel's process group (pid, reason)"
         case .kernelStopping: "the stop signal was sent (pid, reason)"
         case .kernelDependencyNotReady: "a dependency was not ready in time (dependency, action)"
+        case .kernelLimitsUnenforced: "declared limits this host does not enforce (limits, reason)"
         case .kernelLeftoverFound: "a process a previous Grace left running (pid)"
         case .kernelLeftoverStopped: "that process was stopped (pid, how)"
         case .kernelPaused: "SIGSTOP to a kernel's process group (pid, reason)"
@@ -172,6 +191,8 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .kernelHealthy: "a kernel's probe passes again"
         case .kernelUnhealthy: "a kernel's probe failed `failures` times in a row (reason, failures)"
         case .kernelWatchdogTimeout: "no WATCHDOG=1 within `watchdog` (after_ms)"
+        case .kernelStartTimeout: "not ready within `start_timeout`: the start failed (pid, after_ms)"
+        case .kernelRestartRequested: "a restart asked for, not by the restart policy (pid, origin, reason)"
         case .triggerFired: "a trigger fired and runs its playbook (trigger, playbook, event.*)"
         case .triggerSuppressed: "a trigger fired but did not run (trigger, reason, event.*)"
         case .runStarted: "a playbook run began (run, playbook, trigger, parent, arg.*)"
@@ -200,6 +221,18 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .kbBindingDropped: "a learned binding fell below the confidence threshold (same fields)"
         }
     }
+}
+
+/// Who restarted a kernel: its restart policy, a playbook step, the API (an operator), or a reload that changed it.
+public enum RestartOrigin: String, Sendable, Hashable, CaseIterable {
+    /// The kernel's `restart:` policy after a failure (`kernel.restarting`).
+    case policy
+    /// A playbook's `restart` step.
+    case playbook
+    /// `POST /v1/kernels/NAME/restart` (`grace kernel restart`).
+    case api
+    /// A reload that changed the kernel's document.
+    case reload
 }
 
 /// What a knowledge-base entry says about one run that answered an error signature.
@@ -249,6 +282,11 @@ public enum JournalEvent: Sendable, Hashable {
     case graceStopping
     /// Every kernel stopped; Grace exits after this entry.
     case graceStopped
+    /// The journal could be written again after `outage`; `error` is the last write error, `lost` the events
+    /// dropped because more were waiting than Grace holds.
+    case graceJournalRecovered(outage: Duration, error: String, lost: Int)
+    /// At start the journal ended at `headID` but its anchor file recorded `anchorID`; `reason` says how they differ.
+    case graceJournalAnchorMismatch(reason: String, anchorID: Int64, headID: Int64)
     /// The healer runs: `triggers` is how many it evaluates (enabled ones this runtime can observe).
     case healerStarted(triggers: Int)
 
@@ -274,6 +312,8 @@ public enum JournalEvent: Sendable, Hashable {
     case kernelStopping(kernel: String, pid: Int32, reason: String)
     /// At boot, `dependency` was not ready in time; `action` says what Grace did instead ("starting anyway").
     case kernelDependencyNotReady(kernel: String, dependency: String, action: String)
+    /// At a kernel's first start: `limits` (`memory=256MiB cpu=50%`) are declared but not enforced, for `reason`.
+    case kernelLimitsUnenforced(kernel: String, limits: String, reason: String)
     /// At start, a process of `kernel` that a previous Grace left running was found.
     case kernelLeftoverFound(kernel: String, pid: Int32)
     /// That leftover was stopped: `how` is `signal` (it ended on its stop signal) or `killed` (SIGKILL).
@@ -294,6 +334,10 @@ public enum JournalEvent: Sendable, Hashable {
     case kernelUnhealthy(kernel: String, reason: String, failures: Int)
     /// No WATCHDOG=1 from a kernel within `after`, its `watchdog` interval (stored in whole ms).
     case kernelWatchdogTimeout(kernel: String, after: Duration)
+    /// Not ready within `start_timeout`; the kill and the exit that follow count as a failed start.
+    case kernelStartTimeout(kernel: String, pid: Int32, after: Duration)
+    /// A restart asked for by a playbook, the API or a reload (`pid` nil when the kernel had no process).
+    case kernelRestartRequested(kernel: String, pid: Int32?, origin: RestartOrigin, reason: String)
 
     // Triggers: `evidence` is what the firing carried (its `event.*` fields).
     /// A trigger fired and runs `playbook`; `kernel` is the one the firing event was about, if any.
@@ -371,6 +415,8 @@ public enum JournalEvent: Sendable, Hashable {
         switch self {
         case .graceStarted: .graceStarted
         case .graceStopping: .graceStopping
+        case .graceJournalRecovered: .graceJournalRecovered
+        case .graceJournalAnchorMismatch: .graceJournalAnchorMismatch
         case .graceStopped: .graceStopped
         case .healerStarted: .healerStarted
         case .kernelStarted: .kernelStarted
@@ -383,6 +429,7 @@ public enum JournalEvent: Sendable, Hashable {
         case .kernelKill: .kernelKill
         case .kernelStopping: .kernelStopping
         case .kernelDependencyNotReady: .kernelDependencyNotReady
+        case .kernelLimitsUnenforced: .kernelLimitsUnenforced
         case .kernelLeftoverFound: .kernelLeftoverFound
         case .kernelLeftoverStopped: .kernelLeftoverStopped
         case .kernelPaused: .kernelPaused
@@ -393,6 +440,8 @@ public enum JournalEvent: Sendable, Hashable {
         case .kernelHealthy: .kernelHealthy
         case .kernelUnhealthy: .kernelUnhealthy
         case .kernelWatchdogTimeout: .kernelWatchdogTimeout
+        case .kernelStartTimeout: .kernelStartTimeout
+        case .kernelRestartRequested: .kernelRestartRequested
         case .triggerFired: .triggerFired
         case .triggerSuppressed: .triggerSuppressed
         case .runStarted: .runStarted
@@ -434,10 +483,12 @@ public enum JournalEvent: Sendable, Hashable {
         case .kernelStarted(let k, _), .kernelReady(let k, _), .kernelSpawnFailed(let k, _),
             .kernelExited(let k, _, _, _), .kernelStopped(let k, _, _, _), .kernelRestarting(let k, _, _),
             .kernelGaveUp(let k, _), .kernelKill(let k, _, _), .kernelStopping(let k, _, _),
-            .kernelDependencyNotReady(let k, _, _), .kernelLeftoverFound(let k, _), .kernelLeftoverStopped(let k, _, _),
+            .kernelDependencyNotReady(let k, _, _), .kernelLimitsUnenforced(let k, _, _),
+            .kernelLeftoverFound(let k, _), .kernelLeftoverStopped(let k, _, _),
             .kernelPaused(let k, _, _), .kernelResumed(let k, _, _), .kernelSignalled(let k, _, _),
             .kernelStatus(let k, _), .kernelStoppingNotified(let k, _), .kernelHealthy(let k),
-            .kernelUnhealthy(let k, _, _), .kernelWatchdogTimeout(let k, _), .snapshotCreated(let k, _, _, _, _, _, _),
+            .kernelUnhealthy(let k, _, _), .kernelWatchdogTimeout(let k, _), .kernelStartTimeout(let k, _, _),
+            .kernelRestartRequested(let k, _, _, _), .snapshotCreated(let k, _, _, _, _, _, _),
             .snapshotRestored(let k, _, _, _), .snapshotPruned(let k, _), .snapshotFailed(let k, _),
             .kbOutcome(let k, _), .kbBindingLearned(let k, _), .kbBindingDropped(let k, _):
             k
@@ -472,6 +523,10 @@ public enum JournalEvent: Sendable, Hashable {
         switch self {
         case .graceStarted(let graph, let pid): return ["graph": graph, "pid": String(pid)]
         case .graceStopping, .graceStopped: return [:]
+        case .graceJournalRecovered(let outage, let error, let lost):
+            return ["outage_ms": String(outage.milliseconds), "error": error, "lost": String(lost)]
+        case .graceJournalAnchorMismatch(let reason, let anchorID, let headID):
+            return ["reason": reason, "anchor_id": String(anchorID), "head_id": String(headID)]
         case .healerStarted(let triggers): return ["triggers": String(triggers)]
         case .kernelStarted(_, let pid), .kernelReady(_, let pid), .kernelLeftoverFound(_, let pid),
             .kernelStoppingNotified(_, let pid):
@@ -494,12 +549,19 @@ public enum JournalEvent: Sendable, Hashable {
             return ["pid": String(pid), "reason": reason]
         case .kernelDependencyNotReady(_, let dependency, let action):
             return ["dependency": dependency, "action": action]
+        case .kernelLimitsUnenforced(_, let limits, let reason): return ["limits": limits, "reason": reason]
         case .kernelLeftoverStopped(_, let pid, let how): return ["pid": String(pid), "how": how]
         case .kernelSignalled(_, let pid, let signal): return ["pid": String(pid), "signal": String(signal)]
         case .kernelStatus(_, let status): return ["status": status]
         case .kernelHealthy: return [:]
         case .kernelUnhealthy(_, let reason, let failures): return ["reason": reason, "failures": String(failures)]
         case .kernelWatchdogTimeout(_, let after): return ["after_ms": String(after.milliseconds)]
+        case .kernelStartTimeout(_, let pid, let after):
+            return ["pid": String(pid), "after_ms": String(after.milliseconds)]
+        case .kernelRestartRequested(_, let pid, let origin, let reason):
+            var f = ["origin": origin.rawValue, "reason": reason]
+            if let pid { f["pid"] = String(pid) }
+            return f
         case .triggerFired(let trigger, let playbook, _, let evidence):
             return Self.prefixed(evidence, "event.", into: ["trigger": trigger, "playbook": playbook])
         case .triggerSuppressed(let trigger, let reason, _, let evidence):
@@ -617,6 +679,15 @@ public enum JournalEvent: Sendable, Hashable {
             guard let graph = f["graph"], let pid else { return nil }
             return .graceStarted(graph: graph, pid: pid)
         case .graceStopping: return .graceStopping
+        case .graceJournalRecovered:
+            guard let outage = f["outage_ms"].flatMap({ Int64($0) }), let error = f["error"] else { return nil }
+            return .graceJournalRecovered(
+                outage: .milliseconds(outage), error: error, lost: f["lost"].flatMap { Int($0) } ?? 0)
+        case .graceJournalAnchorMismatch:
+            guard let reason = f["reason"], let anchor = f["anchor_id"].flatMap({ Int64($0) }),
+                let head = f["head_id"].flatMap({ Int64($0) })
+            else { return nil }
+            return .graceJournalAnchorMismatch(reason: reason, anchorID: anchor, headID: head)
         case .graceStopped: return .graceStopped
         case .healerStarted: return f["triggers"].flatMap { Int($0) }.map { .healerStarted(triggers: $0) }
         case .configReloaded:
@@ -716,6 +787,9 @@ public enum JournalEvent: Sendable, Hashable {
             case .kernelPaused: return .kernelPaused(kernel: k, pid: pid, reason: reason)
             default: return .kernelResumed(kernel: k, pid: pid, reason: reason)
             }
+        case .kernelLimitsUnenforced:
+            guard let limits = f["limits"], let reason else { return nil }
+            return .kernelLimitsUnenforced(kernel: k, limits: limits, reason: reason)
         case .kernelDependencyNotReady:
             guard let dependency = f["dependency"] else { return nil }
             return .kernelDependencyNotReady(kernel: k, dependency: dependency, action: f["action"] ?? "")
@@ -732,6 +806,12 @@ public enum JournalEvent: Sendable, Hashable {
                 kernel: k, reason: reason ?? "", failures: f["failures"].flatMap { Int($0) } ?? 1)
         case .kernelWatchdogTimeout:
             return .kernelWatchdogTimeout(kernel: k, after: .milliseconds(f["after_ms"].flatMap { Int64($0) } ?? 0))
+        case .kernelStartTimeout:
+            guard let pid, let after = f["after_ms"].flatMap({ Int64($0) }) else { return nil }
+            return .kernelStartTimeout(kernel: k, pid: pid, after: .milliseconds(after))
+        case .kernelRestartRequested:
+            guard let origin = f["origin"].flatMap(RestartOrigin.init(rawValue:)), let reason else { return nil }
+            return .kernelRestartRequested(kernel: k, pid: pid, origin: origin, reason: reason)
         case .snapshotCreated:
             guard let id = f["id"] else { return nil }
             return .snapshotCreated(

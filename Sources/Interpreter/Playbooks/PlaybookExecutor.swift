@@ -56,36 +56,6 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
         return await execute(playbook, arguments: arguments, trigger: trigger, parent: nil, runID: runID, depth: 0)
     }
 
-    /// What a run would do, without doing it: each step as it would be performed, in order.
-    public func dryRun(_ playbook: String, arguments: [String: String]) -> [String] {
-        guard let book = graph.playbook(playbook) else { return ["no playbook `\(playbook)`"] }
-        let scope = Self.scope(book, arguments: arguments, runID: "dry-run", trigger: nil)
-        var lines: [String] = []
-        for (i, step) in book.steps.enumerated() {
-            let name = step.name?.value ?? "step \(i + 1)"
-            var line = "\(i + 1). \(name): "
-            if case .call(let callee, _) = step.action {
-                line += "call \(render(callee.value, scope))"
-            } else if let action = resolve(step.action, scope: scope) {
-                line += action.summary
-            } else {
-                line += "(cannot resolve \(step.action.keyword))"
-            }
-            if step.condition != nil { line += " [if ...]" }
-            if let retry = step.retry { line += " [retry \(retry.attempts)x]" }
-            if let timeout = step.timeout { line += " [timeout \(DurationParser.format(timeout))]" }
-            if !step.undo.isEmpty { line += " [undo: \(step.undo.map(\.action.keyword).joined(separator: ", "))]" }
-            lines.append(line)
-        }
-        if let success = book.success {
-            lines.append(
-                "then: \(success.healthy.map { render($0.value, scope) }.joined(separator: ", ")) healthy within \(DurationParser.format(success.within))"
-            )
-        }
-        if let next = book.onFailure { lines.append("on failure: escalate to \(next.value)") }
-        return lines
-    }
-
     private func execute(
         _ name: String, arguments: [String: String], trigger: String?, parent: String?, runID: String?, depth: Int
     ) async -> Outcome {
@@ -101,8 +71,14 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
                 run: id, playbook: name, succeeded: false, error: "calls nested deeper than 16", escalation: [])
         }
         let scope = Self.scope(playbook, arguments: arguments, runID: id, trigger: trigger)
-        await journal.record(
-            .runStarted(run: id, playbook: name, trigger: trigger, arguments: arguments, parent: parent))
+        // Journal first, without exception: a run that cannot be recorded does nothing.
+        guard
+            await journal.record(
+                .runStarted(run: id, playbook: name, trigger: trigger, arguments: arguments, parent: parent))
+        else {
+            await journal.record(.runFailed(run: id, playbook: name, error: Self.journalDown))
+            return Outcome(run: id, playbook: name, succeeded: false, error: Self.journalDown, escalation: [])
+        }
 
         // Per-kernel locks, taken in name order (no deadlock between runs); a nested call shares its parent's.
         let kernels = depth == 0 ? lockedKernels(playbook, scope: scope) : []
@@ -123,7 +99,9 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
         if let error {
             await journal.record(.runFailed(run: id, playbook: name, error: error))
             var escalation: [Outcome] = []
-            if let next = playbook.onFailure?.value, let target = graph.playbook(next) {
+            if error.hasSuffix(Self.journalDown) {
+                // Escalating would act too.
+            } else if let next = playbook.onFailure?.value, let target = graph.playbook(next) {
                 await journal.record(.runEscalated(run: id, from: name, to: next))
                 // The escalation gets the arguments it declares, by name.
                 let passed = arguments.filter { key, _ in target.parameter(key) != nil }
@@ -135,6 +113,9 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
         await journal.record(.runSucceeded(run: id, playbook: name))
         return Outcome(run: id, playbook: name, succeeded: true, error: nil, escalation: [])
     }
+
+    /// Why a run stopped when the journal could not record what it was about to do.
+    static var journalDown: String { "the journal cannot be written, so nothing more is done" }
 
     /// Runs the steps; returns the error that failed the run, or nil. Undoes completed steps on failure.
     private func steps(_ playbook: Playbook, scope: [String: String], runID: String, depth: Int) async -> String? {
@@ -150,6 +131,8 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
             let error = await perform(step, index: index, name: name, scope: scope, runID: runID, depth: depth)
             if let error {
                 statuses[name] = .failed
+                // Nothing more is done, undo included: it could not be recorded first either.
+                if error == Self.journalDown { return "step `\(name)` not performed: \(error)" }
                 if step.continueOnError { continue }
                 await undo(completed, scope: scope, runID: runID)
                 return "step `\(name)` failed: \(error)"
@@ -168,8 +151,10 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
         var delay = retry.delay
         var lastError: String?
         for attempt in 1...max(1, retry.attempts) {
-            await journal.record(
-                .stepStarted(run: runID, index: index, name: name, action: step.action.keyword, attempt: attempt))
+            guard
+                await journal.record(
+                    .stepStarted(run: runID, index: index, name: name, action: step.action.keyword, attempt: attempt))
+            else { return Self.journalDown }
             let result = await attemptOnce(step, scope: scope, runID: runID, depth: depth)
             switch result {
             case .success(let detail):
@@ -300,7 +285,7 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
         return scope
     }
 
-    private func render(_ text: String, _ scope: [String: String]) -> String {
+    func render(_ text: String, _ scope: [String: String]) -> String {
         guard Template.looksTemplated(text), case .success(let template) = Template.parse(text) else { return text }
         return template.render { scope[$0.joined(separator: ".")] ?? "" } ?? text
     }

@@ -89,12 +89,21 @@ public enum ResolvedAction: Sendable, Hashable {
     public var summary: String {
         switch self {
         case .start(let k): "start \(k)"
-        case .stop(let k, let s, _): "stop \(k)" + (s.map { " with \($0.name)" } ?? "")
-        case .restart(let k, _): "restart \(k)"
+        case .stop(let k, let s, let grace):
+            "stop \(k)" + (s.map { " with \($0.name)" } ?? "")
+                + (grace.map { ", SIGKILL after \(DurationParser.format($0))" } ?? "")
+        case .restart(let k, let grace):
+            "restart \(k)" + (grace.map { " (SIGKILL after \(DurationParser.format($0)))" } ?? "")
         case .pause(let k): "pause \(k) (SIGSTOP)"
         case .resume(let k): "resume \(k) (SIGCONT)"
         case .signal(let k, let s): "send \(s.name) to \(k)"
-        case .exec(let args, let expect, _, _): "exec \(args.joined(separator: " ")) (expect exit \(expect))"
+        case .exec(let args, let expect, let cwd, let environment):
+            "exec \(args.joined(separator: " "))" + (cwd.map { " in \($0)" } ?? "")
+                + (environment.isEmpty
+                    ? ""
+                    : " with "
+                        + environment.keys.sorted().map { "\($0)=\(environment[$0] ?? "")" }.joined(separator: " "))
+                + " (expect exit \(expect))"
         case .http(let url, let method, _, _, let expect): "\(method) \(url)" + (expect.map { " (expect \($0))" } ?? "")
         case .waitHealthy(let k): "wait until \(k) is healthy"
         case .wait(let d): "wait \(DurationParser.format(d))"

@@ -41,7 +41,9 @@ public struct ConditionEvaluator: Sendable {
     }
 
     private indirect enum Node: Sendable {
-        case leaf(condition: Condition, state: LeafState)
+        /// `perKernel` is set for a wildcard leaf (`KERNEL` `*`, or no kernel for `log` and `signature`): each kernel
+        /// counts, windows and fires on its own, from a copy of `state` as built.
+        case leaf(condition: Condition, state: LeafState, perKernel: [String: LeafState]?)
         case all(children: [Node], lastFired: [Duration?], fields: [[String: String]], within: Duration?)
         case any(children: [Node])
     }
@@ -97,7 +99,22 @@ public struct ConditionEvaluator: Sendable {
             default:
                 break
             }
-            return .leaf(condition: condition, state: state)
+            return .leaf(condition: condition, state: state, perKernel: isWildcard(condition) ? [:] : nil)
+        }
+    }
+
+    /// Whether a leaf is about any kernel, so that its memory is kept per kernel: five restarts of five kernels
+    /// are not a restart loop, and one kernel's samples are not another's trend.
+    private static func isWildcard(_ condition: Condition) -> Bool {
+        switch condition {
+        case .exit(let t, _, _, _), .health(let t, _), .restarts(let t, _, _), .gaveUp(let t):
+            return t.value == "*"
+        case .metric(_, let k, _, _), .predict(_, let k, _, _, _), .anomaly(_, let k, _, _, _):
+            return k?.value == "*"
+        case .log(_, let k, _, _, _), .signature(_, let k, _, _):
+            return k == nil || k?.value == "*"
+        default:
+            return false
         }
     }
 
@@ -121,9 +138,16 @@ public struct ConditionEvaluator: Sendable {
     private static func observe(_ node: inout Node, event: Event, now: Duration, context: Context) -> [String: String]?
     {
         switch node {
-        case .leaf(let condition, var state):
+        case .leaf(let condition, var state, var perKernel):
+            if perKernel != nil, let kernel = event.kernel {
+                var own = perKernel?[kernel] ?? state
+                let result = observeLeaf(condition, &own, event: event, now: now, context: context)
+                perKernel?[kernel] = own
+                node = .leaf(condition: condition, state: state, perKernel: perKernel)
+                return result
+            }
             let result = observeLeaf(condition, &state, event: event, now: now, context: context)
-            node = .leaf(condition: condition, state: state)
+            node = .leaf(condition: condition, state: state, perKernel: perKernel)
             return result
         case .any(var children):
             var result: [String: String]?
@@ -149,9 +173,20 @@ public struct ConditionEvaluator: Sendable {
 
     private static func tick(_ node: inout Node, now: Duration, context: Context) -> [String: String]? {
         switch node {
-        case .leaf(let condition, var state):
-            let result = tickLeaf(condition, &state, now: now, context: context)
-            node = .leaf(condition: condition, state: state)
+        case .leaf(let condition, var state, var perKernel):
+            var result = tickLeaf(condition, &state, now: now, context: context)
+            if var kernels = perKernel {
+                for kernel in kernels.keys.sorted() {
+                    guard var own = kernels[kernel] else { continue }
+                    if var fields = tickLeaf(condition, &own, now: now, context: context), result == nil {
+                        fields["kernel"] = kernel
+                        result = fields
+                    }
+                    kernels[kernel] = own
+                }
+                perKernel = kernels
+            }
+            node = .leaf(condition: condition, state: state, perKernel: perKernel)
             return result
         case .any(var children):
             var result: [String: String]?
@@ -185,19 +220,25 @@ public struct ConditionEvaluator: Sendable {
 
     private static func deadline(_ node: Node) -> Duration? {
         switch node {
-        case .leaf(let condition, let state):
-            switch condition {
-            case .metric(_, _, _, let window):
-                guard let since = state.excursionSince, !state.fired else { return nil }
-                return since + (window ?? .zero)
-            case .deadlock(_, let window):
-                guard let since = state.unhealthySince, !state.fired else { return nil }
-                return since + (window ?? .zero)
-            default:
-                return state.deadline
-            }
+        case .leaf(let condition, let state, let perKernel):
+            let own = leafDeadline(condition, state)
+            guard let perKernel else { return own }
+            return ([own] + perKernel.values.map { leafDeadline(condition, $0) }).compactMap { $0 }.min()
         case .any(let children), .all(let children, _, _, _):
             return children.compactMap(deadline).min()
+        }
+    }
+
+    private static func leafDeadline(_ condition: Condition, _ state: LeafState) -> Duration? {
+        switch condition {
+        case .metric(_, _, _, let window):
+            guard let since = state.excursionSince, !state.fired else { return nil }
+            return since + (window ?? .zero)
+        case .deadlock(_, let window):
+            guard let since = state.unhealthySince, !state.fired else { return nil }
+            return since + (window ?? .zero)
+        default:
+            return state.deadline
         }
     }
 
@@ -405,6 +446,10 @@ public struct ConditionEvaluator: Sendable {
             let n = state.times.count
             state.times.removeAll()
             return ["kernel": kernel, "count": String(n)]
+
+        case (.gaveUp(let target), .kernelGaveUp(let kernel, let reason)):
+            guard matches(target.value, kernel) else { return nil }
+            return ["kernel": kernel, "reason": reason]
 
         case (.configInvalid(let paths), .configInvalid(let path, let code)):
             guard paths.isEmpty || paths.contains(where: { fnmatch($0, path, 0) == 0 }) else { return nil }

@@ -72,6 +72,7 @@ public struct TriggerEngine: Sendable {
         case .log(_, let kernel, _, _, _), .signature(_, let kernel, _, _): return [k("log", kernel?.value)]
         case .file(_, let kernel, _): return [k("file", kernel?.value), k("file", nil)]
         case .restarts(let t, _, _): return [k("restarting", t.value)]
+        case .gaveUp(let t): return [k("gave_up", t.value)]
         case .configInvalid: return [k("config", nil)]
         case .deadlock(let members, _):
             return members.flatMap { m in
@@ -93,6 +94,7 @@ public struct TriggerEngine: Sendable {
         case .kernelExited(let k, _, _, _): return both("exit", k) + both("exited", k)
         case .kernelStarted(let k, _): return both("started", k)
         case .kernelRestarting(let k): return both("restarting", k)
+        case .kernelGaveUp(let k, _): return both("gave_up", k)
         case .kernelUnhealthy(let k, _, _): return both("unhealthy", k)
         case .kernelHealthy(let k): return both("healthy", k)
         case .heartbeat(let n): return both("heartbeat", n)

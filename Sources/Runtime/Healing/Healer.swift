@@ -172,6 +172,12 @@ public actor Healer {
     private func apply(_ decisions: [TriggerEngine.Decision]) {
         for decision in decisions {
             switch decision {
+            case .run(let firing, _, _) where !journal.isWritable:
+                // Degraded: the firing is recorded (late, with the rest) but nothing is done about it.
+                journal.append(
+                    .triggerSuppressed(
+                        trigger: firing.trigger, reason: "the journal cannot be written (Grace is degraded)",
+                        kernel: firing.fields["kernel"], evidence: firing.fields))
             case .run(let firing, let playbook, let arguments):
                 let executor = executor
                 let attribution = attribution(for: firing, arguments: arguments)
@@ -271,7 +277,7 @@ public actor Healer {
 struct JournalRunRecorder: RunJournal {
     let journal: Journal
 
-    func record(_ event: JournalEvent) async {
-        journal.append(event)
+    func record(_ event: JournalEvent) async -> Bool {
+        journal.append(event) != nil
     }
 }

@@ -19,10 +19,8 @@ enum ObservedEvents {
                 .metric(kernel: kernel, metric: .open_fds, value: Double(m.openFDs)),
                 .metric(kernel: kernel, metric: .threads, value: Double(m.threads)),
             ]
-            if let limit = graph.kernel(kernel)?.limits.memory, limit.bytes > 0 {
-                events.append(
-                    .metric(kernel: kernel, metric: .memory, value: Double(m.rssBytes) / Double(limit.bytes) * 100))
-            }
+            // Only against a limit that is enforced: without a cgroup there is none, whatever the kernel declares.
+            if let percent = m.memoryPercent { events.append(.metric(kernel: kernel, metric: .memory, value: percent)) }
             return events
         case .host(let h):
             var events: [Event] = [
@@ -47,6 +45,8 @@ enum ObservedEvents {
             return [.kernelStarted(kernel: kernel, pid: pid)]
         case .kernelRestarting(let kernel, _, _):
             return [.kernelRestarting(kernel: kernel)]
+        case .kernelGaveUp(let kernel, let reason):
+            return [.kernelGaveUp(kernel: kernel, reason: reason)]
         case .kernelUnhealthy(let kernel, let reason, let failures):
             return [.kernelUnhealthy(kernel: kernel, reason: reason, failures: failures)]
         case .kernelHealthy(let kernel):
@@ -65,7 +65,7 @@ enum ObservedEvents {
     /// Whether an event means its kernel is not healed (for judging whether a run healed).
     static func isTrouble(_ event: JournalEvent) -> Bool {
         switch event {
-        case .kernelExited, .kernelUnhealthy, .kernelWatchdogTimeout: true
+        case .kernelExited, .kernelUnhealthy, .kernelWatchdogTimeout, .kernelStartTimeout, .kernelGaveUp: true
         default: false
         }
     }

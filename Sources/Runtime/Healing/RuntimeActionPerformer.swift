@@ -45,12 +45,12 @@ public struct RuntimeActionPerformer: ActionPerformer {
         case .start(let k):
             await supervisor.startAfterExit(k)
             return ActionOutcome(detail: "started \(k)")
-        case .stop(let k, _, _):
+        case .stop(let k, let signal, let grace):
             // Done when the process is gone: the next step (a restore) must not race a live kernel.
-            await supervisor.stopAndWait(k, reason: "playbook run \(runID)")
+            await supervisor.stopAndWait(k, reason: "playbook run \(runID)", signal: signal?.number, grace: grace)
             return ActionOutcome(detail: "stopped \(k)")
-        case .restart(let k, _):
-            await supervisor.restart(k, reason: "playbook run \(runID)")
+        case .restart(let k, let grace):
+            await supervisor.restart(k, origin: .playbook, reason: "playbook run \(runID)", grace: grace)
             return ActionOutcome(detail: "restarted \(k)")
         case .pause(let k):
             guard await supervisor.pause(k, reason: "playbook run \(runID)") else {
@@ -63,8 +63,9 @@ public struct RuntimeActionPerformer: ActionPerformer {
         case .signal(let k, let signal):
             guard await supervisor.signal(k, signal.number) else { throw ActionFailure("\(k) is not running") }
             return ActionOutcome(detail: "sent \(signal.name) to \(k)")
-        case .exec(let arguments, let expect, _, _):
-            let outcome = try await runner.run(arguments, timeout: .seconds(300))
+        case .exec(let arguments, let expect, let cwd, let environment):
+            let outcome = try await runner.run(
+                arguments, timeout: .seconds(300), workingDirectory: cwd, environment: environment)
             guard outcome.status == Int32(expect), !outcome.timedOut else {
                 let how =
                     outcome.timedOut

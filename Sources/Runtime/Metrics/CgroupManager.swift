@@ -35,16 +35,42 @@ public struct CgroupManager: Sendable {
     }
 
     static func detect(mountPoint: String, selfCgroupFile: String) -> CgroupManager? {
-        guard isCgroup2(mountPoint: mountPoint),
-            let text = readText(selfCgroupFile),
-            let own = CgroupFiles.unifiedPath(procSelfCgroup: text)
-        else { return nil }
+        if case .available(let manager) = availability(mountPoint: mountPoint, selfCgroupFile: selfCgroupFile) {
+            return manager
+        }
+        return nil
+    }
+
+    /// Whether Grace can put kernels in cgroups here: a manager, or why not in words an operator can act on.
+    public enum Availability: Sendable {
+        /// cgroup v2, and Grace may create groups under its own.
+        case available(CgroupManager)
+        /// Why `limits.memory` and `limits.cpu` cannot be enforced on this host.
+        case unavailable(reason: String)
+    }
+
+    /// ``detect()``, with the reason when there is no manager.
+    public static func availability() -> Availability {
+        availability(mountPoint: "/sys/fs/cgroup", selfCgroupFile: "/proc/self/cgroup")
+    }
+
+    static func availability(mountPoint: String, selfCgroupFile: String) -> Availability {
+        guard isCgroup2(mountPoint: mountPoint) else {
+            return .unavailable(reason: "\(mountPoint) is not a cgroup v2 (unified) hierarchy")
+        }
+        guard let text = readText(selfCgroupFile), let own = CgroupFiles.unifiedPath(procSelfCgroup: text) else {
+            return .unavailable(reason: "\(selfCgroupFile) names no cgroup v2 group for Grace")
+        }
         let basePath = own == "/" ? mountPoint : mountPoint + own
         // The only reliable test of delegation is trying: permissions, namespaces and read-only mounts all differ.
         let probe = basePath + "/grace-probe-\(getpid())"
-        guard mkdir(probe, 0o755) == 0 else { return nil }
+        guard mkdir(probe, 0o755) == 0 else {
+            let why = String(cString: strerror(errno))
+            return .unavailable(
+                reason: "Grace may not create groups under \(basePath) (\(why)); under systemd, set Delegate=yes")
+        }
         rmdir(probe)
-        return CgroupManager(basePath: basePath)
+        return .available(CgroupManager(basePath: basePath))
     }
 
     /// Whether the file system mounted at `mountPoint` is cgroup2. This is what `statfs(2)` reports as

@@ -34,13 +34,26 @@ public struct ProcessCommandRunner: CommandRunner {
     /// Runs `arguments` and returns how it ended and its output (at most `outputLimit` bytes); past `timeout` the
     /// whole group is SIGKILLed. Throws `SpawnError` when it cannot be started.
     public func run(_ arguments: [String], timeout: Duration) async throws -> CommandOutcome {
+        try await run(arguments, timeout: timeout, workingDirectory: nil, environment: [:])
+    }
+
+    /// As `run(_:timeout:)`, in `workingDirectory` (relative to the configuration root; nil: the runner's) and with
+    /// `environment` set over the runner's (a playbook `exec` step's `cwd` and `env`).
+    public func run(
+        _ arguments: [String], timeout: Duration, workingDirectory: String?, environment: [String: String]
+    ) async throws -> CommandOutcome {
         guard let name = arguments.first, let executable = locator.locate(name) else {
             throw SpawnError(executable: arguments.first ?? "", stage: "lookup", errno: ENOENT)
         }
         let pipe = try PipeDescriptors()
+        var variables = self.environment
+        for (key, value) in environment { variables[key] = value }
+        let directory = workingDirectory.map {
+            ($0 as NSString).isAbsolutePath ? $0 : (locator.root as NSString).appendingPathComponent($0)
+        }
         let spec = ProcessSpec(
-            executable: executable, arguments: arguments, environment: environment,
-            workingDirectory: workingDirectory ?? locator.root)
+            executable: executable, arguments: arguments, environment: variables,
+            workingDirectory: directory ?? self.workingDirectory ?? locator.root)
         // Reading starts before the spawn; if the spawn fails, closing the write end below ends it (EOF).
         let output = CommandOutput(limit: outputLimit)
         reactor.readStream(

@@ -65,6 +65,8 @@ struct ProcessSpecBuilder: Sendable {
         var environment = baseEnvironment
         environment.removeValue(forKey: "NOTIFY_SOCKET")
         environment.removeValue(forKey: "WATCHDOG_USEC")
+        // Grace's own, when systemd watches Grace: a kernel that inherited it would take its watchdog for Grace's.
+        environment.removeValue(forKey: "WATCHDOG_PID")
         for (key, value) in kernel.env { environment[key] = value }
         environment[LeftoverProcess.kernelVariable] = kernel.header.name.value
         environment[LeftoverProcess.stateVariable] = stateDirectory

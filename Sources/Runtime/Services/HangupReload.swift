@@ -1,13 +1,16 @@
 import ServiceLifecycle
 import UnixSignals
 
-/// SIGHUP reloads the configuration, as daemons do (through swift-service-lifecycle's Unix signal sequence).
+/// SIGHUP reloads the configuration, as daemons do (through swift-service-lifecycle's Unix signal sequence). It is
+/// what `systemctl reload grace` sends; systemd then hears `RELOADING=1` and `READY=1` around the reload.
 public struct HangupReload: Component {
     let reloader: ConfigurationReloader
+    let notifier: SystemdNotifier?
 
-    /// Reloads through `reloader` on SIGHUP.
-    public init(reloader: ConfigurationReloader) {
+    /// Reloads through `reloader` on SIGHUP, telling `notifier` (systemd) when there is one.
+    public init(reloader: ConfigurationReloader, notifier: SystemdNotifier? = nil) {
         self.reloader = reloader
+        self.notifier = notifier
     }
 
     /// `sighup`, as the registry and `GET /v1/components` list it.
@@ -18,7 +21,9 @@ public struct HangupReload: Component {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         await cancelWhenGracefulShutdown {
             for await _ in signals {
+                notifier?.reloading()
                 await reloader.reload(reason: "SIGHUP")
+                notifier?.reloaded()
             }
         }
     }

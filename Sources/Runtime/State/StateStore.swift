@@ -13,6 +13,8 @@ public final class StateStore: Sendable {
     /// The database file, or `:memory:` for a store made by `inMemoryForTesting()`.
     public let path: String
     let writer: any DatabaseWriter
+    /// `journal.head` beside the database (none in memory): the head, recorded after every commit.
+    let anchor: JournalHeadAnchor?
 
     /// Opens (creating it and its parent directories if needed) the database at `path` and brings its schema up
     /// to date. A file that is not an SQLite database is a thrown `StateStoreError`, not a crash.
@@ -42,12 +44,14 @@ public final class StateStore: Sendable {
             throw StateStoreError.cannotOpen(path: path, reason: Self.describe(error))
         }
         writer = pool
+        anchor = JournalHeadAnchor(path: directory.appendingPathComponent("journal.head").path)
         try migrate()
     }
 
     private init(path: String, writer: any DatabaseWriter) throws {
         self.path = path
         self.writer = writer
+        anchor = nil
         try migrate()
     }
 
@@ -103,7 +107,7 @@ public final class StateStore: Sendable {
         let encodedFields = stored.map { JournalRow.encodeFields($0.fields) }
         // `write` runs an IMMEDIATE transaction: writers are serialized, across processes too, so the head of
         // the chain read here is still the head when the new rows are inserted.
-        return try writer.write { db in
+        let entries = try writer.write { db in
             var (lastID, lastHash) = try Self.chainHead(db)
             var entries: [JournalEntry] = []
             entries.reserveCapacity(events.count)
@@ -125,6 +129,44 @@ public final class StateStore: Sendable {
             if let record { try KernelRow(record).upsert(db) }
             return entries
         }
+        if let head = entries.last { anchor?.write(id: head.id, hash: head.hash) }
+        return entries
+    }
+
+    /// What `journal.head` records (`.missing` for a store in memory).
+    public func headAnchor() -> JournalHeadAnchor.Reading {
+        anchor?.read() ?? .missing
+    }
+
+    /// How the journal and its head anchor disagree, if they do: entries missing from the end, or the entry the
+    /// anchor names changed. nil when they agree, or when there is no readable anchor to compare with. Cheap (two
+    /// reads), for Grace's start; `verify()` walks the whole chain.
+    public func headAnchorMismatch() throws -> (reason: String, anchorID: Int64, headID: Int64)? {
+        guard case .head(let anchorID, let anchorHash) = headAnchor() else { return nil }
+        let (headID, hashAtAnchor) = try writer.read { db -> (Int64, String?) in
+            let head = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM journal") ?? 0
+            let hash = try String.fetchOne(db, sql: "SELECT hash FROM journal WHERE id = ?", arguments: [anchorID])
+            return (head, hash)
+        }
+        if let reason = Self.anchorDisagreement(
+            anchorID: anchorID, anchorHash: anchorHash, headID: headID, hashAtAnchor: hashAtAnchor)
+        {
+            return (reason, anchorID, headID)
+        }
+        return nil
+    }
+
+    private static func anchorDisagreement(
+        anchorID: Int64, anchorHash: String, headID: Int64, hashAtAnchor: String?
+    ) -> String? {
+        if headID < anchorID {
+            let missing = anchorID - headID == 1 ? "entry \(anchorID) is" : "entries \(headID + 1)...\(anchorID) are"
+            return "\(missing) missing from the end: the head anchor (journal.head) records entry \(anchorID)"
+        }
+        if let hashAtAnchor, hashAtAnchor != anchorHash {
+            return "entry \(anchorID) is not the one the head anchor (journal.head) recorded: the journal was rewritten"
+        }
+        return nil
     }
 
     /// The id and hash of the last entry, or (0, genesis) for an empty journal.
@@ -165,10 +207,12 @@ public final class StateStore: Sendable {
     }
 
     /// Walks the whole chain in id order, streaming (constant memory): recomputes every hash, checks that each
-    /// entry links to the one before and that ids run 1, 2, 3, ... without gaps. Returns the first entry that
-    /// does not hold. Removing entries from the end only is not detectable by the chain itself.
+    /// entry links to the one before and that ids run 1, 2, 3, ... without gaps, then compares the end with the
+    /// head anchor (`journal.head`), which catches entries removed from the end and a chain rewritten whole.
+    /// Returns the first entry that does not hold.
     public func verify() throws -> JournalVerification {
-        try writer.read { db in
+        let anchor = headAnchor()
+        return try writer.read { db in
             let cursor = try Row.fetchCursor(
                 db, sql: "SELECT id, time, kind, kernel, fields, previous_hash, hash FROM journal ORDER BY id")
             var expectedID: Int64 = 1
@@ -216,8 +260,20 @@ public final class StateStore: Sendable {
                     return .broken(
                         id: id, reason: "hash does not match the entry's contents: modified after it was written")
                 }
+                if case .head(let anchorID, let anchorHash) = anchor, anchorID == id,
+                    let reason = Self.anchorDisagreement(
+                        anchorID: anchorID, anchorHash: anchorHash, headID: id, hashAtAnchor: storedHash)
+                {
+                    return .broken(id: id, reason: reason)
+                }
                 previousHash = storedHash
                 expectedID = id + 1
+            }
+            if case .head(let anchorID, let anchorHash) = anchor,
+                let reason = Self.anchorDisagreement(
+                    anchorID: anchorID, anchorHash: anchorHash, headID: expectedID - 1, hashAtAnchor: nil)
+            {
+                return .broken(id: expectedID, reason: reason)
             }
             return .intact(entries: Int(expectedID - 1))
         }

@@ -54,6 +54,8 @@ struct KernelLifecycle: Sendable {
         var stopSignal: Int32
         var stopGrace: Duration
         var waitsForReadiness: Bool
+        /// How long a start may take to get ready (`start_timeout`), for kernels that wait for readiness.
+        var startTimeout: Duration
 
         init(kernel: Kernel) {
             self.kernel = kernel.header.name.value
@@ -69,6 +71,7 @@ struct KernelLifecycle: Sendable {
             stopSignal = kernel.stop.signal.number
             stopGrace = kernel.stop.grace
             waitsForReadiness = kernel.ready != .started
+            startTimeout = kernel.startTimeout
         }
     }
 
@@ -127,9 +130,10 @@ struct KernelLifecycle: Sendable {
         case ignored
     }
 
-    /// `kill`: SIGKILL to the group now (the exit that follows counts as a failure), or nothing to kill.
+    /// `kill` and `startTimerFired`: SIGKILL to the group now, after journaling the events (the exit that follows
+    /// counts as a failure), or nothing to kill.
     enum KillResult: Sendable, Equatable {
-        case kill(JournalEvent, pid: Int32)
+        case kill([JournalEvent], pid: Int32)
         case ignored
     }
 
@@ -251,15 +255,18 @@ struct KernelLifecycle: Sendable {
     }
 
     /// Stop: the stop signal to the whole group, SIGKILL after the grace period.
-    mutating func stop(now: Duration, reason: String = "requested") -> StopResult {
+    /// `signal` and `grace` override the kernel's `stop:` settings for this stop (a playbook step's).
+    mutating func stop(
+        now: Duration, reason: String = "requested", signal: Int32? = nil, grace: Duration? = nil
+    ) -> StopResult {
         stopRequested = true
         switch state {
         case .starting(let pid, _), .running(let pid, _):
-            let killAt = now + policy.stopGrace
+            let killAt = now + (grace ?? policy.stopGrace)
             state = .stopping(pid: pid, killAt: killAt)
             return .signal(
-                .kernelStopping(kernel: kernel, pid: pid, reason: reason), pid: pid, signal: policy.stopSignal,
-                killAt: killAt)
+                .kernelStopping(kernel: kernel, pid: pid, reason: reason), pid: pid,
+                signal: signal ?? policy.stopSignal, killAt: killAt)
         case .backingOff, .gaveUp:
             state = .stopped
             return .stopped(.kernelStopped(kernel: kernel, pid: nil, status: nil, reason: reason))
@@ -273,10 +280,22 @@ struct KernelLifecycle: Sendable {
     mutating func kill(now: Duration, reason: String) -> KillResult {
         switch state {
         case .starting(let pid, _), .running(let pid, _):
-            return .kill(.kernelKill(kernel: kernel, pid: pid, reason: reason), pid: pid)
+            return .kill([.kernelKill(kernel: kernel, pid: pid, reason: reason)], pid: pid)
         default:
             return .ignored
         }
+    }
+
+    /// The start timer (set at the spawn, `startTimeout` later): a kernel still not ready failed to start; it is
+    /// killed, and its exit counts as a failure. A kernel that got ready, or whose process already went, is left be.
+    mutating func startTimerFired(now: Duration) -> KillResult {
+        guard case .starting(let pid, let since) = state, now - since >= policy.startTimeout else { return .ignored }
+        let after = policy.startTimeout
+        return .kill(
+            [
+                .kernelStartTimeout(kernel: kernel, pid: pid, after: after),
+                .kernelKill(kernel: kernel, pid: pid, reason: "not ready within \(DurationParser.format(after))"),
+            ], pid: pid)
     }
 }
 

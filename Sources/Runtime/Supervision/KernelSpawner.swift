@@ -65,16 +65,11 @@ struct KernelSpawner: Sendable {
     }
 
     /// The kernel's own cgroup (v2), made on first use, with its `limits.memory` and `limits.cpu`; nil without
-    /// cgroup v2 or when the group cannot be made (logged).
-    func makeCgroup(for kernel: Kernel) -> URL? {
+    /// cgroup v2. Throws when the group or a limit cannot be set up.
+    func makeCgroup(for kernel: Kernel) throws -> URL? {
         guard let cgroups else { return nil }
-        do {
-            return try cgroups.create(
-                kernel: kernel.header.name.value, memoryMax: kernel.limits.memory?.bytes,
-                cpuMaxPercent: kernel.limits.cpu?.value)
-        } catch {
-            logger.warning("kernel \(kernel.header.name.value): no cgroup: \(error)")
-            return nil
-        }
+        return try cgroups.create(
+            kernel: kernel.header.name.value, memoryMax: kernel.limits.memory?.bytes,
+            cpuMaxPercent: kernel.limits.cpu?.value)
     }
 }

@@ -41,6 +41,10 @@ public actor Supervisor {
         var lifecycle: KernelLifecycle
         var spec: ProcessSpec?
         var timer: Task<Void, Never>?
+        /// Fires `start_timeout` after a spawn of a kernel that waits for readiness.
+        var startTimer: Task<Void, Never>?
+        /// Restarts asked for (playbooks, the API, reloads), beside the policy's.
+        var requestedRestarts = 0
         var captures: [LogCapture] = []
         var logFile: LogFile?
         var probeTask: Task<Void, Never>?
@@ -50,6 +54,10 @@ public actor Supervisor {
         var startedAt: Date?
         var metrics: KernelMetrics?
         var cgroup: URL?
+        /// Whether the kernel's cgroup was set up (or found impossible) yet: that happens at its first spawn.
+        var placed = false
+        /// Its declared limits this host does not enforce.
+        var unenforcedLimits: [UnenforcedLimit] = []
         var cgroupSample: CgroupSample?
         var readyWaiters: [CheckedContinuation<Bool, Never>] = []
         var exitWaiters: [CheckedContinuation<Void, Never>] = []
@@ -94,6 +102,8 @@ public actor Supervisor {
     /// The host's latest figures (nil before the first sample).
     public private(set) var hostSample: HostSample?
     private var shuttingDown = false
+    /// Whether `boot()` has returned: every kernel was started (readiness for systemd waits for it).
+    public private(set) var isBooted = false
 
     /// Supervises the enabled kernels of `graph`; nothing starts before `boot()`.
     public init(graph: ExecutionGraph, configuration: Configuration, environment: RuntimeEnvironment) {
@@ -129,6 +139,13 @@ public actor Supervisor {
     /// Cleans up after a previous Grace that died, then starts every kernel, each after its dependencies are
     /// ready. Returns once every kernel has been started (readiness of the last ones may still be pending).
     public func boot() async {
+        // Said in the chain itself before the first append moves the anchor on: the evidence must outlive this run.
+        if let mismatch = try? journal.store.headAnchorMismatch() {
+            logger.critical("journal: \(mismatch.reason); run `grace journal verify`")
+            journal.append(
+                .graceJournalAnchorMismatch(
+                    reason: mismatch.reason, anchorID: mismatch.anchorID, headID: mismatch.headID))
+        }
         journal.append(.graceStarted(graph: String(graph.contentHash.prefix(16)), pid: getpid()))
         let policies = kernels.mapValues {
             LeftoverCleanup.StopPolicy(signal: $0.kernel.stop.signal.number, grace: $0.kernel.stop.grace)
@@ -143,6 +160,7 @@ public actor Supervisor {
             }
         }
         startMetrics()
+        isBooted = true
     }
 
     /// Starts `name` once each of `dependencies` is ready, or its readiness timeout passed (journaled).
@@ -186,14 +204,16 @@ public actor Supervisor {
 
     /// Stops a kernel: its stop signal to the group, SIGKILL after its grace period; it is not restarted. Returns
     /// once the signal is sent (`stopAndWait` waits for the exit).
-    public func stop(_ name: String, reason: String = "requested") async {
+    public func stop(
+        _ name: String, reason: String = "requested", signal: Int32? = nil, grace: Duration? = nil
+    ) async {
         guard let runtime = kernels[name] else { return }
         // A paused (SIGSTOPped) kernel cannot act on its stop signal: let it run again first.
         if runtime.paused, let pid = runtime.lifecycle.state.pid {
             runtime.paused = false
             Spawner.signalGroup(pid, SIGCONT)
         }
-        switch runtime.lifecycle.stop(now: now, reason: reason) {
+        switch runtime.lifecycle.stop(now: now, reason: reason, signal: signal, grace: grace) {
         case .signal(let event, let pid, let signal, let killAt):
             journal.append(event)
             Spawner.signalGroup(pid, signal)
@@ -207,8 +227,10 @@ public actor Supervisor {
     }
 
     /// Stops the kernel and returns once its process has exited (SIGKILL after the grace period included).
-    public func stopAndWait(_ name: String, reason: String = "requested") async {
-        await stop(name, reason: reason)
+    public func stopAndWait(
+        _ name: String, reason: String = "requested", signal: Int32? = nil, grace: Duration? = nil
+    ) async {
+        await stop(name, reason: reason, signal: signal, grace: grace)
         await waitForExit(name)
     }
 
@@ -218,11 +240,16 @@ public actor Supervisor {
         startKernel(name)
     }
 
-    /// Stops the kernel, waits for its exit, and starts it again (a restart asked for, not counted by its policy).
-    public func restart(_ name: String, reason: String = "requested") async {
+    /// Stops the kernel, waits for its exit, and starts it again: a restart asked for, journaled first as
+    /// `kernel.restart_requested` with who asked; the restart policy's intensity does not count it.
+    /// `grace` overrides the kernel's stop grace period for this restart.
+    public func restart(_ name: String, origin: RestartOrigin, reason: String, grace: Duration? = nil) async {
         guard let runtime = kernels[name] else { return }
+        runtime.requestedRestarts += 1
+        journal.append(
+            .kernelRestartRequested(kernel: name, pid: runtime.lifecycle.state.pid, origin: origin, reason: reason))
         if runtime.lifecycle.state.pid != nil {
-            await stop(name, reason: reason)
+            await stop(name, reason: reason, grace: grace)
             await waitForExit(name)
         }
         startKernel(name)
@@ -282,11 +309,14 @@ public actor Supervisor {
     public func status() -> [KernelStatus] {
         graph.kernels.compactMap { kernel in
             guard let r = kernels[kernel.header.name.value] else { return nil }
+            let healthy = isHealthy(r.name)
+            // Healthy or not is a statement about a ready process: none for a kernel stopped, starting or backing off.
             return KernelStatus(
                 name: r.name, phase: r.lifecycle.state.phase, pid: r.lifecycle.state.pid,
-                restarts: r.lifecycle.totalRestarts, healthy: r.health.healthy, metrics: r.metrics, tier: kernel.tier,
-                paused: r.paused, startedAt: r.lifecycle.state.pid == nil ? nil : r.startedAt,
-                isHealthy: isHealthy(r.name))
+                restarts: r.lifecycle.totalRestarts + r.requestedRestarts, healthy: r.isReady ? healthy : nil,
+                metrics: r.metrics, tier: kernel.tier, paused: r.paused,
+                startedAt: r.lifecycle.state.pid == nil ? nil : r.startedAt, isHealthy: healthy,
+                unenforcedLimits: r.unenforcedLimits)
         }
     }
 
@@ -336,7 +366,7 @@ public actor Supervisor {
             let logFile = try runtime.logFile ?? LogFile(path: logPath(name))
             runtime.logFile = logFile
             if notify == nil { try openNotify() }
-            if runtime.cgroup == nil { runtime.cgroup = spawner.makeCgroup(for: runtime.kernel) }
+            if !runtime.placed { place(runtime) }
             let spawned = try spawner.spawn(
                 spec, kernel: runtime.kernel, notifySocket: notify?.path, logFile: logFile,
                 cgroup: runtime.cgroup
@@ -351,7 +381,11 @@ public actor Supervisor {
             runtime.startedAt = Date()
             let result = runtime.lifecycle.spawned(pid: pid, now: now)
             journal.append(result.events, saving: record(of: runtime, lastExit: nil))
-            if result.isReady { becameReady(runtime) }
+            if result.isReady {
+                becameReady(runtime)
+            } else {
+                scheduleStartTimeout(runtime)
+            }
             startProbe(runtime, pid: pid)
         } catch {
             failed(runtime, runtime.lifecycle.spawnFailed(String(describing: error), now: now), lastExit: nil)
@@ -363,7 +397,9 @@ public actor Supervisor {
         if kernelsByPID[pid] == name { kernelsByPID.removeValue(forKey: pid) }
         guard let runtime = kernels[name], runtime.lifecycle.state.pid == pid else { return }
         cancelWatches(runtime)
+        // What was true of the process is not true of the kernel now: no verdict, no figures.
         runtime.metrics = nil
+        runtime.health.reset()
         failed(runtime, runtime.lifecycle.exited(status, now: now), lastExit: status.description)
         let waiters = runtime.exitWaiters
         runtime.exitWaiters = []
@@ -415,6 +451,44 @@ public actor Supervisor {
         }
     }
 
+    /// Puts a kernel in its cgroup (v2) before its first spawn. Where that cannot be done, its memory and CPU limits
+    /// are not enforced: that is journaled and logged once, and `memory` percentages are not computed for it.
+    private func place(_ runtime: KernelRuntime) {
+        runtime.placed = true
+        let reason: String
+        do {
+            if let group = try spawner.makeCgroup(for: runtime.kernel) {
+                runtime.cgroup = group
+                return
+            }
+            reason = "no cgroup v2: \(environment.cgroupsUnavailable)"
+        } catch {
+            reason = "its cgroup could not be set up: \(error)"
+        }
+        runtime.unenforcedLimits = UnenforcedLimit.all(of: runtime.kernel, reason: reason)
+        guard !runtime.unenforcedLimits.isEmpty else { return }
+        let limits = runtime.unenforcedLimits.map { "\($0.limit)=\($0.value)" }.joined(separator: " ")
+        journal.append(.kernelLimitsUnenforced(kernel: runtime.name, limits: limits, reason: reason))
+        environment.logger.warning("kernel \(runtime.name): limits not enforced (\(limits)): \(reason)")
+    }
+
+    private func scheduleStartTimeout(_ runtime: KernelRuntime) {
+        runtime.startTimer?.cancel()
+        let name = runtime.name
+        let clock = environment.clock
+        let deadline = now + runtime.lifecycle.policy.startTimeout
+        runtime.startTimer = Task { [weak self] in
+            try? await clock.sleep(untilOffset: deadline)
+            guard !Task.isCancelled else { return }
+            await self?.startTimerFired(name)
+        }
+    }
+
+    private func startTimerFired(_ name: String) {
+        guard let runtime = kernels[name] else { return }
+        performKill(runtime.lifecycle.startTimerFired(now: now))
+    }
+
     private func timerFired(_ name: String) {
         guard let runtime = kernels[name] else { return }
         switch runtime.lifecycle.timerFired(now: now) {
@@ -440,6 +514,8 @@ public actor Supervisor {
 
     /// Wakes those waiting for readiness, arms the watchdog, and probes a notify kernel at once.
     private func becameReady(_ runtime: KernelRuntime) {
+        runtime.startTimer?.cancel()
+        runtime.startTimer = nil
         let waiters = runtime.readyWaiters
         runtime.readyWaiters = []
         waiters.forEach { $0.resume(returning: true) }
@@ -460,6 +536,8 @@ public actor Supervisor {
     }
 
     private func cancelWatches(_ runtime: KernelRuntime) {
+        runtime.startTimer?.cancel()
+        runtime.startTimer = nil
         runtime.probeTask?.cancel()
         runtime.probeTask = nil
         runtime.watchdog?.cancel()
@@ -526,9 +604,13 @@ public actor Supervisor {
         }
         runtime.watchdog = nil
         journal.append(.kernelWatchdogTimeout(kernel: name, after: interval))
-        switch runtime.lifecycle.kill(now: now, reason: "watchdog timeout") {
-        case .kill(let event, let pid):
-            journal.append(event)
+        performKill(runtime.lifecycle.kill(now: now, reason: "watchdog timeout"))
+    }
+
+    private func performKill(_ result: KernelLifecycle.KillResult) {
+        switch result {
+        case .kill(let events, let pid):
+            journal.append(events)
             Spawner.signalGroup(pid, SIGKILL)
         case .ignored:
             break
@@ -589,8 +671,12 @@ public actor Supervisor {
             hostSample = host
             environment.hub.publish(.host(host))
         }
-        for (name, metrics) in round.kernels {
-            kernels[name]?.metrics = metrics
+        for (name, sampled) in round.kernels {
+            guard let runtime = kernels[name] else { continue }
+            var metrics = sampled
+            // A percentage of a limit nothing enforces would be a number about nothing.
+            if runtime.cgroup != nil { metrics.memoryLimitBytes = runtime.kernel.limits.memory?.bytes }
+            runtime.metrics = metrics
             environment.hub.publish(.metrics(kernel: name, metrics))
         }
         for (name, sample) in round.cgroups { kernels[name]?.cgroupSample = sample }
@@ -606,8 +692,15 @@ public actor Supervisor {
     public func apply(_ newGraph: ExecutionGraph) async -> GraphDiff {
         let plan = ReloadPlan(from: graph, to: newGraph, supervised: Set(kernels.keys))
         graph = newGraph
+        let restarting = Set(plan.diff.kernelsToRestart)
         for name in plan.stops {
             guard let runtime = kernels[name] else { continue }
+            if restarting.contains(name) {
+                journal.append(
+                    .kernelRestartRequested(
+                        kernel: name, pid: runtime.lifecycle.state.pid, origin: .reload, reason: "its document changed")
+                )
+            }
             await stop(name, reason: "reload")
             if runtime.lifecycle.state.pid != nil { await waitForExit(name) }
             cancelWatches(runtime)

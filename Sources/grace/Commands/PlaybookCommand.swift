@@ -81,7 +81,8 @@ struct RunPlaybook: ParsableCommand {
             let executor = PlaybookExecutor(
                 graph: graph, performer: DryRunPerformer(), journal: DryRunJournal(), clock: ContinuousClock())
             print("dry run of \(name) (nothing is touched):")
-            executor.dryRun(name, arguments: arguments).forEach { print("  \($0)") }
+            executor.dryRun(name, arguments: arguments, unavailable: RuntimeActionPerformer.unsupported)
+                .forEach { print("  \($0)") }
             return
         }
         let socket = try state.resolve().appendingPathComponent("control.sock").path
@@ -109,5 +110,5 @@ private struct DryRunPerformer: ActionPerformer {
 }
 
 private struct DryRunJournal: RunJournal {
-    func record(_ event: JournalEvent) async {}
+    func record(_ event: JournalEvent) async -> Bool { true }
 }

@@ -27,8 +27,12 @@ struct Run: AsyncParsableCommand {
             A configuration that uses them is refused with the list, unless --allow-partial is given: then \
             everything else runs, those triggers never fire and those steps fail with a clear message.
 
+            Only one Grace runs on a state directory: a second one started on it exits at once, naming the first \
+            one's pid, and changes nothing.
+
             Exit status: 0 stopped by SIGTERM or SIGINT, 1 the configuration has errors or uses parts this build \
-            cannot run (without --allow-partial), 2 usage or I/O error.
+            cannot run (without --allow-partial), or another Grace runs on the state directory, 2 usage or I/O \
+            error.
 
             Examples:
               grace run --allow-partial
@@ -79,6 +83,9 @@ struct Run: AsyncParsableCommand {
         let grace: AssembledGrace
         do {
             grace = try await buildServiceGroup(configuration: configuration)
+        } catch let failure as StateDirectoryLock.Failure {
+            if case .held = failure { throw CLIError.refused(failure.description) }
+            throw CLIError.io(failure.description)
         } catch {
             throw CLIError.io("cannot open the journal in \(configuration.stateDirectory.path): \(error)")
         }

@@ -11,14 +11,17 @@ enum CLIError: CommandFailure {
     case io(String)
     /// The arguments make no sense for what they name, found after parsing, e.g. an unknown playbook (2).
     case usage(String)
+    /// Understood, and refused as things stand, e.g. another Grace holds the state directory (1).
+    case refused(String)
 
     var description: String {
         switch self {
-        case .io(let m), .usage(let m): "error: \(m)"
+        case .io(let m), .usage(let m), .refused(let m): "error: \(m)"
         }
     }
 
     var exitCode: ExitCode {
-        ExitCode(2)
+        if case .refused = self { return ExitCode(1) }
+        return ExitCode(2)
     }
 }

@@ -11,7 +11,10 @@ enum Fixtures {
 
     static let invalidDirectory = repository.appendingPathComponent("Tests/Fixtures/invalid")
     static let validDirectory = repository.appendingPathComponent("Tests/Fixtures/valid")
+    /// Every input that once crashed the fuzz target (Fuzz/README.md); none has yet, so it may not exist.
     static let fuzzDirectory = repository.appendingPathComponent("Tests/Fixtures/fuzz-regressions")
+    /// The compiler fuzz target's seed corpus (the log miner's is in Fuzz/corpus/log-miner/).
+    static let fuzzSeedDirectory = repository.appendingPathComponent("Fuzz/corpus/compiler")
 
     static func yamlFiles(in directory: URL) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
@@ -44,7 +47,11 @@ enum Fixtures {
         }
     }
     static var valid: [String] { yamlFiles(in: validDirectory) }
-    static var fuzzRegressions: [String] { yamlFiles(in: fuzzDirectory) }
+    /// What the fuzzer starts from and what once crashed it, as paths from the repository's root.
+    static var fuzzInputs: [String] {
+        yamlFiles(in: fuzzSeedDirectory).map { "Fuzz/corpus/compiler/\($0)" }
+            + yamlFiles(in: fuzzDirectory).map { "Tests/Fixtures/fuzz-regressions/\($0)" }
+    }
 
     static func read(_ url: URL) -> String {
         (try? String(contentsOf: url, encoding: .utf8)) ?? ""

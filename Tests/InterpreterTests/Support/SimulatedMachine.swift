@@ -14,6 +14,12 @@ final class SimulatedMachine: ActionPerformer, Sendable {
     }
 
     private let state = Mutex(State())
+    /// Where each action is also written as it is performed, when the test compares it with the journal.
+    private let log: OrderedLog?
+
+    init(log: OrderedLog? = nil) {
+        self.log = log
+    }
 
     var performed: [ResolvedAction] { state.withLock { $0.performed } }
     var summaries: [String] { performed.map(\.summary) }
@@ -28,6 +34,7 @@ final class SimulatedMachine: ActionPerformer, Sendable {
     func perform(_ action: ResolvedAction, runID: String) async throws -> ActionOutcome {
         let failing = state.withLock { s -> Bool in
             s.performed.append(action)
+            log?.append("perform \(action.summary)")
             if let key = s.failures.keys.first(where: { action.summary.hasPrefix($0) }), let n = s.failures[key], n > 0
             {
                 s.failures[key] = n - 1
@@ -62,10 +69,35 @@ final class SimulatedMachine: ActionPerformer, Sendable {
 /// Collects run records in order.
 final class RecordingJournal: RunJournal, Sendable {
     private let records = Mutex<[JournalEvent]>([])
+    private let unwritable = Mutex(false)
+    /// Where each record is also written, with its step, when the test compares it with the machine's actions.
+    private let log: OrderedLog?
 
-    func record(_ event: JournalEvent) async { records.withLock { $0.append(event) } }
+    init(log: OrderedLog? = nil) {
+        self.log = log
+    }
+
+    /// Makes every later record fail (a full disk), or succeed again.
+    func setWritable(_ writable: Bool) { unwritable.withLock { $0 = !writable } }
+
+    func record(_ event: JournalEvent) async -> Bool {
+        guard !unwritable.withLock({ $0 }) else { return false }
+        records.withLock { $0.append(event) }
+        log?.append("journal \(event.kindName)" + (event.fields["step"].map { " \($0)" } ?? ""))
+        return true
+    }
 
     var all: [JournalEvent] { records.withLock { $0 } }
     /// The kinds as stored in the journal.
     var kinds: [String] { all.map(\.kindName) }
+}
+
+/// One sequence that the journal and the machine both write to, so that a test can compare the order of what was
+/// journaled with what was done.
+final class OrderedLog: Sendable {
+    private let entries = Mutex<[String]>([])
+
+    func append(_ entry: String) { entries.withLock { $0.append(entry) } }
+
+    var all: [String] { entries.withLock { $0 } }
 }

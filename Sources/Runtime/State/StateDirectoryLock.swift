@@ -1,0 +1,65 @@
+import Foundation
+import Glibc
+
+/// One Grace per state directory: an exclusive flock(2) on `<state_dir>/grace.lock`, taken before anything in the
+/// directory is touched and held for the life of the process. The kernel drops the lock when its holder dies, so a
+/// crashed Grace never blocks the next; a second Grace started by accident finds it held and changes nothing (it
+/// would otherwise take the first one's live kernels for a crashed Grace's leftovers and stop them).
+///
+/// The file holds the holder's pid, for the message a second Grace prints. The descriptor is close-on-exec, and
+/// kernels are spawned with every other descriptor closed, so no child ever holds the lock.
+public final class StateDirectoryLock: Sendable {
+    /// Why the lock was not taken.
+    public enum Failure: Error, CustomStringConvertible, Equatable {
+        /// Another process holds it: `pid` as its file says (nil when unreadable).
+        case held(path: String, pid: Int32?)
+        /// The lock file could not be opened or locked for another reason (`errno`).
+        case io(path: String, errno: Int32)
+
+        /// The message `grace run` prints.
+        public var description: String {
+            switch self {
+            case .held(let path, let pid):
+                let directory = (path as NSString).deletingLastPathComponent
+                return "another Grace" + (pid.map { " (pid \($0))" } ?? "") + " is running on the state directory "
+                    + "\(directory); stop it first, or give this one another state_dir (\(path) is locked)"
+            case .io(let path, let code):
+                return "cannot lock \(path): \(String(cString: strerror(code)))"
+            }
+        }
+    }
+
+    /// The lock file, `<state_dir>/grace.lock`.
+    public let path: String
+    private let fd: Int32
+
+    /// Takes the lock without waiting (creating the directory and the file if needed), or throws `Failure.held`.
+    public init(stateDirectory: URL) throws(Failure) {
+        path = stateDirectory.appendingPathComponent("grace.lock").path
+        try? FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .io(path: path, errno: errno) }
+        var result: Int32
+        repeat { result = flock(fd, LOCK_EX | LOCK_NB) } while result != 0 && errno == EINTR
+        guard result == 0 else {
+            let code = errno
+            close(fd)
+            if code == EWOULDBLOCK { throw .held(path: path, pid: Self.holder(path)) }
+            throw .io(path: path, errno: code)
+        }
+        self.fd = fd
+        let text = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pwrite(fd, text, text.count, 0)
+    }
+
+    deinit {
+        close(fd)
+    }
+
+    /// The pid the lock file names (for a held lock's message).
+    static func holder(_ path: String) -> Int32? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return Int32(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
