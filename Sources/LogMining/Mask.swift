@@ -10,7 +10,9 @@ struct Mask: @unchecked Sendable {
     init(_ pattern: String) throws {
         do {
             // Masks are often written for Python (logpai's settings): ICU spells its named groups `(?<name>`.
-            regex = try NSRegularExpression(pattern: pattern.replacingOccurrences(of: "(?P<", with: "(?<"))
+            // Only `\n` ends a line for `.` and `$`, as in Python and in `BytePattern` (see `LogFormat.pythonLines`).
+            regex = try NSRegularExpression(
+                pattern: pattern.replacingOccurrences(of: "(?P<", with: "(?<"), options: LogFormat.pythonLines)
         } catch {
             throw LogMiningError.invalidMask(pattern: pattern, reason: "not a valid regular expression")
         }
