@@ -60,6 +60,8 @@ echo "==> fuzzing $TARGET for ${DURATION}s over $(ls "$WORK" | wc -l) inputs in 
 # Swift's own crash handler (the backtracer) reads memory in ways AddressSanitizer reports as a bug of its own,
 # which would bury a fatalError's message; libFuzzer prints the stack anyway.
 export SWIFT_BACKTRACE=enable=no
+# Leaks that are not Grace's (Foundation's), each explained in the file.
+export LSAN_OPTIONS="suppressions=$ROOT/Fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 MARK=$(mktemp)
 LOG=Fuzz/.build/fuzz-$TARGET-$(date -u +%Y%m%dT%H%M%SZ).log
