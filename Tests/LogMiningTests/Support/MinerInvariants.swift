@@ -187,13 +187,16 @@ enum MinerInvariants {
     /// Whether `template` covers the masked message: as many tokens, each `<*>`, the message's own token, or its
     /// `key=` with `<*>` for the value (the tokenizer keeps the key of a `key=value` token).
     static func covers(_ template: String, _ masked: String) -> Bool {
-        let tokens = template.isEmpty ? [] : template.split(separator: " ", omittingEmptySubsequences: false)
+        // At space bytes, as the template was joined: a space and a following combining mark are one Character.
+        let tokens =
+            template.isEmpty ? [] : Array(template.utf8).split(separator: 0x20, omittingEmptySubsequences: false)
         let raw = rawTokens(masked)
         guard tokens.count == raw.count else { return false }
+        let wildcard = Array("<*>".utf8)
         return zip(tokens, raw).allSatisfy { token, word in
-            if token == "<*>" || Array(token.utf8) == word { return true }
-            guard token.hasSuffix("=<*>") else { return false }
-            let key = Array(token.utf8.dropLast(3))
+            if token.elementsEqual(wildcard) || token.elementsEqual(word) { return true }
+            guard token.count >= 4, token.suffix(4).elementsEqual("=<*>".utf8) else { return false }
+            let key = token.dropLast(3)
             return word.count > key.count && word.starts(with: key)
         }
     }
