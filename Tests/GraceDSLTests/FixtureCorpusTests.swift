@@ -86,7 +86,11 @@ struct FixtureCorpusTests {
     func fuzzInput(_ path: String) {
         // As the fuzz target does (Fuzz/Sources/GraceFuzz): one file, no executables check, both renderers, and
         // the invariant the renderers rely on, that a span lies inside its input and runs forward.
-        let text = Fixtures.read(Fixtures.repository.appendingPathComponent(path))
+        // Decoded as the harness decodes libFuzzer's bytes (invalid UTF-8 becomes U+FFFD): a crasher is often not
+        // valid UTF-8, and String(contentsOf:encoding:) would refuse it and leave nothing to compile.
+        let data = (try? Data(contentsOf: Fixtures.repository.appendingPathComponent(path))) ?? Data()
+        #expect(!data.isEmpty, "\(path) is empty or unreadable")
+        let text = String(decoding: data, as: UTF8.self)
         let name = "fuzz.yaml"
         let result = Fixtures.compile(text, path: name, checkExecutables: false)
         let rendered = TextDiagnosticRenderer(color: false).render(result.diagnostics, sources: [name: text])
