@@ -60,6 +60,19 @@ struct YAMLParserTests {
         #expect(String(decoding: bytes[name.span.start.offset..<name.span.end.offset], as: UTF8.self) == "x")
     }
 
+    @Test(
+        "a lone carriage return, NEL, LS and PS end a line for libyaml, and spans after them still point at their text",
+        arguments: ["\r", "\u{85}", "\u{2028}", "\u{2029}"])
+    func lineBreaksLibyamlCounts(_ lineBreak: String) throws {
+        // Non-ASCII, so that offsets come from lines and columns; the break inside a quoted scalar.
+        let text = "# é\na: \"x\(lineBreak)y\"\nname: x\n"
+        let root = try #require(parser.parse(text, file: "u.yaml").documents.first?.root)
+        let name = try #require(root["name"])
+        let bytes = Array(text.utf8)
+        #expect(name.span.start.offset <= name.span.end.offset && name.span.end.offset <= bytes.count)
+        #expect(String(decoding: bytes[name.span.start.offset..<name.span.end.offset], as: UTF8.self) == "x")
+    }
+
     @Test("a syntax error is a diagnostic at libyaml's position, with what came before kept")
     func syntaxError() throws {
         let text = "kind: kernel\nname: a\n---\nkind: [a, b\nname: x\n"

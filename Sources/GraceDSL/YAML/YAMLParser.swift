@@ -72,11 +72,35 @@ struct PositionMap {
     init(bytes: [UInt8]) {
         self.bytes = bytes
         isASCII = !bytes.contains { $0 >= 0x80 }
-        var starts = [0]
-        if !isASCII {
-            for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+        lineStarts = isASCII ? [0] : Self.libyamlLineStarts(bytes)
+    }
+
+    /// The byte offset of each line as libyaml numbers lines: it breaks at `\n`, `\r\n`, a lone `\r`, U+0085,
+    /// U+2028 and U+2029 (YAML 1.1), and its first line begins after a byte order mark. Counting `\n` alone put a
+    /// mark after a lone `\r` on the wrong line, and a span could end before it started.
+    private static func libyamlLineStarts(_ bytes: [UInt8]) -> [Int] {
+        let count = bytes.count
+        var starts = [bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0]
+        var i = 0
+        while i < count {
+            switch bytes[i] {
+            case 0x0A:
+                starts.append(i + 1)
+            case 0x0D:
+                if i + 1 < count, bytes[i + 1] == 0x0A { i += 1 }
+                starts.append(i + 1)
+            case 0xC2 where i + 1 < count && bytes[i + 1] == 0x85:
+                i += 1
+                starts.append(i + 1)
+            case 0xE2 where i + 2 < count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9):
+                i += 2
+                starts.append(i + 1)
+            default:
+                break
+            }
+            i += 1
         }
-        lineStarts = starts
+        return starts
     }
 
     func location(_ mark: yaml_mark_t) -> SourceLocation {
