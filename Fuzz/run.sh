@@ -69,7 +69,7 @@ LOG=Fuzz/.build/fuzz-$TARGET-$(date -u +%Y%m%dT%H%M%SZ).log
     -artifact_prefix="Fuzz/crashes/$TARGET-" -print_final_stats=1 "$@" "$WORK" 2>&1 | tee "$LOG"
 STATUS=${PIPESTATUS[0]}
 
-FOUND=$(find Fuzz/crashes -type f -newer "$MARK" | sort)
+FOUND=$(find Fuzz/crashes -type f -name "$TARGET-*" -newer "$MARK" | sort)
 rm -f "$MARK"
 echo "==> libFuzzer exited $STATUS; log: $LOG; corpus now $(ls "$WORK" | wc -l) inputs" >&2
 if [ -n "$FOUND" ]; then
