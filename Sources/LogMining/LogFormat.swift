@@ -204,7 +204,9 @@ public struct LogFormat: Sendable {
     private static func slowSplit(_ line: String, _ regex: NSRegularExpression, _ groups: [String]) -> [String?]? {
         let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
         let ns = trimmed as NSString
-        guard let result = regex.firstMatch(in: trimmed, range: NSRange(location: 0, length: ns.length)) else {
+        // A line on which ICU runs out of steps does not match, as on the byte engine.
+        guard let result = regex.boundedFirstMatch(in: trimmed, range: NSRange(location: 0, length: ns.length)).match
+        else {
             return nil
         }
         return groups.map { group in

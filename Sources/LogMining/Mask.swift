@@ -25,8 +25,7 @@ struct Mask: @unchecked Sendable {
     }
 
     func slowReplace(in text: String) -> String {
-        let range = NSRange(location: 0, length: (text as NSString).length)
-        return regex.stringByReplacingMatches(in: text, range: range, withTemplate: "<*>")
+        regex.boundedReplacingMatches(in: text, with: "<*>")
     }
 
     /// Every maximal run of `set` replaced by `<*>`: what `S+` matches, leftmost and longest, without the engine.
