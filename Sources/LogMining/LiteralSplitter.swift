@@ -19,7 +19,11 @@ struct LiteralSplitter: Sendable {
                 case UInt8(ascii: " "):
                     if elements.last != .whitespace { elements.append(.whitespace) }
                 case UInt8(ascii: "\\"):
-                    guard let escaped = bytes.popFirst(), escaped < 0x80, !Self.isWordByte(escaped) else { return nil }
+                    // Not `\ `: logpai turns the space into `\s+` before the regex sees it, which makes `\\s+` (a
+                    // backslash, then s's); the regular-expression path keeps that meaning, so this one declines.
+                    guard let escaped = bytes.popFirst(), escaped < 0x80, !Self.isWordByte(escaped),
+                        escaped != UInt8(ascii: " ")
+                    else { return nil }
                     elements.append(.byte(escaped))
                 case UInt8(ascii: "."), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"), UInt8(ascii: "("),
                     UInt8(ascii: ")"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"),

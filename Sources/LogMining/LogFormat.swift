@@ -73,7 +73,8 @@ public struct LogFormat: Sendable {
             pattern += "$"
             do {
                 matcher = .regex(
-                    try NSRegularExpression(pattern: pattern), BytePattern(pattern).map { FastFormat($0, groups) },
+                    try NSRegularExpression(pattern: pattern, options: Self.pythonLines),
+                    BytePattern(pattern).map { FastFormat($0, groups) },
                     groups: groups)
             } catch {
                 throw LogMiningError.invalidFormat(
@@ -81,6 +82,11 @@ public struct LogFormat: Sendable {
             }
         }
     }
+
+    /// Only `\n` ends a line for `.` and `$`, as in Python's `re` (logpai's formats) and in `BytePattern`. ICU's
+    /// default also stops `.` at `\u{0B}`, `\u{0C}`, U+0085, U+2028 and U+2029, so a form feed inside a message
+    /// made the line miss the format on the NSRegularExpression path and match it on the byte paths.
+    static let pythonLines: NSRegularExpression.Options = [.useUnixLineSeparators]
 
     /// logpai replaces each run of spaces in a literal part by `\s+`.
     private static func whitespaceRuns(_ literal: String) -> String {
@@ -185,7 +191,7 @@ public struct LogFormat: Sendable {
             if index < fieldNames.count { pattern += "(?<f\(index)>.*?)" }
         }
         pattern += "$"
-        guard let regex = try? NSRegularExpression(pattern: pattern),
+        guard let regex = try? NSRegularExpression(pattern: pattern, options: Self.pythonLines),
             let values = Self.slowSplit(line, regex, fieldNames.indices.map { "f\($0)" })
         else { return nil }
         var fields: [String: String] = [:]
@@ -198,7 +204,9 @@ public struct LogFormat: Sendable {
     private static func slowSplit(_ line: String, _ regex: NSRegularExpression, _ groups: [String]) -> [String?]? {
         let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
         let ns = trimmed as NSString
-        guard let result = regex.firstMatch(in: trimmed, range: NSRange(location: 0, length: ns.length)) else {
+        // A line on which ICU runs out of steps does not match, as on the byte engine.
+        guard let result = regex.boundedFirstMatch(in: trimmed, range: NSRange(location: 0, length: ns.length)).match
+        else {
             return nil
         }
         return groups.map { group in

@@ -10,7 +10,9 @@ struct Mask: @unchecked Sendable {
     init(_ pattern: String) throws {
         do {
             // Masks are often written for Python (logpai's settings): ICU spells its named groups `(?<name>`.
-            regex = try NSRegularExpression(pattern: pattern.replacingOccurrences(of: "(?P<", with: "(?<"))
+            // Only `\n` ends a line for `.` and `$`, as in Python and in `BytePattern` (see `LogFormat.pythonLines`).
+            regex = try NSRegularExpression(
+                pattern: pattern.replacingOccurrences(of: "(?P<", with: "(?<"), options: LogFormat.pythonLines)
         } catch {
             throw LogMiningError.invalidMask(pattern: pattern, reason: "not a valid regular expression")
         }
@@ -23,8 +25,7 @@ struct Mask: @unchecked Sendable {
     }
 
     func slowReplace(in text: String) -> String {
-        let range = NSRange(location: 0, length: (text as NSString).length)
-        return regex.stringByReplacingMatches(in: text, range: range, withTemplate: "<*>")
+        regex.boundedReplacingMatches(in: text, with: "<*>")
     }
 
     /// Every maximal run of `set` replaced by `<*>`: what `S+` matches, leftmost and longest, without the engine.

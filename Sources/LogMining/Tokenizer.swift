@@ -20,9 +20,12 @@ enum Tokenizer {
         tokens(ofKey: key(text, digitsAreVariables: digitsAreVariables))
     }
 
-    /// The tokens of a key made by `key(_:digitsAreVariables:)`.
+    /// The tokens of a key made by `key(_:digitsAreVariables:)`, split at the space bytes that `key` put between
+    /// them. Not at `Character`s: a space followed by a combining mark (`" \u{0592}s"`) is one grapheme, which a
+    /// split on `" "` would not cut, and the line would get fewer tokens than its key has.
     static func tokens(ofKey key: String) -> [String] {
-        key.isEmpty ? [] : key.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        key.isEmpty
+            ? [] : key.utf8.split(separator: 0x20, omittingEmptySubsequences: false).map { String(Substring($0)) }
     }
 
     /// The tokens, variables replaced, joined by single spaces: the text of the most specific template of the

@@ -58,6 +58,29 @@ struct ShippedConfigurationTests {
         #expect(faults == Set(ChaosScenario.Fault.keywords))
     }
 
+    /// Issue 14: an unclosed `[` in Playbooks/operator.yaml also gave nine "unknown playbook `notify-operator`"
+    /// errors in other files. Whichever shipped file it is in, the unclosed bracket is the one diagnostic.
+    @Test(
+        "an unclosed `[` in any one shipped file is one error, at the bracket, and nothing else",
+        arguments: Fixtures.shippedPaths)
+    func unclosedBracket(_ path: String) throws {
+        var files = try load()
+        let index = try #require(files.firstIndex { $0.path == path })
+        var lines = files[index].text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let name = try #require(lines.firstIndex { $0.hasPrefix("name: ") })
+        lines.insert("x: [a, b", at: name + 1)
+        files[index].text = lines.joined(separator: "\n")
+        let options = CompilerOptions(checkExecutables: false, requireGraceDocument: true)
+        let result = Compiler(options: options).compile(files)
+        let shown = result.diagnostics.map { "\($0.span.file):\($0.span.start.line) \($0.code.rawValue) \($0.message)" }
+        #expect(result.diagnostics.count == 1, "\(shown)")
+        let error = try #require(result.diagnostics.first)
+        #expect(error.code == .yamlSyntax)
+        #expect(error.span.file == path)
+        #expect(error.span.start.line == name + 2)
+        #expect(error.span.start.column == 4)
+    }
+
     @Test("a configuration root without a grace document is reported")
     func missingGrace() {
         let options = CompilerOptions(checkExecutables: false, requireGraceDocument: true)

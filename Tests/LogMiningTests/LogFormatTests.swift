@@ -143,6 +143,15 @@ struct LogFormatDifferentialTests {
         " ", "  ", "\t", ":", ": ", "[", "]", "[12]", "|", "-", " - ", "@", "a", "bc", "INFO", "x:y", "(p)", "<*>",
     ]
 
+    @Test("an escaped space means what logpai makes of it, a backslash then s's, on every path")
+    func escapedSpace() throws {
+        let format = try LogFormat("<Level> \\[<Thread>\\ <Content>")
+        for line in ["INFO [main] started", "INFO [main\\sss started", "INFO [main]\\s started"] {
+            #expect(format.split(line)?.fields == format.referenceSplit(line), "\(line)")
+        }
+        #expect(format.split("INFO [main\\sss started")?.content == " started")
+    }
+
     @Test("random lines split the same way by every path", arguments: 0..<6)
     func agree(index: Int) throws {
         let format = try LogFormat(Self.formats[index])

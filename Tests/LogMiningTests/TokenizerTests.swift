@@ -37,4 +37,11 @@ struct TokenizerTests {
         #expect(Tokenizer.tokens(ofKey: "a <*> b") == ["a", "<*>", "b"])
         #expect(Tokenizer.tokens(ofKey: "") == [])
     }
+
+    @Test("a combining mark after a space starts a token, it does not join two")
+    func combiningMarkAfterSpace() {
+        let key = Tokenizer.key("request \u{0592}s on /var/demo/state.db", digitsAreVariables: true)
+        #expect(key == "request \u{0592}s on <*>")
+        #expect(Tokenizer.tokens(ofKey: key) == ["request", "\u{0592}s", "on", "<*>"])
+    }
 }

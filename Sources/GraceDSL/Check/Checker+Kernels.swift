@@ -1,7 +1,7 @@
 extension Checker {
     func checkGraceSettings() {
         guard let grace = table.grace else {
-            if options.requireGraceDocument {
+            if options.requireGraceDocument && !someDocumentsUnread {
                 sink.emit(
                     .missingGraceDocument,
                     "no `grace` document: the configuration root needs one (e.g. config/grace.yaml with `kind: grace`)",

@@ -141,7 +141,7 @@ extension Checker {
     /// Playbooks that nothing can ever run: no trigger, signature, escalation or call reaches them.
     func checkReachability() {
         // A trigger or signature that did not decode may be the one that runs a playbook.
-        guard !table.anyFailed([.trigger, .signature, .playbook]) else { return }
+        guard !table.anyFailed([.trigger, .signature, .playbook]), !someDocumentsUnread else { return }
         var reached: Set<String> = []
         var queue: [String] = []
         func reach(_ name: String) {

@@ -58,7 +58,8 @@ extension Checker {
         case .silence(let target, let within):
             // A kernel may share a component's name (`api`); the kernel wins, as it is the user's own.
             if GraceSettings.componentNames.contains(target.value) && !table.contains(target.value, kind: .kernel) {
-                if within == nil && table.grace?.componentHeartbeats[target.value] == nil {
+                let graceUnread = table.grace == nil && someDocumentsUnread
+                if within == nil && table.grace?.componentHeartbeats[target.value] == nil && !graceUnread {
                     cannotFire(
                         target.span,
                         "component `\(target.value)` has no heartbeat interval: set `within` here or "
@@ -129,7 +130,8 @@ extension Checker {
                 }
             }
         case .memberLost(let target, let fleet):
-            if table.fleets.isEmpty {
+            // With part of a file unread, the fleet may be defined there: then only the names are checked.
+            if table.fleets.isEmpty && !someDocumentsUnread {
                 cannotFire(target.span, "no `fleet` document is defined, so no member can be lost")
             } else {
                 resolveInstance(target, allowWildcard: true)

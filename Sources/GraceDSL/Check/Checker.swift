@@ -8,13 +8,21 @@ final class Checker {
     let options: CompilerOptions
     let executables: ExecutableResolver
     let regexes = RegexCompiler()
+    /// Parts of files that did not parse, with the references held back because they may be defined there.
+    private(set) var unread: [UnreadDefinitions]
 
-    init(table: SymbolTable, sink: DiagnosticSink, options: CompilerOptions) {
+    init(table: SymbolTable, sink: DiagnosticSink, options: CompilerOptions, unread: [UnreadDefinitions] = []) {
         self.table = table
         self.sink = sink
         self.options = options
+        self.unread = unread
         executables = ExecutableResolver(root: options.root, toolDirectories: options.toolDirectories)
     }
+
+    /// Whether some part of some file could not be read: checks that need every document (is this playbook
+    /// reachable, is this gate used, is there a `grace` document) then stand down, since the missing part may
+    /// hold what they look for.
+    var someDocumentsUnread: Bool { !unread.isEmpty }
 
     func run() {
         checkGraceSettings()
@@ -56,6 +64,7 @@ final class Checker {
     func report(
         unknown ref: Located<String>, what: String, code: DiagnosticCode, candidates: [String], context: String? = nil
     ) {
+        if holdBack(ref, what: what, code: code) { return }
         let suffix = context.map { " in \($0)" } ?? ""
         if let guess = Suggestion.closest(to: ref.value, in: candidates.sorted()) {
             sink.emit(
@@ -64,6 +73,22 @@ final class Checker {
         } else {
             sink.emit(code, "unknown \(what) `\(ref.value)`\(suffix)", at: ref.span)
         }
+    }
+
+    /// Codes of references to the names of documents (and of fleet instances), which an unread part of a file
+    /// may define; steps, fields and parameters are local to a document that did parse.
+    private static let definitionCodes: Set<DiagnosticCode> = [
+        .unknownKernel, .unknownPlaybook, .unknownSignature, .unknownInstance, .unknownGate, .unknownTrigger,
+        .unknownComponent, .unknownFleet, .unknownRefactor,
+    ]
+
+    /// Records, instead of reporting, an unknown reference to a name that an unread part of a file may define.
+    private func holdBack(_ ref: Located<String>, what: String, code: DiagnosticCode) -> Bool {
+        guard !unread.isEmpty, Self.definitionCodes.contains(code),
+            let index = unread.firstIndex(where: { $0.names.contains(ref.value) })
+        else { return false }
+        unread[index].record(ref, what: what)
+        return true
     }
 
     /// Resolves a literal reference; reports and returns false when unknown. `*` is accepted where allowed.

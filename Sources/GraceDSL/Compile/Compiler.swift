@@ -37,6 +37,7 @@ public struct Compiler: Sendable {
         documents.reserveCapacity(outcomes.reduce(0) { $0 + $1.documents.count })
         var hashes: [DocumentID: String] = [:]
         var failed: Set<DocumentID> = []
+        var unread: [UnreadDefinitions] = []
         for index in outcomes.indices {
             // Each outcome is emptied as it is merged, so that two copies of every document never coexist
             // (a `Document` is as large inline as its largest kind: at 100k documents a copy is ~100 MB).
@@ -45,12 +46,23 @@ public struct Compiler: Sendable {
             sink.append(contentsOf: outcome.diagnostics)
             documents.append(contentsOf: outcome.documents)
             failed.formUnion(outcome.failed)
+            unread.append(contentsOf: outcome.unread)
             for (id, hash) in outcome.hashes where hashes[id] == nil { hashes[id] = hash }
         }
         var table = SymbolTable(documents: documents, sink: sink)
         table.failed = failed
-        Checker(table: table, sink: sink, options: options).run()
-        let diagnostics = Self.deduplicated(sink.diagnostics).sorted(by: Diagnostic.sourceOrder)
+        let checker = Checker(table: table, sink: sink, options: options, unread: unread)
+        checker.run()
+        var diagnostics = Self.deduplicated(sink.diagnostics)
+        // References held back because an unread part of a file may define them are told once, on the
+        // diagnostic that says why that part was not read.
+        let heldBack = Dictionary(checker.unread.map { ($0.region.cause, $0.notes()) }, uniquingKeysWith: +)
+        if heldBack.values.contains(where: { !$0.isEmpty }) {
+            for i in diagnostics.indices {
+                if let notes = heldBack[diagnostics[i]] { diagnostics[i].notes += notes }
+            }
+        }
+        diagnostics.sort(by: Diagnostic.sourceOrder)
         let graph =
             !buildingGraph || diagnostics.contains { $0.severity == .error }
             ? nil : GraphBuilder(table: table, documentHashes: hashes).build()
@@ -63,6 +75,8 @@ public struct Compiler: Sendable {
         var diagnostics: [Diagnostic] = []
         var documents: [Document] = []
         var failed: [DocumentID] = []
+        /// Parts of the file that did not parse, with the names they may define.
+        var unread: [UnreadDefinitions] = []
         /// Content hash of each decoded document, in source order (empty when not hashing).
         var hashes: [(DocumentID, String)] = []
     }
@@ -73,6 +87,9 @@ public struct Compiler: Sendable {
         sink.append(contentsOf: parsed.diagnostics)
         let decoder = DocumentDecoder(sink: sink)
         var outcome = FileOutcome()
+        outcome.unread = parsed.unread.map {
+            UnreadDefinitions(region: $0, names: $0.possiblyDefinedNames(in: file.text))
+        }
         for yamlDocument in parsed.documents {
             guard let root = yamlDocument.root else { continue }
             guard let document = decoder.decode(yamlDocument) else {

@@ -18,10 +18,14 @@ public struct YAMLLimits: Sendable, Hashable {
     public static let `default` = YAMLLimits()
 }
 
-/// What parsing one file produced: its documents and any YAML-level diagnostics.
+/// What parsing one file produced: its documents, any YAML-level diagnostics, and the parts that were not read.
 public struct YAMLParseResult: Sendable {
     public var documents: [YAMLDocument]
     public var diagnostics: [Diagnostic]
+    /// Where documents were lost: after a syntax error, the rest of the file; a document refused by a limit or
+    /// an unknown anchor, that document. Whatever those documents define is unknown to the rest of the
+    /// configuration.
+    public var unread: [UnreadRegion] = []
 }
 
 /// Reads YAML through libyaml's event API into spanned node trees.
@@ -44,14 +48,17 @@ public struct YAMLParser: Sendable {
                 .fileTooLarge,
                 "file is \(bytes.count) bytes; the limit is \(limits.maxFileBytes) bytes",
                 at: .file(file))
-            return YAMLParseResult(documents: [], diagnostics: [d])
+            let end = PositionMap(bytes: bytes).location(byteOffset: bytes.count)
+            let whole = SourceSpan(file: file, start: SourceLocation(line: 1, column: 1, offset: 0), end: end)
+            return YAMLParseResult(documents: [], diagnostics: [d], unread: [UnreadRegion(span: whole, cause: d)])
         }
         if bytes.isEmpty { bytes = [] }
         let positions = PositionMap(bytes: bytes)
         return bytes.withUnsafeBufferPointer { buffer in
             var builder = TreeBuilder(file: file, limits: limits, positions: positions)
             builder.run(buffer)
-            return YAMLParseResult(documents: builder.documents, diagnostics: builder.diagnostics)
+            return YAMLParseResult(
+                documents: builder.documents, diagnostics: builder.diagnostics, unread: builder.unread)
         }
     }
 }
@@ -65,11 +72,35 @@ struct PositionMap {
     init(bytes: [UInt8]) {
         self.bytes = bytes
         isASCII = !bytes.contains { $0 >= 0x80 }
-        var starts = [0]
-        if !isASCII {
-            for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+        lineStarts = isASCII ? [0] : Self.libyamlLineStarts(bytes)
+    }
+
+    /// The byte offset of each line as libyaml numbers lines: it breaks at `\n`, `\r\n`, a lone `\r`, U+0085,
+    /// U+2028 and U+2029 (YAML 1.1), and its first line begins after a byte order mark. Counting `\n` alone put a
+    /// mark after a lone `\r` on the wrong line, and a span could end before it started.
+    private static func libyamlLineStarts(_ bytes: [UInt8]) -> [Int] {
+        let count = bytes.count
+        var starts = [bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0]
+        var i = 0
+        while i < count {
+            switch bytes[i] {
+            case 0x0A:
+                starts.append(i + 1)
+            case 0x0D:
+                if i + 1 < count, bytes[i + 1] == 0x0A { i += 1 }
+                starts.append(i + 1)
+            case 0xC2 where i + 1 < count && bytes[i + 1] == 0x85:
+                i += 1
+                starts.append(i + 1)
+            case 0xE2 where i + 2 < count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9):
+                i += 2
+                starts.append(i + 1)
+            default:
+                break
+            }
+            i += 1
         }
-        lineStarts = starts
+        return starts
     }
 
     func location(_ mark: yaml_mark_t) -> SourceLocation {
@@ -91,6 +122,22 @@ struct PositionMap {
         }
         return SourceLocation(line: line + 1, column: column + 1, offset: offset)
     }
+
+    /// The location of a byte offset (libyaml's reader reports one instead of a mark); only used on errors.
+    func location(byteOffset: Int) -> SourceLocation {
+        let offset = min(max(byteOffset, 0), bytes.count)
+        var line = 1
+        var lineStart = 0
+        for i in 0..<offset where bytes[i] == UInt8(ascii: "\n") {
+            line += 1
+            lineStart = i + 1
+        }
+        let column = 1 + bytes[lineStart..<offset].reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+        return SourceLocation(line: line, column: column, offset: offset)
+    }
+
+    /// Where the text ends.
+    var end: SourceLocation { location(byteOffset: bytes.count) }
 }
 
 /// Builds node trees from libyaml events with an explicit stack (no recursion, so depth cannot overflow).
@@ -100,6 +147,7 @@ private struct TreeBuilder {
     let positions: PositionMap
     var documents: [YAMLDocument] = []
     var diagnostics: [Diagnostic] = []
+    var unread: [UnreadRegion] = []
 
     /// An open sequence or mapping. A struct mutated in place on the stack (`stack[top].items.append`), so that
     /// adding a child never copies the children gathered so far.
@@ -120,6 +168,14 @@ private struct TreeBuilder {
     private var documentStart = SourceLocation(line: 1, column: 1, offset: 0)
     private var documentRoot: YAMLNode?
     private var explicitStart = false
+    /// Where the documents not yet complete begin: the end of the last complete document, or the start of the
+    /// current one. A syntax error loses everything from here on.
+    private var unreadFrom = SourceLocation(line: 1, column: 1, offset: 0)
+    /// Set when the current document was refused (alias bomb, unknown anchor): its remaining events are
+    /// ignored until it ends, and the documents after it are still read.
+    private var refusal: Diagnostic?
+    /// Whether a document has ended (read or refused); until then, an error loses the whole file.
+    private var anyDocumentEnded = false
 
     init(file: String, limits: YAMLLimits, positions: PositionMap) {
         self.file = file
@@ -148,7 +204,9 @@ private struct TreeBuilder {
         var event = yaml_event_t()
         while true {
             guard yaml_parser_parse(&parser, &event) != 0 else {
-                reportParserError(parser)
+                let report = SyntaxErrorReport(
+                    file: file, positions: positions, input: buffer, maxDepth: limits.maxDepth)
+                loseRest(report.diagnostic(for: parser))
                 return
             }
             let keepGoing = handle(event)
@@ -157,35 +215,45 @@ private struct TreeBuilder {
         }
     }
 
-    private mutating func reportParserError(_ parser: yaml_parser_t) {
-        let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
-        let at = positions.location(parser.problem_mark)
-        var notes: [Note] = []
-        var message = problem
-        if let context = parser.context.map({ String(cString: $0) }) {
-            let contextAt = positions.location(parser.context_mark)
-            // libyaml reports the construct it was inside as the context; point there when it is elsewhere.
-            if contextAt != at {
-                notes.append(
-                    Note(context, at: SourceSpan(file: file, start: contextAt, end: contextAt)))
-            } else {
-                message += " (\(context))"
-            }
-        }
-        if parser.error == YAML_READER_ERROR {
-            message = "cannot read input: \(problem)"
-        }
-        diagnostics.append(
-            Diagnostic(.yamlSyntax, message, at: SourceSpan(file: file, start: at, end: at), notes: notes))
+    /// Reports `diagnostic` and records that nothing from `unreadFrom` to the end of the file was read.
+    private mutating func loseRest(_ diagnostic: Diagnostic) {
+        diagnostics.append(diagnostic)
+        let start = anyDocumentEnded ? unreadFrom : SourceLocation(line: 1, column: 1, offset: 0)
+        let span = SourceSpan(file: file, start: start, end: positions.end)
+        unread.append(UnreadRegion(span: span, cause: diagnostic))
+    }
+
+    /// Refuses the current document: reports `diagnostic` and ignores the document's remaining events.
+    private mutating func refuseDocument(_ diagnostic: Diagnostic) -> Bool {
+        diagnostics.append(diagnostic)
+        refusal = diagnostic
+        stack = []
+        return true
     }
 
     /// Returns false when parsing must stop (end of stream or a limit breached).
     private mutating func handle(_ event: yaml_event_t) -> Bool {
+        if let refused = refusal {
+            switch event.type {
+            case YAML_DOCUMENT_END_EVENT:
+                let span = SourceSpan(file: file, start: unreadFrom, end: positions.location(event.end_mark))
+                unread.append(UnreadRegion(span: span, cause: refused))
+                refusal = nil
+                unreadFrom = span.end
+                anyDocumentEnded = true
+            case YAML_STREAM_END_EVENT:
+                return false
+            default:
+                break
+            }
+            return true
+        }
         switch event.type {
         case YAML_STREAM_END_EVENT:
             return false
         case YAML_DOCUMENT_START_EVENT:
             documentStart = positions.location(event.start_mark)
+            unreadFrom = documentStart
             explicitStart = event.data.document_start.implicit == 0
             anchors = [:]
             expanded = 0
@@ -193,6 +261,8 @@ private struct TreeBuilder {
             stack = []
         case YAML_DOCUMENT_END_EVENT:
             let end = positions.location(event.end_mark)
+            unreadFrom = end
+            anyDocumentEnded = true
             let docSpan = SourceSpan(file: file, start: documentStart, end: end)
             if let root = documentRoot, root.isNull {
                 if explicitStart {
@@ -207,18 +277,17 @@ private struct TreeBuilder {
             let name = Self.string(event.data.alias.anchor) ?? ""
             let aliasSpan = span(event.start_mark, event.end_mark)
             guard let target = anchors[name] else {
-                diagnostics.append(Diagnostic(.unknownAnchor, "alias `*\(name)` refers to no anchor", at: aliasSpan))
-                return false
+                return refuseDocument(
+                    Diagnostic(.unknownAnchor, "alias `*\(name)` refers to no anchor", at: aliasSpan))
             }
             expanded += target.count
             if expanded > limits.maxAliasExpansion {
-                diagnostics.append(
+                return refuseDocument(
                     Diagnostic(
                         .aliasExpansionLimit,
                         "alias expansion exceeds \(limits.maxAliasExpansion) nodes in one document "
                             + "(an alias bomb?); the document is refused",
                         at: aliasSpan))
-                return false
             }
             var node = target.node
             node.span = aliasSpan
@@ -277,10 +346,12 @@ private struct TreeBuilder {
     private mutating func checkDepth(_ event: yaml_event_t) -> Bool {
         guard stack.count > limits.maxDepth else { return true }
         let at = span(event.start_mark, event.end_mark)
-        diagnostics.append(
+        // Unlike an alias bomb, this one stops the file: reading on would let libyaml nest (and allocate) as
+        // deep as the input goes.
+        loseRest(
             Diagnostic(
-                .nestingTooDeep, "nesting is deeper than \(limits.maxDepth) levels; the document is refused",
-                at: at))
+                .nestingTooDeep,
+                "nesting is deeper than \(limits.maxDepth) levels; the rest of the file is not read", at: at))
         return false
     }
 

@@ -13,8 +13,8 @@ enum Fixtures {
     static let validDirectory = repository.appendingPathComponent("Tests/Fixtures/valid")
     /// Every input that once crashed the fuzz target (Fuzz/README.md); none has yet, so it may not exist.
     static let fuzzDirectory = repository.appendingPathComponent("Tests/Fixtures/fuzz-regressions")
-    /// The fuzzer's seed corpus.
-    static let fuzzSeedDirectory = repository.appendingPathComponent("Fuzz/corpus")
+    /// The compiler fuzz target's seed corpus (the log miner's is in Fuzz/corpus/log-miner/).
+    static let fuzzSeedDirectory = repository.appendingPathComponent("Fuzz/corpus/compiler")
 
     static func yamlFiles(in directory: URL) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
@@ -22,10 +22,34 @@ enum Fixtures {
     }
 
     static var invalid: [String] { yamlFiles(in: invalidDirectory) }
+    /// The shipped configuration's files, relative to the repository (`config/grace.yaml`, ...).
+    static var shippedPaths: [String] {
+        ["config", "Playbooks"].flatMap { dir in
+            yamlFiles(in: repository.appendingPathComponent(dir)).map { "\(dir)/\($0)" }
+        }
+    }
+    /// Multi-file fixtures: folders under `invalid/`, compiled together (see Tests/Fixtures/invalid/README.md).
+    static var invalidSets: [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: invalidDirectory.path)) ?? []
+        return names.filter { name in
+            var isDirectory: ObjCBool = false
+            let path = invalidDirectory.appendingPathComponent(name).path
+            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+        }.sorted()
+    }
+
+    /// The YAML files of a multi-file fixture, with paths relative to its folder (`config/triggers.yaml`).
+    static func readSet(_ name: String) -> [SourceFile] {
+        let folder = invalidDirectory.appendingPathComponent(name)
+        let paths = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []
+        return paths.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map {
+            SourceFile(path: $0, text: read(folder.appendingPathComponent($0)))
+        }
+    }
     static var valid: [String] { yamlFiles(in: validDirectory) }
     /// What the fuzzer starts from and what once crashed it, as paths from the repository's root.
     static var fuzzInputs: [String] {
-        yamlFiles(in: fuzzSeedDirectory).map { "Fuzz/corpus/\($0)" }
+        yamlFiles(in: fuzzSeedDirectory).map { "Fuzz/corpus/compiler/\($0)" }
             + yamlFiles(in: fuzzDirectory).map { "Tests/Fixtures/fuzz-regressions/\($0)" }
     }
 

@@ -1,0 +1,1 @@
+../../../Tests/LogMiningTests/Support/MinerInvariants.swift
