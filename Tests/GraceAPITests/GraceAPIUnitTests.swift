@@ -27,6 +27,23 @@ struct GraceAPIUnitTests {
         #expect(regranted == 20)
     }
 
+    @Test("a new client waits for the slot a gone stream frees, and is refused when none frees in time")
+    func waitForSlot() async throws {
+        let broadcaster = EventBroadcaster(maxClients: 1, keepAliveInterval: .seconds(3600))
+        let first = try #require(await broadcaster.subscribe())
+        let waiting = Task { await broadcaster.subscribe(waitingUpTo: .seconds(600)) }
+        var items = first.items.makeAsyncIterator()
+        if case .keepAlive? = await items.next() {  // the sweep reached the open stream
+        } else {
+            Issue.record("expected a keep-alive")
+        }
+        await broadcaster.unsubscribe(first.id)  // its writer found the client gone
+        let second = try #require(await waiting.value, "the freed slot was handed over")
+        #expect(await broadcaster.subscribe(waitingUpTo: .milliseconds(1)) == nil, "no slot frees: refused")
+        await broadcaster.unsubscribe(second.id)
+        await broadcaster.close()
+    }
+
     @Test("a sweep makes every open stream write a keep-alive, so a gone client's slot frees before its next tick")
     func sweep() async throws {
         let broadcaster = EventBroadcaster(maxClients: 1, keepAliveInterval: .seconds(3600))

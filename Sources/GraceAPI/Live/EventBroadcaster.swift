@@ -21,6 +21,8 @@ actor EventBroadcaster {
     private var closed = false
     private(set) var dropped = 0
     private var lastSweep: ContinuousClock.Instant?
+    /// New clients waiting for a slot that a gone stream is about to free (`subscribe(waitingUpTo:)`).
+    private var slotWaiters: [UUID: CheckedContinuation<Void, Never>] = [:]
 
     init(bufferSize: Int = 1024, maxClients: Int = 256, keepAliveInterval: Duration = .seconds(15)) {
         self.bufferSize = bufferSize
@@ -43,8 +45,8 @@ actor EventBroadcaster {
     }
 
     /// Sends every stream a keep-alive now (at most every 250 ms). A stream whose client has gone holds its slot
-    /// until its next write fails; a new client refused because `maxClients` are open calls this, so that the dead
-    /// streams leave at once rather than at their next keep-alive, and tries again a moment later.
+    /// until its next write fails; `subscribe(waitingUpTo:)` calls this when `maxClients` are open, so that the dead
+    /// streams leave at once rather than at their next keep-alive.
     func sweep() {
         let now = ContinuousClock.now
         if let lastSweep, now - lastSweep < .milliseconds(250) { return }
@@ -52,8 +54,36 @@ actor EventBroadcaster {
         send(.keepAlive)
     }
 
+    /// As `subscribe()`, but when every slot is taken it sweeps the streams and waits, at most `patience`, for one
+    /// whose client has gone to leave; nil when none does.
+    func subscribe(waitingUpTo patience: Duration) async -> (id: UUID, items: AsyncStream<Item>)? {
+        if let subscription = subscribe() { return subscription }
+        sweep()
+        let id = UUID()
+        let deadline = Task { [weak self] in
+            try? await Task.sleep(for: patience)
+            await self?.stopWaiting(id)
+        }
+        defer { deadline.cancel() }
+        await withCheckedContinuation { slotWaiters[id] = $0 }
+        return subscribe()
+    }
+
     func unsubscribe(_ id: UUID) {
-        clients.removeValue(forKey: id)?.finish()
+        guard let continuation = clients.removeValue(forKey: id) else { return }
+        continuation.finish()
+        slotFreed()
+    }
+
+    private func stopWaiting(_ id: UUID) {
+        slotWaiters.removeValue(forKey: id)?.resume()
+    }
+
+    /// Hands a freed slot to one waiting client.
+    private func slotFreed() {
+        guard let (id, waiter) = slotWaiters.first else { return }
+        slotWaiters.removeValue(forKey: id)
+        waiter.resume()
     }
 
     var clientCount: Int { clients.count }
@@ -68,6 +98,8 @@ actor EventBroadcaster {
         ticker?.cancel()
         for continuation in clients.values { continuation.finish() }
         clients = [:]
+        for waiter in slotWaiters.values { waiter.resume() }
+        slotWaiters = [:]
     }
 
     private func send(_ item: Item) {
@@ -76,6 +108,7 @@ actor EventBroadcaster {
                 dropped += 1
                 clients.removeValue(forKey: id)
                 continuation.finish()
+                slotFreed()
             }
         }
     }

@@ -65,18 +65,10 @@ struct EventRoutes: APIRoutes {
         let broadcaster = services.broadcaster
         let store = services.store
         let logger = logger
-        var subscription = await broadcaster.subscribe()
-        if subscription == nil {
-            // Streams whose client has gone hold their slot until their next write: make them all write now, and
-            // give the dead ones a moment to leave (bench/campaign/hostile.py: 300 clients gone, then a new one
-            // was refused for up to the 15 s of a keep-alive).
-            await broadcaster.sweep()
-            for _ in 0..<10 where subscription == nil {
-                try? await Task.sleep(for: .milliseconds(20))
-                subscription = await broadcaster.subscribe()
-            }
-        }
-        guard let (id, items) = subscription else {
+        // Streams whose client has gone hold their slot until their next write: when all are taken, the broadcaster
+        // makes them all write now and hands the first freed slot over (bench/campaign/hostile.py: 300 clients
+        // gone, then a new one was refused for up to the 15 s of a keep-alive).
+        guard let (id, items) = await broadcaster.subscribe(waitingUpTo: .milliseconds(200)) else {
             throw APIError.unavailable(
                 "too many event streams are open (at most \(broadcaster.maxClients)); try again later", retryAfter: 5)
         }
