@@ -1,8 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Dependencies point one way: grace -> GraceAPI -> Runtime -> Interpreter -> GraceDSL -> CLibYAML; LogMining
-// stands alone (pure template mining, used by Runtime and by `grace logs mine`). SwiftNIO (through Hummingbird)
+// Dependencies point one way: grace -> GraceAPI -> Runtime -> Interpreter -> GraceDSL -> CLibYAML, and
+// grace -> GraceAgent -> (ConfigRepair -> GraceDSL, Runtime); LogMining stands alone (pure template mining, used by Runtime and by `grace logs mine`). SwiftNIO (through Hummingbird)
 // enters in GraceAPI, and in grace itself for the API client; no target uses FoundationNetworking (libcurl).
 // GraceDSL must never depend on SwiftNIO so that its tests stay fast.
 let package = Package(
@@ -45,6 +45,12 @@ let package = Package(
         // Online log template mining (Drain-style): pure, no OS calls, no dependencies, so it can be benchmarked
         // and fuzzed on its own.
         .target(name: "LogMining"),
+        // Configuration repair and refactoring: planners that propose span-preserving edits and the compile gate
+        // that judges them. Pure (no OS calls) so that `grace agent fix` and its tests stay fast.
+        .target(
+            name: "ConfigRepair",
+            dependencies: ["GraceDSL"]
+        ),
         // fork/exec, pidfds and prctl: the few system calls Swift cannot make safely itself (after fork only
         // async-signal-safe C may run).
         .target(name: "CGraceSystem"),
@@ -61,6 +67,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The coding agent's worker (`grace agent run`): task loop, gate, git commits, reload, watch and revert.
+        .target(
+            name: "GraceAgent",
+            dependencies: [
+                "ConfigRepair", "GraceDSL", "Interpreter", "Runtime",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The API's bodies as Codable values, shared by the server and the CLI (Foundation only).
@@ -98,6 +113,8 @@ let package = Package(
         .executableTarget(
             name: "grace",
             dependencies: [
+                "ConfigRepair",
+                "GraceAgent",
                 "GraceAPI",
                 "GraceAPIModels",
                 "GraceDSL",
@@ -132,6 +149,10 @@ let package = Package(
         .testTarget(
             name: "GraceDSLTests",
             dependencies: ["GraceDSL"]
+        ),
+        .testTarget(
+            name: "ConfigRepairTests",
+            dependencies: ["ConfigRepair", "GraceDSL"]
         ),
         .testTarget(
             name: "LogMiningTests",
