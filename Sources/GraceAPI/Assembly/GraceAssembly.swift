@@ -35,6 +35,9 @@ public struct GraceConfiguration: Sendable {
     public var defaultHeartbeat: Duration = .seconds(5)
     /// What every timer, backoff, probe and rate limit waits on; a manual clock lets a test step time.
     public var clock: RuntimeClock = .continuous()
+    /// The `grace` executable, which runs the coding agent's process when the configuration enables it; nil in a
+    /// test process (no agent process; `agent_task` steps wait for a worker the test provides).
+    public var agentExecutable: String?
     /// Directories searched first for a command's executable (where `grace` itself lives, for `grace-demo`).
     public var toolDirectories: [String] = []
     /// Where to tell systemd that Grace is ready, alive (its watchdog) and stopping: what systemd put in this
@@ -117,6 +120,7 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     let locator = ExecutableLocator(root: root, toolDirectories: configuration.toolDirectories)
     var supervision = Supervisor.Configuration(root: root, stateDirectory: stateDirectory, locator: locator)
     supervision.metricsInterval = configuration.metricsInterval
+    supervision.agentExecutable = configuration.agentExecutable
     let supervisor = Supervisor(graph: graph, configuration: supervision, environment: environment)
     let reloader = ConfigurationReloader(supervisor: supervisor, environment: environment, load: configuration.load)
     let snapshots: SnapshotStore?
@@ -126,11 +130,21 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
         logger.error("snapshots unavailable: \(error)")
         snapshots = nil
     }
+    let runner = ProcessCommandRunner(locator: locator, reaper: reaper, reactor: environment.reactor)
+    let agentTasks: AgentTaskStore?
+    do {
+        agentTasks = try AgentTaskStore(stateDirectory: stateDirectory)
+    } catch {
+        logger.error("agent: task queue unavailable: \(error)")
+        agentTasks = nil
+    }
+    let work = GitWorkTree(directory: root, runner: runner)
+    let git = await work.isRepository() ? work : nil
+    let configurationPaths = ConfigurationLoader.includes(root: URL(fileURLWithPath: root))
     let healer = Healer(
-        graph: graph, supervisor: supervisor, environment: environment,
-        runner: ProcessCommandRunner(locator: locator, reaper: reaper, reactor: environment.reactor), root: root,
-        snapshots: snapshots,
-        reloader: reloader)
+        graph: graph, supervisor: supervisor, environment: environment, runner: runner, root: root,
+        snapshots: snapshots, reloader: reloader,
+        agent: AgentConnection(tasks: agentTasks, git: git, configurationPaths: configurationPaths))
 
     let components = ComponentRegistry()
     let heartbeats = graph.settings?.componentHeartbeats ?? [:]
@@ -147,6 +161,14 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     var services = [service(supervisor), service(healer)]
     if let snapshots {
         services.append(service(Snapshotter(store: snapshots, supervisor: supervisor, environment: environment)))
+    }
+    if let agentTasks {
+        services.append(
+            service(
+                AgentLiaison(
+                    store: agentTasks, journal: environment.journal, supervisor: supervisor, git: git,
+                    configurationPaths: configurationPaths, clock: configuration.clock,
+                    knownGoodWindow: graph.settings?.knowledge.successWindow ?? .seconds(30))))
     }
     var api: APIServer?
     if configuration.serveAPI {

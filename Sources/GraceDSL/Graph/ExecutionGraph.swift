@@ -36,6 +36,30 @@ public struct ExecutionGraph: Sendable, Hashable {
         self.edges = edges
     }
 
+    private init(_ graph: ExecutionGraph, kernels: [Kernel], documentHashes: [DocumentID: String]) {
+        self.contentHash = graph.contentHash
+        self.documentHashes = documentHashes
+        self.settings = graph.settings
+        self.kernels = kernels
+        self.triggers = graph.triggers
+        self.playbooks = graph.playbooks
+        self.signatures = graph.signatures
+        self.refactors = graph.refactors
+        self.fleets = graph.fleets
+        self.chaos = graph.chaos
+        self.gates = graph.gates
+        self.edges = graph.edges
+    }
+
+    /// This graph with `kernel` supervised too: a kernel Grace derives from the configuration (the coding agent's
+    /// process) rather than one a document declares. `contentHash` stays the configuration's; `documentHashes`
+    /// gets an entry (`hash`: what the kernel is made from) so that a reload restarts or stops it when it changes.
+    public func adding(derivedKernel kernel: Kernel, hash: String) -> ExecutionGraph {
+        var hashes = documentHashes
+        hashes[DocumentID(kind: .kernel, name: kernel.header.name.value)] = hash
+        return ExecutionGraph(self, kernels: kernels + [kernel], documentHashes: hashes)
+    }
+
     public var bootOrder: [String] { kernels.map(\.header.name.value) }
 
     public func kernel(_ name: String) -> Kernel? { kernels.first { $0.header.name.value == name } }

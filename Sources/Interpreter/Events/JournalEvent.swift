@@ -123,6 +123,16 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
     case kbBindingLearned = "kb.binding_learned"
     /// A learned binding failed often enough to be dropped.
     case kbBindingDropped = "kb.binding_dropped"
+    /// A coding-agent task changed state.
+    case agentTask = "agent.task"
+    /// The coding agent committed a change that passed its gate.
+    case agentCommitted = "agent.committed"
+    /// The coding agent reverted one of its commits.
+    case agentReverted = "agent.reverted"
+    /// The running graph stayed healthy for a window: a revision `rollback_config` may go back to.
+    case configKnownGood = "config.known_good"
+    /// `rollback_config` reverted the configuration to its newest known-good revision.
+    case configRolledBack = "config.rolled_back"
 
     /// How a reader should take an entry of this kind: the dashboard colours events by it.
     public enum Tone: String, Sendable, Codable, CaseIterable {
@@ -147,16 +157,18 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
             .graceJournalAnchorMismatch:
             .bad
         case .kernelStarted, .kernelReady, .kernelHealthy, .kernelResumed, .kernelLeftoverStopped, .runSucceeded,
-            .stepSucceeded, .configReloaded, .graceStarted, .kbBindingLearned, .snapshotCreated, .snapshotRestored:
+            .stepSucceeded, .configReloaded, .graceStarted, .kbBindingLearned, .snapshotCreated, .snapshotRestored,
+            .agentCommitted, .configKnownGood:
             .good
         case .runSuperseded, .kernelRestarting, .kernelPaused, .kernelSignalled, .kernelLeftoverFound,
             .kernelDependencyNotReady,
             .kernelLimitsUnenforced,
             .kernelRestartRequested,
-            .kernelStopping, .triggerSuppressed, .runInterrupted, .graceStopping, .graceJournalRecovered:
+            .kernelStopping, .triggerSuppressed, .runInterrupted, .graceStopping, .graceJournalRecovered,
+            .agentReverted, .configRolledBack:
             .warn
         case .triggerFired, .runStarted, .stepStarted, .undoStarted, .undoFinished, .healerStarted, .kbOutcome,
-            .notify:
+            .notify, .agentTask:
             .heal
         case .graceStopped, .kernelStopped, .kernelStatus, .kernelStoppingNotified, .configUnchanged,
             .snapshotPruned, .stepSkipped:
@@ -224,6 +236,11 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .kbOutcome: "a run's outcome counted for a signature's binding (signature, playbook, run, healed, ...)"
         case .kbBindingLearned: "a run healed a signature: its playbook is now bound to it (same fields)"
         case .kbBindingDropped: "a learned binding fell below the confidence threshold (same fields)"
+        case .agentTask: "a coding-agent task changed state (task, type, state, detail, event, run, commit)"
+        case .agentCommitted: "the agent committed a change that passed its gate (task, commit, summary, files)"
+        case .agentReverted: "the agent reverted its commit (task, commit, revert, evidence)"
+        case .configKnownGood: "the running graph stayed healthy for a window (graph, revision)"
+        case .configRolledBack: "rollback_config went back to a known-good revision (revision, reverted, run)"
         }
     }
 }
@@ -414,6 +431,21 @@ public enum JournalEvent: Sendable, Hashable {
     /// A learned binding's expected success fell below the drop threshold; it is no longer chosen.
     case kbBindingDropped(kernel: String, KnowledgeVerdict)
 
+    // The coding agent
+    /// Task `task` (of `type`) entered `state`; `event` is the agent's own id of the change (what the journal has
+    /// recorded up to), `run` the playbook run that asked for the task, `commit` its commit once there is one.
+    case agentTask(
+        task: Int64, type: String, state: String, detail: String, event: Int64, kernel: String?, run: String?,
+        commit: String?)
+    /// The agent committed `summary` as `commit` for `task`, editing `files`.
+    case agentCommitted(task: Int64, commit: String, summary: String, files: [String])
+    /// The agent reverted `commit` of `task` with commit `revert`, because of `evidence`.
+    case agentReverted(task: Int64, commit: String, revert: String, evidence: String)
+    /// The graph `graph` (content hash prefix) ran with every kernel healthy for a window, at git `revision`.
+    case configKnownGood(graph: String, revision: String)
+    /// `rollback_config` reverted `reverted` commits to return to `revision`, in run `run`.
+    case configRolledBack(revision: String, reverted: [String], run: String?)
+
     /// An entry this build cannot decode (unknown kind, or fields that do not fit it), kept exactly as stored.
     case unrecognized(kind: String, kernel: String?, fields: [String: String])
 
@@ -468,6 +500,11 @@ public enum JournalEvent: Sendable, Hashable {
         case .configReloaded: .configReloaded
         case .configUnchanged: .configUnchanged
         case .configInvalid, .configUnreadable: .configInvalid
+        case .agentTask: .agentTask
+        case .agentCommitted: .agentCommitted
+        case .agentReverted: .agentReverted
+        case .configKnownGood: .configKnownGood
+        case .configRolledBack: .configRolledBack
         case .snapshotCreated: .snapshotCreated
         case .snapshotRestored: .snapshotRestored
         case .snapshotPruned: .snapshotPruned
@@ -500,7 +537,8 @@ public enum JournalEvent: Sendable, Hashable {
             .snapshotRestored(let k, _, _, _), .snapshotPruned(let k, _), .snapshotFailed(let k, _),
             .kbOutcome(let k, _), .kbBindingLearned(let k, _), .kbBindingDropped(let k, _):
             k
-        case .triggerFired(_, _, let k, _), .triggerSuppressed(_, _, let k, _), .unrecognized(_, let k, _):
+        case .triggerFired(_, _, let k, _), .triggerSuppressed(_, _, let k, _), .unrecognized(_, let k, _),
+            .agentTask(_, _, _, _, _, let k, _, _):
             k
         default:
             nil
@@ -517,6 +555,8 @@ public enum JournalEvent: Sendable, Hashable {
             .runSuperseded(let r, _, _, _),
             .notify(let r, _, _):
             r
+        case .agentTask(_, _, _, _, _, _, let r, _): r
+        case .configRolledBack(_, _, let r): r
         case .snapshotCreated(_, _, _, _, _, let r, _), .snapshotRestored(_, _, let r, _):
             r
         case .kbOutcome(_, let v), .kbBindingLearned(_, let v), .kbBindingDropped(_, let v):
@@ -616,6 +656,22 @@ public enum JournalEvent: Sendable, Hashable {
             for (i, error) in errors.enumerated() { f["error.\(i)"] = error }
             return f
         case .configUnreadable(let reason, let error): return ["reason": reason, "error": error]
+        case .agentTask(let task, let type, let state, let detail, let event, _, let run, let commit):
+            var f = ["task": String(task), "type": type, "state": state, "detail": detail, "event": String(event)]
+            if let run { f["run"] = run }
+            if let commit { f["commit"] = commit }
+            return f
+        case .agentCommitted(let task, let commit, let summary, let files):
+            return [
+                "task": String(task), "commit": commit, "summary": summary, "files": files.joined(separator: ","),
+            ]
+        case .agentReverted(let task, let commit, let revert, let evidence):
+            return ["task": String(task), "commit": commit, "revert": revert, "evidence": evidence]
+        case .configKnownGood(let graph, let revision): return ["graph": graph, "revision": revision]
+        case .configRolledBack(let revision, let reverted, let run):
+            var f = ["revision": revision, "reverted": reverted.joined(separator: ",")]
+            if let run { f["run"] = run }
+            return f
         case .snapshotCreated(_, let id, let files, let bytes, let good, let run, let reason):
             var f = ["id": id, "files": String(files), "good": String(good)]
             if let bytes { f["bytes"] = String(bytes) }
@@ -710,6 +766,26 @@ public enum JournalEvent: Sendable, Hashable {
         case .configUnchanged:
             guard let reason = f["reason"], let graph = f["graph"] else { return nil }
             return .configUnchanged(reason: reason, graph: graph)
+        case .agentTask:
+            guard let task = f["task"].flatMap({ Int64($0) }), let type = f["type"], let state = f["state"] else {
+                return nil
+            }
+            return .agentTask(
+                task: task, type: type, state: state, detail: f["detail"] ?? "",
+                event: f["event"].flatMap { Int64($0) } ?? 0, kernel: kernel, run: f["run"], commit: f["commit"])
+        case .agentCommitted:
+            guard let task = f["task"].flatMap({ Int64($0) }), let commit = f["commit"] else { return nil }
+            return .agentCommitted(task: task, commit: commit, summary: f["summary"] ?? "", files: list(f["files"]))
+        case .agentReverted:
+            guard let task = f["task"].flatMap({ Int64($0) }), let commit = f["commit"], let revert = f["revert"]
+            else { return nil }
+            return .agentReverted(task: task, commit: commit, revert: revert, evidence: f["evidence"] ?? "")
+        case .configKnownGood:
+            guard let graph = f["graph"], let revision = f["revision"] else { return nil }
+            return .configKnownGood(graph: graph, revision: revision)
+        case .configRolledBack:
+            guard let revision = f["revision"] else { return nil }
+            return .configRolledBack(revision: revision, reverted: list(f["reverted"]), run: f["run"])
         case .configInvalid:
             guard let reason = f["reason"] else { return nil }
             if let count = f["errors"].flatMap({ Int($0) }) {

@@ -443,7 +443,7 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
         case .shedLoad(let tier, let keep): return nonEmpty(tier).map { .shedLoad(tier: $0, keep: keep.map(r)) }
         case .restoreLoad(let tier): return nonEmpty(tier).map { .restoreLoad(tier: $0) }
         case .agentTask(let kind, let goal, let refactor):
-            return .agentTask(kind: kind.rawValue, goal: goal.map(r), refactor: refactor.map(r))
+            return .agentTask(kind: kind.rawValue, goal: goal.map(r), refactor: refactor.map(r), context: scope)
         case .rollbackConfig(let rev): return .rollbackConfig(revision: r(rev))
         case .reload(let target): return nonEmpty(target).map { .reload(target: $0) }
         case .failover(let fleet, let to): return nonEmpty(fleet).map { .failover(fleet: $0, to: to.map(r)) }

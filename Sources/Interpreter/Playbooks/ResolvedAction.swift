@@ -34,9 +34,10 @@ public enum ResolvedAction: Sendable, Hashable {
     case shedLoad(tier: String, keep: [String])
     /// Resume the kernels `shed_load` paused in `tier`, or in every tier for `all`.
     case restoreLoad(tier: String)
-    /// Hand a task to the coding agent. Not in this build.
-    case agentTask(kind: String, goal: String?, refactor: String?)
-    /// Go back to `last_good` or a git revision of the configuration. Not in this build.
+    /// Hand a task to the coding agent and wait for its outcome; `context` is the run's values (its arguments and
+    /// `run.*`), from which the task's inputs (kernel, path, code, line, signature) are taken.
+    case agentTask(kind: String, goal: String?, refactor: String?, context: [String: String])
+    /// Go back to `last_good` (the newest known-good revision) or a git revision of the configuration.
     case rollbackConfig(revision: String)
     /// `grace`: recompile and apply the configuration; a kernel's name: send it SIGHUP.
     case reload(target: String)
@@ -113,7 +114,7 @@ public enum ResolvedAction: Sendable, Hashable {
         case .shedLoad(let tier, let keep):
             "shed \(tier) load" + (keep.isEmpty ? "" : " keeping \(keep.joined(separator: ", "))")
         case .restoreLoad(let tier): "restore \(tier) load"
-        case .agentTask(let kind, let goal, _): "agent task \(kind)" + (goal.map { ": \($0)" } ?? "")
+        case .agentTask(let kind, let goal, _, _): "agent task \(kind)" + (goal.map { ": \($0)" } ?? "")
         case .rollbackConfig(let rev): "roll the configuration back to \(rev)"
         case .reload(let target): "reload \(target)"
         case .failover(let fleet, let to): "fail over \(fleet)" + (to.map { " to \($0)" } ?? "")

@@ -44,7 +44,8 @@ public actor Healer {
     /// (make the healer before the supervisor boots).
     public init(
         graph: ExecutionGraph, supervisor: Supervisor, environment: RuntimeEnvironment, runner: ProcessCommandRunner,
-        root: String, snapshots: SnapshotStore? = nil, reloader: ConfigurationReloader? = nil
+        root: String, snapshots: SnapshotStore? = nil, reloader: ConfigurationReloader? = nil,
+        agent: AgentConnection? = nil
     ) {
         self.graph = graph
         self.supervisor = supervisor
@@ -53,7 +54,7 @@ public actor Healer {
         observations = environment.hub.subscribe()
         performer = RuntimeActionPerformer(
             supervisor: supervisor, journal: environment.journal, runner: runner, clock: environment.clock,
-            snapshots: snapshots, reloader: reloader)
+            snapshots: snapshots, reloader: reloader, agent: agent)
         executor = PlaybookExecutor(
             graph: graph, performer: performer, journal: JournalRunRecorder(journal: environment.journal),
             clock: environment.clock, locks: locks)

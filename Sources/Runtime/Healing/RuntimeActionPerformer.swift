@@ -3,8 +3,8 @@ import GraceDSL
 import Interpreter
 
 /// Carries out playbook actions on the real machine, through the supervisor (kernels), Grace's own spawner
-/// (exec), plain HTTP, the snapshot store and configuration reload. Actions whose machinery later work brings
-/// (the agent, git rollback, fleet failover and quarantine) fail with a message that says so; `grace run`
+/// (exec), plain HTTP, the snapshot store, configuration reload, the coding agent's queue and git. Actions whose
+/// machinery later work brings (fleet failover and quarantine) fail with a message that says so; `grace run`
 /// refuses configurations that need them unless told to run partially.
 public struct RuntimeActionPerformer: ActionPerformer {
     let supervisor: Supervisor
@@ -19,13 +19,17 @@ public struct RuntimeActionPerformer: ActionPerformer {
     let snapshots: SnapshotStore?
     /// `reload: grace` recompiles and applies the configuration through it.
     let reloader: ConfigurationReloader?
+    /// The agent's queue and the configuration's git work tree (`agent_task`, `rollback_config`).
+    let agent: AgentConnection?
 
     /// A performer acting through `supervisor`, journaling to `journal`, timing waits on `clock`; without
-    /// `snapshots` snapshot steps fail, without `reloader` `reload: grace` fails.
+    /// `snapshots` snapshot steps fail, without `reloader` `reload: grace` fails, without `agent` `agent_task` and
+    /// `rollback_config` fail.
     public init(
         supervisor: Supervisor, journal: Journal, runner: ProcessCommandRunner, clock: RuntimeClock,
-        snapshots: SnapshotStore? = nil, reloader: ConfigurationReloader? = nil
+        snapshots: SnapshotStore? = nil, reloader: ConfigurationReloader? = nil, agent: AgentConnection? = nil
     ) {
+        self.agent = agent
         self.supervisor = supervisor
         self.journal = journal
         self.runner = runner
@@ -35,9 +39,7 @@ public struct RuntimeActionPerformer: ActionPerformer {
     }
 
     /// Action keywords this build cannot perform.
-    public static let unsupported: Set<String> = [
-        "agent_task", "rollback_config", "failover", "quarantine",
-    ]
+    public static let unsupported: Set<String> = ["failover", "quarantine"]
 
     /// Performs one resolved step; throws `ActionFailure` saying why it did not succeed.
     public func perform(_ action: ResolvedAction, runID: String) async throws -> ActionOutcome {
@@ -168,7 +170,12 @@ public struct RuntimeActionPerformer: ActionPerformer {
                 throw ActionFailure(
                     "\(k): data differs from snapshot \(reference.id): \(problems.prefix(5).joined(separator: "; "))")
             }
-        case .agentTask, .rollbackConfig, .failover, .quarantine:
+        case .agentTask(let kind, let goal, let refactor, let context):
+            return try await performAgentTask(
+                kind: kind, goal: goal, refactor: refactor, context: context, runID: runID)
+        case .rollbackConfig(let revision):
+            return try await performRollback(revision: revision, runID: runID)
+        case .failover, .quarantine:
             throw ActionFailure("`\(action.keyword)` is not available in this build of Grace")
         }
     }

@@ -201,6 +201,13 @@ public final class StateStore: Sendable {
         }?.entry()
     }
 
+    /// The newest entry of kind `kind` (as stored, e.g. `config.known_good`); nil when there is none.
+    public func lastEntry(kind: String) throws -> JournalEntry? {
+        try writer.read { db in
+            try JournalRow.filter(JournalRow.Columns.kind == kind).order(JournalRow.Columns.id.desc).fetchOne(db)
+        }?.entry()
+    }
+
     /// The number of entries in the journal.
     public func count() throws -> Int {
         try writer.read { try JournalRow.fetchCount($0) }

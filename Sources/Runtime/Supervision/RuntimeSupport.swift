@@ -69,9 +69,6 @@ public enum RuntimeSupport {
         for fleet in graph.fleets {
             parts.append("fleet `\(fleet.header.name.value)`: leases and failover are not in this build")
         }
-        if let agent = graph.settings?.agent, agent.enabled {
-            parts.append("the coding agent (`agent.enabled: true`) is not in this build")
-        }
         for kernel in graph.kernels {
             if case .http(let url, _)? = kernel.health?.check, !HTTPProbe.isSupported(url: url) {
                 parts.append(

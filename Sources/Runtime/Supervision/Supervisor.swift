@@ -26,6 +26,9 @@ public actor Supervisor {
         public var readinessTimeout: Duration = .seconds(60)
         /// Where `user:` and `group:` of kernels are looked up.
         public var users: any UserDirectory = SystemUserDirectory()
+        /// The `grace` executable that runs the coding agent's process (`grace agent run`) when the graph enables
+        /// the agent; nil: no agent process (a test process, which is not `grace`).
+        public var agentExecutable: String?
 
         /// A configuration with the default metrics interval (5 s) and readiness timeout (60 s).
         public init(root: String, stateDirectory: URL, locator: ExecutableLocator) {
@@ -107,6 +110,9 @@ public actor Supervisor {
 
     /// Supervises the enabled kernels of `graph`; nothing starts before `boot()`.
     public init(graph: ExecutionGraph, configuration: Configuration, environment: RuntimeEnvironment) {
+        let graph = AgentKernel.adding(
+            to: graph, executable: configuration.agentExecutable, root: configuration.root,
+            stateDirectory: configuration.stateDirectory.path)
         self.graph = graph
         self.configuration = configuration
         self.environment = environment
@@ -704,6 +710,9 @@ public actor Supervisor {
     /// Applies a new graph: starts added kernels, restarts changed ones (stop, then start with the new
     /// definition), stops removed ones, and leaves every other kernel untouched. Returns what it did.
     public func apply(_ newGraph: ExecutionGraph) async -> GraphDiff {
+        let newGraph = AgentKernel.adding(
+            to: newGraph, executable: configuration.agentExecutable, root: configuration.root,
+            stateDirectory: configuration.stateDirectory.path)
         let plan = ReloadPlan(from: graph, to: newGraph, supervised: Set(kernels.keys))
         graph = newGraph
         let restarting = Set(plan.diff.kernelsToRestart)

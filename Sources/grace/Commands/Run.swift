@@ -80,6 +80,7 @@ struct Run: AsyncParsableCommand {
         }
         configuration.metricsInterval = .milliseconds(Int64(metricsInterval * 1000))
         configuration.toolDirectories = ToolLocation.directories()
+        configuration.agentExecutable = ToolLocation.executable()
         let grace: AssembledGrace
         do {
             grace = try await buildServiceGroup(configuration: configuration)

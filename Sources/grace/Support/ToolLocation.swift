@@ -8,4 +8,9 @@ enum ToolLocation {
         }
         return []
     }
+
+    /// The running `grace` binary's path (what runs the coding agent's process), nil when it cannot be read.
+    static func executable() -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+    }
 }

@@ -1,0 +1,167 @@
+import Foundation
+import Interpreter
+import ServiceLifecycle
+
+/// Grace's side of the coding agent (the `agent` component): copies every state change of the agent's tasks
+/// from its queue into the journal, in order and exactly once across restarts, and records the revisions of the
+/// configuration that ran healthy (`config.known_good`, what `rollback_config: last_good` goes back to).
+///
+/// The agent process never writes the journal itself: one writer keeps the hash chain and its anchor simple.
+/// The copy polls the queue (an indexed read, every `pollInterval`), so an agent state change reaches the journal
+/// within that interval.
+public actor AgentLiaison {
+    let store: AgentTaskStore
+    let journal: Journal
+    let supervisor: Supervisor
+    let git: GitWorkTree?
+    let configurationPaths: [String]
+    let clock: RuntimeClock
+    /// How long every kernel must stay healthy before the running graph counts as known good.
+    let knownGoodWindow: Duration
+    /// How often the queue is read for new state changes.
+    var pollInterval: Duration = .milliseconds(100)
+    private var cursor: Int64 = 0
+    private var recordedGraph: String?
+
+    /// A liaison copying `store`'s history into `journal`; `git` (nil without a repository) names the revision
+    /// of a known-good graph, `configurationPaths` (relative to the root) are the files that make it.
+    public init(
+        store: AgentTaskStore, journal: Journal, supervisor: Supervisor, git: GitWorkTree?,
+        configurationPaths: [String], clock: RuntimeClock, knownGoodWindow: Duration
+    ) {
+        self.store = store
+        self.journal = journal
+        self.supervisor = supervisor
+        self.git = git
+        self.configurationPaths = configurationPaths
+        self.clock = clock
+        self.knownGoodWindow = knownGoodWindow
+    }
+
+    /// The agent event the journal has recorded up to: the `event` field of its newest `agent.task` entry.
+    private func recordedCursor() -> Int64 {
+        guard let entry = try? journal.store.lastEntry(kind: JournalKind.agentTask.rawValue),
+            case .agentTask(_, _, _, _, let event, _, _, _) = entry.event
+        else { return 0 }
+        return event
+    }
+
+    /// Copies the state changes recorded since the last call into the journal; returns how many.
+    @discardableResult
+    public func copyTaskEvents() -> Int {
+        guard let events = try? store.events(after: cursor), !events.isEmpty else { return 0 }
+        var tasks: [Int64: AgentTask] = [:]
+        var entries: [JournalEvent] = []
+        for event in events {
+            if tasks[event.task] == nil { tasks[event.task] = try? store.task(event.task) }
+            let task = tasks[event.task]
+            entries.append(
+                .agentTask(
+                    task: event.task, type: task?.type ?? "", state: event.state.rawValue, detail: event.detail,
+                    event: event.id, kernel: task?.inputs.kernel, run: task?.inputs.run, commit: event.commit))
+            if event.state == .committed, let commit = event.commit {
+                entries.append(
+                    .agentCommitted(
+                        task: event.task, commit: commit, summary: task?.summary ?? event.detail,
+                        files: []))
+            }
+            if event.state == .reverted, let commit = event.commit {
+                entries.append(
+                    .agentReverted(
+                        task: event.task, commit: commit, revert: Self.revertCommit(in: event.detail) ?? "",
+                        evidence: event.detail))
+            }
+        }
+        journal.append(entries)
+        cursor = events.last?.id ?? cursor
+        return events.count
+    }
+
+    /// The revert's commit id in a `reverted` detail (`reverted by <id>: ...`).
+    static func revertCommit(in detail: String) -> String? {
+        guard let range = detail.range(of: "reverted by ") else { return nil }
+        return detail[range.upperBound...].prefix { $0.isHexDigit }.description
+    }
+
+    /// Records the running graph as known good once every kernel has stayed up and healthy for the window and
+    /// its files are committed (the revision then names exactly what ran). Returns the revision recorded.
+    @discardableResult
+    public func recordKnownGood(healthySince: inout ContinuousClock.Instant?, graphSeen: inout String?) async
+        -> String?
+    {
+        let graph = await supervisor.graph
+        let hash = String(graph.contentHash.prefix(16))
+        if graphSeen != hash {
+            graphSeen = hash
+            healthySince = nil
+        }
+        let statuses = await supervisor.status()
+        let healthy = statuses.allSatisfy { status in
+            switch status.phase {
+            case .running: status.isHealthy
+            case .stopped: true  // finished one-shot kernels, disabled ones
+            default: false
+            }
+        }
+        guard healthy else {
+            healthySince = nil
+            return nil
+        }
+        let now = ContinuousClock.now
+        guard let since = healthySince else {
+            healthySince = now
+            return nil
+        }
+        guard now - since >= knownGoodWindow, recordedGraph != hash, let git else { return nil }
+        guard let dirty = try? await git.uncommitted(under: configurationPaths), dirty.isEmpty,
+            let head = await git.head()
+        else { return nil }
+        recordedGraph = hash
+        journal.append(.configKnownGood(graph: hash, revision: head))
+        return head
+    }
+
+    private func knownGoodLoop() async {
+        if let entry = try? journal.store.lastEntry(kind: JournalKind.configKnownGood.rawValue),
+            case .configKnownGood(let graph, _) = entry.event
+        {
+            recordedGraph = graph
+        }
+        var since: ContinuousClock.Instant?
+        var seen: String?
+        while !Task.isCancelled {
+            await recordKnownGood(healthySince: &since, graphSeen: &seen)
+            try? await clock.sleep(for: .seconds(1))
+        }
+    }
+
+    private func copyLoop() async {
+        cursor = recordedCursor()
+        while !Task.isCancelled {
+            copyTaskEvents()
+            try? await clock.sleep(for: pollInterval)
+        }
+    }
+
+    /// Copies task events and records known-good revisions until graceful shutdown, then copies what is left.
+    public func runLoops() async {
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.copyLoop() }
+                group.addTask { await self.knownGoodLoop() }
+            }
+        }
+        copyTaskEvents()
+    }
+}
+
+extension AgentLiaison: Component {
+    /// `agent`, as `components:` of the grace document names Grace's side of the coding agent.
+    public nonisolated var name: String { "agent" }
+
+    /// Runs until graceful shutdown.
+    public func run() async throws { await runLoops() }
+
+    /// True once the actor gets to it and the queue answers a read.
+    public func heartbeat() -> Bool { (try? store.isPaused()) != nil }
+}
