@@ -33,8 +33,10 @@ struct DocumentIndex: Sendable {
 
     /// The document that holds `span`'s start, if one parsed there.
     func label(of span: SourceSpan) -> String? {
-        entries.first { $0.file == span.file && ($0.range.contains(span.start.offset) || $0.range.upperBound == span.start.offset) }?
-            .label
+        entries.first {
+            $0.file == span.file && ($0.range.contains(span.start.offset) || $0.range.upperBound == span.start.offset)
+        }?
+        .label
     }
 
     /// Content hash of each labelled document (the first, when a label repeats).

@@ -45,7 +45,8 @@ enum PairRemoval {
         } else {
             valueEnd = min(valueEnd, source.bytes.count)
             if ownsLineStart, source.contentEnd(ofLine: lastLine) <= max(valueEnd, source.lineStarts[lastLine]) {
-                result.append(source.fullRange(ofLine: keyLine).lowerBound..<source.fullRange(ofLine: lastLine).upperBound)
+                result.append(
+                    source.fullRange(ofLine: keyLine).lowerBound..<source.fullRange(ofLine: lastLine).upperBound)
             }
             if index > 0 {
                 result.append(pairs[index - 1].value.span.end.offset..<valueEnd)

@@ -31,7 +31,9 @@ public struct TemplateNamePlanner: RepairPlanner {
             var b = j
             while a < b, source.bytes[a] == UInt8(ascii: " ") { a += 1 }
             while b > a, source.bytes[b - 1] == UInt8(ascii: " ") { b -= 1 }
-            if source.text(a..<b) == wrong { edits.append(TextEdit(file: source.path, range: a..<b, replacement: guess)) }
+            if source.text(a..<b) == wrong {
+                edits.append(TextEdit(file: source.path, range: a..<b, replacement: guess))
+            }
             i = j + 2
         }
         guard !edits.isEmpty else { return [] }

@@ -86,7 +86,8 @@ public struct YAMLSyntaxPlanner: RepairPlanner {
         let line = source.line(containing: at)
         let r = source.range(ofLine: line)
         var start = max(at, source.indentation(ofLine: line).upperBound)
-        if start + 1 < r.upperBound, source.bytes[start] == UInt8(ascii: "-"), source.bytes[start + 1] == UInt8(ascii: " ")
+        if start + 1 < r.upperBound, source.bytes[start] == UInt8(ascii: "-"),
+            source.bytes[start + 1] == UInt8(ascii: " ")
         {
             start += 2
         }
@@ -110,7 +111,9 @@ public struct YAMLSyntaxPlanner: RepairPlanner {
     private func token(_ source: SourceText, _ at: Int) -> String {
         var end = at
         let r = source.range(ofLine: source.line(containing: at))
-        while end < r.upperBound, end - at < 24, ![UInt8(ascii: " "), UInt8(ascii: ","), UInt8(ascii: "]")].contains(source.bytes[end]) {
+        while end < r.upperBound, end - at < 24,
+            ![UInt8(ascii: " "), UInt8(ascii: ","), UInt8(ascii: "]")].contains(source.bytes[end])
+        {
             end += 1
         }
         return source.text(at..<end)
