@@ -30,6 +30,7 @@ struct Grace: AsyncParsableCommand {
             CommandGroup(
                 name: "State and logs",
                 subcommands: [JournalCommand.self, SnapshotCommand.self, KnowledgeCommand.self, LogsCommand.self]),
+            CommandGroup(name: "Coding agent", subcommands: [AgentCommand.self]),
             // Earlier spellings, kept working for scripts and hidden from the help. In a group of their own, last:
             // in `subcommands:` they would make the first section empty, and argument-parser then leaves out the
             // "See 'grace help <subcommand>'" line.

@@ -36,6 +36,8 @@ public struct GitWorkTree: Sendable {
     public init(directory: String, runner: ProcessCommandRunner) {
         self.directory = directory
         var runner = runner
+        // Whole files come back from `git show`.
+        runner.outputLimit = 16 << 20
         // Never wait on an editor or a pager, whatever the user's git config says.
         runner.environment["GIT_EDITOR"] = "true"
         runner.environment["GIT_PAGER"] = "cat"
@@ -89,9 +91,12 @@ public struct GitWorkTree: Sendable {
         ["-c", "user.name=\(identity.name)", "-c", "user.email=\(identity.email)", "-c", "commit.gpgsign=false"]
     }
 
-    /// Commits `paths` as they are in the work tree (and only them) with `message`; returns the new commit's id.
-    public func commit(paths: [String], message: String, as identity: Identity) async throws -> String {
+    /// Commits `paths` as they are in the work tree (and only them) with `message`; returns the new commit's id,
+    /// nil when they are as HEAD has them (a fix that undoes an uncommitted change needs no commit).
+    public func commit(paths: [String], message: String, as identity: Identity) async throws -> String? {
         try await git(["add", "-A", "--"] + paths)
+        let staged = try await git(["diff", "--cached", "--name-only", "HEAD", "--"] + paths)
+        guard !staged.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
         try await git(
             identityArguments(identity) + [
                 "commit", "-q", "--no-verify", "--author=\(identity.name) <\(identity.email)>", "-m", message, "--",
@@ -109,7 +114,8 @@ public struct GitWorkTree: Sendable {
             _ = try? await git(["revert", "--abort"])
             throw error
         }
-        let subject = try await git(["log", "-1", "--format=%s", commit]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let subject = try await git(["log", "-1", "--format=%s", commit]).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let message =
             "Revert \"\(subject)\"\n\nThis reverts commit \(commit).\n\n" + trailers.joined(separator: "\n")
         try await git(
@@ -164,13 +170,16 @@ public struct GitWorkTree: Sendable {
         let environment = ["GIT_INDEX_FILE": index.path]
         try await git(["read-tree", "HEAD"], environment: environment)
         for (path, text) in files.sorted(by: { $0.key < $1.key }) {
-            let blobFile = FileManager.default.temporaryDirectory.appendingPathComponent("grace-blob-\(UUID().uuidString)")
+            let blobFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "grace-blob-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: blobFile) }
             try Data(text.utf8).write(to: blobFile)
-            let blob = try await git(["hash-object", "-w", blobFile.path]).trimmingCharacters(in: .whitespacesAndNewlines)
+            let blob = try await git(["hash-object", "-w", blobFile.path]).trimmingCharacters(
+                in: .whitespacesAndNewlines)
             try await git(["update-index", "--add", "--cacheinfo", "100644,\(blob),\(path)"], environment: environment)
         }
-        let tree = try await git(["write-tree"], environment: environment).trimmingCharacters(in: .whitespacesAndNewlines)
+        let tree = try await git(["write-tree"], environment: environment).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let commit = try await git(
             ["commit-tree", tree, "-p", "HEAD", "-m", message],
             environment: [

@@ -98,17 +98,3 @@ struct RunPlaybook: ParsableCommand {
         if !response.ok { throw ExitCode(1) }
     }
 }
-
-/// Performs nothing: dry runs only describe.
-private struct DryRunPerformer: ActionPerformer {
-    func perform(_ action: ResolvedAction, runID: String) async throws -> ActionOutcome {
-        ActionOutcome(detail: action.summary)
-    }
-    func isHealthy(_ kernel: String) async -> Bool { true }
-    func isRunning(_ kernel: String) async -> Bool { true }
-    func fileExists(_ path: String) async -> Bool { true }
-}
-
-private struct DryRunJournal: RunJournal {
-    func record(_ event: JournalEvent) async -> Bool { true }
-}
