@@ -155,6 +155,13 @@ let package = Package(
             dependencies: ["ConfigRepair", "GraceDSL"]
         ),
         .testTarget(
+            name: "GraceAgentTests",
+            dependencies: [
+                "GraceAgent", "ConfigRepair", "Runtime", "Interpreter", "GraceDSL", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "LogMiningTests",
             dependencies: ["LogMining"]
         ),

@@ -1,0 +1,137 @@
+import ConfigRepair
+import Foundation
+import GraceAgent
+import GraceDSL
+import Runtime
+import Testing
+
+/// The agent against a real git repository and real files; Grace's reload is a closure the test answers.
+@Suite("Agent worker", .timeLimit(.minutes(5)))
+struct AgentWorkerTests {
+    /// Every commit the agent made compiles with no error (what `grace validate` checks), at that commit.
+    static func everyAgentCommitValidates(_ tree: AgentTestTree) async throws {
+        for (commit, message) in try await tree.agentCommits() {
+            let listing = try await tree.git.git(["ls-tree", "-r", "--name-only", commit, "--", "config", "Playbooks"])
+            var files: [SourceFile] = []
+            for path in listing.split(separator: "\n").map(String.init) where path.hasSuffix(".yaml") {
+                files.append(SourceFile(path: path, text: try await tree.git.git(["show", "\(commit):\(path)"])))
+            }
+            let result = Compiler(options: CompilerOptions(checkExecutables: false, requireGraceDocument: true))
+                .compile(files)
+            #expect(
+                result.errorCount == 0, "agent commit \(commit.prefix(10)) (\(message.prefix(60))) does not validate")
+        }
+    }
+
+    @Test func fixesACommittedTypoCommitsWithTrailersReloadsAndHolds() async throws {
+        let tree = try await AgentTestTree()
+        try tree.write(
+            "Playbooks/kernel.yaml", AgentTestTree.playbooks.replacingOccurrences(of: "timeout:", with: "timout:"))
+        try await tree.commitAll("a person's broken edit")
+        let task = try tree.enqueue("fix_invalid") {
+            $0.diagnostic = "G106"; $0.path = "Playbooks/kernel.yaml"
+        }
+        #expect(await tree.worker().workOne())
+
+        let done = try #require(try tree.store.task(task.id))
+        #expect(done.state == .done, "\(done.detail)")
+        #expect(try tree.read("Playbooks/kernel.yaml") == AgentTestTree.playbooks)
+        #expect(tree.reloads == 1)
+        let commits = try await tree.agentCommits()
+        try #require(commits.count == 1)
+        #expect(commits[0].id == done.commit)
+        #expect(commits[0].message.contains("Grace-Task: \(task.id)"))
+        #expect(commits[0].message.contains("Grace-Diagnostic: G106"))
+        #expect(commits[0].message.contains("gate: compile:"))
+        let states = try tree.store.history(of: task.id).map(\.state)
+        #expect(states == [.queued, .planning, .verifying, .committed, .watching, .done])
+        try await Self.everyAgentCommitValidates(tree)
+    }
+
+    @Test func aTreeThatCompilesNeedsNothing() async throws {
+        let tree = try await AgentTestTree()
+        let task = try tree.enqueue("fix_invalid")
+        #expect(await tree.worker().workOne())
+        #expect(try tree.store.task(task.id)?.state == .done)
+        #expect(try await tree.agentCommits().isEmpty)
+        #expect(tree.reloads == 0)
+    }
+
+    @Test func theProtectedListIsObeyedWhateverTheTaskAsks() async throws {
+        let tree = try await AgentTestTree()
+        // A typo in `store`, which the policy protects: the fix passes the compiler but not the policy.
+        try tree.write(
+            "config/kernels.yaml",
+            AgentTestTree.kernels.replacingOccurrences(of: "name: store\ncommand", with: "name: store\ncomand"))
+        try await tree.commitAll("typo in store")
+        let task = try tree.enqueue("fix_invalid")
+        #expect(await tree.worker().workOne())
+        let failed = try #require(try tree.store.task(task.id))
+        #expect(failed.state == .failed)
+        #expect(failed.detail.contains("store is protected"), "\(failed.detail)")
+        #expect(try await tree.agentCommits().isEmpty)
+        #expect(try tree.read("config/kernels.yaml").contains("comand"))
+    }
+
+    @Test func aRefusedReloadIsRevertedWithTheEvidence() async throws {
+        let tree = try await AgentTestTree()
+        try tree.write(
+            "Playbooks/kernel.yaml", AgentTestTree.playbooks.replacingOccurrences(of: "timeout:", with: "timout:"))
+        try await tree.commitAll("broken")
+        tree.reloadAnswer = (false, "refused: something else is wrong")
+        let task = try tree.enqueue("fix_invalid")
+        #expect(await tree.worker().workOne())
+        let reverted = try #require(try tree.store.task(task.id))
+        #expect(reverted.state == .reverted, "\(reverted.detail)")
+        #expect(reverted.detail.contains("refused: something else is wrong"))
+        // The fix and its revert are both in history; the file is back as it was before the fix.
+        let commits = try await tree.agentCommits()
+        #expect(commits.count == 2)
+        #expect(commits[0].message.hasPrefix("Revert"))
+        #expect(try tree.read("Playbooks/kernel.yaml").contains("timout:"))
+    }
+
+    @Test func aCrashAfterTheCommitResumesWithoutCommittingTwice() async throws {
+        let tree = try await AgentTestTree()
+        try tree.write(
+            "Playbooks/kernel.yaml", AgentTestTree.playbooks.replacingOccurrences(of: "timeout:", with: "timout:"))
+        try await tree.commitAll("broken")
+        let task = try tree.enqueue("fix_invalid")
+        // What an agent killed between `git commit` and recording it leaves: the commit, and the task verifying.
+        try tree.write("Playbooks/kernel.yaml", AgentTestTree.playbooks)
+        try await tree.git.git(["add", "-A"])
+        try await tree.git.git([
+            "-c", "user.name=Grace agent", "-c", "user.email=agent@grace.invalid", "commit", "-q",
+            "--author=Grace agent <agent@grace.invalid>", "-m", "agent: fix\n\nGrace-Task: \(task.id)",
+        ])
+        try tree.store.transition(task.id, from: [.queued], to: .planning, detail: "p", countAttempt: true)
+        try tree.store.transition(task.id, from: [.planning], to: .verifying, detail: "v")
+
+        #expect(await tree.worker().workOne())
+        let done = try #require(try tree.store.task(task.id))
+        #expect(done.state == .done, "\(done.detail)")
+        #expect(try await tree.agentCommits().count == 1)
+        #expect(tree.reloads == 1)
+    }
+
+    @Test func aCrashWhileWatchingGoesOnToTheRecordedEnd() async throws {
+        let tree = try await AgentTestTree()
+        let task = try tree.enqueue("fix_invalid")
+        try tree.store.transition(task.id, from: [.queued], to: .committed, detail: "c", commit: "0000")
+        try tree.store.transition(
+            task.id, from: [.committed], to: .watching, detail: "w", watchUntil: Date().addingTimeInterval(0.5))
+        #expect(await tree.worker().workOne())
+        #expect(try tree.store.task(task.id)?.state == .done)
+        #expect(tree.reloads == 0)
+    }
+
+    @Test func aPausedAgentStartsNothing() async throws {
+        let tree = try await AgentTestTree()
+        let task = try tree.enqueue("verify")
+        try tree.store.setPaused(true)
+        #expect(await tree.worker().workOne() == false)
+        try tree.store.setPaused(false)
+        #expect(await tree.worker().workOne())
+        #expect(try tree.store.task(task.id)?.state == .done)
+    }
+}
