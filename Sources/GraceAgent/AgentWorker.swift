@@ -75,8 +75,8 @@ public actor AgentWorker {
         planners = [
             RepairTaskPlanner(options: workspace.options),
             LastGoodFilePlanner(),
-            //MP
-            //LS
+            MissingParameterPlanner(),
+            LearnSignaturePlanner(),
         ]
     }
 

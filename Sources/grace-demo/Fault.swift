@@ -13,6 +13,7 @@ enum Fault: Sendable {
     case corrupt(how: CorruptHow)
     case emit(line: String, count: Int, level: String, component: String)
     case silence(seconds: Double?)
+    case require(parameter: String, example: String)
     case stop(Reversible?)
 
     /// What `GET /fault` lists: name, parameters (defaults in parentheses), signal, what it does.
@@ -40,6 +41,11 @@ enum Fault: Sendable {
             nil, "log TEXT as an error line with the usual prefix"
         ),
         ("silence", "seconds=DURATION (until /fault/stop)", nil, "stop sending WATCHDOG=1, keep serving"),
+        (
+            "require", "param=NAME (required), example=VALUE (on)", nil,
+            "require configuration parameter NAME in the environment (kept in the data directory across restarts): "
+                + "until the process runs with it, GET /call answers 503 and logs an ERROR line naming it"
+        ),
         ("stop", "name=leak|burn|silence (all)", nil, "end the reversible faults; leaked memory is freed"),
     ]
 
@@ -54,6 +60,7 @@ enum Fault: Sendable {
             case "burn": ["threads", "seconds"]
             case "corrupt": ["how"]
             case "emit": ["line", "count", "level", "component"]
+            case "require": ["param", "example"]
             case "stop": ["name"]
             default:
                 throw FaultError(404, "no fault '\(name)'; faults: \(catalogue.map(\.name).joined(separator: ", "))")
@@ -94,6 +101,15 @@ enum Fault: Sendable {
                 })
             else { throw FaultError("component must be one word of letters, digits, '.', '_' or '-'") }
             fault = .emit(line: line, count: try p.int("count", 1...10_000) ?? 1, level: level, component: component)
+        case "require":
+            guard let parameter = p.values["param"],
+                parameter.range(of: "^[A-Za-z_][A-Za-z0-9_]{0,63}$", options: .regularExpression) != nil
+            else { throw FaultError("require needs param=NAME: letters, digits and '_', not starting with a digit") }
+            let example = p.values["example"] ?? "on"
+            guard example.range(of: "^[A-Za-z0-9._:/-]{1,128}$", options: .regularExpression) != nil else {
+                throw FaultError("example must be one word of letters, digits and ._:/-")
+            }
+            fault = .require(parameter: parameter, example: example)
         default:  // stop
             var which: Reversible?
             if p.values["name"] != nil { which = try p.choice("name", default: Reversible.leak) }
@@ -112,6 +128,7 @@ enum Fault: Sendable {
         case .corrupt: "corrupt"
         case .emit: "emit"
         case .silence: "silence"
+        case .require: "require"
         case .stop: "stop"
         }
     }

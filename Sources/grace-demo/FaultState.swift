@@ -13,6 +13,9 @@ struct FaultState {
     var burningThreads = 0
     /// The burn loops' results, kept so that the loops are not optimized away.
     var burnSink: UInt64 = 0
+    /// Configuration parameters `GET /call` requires in the environment, with the value its error suggests
+    /// (`POST /fault/require`; also in `<data>/required-parameters`, so a restart keeps them).
+    var requiredParameters: [(name: String, example: String)] = []
 
     /// One leaked allocation. Raw pointers are not `Sendable`; this one is handed to the state once, after its
     /// pages were touched, and is only ever freed, with the state's lock held.

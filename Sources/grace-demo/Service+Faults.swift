@@ -59,6 +59,8 @@ extension Service {
             faultState.withLock { $0.silenceUntil = seconds.map { monotonic() + $0 } ?? .infinity }
             log.fault.warning("fault injected: \(message) (\(origin))")
             return (message, nil)
+        case .require(let parameter, let example):
+            return (require(parameter, example: example, origin: origin), nil)
         case .stop(let which):
             return (stopFaults(which), nil)
         }
@@ -191,6 +193,7 @@ extension Service {
             [
                 "leaking": faults.leaking, "leaked_mib": faults.leakedMiB, "burn_threads": faults.burningThreads,
                 "heartbeat_silenced": faults.silenceUntil.map { monotonic() < $0 } ?? false,
+                "required_parameters": faults.requiredParameters.map(\.name),
             ]
         }
     }

@@ -2,7 +2,8 @@ import Foundation
 import Glibc
 
 extension Service {
-    /// What each endpoint answers: /healthz, / (status), /fault (the catalogue) and POST /fault/NAME.
+    /// What each endpoint answers: /healthz, / (status), /call (an API call), /fault (the catalogue) and POST
+    /// /fault/NAME.
     func route(
         method: String, path: String, query: Substring, body: ArraySlice<UInt8>, contentType: String, from: String
     ) -> HTTPResponse {
@@ -17,6 +18,9 @@ extension Service {
             }
             return HTTPResponse(
                 status: 200, body: path == "/" ? statusJSON() : faultsJSON(), contentType: "application/json")
+        case "/call":
+            guard readOnly else { return HTTPResponse(status: 405, body: "method not allowed\n", allow: "GET, HEAD") }
+            return call()
         case _ where path.hasPrefix("/fault/"):
             let name = String(path.dropFirst("/fault/".count))
             guard Fault.catalogue.contains(where: { $0.name == name }) else {

@@ -44,6 +44,8 @@ final class Service: Sendable {
             log.data.error("cannot create data directory \(options.dataDir ?? ""): \(error.localizedDescription)")
             exit(1)
         }
+        let required = loadRequiredParameters()
+        faultState.withLock { $0.requiredParameters = required }
     }
 
     var failureReason: String? { state.withLock { $0.failure } }
