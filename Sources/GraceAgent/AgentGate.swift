@@ -8,7 +8,7 @@ import Runtime
 /// 1. the tree compiles after it, with no error or warning that was not there before (errors already present
 ///    elsewhere do not block an unrelated fix);
 /// 2. only the documents it edits changed in the graph (what `grace plan` would show);
-/// 3. the playbooks it touches pass a dry run (every step resolves and this build performs it);
+/// 3. the playbooks it touches pass a dry run (every step resolves; actions this build cannot perform are noted);
 /// 4. the policy allows it: `may_change`, `protected`, `max_commits_per_hour`;
 /// 5. `agent.verify` and the intent's `verify` commands pass, run on a scratch copy of the tree with the change.
 public struct AgentGate: Sendable {
@@ -85,11 +85,16 @@ public struct AgentGate: Sendable {
             var arguments: [String: String] = [:]
             for parameter in playbook.params where parameter.required { arguments[parameter.name.value] = "dry-run" }
             let lines = executor.dryRun(name, arguments: arguments, unavailable: RuntimeActionPerformer.unsupported)
-            if let bad = lines.first(where: { $0.contains("NOT IN THIS BUILD") || $0.contains("cannot resolve") }) {
+            if let bad = lines.first(where: { $0.contains("cannot resolve") || $0.hasPrefix("no playbook") }) {
                 verdict.lines.append("dry run: refused: playbook \(name): \(bad)")
                 return verdict
             }
-            verdict.lines.append("dry run: playbook \(name): \(lines.count) steps resolve")
+            // Actions this build cannot perform are not the change's doing (they fail the same before it): noted,
+            // never blocking, as linters should block only on new errors.
+            let unavailable = lines.filter { $0.contains("NOT IN THIS BUILD") }.count
+            verdict.lines.append(
+                "dry run: playbook \(name): \(lines.count) steps resolve"
+                    + (unavailable > 0 ? " (\(unavailable) use actions this build does not perform)" : ""))
         }
         // 4. policy
         if let refusal = policyRefusal(changed: changed, graph: graph, before: before, settings: settings) {

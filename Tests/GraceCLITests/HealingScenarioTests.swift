@@ -14,7 +14,12 @@ struct HealingScenarioTests {
         let kernels: [String]
 
         init() async throws {
-            root = try UpCommandTests.copyOfShippedConfiguration()
+            try await self.init(root: UpCommandTests.copyOfShippedConfiguration())
+        }
+
+        /// Grace on the configuration at `root` (a prepared copy of the shipped one).
+        init(root: URL) async throws {
+            self.root = root
             let graph = try await GraceBinary.run(["graph", "--format", "json"], in: root)
             let object = try JSONSerialization.jsonObject(with: Data(graph.stdout.utf8)) as? [String: Any]
             kernels = try #require(object?["bootOrder"] as? [String], "\(graph.stderr)")

@@ -1,0 +1,130 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The coding agent's two drills from the design, end to end: the `grace` binary on a copy of the shipped
+/// configuration in a git repository, its agent process (grace-agent) doing the work, real faults injected
+/// through grace-demo. Times are printed (bench/agent records them), never asserted.
+@Suite("Coding agent drills", .serialized, .timeLimit(.minutes(10)))
+struct AgentDrillTests {
+    /// The shipped configuration in a fresh git repository, with a short watch window, under `grace run`.
+    struct Repository {
+        let shipped: HealingScenarioTests.Shipped
+
+        init() async throws {
+            let root = try UpCommandTests.copyOfShippedConfiguration()
+            let grace = root.appendingPathComponent("config/grace.yaml")
+            let text = try String(contentsOf: grace, encoding: .utf8)
+                .replacingOccurrences(of: "success_window: 30s", with: "success_window: 2s")
+            try Data(text.utf8).write(to: grace)
+            try Data("var/\n".utf8).write(to: root.appendingPathComponent(".gitignore"))
+            try await Self.git(["init", "-q"], in: root)
+            try await Self.git(["add", "-A"], in: root)
+            try await Self.git(["commit", "-q", "-m", "the operator's configuration"], in: root)
+            shipped = try await HealingScenarioTests.Shipped(root: root)
+        }
+
+        var root: URL { shipped.root }
+        var grace: RunningGrace { shipped.grace }
+
+        @discardableResult
+        static func git(_ arguments: [String], in root: URL) async throws -> String {
+            let out = try await GraceBinary.runTool(
+                "/usr/bin/env",
+                ["git", "-c", "user.name=Operator", "-c", "user.email=operator@example.com"] + arguments, in: root)
+            #expect(out.status == 0, "git \(arguments.joined(separator: " ")): \(out.stderr)")
+            return out.stdout
+        }
+
+        /// Every commit by the agent validates: its tree, checked out alone, passes `grace validate`.
+        func everyAgentCommitValidates() async throws -> Int {
+            let commits = try await Self.git(["log", "--author=Grace agent", "--format=%H"], in: root)
+                .split(separator: "\n").map(String.init)
+            for commit in commits {
+                let copy = try GraceBinary.temporaryDirectory()
+                defer { try? FileManager.default.removeItem(at: copy) }
+                let archive = copy.appendingPathComponent("tree.tar")
+                try await Self.git(["archive", "-o", archive.path, commit], in: root)
+                _ = try await GraceBinary.runTool("/usr/bin/env", ["tar", "-xf", archive.path], in: copy)
+                let validate = try await GraceBinary.run(["validate"], in: copy)
+                #expect(validate.status == 0, "agent commit \(commit.prefix(10)) does not validate: \(validate.stdout)")
+            }
+            return commits.count
+        }
+
+        /// `GET /call` on `kernel` until it answers 200; the seconds it took.
+        func callUntilAccepted(_ kernel: String) async throws -> Double {
+            let start = ContinuousClock.now
+            while ContinuousClock.now - start < .seconds(60) {
+                let reply = try? await APIClient.request(
+                    port: try shipped.port(of: kernel), method: "GET", path: "/call", headers: [:], body: nil)
+                if reply?.status == 200 { return Self.seconds(ContinuousClock.now - start) }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            Issue.record("\(kernel) still rejects calls after 60 s")
+            return .infinity
+        }
+
+        static func seconds(_ d: Duration) -> Double {
+            Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
+    }
+
+    @Test("API error, missing parameter: diagnosed, fixed, committed, reloaded; then fixed from the pattern")
+    func missingParameter() async throws {
+        let repo = try await Repository()
+        defer { repo.grace.terminate() }
+        let before = repo.grace.output.count - 1
+        try await repo.shipped.inject("require", into: "api", query: "param=API_REGION&example=eu-1")
+        let first = try await repo.callUntilAccepted("api")
+        let committed = try await repo.grace.waitFor(
+            ["agent.task", "kernel=api", "state=committed", "missing-parameter"], after: before)
+        _ = try await repo.grace.waitFor(["agent.task", "kernel=api", "state=done"], after: committed.index)
+        let kernels = try String(contentsOf: repo.root.appendingPathComponent("config/kernels.yaml"), encoding: .utf8)
+        #expect(kernels.contains("API_REGION: eu-1"))
+
+        // The same error from another kernel: fixed from the learned pattern, without diagnosing the line again.
+        let mark = repo.grace.output.count - 1
+        try await repo.shipped.inject("require", into: "worker", query: "param=API_REGION&example=eu-1")
+        let second = try await repo.callUntilAccepted("worker")
+        _ = try await repo.grace.waitFor(["agent.task", "kernel=worker", "state=committed", "[pattern]"], after: mark)
+        print("drill missing-parameter: error to accepted call \(first) s; from the pattern \(second) s")
+
+        #expect(try await repo.everyAgentCommitValidates() == 2)
+        let log = try await Repository.git(["log", "-2", "--format=%an|%B"], in: repo.root)
+        #expect(log.contains("Grace agent|agent: set API_REGION in the environment of worker"))
+        #expect(log.contains("Grace-Planner: pattern"))
+        try await repo.shipped.finish()
+    }
+
+    @Test("playbook file corrupt: the running graph stays, the agent repairs, commits and reloads")
+    func corruptPlaybook() async throws {
+        let repo = try await Repository()
+        defer { repo.grace.terminate() }
+        let status = try await GraceBinary.run(["status", "--json"], in: repo.root)
+        let graph = try #require(
+            (try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["configuration_hash"]
+                as? String,
+            "\(status.stdout)\(status.stderr)")
+        let before = repo.grace.output.count - 1
+        // A person's bad edit, committed: a misspelt key in a step of restart-kernel.
+        let file = repo.root.appendingPathComponent("Playbooks/kernel.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let damaged = text.replacingOccurrences(of: "    timeout:", with: "    timout:")
+        #expect(damaged != text)
+        let start = ContinuousClock.now
+        try Data(damaged.utf8).write(to: file)
+        let invalid = try await repo.grace.waitFor(["config.invalid", "file=Playbooks/kernel.yaml"], after: before)
+        let watching = try await repo.grace.waitFor(
+            ["agent.task", "type=fix_invalid", "state=watching", "reloaded"], after: invalid.index)
+        let took = Repository.seconds(ContinuousClock.now - start)
+        print("drill corrupt-playbook: damaging write to reloaded fix \(took) s")
+        // The bad graph never ran: no reload applied between the damage and the fix.
+        #expect(!repo.grace.output[invalid.index..<watching.index].contains { $0.contains("config.reloaded") })
+        #expect(try String(contentsOf: file, encoding: .utf8) == text)
+        let after = try await GraceBinary.run(["status", "--json"], in: repo.root)
+        #expect(after.stdout.contains(graph))
+        #expect(try await repo.everyAgentCommitValidates() <= 1)
+        try await repo.shipped.finish()
+    }
+}
