@@ -37,6 +37,13 @@ extension Checker {
     func checkRefactors() {
         for intent in table.refactorsInOrder {
             let kind = intent.target.kind.value
+            if !intent.intent.targetKinds.contains(kind) {
+                let accepted = intent.intent.targetKinds.map(\.rawValue).sorted().joined(separator: ", ")
+                sink.emit(
+                    .invalidValue,
+                    "a `\(intent.intent.rawValue)` refactor cannot target a \(kind.rawValue); it targets: \(accepted)",
+                    at: intent.target.kind.span)
+            }
             if let name = intent.target.name {
                 resolve(name, kind: kind, context: "refactor `\(intent.header.name.value)`")
             }

@@ -2,6 +2,23 @@
 public struct RefactorIntent: Sendable, Hashable {
     public enum Intent: String, Sendable, Hashable, Codable, CaseIterable {
         case tune, rename, extract_playbook, inline, add_param, promote_signature, fix_invalid
+        /// Remove playbooks nothing can run (no trigger, call, `on_failure`, escalation or signature reaches them).
+        case remove_unreachable
+        /// Keep one of two triggers with the same condition and playbook.
+        case merge_duplicate_triggers
+        /// Give a kernel without `health` a probe on the port it is observed listening on.
+        case add_health_probe
+
+        /// The kinds of document an intent of this kind may target.
+        public var targetKinds: Set<DocumentKind> {
+            switch self {
+            case .tune, .rename, .fix_invalid: Set(DocumentKind.allCases)
+            case .extract_playbook, .inline, .add_param, .remove_unreachable: [.playbook]
+            case .promote_signature: [.playbook, .signature]
+            case .merge_duplicate_triggers: [.trigger]
+            case .add_health_probe: [.kernel]
+            }
+        }
     }
 
     public enum Approval: String, Sendable, Hashable, Codable, CaseIterable {
