@@ -22,7 +22,7 @@ public struct RepairEngine: Sendable {
     /// The compiler's fix-its first, then the deterministic repairs.
     public static let defaultPlanners: [any RepairPlanner] = [
         FixItPlanner(), YAMLSyntaxPlanner(), DuplicateKeyPlanner(), UnitPlanner(), TemplateNamePlanner(),
-        UnusedParameterPlanner(),
+        UnusedParameterPlanner(), RunOnKeyPlanner(),
     ]
 
     /// Repairs `files` as far as planners can.
