@@ -19,14 +19,20 @@ struct RepairCorpusTests {
         }
     }
 
-    /// Fixed means: no diagnostic left at all. Measured: 0 of 0 (see the report the test prints).
+    /// Fixed means: no diagnostic left at all. Measured: 36 of 142 (the test prints which, and why not the rest).
     @Test("at least the measured share of the invalid corpus is repaired")
     func floor() {
         var fixed: [String] = []
         var unfixed: [String] = []
         for name in RepairFixtures.invalid {
             let outcome = RepairEngine(options: RepairFixtures.options).repair(RepairFixtures.files(name))
-            if outcome.after.isEmpty && !outcome.before.isEmpty { fixed.append(name) } else { unfixed.append(name) }
+            if outcome.after.isEmpty && !outcome.before.isEmpty {
+                fixed.append(name)
+            } else {
+                let left = outcome.after.map(\.code.rawValue).joined(separator: ",")
+                let refused = outcome.refused.map { "\($0.change.summary.prefix(60)): \($0.reason)" }
+                unfixed.append("\(name) [\(left)] " + refused.joined(separator: "; "))
+            }
         }
         print("repaired \(fixed.count)/\(fixed.count + unfixed.count):\n  " + fixed.joined(separator: "\n  "))
         print("not repaired:\n  " + unfixed.joined(separator: "\n  "))
@@ -34,5 +40,5 @@ struct RepairCorpusTests {
         #expect(fixed.count >= Self.floor)
     }
 
-    static let floor = 0
+    static let floor = 36
 }

@@ -50,7 +50,7 @@ struct SemanticRepairTests {
                 + "with: {kernel: api}\n")
         #expect(!outcome.compiles)
         #expect(outcome.changes.isEmpty)
-        #expect(outcome.unfixed.map(\.code) == [.unknownPlaybook])
+        #expect(outcome.unfixed.map(\.code).contains(.unknownPlaybook))
     }
 
     @Test("a duration or size unit spelled another way takes Grace's spelling")

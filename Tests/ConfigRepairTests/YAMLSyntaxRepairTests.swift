@@ -72,3 +72,15 @@ struct YAMLSyntaxRepairTests {
         #expect(flow.text.contains("env: {PORT: \"8081\", LOG_LEVEL: debug}"))
     }
 }
+
+@Suite("Run-on keys")
+struct RunOnKeyTests {
+    @Test("a key without its colon before a flow mapping, read as one long key, gets its colon")
+    func runOnKey() {
+        let outcome = RepairFixtures.repair(
+            "kind: kernel\nname: api\ncommand: [/bin/true]\n---\nkind: playbook\nname: p\nsteps:\n  - notify: hi\n"
+                + "---\nkind: trigger\nname: t\nwhen {every: 30m}\nrun: p\n")
+        #expect(outcome.compiles)
+        #expect(outcome.text.contains("\nwhen: {every: 30m}\n"))
+    }
+}

@@ -96,12 +96,12 @@ def inject_unclosed_quote(files, rng):
 
 
 def inject_missing_comma(files, rng):
-    # Only before a quoted item: `[a b]` would be one valid plain scalar, not a syntax error.
-    cs = candidates(files, r"\[[^\[\]{}#]*, \"[^\[\]{}#]*\]\s*$")
+    # Only after a quoted item: without the comma `[a b]` or `[a "b"]` is one valid plain scalar, no error.
+    cs = candidates(files, r"\[[^\[\]{}#]*\", [^\[\]{}#]*\]\s*$")
     c = rng.choice(cs)
     line = c[1][c[2]]
     start = line.index("[")
-    commas = [j for j in range(start, len(line) - 2) if line[j:j + 3] == ', "']
+    commas = [j + 1 for j in range(start, len(line) - 2) if line[j:j + 3] == '", ']
     j = rng.choice(commas)
     return edit(c, line[:j] + line[j + 1:], "a comma of a flow sequence removed")
 

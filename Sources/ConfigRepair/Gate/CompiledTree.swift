@@ -11,6 +11,10 @@ public struct CompiledTree: Sendable {
     /// Content hash of each document by `kind/name` (also when the tree does not compile).
     public var documentHashes: [String: String]
 
+    /// Every `name:` a document is written with, compiled or not (also inside fleets: instance names are not
+    /// included).
+    public var writtenNames: Set<String>
+
     /// Compiles `files` with `options`.
     public init(files: [SourceFile], options: CompilerOptions) {
         self.files = files
@@ -18,6 +22,7 @@ public struct CompiledTree: Sendable {
         let index = DocumentIndex(files: files, limits: options.yamlLimits)
         identities = result.diagnostics.map { DiagnosticIdentity($0, document: index.label(of: $0.span)) }
         documentHashes = index.hashes
+        writtenNames = index.names
     }
 
     /// Whether the tree compiles (no errors; warnings allowed).

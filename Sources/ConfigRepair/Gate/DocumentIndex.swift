@@ -12,6 +12,8 @@ struct DocumentIndex: Sendable {
         var label: String
         /// The content hash of its YAML tree (formatting and comments do not count).
         var hash: String
+        /// The document's `name:`, if written as a scalar.
+        var name: String?
     }
 
     private(set) var entries: [Entry] = []
@@ -26,7 +28,8 @@ struct DocumentIndex: Sendable {
                 let kind = root["kind"]?.text
                 let name = root["name"]?.text
                 let label = kind == nil && name == nil ? "#\(index + 1)" : "\(kind ?? "?")/\(name ?? "?")"
-                entries.append(Entry(file: file.path, range: range, label: label, hash: ContentHasher.hash(root)))
+                entries.append(
+                    Entry(file: file.path, range: range, label: label, hash: ContentHasher.hash(root), name: name))
             }
         }
     }
@@ -38,6 +41,9 @@ struct DocumentIndex: Sendable {
         }?
         .label
     }
+
+    /// The names documents are written with.
+    var names: Set<String> { Set(entries.compactMap(\.name)) }
 
     /// Content hash of each labelled document (the first, when a label repeats).
     var hashes: [String: String] {

@@ -6,6 +6,11 @@ public struct FixItPlanner: RepairPlanner {
 
     public init() {}
 
+    static let referenceCodes: Set<DiagnosticCode> = [
+        .unknownKernel, .unknownPlaybook, .unknownSignature, .unknownInstance, .unknownGate, .unknownTrigger,
+        .unknownComponent, .unknownFleet, .unknownRefactor,
+    ]
+
     /// `0.3` -> `0.3%` for a percentage: a fraction below one more likely meant 30%, so it is left to a person.
     static func isGuess(_ fixIt: FixIt, _ diagnostic: Diagnostic) -> Bool {
         guard diagnostic.code == .invalidPercent || diagnostic.code == .unitMismatch,
@@ -15,7 +20,13 @@ public struct FixItPlanner: RepairPlanner {
     }
 
     public func proposals(for diagnostic: Diagnostic, in tree: CompiledTree) -> [ConfigChange] {
-        diagnostic.fixIts.filter { !Self.isGuess($0, diagnostic) }.map { fixIt in
+        if Self.referenceCodes.contains(diagnostic.code), let name = diagnostic.quotedNames.first,
+            tree.writtenNames.contains(name)
+        {
+            // A document is written with that name but did not compile: it is the one to repair.
+            return []
+        }
+        return diagnostic.fixIts.filter { !Self.isGuess($0, diagnostic) }.map { fixIt in
             let old = tree.source(fixIt.span.file).map { $0.text(fixIt.span.start.offset..<fixIt.span.end.offset) }
             let what =
                 old.map { $0.isEmpty ? "insert `\(fixIt.replacement)`" : "replace `\($0)` with `\(fixIt.replacement)`" }

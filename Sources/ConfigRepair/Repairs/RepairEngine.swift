@@ -22,7 +22,7 @@ public struct RepairEngine: Sendable {
     /// The compiler's fix-its first, then the deterministic repairs.
     public static let defaultPlanners: [any RepairPlanner] = [
         FixItPlanner(), YAMLSyntaxPlanner(), DuplicateKeyPlanner(), UnitPlanner(), TemplateNamePlanner(),
-        UnusedParameterPlanner(),
+        UnusedParameterPlanner(), RunOnKeyPlanner(),
     ]
 
     /// Repairs `files` as far as planners can.
@@ -64,11 +64,14 @@ public struct RepairEngine: Sendable {
             compiles: tree.compiles, refused: refused, original: files)
     }
 
-    /// Errors before warnings, YAML syntax before everything, then source order.
+    /// YAML syntax first, then the rest of the document structure (G0xx, G1xx: what defines names), then
+    /// references and everything else, errors before warnings, each in source order. A reference to a document
+    /// that is broken must not be retargeted at another name before the document is repaired.
     private func order(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
         func rank(_ d: Diagnostic) -> Int {
             if d.code == .yamlSyntax { return 0 }
-            return d.severity == .error ? 1 : 2
+            if d.code.rawValue < "G200" { return d.severity == .error ? 1 : 3 }
+            return d.severity == .error ? 2 : 4
         }
         return diagnostics.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }
             .map(\.element)

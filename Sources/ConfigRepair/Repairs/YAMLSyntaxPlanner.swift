@@ -16,6 +16,7 @@ public struct YAMLSyntaxPlanner: RepairPlanner {
         result += unclosedString(diagnostic, source, at)
         result += missingComma(diagnostic, source, at)
         result += missingColon(diagnostic, source, at)
+        if !diagnostic.message.contains("never closed") { result += openQuoteAbove(diagnostic, source, at) }
         result += TabIndentation.proposals(diagnostic, source, at)
         result += KeyIndentation.proposals(diagnostic, source, at)
         return result
@@ -50,6 +51,41 @@ public struct YAMLSyntaxPlanner: RepairPlanner {
         }
     }
 
+    /// A `"` left open on an earlier line makes libyaml read on to the next `"`, lines later, and fail there:
+    /// the nearest lines above the error with an odd number of double quotes are closed at their end.
+    private func openQuoteAbove(_ d: Diagnostic, _ source: SourceText, _ at: Int) -> [ConfigChange] {
+        var result: [ConfigChange] = []
+        var line = source.line(containing: at)
+        while line >= 0, result.count < 2, source.line(containing: at) - line < 40 {
+            let r = source.range(ofLine: line)
+            if source.text(r).hasPrefix("---") { break }
+            var count = 0
+            var i = r.lowerBound
+            while i < r.upperBound {
+                if source.bytes[i] == UInt8(ascii: "\\") {
+                    i += 2
+                    continue
+                }
+                if source.bytes[i] == UInt8(ascii: "#"), count % 2 == 0,
+                    i == r.lowerBound || source.bytes[i - 1] == UInt8(ascii: " ")
+                {
+                    break
+                }
+                if source.bytes[i] == UInt8(ascii: "\"") { count += 1 }
+                i += 1
+            }
+            if count % 2 == 1 {
+                let end = source.contentEnd(ofLine: line)
+                result.append(
+                    change(
+                        d, source, [TextEdit(file: source.path, range: end..<end, replacement: "\"")],
+                        "close the string left open on line \(line + 1) with `\"` at the end of the line"))
+            }
+            line -= 1
+        }
+        return result
+    }
+
     /// `"text`: close the string at the end of its line.
     private func unclosedString(_ d: Diagnostic, _ source: SourceText, _ at: Int) -> [ConfigChange] {
         guard d.message.contains("string is never closed"), at < source.bytes.count else { return [] }
@@ -80,12 +116,18 @@ public struct YAMLSyntaxPlanner: RepairPlanner {
         ]
     }
 
-    /// `command [x]`: a key without its colon.
+    /// `command [x]`: a key without its colon. libyaml reports it at the key, or (when what follows is a flow
+    /// collection) inside that line; the line itself and the one before are tried.
     private func missingColon(_ d: Diagnostic, _ source: SourceText, _ at: Int) -> [ConfigChange] {
-        guard d.message.contains("could not find expected ':'") else { return [] }
         let line = source.line(containing: at)
+        var lines = [line]
+        if let previous = source.previousContentLine(before: line) { lines.append(previous) }
+        return lines.compactMap { missingColon(d, source, line: $0) }
+    }
+
+    private func missingColon(_ d: Diagnostic, _ source: SourceText, line: Int) -> ConfigChange? {
         let r = source.range(ofLine: line)
-        var start = max(at, source.indentation(ofLine: line).upperBound)
+        var start = source.indentation(ofLine: line).upperBound
         if start + 1 < r.upperBound, source.bytes[start] == UInt8(ascii: "-"),
             source.bytes[start + 1] == UInt8(ascii: " ")
         {
@@ -93,13 +135,27 @@ public struct YAMLSyntaxPlanner: RepairPlanner {
         }
         var end = start
         while end < r.upperBound, Self.isKeyByte(source.bytes[end]) { end += 1 }
-        guard end > start, end == r.upperBound || source.bytes[end] == UInt8(ascii: " ") else { return [] }
+        guard end > start, start < r.upperBound, Self.isLetter(source.bytes[start]) else { return nil }
+        // `key value` on one line, or `key` alone when the parser says a key lacks its colon.
+        let rest = source.text(end..<r.upperBound)
+        let alone = rest.isEmpty && d.message.contains("could not find expected ':'")
+        let spaced = rest.hasPrefix(" ") && (!rest.contains(": ") || Self.opensFlow(source, end, r))
+        guard alone || spaced else { return nil }
         let key = source.text(start..<end)
-        return [
-            change(
-                d, source, [TextEdit(file: source.path, range: end..<end, replacement: ":")],
-                "add the missing `:` after the key `\(key)`")
-        ]
+        return change(
+            d, source, [TextEdit(file: source.path, range: end..<end, replacement: ":")],
+            "add the missing `:` after the key `\(key)`")
+    }
+
+    private static func isLetter(_ b: UInt8) -> Bool {
+        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+    }
+
+    /// Whether the value after `key ` is a flow collection (`key {a: 1}`), whose own `: ` do not count.
+    private static func opensFlow(_ source: SourceText, _ end: Int, _ r: Range<Int>) -> Bool {
+        var p = end
+        while p < r.upperBound, source.bytes[p] == UInt8(ascii: " ") { p += 1 }
+        return p < r.upperBound && (source.bytes[p] == UInt8(ascii: "{") || source.bytes[p] == UInt8(ascii: "["))
     }
 
     static func isKeyByte(_ b: UInt8) -> Bool {

@@ -37,6 +37,7 @@ struct AgentFixCommand: AsyncParsableCommand {
 
     func run() async throws {
         let tree = try AgentFixTree.load(path: path)
+        if commit { try AgentFixCommit.requireWorkTree(tree.base) }
         let outcome = RepairEngine(options: tree.options).repair(tree.files)
         let report = RepairReport(outcome)
         for file in outcome.changedFiles {
@@ -49,9 +50,6 @@ struct AgentFixCommand: AsyncParsableCommand {
                 throw CLIError.io("cannot write \(file.path): \(error.localizedDescription)")
             }
         }
-        if commit, !report.files.isEmpty {
-            try AgentFixCommit.commit(report, in: tree.base)
-        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -63,6 +61,11 @@ struct AgentFixCommand: AsyncParsableCommand {
                 print(TextDiagnosticRenderer(color: Terminal.wantsColor()).render(outcome.unfixed, sources: sources))
             }
             if report.changes.isEmpty && outcome.unfixed.isEmpty { print("nothing to fix") }
+        }
+        // After the report, so that what was written is said even when it cannot be committed.
+        if commit, !report.files.isEmpty {
+            try AgentFixCommit.commit(report, in: tree.base)
+            if !json { print("committed \(report.files.count) file(s) as \(AgentFixCommit.author)") }
         }
         if !report.fixed { throw ExitCode(1) }
     }

@@ -6,11 +6,15 @@ import Foundation
 enum AgentFixCommit {
     static let author = "Grace agent <agent@grace.invalid>"
 
-    static func commit(_ report: RepairReport, in directory: URL) throws {
+    /// Throws a usage error unless `directory` is in a git work tree.
+    static func requireWorkTree(_ directory: URL) throws {
         guard (try? git(["rev-parse", "--is-inside-work-tree"], in: directory)) == "true" else {
-            throw CLIError.usage(
-                "--commit: \(directory.path) is not in a git work tree (the fixes are written, not committed)")
+            throw CLIError.usage("--commit: \(directory.path) is not in a git work tree; nothing was changed")
         }
+    }
+
+    /// Commits the files `report` names, with its commit message.
+    static func commit(_ report: RepairReport, in directory: URL) throws {
         try git(["add", "--"] + report.files, in: directory)
         try git(
             [
