@@ -28,10 +28,11 @@ struct AgentDrillTests {
         var grace: RunningGrace { shipped.grace }
 
         @discardableResult
-        static func git(_ arguments: [String], in root: URL) async throws -> String {
+        static func git(environment: [String] = [], _ arguments: [String], in root: URL) async throws -> String {
             let out = try await GraceBinary.runTool(
                 "/usr/bin/env",
-                ["git", "-c", "user.name=Operator", "-c", "user.email=operator@example.com"] + arguments, in: root)
+                environment + ["git", "-c", "user.name=Operator", "-c", "user.email=operator@example.com"]
+                    + arguments, in: root)
             #expect(out.status == 0, "git \(arguments.joined(separator: " ")): \(out.stderr)")
             return out.stdout
         }
@@ -107,13 +108,29 @@ struct AgentDrillTests {
                 as? String,
             "\(status.stdout)\(status.stderr)")
         let before = repo.grace.output.count - 1
-        // A person's bad edit, committed: a misspelt key in a step of restart-kernel.
+        // A person's bad edit, committed: misspelt `timeout` keys in the steps of Playbooks/kernel.yaml.
         let file = repo.root.appendingPathComponent("Playbooks/kernel.yaml")
         let text = try String(contentsOf: file, encoding: .utf8)
         let damaged = text.replacingOccurrences(of: "    timeout:", with: "    timout:")
         #expect(damaged != text)
+        // Committed first, then checked out: the file changes on disk only once the bad commit exists, as when a
+        // person pulls it, so that the agent's own commit never races the test's.
+        let scratch = try GraceBinary.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let blobFile = scratch.appendingPathComponent("kernel.yaml")
+        try Data(damaged.utf8).write(to: blobFile)
+        let index = ["GIT_INDEX_FILE=" + scratch.appendingPathComponent("index").path]
+        let blob = try await Repository.git(["hash-object", "-w", blobFile.path], in: repo.root)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try await Repository.git(environment: index, ["read-tree", "HEAD"], in: repo.root)
+        try await Repository.git(
+            environment: index, ["update-index", "--cacheinfo", "100644,\(blob),Playbooks/kernel.yaml"], in: repo.root)
+        let tree = try await Repository.git(environment: index, ["write-tree"], in: repo.root)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let bad = try await Repository.git(["commit-tree", tree, "-p", "HEAD", "-m", "a bad edit"], in: repo.root)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         let start = ContinuousClock.now
-        try Data(damaged.utf8).write(to: file)
+        try await Repository.git(["reset", "-q", "--hard", bad], in: repo.root)
         let invalid = try await repo.grace.waitFor(["config.invalid", "file=Playbooks/kernel.yaml"], after: before)
         let watching = try await repo.grace.waitFor(
             ["agent.task", "type=fix_invalid", "state=watching", "reloaded"], after: invalid.index)
@@ -124,7 +141,11 @@ struct AgentDrillTests {
         #expect(try String(contentsOf: file, encoding: .utf8) == text)
         let after = try await GraceBinary.run(["status", "--json"], in: repo.root)
         #expect(after.stdout.contains(graph))
-        #expect(try await repo.everyAgentCommitValidates() <= 1)
+        // The fix is a commit on top of the bad one, by the agent, naming its task and the diagnostic.
+        #expect(try await repo.everyAgentCommitValidates() == 1)
+        let head = try await Repository.git(["log", "-1", "--format=%an|%B"], in: repo.root)
+        #expect(head.hasPrefix("Grace agent|agent: "), "\(head)")
+        #expect(head.contains("Grace-Diagnostic: G106"))
         try await repo.shipped.finish()
     }
 }

@@ -91,6 +91,13 @@ struct JournalEventTests {
             KnowledgeVerdict(
                 signature: "s2", playbook: "p", run: "r9", healed: false, successes: 0, failures: 3,
                 expectedSuccess: 0.2)),
+        .agentTask(
+            task: 7, type: "diagnose", state: "committed", detail: "set X in the environment of api", event: 31,
+            kernel: "api", run: "r-1", commit: "0123abcd"),
+        .agentCommitted(task: 7, commit: "0123abcd", summary: "set X", files: ["config/kernels.yaml"]),
+        .agentReverted(task: 7, commit: "0123abcd", revert: "4567ef01", evidence: "api exited twice"),
+        .configKnownGood(graph: "abcdef0123456789", revision: "0123abcd"),
+        .configRolledBack(revision: "0123abcd", reverted: ["4567ef0", "89abcde"], run: "r-2"),
         .unrecognized(kind: "custom.thing", kernel: nil, fields: ["a": "b"]),
     ]
 

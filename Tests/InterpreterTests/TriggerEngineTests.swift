@@ -48,6 +48,34 @@ struct TriggerEngineTests {
             ])
     }
 
+    @Test("a wildcard trigger's cooldown holds back the kernel it ran for, not the others")
+    func cooldownPerKernel() throws {
+        var e = try Self.engine(
+            """
+            kind: kernel
+            name: web
+            command: [/bin/true]
+            ---
+            kind: trigger
+            name: crashed
+            when: {exit: "*"}
+            run: heal
+            with: {kernel: "{{ event.kernel }}"}
+            cooldown: 1m
+            """)
+        #expect(e.observe(Self.crash, now: .zero).count == 1)
+        let web = e.observe(ConditionFixtures.exit("web"), now: .seconds(1))
+        guard case .run(_, _, let arguments) = web.first else {
+            Issue.record("expected web's crash to run at once, got \(web)")
+            return
+        }
+        #expect(arguments == ["kernel": "web"])
+        guard case .suppressed(_, "cooldown") = e.observe(Self.crash, now: .seconds(2)).first else {
+            Issue.record("expected api's repeat to wait for its cooldown")
+            return
+        }
+    }
+
     @Test("cooldown and coalescing suppress repeats, and say so")
     func cooldown() throws {
         var e = try Self.engine(

@@ -1,6 +1,7 @@
 import GraceDSL
 
-/// Evaluates every trigger of a graph and decides which firings become playbook runs: per-trigger cooldown,
+/// Evaluates every trigger of a graph and decides which firings become playbook runs: per-trigger (and, for a
+/// trigger on `"*"`, per-kernel) cooldown,
 /// coalescing of repeated firings, and a global rate limit against trigger storms. Pure and clock-free like
 /// the evaluators; every decision, including the suppressed ones, is returned so it can be journaled.
 public struct TriggerEngine: Sendable {
@@ -22,7 +23,9 @@ public struct TriggerEngine: Sendable {
     private struct Entry: Sendable {
         let trigger: Trigger
         var evaluator: ConditionEvaluator
-        var lastRun: Duration?
+        /// When the trigger last ran a playbook, per kernel of the firing event ("" for events about no kernel):
+        /// a `kernel: "*"` trigger's cooldown holds back that kernel, not every kernel.
+        var lastRuns: [String: Duration] = [:]
     }
 
     private var entries: [Entry]
@@ -64,11 +67,9 @@ public struct TriggerEngine: Sendable {
     /// reload during a trigger storm must not reset the rate limit or lift a cooldown.
     public mutating func inheritLimits(from previous: TriggerEngine) {
         recentRuns = previous.recentRuns
-        let lastRuns = Dictionary(
-            previous.entries.compactMap { entry in entry.lastRun.map { (entry.trigger.header.name.value, $0) } }
-        ) { a, _ in a }
+        let lastRuns = Dictionary(previous.entries.map { ($0.trigger.header.name.value, $0.lastRuns) }) { a, _ in a }
         for i in entries.indices {
-            if let last = lastRuns[entries[i].trigger.header.name.value] { entries[i].lastRun = last }
+            if let last = lastRuns[entries[i].trigger.header.name.value] { entries[i].lastRuns = last }
         }
     }
 
@@ -166,7 +167,8 @@ public struct TriggerEngine: Sendable {
     private mutating func decide(_ i: Int, fields: [String: String], now: Duration) -> Decision {
         let trigger = entries[i].trigger
         let firing = Firing(trigger: trigger.header.name.value, at: now, fields: fields)
-        if let last = entries[i].lastRun {
+        let key = fields["kernel"] ?? ""
+        if let last = entries[i].lastRuns[key] {
             if let cooldown = trigger.cooldown, now - last < cooldown {
                 return .suppressed(firing: firing, reason: "cooldown")
             }
@@ -181,7 +183,7 @@ public struct TriggerEngine: Sendable {
         guard let playbook = playbook(for: trigger, fields: fields) else {
             return .suppressed(firing: firing, reason: "no-playbook")
         }
-        entries[i].lastRun = now
+        entries[i].lastRuns[key] = now
         recentRuns.append(now)
         return .run(firing: firing, playbook: playbook.name, arguments: playbook.arguments)
     }
