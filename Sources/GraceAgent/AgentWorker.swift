@@ -77,6 +77,9 @@ public actor AgentWorker {
             LastGoodFilePlanner(),
             MissingParameterPlanner(),
             LearnSignaturePlanner(),
+            RefactorTaskPlanner { [journal] kernel in
+                (try? journal?.kernelRecords())?.first { $0.name == kernel }?.pid
+            },
         ]
     }
 

@@ -125,6 +125,47 @@ struct AgentWorkerTests {
         #expect(tree.reloads == 0)
     }
 
+    @Test func aRefactorWaitingForReviewIsPreparedOnABranchAndAppliedWhenApproved() async throws {
+        let duplicate = """
+            ---
+            kind: trigger
+            name: web-exited
+            when: {exit: web}
+            run: restart-kernel
+            with: {kernel: web}
+            ---
+            kind: refactor
+            name: merge-crash-triggers
+            description: One trigger per condition.
+            intent: merge_duplicate_triggers
+            target: {kind: trigger}
+            approval: review
+
+            """
+        let tree = try await AgentTestTree(files: ["Playbooks/kernel.yaml": AgentTestTree.playbooks + duplicate])
+        let original = try tree.read("Playbooks/kernel.yaml")
+        let task = try tree.enqueue("refactor") { $0.refactor = "merge-crash-triggers" }
+        let worker = tree.worker()
+        #expect(await worker.workOne())
+        let waiting = try #require(try tree.store.task(task.id))
+        #expect(waiting.state == .needsReview, "\(waiting.detail)")
+        let branch = try #require(waiting.branch)
+        // Nothing in the work tree or on HEAD yet.
+        #expect(try tree.read("Playbooks/kernel.yaml") == original)
+        #expect(try await tree.agentCommits().isEmpty)
+        let onBranch = try await tree.git.git(["show", "\(branch):Playbooks/kernel.yaml"])
+        #expect(!onBranch.contains("name: web-exited") || !onBranch.contains("name: web-crashed"))
+
+        try await worker.approve(task.id)
+        let done = try #require(try tree.store.task(task.id))
+        #expect(done.state == .done, "\(done.detail)")
+        #expect(try tree.read("Playbooks/kernel.yaml") == onBranch)
+        let commits = try await tree.agentCommits()
+        #expect(commits.count == 1)
+        #expect(commits.first?.message.contains("Grace-Intent: merge-crash-triggers") == true)
+        try await Self.everyAgentCommitValidates(tree)
+    }
+
     @Test func aPausedAgentStartsNothing() async throws {
         let tree = try await AgentTestTree()
         let task = try tree.enqueue("verify")

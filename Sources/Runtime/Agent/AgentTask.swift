@@ -49,6 +49,8 @@ public struct AgentTaskInputs: Sendable, Hashable, Codable {
     public var path: String?
     /// The refactor intent it carries out (`refactor` tasks).
     public var refactor: String?
+    /// The value a refactor asks for: `rename`'s new name, a measured figure for `tune`.
+    public var value: String?
     /// The playbook run that asked for it, and its step.
     public var run: String?
     /// See `run`.

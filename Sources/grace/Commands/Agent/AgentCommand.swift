@@ -13,7 +13,8 @@ struct AgentCommand: AsyncParsableCommand {
             watches what it touched and reverts it if that got worse. docs/agent.md has the whole story.
             """,
         subcommands: [
-            AgentTasksCommand.self, AgentShowCommand.self, AgentApproveCommand.self, AgentRevertCommand.self,
+            AgentTasksCommand.self, AgentShowCommand.self, AgentAskCommand.self, AgentApproveCommand.self,
+            AgentRevertCommand.self,
             AgentPauseCommand.self, AgentResumeCommand.self, AgentFixCommand.self, AgentRunCommand.self,
         ])
 }

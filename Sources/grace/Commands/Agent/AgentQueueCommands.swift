@@ -214,3 +214,47 @@ struct AgentResumeCommand: ParsableCommand {
         print("agent resumed")
     }
 }
+
+/// `grace agent ask TYPE`: a person queues a task.
+struct AgentAskCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ask",
+        abstract: "Queue a task for the agent (fix_invalid, repair_playbook, diagnose, learn_signature, refactor, ...).",
+        discussion: """
+            The agent of the running Grace takes it up within a moment; `grace agent show ID` follows it.
+
+            Examples:
+              grace agent ask fix_invalid
+              grace agent ask diagnose --kernel api --line "missing required configuration parameter API_REGION"
+              grace agent ask refactor --refactor add-health-probe-to-indexer
+              grace agent ask refactor --refactor rename-worker --value background-worker
+            """)
+
+    @OptionGroup var state: StateDirectoryOption
+    @Argument(help: "The task type.") var type: String
+    @Option(help: "The kernel it is about.") var kernel: String?
+    @Option(help: "What the task should achieve, in words.") var goal: String?
+    @Option(help: "A log line that shows the problem.") var line: String?
+    @Option(help: "The configuration file it is about.") var path: String?
+    @Option(help: "The refactor intent to carry out (refactor tasks).") var refactor: String?
+    @Option(help: "The value a refactor asks for (a new name, a measured figure).") var value: String?
+
+    func run() throws {
+        let types = ["fix_invalid", "repair_playbook", "add_param", "tune", "learn_signature", "diagnose", "refactor", "verify"]
+        guard types.contains(type) else {
+            throw CLIError.usage("no task type `\(type)`; one of \(types.joined(separator: ", "))")
+        }
+        if type == "refactor", refactor == nil { throw CLIError.usage("a refactor task needs --refactor NAME") }
+        let store = try openQueue(state)
+        var inputs = AgentTaskInputs(source: "person")
+        inputs.kernel = kernel
+        inputs.goal = goal
+        inputs.line = line
+        inputs.path = path
+        inputs.refactor = refactor
+        inputs.value = value
+        let task: AgentTask
+        do { task = try store.enqueue(type: type, inputs: inputs) } catch { throw CLIError.io(error.description) }
+        print("queued task \(task.id) (\(type)); follow it with `grace agent show \(task.id)`")
+    }
+}
