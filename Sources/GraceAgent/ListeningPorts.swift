@@ -22,7 +22,8 @@ enum ListeningPorts {
                 let fields = line.split(separator: " ", omittingEmptySubsequences: true)
                 // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
                 guard fields.count > 9, fields[3] == "0A", inodes.contains(String(fields[9])),
-                    let colon = fields[1].lastIndex(of: ":"), let port = Int(fields[1][fields[1].index(after: colon)...], radix: 16)
+                    let colon = fields[1].lastIndex(of: ":"),
+                    let port = Int(fields[1][fields[1].index(after: colon)...], radix: 16)
                 else { continue }
                 ports.insert(port)
             }

@@ -20,9 +20,11 @@ struct RefactorTaskPlanner: TaskPlanner {
         let intents: [RefactorIntent]
         switch context.task.type {
         case "refactor":
-            guard let name = context.task.inputs.refactor, let intent = graph.refactors.first(where: {
-                $0.header.name.value == name
-            }) else { return [] }
+            guard let name = context.task.inputs.refactor,
+                let intent = graph.refactors.first(where: {
+                    $0.header.name.value == name
+                })
+            else { return [] }
             intents = [intent]
         case "tune":
             guard let kernel = context.task.inputs.kernel else { return [] }
@@ -57,7 +59,9 @@ struct RefactorTaskPlanner: TaskPlanner {
             }
             var planned = PlannedChange(
                 change: change,
-                reasons: ["refactor intent \(intent.header.name.value) (\(intent.intent.rawValue)): \(intent.header.description ?? "")"],
+                reasons: [
+                    "refactor intent \(intent.header.name.value) (\(intent.intent.rawValue)): \(intent.header.description ?? "")"
+                ],
                 planner: name)
             planned.approval = intent.approval
             planned.verify = intent.verify.map(\.value.arguments)

@@ -219,7 +219,8 @@ struct AgentResumeCommand: ParsableCommand {
 struct AgentAskCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ask",
-        abstract: "Queue a task for the agent (fix_invalid, repair_playbook, diagnose, learn_signature, refactor, ...).",
+        abstract:
+            "Queue a task for the agent (fix_invalid, repair_playbook, diagnose, learn_signature, refactor, ...).",
         discussion: """
             The agent of the running Grace takes it up within a moment; `grace agent show ID` follows it.
 
@@ -240,7 +241,9 @@ struct AgentAskCommand: ParsableCommand {
     @Option(help: "The value a refactor asks for (a new name, a measured figure).") var value: String?
 
     func run() throws {
-        let types = ["fix_invalid", "repair_playbook", "add_param", "tune", "learn_signature", "diagnose", "refactor", "verify"]
+        let types = [
+            "fix_invalid", "repair_playbook", "add_param", "tune", "learn_signature", "diagnose", "refactor", "verify",
+        ]
         guard types.contains(type) else {
             throw CLIError.usage("no task type `\(type)`; one of \(types.joined(separator: ", "))")
         }
