@@ -51,6 +51,13 @@ public struct AgentWorkspace: Sendable {
             "grace-agent-verify-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let base = URL(fileURLWithPath: root)
+        // Everything else of the root is linked, not copied: relative commands (`bin/server`) still resolve.
+        let included = Set(includes.map { $0.split(separator: "/").first.map(String.init) ?? $0 })
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        where !included.contains(entry) && entry != ".git" {
+            try? FileManager.default.createSymbolicLink(
+                at: scratch.appendingPathComponent(entry), withDestinationURL: base.appendingPathComponent(entry))
+        }
         for include in includes {
             let source = base.appendingPathComponent(include)
             guard FileManager.default.fileExists(atPath: source.path) else { continue }

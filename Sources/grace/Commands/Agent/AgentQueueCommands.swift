@@ -12,10 +12,10 @@ private func printable(_ value: some Encodable) throws -> String {
 }
 
 /// The queue of the state directory, opened for a command.
-private func openQueue(_ state: StateDirectoryOption) throws -> AgentTaskStore {
+private func openQueue(_ state: StateDirectoryOption, create: Bool = false) throws -> AgentTaskStore {
     let directory = try state.resolve()
     let path = directory.appendingPathComponent("agent.sqlite").path
-    guard FileManager.default.fileExists(atPath: path) else {
+    guard create || FileManager.default.fileExists(atPath: path) else {
         throw CLIError.io("no agent queue at \(path): Grace has not run with this state directory yet")
     }
     do {
@@ -248,7 +248,8 @@ struct AgentAskCommand: ParsableCommand {
             throw CLIError.usage("no task type `\(type)`; one of \(types.joined(separator: ", "))")
         }
         if type == "refactor", refactor == nil { throw CLIError.usage("a refactor task needs --refactor NAME") }
-        let store = try openQueue(state)
+        // Created if Grace has not run yet: the task waits for the agent.
+        let store = try openQueue(state, create: true)
         var inputs = AgentTaskInputs(source: "person")
         inputs.kernel = kernel
         inputs.goal = goal
