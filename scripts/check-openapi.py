@@ -111,6 +111,14 @@ if signatures:
 check("GET", "/v1/kb/{id}", "/v1/kb/no-such-signature", expect=404)
 check("GET", "/v1/graph", "/v1/graph", expect=200)
 check("GET", "/v1/snapshots", "/v1/snapshots", expect=200)
+check("GET", "/v1/agent", "/v1/agent", expect=200)
+check("GET", "/v1/agent/tasks", "/v1/agent/tasks?limit=5", expect=200)
+check("GET", "/v1/agent/tasks", "/v1/agent/tasks?state=nope", expect=400)
+_, body = check("GET", "/v1/agent/tasks", "/v1/agent/tasks")
+agent_tasks = json.loads(body).get("tasks", [])
+if agent_tasks:
+    check("GET", "/v1/agent/tasks/{id}", "/v1/agent/tasks/%d" % agent_tasks[0]["id"], expect=200)
+check("GET", "/v1/agent/tasks/{id}", "/v1/agent/tasks/999999999", expect=404)
 check("GET", "/metrics", "/metrics", expect=200)
 check("GET", "/", "/", expect=200)
 

@@ -65,7 +65,8 @@ struct APIServer: Component {
     /// before the supervisor boots, so that metrics, run history and the event stream miss nothing).
     static func prepare(
         configuration: Configuration, supervisor: Supervisor, healer: Healer, reloader: ConfigurationReloader?,
-        snapshots: SnapshotStore?, environment: RuntimeEnvironment, components: ComponentRegistry
+        snapshots: SnapshotStore?, agentTasks: AgentTaskStore? = nil, environment: RuntimeEnvironment,
+        components: ComponentRegistry
     ) async throws -> APIServer {
         guard let (host, port) = parseListen(configuration.listen) else {
             throw Failure.badListenAddress(configuration.listen)
@@ -94,7 +95,8 @@ struct APIServer: Component {
         let services = APIServices(
             supervisor: supervisor, healer: healer, reloader: reloader, snapshots: snapshots,
             journal: environment.journal, components: components, live: live, metrics: metrics,
-            dashboard: DashboardFiles(), broadcaster: broadcaster, version: configuration.version)
+            dashboard: DashboardFiles(), broadcaster: broadcaster, version: configuration.version,
+            agentTasks: agentTasks)
         if services.dashboard.names.isEmpty {
             logger.warning("api: this build has no dashboard files; / answers 404")
         }

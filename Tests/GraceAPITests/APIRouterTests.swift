@@ -40,7 +40,9 @@ struct APIRouterTests {
         }
     }()
 
-    static func fixture(readsPerSecond: Int = 1000, writesPerSecond: Int = 1000) async throws -> Fixture {
+    static func fixture(
+        readsPerSecond: Int = 1000, writesPerSecond: Int = 1000, agentTasks: AgentTaskStore? = nil
+    ) async throws -> Fixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grace-router-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let yaml = """
@@ -80,7 +82,7 @@ struct APIRouterTests {
         let services = APIServices(
             supervisor: supervisor, healer: healer, reloader: nil, snapshots: nil, journal: environment.journal,
             components: components, live: LiveState(), metrics: APIMetrics(), dashboard: DashboardFiles(directory: nil),
-            broadcaster: EventBroadcaster(), version: "test")
+            broadcaster: EventBroadcaster(), version: "test", agentTasks: agentTasks)
         let token = try APIToken.loadOrCreate(stateDirectory: directory)
         // The rate limits count time on a clock that stands still: a slow machine cannot refill a bucket.
         let router = APIRouter.build(

@@ -66,7 +66,22 @@ struct DashboardFilesTests {
                 pending.append(String(match.1))
             }
         }
-        #expect(reached.isSuperset(of: ["api.js", "stream.js", "kinds.js", "events.js"]), "\(reached.sorted())")
+        #expect(
+            reached.isSuperset(of: ["api.js", "stream.js", "kinds.js", "events.js", "agent.js"]), "\(reached.sorted())")
+    }
+
+    @Test("the coding agent's panel is on the page, and its module reads the agent's endpoints")
+    func agentPanel() throws {
+        let (files, _) = try Self.shipped()
+        let index = try #require(Self.served("index.html", by: files)).body
+        for id in ["agent", "agent-summary", "agent-rows", "agent-empty", "agent-commits", "agent-commits-empty"] {
+            #expect(index.contains("id=\"\(id)\""), "index.html has no #\(id)")
+        }
+        #expect(index.contains(">Coding agent"))
+        let api = try #require(Self.served("api.js", by: files)).body
+        #expect(api.contains("\"/v1/agent\"") && api.contains("/v1/agent/tasks?limit="))
+        let main = try #require(Self.served("main.js", by: files)).body
+        #expect(main.contains("kind.startsWith(\"agent.\")"), "agent.* entries refresh the panel")
     }
 
     @Test("a file added to the folder is served without a list to update; hidden and odd names are not")

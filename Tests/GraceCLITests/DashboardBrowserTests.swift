@@ -129,6 +129,16 @@ struct DashboardBrowserTests {
             try browser.evaluate("document.querySelector('\(exitedEvent)').closest('li').dataset.kind") as? String
         }
         #expect(kind == "kernel.exited")
+        // The coding agent's panel read its queue (empty here: nothing asked the agent for anything).
+        let agentShown = try await GraceBinary.offPool {
+            try browser.waitUntil(
+                """
+                document.getElementById('agent').dataset.available === 'true' \
+                && !document.getElementById('agent-empty').hidden \
+                && document.getElementById('agent-summary').textContent.includes('0 open')
+                """, timeout: 10)
+        }
+        #expect(agentShown, "the coding agent's panel did not show its empty queue\n\(browser.diagnostics)")
 
         // Let the sparklines of the demo kernel fill a little for the picture (not required), then keep it.
         _ = try? await GraceBinary.offPool {

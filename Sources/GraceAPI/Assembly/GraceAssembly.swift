@@ -177,7 +177,7 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
                 configuration: APIServer.Configuration(
                     graph: graph, version: configuration.version, stateDirectory: stateDirectory),
                 supervisor: supervisor, healer: healer, reloader: reloader, snapshots: snapshots,
-                environment: environment, components: components)
+                agentTasks: agentTasks, environment: environment, components: components)
         } catch {
             logger.critical("api: not started: \(error)")
         }

@@ -83,6 +83,20 @@ export const getRuns = (limit) => getJSON(`/v1/runs?limit=${limit}`);
 export const getKnowledge = (limit) => getJSON(`/v1/kb?limit=${limit}`);
 
 /**
+ * The coding agent at a glance: `{"paused", "patterns", "tasks_open"}`; the error envelope when its queue is not
+ * available (503), which is still an answer here.
+ * @returns {Promise<any>}
+ */
+export const getAgent = () => getJSON("/v1/agent", { allow: [503] });
+
+/**
+ * The coding agent's newest tasks: `{"tasks": [...]}`; the error envelope when its queue is not available (503).
+ * @param {number} limit 1 to 500
+ * @returns {Promise<any>}
+ */
+export const getAgentTasks = (limit) => getJSON(`/v1/agent/tasks?limit=${limit}`, { allow: [503] });
+
+/**
  * The URL of the live journal (Server-Sent Events), from just after a journal id.
  * @param {number} after
  * @returns {string}

@@ -18,3 +18,6 @@ extension SnapshotView: ResponseEncodable {}
 extension ComponentsResponse: ResponseEncodable {}
 extension MessageResponse: ResponseEncodable {}
 extension ReloadResponse: ResponseEncodable {}
+extension AgentStatusView: ResponseEncodable {}
+extension AgentTasksResponse: ResponseEncodable {}
+extension AgentTaskView: ResponseEncodable {}

@@ -38,6 +38,7 @@ enum APIRouter {
             SnapshotRoutes(services: services),
             ConfigurationRoutes(services: services),
             ComponentRoutes(services: services),
+            AgentRoutes(services: services),
         ]
         for area in areas {
             let collection = RouteCollection(context: APIRequestContext.self)

@@ -2,12 +2,14 @@ import Foundation
 import Runtime
 
 /// What the API's routes reach of the running Grace: the supervisor, the healer, the reloader, the journal,
-/// the snapshot store and the components, plus the API's own live state and metrics.
+/// the snapshot store, the coding agent's queue and the components, plus the API's own live state and metrics.
 struct APIServices: Sendable {
     let supervisor: Supervisor
     let healer: Healer
     let reloader: ConfigurationReloader?
     let snapshots: SnapshotStore?
+    /// The coding agent's task queue; nil when it could not be opened (its routes answer 503).
+    let agentTasks: AgentTaskStore?
     let journal: Journal
     let components: ComponentRegistry
     let live: LiveState
@@ -20,12 +22,14 @@ struct APIServices: Sendable {
     init(
         supervisor: Supervisor, healer: Healer, reloader: ConfigurationReloader?, snapshots: SnapshotStore?,
         journal: Journal, components: ComponentRegistry, live: LiveState, metrics: APIMetrics,
-        dashboard: DashboardFiles, broadcaster: EventBroadcaster, version: String, startedAt: Date = Date()
+        dashboard: DashboardFiles, broadcaster: EventBroadcaster, version: String, agentTasks: AgentTaskStore? = nil,
+        startedAt: Date = Date()
     ) {
         self.supervisor = supervisor
         self.healer = healer
         self.reloader = reloader
         self.snapshots = snapshots
+        self.agentTasks = agentTasks
         self.journal = journal
         self.components = components
         self.live = live
