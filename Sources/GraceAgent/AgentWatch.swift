@@ -23,6 +23,12 @@ struct AgentWatch: Sendable {
         var time: Date
     }
 
+    /// A mark with the kernels it watches, as a task stores it.
+    struct Recorded: Sendable, Codable {
+        var mark: Mark
+        var kernels: [String]
+    }
+
     func mark(kernels: Set<String>) -> Mark {
         var sizes: [String: UInt64] = [:]
         for kernel in kernels {

@@ -276,26 +276,25 @@ public actor AgentWorker {
         let window = watchWindow()
         let until = Date().addingTimeInterval(
             Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18)
+        let recorded = AgentWatch.Recorded(mark: mark, kernels: watched.sorted())
+        let encodedMark = (try? JSONEncoder().encode(recorded)).map { String(decoding: $0, as: UTF8.self) }
         let updated = try store.transition(
             task.id, from: [.committed], to: .watching,
             detail:
                 "reloaded (\(answer.message)); watching \(watched.isEmpty ? "the configuration" : watched.sorted().joined(separator: ", ")) until \(ISO8601DateFormatter().string(from: until))",
-            watchUntil: until)
-        marks[task.id] = (mark, watched)
+            watchUntil: until, watchMark: encodedMark)
         try await finishWatching(updated)
     }
 
-    private var marks: [Int64: (AgentWatch.Mark, Set<String>)] = [:]
-
     private func finishWatching(_ task: AgentTask) async throws {
-        let (mark, kernels) =
-            marks[task.id]
-            ?? (
-                AgentWatch.Mark(journalID: 0, logSizes: [:], time: task.updated),
-                Set(task.inputs.kernel.map { [$0] } ?? [])
-            )
+        // As recorded when the window opened, also by an agent that has died since.
+        let recorded = task.watchMark.flatMap {
+            try? JSONDecoder().decode(AgentWatch.Recorded.self, from: Data($0.utf8))
+        }
+        let mark = recorded?.mark ?? watch.mark(kernels: Set(task.inputs.kernel.map { [$0] } ?? []))
+        let kernels = Set(recorded?.kernels ?? task.inputs.kernel.map { [$0] } ?? [])
         let until = task.watchUntil ?? Date()
-        let finding: MissingParameterPlanner.Finding? = nil  //TMP
+        let finding = task.inputs.line.flatMap(MissingParameterPlanner.finding(in:))
         let baseline = watch.failuresBefore(kernels, window: watchWindow(), mark: mark)
         while Date() < until {
             alive()
@@ -309,7 +308,6 @@ public actor AgentWorker {
             try await revert(task, evidence: evidence)
             return
         }
-        marks[task.id] = nil
         if let pattern = pendingPatterns.removeValue(forKey: task.id) {
             try? store.savePattern(cause: pattern.cause, body: pattern.body, task: task.id)
         }
@@ -340,7 +338,6 @@ public actor AgentWorker {
 
     private func revert(_ task: AgentTask, evidence: String) async throws {
         pendingPatterns[task.id] = nil
-        marks[task.id] = nil
         guard let git, let commit = task.commit else {
             try store.transition(
                 task.id, from: [.committed, .watching], to: .needsReview,

@@ -15,6 +15,8 @@ final class AgentTestTree: @unchecked Sendable {
     private let lock = NSLock()
     private var _reloads = 0
     var reloadAnswer: (ok: Bool, message: String) = (true, "reloaded")
+    /// Runs at each reload, after the agent marked where its watch starts (what a kernel does after it).
+    var onReload: (@Sendable (Int) -> Void)?
 
     var reloads: Int { lock.withLock { _reloads } }
 
@@ -110,7 +112,11 @@ final class AgentTestTree: @unchecked Sendable {
             configuration: configuration, store: store, runner: runner, git: git, journal: nil,
             logger: Logger(label: "agent-test"),
             reload: { [self] in
-                lock.withLock { _reloads += 1 }
+                let count = lock.withLock {
+                    _reloads += 1
+                    return _reloads
+                }
+                onReload?(count)
                 return reloadAnswer
             })
     }

@@ -166,6 +166,69 @@ struct AgentWorkerTests {
         try await Self.everyAgentCommitValidates(tree)
     }
 
+    @Test func aFixWhoseCauseComesBackIsRevertedWithTheLine() async throws {
+        let tree = try await AgentTestTree()
+        let line = "request rejected: missing required configuration parameter REGION (e.g. REGION=eu-1)"
+        let log = tree.state.appendingPathComponent("logs/web.log")
+        try FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("2026-12-05T10:00:00.000Z stderr \(line)\n".utf8).write(to: log)
+        // The kernel goes on logging the error after the reload: the fix did not help.
+        tree.onReload = { count in
+            guard count == 1, let handle = try? FileHandle(forWritingTo: log) else { return }
+            _ = try? handle.seekToEnd()
+            try? handle.write(contentsOf: Data("2026-12-05T10:00:01.000Z stderr \(line)\n".utf8))
+            try? handle.close()
+        }
+        let task = try tree.enqueue("diagnose") {
+            $0.kernel = "web"
+            $0.line = line
+        }
+        #expect(await tree.worker().workOne())
+        let reverted = try #require(try tree.store.task(task.id))
+        #expect(reverted.state == .reverted, "\(reverted.detail)")
+        #expect(reverted.detail.contains("still logs the error"), "\(reverted.detail)")
+        #expect(!(try tree.read("config/kernels.yaml")).contains("REGION"))
+        #expect(try tree.store.patterns(for: "missing-parameter:REGION").isEmpty)
+        #expect(tree.reloads == 2)
+    }
+
+    @Test func aFixThatHoldsIsLearnedAndReusedForAnotherKernel() async throws {
+        let tree = try await AgentTestTree(files: [
+            "config/kernels.yaml": AgentTestTree.kernels
+                + "---\nkind: kernel\nname: jobs\ncommand: [/bin/sleep, \"1000\"]\n"
+        ])
+        let line = "request rejected: missing required configuration parameter REGION (e.g. REGION=eu-1)"
+        let first = try tree.enqueue("diagnose") {
+            $0.kernel = "web"
+            $0.line = line
+        }
+        let worker = tree.worker()
+        #expect(await worker.workOne())
+        #expect(try tree.store.task(first.id)?.state == .done)
+        #expect(try tree.store.patterns(for: "missing-parameter:REGION").count == 1)
+        // The other kernel's line suggests no value: only the learned pattern knows it.
+        let second = try tree.enqueue("diagnose") {
+            $0.kernel = "jobs"
+            $0.line = "missing required configuration parameter REGION"
+        }
+        #expect(await worker.workOne())
+        let done = try #require(try tree.store.task(second.id))
+        #expect(done.state == .done, "\(done.detail)")
+        let commits = try await tree.agentCommits()
+        #expect(commits.first?.message.contains("Grace-Planner: pattern") == true)
+        #expect(try tree.read("config/kernels.yaml").components(separatedBy: "REGION: eu-1").count == 3)
+        // And a protected kernel is refused whatever the pattern says.
+        let third = try tree.enqueue("diagnose") {
+            $0.kernel = "store"
+            $0.line = "missing required configuration parameter REGION"
+        }
+        #expect(await worker.workOne())
+        let refused = try #require(try tree.store.task(third.id))
+        #expect(refused.state == .failed)
+        #expect(refused.detail.contains("store is protected"), "\(refused.detail)")
+        try await Self.everyAgentCommitValidates(tree)
+    }
+
     @Test func aPausedAgentStartsNothing() async throws {
         let tree = try await AgentTestTree()
         let task = try tree.enqueue("verify")

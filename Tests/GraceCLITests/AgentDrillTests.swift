@@ -148,4 +148,28 @@ struct AgentDrillTests {
         #expect(head.contains("Grace-Diagnostic: G106"))
         try await repo.shipped.finish()
     }
+
+    @Test("kill -9 of the agent while it watches a change: restarted, the task resumes, nothing done twice")
+    func killedAgent() async throws {
+        let repo = try await Repository()
+        defer { repo.grace.terminate() }
+        let before = repo.grace.output.count - 1
+        try await repo.shipped.inject("require", into: "api", query: "param=API_REGION&example=eu-1")
+        _ = try await repo.callUntilAccepted("api")
+        let watching = try await repo.grace.waitFor(["agent.task", "kernel=api", "state=watching"], after: before)
+        let kernels = try await GraceBinary.run(["kernels", "--json"], in: repo.root)
+        let list = try JSONSerialization.jsonObject(with: Data(kernels.stdout.utf8)) as? [String: Any]
+        let agent = try #require(
+            (list?["kernels"] as? [[String: Any]])?.first { $0["name"] as? String == "grace-agent" },
+            "\(kernels.stdout)")
+        let pid = try #require(agent["pid"] as? Int)
+        #expect(kill(pid_t(pid), SIGKILL) == 0)
+        let exited = try await repo.grace.waitFor(["kernel.exited", "kernel=grace-agent"], after: watching.index)
+        _ = try await repo.grace.waitFor(["kernel.ready", "kernel=grace-agent"], after: exited.index)
+        _ = try await repo.grace.waitFor(["agent.task", "kernel=api", "state=done"], after: exited.index)
+        let show = try await GraceBinary.run(["agent", "show", "1"], in: repo.root)
+        #expect(show.stdout.contains("task 1: diagnose, done (attempts 1)"), "\(show.stdout)")
+        #expect(try await repo.everyAgentCommitValidates() == 1)
+        try await repo.shipped.finish()
+    }
 }

@@ -90,13 +90,17 @@ public struct AgentTask: Sendable, Hashable, Codable {
     public var watchUntil: Date?
     /// The change's summary (what the commit says), once planned.
     public var summary: String?
+    /// Where the watch window starts, as the agent recorded it (its own encoding), so that a restarted agent
+    /// watches from the same point.
+    public var watchMark: String?
 
     /// A task as stored.
     public init(
         id: Int64, type: String, state: AgentTaskState, inputs: AgentTaskInputs, attempts: Int, created: Date,
         updated: Date, detail: String, commit: String? = nil, branch: String? = nil, watchUntil: Date? = nil,
-        summary: String? = nil
+        summary: String? = nil, watchMark: String? = nil
     ) {
+        self.watchMark = watchMark
         self.id = id
         self.type = type
         self.state = state

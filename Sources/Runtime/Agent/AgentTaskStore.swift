@@ -71,6 +71,7 @@ public final class AgentTaskStore: Sendable {
                 t.column("branch", .text)
                 t.column("watch_until", .integer)
                 t.column("summary", .text)
+                t.column("watch_mark", .text)
                 t.column("run", .text)
                 t.column("step", .text)
             }
@@ -173,13 +174,13 @@ public final class AgentTaskStore: Sendable {
         }
     }
 
-    /// Moves a task from one of `from` to `to`, recording `detail` (and the other values given) and an event, in
-    /// one transaction. Throws `wrongState` when the task was not in `from` (someone else moved it).
+    /// Moves a task from one of `from` to `to`, recording `detail` (and the other values given: nil keeps the
+    /// task's) and an event, in one transaction. Throws `wrongState` when the task was not in `from` (someone else moved it).
     @discardableResult
     public func transition(
         _ id: Int64, from: [AgentTaskState], to state: AgentTaskState, detail: String, commit: String? = nil,
-        branch: String? = nil, watchUntil: Date? = nil, summary: String? = nil, countAttempt: Bool = false,
-        at time: Date = Date()
+        branch: String? = nil, watchUntil: Date? = nil, summary: String? = nil, watchMark: String? = nil,
+        countAttempt: Bool = false, at time: Date = Date()
     ) throws(Failure) -> AgentTask {
         let now = Self.milliseconds(time)
         return try write { db in
@@ -194,12 +195,12 @@ public final class AgentTaskStore: Sendable {
             try db.execute(
                 sql: """
                     UPDATE task SET state = ?, detail = ?, updated = ?, commit_id = ?, branch = ?, watch_until = ?,
-                        summary = ?, attempts = attempts + ? WHERE id = ?
+                        summary = ?, watch_mark = ?, attempts = attempts + ? WHERE id = ?
                     """,
                 arguments: [
                     state.rawValue, detail, now, newCommit, branch ?? current.branch,
                     (watchUntil ?? current.watchUntil).map(Self.milliseconds), summary ?? current.summary,
-                    countAttempt ? 1 : 0, id,
+                    watchMark ?? current.watchMark, countAttempt ? 1 : 0, id,
                 ])
             try db.execute(
                 sql: "INSERT INTO task_event (task, time, state, detail, commit_id) VALUES (?, ?, ?, ?, ?)",
@@ -318,7 +319,7 @@ public final class AgentTaskStore: Sendable {
             id: row["id"], type: row["type"], state: AgentTaskState(rawValue: row["state"]) ?? .failed,
             inputs: inputs, attempts: row["attempts"], created: date(row["created"]), updated: date(row["updated"]),
             detail: row["detail"], commit: row["commit_id"], branch: row["branch"], watchUntil: watch.map(date),
-            summary: row["summary"])
+            summary: row["summary"], watchMark: row["watch_mark"])
     }
 
     private static func encode(_ inputs: AgentTaskInputs) -> String {
