@@ -215,7 +215,7 @@ public actor AgentWorker {
             try store.transition(
                 task.id, from: [.verifying], to: .needsReview,
                 detail: "waiting for `grace agent approve \(task.id)`: \(planned.change.summary) (branch \(branch))",
-                commit: commit, branch: branch, summary: planned.change.summary)
+                commit: commit, branch: branch, summary: planned.change.summary, files: changed.map(\.path))
             return
         }
         // The tree must still be what the gate judged: a person's edit meanwhile sends the task back to planning.
@@ -243,7 +243,7 @@ public actor AgentWorker {
                 + (git == nil
                     ? " (written; no git repository)"
                     : commit == nil ? " (the files are now as committed at HEAD: no commit needed)" : ""),
-            commit: commit, summary: planned.change.summary)
+            commit: commit, summary: planned.change.summary, files: changed.map(\.path))
         try await reloadAndWatch(updated, kernels: verdict.kernels)
     }
 

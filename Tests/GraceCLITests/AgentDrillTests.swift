@@ -75,12 +75,15 @@ struct AgentDrillTests {
     func missingParameter() async throws {
         let repo = try await Repository()
         defer { repo.grace.terminate() }
+        // Every kernel healthy for the (shortened) window, the tree committed: a revision to roll back to.
+        _ = try await repo.grace.waitFor(["config.known_good", "revision="])
         let before = repo.grace.output.count - 1
         try await repo.shipped.inject("require", into: "api", query: "param=API_REGION&example=eu-1")
         let first = try await repo.callUntilAccepted("api")
         let committed = try await repo.grace.waitFor(
             ["agent.task", "kernel=api", "state=committed", "missing-parameter"], after: before)
         _ = try await repo.grace.waitFor(["agent.task", "kernel=api", "state=done"], after: committed.index)
+        _ = try await repo.grace.waitFor(["agent.committed", "files=config/kernels.yaml"], after: before)
         let kernels = try String(contentsOf: repo.root.appendingPathComponent("config/kernels.yaml"), encoding: .utf8)
         #expect(kernels.contains("API_REGION: eu-1"))
 

@@ -23,8 +23,8 @@ public struct AgentConnection: Sendable {
 
 extension RuntimeActionPerformer {
     /// Queues the task (once per run and step, however often the step is retried) and waits for its outcome: the
-    /// step succeeds when the change is live (watching or done), fails when the task failed, was reverted or
-    /// waits for a review. The step's `timeout` bounds the wait.
+    /// step succeeds when the change is live (watching or done) or prepared on a branch for review, and fails
+    /// when the task failed, was reverted or waits for a person for another reason (a revert that conflicted). The step's `timeout` bounds the wait.
     func performAgentTask(
         kind: String, goal: String?, refactor: String?, context: [String: String], runID: String
     ) async throws -> ActionOutcome {
@@ -55,6 +55,8 @@ extension RuntimeActionPerformer {
                 let what = "agent task \(current.id) \(current.state.rawValue): \(current.detail)"
                 switch current.state {
                 case .done, .watching: return ActionOutcome(detail: what)
+                // A change prepared for review is an outcome: the playbook goes on (and can say so).
+                case .needsReview where current.branch != nil: return ActionOutcome(detail: what)
                 default: throw ActionFailure(what)
                 }
             }

@@ -63,7 +63,7 @@ public actor AgentLiaison {
                 entries.append(
                     .agentCommitted(
                         task: event.task, commit: commit, summary: task?.summary ?? event.detail,
-                        files: []))
+                        files: task?.files ?? []))
             }
             if event.state == .reverted, let commit = event.commit {
                 entries.append(

@@ -93,14 +93,17 @@ public struct AgentTask: Sendable, Hashable, Codable {
     /// Where the watch window starts, as the agent recorded it (its own encoding), so that a restarted agent
     /// watches from the same point.
     public var watchMark: String?
+    /// The files its change edits (paths relative to the root), once planned.
+    public var files: [String]
 
     /// A task as stored.
     public init(
         id: Int64, type: String, state: AgentTaskState, inputs: AgentTaskInputs, attempts: Int, created: Date,
         updated: Date, detail: String, commit: String? = nil, branch: String? = nil, watchUntil: Date? = nil,
-        summary: String? = nil, watchMark: String? = nil
+        summary: String? = nil, watchMark: String? = nil, files: [String] = []
     ) {
         self.watchMark = watchMark
+        self.files = files
         self.id = id
         self.type = type
         self.state = state

@@ -72,6 +72,7 @@ public final class AgentTaskStore: Sendable {
                 t.column("watch_until", .integer)
                 t.column("summary", .text)
                 t.column("watch_mark", .text)
+                t.column("files", .text)
                 t.column("run", .text)
                 t.column("step", .text)
             }
@@ -180,7 +181,7 @@ public final class AgentTaskStore: Sendable {
     public func transition(
         _ id: Int64, from: [AgentTaskState], to state: AgentTaskState, detail: String, commit: String? = nil,
         branch: String? = nil, watchUntil: Date? = nil, summary: String? = nil, watchMark: String? = nil,
-        countAttempt: Bool = false, at time: Date = Date()
+        files: [String]? = nil, countAttempt: Bool = false, at time: Date = Date()
     ) throws(Failure) -> AgentTask {
         let now = Self.milliseconds(time)
         return try write { db in
@@ -195,12 +196,13 @@ public final class AgentTaskStore: Sendable {
             try db.execute(
                 sql: """
                     UPDATE task SET state = ?, detail = ?, updated = ?, commit_id = ?, branch = ?, watch_until = ?,
-                        summary = ?, watch_mark = ?, attempts = attempts + ? WHERE id = ?
+                        summary = ?, watch_mark = ?, files = ?, attempts = attempts + ? WHERE id = ?
                     """,
                 arguments: [
                     state.rawValue, detail, now, newCommit, branch ?? current.branch,
                     (watchUntil ?? current.watchUntil).map(Self.milliseconds), summary ?? current.summary,
-                    watchMark ?? current.watchMark, countAttempt ? 1 : 0, id,
+                    watchMark ?? current.watchMark, (files ?? current.files).joined(separator: "\n"),
+                    countAttempt ? 1 : 0, id,
                 ])
             try db.execute(
                 sql: "INSERT INTO task_event (task, time, state, detail, commit_id) VALUES (?, ?, ?, ?, ?)",
@@ -319,7 +321,8 @@ public final class AgentTaskStore: Sendable {
             id: row["id"], type: row["type"], state: AgentTaskState(rawValue: row["state"]) ?? .failed,
             inputs: inputs, attempts: row["attempts"], created: date(row["created"]), updated: date(row["updated"]),
             detail: row["detail"], commit: row["commit_id"], branch: row["branch"], watchUntil: watch.map(date),
-            summary: row["summary"], watchMark: row["watch_mark"])
+            summary: row["summary"], watchMark: row["watch_mark"],
+            files: (row["files"] as String?).map { $0.split(separator: "\n").map(String.init) } ?? [])
     }
 
     private static func encode(_ inputs: AgentTaskInputs) -> String {
