@@ -45,8 +45,13 @@ public struct AgentGate: Sendable {
         self.commitsSince = commitsSince
     }
 
-    /// Judges `planned` against the tree `before`.
-    public func judge(_ planned: PlannedChange, before: CompiledTree, settings: GraceSettings.Agent?) async -> Verdict {
+    /// Judges `planned` against the tree `before`. `reference` is what the graph and policy checks compare with
+    /// when `before` does not compile (the newest known-good revision, else HEAD): a file that no longer parses
+    /// has lost its documents, and its repair must not count as changing them all.
+    public func judge(
+        _ planned: PlannedChange, before: CompiledTree, reference: CompiledTree? = nil,
+        settings: GraceSettings.Agent?
+    ) async -> Verdict {
         var verdict = Verdict(
             passed: false, lines: [], after: nil, documents: DocumentChanges(from: [:], to: [:]), kernels: [])
         // 1. compile
@@ -63,8 +68,11 @@ public struct AgentGate: Sendable {
         }
         verdict.lines.append("compile: \(compiled.reason)")
         // 2. only the intended documents
-        let intended = Self.documents(touchedBy: planned.change, in: before).union(
-            Self.documents(touchedBy: planned.change, in: after))
+        if !before.compiles, let reference, let old = reference.result.graph {
+            verdict.documents = DocumentChanges(GraphDiff(from: old.documentHashes, to: graph.documentHashes))
+        }
+        let intended = Self.documents(touchedBy: planned.change, in: before)
+            .union(Self.documents(touchedBy: planned.change, in: after))
         let changed = Set(verdict.documents.added + verdict.documents.removed + verdict.documents.changed)
         let stray = changed.subtracting(intended)
         guard stray.isEmpty else {

@@ -178,9 +178,10 @@ public actor AgentWorker {
         task = try store.transition(
             task.id, from: [.planning], to: .verifying, detail: "\(candidates.count) candidate change(s) to check")
         let settings = before.result.graph?.settings?.agent ?? Self.agentSettings(files: files)
+        let reference = before.compiles ? nil : await referenceTree(knownGood: knownGood)
         var refusals: [String] = []
         for candidate in candidates {
-            let verdict = await gate.judge(candidate, before: before, settings: settings)
+            let verdict = await gate.judge(candidate, before: before, reference: reference, settings: settings)
             logger.info(
                 "agent: task \(task.id): \(candidate.planner): \(candidate.change.summary): \(verdict.passed ? "passed" : "refused")",
                 metadata: ["gate": .string(verdict.lines.joined(separator: "; "))])
@@ -403,6 +404,17 @@ public actor AgentWorker {
     }
 
     // MARK: - Helpers
+
+    /// The newest revision of the tree that compiles: the known-good one, else HEAD; nil without git.
+    private func referenceTree(knownGood: String?) async -> CompiledTree? {
+        guard let git else { return nil }
+        for revision in [knownGood, "HEAD"].compactMap({ $0 }) {
+            guard let files = try? await git.yamlFiles(at: revision, under: workspace.includes) else { continue }
+            let tree = CompileGate(options: workspace.options).compile(files)
+            if tree.compiles { return tree }
+        }
+        return nil
+    }
 
     static func knownGood(_ journal: StateStore?) -> String? {
         guard let entry = try? journal?.lastEntry(kind: JournalKind.configKnownGood.rawValue),

@@ -48,6 +48,23 @@ struct AgentWorkerTests {
         try await Self.everyAgentCommitValidates(tree)
     }
 
+    @Test func aSyntaxErrorInAFileWithAProtectedDocumentIsRepairedAgainstTheLastGoodTree() async throws {
+        let tree = try await AgentTestTree(files: [
+            "config/kernels.yaml": AgentTestTree.kernels.replacingOccurrences(
+                of: "name: store\ncommand: [/bin/sleep, \"1000\"]",
+                with: "name: store\ncommand: [/bin/sleep, \"1000\"]\nrestart:\n  policy: always")
+        ])
+        let good = try tree.read("config/kernels.yaml")
+        // Unparsable, the file has no documents at all: a repair must not count as changing `store` (protected).
+        try tree.write(
+            "config/kernels.yaml", good.replacingOccurrences(of: "\n  policy: always", with: "\n\tpolicy: always"))
+        let task = try tree.enqueue("fix_invalid")
+        #expect(await tree.worker().workOne())
+        let done = try #require(try tree.store.task(task.id))
+        #expect(done.state == .done, "\(done.detail)")
+        #expect(try tree.read("config/kernels.yaml") == good)
+    }
+
     @Test func aTreeThatCompilesNeedsNothing() async throws {
         let tree = try await AgentTestTree()
         let task = try tree.enqueue("fix_invalid")

@@ -1,4 +1,5 @@
 import Foundation
+import GraceDSL
 
 /// Changes a configuration's git work tree: commits, reverts, roll-backs and branches prepared for review, by
 /// running the real `git` through Grace's own spawner (`ProcessCommandRunner`): inside Grace, whose reaper
@@ -201,6 +202,17 @@ public struct GitWorkTree: Sendable {
         }
         guard let head = await head() else { throw Failure(description: "git cherry-pick made no HEAD") }
         return head
+    }
+
+    /// The YAML files under `paths` as they are at `revision`, with paths relative to the top level.
+    public func yamlFiles(at revision: String, under paths: [String]) async throws -> [SourceFile] {
+        let listing = try await git(["ls-tree", "-r", "-z", "--name-only", revision, "--"] + paths)
+        var files: [SourceFile] = []
+        for name in listing.split(separator: "\0").map(String.init).sorted()
+        where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+            files.append(SourceFile(path: name, text: try await git(["show", "\(revision):\(name)"])))
+        }
+        return files
     }
 
     /// The newest commit whose message has the line `trailer` (`Grace-Task: 12`), if any.
