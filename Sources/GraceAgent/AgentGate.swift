@@ -72,7 +72,7 @@ public struct AgentGate: Sendable {
             verdict.documents = DocumentChanges(GraphDiff(from: old.documentHashes, to: graph.documentHashes))
         }
         let intended = Self.documents(touchedBy: planned.change, in: before)
-            .union(Self.documents(touchedBy: planned.change, in: after))
+            .union(Self.documents(touchedBy: planned.change, in: after, after: true))
         let changed = Set(verdict.documents.added + verdict.documents.removed + verdict.documents.changed)
         let stray = changed.subtracting(intended)
         guard stray.isEmpty else {
@@ -161,19 +161,27 @@ public struct AgentGate: Sendable {
         return nil
     }
 
-    /// `kind/name` of every document of `tree` whose text one of the change's edits falls in (or, for an edit at
-    /// the end of a file, the documents the edit's text declares).
-    static func documents(touchedBy change: ConfigChange, in tree: CompiledTree) -> Set<String> {
+    /// `kind/name` of every document of `tree` whose text one of the change's edits falls in. In the tree before
+    /// the change an edit covers its own range; in the tree after, the range its replacement now fills (shifted by
+    /// the edits before it in the file).
+    static func documents(touchedBy change: ConfigChange, in tree: CompiledTree, after: Bool = false) -> Set<String> {
+        var ranges: [String: [Range<Int>]] = [:]
+        for (file, edits) in Dictionary(grouping: change.edits, by: \.file) {
+            var shift = 0
+            for edit in edits.sorted(by: { $0.start < $1.start }) {
+                let length = after ? edit.replacement.utf8.count : edit.end - edit.start
+                let start = edit.start + (after ? shift : 0)
+                // An empty range still touches the document it sits in.
+                ranges[file, default: []].append(start..<(start + max(length, 1)))
+                shift += edit.replacement.utf8.count - (edit.end - edit.start)
+            }
+        }
         var ids: Set<String> = []
         for document in tree.result.documents {
             let header = document.header
-            let span = header.span
-            for edit in change.edits where edit.file == span.file {
-                let overlaps = edit.start < span.end.offset && span.start.offset < max(edit.end, edit.start + 1)
-                let contains = edit.start <= span.end.offset && edit.end >= span.start.offset
-                if overlaps || contains {
-                    ids.insert("\(header.kind.rawValue)/\(header.name.value)")
-                }
+            let span = header.span.start.offset..<max(header.span.end.offset, header.span.start.offset + 1)
+            if ranges[header.span.file, default: []].contains(where: { $0.overlaps(span) }) {
+                ids.insert("\(header.kind.rawValue)/\(header.name.value)")
             }
         }
         return ids

@@ -55,7 +55,8 @@ struct LearnSignaturePlanner: TaskPlanner {
         return [planned]
     }
 
-    /// The message part of a log line: after a leading timestamp and level, if any.
+    /// The message part of a log line: after a leading timestamp and level, and a `component:` word after the
+    /// level (`worker.main:`), if any.
     static func message(of line: String) -> String {
         var text = Substring(line)
         for level in ["ERROR", "FATAL", "CRITICAL", "WARN", "error", "fatal"] {
@@ -63,6 +64,12 @@ struct LearnSignaturePlanner: TaskPlanner {
                 text = text[r.upperBound...]
                 break
             }
+        }
+        let trimmed = text.drop { $0 == " " }
+        if let first = trimmed.split(separator: " ", maxSplits: 1).first, first.hasSuffix(":"), first.count > 1,
+            !first.dropLast().contains(":")
+        {
+            text = trimmed.dropFirst(first.count)
         }
         return text.trimmingCharacters(in: .whitespaces)
     }
