@@ -246,6 +246,22 @@ struct AgentWorkerTests {
         try await Self.everyAgentCommitValidates(tree)
     }
 
+    @Test func aRepeatingUnknownErrorBecomesASignatureForReview() async throws {
+        let tree = try await AgentTestTree()
+        let task = try tree.enqueue("learn_signature") {
+            $0.kernel = "web"
+            $0.line = "2026-12-05 16:00:00,000 ERROR web.main: queue shard 17 stalled after 3000 ms"
+        }
+        #expect(await tree.worker().workOne())
+        let waiting = try #require(try tree.store.task(task.id))
+        #expect(waiting.state == .needsReview, "\(waiting.detail)")
+        let branch = try #require(waiting.branch)
+        let declared = try await tree.git.git(["show", "\(branch):config/grace.yaml"])
+        #expect(declared.contains("pattern: queue shard <*> stalled after <*> ms"), "\(declared)")
+        #expect(declared.contains("playbook: restart-kernel"))
+        #expect(declared.hasPrefix(AgentTestTree.grace), "the documents before it are kept byte for byte")
+    }
+
     @Test func aPausedAgentStartsNothing() async throws {
         let tree = try await AgentTestTree()
         let task = try tree.enqueue("verify")
