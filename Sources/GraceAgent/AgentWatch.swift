@@ -64,7 +64,16 @@ struct AgentWatch: Sendable {
         return count
     }
 
-    /// Lines `kernel` logged after `mark` that `matches` accepts.
+    /// When the newest process of `kernel` started after `mark` (its `kernel.started` entry); nil when it was not
+    /// started again.
+    func newestStart(of kernel: String, since mark: Mark) -> Date? {
+        (try? journal?.events(after: mark.journalID, limit: 1000, kernel: kernel, kinds: ["kernel.started"]))?
+            .last?.time
+    }
+
+    /// Lines `kernel` logged after `mark`, by the process that runs the change (captured after its newest start,
+    /// if it was started again), that `matches` accepts. Lines the old process wrote before it stopped may reach
+    /// the file after the mark; they are not evidence against the change.
     func logLines(of kernel: String, since mark: Mark, matching matches: (String) -> Bool) -> [String] {
         let path = logDirectory.appendingPathComponent("\(kernel).log").path
         guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
@@ -74,6 +83,16 @@ struct AgentWatch: Sendable {
         if size < start { start = 0 }  // rotated: read the new file whole
         try? handle.seek(toOffset: start)
         let data = (try? handle.readToEnd()) ?? Data()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init).filter(matches)
+        // Records carry milliseconds: compare at that precision.
+        let cutoff = (newestStart(of: kernel, since: mark) ?? mark.time).addingTimeInterval(-0.001)
+        let parser = ISO8601DateFormatter()
+        parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init).filter { line in
+            // Records are `TIMESTAMP STREAM TEXT`, the timestamp when Grace captured the line.
+            guard let stamp = line.split(separator: " ", maxSplits: 1).first.flatMap({ parser.date(from: String($0)) }),
+                stamp >= cutoff
+            else { return false }
+            return matches(line)
+        }
     }
 }

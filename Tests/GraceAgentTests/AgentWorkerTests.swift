@@ -193,7 +193,9 @@ struct AgentWorkerTests {
         tree.onReload = { count in
             guard count == 1, let handle = try? FileHandle(forWritingTo: log) else { return }
             _ = try? handle.seekToEnd()
-            try? handle.write(contentsOf: Data("2026-12-05T10:00:01.000Z stderr \(line)\n".utf8))
+            let now = ISO8601DateFormatter()
+            now.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            try? handle.write(contentsOf: Data("\(now.string(from: Date())) stderr \(line)\n".utf8))
             try? handle.close()
         }
         let task = try tree.enqueue("diagnose") {
