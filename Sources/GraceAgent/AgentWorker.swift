@@ -47,6 +47,8 @@ public actor AgentWorker {
     let workspace: AgentWorkspace
     let gate: AgentGate
     let planners: [any TaskPlanner]
+    /// The language-model planner (last of `planners`), kept to tell why it proposed nothing.
+    let llm: LLMPlanner
     /// Asks Grace to reload; answers whether it applied (or found nothing to change) and its message.
     let reload: @Sendable () async -> (ok: Bool, message: String)
     /// Called on every loop turn (the sd_notify watchdog ping).
@@ -72,11 +74,16 @@ public actor AgentWorker {
         let workspace = AgentWorkspace(root: configuration.root, toolDirectories: configuration.toolDirectories)
         self.workspace = workspace
         gate = AgentGate(workspace: workspace, runner: runner) { since in (try? store.commits(since: since)) ?? 0 }
+        // Only used when the grace document says `agent.planner: llm`; its requests go through `HTTPClient.shared`,
+        // which lives as long as the process and needs no shutdown.
+        let llm = LLMPlanner()
+        self.llm = llm
         planners = [
             RepairTaskPlanner(options: workspace.options),
             LastGoodFilePlanner(),
             MissingParameterPlanner(),
             LearnSignaturePlanner(),
+            llm,
         ]
     }
 
@@ -161,6 +168,7 @@ public actor AgentWorker {
             patterns: { [store] cause in (try? store.patterns(for: cause)) ?? [] })
         var candidates: [PlannedChange] = []
         for planner in planners { candidates += await planner.plan(context) }
+        if let error = llm.lastError { logger.warning("agent: task \(task.id): llm: \(error)") }
         guard !candidates.isEmpty else {
             let outcome: AgentTaskState = task.type == "diagnose" || task.type == "tune" ? .done : .failed
             try store.transition(
@@ -169,7 +177,8 @@ public actor AgentWorker {
                     ? "diagnosed: no configuration change is called for by what the task names"
                         + (task.inputs.line.map { " (line: \($0.prefix(200)))" } ?? "")
                     : "no planner proposed a change for \(task.type)"
-                        + (before.compiles ? "" : " (\(before.result.errorCount) errors remain)"))
+                        + (before.compiles ? "" : " (\(before.result.errorCount) errors remain)")
+                        + (llm.lastError.map { " (llm: \($0))" } ?? ""))
             return
         }
         task = try store.transition(
