@@ -64,10 +64,12 @@ struct LLMPlannerTests {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static let addRegion: [String: Any] = [
-        "file": "config/kernels.yaml", "operation": "add_key", "path": [0, "env"], "key": "API_REGION",
-        "value": "eu-1",
-    ]
+    static var addRegion: [String: Any] {
+        [
+            "file": "config/kernels.yaml", "operation": "add_key", "path": [0, "env"], "key": "API_REGION",
+            "value": "eu-1",
+        ]
+    }
 
     @Test("the request carries the model, a system and a user message, temperature 0 and the grace_edit schema")
     func requestBody() async throws {
@@ -233,7 +235,7 @@ struct LLMPlannerTests {
         let server = try await ScriptedChatServer.answering(content: "")
         let endpoint = server.endpoint
         await server.stop()
-        let planner = LLMPlanner(environment: [:], timeout: .seconds(5))
+        let planner = LLMPlanner(environment: [:], timeout: .seconds(2))
         let planned = await planner.plan(Self.context(Self.files(endpoint: endpoint)))
         #expect(planned.isEmpty)
         guard case .transport = planner.lastError else {
