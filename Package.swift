@@ -3,7 +3,8 @@ import PackageDescription
 
 // Dependencies point one way: grace -> GraceAPI -> Runtime -> Interpreter -> GraceDSL -> CLibYAML, and
 // grace -> GraceAgent -> (ConfigRepair -> GraceDSL, Runtime); LogMining stands alone (pure template mining, used by Runtime and by `grace logs mine`). SwiftNIO (through Hummingbird)
-// enters in GraceAPI, and in grace itself for the API client; no target uses FoundationNetworking (libcurl).
+// enters in GraceAPI, in GraceAgent (through AsyncHTTPClient, for the language-model planner), and in grace itself
+// for the API client; no target uses FoundationNetworking (libcurl).
 // GraceDSL must never depend on SwiftNIO so that its tests stay fast.
 let package = Package(
     name: "Grace",
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -70,12 +72,15 @@ let package = Package(
             ]
         ),
         // The coding agent's worker (`grace agent run`): task loop, gate, git commits, reload, watch and revert.
+        // AsyncHTTPClient (SwiftNIO) for the optional language-model planner's chat-completions requests.
         .target(
             name: "GraceAgent",
             dependencies: [
                 "ConfigRepair", "GraceDSL", "Interpreter", "Runtime",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // The API's bodies as Codable values, shared by the server and the CLI (Foundation only).
@@ -159,6 +164,10 @@ let package = Package(
             dependencies: [
                 "GraceAgent", "ConfigRepair", "Runtime", "Interpreter", "GraceDSL", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                // A scripted OpenAI-compatible server on loopback for the language-model planner's tests.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(

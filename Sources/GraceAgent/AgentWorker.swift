@@ -47,6 +47,8 @@ public actor AgentWorker {
     let workspace: AgentWorkspace
     let gate: AgentGate
     let planners: [any TaskPlanner]
+    /// The language-model planner (last of `planners`), kept to tell why it proposed nothing.
+    let llm: LLMPlanner
     /// Asks Grace to reload; answers whether it applied (or found nothing to change) and its message.
     let reload: @Sendable () async -> (ok: Bool, message: String)
     /// Called on every loop turn (the sd_notify watchdog ping).
@@ -72,6 +74,10 @@ public actor AgentWorker {
         let workspace = AgentWorkspace(root: configuration.root, toolDirectories: configuration.toolDirectories)
         self.workspace = workspace
         gate = AgentGate(workspace: workspace, runner: runner) { since in (try? store.commits(since: since)) ?? 0 }
+        // Only used when the grace document says `agent.planner: llm`; its requests go through `HTTPClient.shared`,
+        // which lives as long as the process and needs no shutdown.
+        let llm = LLMPlanner()
+        self.llm = llm
         planners = [
             RepairTaskPlanner(options: workspace.options),
             LastGoodFilePlanner(),
@@ -80,6 +86,7 @@ public actor AgentWorker {
             RefactorTaskPlanner { [journal] kernel in
                 (try? journal?.kernelRecords())?.first { $0.name == kernel }?.pid
             },
+            llm,
         ]
     }
 
@@ -163,7 +170,12 @@ public actor AgentWorker {
             task: task, files: files, compiled: before, git: git, knownGood: knownGood,
             patterns: { [store] cause in (try? store.patterns(for: cause)) ?? [] })
         var candidates: [PlannedChange] = []
-        for planner in planners { candidates += await planner.plan(context) }
+        for planner in planners {
+            // The language model is the last resort: asked only when the rules have nothing to offer.
+            if planner is LLMPlanner, !candidates.isEmpty { break }
+            candidates += await planner.plan(context)
+        }
+        if let error = llm.lastError { logger.warning("agent: task \(task.id): llm: \(error)") }
         guard !candidates.isEmpty else {
             let outcome: AgentTaskState = task.type == "diagnose" || task.type == "tune" ? .done : .failed
             try store.transition(
@@ -172,7 +184,8 @@ public actor AgentWorker {
                     ? "diagnosed: no configuration change is called for by what the task names"
                         + (task.inputs.line.map { " (line: \($0.prefix(200)))" } ?? "")
                     : "no planner proposed a change for \(task.type)"
-                        + (before.compiles ? "" : " (\(before.result.errorCount) errors remain)"))
+                        + (before.compiles ? "" : " (\(before.result.errorCount) errors remain)")
+                        + (llm.lastError.map { " (llm: \($0))" } ?? ""))
             return
         }
         task = try store.transition(
