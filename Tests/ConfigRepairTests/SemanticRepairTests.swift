@@ -27,6 +27,19 @@ struct SemanticRepairTests {
         #expect(outcome.changes.first?.summary.hasPrefix("replace `tiers` with `tier` (G106") == true)
     }
 
+    @Test("a misspelt declaration that nothing uses takes the name its uses agree on, not the other way round")
+    func misspeltDeclaration() {
+        let broken =
+            Self.playbook.replacingOccurrences(of: "  kernel: {type: kernel}", with: "  kernnel: {type: kernel}")
+            + "---\nkind: trigger\nname: crashed\nwhen: {exit: api}\nrun: restart-kernel\nwith: {kernel: api}\n"
+        let outcome = RepairFixtures.repair(broken)
+        #expect(outcome.compiles)
+        #expect(outcome.changes.count == 1)
+        #expect(outcome.text.contains("  kernel: {type: kernel}"))
+        #expect(outcome.text.contains("{{ kernel }}") && outcome.text.contains("with: {kernel: api}"))
+        #expect(!outcome.text.contains("kernnel"))
+    }
+
     @Test("an unknown kind becomes the nearest kind")
     func unknownKind() {
         let outcome = RepairFixtures.repair("kind: kernal\nname: api\ncommand: [/bin/true]\n")

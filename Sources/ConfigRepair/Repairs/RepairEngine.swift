@@ -19,9 +19,10 @@ public struct RepairEngine: Sendable {
         self.maxChanges = maxChanges
     }
 
-    /// The compiler's fix-its first, then the deterministic repairs.
+    /// The compiler's fix-its first (after a misspelt declaration, which its fix-its would spread), then the
+    /// deterministic repairs.
     public static let defaultPlanners: [any RepairPlanner] = [
-        FixItPlanner(), YAMLSyntaxPlanner(), DuplicateKeyPlanner(), UnitPlanner(), TemplateNamePlanner(),
+        DeclarationRenamePlanner(), FixItPlanner(), YAMLSyntaxPlanner(), DuplicateKeyPlanner(), UnitPlanner(), TemplateNamePlanner(),
         UnusedParameterPlanner(), RunOnKeyPlanner(),
     ]
 
