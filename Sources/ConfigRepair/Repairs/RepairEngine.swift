@@ -22,7 +22,8 @@ public struct RepairEngine: Sendable {
     /// The compiler's fix-its first (after a misspelt declaration, which its fix-its would spread), then the
     /// deterministic repairs.
     public static let defaultPlanners: [any RepairPlanner] = [
-        DeclarationRenamePlanner(), FixItPlanner(), YAMLSyntaxPlanner(), DuplicateKeyPlanner(), UnitPlanner(), TemplateNamePlanner(),
+        DeclarationRenamePlanner(), FixItPlanner(), YAMLSyntaxPlanner(), DuplicateKeyPlanner(), UnitPlanner(),
+        TemplateNamePlanner(),
         UnusedParameterPlanner(), RunOnKeyPlanner(),
     ]
 
