@@ -63,8 +63,9 @@ struct AgentRoutes: APIRoutes {
     static func states(_ text: String?) throws(APIError) -> Set<AgentTaskState>? {
         guard let text else { return nil }
         var states: Set<AgentTaskState> = []
-        for name in text.split(separator: ",", omittingEmptySubsequences: true) {
-            let trimmed = name.trimmingCharacters(in: .whitespaces)
+        // Exactly as the OpenAPI pattern says: names separated by single commas, nothing else.
+        for name in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let trimmed = String(name)
             guard let state = AgentTaskState(rawValue: trimmed) else {
                 let known = AgentTaskState.allCases.map(\.rawValue).joined(separator: ", ")
                 throw .badRequest("`state` must be one of \(known), not `\(trimmed.prefix(40))`")
