@@ -65,6 +65,39 @@ struct AgentWorkerTests {
         #expect(try tree.read("config/kernels.yaml") == good)
     }
 
+    @Test func aFailingVerifyCommandOrTheHourlyBudgetBlocksTheCommit() async throws {
+        // `agent.verify` runs in a scratch copy of the tree with the change; /bin/false refuses everything.
+        let strict = AgentTestTree.grace.replacingOccurrences(
+            of: "  max_commits_per_hour: 6\n", with: "  max_commits_per_hour: 6\n  verify: [\"/bin/false\"]\n")
+        let tree = try await AgentTestTree(files: ["config/grace.yaml": strict])
+        try tree.write(
+            "Playbooks/kernel.yaml", AgentTestTree.playbooks.replacingOccurrences(of: "timeout:", with: "timout:"))
+        try await tree.commitAll("broken")
+        let task = try tree.enqueue("fix_invalid")
+        #expect(await tree.worker().workOne())
+        let refused = try #require(try tree.store.task(task.id))
+        #expect(refused.state == .failed)
+        #expect(refused.detail.contains("verify: refused: `/bin/false` failed"), "\(refused.detail)")
+
+        // One commit an hour, and one already made: the next waits.
+        let budget = AgentTestTree.grace.replacingOccurrences(
+            of: "max_commits_per_hour: 6", with: "max_commits_per_hour: 1")
+        let limited = try await AgentTestTree(files: ["config/grace.yaml": budget])
+        let earlier = try limited.enqueue("verify")
+        try limited.store.transition(
+            earlier.id, from: [.queued], to: .committed, detail: "an earlier commit", commit: "0")
+        try limited.store.transition(earlier.id, from: [.committed], to: .done, detail: "held")
+        try limited.write(
+            "Playbooks/kernel.yaml", AgentTestTree.playbooks.replacingOccurrences(of: "timeout:", with: "timout:"))
+        try await limited.commitAll("broken")
+        let next = try limited.enqueue("fix_invalid")
+        #expect(await limited.worker().workOne())
+        let waiting = try #require(try limited.store.task(next.id))
+        #expect(waiting.state == .failed)
+        #expect(waiting.detail.contains("max_commits_per_hour: 1"), "\(waiting.detail)")
+        #expect(try await limited.agentCommits().isEmpty)
+    }
+
     @Test func aTreeThatCompilesNeedsNothing() async throws {
         let tree = try await AgentTestTree()
         let task = try tree.enqueue("fix_invalid")
