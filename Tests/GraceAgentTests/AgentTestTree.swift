@@ -105,11 +105,11 @@ final class AgentTestTree: @unchecked Sendable {
         try await git.git(["-c", "user.name=op", "-c", "user.email=op@example.com", "commit", "-q", "-m", message])
     }
 
-    func worker() -> AgentWorker {
+    func worker(journal: StateStore? = nil) -> AgentWorker {
         var configuration = AgentWorker.Configuration(root: root.path, stateDirectory: state)
         configuration.watchWindow = .seconds(1)
         return AgentWorker(
-            configuration: configuration, store: store, runner: runner, git: git, journal: nil,
+            configuration: configuration, store: store, runner: runner, git: git, journal: journal,
             logger: Logger(label: "agent-test"),
             reload: { [self] in
                 let count = lock.withLock {

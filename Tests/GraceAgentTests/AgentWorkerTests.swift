@@ -98,6 +98,31 @@ struct AgentWorkerTests {
         #expect(try await limited.agentCommits().isEmpty)
     }
 
+    @Test func aChangeAfterWhichItsKernelFailsMoreIsRevertedWithTheJournalsEvidence() async throws {
+        let tree = try await AgentTestTree()
+        let journal = try StateStore(path: tree.state.appendingPathComponent("grace.sqlite").path)
+        // web exited once in the window before the change, then twice after the reload.
+        try journal.append(.kernelExited(kernel: "web", pid: 10, status: .exited(code: 1), ran: .seconds(3)))
+        tree.onReload = { count in
+            guard count == 1 else { return }
+            for pid in [11, 12] as [Int32] {
+                _ = try? journal.append(
+                    .kernelExited(kernel: "web", pid: pid, status: .exited(code: 1), ran: .seconds(1)))
+            }
+        }
+        let task = try tree.enqueue("diagnose") {
+            $0.kernel = "web"
+            $0.line = "missing required configuration parameter REGION (e.g. REGION=eu-1)"
+        }
+        #expect(await tree.worker(journal: journal).workOne())
+        let reverted = try #require(try tree.store.task(task.id))
+        #expect(reverted.state == .reverted, "\(reverted.detail)")
+        #expect(
+            reverted.detail.contains("2 failure(s) of the kernels it touched after the reload (1 in as long before)"),
+            "\(reverted.detail)")
+        #expect(!(try tree.read("config/kernels.yaml")).contains("REGION"))
+    }
+
     @Test func aTreeThatCompilesNeedsNothing() async throws {
         let tree = try await AgentTestTree()
         let task = try tree.enqueue("fix_invalid")
