@@ -232,9 +232,10 @@ struct LLMPlannerTests {
 
     @Test("an endpoint nobody listens on is a transport error, not a crash")
     func unreachable() async throws {
-        let server = try await ScriptedChatServer.answering(content: "")
-        let endpoint = server.endpoint
-        await server.stop()
+        // A port held bound but not listening: connections are refused at once, and no other test can take it.
+        let holder = try Self.boundButNotListening()
+        defer { close(holder.fd) }
+        let endpoint = "http://127.0.0.1:\(holder.port)/v1"
         let planner = LLMPlanner(environment: [:], timeout: .seconds(2))
         let planned = await planner.plan(Self.context(Self.files(endpoint: endpoint)))
         #expect(planned.isEmpty)
@@ -242,5 +243,26 @@ struct LLMPlannerTests {
             Issue.record("expected a transport error, got \(String(describing: planner.lastError))")
             return
         }
+    }
+
+    /// A TCP socket bound to a port of 127.0.0.1 below the ephemeral range, not listening.
+    static func boundButNotListening() throws -> (fd: Int32, port: Int) {
+        for _ in 0..<50 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { break }
+            let port = Int.random(in: 20_000..<30_000)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = UInt16(port).bigEndian
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                }
+            }
+            if bound { return (fd, port) }
+            close(fd)
+        }
+        throw POSIXError(.EADDRINUSE)
     }
 }

@@ -3,7 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A stand-in for an OpenAI-compatible endpoint on 127.0.0.1 (an ephemeral port): records every request and
+/// A stand-in for an OpenAI-compatible endpoint on 127.0.0.1 (a random port below the ephemeral range): records every request and
 /// answers each with what `script` says. No model is reachable on the machines these tests run on.
 final class ScriptedChatServer: @unchecked Sendable {
     // @unchecked: `recorded` is only touched under `lock`; the channel is set once in `start`.
@@ -33,16 +33,26 @@ final class ScriptedChatServer: @unchecked Sendable {
     /// A server answering with `script`, listening.
     static func start(_ script: @escaping Script) async throws -> ScriptedChatServer {
         let server = ScriptedChatServer(script: script)
-        server.channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(Handler(server: server))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
-        return server
+        // Below the ephemeral range (32768-60999 here): other tests of this process pick free ports there
+        // (bind to 0, close, let a child bind it), and a server of ours must never take one in between.
+        var lastError: (any Error)?
+        for _ in 0..<50 {
+            do {
+                server.channel = try await bootstrap.bind(host: "127.0.0.1", port: Int.random(in: 20_000..<30_000))
+                    .get()
+                return server
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? ChannelError.inappropriateOperationForState
     }
 
     /// A server whose every answer is a chat completion with `content` as the message's content.
