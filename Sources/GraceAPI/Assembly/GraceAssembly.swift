@@ -198,6 +198,14 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
         services.append(service(HangupReload(reloader: reloader, notifier: notifier)))
     }
     if let notifier { services.append(service(notifier)) }
+    // Last, so it stops first: a component winding down is not silent.
+    let watch = ComponentSilenceWatch(
+        registry: components, journal: environment.journal, clock: configuration.clock,
+        tick: ComponentSilenceWatch.tick(for: components.snapshot().map(\.heartbeatInterval)))
+    services.append(
+        .init(
+            service: watch, successTerminationBehavior: .gracefullyShutdownGroup,
+            failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: ComponentSilenceWatch.name))
 
     let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
