@@ -112,3 +112,34 @@ struct ComponentSilenceTests {
         #expect(recovered.fields["component"] == "healer")
     }
 }
+
+@Suite("The agent component's heartbeat")
+struct AgentComponentHeartbeatTests {
+    private static func liaison(processInterval: Duration?, enabled: Bool) throws -> (AgentLiaison, AgentTaskStore) {
+        let harness = try SupervisorTests.harness(SupervisorTests.kernel("idle", "sleep 1"))
+        let store = try AgentTaskStore(stateDirectory: harness.directory)
+        let liaison = AgentLiaison(
+            store: store, journal: harness.journal, supervisor: harness.supervisor, git: nil, configurationPaths: [],
+            clock: .continuous(), knownGoodWindow: .seconds(30), processInterval: processInterval,
+            agentEnabled: enabled)
+        return (liaison, store)
+    }
+
+    @Test("beats only while the agent process's recorded heartbeat is younger than three intervals")
+    func followsTheProcess() async throws {
+        let (liaison, store) = try Self.liaison(processInterval: .seconds(10), enabled: true)
+        #expect(await liaison.heartbeat() == false, "no process heartbeat yet")
+        try store.recordHeartbeat(at: Date().addingTimeInterval(-45))
+        #expect(await liaison.heartbeat() == false, "a stopped or dead agent process")
+        try store.recordHeartbeat(at: Date())
+        #expect(await liaison.heartbeat() == true)
+    }
+
+    @Test("beats without an agent process to follow: the agent disabled, or no process run by this Grace")
+    func withoutProcess() async throws {
+        let (disabled, _) = try Self.liaison(processInterval: .seconds(10), enabled: false)
+        #expect(await disabled.heartbeat() == true)
+        let (noProcess, _) = try Self.liaison(processInterval: nil, enabled: true)
+        #expect(await noProcess.heartbeat() == true)
+    }
+}

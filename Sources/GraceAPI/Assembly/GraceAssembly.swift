@@ -168,7 +168,11 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
                 AgentLiaison(
                     store: agentTasks, journal: environment.journal, supervisor: supervisor, git: git,
                     configurationPaths: configurationPaths, clock: configuration.clock,
-                    knownGoodWindow: graph.settings?.knowledge.successWindow ?? .seconds(30))))
+                    knownGoodWindow: graph.settings?.knowledge.successWindow ?? .seconds(30),
+                    processInterval: configuration.agentExecutable.map { _ in
+                        heartbeats["agent"] ?? configuration.defaultHeartbeat
+                    },
+                    agentEnabled: graph.settings?.agent.enabled ?? false)))
     }
     var api: APIServer?
     if configuration.serveAPI {
