@@ -99,6 +99,7 @@ struct ComponentSilenceTests {
         #expect(name == "healer")
         #expect(period == .seconds(1))
         #expect(quiet >= .seconds(3) && quiet <= .seconds(4))
+        #expect(registry.status(of: "healer")?.silentSince != nil, "marked silent for /v1/components")
 
         component.stalled.withLock { $0 = false }
         // The next beat comes at the heartbeat loop's next wake (at most an interval later), and the watch sees it
@@ -110,6 +111,7 @@ struct ComponentSilenceTests {
         let recovered = try #require(try recoveredEntry(), "recovered within 2 s of beating again")
         #expect(recovered.id > silent.id)
         #expect(recovered.fields["component"] == "healer")
+        #expect(registry.status(of: "healer")?.silentSince == nil)
     }
 }
 
