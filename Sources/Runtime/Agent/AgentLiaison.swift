@@ -168,7 +168,10 @@ public actor AgentLiaison {
 
 extension AgentLiaison: Component {
     /// `agent`, as `components:` of the grace document names Grace's side of the coding agent.
-    public nonisolated var name: String { "agent" }
+    public static let componentName = "agent"
+
+    /// `agent`, as `components:` of the grace document names Grace's side of the coding agent.
+    public nonisolated var name: String { Self.componentName }
 
     /// Runs until graceful shutdown.
     public func run() async throws { await runLoops() }
