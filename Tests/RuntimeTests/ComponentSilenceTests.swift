@@ -1,4 +1,5 @@
 import Foundation
+import GraceDSL
 import Interpreter
 import Logging
 import Synchronization
@@ -143,5 +144,44 @@ struct AgentComponentHeartbeatTests {
         #expect(await disabled.heartbeat() == true)
         let (noProcess, _) = try Self.liaison(processInterval: nil, enabled: true)
         #expect(await noProcess.heartbeat() == true)
+    }
+}
+
+@Suite("Component silence reaches the healer")
+struct ComponentSilenceHealingTests {
+    @Test("the healer sees component.silent and component.recovered as events for its triggers")
+    func observedEvents() {
+        #expect(
+            ObservedEvents.events(
+                from: JournalEvent.componentSilent(component: "healer", period: .seconds(2), silent: .seconds(6)))
+                == [.componentSilent(name: "healer", silentFor: .seconds(6))])
+        #expect(
+            ObservedEvents.events(
+                from: JournalEvent.componentRecovered(component: "healer", period: .seconds(2), silent: .seconds(9)))
+                == [.componentRecovered(name: "healer")])
+    }
+
+    @Test("silence and deadlock of Grace's components are run by this build: not refused, not disabled")
+    func supported() throws {
+        let yaml = """
+            kind: playbook
+            name: note
+            steps: [{notify: "x"}]
+            ---
+            kind: trigger
+            name: healer-silent
+            when: {silence: healer, within: 6s}
+            run: note
+            ---
+            kind: trigger
+            name: stuck-together
+            when: {deadlock: [healer, agent], for: 10s}
+            run: note
+            """
+        let result = Compiler(options: CompilerOptions(checkExecutables: false))
+            .compile([SourceFile(path: "t.yaml", text: yaml)])
+        let graph = try #require(result.graph, "\(result.diagnostics.map(\.message))")
+        #expect(RuntimeSupport.unsupported(in: graph).isEmpty)
+        #expect(RuntimeSupport.unobservableTriggers(in: graph).isEmpty)
     }
 }
