@@ -18,11 +18,16 @@ public struct ComponentView: Codable, Sendable, Equatable {
     public var heartbeatIntervalSeconds: Double
     /// Why it failed, or what it is doing.
     public var detail: String?
+    /// Whether it is silent: running, yet without a heartbeat for three of its intervals (`component.silent`
+    /// journaled, no `component.recovered` yet).
+    public var silent: Bool
+    /// Since when it is silent (its last heartbeat as Grace's silence watch saw it); null while it is not.
+    public var silentSince: Date?
 
     /// Makes a view from its parts; the server fills it from the component registry.
     public init(
         name: String, state: String, since: Date, lastHeartbeat: Date?, heartbeatAgeSeconds: Double?,
-        heartbeatIntervalSeconds: Double, detail: String?
+        heartbeatIntervalSeconds: Double, detail: String?, silent: Bool = false, silentSince: Date? = nil
     ) {
         self.name = name
         self.state = state
@@ -31,10 +36,13 @@ public struct ComponentView: Codable, Sendable, Equatable {
         self.heartbeatAgeSeconds = heartbeatAgeSeconds
         self.heartbeatIntervalSeconds = heartbeatIntervalSeconds
         self.detail = detail
+        self.silent = silent
+        self.silentSince = silentSince
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, state, since, detail
+        case name, state, since, detail, silent
+        case silentSince = "silent_since"
         case lastHeartbeat = "last_heartbeat"
         case heartbeatAgeSeconds = "heartbeat_age_seconds"
         case heartbeatIntervalSeconds = "heartbeat_interval_seconds"
@@ -50,6 +58,8 @@ public struct ComponentView: Codable, Sendable, Equatable {
         try c.encode(heartbeatAgeSeconds, forKey: .heartbeatAgeSeconds)
         try c.encode(heartbeatIntervalSeconds, forKey: .heartbeatIntervalSeconds)
         try c.encode(detail, forKey: .detail)
+        try c.encode(silent, forKey: .silent)
+        try c.encode(silentSince, forKey: .silentSince)
     }
 }
 

@@ -39,7 +39,7 @@ extension AgentWorker {
         let finding = task.inputs.line.flatMap(MissingParameterPlanner.finding(in:))
         let baseline = watch.failuresBefore(kernels, window: watchWindow(), mark: mark)
         while Date() < until {
-            alive()
+            beat()
             if let evidence = worse(kernels: kernels, mark: mark, baseline: baseline, finding: finding, task: task) {
                 try await revert(task, evidence: evidence)
                 return

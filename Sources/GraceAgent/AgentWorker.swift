@@ -53,6 +53,8 @@ public actor AgentWorker {
     let reload: @Sendable () async -> (ok: Bool, message: String)
     /// Called on every loop turn (the sd_notify watchdog ping).
     let alive: @Sendable () -> Void
+    /// When `beat` last wrote the heartbeat to the queue.
+    var heartbeatRecorded: Date?
     /// Patterns a task will learn once its change held, by task id (lost if the agent dies mid-window).
     var pendingPatterns: [Int64: (cause: String, body: String)] = [:]
 
@@ -93,10 +95,20 @@ public actor AgentWorker {
     /// Works tasks until cancelled.
     public func run() async {
         while !Task.isCancelled {
-            alive()
+            beat()
             if await workOne() { continue }
             try? await Task.sleep(for: configuration.pollInterval)
         }
+    }
+
+    /// One turn of a loop: the sd_notify watchdog ping, and the heartbeat in the queue (at most one write a second)
+    /// by which Grace's `agent` component knows the process is not stuck.
+    func beat() {
+        alive()
+        let now = Date()
+        guard heartbeatRecorded.map({ now.timeIntervalSince($0) >= 1 }) ?? true else { return }
+        heartbeatRecorded = now
+        try? store.recordHeartbeat(at: now)
     }
 
     /// Works the next task to the end of what it can do now; false when there was none (or the agent is paused).

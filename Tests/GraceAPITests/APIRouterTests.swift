@@ -240,6 +240,7 @@ struct APIRouterTests {
                 #expect(components[0].state == "starting")
                 #expect(components[0].lastHeartbeat != nil)
                 #expect(components[0].heartbeatIntervalSeconds == 5)
+                #expect(components[0].silent == false && components[0].silentSince == nil)
             }
         }
     }

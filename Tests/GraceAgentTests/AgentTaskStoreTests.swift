@@ -48,6 +48,16 @@ struct AgentTaskStoreTests {
         #expect(try store.events(after: history[0].id).count == 2)
     }
 
+    @Test("the agent's heartbeat is recorded in the queue, the newest one kept")
+    func heartbeat() throws {
+        #expect(try store.lastHeartbeat() == nil)
+        let first = Date(timeIntervalSince1970: 1_800_000_000)
+        try store.recordHeartbeat(at: first)
+        #expect(try store.lastHeartbeat() == first)
+        try store.recordHeartbeat(at: first.addingTimeInterval(2.5))
+        #expect(try store.lastHeartbeat() == first.addingTimeInterval(2.5))
+    }
+
     @Test func nextPrefersWhatWasInTheMiddleThenTheOldestQueued() throws {
         let a = try store.enqueue(type: "verify", inputs: inputs())
         let b = try store.enqueue(type: "verify", inputs: inputs())

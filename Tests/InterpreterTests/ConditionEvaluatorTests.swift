@@ -175,13 +175,59 @@ struct ConditionEvaluatorTests {
                 == "store")
     }
 
-    @Test("deadlock fires when every member is unhealthy at once, for the window")
+    @Test("deadlock fires when every member is silent at once, for the window")
     func deadlock() throws {
         var e = try Self.evaluator("{deadlock: [healer, agent], for: 10s}")
-        #expect(e.observe(.componentHealth(name: "healer", healthy: false), now: .zero) == nil)
-        #expect(e.observe(.componentHealth(name: "agent", healthy: false), now: .seconds(1)) == nil)
+        #expect(e.observe(.componentSilent(name: "healer", silentFor: .seconds(6)), now: .zero) == nil)
+        #expect(e.observe(.componentSilent(name: "agent", silentFor: .seconds(30)), now: .seconds(1)) == nil)
+        #expect(e.nextDeadline() == .seconds(11))
         #expect(e.tick(now: .seconds(10)) == nil)
         #expect(e.tick(now: .seconds(11))?["members"] == "agent,healer")
+        #expect(e.tick(now: .seconds(30)) == nil, "once per deadlock")
+    }
+
+    @Test("a deadlock is off when one member beats again before the window is over, and counts anew")
+    func deadlockBroken() throws {
+        var e = try Self.evaluator("{deadlock: [healer, agent], for: 10s}")
+        _ = e.observe(.componentSilent(name: "healer", silentFor: .seconds(6)), now: .zero)
+        _ = e.observe(.componentSilent(name: "agent", silentFor: .seconds(30)), now: .seconds(1))
+        #expect(e.observe(.componentRecovered(name: "agent"), now: .seconds(5)) == nil)
+        #expect(e.tick(now: .seconds(11)) == nil)
+        #expect(e.observe(.componentSilent(name: "agent", silentFor: .seconds(30)), now: .seconds(20)) == nil)
+        #expect(e.tick(now: .seconds(29)) == nil)
+        #expect(e.tick(now: .seconds(30))?["members"] == "agent,healer")
+    }
+
+    @Test("silence of a component fires at its component.silent, once per silence, and again after it recovered")
+    func componentSilence() throws {
+        var e = try Self.evaluator("{silence: healer, within: 6s}")
+        #expect(e.nextDeadline() == nil, "no deadline of its own: the root's watch says when")
+        #expect(e.observe(.heartbeat(name: "healer"), now: .zero) == nil)
+        #expect(e.observe(.componentSilent(name: "agent", silentFor: .seconds(30)), now: .seconds(1)) == nil)
+        #expect(
+            e.observe(.componentSilent(name: "healer", silentFor: .seconds(6)), now: .seconds(6))
+                == ["component": "healer"])
+        #expect(e.observe(.componentSilent(name: "healer", silentFor: .seconds(6)), now: .seconds(7)) == nil)
+        _ = e.observe(.componentRecovered(name: "healer"), now: .seconds(8))
+        #expect(
+            e.observe(.componentSilent(name: "healer", silentFor: .seconds(6)), now: .seconds(20))
+                == ["component": "healer"])
+    }
+
+    @Test("silence of a component with `within` longer than the watch's three intervals waits for the rest")
+    func componentSilenceWithin() throws {
+        var e = try Self.evaluator("{silence: agent, within: 60s}")
+        // Silent for 30 s when journaled at 100 s: the last beat was at 70 s, so `within` runs out at 130 s.
+        #expect(e.observe(.componentSilent(name: "agent", silentFor: .seconds(30)), now: .seconds(100)) == nil)
+        #expect(e.nextDeadline() == .seconds(130))
+        #expect(e.tick(now: .seconds(129)) == nil)
+        #expect(e.tick(now: .seconds(130)) == ["component": "agent"])
+        // A beat before `within` runs out: no firing.
+        _ = e.observe(.componentRecovered(name: "agent"), now: .seconds(140))
+        _ = e.observe(.componentSilent(name: "agent", silentFor: .seconds(30)), now: .seconds(200))
+        _ = e.observe(.componentRecovered(name: "agent"), now: .seconds(210))
+        #expect(e.nextDeadline() == nil)
+        #expect(e.tick(now: .seconds(300)) == nil)
     }
 
     @Test("restart loops count restarts in the window")

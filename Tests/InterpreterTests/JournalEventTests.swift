@@ -98,6 +98,8 @@ struct JournalEventTests {
         .agentReverted(task: 7, commit: "0123abcd", revert: "4567ef01", evidence: "api exited twice"),
         .configKnownGood(graph: "abcdef0123456789", revision: "0123abcd"),
         .configRolledBack(revision: "0123abcd", reverted: ["4567ef0", "89abcde"], run: "r-2"),
+        .componentSilent(component: "healer", period: .seconds(2), silent: .milliseconds(6_500)),
+        .componentRecovered(component: "agent", period: .seconds(10), silent: .seconds(42)),
         .unrecognized(kind: "custom.thing", kernel: nil, fields: ["a": "b"]),
     ]
 

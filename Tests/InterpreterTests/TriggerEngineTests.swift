@@ -48,6 +48,31 @@ struct TriggerEngineTests {
             ])
     }
 
+    @Test("silence and deadlock triggers on Grace's components fire from the root watch's events")
+    func componentTriggers() throws {
+        var e = try Self.engine(
+            """
+            kind: playbook
+            name: note
+            steps: [{notify: "x"}]
+            ---
+            kind: trigger
+            name: healer-silent
+            when: {silence: healer, within: 6s}
+            run: note
+            ---
+            kind: trigger
+            name: stuck-together
+            when: {deadlock: [healer, agent], for: 5s}
+            run: note
+            """)
+        let silent = e.observe(.componentSilent(name: "healer", silentFor: .seconds(6)), now: .seconds(6))
+        #expect(silent.map(\.firing.trigger) == ["healer-silent"])
+        #expect(silent.first?.firing.fields == ["component": "healer"])
+        #expect(e.observe(.componentSilent(name: "agent", silentFor: .seconds(30)), now: .seconds(7)).isEmpty)
+        #expect(e.tick(now: .seconds(12)).map(\.firing.trigger) == ["stuck-together"])
+    }
+
     @Test("a wildcard trigger's cooldown holds back the kernel it ran for, not the others")
     func cooldownPerKernel() throws {
         var e = try Self.engine(

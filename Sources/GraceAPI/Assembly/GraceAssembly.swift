@@ -168,7 +168,11 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
                 AgentLiaison(
                     store: agentTasks, journal: environment.journal, supervisor: supervisor, git: git,
                     configurationPaths: configurationPaths, clock: configuration.clock,
-                    knownGoodWindow: graph.settings?.knowledge.successWindow ?? .seconds(30))))
+                    knownGoodWindow: graph.settings?.knowledge.successWindow ?? .seconds(30),
+                    processInterval: configuration.agentExecutable.map { _ in
+                        heartbeats["agent"] ?? configuration.defaultHeartbeat
+                    },
+                    agentEnabled: graph.settings?.agent.enabled ?? false)))
     }
     var api: APIServer?
     if configuration.serveAPI {
@@ -198,6 +202,14 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
         services.append(service(HangupReload(reloader: reloader, notifier: notifier)))
     }
     if let notifier { services.append(service(notifier)) }
+    // Last, so it stops first: a component winding down is not silent.
+    let watch = ComponentSilenceWatch(
+        registry: components, journal: environment.journal, clock: configuration.clock,
+        tick: ComponentSilenceWatch.tick(for: components.snapshot().map(\.heartbeatInterval)))
+    services.append(
+        .init(
+            service: watch, successTerminationBehavior: .gracefullyShutdownGroup,
+            failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: ComponentSilenceWatch.name))
 
     let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
@@ -211,7 +223,8 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
 
 /// The notifier for systemd, or nil (logged) when `NOTIFY_SOCKET` is no usable address. Grace is ready once the
 /// supervisor has booted every kernel and every other component has answered its first heartbeat or finished (an
-/// API that cannot bind its port is idle and does not hold readiness back). Each watchdog ping is sent after the
+/// API that cannot bind its port is idle and does not hold readiness back; nor does `agent`, which beats only once
+/// the agent's process does: that process is a kernel, and a kernel that never gets ready is Grace's to heal). Each watchdog ping is sent after the
 /// supervisor's actor has answered a call, so a stuck supervisor stops the pings and systemd restarts Grace.
 private func systemdNotifier(
     _ settings: SystemdNotifier.Settings, supervisor: Supervisor, components: ComponentRegistry,
@@ -224,7 +237,8 @@ private func systemdNotifier(
             isReady: {
                 guard await supervisor.isBooted else { return false }
                 return components.snapshot().allSatisfy {
-                    $0.name == name || $0.lastHeartbeat != nil || [.idle, .stopped, .failed].contains($0.state)
+                    $0.name == name || $0.name == AgentLiaison.componentName || $0.lastHeartbeat != nil
+                        || [.idle, .stopped, .failed].contains($0.state)
                 }
             },
             isAlive: {

@@ -20,6 +20,7 @@ struct ComponentRoutes: APIRoutes {
         return ComponentView(
             name: c.name, state: c.state.rawValue, since: c.since, lastHeartbeat: c.lastHeartbeat,
             heartbeatAgeSeconds: c.lastHeartbeat.map { APIServices.seconds(since: $0, now: now) },
-            heartbeatIntervalSeconds: Double(interval.seconds) + Double(interval.attoseconds) / 1e18, detail: c.detail)
+            heartbeatIntervalSeconds: Double(interval.seconds) + Double(interval.attoseconds) / 1e18, detail: c.detail,
+            silent: c.silentSince != nil, silentSince: c.silentSince)
     }
 }

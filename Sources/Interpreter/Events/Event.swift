@@ -17,14 +17,16 @@ public enum Event: Sendable, Hashable {
     case kernelUnhealthy(kernel: String, reason: String, failures: Int)
     /// A kernel's health probe passes again.
     case kernelHealthy(kernel: String)
-    /// WATCHDOG=1 from a kernel over sd_notify, for `silence` conditions. Components' heartbeats are not events in
-    /// this build (a `silence` of a component is not evaluated).
+    /// WATCHDOG=1 from a kernel over sd_notify, for `silence` conditions of kernels. Grace's own components are
+    /// judged by the root's silence watch instead (`componentSilent`, `componentRecovered`).
     case heartbeat(name: String)
     /// The runtime's own watchdog deadline for a kernel passed.
     case watchdogTimeout(kernel: String)
-    /// One of Grace's components became healthy or unhealthy, for `deadlock` conditions. Nothing in this build
-    /// produces it yet (mutual repair is later work).
-    case componentHealth(name: String, healthy: Bool)
+    /// One of Grace's own components gave no heartbeat for three of its intervals (`component.silent`): its last
+    /// beat was `silentFor` ago. For `silence` and `deadlock` conditions on components.
+    case componentSilent(name: String, silentFor: Duration)
+    /// A silent component beats again (`component.recovered`).
+    case componentRecovered(name: String)
     /// A metric sample: `kernel` nil for host metrics. Bytes, percent points, counts or plain numbers.
     case metric(kernel: String?, metric: Metric, value: Double)
     /// One line a kernel wrote; `stream` is `stdout` or `stderr`, `text` without its newline.
@@ -49,7 +51,7 @@ public enum Event: Sendable, Hashable {
             return k
         case .signatureSeen(let sighting):
             return sighting.kernel
-        case .heartbeat, .componentHealth, .configInvalid, .memberLost:
+        case .heartbeat, .componentSilent, .componentRecovered, .configInvalid, .memberLost:
             return nil
         }
     }

@@ -134,6 +134,11 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// `rollback_config` reverted the configuration to its newest known-good revision.
     case configRolledBack = "config.rolled_back"
 
+    /// One of Grace's own components gave no heartbeat for three of its intervals.
+    case componentSilent = "component.silent"
+    /// A silent component beats again.
+    case componentRecovered = "component.recovered"
+
     /// How a reader should take an entry of this kind: the dashboard colours events by it.
     public enum Tone: String, Sendable, Codable, CaseIterable {
         /// Something failed or was lost.
@@ -154,11 +159,11 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .kernelExited, .kernelGaveUp, .kernelSpawnFailed, .kernelUnhealthy, .kernelWatchdogTimeout, .kernelKill,
             .kernelStartTimeout,
             .runFailed, .runEscalated, .runAbandoned, .stepFailed, .configInvalid, .snapshotFailed, .kbBindingDropped,
-            .graceJournalAnchorMismatch:
+            .graceJournalAnchorMismatch, .componentSilent:
             .bad
         case .kernelStarted, .kernelReady, .kernelHealthy, .kernelResumed, .kernelLeftoverStopped, .runSucceeded,
             .stepSucceeded, .configReloaded, .graceStarted, .kbBindingLearned, .snapshotCreated, .snapshotRestored,
-            .agentCommitted, .configKnownGood:
+            .agentCommitted, .configKnownGood, .componentRecovered:
             .good
         case .runSuperseded, .kernelRestarting, .kernelPaused, .kernelSignalled, .kernelLeftoverFound,
             .kernelDependencyNotReady,
@@ -241,6 +246,9 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .agentReverted: "the agent reverted its commit (task, commit, revert, evidence)"
         case .configKnownGood: "the running graph stayed healthy for a window (graph, revision)"
         case .configRolledBack: "rollback_config went back to a known-good revision (revision, reverted, run)"
+        case .componentSilent:
+            "a component of Grace gave no heartbeat for 3 intervals (component, period_ms, silent_ms)"
+        case .componentRecovered: "a silent component beats again (component, period_ms, silent_ms)"
         }
     }
 }
@@ -446,6 +454,12 @@ public enum JournalEvent: Sendable, Hashable {
     /// `rollback_config` reverted `reverted` commits to return to `revision`, in run `run`.
     case configRolledBack(revision: String, reverted: [String], run: String?)
 
+    // Grace's own components
+    /// `component` (beating every `period`) has given no heartbeat for `silent`.
+    case componentSilent(component: String, period: Duration, silent: Duration)
+    /// `component` beats again after `silent` without a heartbeat.
+    case componentRecovered(component: String, period: Duration, silent: Duration)
+
     /// An entry this build cannot decode (unknown kind, or fields that do not fit it), kept exactly as stored.
     case unrecognized(kind: String, kernel: String?, fields: [String: String])
 
@@ -505,6 +519,8 @@ public enum JournalEvent: Sendable, Hashable {
         case .agentReverted: .agentReverted
         case .configKnownGood: .configKnownGood
         case .configRolledBack: .configRolledBack
+        case .componentSilent: .componentSilent
+        case .componentRecovered: .componentRecovered
         case .snapshotCreated: .snapshotCreated
         case .snapshotRestored: .snapshotRestored
         case .snapshotPruned: .snapshotPruned
@@ -668,6 +684,12 @@ public enum JournalEvent: Sendable, Hashable {
         case .agentReverted(let task, let commit, let revert, let evidence):
             return ["task": String(task), "commit": commit, "revert": revert, "evidence": evidence]
         case .configKnownGood(let graph, let revision): return ["graph": graph, "revision": revision]
+        case .componentSilent(let component, let period, let silent),
+            .componentRecovered(let component, let period, let silent):
+            return [
+                "component": component, "period_ms": String(period.milliseconds),
+                "silent_ms": String(silent.milliseconds),
+            ]
         case .configRolledBack(let revision, let reverted, let run):
             var f = ["revision": revision, "reverted": reverted.joined(separator: ",")]
             if let run { f["run"] = run }
@@ -783,6 +805,14 @@ public enum JournalEvent: Sendable, Hashable {
         case .configKnownGood:
             guard let graph = f["graph"], let revision = f["revision"] else { return nil }
             return .configKnownGood(graph: graph, revision: revision)
+        case .componentSilent, .componentRecovered:
+            guard let component = f["component"], let period = f["period_ms"].flatMap({ Int64($0) }),
+                let silent = f["silent_ms"].flatMap({ Int64($0) })
+            else { return nil }
+            return kind == .componentSilent
+                ? .componentSilent(component: component, period: .milliseconds(period), silent: .milliseconds(silent))
+                : .componentRecovered(
+                    component: component, period: .milliseconds(period), silent: .milliseconds(silent))
         case .configRolledBack:
             guard let revision = f["revision"] else { return nil }
             return .configRolledBack(revision: revision, reverted: list(f["reverted"]), run: f["run"])

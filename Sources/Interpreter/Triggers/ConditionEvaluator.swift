@@ -13,6 +13,9 @@ public struct ConditionEvaluator: Sendable {
         public var watchdogs: [String: Duration] = [:]
         /// Component heartbeat intervals from the grace document.
         public var componentHeartbeats: [String: Duration] = [:]
+        /// The graph's kernels by name: a `silence` target that names a kernel is that kernel, even when it shares
+        /// its name with one of Grace's components.
+        public var kernelNames: Set<String> = []
         /// Signature documents by name, for `signature:` conditions.
         public var signatures: [String: Signature] = [:]
         /// The same, with their matchers compiled.
@@ -28,6 +31,7 @@ public struct ConditionEvaluator: Sendable {
         /// The context of `graph`; `wallClockOrigin` is the wall-clock time at offset zero of the caller's clock.
         public init(graph: ExecutionGraph, wallClockOrigin: Date = Date()) {
             for kernel in graph.kernels {
+                kernelNames.insert(kernel.header.name.value)
                 if let w = kernel.watchdog { watchdogs[kernel.header.name.value] = w }
                 if let format = kernel.logs.format?.value, let parser = LogLineParser(format: format) {
                     lineParsers[kernel.header.name.value] = parser
@@ -92,8 +96,8 @@ public struct ConditionEvaluator: Sendable {
                 state.deadline = now + interval
             case .cron(let expression, _):
                 state.deadline = nextCron(expression.value, after: now, context: context)
-            case .silence(let target, let within):
-                if let w = within ?? context.watchdogs[target.value] ?? context.componentHeartbeats[target.value] {
+            case .silence(let target, let within) where !isComponent(target.value, context):
+                if let w = within ?? context.watchdogs[target.value] {
                     state.deadline = now + w
                 }
             default:
@@ -101,6 +105,12 @@ public struct ConditionEvaluator: Sendable {
             }
             return .leaf(condition: condition, state: state, perKernel: isWildcard(condition) ? [:] : nil)
         }
+    }
+
+    /// Whether a `silence` target names one of Grace's own components (and no kernel of the graph): its silence
+    /// comes from the root's watch (`componentSilent`), not from a deadline of the evaluator's own.
+    static func isComponent(_ target: String, _ context: Context) -> Bool {
+        GraceSettings.componentNames.contains(target) && !context.kernelNames.contains(target)
     }
 
     /// Whether a leaf is about any kernel, so that its memory is kept per kernel: five restarts of five kernels
@@ -291,11 +301,28 @@ public struct ConditionEvaluator: Sendable {
 
         case (.silence(let target, let within), .heartbeat(let name)),
             (.silence(let target, let within), .kernelStarted(let name, _)):
-            guard target.value == name,
-                let w = within ?? context.watchdogs[name] ?? context.componentHeartbeats[name]
+            guard target.value == name, !isComponent(name, context), let w = within ?? context.watchdogs[name]
             else { return nil }
             state.deadline = now + w
             state.fired = false
+            return nil
+
+        case (.silence(let target, let within), .componentSilent(let name, let silentFor)):
+            // Silent since `silentFor` ago; `within` may ask for a longer silence than the watch's three intervals.
+            guard target.value == name, isComponent(name, context), !state.fired else { return nil }
+            let wait = (within ?? .zero) - silentFor
+            guard wait > .zero else {
+                state.fired = true
+                state.deadline = nil
+                return ["component": name]
+            }
+            state.deadline = now + wait
+            return nil
+
+        case (.silence(let target, _), .componentRecovered(let name)):
+            guard target.value == name, isComponent(name, context) else { return nil }
+            state.fired = false
+            state.deadline = nil
             return nil
 
         case (.silence(let target, _), .watchdogTimeout(let kernel)):
@@ -462,7 +489,8 @@ public struct ConditionEvaluator: Sendable {
             case .kernelExited(let k, _, _, _) where names.contains(k): state.unhealthy[k] = true
             case .watchdogTimeout(let k) where names.contains(k): state.unhealthy[k] = true
             case .kernelHealthy(let k) where names.contains(k): state.unhealthy[k] = false
-            case .componentHealth(let n, let healthy) where names.contains(n): state.unhealthy[n] = !healthy
+            case .componentSilent(let n, _) where names.contains(n): state.unhealthy[n] = true
+            case .componentRecovered(let n) where names.contains(n): state.unhealthy[n] = false
             default: return nil
             }
             let all = names.allSatisfy { state.unhealthy[$0] == true }
@@ -494,8 +522,7 @@ public struct ConditionEvaluator: Sendable {
             guard let deadline = state.deadline, now >= deadline, !state.fired else { return nil }
             state.fired = true
             state.deadline = nil
-            return GraceSettings.componentNames.contains(target.value) && context.watchdogs[target.value] == nil
-                ? ["component": target.value] : ["kernel": target.value]
+            return isComponent(target.value, context) ? ["component": target.value] : ["kernel": target.value]
         case .metric(_, let kernel, _, let window):
             guard let since = state.excursionSince, !state.fired, now - since >= (window ?? .zero),
                 let value = state.lastValue

@@ -79,7 +79,8 @@ public struct TriggerEngine: Sendable {
         switch condition {
         case .exit(let t, _, _, _): return [k("exit", t.value)]
         case .health(let t, _): return [k("unhealthy", t.value)]
-        case .silence(let t, _): return [k("heartbeat", t.value), k("started", t.value), k("watchdog", t.value)]
+        case .silence(let t, _):
+            return [k("heartbeat", t.value), k("started", t.value), k("watchdog", t.value), k("component", t.value)]
         case .metric(let m, let kernel, _, _), .predict(let m, let kernel, _, _, _),
             .anomaly(let m, let kernel, _, _, _):
             return [k("metric:\(m.value.rawValue)", kernel?.value)]
@@ -113,7 +114,7 @@ public struct TriggerEngine: Sendable {
         case .kernelHealthy(let k): return both("healthy", k)
         case .heartbeat(let n): return both("heartbeat", n)
         case .watchdogTimeout(let k): return both("watchdog", k) + both("exited", k)
-        case .componentHealth(let n, _): return both("component", n)
+        case .componentSilent(let n, _), .componentRecovered(let n): return both("component", n)
         case .metric(let k, let m, _): return both("metric:\(m.rawValue)", k)
         case .logLine(let k, _, _): return both("log", k)
         case .signatureSeen(let seen): return both("log", seen.kernel)

@@ -1,4 +1,5 @@
 import Foundation
+import GraceDSL
 import Interpreter
 import ServiceLifecycle
 
@@ -20,6 +21,12 @@ public actor AgentLiaison {
     let knownGoodWindow: Duration
     /// How often the queue is read for new state changes.
     var pollInterval: Duration = .milliseconds(100)
+    /// The `agent` component's heartbeat interval when Grace runs the agent's process (`grace agent run`), nil
+    /// when it does not (a test process): the process must have recorded a heartbeat in the queue within
+    /// `AgentLiaison.processBeats` of these for the component to beat.
+    let processInterval: Duration?
+    /// Whether the running graph enables the agent (`agent.enabled`), as last read from the supervisor.
+    private var agentEnabled: Bool
     private var cursor: Int64 = 0
     private var recordedGraph: String?
 
@@ -27,7 +34,8 @@ public actor AgentLiaison {
     /// of a known-good graph, `configurationPaths` (relative to the root) are the files that make it.
     public init(
         store: AgentTaskStore, journal: Journal, supervisor: Supervisor, git: GitWorkTree?,
-        configurationPaths: [String], clock: RuntimeClock, knownGoodWindow: Duration
+        configurationPaths: [String], clock: RuntimeClock, knownGoodWindow: Duration, processInterval: Duration? = nil,
+        agentEnabled: Bool = false
     ) {
         self.store = store
         self.journal = journal
@@ -36,6 +44,8 @@ public actor AgentLiaison {
         self.configurationPaths = configurationPaths
         self.clock = clock
         self.knownGoodWindow = knownGoodWindow
+        self.processInterval = processInterval
+        self.agentEnabled = agentEnabled
     }
 
     /// The agent event the journal has recorded up to: the `event` field of its newest `agent.task` entry.
@@ -90,6 +100,7 @@ public actor AgentLiaison {
         -> String?
     {
         let graph = await supervisor.graph
+        agentEnabled = graph.settings?.agent.enabled ?? false
         let hash = String(graph.contentHash.prefix(16))
         if graphSeen != hash {
             graphSeen = hash
@@ -157,11 +168,25 @@ public actor AgentLiaison {
 
 extension AgentLiaison: Component {
     /// `agent`, as `components:` of the grace document names Grace's side of the coding agent.
-    public nonisolated var name: String { "agent" }
+    public static let componentName = "agent"
+
+    /// `agent`, as `components:` of the grace document names Grace's side of the coding agent.
+    public nonisolated var name: String { Self.componentName }
 
     /// Runs until graceful shutdown.
     public func run() async throws { await runLoops() }
 
-    /// True once the actor gets to it and the queue answers a read.
-    public func heartbeat() -> Bool { (try? store.isPaused()) != nil }
+    /// How many heartbeat intervals old the agent process's recorded heartbeat may be.
+    public static let processBeats = 3
+
+    /// True once the actor gets to it and the queue answers a read, and, when Grace runs the agent's process and
+    /// the graph enables it, while that process's recorded heartbeat is younger than `processBeats` intervals: a
+    /// stopped (SIGSTOP), hung or dead agent process makes the `agent` component silent.
+    public func heartbeat() -> Bool {
+        guard (try? store.isPaused()) != nil else { return false }
+        guard let processInterval, agentEnabled else { return true }
+        guard let last = try? store.lastHeartbeat() else { return false }
+        let limit = Double((processInterval * Self.processBeats).milliseconds) / 1000
+        return Date().timeIntervalSince(last) < limit
+    }
 }

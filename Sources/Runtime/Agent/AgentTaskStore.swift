@@ -266,6 +266,25 @@ public final class AgentTaskStore: Sendable {
         }
     }
 
+    /// Records that the agent's process was alive at `time` (wall-clock: Grace reads it from another process).
+    public func recordHeartbeat(at time: Date = Date()) throws(Failure) {
+        let value = String(Self.milliseconds(time))
+        try write { db in
+            try db.execute(
+                sql:
+                    "INSERT INTO setting (key, value) VALUES ('heartbeat', ?) ON CONFLICT(key) DO UPDATE SET value = ?",
+                arguments: [value, value])
+        }
+    }
+
+    /// When the agent's process last recorded a heartbeat; nil when it never did.
+    public func lastHeartbeat() throws(Failure) -> Date? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'heartbeat'")
+                .flatMap { Int64($0) }.map(Self.date)
+        }
+    }
+
     /// Saves a learned edit pattern: `body` (the agent's encoding) fixes `cause` (a signature or diagnostic key).
     public func savePattern(cause: String, body: String, task: Int64, at time: Date = Date()) throws(Failure) {
         try write { db in

@@ -57,6 +57,10 @@ enum ObservedEvents {
             return [.configInvalid(path: file, code: code)]
         case .configUnreadable:
             return [.configInvalid(path: "", code: "io")]
+        case .componentSilent(let component, _, let silent):
+            return [.componentSilent(name: component, silentFor: silent)]
+        case .componentRecovered(let component, _, _):
+            return [.componentRecovered(name: component)]
         default:
             return []
         }

@@ -29,19 +29,26 @@ public struct ComponentStatus: Sendable, Hashable {
     public var lastHeartbeat: Date?
     /// How often it is expected to beat.
     public var heartbeatInterval: Duration
+    /// How many heartbeats it has given: the silence watch notices a beat by this count changing, on its own clock.
+    public var beats: Int
+    /// Since when it is silent (its last heartbeat, as the silence watch saw it), while the watch counts it silent
+    /// (`component.silent` journaled, no `component.recovered` yet); nil otherwise.
+    public var silentSince: Date?
     /// Why it failed, or what it is doing.
     public var detail: String?
 
     /// Makes a status from its parts.
     public init(
         name: String, state: ComponentState, since: Date, lastHeartbeat: Date? = nil, heartbeatInterval: Duration,
-        detail: String? = nil
+        beats: Int = 0, silentSince: Date? = nil, detail: String? = nil
     ) {
         self.name = name
         self.state = state
         self.since = since
         self.lastHeartbeat = lastHeartbeat
         self.heartbeatInterval = heartbeatInterval
+        self.beats = beats
+        self.silentSince = silentSince
         self.detail = detail
     }
 }
@@ -82,7 +89,17 @@ public final class ComponentRegistry: Sendable {
     /// Records a heartbeat of `name` now; an unknown name is ignored. Callable from any thread, never blocks long.
     public func beat(_ name: String) {
         let now = Date()
-        components.withLock { $0[name]?.lastHeartbeat = now }
+        components.withLock { all in
+            guard var status = all[name] else { return }
+            status.lastHeartbeat = now
+            status.beats += 1
+            all[name] = status
+        }
+    }
+
+    /// Marks `name` silent since `since`, or no longer silent with nil; an unknown name is ignored.
+    public func setSilent(_ name: String, since: Date?) {
+        components.withLock { $0[name]?.silentSince = since }
     }
 
     /// Every component, in the order they were registered.

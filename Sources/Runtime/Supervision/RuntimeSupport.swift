@@ -9,12 +9,6 @@ public enum RuntimeSupport {
         func unobservable(_ condition: Condition) -> Bool {
             switch condition {
             case .memberLost: return true
-            case .silence(let target, _):
-                return GraceSettings.componentNames.contains(target.value) && graph.kernel(target.value) == nil
-            case .deadlock(let members, _):
-                return members.contains {
-                    GraceSettings.componentNames.contains($0.value) && graph.kernel($0.value) == nil
-                }
             case .all(let parts, _): return parts.contains { unobservable($0.condition) }
             case .any(let parts): return parts.allSatisfy { unobservable($0.condition) }
             default: return false
@@ -48,12 +42,6 @@ public enum RuntimeSupport {
         func visit(_ condition: Condition, trigger: String) {
             switch condition {
             case .memberLost: conditions["member_lost (fleet)", default: []].insert(trigger)
-            case .silence(let target, _)
-            where GraceSettings.componentNames.contains(target.value) && graph.kernel(target.value) == nil:
-                conditions["silence of Grace's components (mutual repair)", default: []].insert(trigger)
-            case .deadlock(let members, _)
-            where members.contains { GraceSettings.componentNames.contains($0.value) && graph.kernel($0.value) == nil }:
-                conditions["deadlock of Grace's components (mutual repair)", default: []].insert(trigger)
             case .all(let parts, _), .any(let parts): parts.forEach { visit($0.condition, trigger: trigger) }
             default: break
             }

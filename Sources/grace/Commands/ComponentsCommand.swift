@@ -22,7 +22,7 @@ struct ComponentsCommand: AsyncParsableCommand {
         if options.json { return APIClient.printJSON(data) }
         let rows = answer.components.map { c -> [String] in
             [
-                c.name, c.state, Format.duration(Date().timeIntervalSince(c.since)),
+                c.name, c.silent ? "\(c.state) (silent)" : c.state, Format.duration(Date().timeIntervalSince(c.since)),
                 c.heartbeatAgeSeconds.map { String(format: "%.1fs ago", $0) } ?? "never",
                 String(format: "%gs", c.heartbeatIntervalSeconds), c.detail ?? "",
             ]

@@ -23,7 +23,7 @@ struct Run: AsyncParsableCommand {
             token in <state_dir>/api.token; see docs/api.md.
 
             Some parts of the DSL come with later work (fleet failover and quarantine, the coding agent, \
-            configuration rollback, mutual repair of Grace's own components). \
+            configuration rollback). \
             A configuration that uses them is refused with the list, unless --allow-partial is given: then \
             everything else runs, those triggers never fire and those steps fail with a clear message.
 
