@@ -175,4 +175,28 @@ struct AgentDrillTests {
         #expect(try await repo.everyAgentCommitValidates() == 1)
         try await repo.shipped.finish()
     }
+
+    @Test("SIGSTOP of the agent while it watches a change: its watchdog fires within a heartbeat, the task resumes")
+    func frozenAgent() async throws {
+        let repo = try await Repository()
+        defer { repo.grace.terminate() }
+        let before = repo.grace.output.count - 1
+        try await repo.shipped.inject("require", into: "api", query: "param=API_REGION&example=eu-1")
+        _ = try await repo.callUntilAccepted("api")
+        let watching = try await repo.grace.waitFor(["agent.task", "kernel=api", "state=watching"], after: before)
+        let kernels = try await GraceBinary.run(["kernels", "--json"], in: repo.root)
+        let list = try JSONSerialization.jsonObject(with: Data(kernels.stdout.utf8)) as? [String: Any]
+        let agent = try #require(
+            (list?["kernels"] as? [[String: Any]])?.first { $0["name"] as? String == "grace-agent" },
+            "\(kernels.stdout)")
+        let pid = try #require(agent["pid"] as? Int)
+        #expect(kill(pid_t(pid), SIGSTOP) == 0)
+        // The shipped `components.agent` heartbeat is 10 s: the watchdog is that period.
+        let timeout = try await repo.grace.waitFor(
+            ["kernel.watchdog_timeout", "kernel=grace-agent", "after_ms=10000"], after: watching.index)
+        let restarted = try await repo.grace.waitFor(["kernel.ready", "kernel=grace-agent"], after: timeout.index)
+        _ = try await repo.grace.waitFor(["agent.task", "kernel=api", "state=done"], after: restarted.index)
+        #expect(try await repo.everyAgentCommitValidates() == 1)
+        try await repo.shipped.finish()
+    }
 }

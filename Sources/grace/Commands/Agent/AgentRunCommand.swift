@@ -92,6 +92,19 @@ struct AgentRunCommand: AsyncParsableCommand {
                 if pings.due() { try? notifier?.send("WATCHDOG=1") }
             })
         try? notifier?.send("READY=1\nSTATUS=working the queue in \(store.path)")
+        // The watchdog's pings come from a thread of their own, every second, whatever the task loop is doing (a
+        // verify command may take minutes): a frozen (SIGSTOP) or dead process misses them within one heartbeat
+        // period; a task loop that is stuck shows instead as the `agent` component's silence (its queue heartbeat).
+        if let notifier {
+            let pinger = Thread {
+                while true {
+                    try? notifier.send("WATCHDOG=1")
+                    Thread.sleep(forTimeInterval: 1)
+                }
+            }
+            pinger.name = "grace-agent-watchdog"
+            pinger.start()
+        }
         logger.info("agent working \(store.path) for \(rootPath)")
         await worker.run()
     }
