@@ -68,7 +68,7 @@ extension AgentWorker {
         }
         task = try store.transition(
             task.id, from: [.planning], to: .verifying, detail: "\(candidates.count) candidate change(s) to check")
-        let settings = before.result.graph?.settings?.agent ?? Self.agentSettings(files: files)
+        let settings = before.result.graceSettings?.agent
         let reference = before.compiles ? nil : await referenceTree(knownGood: knownGood)
         var refusals: [String] = []
         for candidate in candidates {
@@ -171,16 +171,5 @@ extension AgentWorker {
             case .configKnownGood(_, let revision) = entry.event
         else { return nil }
         return revision
-    }
-
-    /// The agent policy of a tree that does not compile: from its grace document alone, when that decodes.
-    static func agentSettings(files: [SourceFile]) -> GraceSettings.Agent? {
-        let graceFiles = files.filter { $0.path.hasSuffix("grace.yaml") }
-        let result = Compiler(options: CompilerOptions(checkExecutables: false)).compile(
-            graceFiles, buildingGraph: false)
-        for document in result.documents {
-            if case .grace(let settings) = document { return settings.agent }
-        }
-        return nil
     }
 }

@@ -45,7 +45,7 @@ public struct LLMPlanner: TaskPlanner {
 
     /// The model's change for `context.task`; nil when the tree's `agent.planner` is not `llm`.
     public func propose(_ context: PlanningContext) async throws(LLMError) -> PlannedChange? {
-        let settings = context.compiled.result.graph?.settings?.agent ?? AgentWorker.agentSettings(files: context.files)
+        let settings = context.compiled.result.graceSettings?.agent
         guard let settings, settings.planner == .llm else { return nil }
         guard let endpoint = settings.endpoint, !endpoint.isEmpty else {
             throw .notConfigured("agent.planner is llm but agent.endpoint is not set")

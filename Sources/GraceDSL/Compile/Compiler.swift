@@ -7,6 +7,15 @@ public struct CompilationResult: Sendable {
     /// Documents that decoded, errors or not (tools such as `grace plan` use them).
     public var documents: [Document]
 
+    /// The grace document's settings: the graph's, or as decoded when the configuration has errors elsewhere
+    /// (the state directory and the agent's policy matter most then).
+    public var graceSettings: GraceSettings? {
+        graph?.settings
+            ?? documents.lazy.compactMap { document -> GraceSettings? in
+                if case .grace(let settings) = document { settings } else { nil }
+            }.first
+    }
+
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
     public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
 }

@@ -32,12 +32,7 @@ struct ConfiguredRoot {
 
     /// The grace document: from the graph, or as decoded when the configuration has errors (the journal and the
     /// API must stay reachable then, which is when they matter most).
-    var settings: GraceSettings? {
-        result.graph?.settings
-            ?? result.documents.lazy.compactMap { document -> GraceSettings? in
-                if case .grace(let settings) = document { settings } else { nil }
-            }.first
-    }
+    var settings: GraceSettings? { result.graceSettings }
 
     var stateDirectory: URL {
         let configured = settings?.stateDir ?? "var/grace"
@@ -46,8 +41,9 @@ struct ConfiguredRoot {
     }
 
     /// Throws `CLIError` when there is no configuration root here or above, or its files cannot be read.
-    static func load() throws -> ConfiguredRoot {
-        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    static func load(
+        from cwd: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    ) throws -> ConfiguredRoot {
         guard let root = ConfigurationLoader.findRoot(from: cwd) else {
             throw CLIError.io(
                 "no configuration root found from \(cwd.path): expected config/grace.yaml here or above; "

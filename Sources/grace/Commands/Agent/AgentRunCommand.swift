@@ -42,23 +42,9 @@ struct AgentRunCommand: AsyncParsableCommand {
             throw CLIError.usage("no configuration root found from \(cwd.path); pass --root")
         }
         let rootPath = rootURL.standardizedFileURL.path
+        // Grace passes --state-dir; by hand, the root's own, as every other command resolves it.
         let stateDirectory =
-            try state.stateDir != nil
-            ? state.resolve()
-            : {
-                // Relative to the root, as Grace resolves it.
-                let files = try? ConfigurationLoader.read(
-                    ConfigurationLoader.files(under: [rootURL.appendingPathComponent("config/grace.yaml")]),
-                    relativeTo: rootURL)
-                let settings = files.flatMap {
-                    Compiler(options: CompilerOptions(checkExecutables: false)).compile($0, buildingGraph: false)
-                        .documents
-                        .lazy.compactMap { d -> GraceSettings? in if case .grace(let s) = d { s } else { nil } }.first
-                }
-                let configured = settings?.stateDir ?? "var/grace"
-                return configured.hasPrefix("/")
-                    ? URL(fileURLWithPath: configured) : rootURL.appendingPathComponent(configured).standardizedFileURL
-            }()
+            state.stateDir != nil ? try state.resolve() : try ConfiguredRoot.load(from: rootURL).stateDirectory
         let store: AgentTaskStore
         do {
             store = try AgentTaskStore(stateDirectory: stateDirectory)
