@@ -2,6 +2,7 @@ import ArgumentParser
 import ConfigRepair
 import Foundation
 import GraceDSL
+import Runtime
 
 /// `grace agent fix`: repairs an invalid configuration tree in place, without a running Grace.
 struct AgentFixCommand: AsyncParsableCommand {
@@ -37,7 +38,13 @@ struct AgentFixCommand: AsyncParsableCommand {
 
     func run() async throws {
         let tree = try AgentFixTree.load(path: path)
-        if commit { try AgentFixCommit.requireWorkTree(tree.base) }
+        // The same git work tree the agent's process commits through (author and committer Grace agent).
+        let git =
+            commit
+            ? GitWorkTree(directory: tree.base.path, runner: try AgentProcessParts.runner(root: tree.base.path)) : nil
+        if let git, !(await git.isRepository()) {
+            throw CLIError.usage("--commit: \(tree.base.path) is not in a git work tree; nothing was changed")
+        }
         let outcome = RepairEngine(options: tree.options).repair(tree.files)
         let report = RepairReport(outcome)
         for file in outcome.changedFiles {
@@ -63,9 +70,20 @@ struct AgentFixCommand: AsyncParsableCommand {
             if report.changes.isEmpty && outcome.unfixed.isEmpty { print("nothing to fix") }
         }
         // After the report, so that what was written is said even when it cannot be committed.
-        if commit, !report.files.isEmpty {
-            try AgentFixCommit.commit(report, in: tree.base)
-            if !json { print("committed \(report.files.count) file(s) as \(AgentFixCommit.author)") }
+        if let git, !report.files.isEmpty {
+            let identity = GitWorkTree.Identity.agent
+            let made: String?
+            do {
+                made = try await git.commit(paths: report.files, message: report.commitMessage, as: identity)
+            } catch {
+                throw CLIError.io("\(error)")
+            }
+            if !json {
+                print(
+                    made == nil
+                        ? "nothing to commit: the repaired files are as HEAD has them"
+                        : "committed \(report.files.count) file(s) as \(identity.name) <\(identity.email)>")
+            }
         }
         if !report.fixed { throw ExitCode(1) }
     }
