@@ -67,7 +67,8 @@ struct AgentWatch: Sendable {
     /// When the newest process of `kernel` started after `mark` (its `kernel.started` entry); nil when it was not
     /// started again.
     func newestStart(of kernel: String, since mark: Mark) -> Date? {
-        (try? journal?.events(after: mark.journalID, limit: 1000, kernel: kernel, kinds: ["kernel.started"]))?
+        (try? journal?.events(
+            after: mark.journalID, limit: 1000, kernel: kernel, kinds: [JournalKind.kernelStarted.rawValue]))?
             .last?.time
     }
 

@@ -219,25 +219,15 @@ public final class AgentTaskStore: Sendable {
         try read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM task_event WHERE id > ? ORDER BY id LIMIT ?", arguments: [id, limit]
-            ).map { row in
-                AgentTaskEvent(
-                    id: row["id"], task: row["task"], time: Self.date(row["time"]),
-                    state: AgentTaskState(rawValue: row["state"]) ?? .failed, detail: row["detail"],
-                    commit: row["commit_id"])
-            }
+            ).map(Self.event)
         }
     }
 
     /// A task's history, oldest first.
     public func history(of task: Int64) throws(Failure) -> [AgentTaskEvent] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM task_event WHERE task = ? ORDER BY id", arguments: [task]).map {
-                row in
-                AgentTaskEvent(
-                    id: row["id"], task: row["task"], time: Self.date(row["time"]),
-                    state: AgentTaskState(rawValue: row["state"]) ?? .failed, detail: row["detail"],
-                    commit: row["commit_id"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM task_event WHERE task = ? ORDER BY id", arguments: [task])
+                .map(Self.event)
         }
     }
 
@@ -307,7 +297,7 @@ public final class AgentTaskStore: Sendable {
         }
     }
 
-    /// Every learned pattern's cause and how often it was used.
+    /// How many edit patterns the agent has learned.
     public func patternCount() throws(Failure) -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM pattern") ?? 0 }
     }
@@ -342,6 +332,12 @@ public final class AgentTaskStore: Sendable {
             detail: row["detail"], commit: row["commit_id"], branch: row["branch"], watchUntil: watch.map(date),
             summary: row["summary"], watchMark: row["watch_mark"],
             files: (row["files"] as String?).map { $0.split(separator: "\n").map(String.init) } ?? [])
+    }
+
+    private static func event(_ row: Row) -> AgentTaskEvent {
+        AgentTaskEvent(
+            id: row["id"], task: row["task"], time: date(row["time"]),
+            state: AgentTaskState(rawValue: row["state"]) ?? .failed, detail: row["detail"], commit: row["commit_id"])
     }
 
     private static func encode(_ inputs: AgentTaskInputs) -> String {

@@ -187,6 +187,13 @@ struct AgentRevertCommand: AsyncParsableCommand {
     }
 }
 
+/// Pauses or resumes the agent of the state directory, and says so.
+private func setPaused(_ paused: Bool, in state: StateDirectoryOption) throws {
+    let store = try openQueue(state)
+    do { try store.setPaused(paused) } catch { throw CLIError.io(error.description) }
+    print(paused ? "agent paused" : "agent resumed")
+}
+
 /// `grace agent pause`.
 struct AgentPauseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -194,10 +201,7 @@ struct AgentPauseCommand: ParsableCommand {
     @OptionGroup var state: StateDirectoryOption
 
     func run() throws {
-        do { try openQueue(state).setPaused(true) } catch let e as CLIError { throw e } catch {
-            throw CLIError.io("\(error)")
-        }
-        print("agent paused")
+        try setPaused(true, in: state)
     }
 }
 
@@ -208,10 +212,7 @@ struct AgentResumeCommand: ParsableCommand {
     @OptionGroup var state: StateDirectoryOption
 
     func run() throws {
-        do { try openQueue(state).setPaused(false) } catch let e as CLIError { throw e } catch {
-            throw CLIError.io("\(error)")
-        }
-        print("agent resumed")
+        try setPaused(false, in: state)
     }
 }
 
