@@ -16,8 +16,7 @@ extension AgentWorker {
             return
         }
         let window = watchWindow()
-        let until = Date().addingTimeInterval(
-            Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18)
+        let until = Date().addingTimeInterval(window / .seconds(1))
         let recorded = AgentWatch.Recorded(mark: mark, kernels: watched.sorted())
         let encodedMark = (try? JSONEncoder().encode(recorded)).map { String(decoding: $0, as: UTF8.self) }
         let updated = try store.transition(
@@ -37,18 +36,19 @@ extension AgentWorker {
         let kernels = Set(recorded?.kernels ?? task.inputs.kernel.map { [$0] } ?? [])
         let until = task.watchUntil ?? Date()
         let finding = task.inputs.line.flatMap(MissingParameterPlanner.finding(in:))
-        let baseline = watch.failuresBefore(kernels, window: watchWindow(), mark: mark)
-        while Date() < until {
+        // The window's length is what was recorded when it opened: from the mark to its end.
+        let window = recorded.map { Duration.seconds(until.timeIntervalSince($0.mark.time)) } ?? watchWindow()
+        let baseline = watch.failuresBefore(kernels, window: window, mark: mark)
+        // The evidence is in another process's journal and a kernel's log file, which send this process no events:
+        // they are read again every 200 ms, and once more when the window has ended.
+        while true {
             beat()
             if let evidence = worse(kernels: kernels, mark: mark, baseline: baseline, finding: finding, task: task) {
                 try await revert(task, evidence: evidence)
                 return
             }
+            guard Date() < until else { break }
             try await Task.sleep(for: .milliseconds(200))
-        }
-        if let evidence = worse(kernels: kernels, mark: mark, baseline: baseline, finding: finding, task: task) {
-            try await revert(task, evidence: evidence)
-            return
         }
         if let pattern = pendingPatterns.removeValue(forKey: task.id) {
             try? store.savePattern(cause: pattern.cause, body: pattern.body, task: task.id)

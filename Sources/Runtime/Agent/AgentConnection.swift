@@ -60,6 +60,8 @@ extension RuntimeActionPerformer {
                 default: throw ActionFailure(what)
                 }
             }
+            // The task moves in the agent's process; its queue sends this one no events (the journal copy comes up to
+            // 100 ms later, and waiting on the journal would not end at the step's timeout), so it is read again.
             try await clock.sleep(for: agent?.pollInterval ?? .milliseconds(50))
         }
     }

@@ -29,6 +29,9 @@ public actor AgentLiaison {
     private var agentEnabled: Bool
     private var cursor: Int64 = 0
     private var recordedGraph: String?
+    /// The graph the known-good check last saw, and since when (the clock's time) every kernel has been healthy.
+    private var graphSeen: String?
+    private var healthySince: Duration?
 
     /// A liaison copying `store`'s history into `journal`; `git` (nil without a repository) names the revision
     /// of a known-good graph, `configurationPaths` (relative to the root) are the files that make it.
@@ -96,9 +99,7 @@ public actor AgentLiaison {
     /// Records the running graph as known good once every kernel has stayed up and healthy for the window and
     /// its files are committed (the revision then names exactly what ran). Returns the revision recorded.
     @discardableResult
-    public func recordKnownGood(healthySince: inout ContinuousClock.Instant?, graphSeen: inout String?) async
-        -> String?
-    {
+    public func recordKnownGood() async -> String? {
         let graph = await supervisor.graph
         agentEnabled = graph.settings?.agent.enabled ?? false
         let hash = String(graph.contentHash.prefix(16))
@@ -118,7 +119,7 @@ public actor AgentLiaison {
             healthySince = nil
             return nil
         }
-        let now = ContinuousClock.now
+        let now = clock.elapsedTime
         guard let since = healthySince else {
             healthySince = now
             return nil
@@ -126,7 +127,11 @@ public actor AgentLiaison {
         guard now - since >= knownGoodWindow, recordedGraph != hash, let git else { return nil }
         guard let dirty = try? await git.uncommitted(under: configurationPaths), dirty.isEmpty,
             let head = await git.head()
-        else { return nil }
+        else {
+            // Uncommitted files: ask git again a window later, not every second.
+            healthySince = now
+            return nil
+        }
         recordedGraph = hash
         journal.append(.configKnownGood(graph: hash, revision: head))
         return head
@@ -138,10 +143,8 @@ public actor AgentLiaison {
         {
             recordedGraph = graph
         }
-        var since: ContinuousClock.Instant?
-        var seen: String?
         while !Task.isCancelled {
-            await recordKnownGood(healthySince: &since, graphSeen: &seen)
+            await recordKnownGood()
             try? await clock.sleep(for: .seconds(1))
         }
     }
