@@ -53,6 +53,21 @@ struct AgentDrillTests {
             return commits.count
         }
 
+        /// The missing-parameter fault on api, answered by the agent up to its watch window: the journal line of
+        /// `state=watching`, and the agent's pid (from `grace kernels --json`) at that moment.
+        func agentWatchingAFix() async throws -> (watching: (index: Int, line: String), pid: Int) {
+            let before = grace.output.count - 1
+            try await shipped.inject("require", into: "api", query: "param=API_REGION&example=eu-1")
+            _ = try await callUntilAccepted("api")
+            let watching = try await grace.waitFor(["agent.task", "kernel=api", "state=watching"], after: before)
+            let kernels = try await GraceBinary.run(["kernels", "--json"], in: root)
+            let list = try JSONSerialization.jsonObject(with: Data(kernels.stdout.utf8)) as? [String: Any]
+            let agent = try #require(
+                (list?["kernels"] as? [[String: Any]])?.first { $0["name"] as? String == "grace-agent" },
+                "\(kernels.stdout)")
+            return (watching, try #require(agent["pid"] as? Int))
+        }
+
         /// `GET /call` on `kernel` until it answers 200; the seconds it took.
         func callUntilAccepted(_ kernel: String) async throws -> Double {
             let start = ContinuousClock.now
@@ -156,16 +171,7 @@ struct AgentDrillTests {
     func killedAgent() async throws {
         let repo = try await Repository()
         defer { repo.grace.terminate() }
-        let before = repo.grace.output.count - 1
-        try await repo.shipped.inject("require", into: "api", query: "param=API_REGION&example=eu-1")
-        _ = try await repo.callUntilAccepted("api")
-        let watching = try await repo.grace.waitFor(["agent.task", "kernel=api", "state=watching"], after: before)
-        let kernels = try await GraceBinary.run(["kernels", "--json"], in: repo.root)
-        let list = try JSONSerialization.jsonObject(with: Data(kernels.stdout.utf8)) as? [String: Any]
-        let agent = try #require(
-            (list?["kernels"] as? [[String: Any]])?.first { $0["name"] as? String == "grace-agent" },
-            "\(kernels.stdout)")
-        let pid = try #require(agent["pid"] as? Int)
+        let (watching, pid) = try await repo.agentWatchingAFix()
         #expect(kill(pid_t(pid), SIGKILL) == 0)
         let exited = try await repo.grace.waitFor(["kernel.exited", "kernel=grace-agent"], after: watching.index)
         _ = try await repo.grace.waitFor(["kernel.ready", "kernel=grace-agent"], after: exited.index)
@@ -180,16 +186,7 @@ struct AgentDrillTests {
     func frozenAgent() async throws {
         let repo = try await Repository()
         defer { repo.grace.terminate() }
-        let before = repo.grace.output.count - 1
-        try await repo.shipped.inject("require", into: "api", query: "param=API_REGION&example=eu-1")
-        _ = try await repo.callUntilAccepted("api")
-        let watching = try await repo.grace.waitFor(["agent.task", "kernel=api", "state=watching"], after: before)
-        let kernels = try await GraceBinary.run(["kernels", "--json"], in: repo.root)
-        let list = try JSONSerialization.jsonObject(with: Data(kernels.stdout.utf8)) as? [String: Any]
-        let agent = try #require(
-            (list?["kernels"] as? [[String: Any]])?.first { $0["name"] as? String == "grace-agent" },
-            "\(kernels.stdout)")
-        let pid = try #require(agent["pid"] as? Int)
+        let (watching, pid) = try await repo.agentWatchingAFix()
         #expect(kill(pid_t(pid), SIGSTOP) == 0)
         // The shipped `components.agent` heartbeat is 10 s: the watchdog is that period.
         let timeout = try await repo.grace.waitFor(
