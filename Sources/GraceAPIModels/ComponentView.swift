@@ -23,12 +23,19 @@ public struct ComponentView: Codable, Sendable, Equatable {
     public var silent: Bool
     /// Since when it is silent (its last heartbeat as Grace's silence watch saw it); null while it is not.
     public var silentSince: Date?
+    /// How many times it was restarted (by Grace's root, a playbook's `restart_component` or an operator).
+    public var restarts: Int
+    /// When it was last restarted; null before the first restart.
+    public var lastRestart: Date?
 
     /// Makes a view from its parts; the server fills it from the component registry.
     public init(
         name: String, state: String, since: Date, lastHeartbeat: Date?, heartbeatAgeSeconds: Double?,
-        heartbeatIntervalSeconds: Double, detail: String?, silent: Bool = false, silentSince: Date? = nil
+        heartbeatIntervalSeconds: Double, detail: String?, silent: Bool = false, silentSince: Date? = nil,
+        restarts: Int = 0, lastRestart: Date? = nil
     ) {
+        self.restarts = restarts
+        self.lastRestart = lastRestart
         self.name = name
         self.state = state
         self.since = since
@@ -41,8 +48,9 @@ public struct ComponentView: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, state, since, detail, silent
+        case name, state, since, detail, silent, restarts
         case silentSince = "silent_since"
+        case lastRestart = "last_restart"
         case lastHeartbeat = "last_heartbeat"
         case heartbeatAgeSeconds = "heartbeat_age_seconds"
         case heartbeatIntervalSeconds = "heartbeat_interval_seconds"
@@ -60,6 +68,8 @@ public struct ComponentView: Codable, Sendable, Equatable {
         try c.encode(detail, forKey: .detail)
         try c.encode(silent, forKey: .silent)
         try c.encode(silentSince, forKey: .silentSince)
+        try c.encode(restarts, forKey: .restarts)
+        try c.encode(lastRestart, forKey: .lastRestart)
     }
 }
 

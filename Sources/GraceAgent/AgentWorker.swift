@@ -92,9 +92,17 @@ public actor AgentWorker {
         ]
     }
 
-    /// Works tasks until cancelled.
+    /// Works tasks until cancelled. A hang asked for by a drill (`grace components hang agent`) wedges the loop: no
+    /// more work and no more heartbeats in the queue, while the watchdog thread goes on pinging, as a loop stuck on
+    /// a call that never returns would. A new process withdraws the request first.
     public func run() async {
+        try? store.setHangRequested(false)
         while !Task.isCancelled {
+            if (try? store.isHangRequested()) == true {
+                logger.warning("agent: work loop hung on request (a drill); waiting to be restarted")
+                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                return
+            }
             beat()
             if await workOne() { continue }
             try? await Task.sleep(for: configuration.pollInterval)

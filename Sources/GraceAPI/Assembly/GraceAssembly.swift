@@ -81,6 +81,8 @@ public struct AssembledGrace: Sendable {
     public let reloader: ConfigurationReloader
     /// Every component's state and last heartbeat, as `GET /v1/components` shows them.
     public let components: ComponentRegistry
+    /// Grace's root: restarts components, counts restarts against the supervision limits, escalates.
+    public let tree: ComponentTree
     /// nil when the API is not served (or its address or token could not be prepared; logged).
     let api: APIServer?
     /// The state directory, created if missing: the journal (`grace.sqlite`), kernels' logs, snapshots, the API
@@ -141,18 +143,29 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     let work = GitWorkTree(directory: root, runner: runner)
     let git = await work.isRepository() ? work : nil
     let configurationPaths = ConfigurationLoader.includes(root: URL(fileURLWithPath: root))
+    let components = ComponentRegistry()
+    let tree = ComponentTree(
+        registry: components, journal: environment.journal, clock: configuration.clock,
+        limits: graph.settings?.supervision ?? GraceSettings.Supervision(), logger: logger)
+    if configuration.agentExecutable != nil {
+        // The agent's process is a kernel: `restart_component: agent` and a deadlock restart it through the
+        // supervisor, briefly (SIGKILL after a second: a frozen process ignores SIGTERM).
+        await tree.setAgentProcessRestarter { reason in
+            await supervisor.restart(AgentKernel.name, origin: .playbook, reason: reason, grace: .seconds(1))
+        }
+    }
     let healer = Healer(
         graph: graph, supervisor: supervisor, environment: environment, runner: runner, root: root,
         snapshots: snapshots, reloader: reloader,
-        agent: AgentConnection(tasks: agentTasks, git: git, configurationPaths: configurationPaths))
+        agent: AgentConnection(tasks: agentTasks, git: git, configurationPaths: configurationPaths),
+        components: tree)
 
-    let components = ComponentRegistry()
     let heartbeats = graph.settings?.componentHeartbeats ?? [:]
     func service(_ component: any Component) -> ServiceGroupConfiguration.ServiceConfiguration {
         let wrapped = ComponentService(
             component, registry: components,
             heartbeatInterval: heartbeats[component.name] ?? configuration.defaultHeartbeat,
-            clock: configuration.clock, logger: logger)
+            clock: configuration.clock, logger: logger, tree: tree)
         // A component that fails shuts the whole group down in order, kernels last, rather than cancelling it.
         return .init(
             service: wrapped, successTerminationBehavior: .gracefullyShutdownGroup,
@@ -181,7 +194,7 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
                 configuration: APIServer.Configuration(
                     graph: graph, version: configuration.version, stateDirectory: stateDirectory),
                 supervisor: supervisor, healer: healer, reloader: reloader, snapshots: snapshots,
-                agentTasks: agentTasks, environment: environment, components: components)
+                agentTasks: agentTasks, environment: environment, components: components, tree: tree)
         } catch {
             logger.critical("api: not started: \(error)")
         }
@@ -205,7 +218,7 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     // Last, so it stops first: a component winding down is not silent.
     let watch = ComponentSilenceWatch(
         registry: components, journal: environment.journal, clock: configuration.clock,
-        tick: ComponentSilenceWatch.tick(for: components.snapshot().map(\.heartbeatInterval)))
+        tick: ComponentSilenceWatch.tick(for: components.snapshot().map(\.heartbeatInterval)), tree: tree)
     services.append(
         .init(
             service: watch, successTerminationBehavior: .gracefullyShutdownGroup,
@@ -218,7 +231,7 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     return AssembledGrace(
         lock: lock, serviceGroup: group, environment: environment, supervisor: supervisor, healer: healer,
         reloader: reloader,
-        components: components, api: api, stateDirectory: stateDirectory)
+        components: components, tree: tree, api: api, stateDirectory: stateDirectory)
 }
 
 /// The notifier for systemd, or nil (logged) when `NOTIFY_SOCKET` is no usable address. Grace is ready once the

@@ -12,6 +12,8 @@ struct APIServices: Sendable {
     let agentTasks: AgentTaskStore?
     let journal: Journal
     let components: ComponentRegistry
+    /// Grace's root, which restarts components; nil when this process does not supervise them (503).
+    let tree: ComponentTree?
     let live: LiveState
     let metrics: APIMetrics
     let dashboard: DashboardFiles
@@ -23,8 +25,9 @@ struct APIServices: Sendable {
         supervisor: Supervisor, healer: Healer, reloader: ConfigurationReloader?, snapshots: SnapshotStore?,
         journal: Journal, components: ComponentRegistry, live: LiveState, metrics: APIMetrics,
         dashboard: DashboardFiles, broadcaster: EventBroadcaster, version: String, agentTasks: AgentTaskStore? = nil,
-        startedAt: Date = Date()
+        tree: ComponentTree? = nil, startedAt: Date = Date()
     ) {
+        self.tree = tree
         self.supervisor = supervisor
         self.healer = healer
         self.reloader = reloader

@@ -61,6 +61,15 @@ extension Checker {
             }
         case .instanceOrAuto:
             if ref.value != "auto" { resolveInstance(ref) }
+        case .component:
+            if !GraceSettings.componentNames.contains(ref.value) {
+                let guess = Suggestion.closest(to: ref.value, in: GraceSettings.componentNames)
+                sink.emit(
+                    .unknownComponent,
+                    "unknown component `\(ref.value)`" + (guess.map { "; did you mean `\($0)`?" } ?? ""),
+                    at: ref.span, notes: [Note("components: " + GraceSettings.componentNames.joined(separator: ", "))],
+                    fixIts: guess.map { [FixIt("replace with `\($0)`", span: ref.span, replacement: $0)] } ?? [])
+            }
         case .value(let t):
             checkLiteral(ref, type: t)
         }
@@ -71,6 +80,7 @@ extension Checker {
         case .kernelOrGrace: actual == .kernel || actual == .string
         case .tierOrAll: actual == .tier || actual == .string
         case .instanceOrAuto: actual == .instance
+        case .component: actual == .string
         case .value(let t): t.accepts(actual)
         }
     }
@@ -80,6 +90,7 @@ extension Checker {
         case .kernelOrGrace: "kernel (or `grace`)"
         case .tierOrAll: "tier (or `all`)"
         case .instanceOrAuto: "fleet instance (or `auto`)"
+        case .component: "component of Grace"
         case .value(let t): t.rawValue
         }
     }

@@ -5,7 +5,7 @@ extension DocumentDecoder {
                 root, header,
                 keys: [
                     "state_dir", "include", "api", "instance", "limits", "snapshots", "knowledge", "agent",
-                    "components",
+                    "components", "supervision",
                 ])
         else { return nil }
         var g = GraceSettings(header: header)
@@ -102,6 +102,22 @@ extension DocumentDecoder {
             }
         } else if let n = r["components"] {
             sink.emit(.wrongType, "`components` must be a mapping, found \(n.kindDescription)", at: n.span)
+        }
+        if let n = r["supervision"],
+            let s = MappingReader(n, context: "supervision", allowed: ["component", "rebuild", "reexec"], sink: sink)
+        {
+            func intensity(_ key: String, into limit: inout Kernel.Intensity) {
+                guard let v = s[key],
+                    let i = MappingReader(v, context: key, allowed: ["max", "within"], sink: sink)
+                else { return }
+                if let m = i.require("max"), let c = values.int(m, field: "max", range: 1...1000) {
+                    limit.max = c.value
+                }
+                if let w = i.require("within"), let d = values.duration(w, field: "within") { limit.within = d.value }
+            }
+            intensity("component", into: &g.supervision.component)
+            intensity("rebuild", into: &g.supervision.rebuild)
+            intensity("reexec", into: &g.supervision.reexec)
         }
         return g
     }

@@ -184,6 +184,7 @@ extension DocumentDecoder {
                 kind.value, goal: r["goal"].flatMap { values.string($0, field: "goal") }, refactor: refactor)
         case "rollback_config": return target().map(Action.rollbackConfig)
         case "reload": return target().map(Action.reload)
+        case "restart_component": return target().map(Action.restartComponent)
         case "failover":
             guard let t = target() else { return nil }
             return .failover(t, to: r["to"].flatMap { values.reference($0, field: "to") })

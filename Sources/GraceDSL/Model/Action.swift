@@ -30,6 +30,7 @@ public enum Action: Sendable, Hashable {
     case agentTask(AgentTaskKind, goal: Located<String>?, refactor: Located<String>?)
     case rollbackConfig(Located<String>)
     case reload(Located<String>)
+    case restartComponent(Located<String>)
     case failover(Located<String>, to: Located<String>?)
     case quarantine(Located<String>, for: Duration?)
     case notify(message: Located<String>, severity: NotifySeverity, webhook: Located<String>?)
@@ -56,6 +57,7 @@ public enum Action: Sendable, Hashable {
         case .agentTask: "agent_task"
         case .rollbackConfig: "rollback_config"
         case .reload: "reload"
+        case .restartComponent: "restart_component"
         case .failover: "failover"
         case .quarantine: "quarantine"
         case .notify: "notify"
@@ -65,8 +67,8 @@ public enum Action: Sendable, Hashable {
 
     public static let keywords = [
         "start", "stop", "restart", "pause", "resume", "signal", "exec", "http", "wait_healthy", "wait", "snapshot",
-        "restore", "verify", "shed_load", "restore_load", "agent_task", "rollback_config", "reload", "failover",
-        "quarantine", "notify", "call",
+        "restore", "verify", "shed_load", "restore_load", "agent_task", "rollback_config", "reload",
+        "restart_component", "failover", "quarantine", "notify", "call",
     ]
 
     /// A reference this action makes, and the type it must have.
@@ -79,6 +81,8 @@ public enum Action: Sendable, Hashable {
     public enum TargetType: Sendable, Hashable {
         case value(ValueType)
         case kernelOrGrace
+        /// One of Grace's own components (`GraceSettings.componentNames`).
+        case component
         case tierOrAll
         case instanceOrAuto
     }
@@ -96,6 +100,8 @@ public enum Action: Sendable, Hashable {
             return [TargetUse(value: tier, type: .tierOrAll)]
         case .reload(let k):
             return [TargetUse(value: k, type: .kernelOrGrace)]
+        case .restartComponent(let c):
+            return [TargetUse(value: c, type: .component)]
         case .failover(let fleet, let to):
             return [TargetUse(value: fleet, type: .value(.fleet))]
                 + (to.map { [TargetUse(value: $0, type: .instanceOrAuto)] } ?? [])

@@ -50,7 +50,23 @@ public struct GraceSettings: Sendable, Hashable {
     }
 
     /// Built-in components of Grace itself that heartbeat under the root supervisor.
-    public static let componentNames = ["healer", "agent", "snapshotter", "api", "fleet"]
+    public static let componentNames = [
+        "supervisor", "healer", "agent", "snapshotter", "api", "control", "watcher", "fleet",
+    ]
+
+    /// The limits of Grace's own supervision tree (OTP's intensity and period, per level): how often one component
+    /// may be restarted before the root rebuilds every component, how often the root may rebuild them before Grace
+    /// re-executes itself, and how often it may re-execute before it stops trying and calls the operator.
+    public struct Supervision: Sendable, Hashable {
+        /// Restarts of one component within a window.
+        public var component = Kernel.Intensity(max: 3, within: .seconds(60))
+        /// Rebuilds of every component within a window.
+        public var rebuild = Kernel.Intensity(max: 2, within: .seconds(600))
+        /// Re-executions of Grace within a window.
+        public var reexec = Kernel.Intensity(max: 2, within: .seconds(1800))
+
+        public init() {}
+    }
 
     public var header: DocumentHeader
     public var stateDir = "var/grace"
@@ -63,6 +79,7 @@ public struct GraceSettings: Sendable, Hashable {
     public var agent = Agent()
     public var knowledge = Knowledge()
     public var componentHeartbeats: [String: Duration] = [:]
+    public var supervision = Supervision()
 
     public init(header: DocumentHeader) {
         self.header = header

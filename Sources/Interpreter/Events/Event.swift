@@ -27,6 +27,9 @@ public enum Event: Sendable, Hashable {
     case componentSilent(name: String, silentFor: Duration)
     /// A silent component beats again (`component.recovered`).
     case componentRecovered(name: String)
+    /// Grace's root saw `members` silent together (`component.deadlock`): a `deadlock` condition over members that
+    /// are all among them holds at once, whatever its `for:` (the root has judged the window already).
+    case componentDeadlock(members: [String])
     /// A metric sample: `kernel` nil for host metrics. Bytes, percent points, counts or plain numbers.
     case metric(kernel: String?, metric: Metric, value: Double)
     /// One line a kernel wrote; `stream` is `stdout` or `stderr`, `text` without its newline.
@@ -51,7 +54,7 @@ public enum Event: Sendable, Hashable {
             return k
         case .signatureSeen(let sighting):
             return sighting.kernel
-        case .heartbeat, .componentSilent, .componentRecovered, .configInvalid, .memberLost:
+        case .heartbeat, .componentSilent, .componentRecovered, .componentDeadlock, .configInvalid, .memberLost:
             return nil
         }
     }

@@ -138,6 +138,12 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
     case componentSilent = "component.silent"
     /// A silent component beats again.
     case componentRecovered = "component.recovered"
+    /// Grace's root (or a playbook step, or an operator) cancelled one of Grace's components and started it again.
+    case componentRestarted = "component.restarted"
+    /// A component broke its supervision limit: the root escalates (rebuild every component, re-execute, operator).
+    case componentEscalated = "component.escalated"
+    /// The healer and the coding agent were silent together: neither could repair the other.
+    case componentDeadlock = "component.deadlock"
 
     /// How a reader should take an entry of this kind: the dashboard colours events by it.
     public enum Tone: String, Sendable, Codable, CaseIterable {
@@ -159,7 +165,7 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .kernelExited, .kernelGaveUp, .kernelSpawnFailed, .kernelUnhealthy, .kernelWatchdogTimeout, .kernelKill,
             .kernelStartTimeout,
             .runFailed, .runEscalated, .runAbandoned, .stepFailed, .configInvalid, .snapshotFailed, .kbBindingDropped,
-            .graceJournalAnchorMismatch, .componentSilent:
+            .graceJournalAnchorMismatch, .componentSilent, .componentEscalated, .componentDeadlock:
             .bad
         case .kernelStarted, .kernelReady, .kernelHealthy, .kernelResumed, .kernelLeftoverStopped, .runSucceeded,
             .stepSucceeded, .configReloaded, .graceStarted, .kbBindingLearned, .snapshotCreated, .snapshotRestored,
@@ -170,7 +176,7 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
             .kernelLimitsUnenforced,
             .kernelRestartRequested,
             .kernelStopping, .triggerSuppressed, .runInterrupted, .graceStopping, .graceJournalRecovered,
-            .agentReverted, .configRolledBack:
+            .agentReverted, .configRolledBack, .componentRestarted:
             .warn
         case .triggerFired, .runStarted, .stepStarted, .undoStarted, .undoFinished, .healerStarted, .kbOutcome,
             .notify, .agentTask:
@@ -249,6 +255,11 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .componentSilent:
             "a component of Grace gave no heartbeat for 3 intervals (component, period_ms, silent_ms)"
         case .componentRecovered: "a silent component beats again (component, period_ms, silent_ms)"
+        case .componentRestarted:
+            "a component of Grace was cancelled and started again (component, reason, by, incarnation, restarts, ms)"
+        case .componentEscalated:
+            "a component broke its supervision limit (component, restarts, within_ms, to: rebuild|reexec|operator)"
+        case .componentDeadlock: "healer and agent were silent together (members); the root restarts them in turn"
         }
     }
 }
@@ -459,6 +470,16 @@ public enum JournalEvent: Sendable, Hashable {
     case componentSilent(component: String, period: Duration, silent: Duration)
     /// `component` beats again after `silent` without a heartbeat.
     case componentRecovered(component: String, period: Duration, silent: Duration)
+    /// `component` was cancelled and started again as its `incarnation`th run, because of `reason`, by `by` (`root`,
+    /// `run ID`, `operator`); `restarts` within its supervision window; the old run ended and the new one began in
+    /// `took`.
+    case componentRestarted(
+        component: String, reason: String, by: String, incarnation: Int, restarts: Int, took: Duration)
+    /// `component` was restarted `restarts` times within `within`, its limit: the root escalates to `to` (`rebuild`,
+    /// `reexec` or `operator`).
+    case componentEscalated(component: String, restarts: Int, within: Duration, to: String)
+    /// The components `members` were silent at the same time (the healer and the agent): a deadlock.
+    case componentDeadlock(members: [String])
 
     /// An entry this build cannot decode (unknown kind, or fields that do not fit it), kept exactly as stored.
     case unrecognized(kind: String, kernel: String?, fields: [String: String])
@@ -521,6 +542,9 @@ public enum JournalEvent: Sendable, Hashable {
         case .configRolledBack: .configRolledBack
         case .componentSilent: .componentSilent
         case .componentRecovered: .componentRecovered
+        case .componentRestarted: .componentRestarted
+        case .componentEscalated: .componentEscalated
+        case .componentDeadlock: .componentDeadlock
         case .snapshotCreated: .snapshotCreated
         case .snapshotRestored: .snapshotRestored
         case .snapshotPruned: .snapshotPruned
@@ -690,6 +714,17 @@ public enum JournalEvent: Sendable, Hashable {
                 "component": component, "period_ms": String(period.milliseconds),
                 "silent_ms": String(silent.milliseconds),
             ]
+        case .componentRestarted(let component, let reason, let by, let incarnation, let restarts, let took):
+            return [
+                "component": component, "reason": reason, "by": by, "incarnation": String(incarnation),
+                "restarts": String(restarts), "ms": String(took.milliseconds),
+            ]
+        case .componentEscalated(let component, let restarts, let within, let to):
+            return [
+                "component": component, "restarts": String(restarts), "within_ms": String(within.milliseconds),
+                "to": to,
+            ]
+        case .componentDeadlock(let members): return ["members": members.joined(separator: ",")]
         case .configRolledBack(let revision, let reverted, let run):
             var f = ["revision": revision, "reverted": reverted.joined(separator: ",")]
             if let run { f["run"] = run }
@@ -813,6 +848,21 @@ public enum JournalEvent: Sendable, Hashable {
                 ? .componentSilent(component: component, period: .milliseconds(period), silent: .milliseconds(silent))
                 : .componentRecovered(
                     component: component, period: .milliseconds(period), silent: .milliseconds(silent))
+        case .componentRestarted:
+            guard let component = f["component"], let incarnation = f["incarnation"].flatMap({ Int($0) }) else {
+                return nil
+            }
+            return .componentRestarted(
+                component: component, reason: f["reason"] ?? "", by: f["by"] ?? "root", incarnation: incarnation,
+                restarts: f["restarts"].flatMap { Int($0) } ?? 0,
+                took: .milliseconds(f["ms"].flatMap { Int64($0) } ?? 0))
+        case .componentEscalated:
+            guard let component = f["component"], let to = f["to"] else { return nil }
+            return .componentEscalated(
+                component: component, restarts: f["restarts"].flatMap { Int($0) } ?? 0,
+                within: .milliseconds(f["within_ms"].flatMap { Int64($0) } ?? 0), to: to)
+        case .componentDeadlock:
+            return .componentDeadlock(members: list(f["members"]))
         case .configRolledBack:
             guard let revision = f["revision"] else { return nil }
             return .configRolledBack(revision: revision, reverted: list(f["reverted"]), run: f["run"])

@@ -446,6 +446,7 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
             return .agentTask(kind: kind.rawValue, goal: goal.map(r), refactor: refactor.map(r), context: scope)
         case .rollbackConfig(let rev): return .rollbackConfig(revision: r(rev))
         case .reload(let target): return nonEmpty(target).map { .reload(target: $0) }
+        case .restartComponent(let name): return nonEmpty(name).map { .restartComponent(name: $0) }
         case .failover(let fleet, let to): return nonEmpty(fleet).map { .failover(fleet: $0, to: to.map(r)) }
         case .quarantine(let i, let d): return nonEmpty(i).map { .quarantine(instance: $0, for: d) }
         case .notify(let message, let severity, let webhook):

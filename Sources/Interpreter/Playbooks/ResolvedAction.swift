@@ -41,6 +41,9 @@ public enum ResolvedAction: Sendable, Hashable {
     case rollbackConfig(revision: String)
     /// `grace`: recompile and apply the configuration; a kernel's name: send it SIGHUP.
     case reload(target: String)
+    /// Cancel one of Grace's own components and start it again (the agent: its process too), unless it was
+    /// restarted moments ago; the root's supervision limits apply.
+    case restartComponent(name: String)
     /// Move a fleet's lease to another member. Not in this build.
     case failover(fleet: String, to: String?)
     /// Take a fleet member out of service for a while. Not in this build.
@@ -69,6 +72,7 @@ public enum ResolvedAction: Sendable, Hashable {
         case .agentTask: "agent_task"
         case .rollbackConfig: "rollback_config"
         case .reload: "reload"
+        case .restartComponent: "restart_component"
         case .failover: "failover"
         case .quarantine: "quarantine"
         case .notify: "notify"
@@ -117,6 +121,7 @@ public enum ResolvedAction: Sendable, Hashable {
         case .agentTask(let kind, let goal, _, _): "agent task \(kind)" + (goal.map { ": \($0)" } ?? "")
         case .rollbackConfig(let rev): "roll the configuration back to \(rev)"
         case .reload(let target): "reload \(target)"
+        case .restartComponent(let name): "restart component \(name)"
         case .failover(let fleet, let to): "fail over \(fleet)" + (to.map { " to \($0)" } ?? "")
         case .quarantine(let instance, _): "quarantine \(instance)"
         case .notify(let message, let severity, _): "notify (\(severity)): \(message)"

@@ -484,6 +484,13 @@ public struct ConditionEvaluator: Sendable {
 
         case (.deadlock(let members, let window), _):
             let names = Set(members.map(\.value))
+            if case .componentDeadlock(let seen) = event {
+                // The root judged it: every member silent together. Once per deadlock, like a window that closes.
+                guard names.isSubset(of: Set(seen)), !state.fired else { return nil }
+                state.fired = true
+                state.unhealthySince = state.unhealthySince ?? now
+                return ["members": names.sorted().joined(separator: ",")]
+            }
             switch event {
             case .kernelUnhealthy(let k, _, _) where names.contains(k): state.unhealthy[k] = true
             case .kernelExited(let k, _, _, _) where names.contains(k): state.unhealthy[k] = true

@@ -115,6 +115,7 @@ public struct TriggerEngine: Sendable {
         case .heartbeat(let n): return both("heartbeat", n)
         case .watchdogTimeout(let k): return both("watchdog", k) + both("exited", k)
         case .componentSilent(let n, _), .componentRecovered(let n): return both("component", n)
+        case .componentDeadlock(let members): return members.flatMap { both("component", $0) }
         case .metric(let k, let m, _): return both("metric:\(m.rawValue)", k)
         case .logLine(let k, _, _): return both("log", k)
         case .signatureSeen(let seen): return both("log", seen.kernel)

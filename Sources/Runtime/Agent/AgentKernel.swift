@@ -4,7 +4,7 @@ import GraceDSL
 
 /// The coding agent's process as a kernel Grace derives from the grace document (`agent.enabled: true`): `grace
 /// agent run` for this root and state directory, critical (never shed), restarted always, ready over sd_notify
-/// and held to a watchdog of one `components.agent` heartbeat (10 s by default). Its logs are captured like
+/// and held to a watchdog of one `components.agent` heartbeat (10 s by default; 3 s at least). Its logs are captured like
 /// any kernel's.
 public enum AgentKernel {
     /// The kernel's name; a configuration that declares a kernel of this name keeps its own and gets no agent.
@@ -26,8 +26,9 @@ public enum AgentKernel {
         kernel.cwd = root
         kernel.ready = .notify
         let heartbeat = settings.componentHeartbeats["agent"] ?? .seconds(10)
-        // The process pings every second from a thread of its own: a frozen or dead agent misses the period.
-        kernel.watchdog = heartbeat
+        // The process pings every second from a thread of its own: a frozen or dead agent misses the period (3 s at
+        // least, so that a ping late by a busy machine is not a miss).
+        kernel.watchdog = max(heartbeat, .seconds(3))
         kernel.restart.mode = .always
         kernel.stop.grace = .seconds(5)
         let recipe = [

@@ -23,7 +23,7 @@ public actor AgentLiaison {
     var pollInterval: Duration = .milliseconds(100)
     /// The `agent` component's heartbeat interval when Grace runs the agent's process (`grace agent run`), nil
     /// when it does not (a test process): the process must have recorded a heartbeat in the queue within
-    /// `AgentLiaison.processBeats` of these for the component to beat.
+    /// one of these (plus `AgentLiaison.processSlack`) for the component to beat.
     let processInterval: Duration?
     /// Whether the running graph enables the agent (`agent.enabled`), as last read from the supervisor.
     private var agentEnabled: Bool
@@ -179,17 +179,26 @@ extension AgentLiaison: Component {
     /// Runs until graceful shutdown.
     public func run() async throws { await runLoops() }
 
-    /// How many heartbeat intervals old the agent process's recorded heartbeat may be.
-    public static let processBeats = 3
+    /// How much older than one heartbeat interval the agent process's recorded heartbeat may be: the process
+    /// writes it at most once a second.
+    public static let processSlack: Duration = .seconds(1)
 
     /// True once the actor gets to it and the queue answers a read, and, when Grace runs the agent's process and
-    /// the graph enables it, while that process's recorded heartbeat is younger than `processBeats` intervals: a
-    /// stopped (SIGSTOP), hung or dead agent process makes the `agent` component silent.
+    /// the graph enables it, while that process's recorded heartbeat is younger than one interval (plus
+    /// `processSlack`): a stopped (SIGSTOP), dead or hung agent process (its work loop stuck, whatever its
+    /// watchdog thread says) makes the `agent` component silent three intervals later.
     public func heartbeat() -> Bool {
         guard (try? store.isPaused()) != nil else { return false }
         guard let processInterval, agentEnabled else { return true }
         guard let last = try? store.lastHeartbeat() else { return false }
-        let limit = Double((processInterval * Self.processBeats).milliseconds) / 1000
+        let limit = Double((processInterval + Self.processSlack).milliseconds) / 1000
         return Date().timeIntervalSince(last) < limit
+    }
+
+    /// Asks the agent's process to wedge its work loop until it is restarted (a drill's `hang` fault): the request
+    /// goes through the queue, which the process reads each turn.
+    public func hang() -> Bool {
+        guard processInterval != nil, agentEnabled else { return false }
+        return (try? store.setHangRequested(true)) != nil
     }
 }

@@ -256,6 +256,21 @@ public final class AgentTaskStore: Sendable {
         }
     }
 
+    /// Whether a drill asked the agent's process to wedge its work loop (`grace components hang agent`).
+    public func isHangRequested() throws(Failure) -> Bool {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'hang'") == "true" }
+    }
+
+    /// Asks the agent's process to wedge its work loop (true), or withdraws the request (false; a new process does
+    /// at its start).
+    public func setHangRequested(_ hang: Bool) throws(Failure) {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO setting (key, value) VALUES ('hang', ?) ON CONFLICT(key) DO UPDATE SET value = ?",
+                arguments: [String(hang), String(hang)])
+        }
+    }
+
     /// Records that the agent's process was alive at `time` (wall-clock: Grace reads it from another process).
     public func recordHeartbeat(at time: Date = Date()) throws(Failure) {
         let value = String(Self.milliseconds(time))

@@ -3,6 +3,7 @@ import Foundation
 import GraceDSL
 import Interpreter
 import Logging
+import Synchronization
 
 /// The healer: turns what the runtime observes into interpreter events, evaluates every trigger, and runs the
 /// playbooks the trigger engine decides on. Every firing — run or suppressed — is journaled, so a trigger storm
@@ -16,7 +17,20 @@ public actor Healer {
     private var executor: PlaybookExecutor<RuntimeClock>
     private var engine: TriggerEngine
     private let root: String
-    private let observations: ObservationStream
+    private var observations: ObservationStream {
+        get { stream.withLock { $0 } }
+        set { stream.withLock { $0 = newValue } }
+    }
+    /// The loop's subscription; a rebuild replaces it, and `figures` reads it from any thread.
+    private nonisolated let stream: Mutex<ObservationStream>
+    /// The newest journal entry the loop handled: a rebuilt loop picks up after it.
+    private var lastJournalID: Int64 = 0
+    /// How many times the loop has started (1 at boot; a rebuild by the root adds one).
+    private var incarnation = 0
+    /// Since when the loop is stuck (`hang`, a drill's fault); its heartbeats stop meanwhile.
+    private var stalledSince: Duration?
+    /// How far back a rebuild replays the journal into the new trigger engine.
+    static let replayWindow: Duration = .seconds(600)
     private let counters = HealerCounters()
     private var tickTask: Task<Void, Never>?
     private var fileTasks: [Task<Void, Never>] = []
@@ -45,16 +59,16 @@ public actor Healer {
     public init(
         graph: ExecutionGraph, supervisor: Supervisor, environment: RuntimeEnvironment, runner: ProcessCommandRunner,
         root: String, snapshots: SnapshotStore? = nil, reloader: ConfigurationReloader? = nil,
-        agent: AgentConnection? = nil
+        agent: AgentConnection? = nil, components: ComponentTree? = nil
     ) {
         self.graph = graph
         self.supervisor = supervisor
         self.environment = environment
         self.root = root
-        observations = environment.hub.subscribe()
+        stream = Mutex(environment.hub.subscribe())
         performer = RuntimeActionPerformer(
             supervisor: supervisor, journal: environment.journal, runner: runner, clock: environment.clock,
-            snapshots: snapshots, reloader: reloader, agent: agent)
+            snapshots: snapshots, reloader: reloader, agent: agent, components: components)
         executor = PlaybookExecutor(
             graph: graph, performer: performer, journal: JournalRunRecorder(journal: environment.journal),
             clock: environment.clock, locks: locks)
@@ -67,6 +81,7 @@ public actor Healer {
     /// What the healer has evaluated so far and what it missed (`/metrics`); callable from any thread.
     public nonisolated var figures: HealerCounters.Figures {
         var figures = counters.figures
+        let observations = stream.withLock { $0 }
         figures.observationsDropped = observations.dropped
         figures.catchUps = observations.catchUps
         return figures
@@ -77,13 +92,75 @@ public actor Healer {
     /// Watches files, starts the knowledge base, retries runs a crashed Grace left unfinished, then handles every
     /// observation until `stop()` ends the stream or the task is cancelled.
     public func handleObservations() async {
+        incarnation += 1
         startFileWatches()
         scheduleTick()
-        startKnowledge()
+        if incarnation == 1 { startKnowledge() }
         journal.append(.healerStarted(triggers: engine.triggerCount))
-        retryInterruptedRuns()
+        // Runs of this process still in flight after a rebuild are not interrupted: they carry on.
+        if incarnation == 1 { retryInterruptedRuns() }
         for await observation in observations {
+            if stalledSince != nil { await stall() }
+            guard !Task.isCancelled else { return }
             handle(observation)
+        }
+    }
+
+    /// Whether the loop is taking observations: false while it is stuck (a stalled loop misses its beats).
+    var isLive: Bool { stalledSince == nil }
+
+    /// Wedges the loop at its next observation until the run is cancelled, as a hang would.
+    func wedge() {
+        stalledSince = stalledSince ?? now
+    }
+
+    private func stall() async {
+        let clock = environment.clock
+        while !Task.isCancelled {
+            try? await clock.sleep(for: .seconds(3600))
+        }
+    }
+
+    /// Rebuilds the loop's state after the root cancelled it: a fresh subscription that starts after the last
+    /// journal entry handled (nothing journaled meanwhile is missed), the graph the supervisor runs now, and a new
+    /// trigger engine whose windows are rebuilt from the journal of the last `replayWindow` (what it decides while
+    /// replaying is dropped: those firings happened already) and whose cooldowns and rate limit carry over. Runs
+    /// in flight carry on; their outcomes are journaled as usual.
+    func rebuild() async {
+        tickTask?.cancel()
+        tickTask = nil
+        fileTasks.forEach { $0.cancel() }
+        fileTasks = []
+        stalledSince = nil
+        observations.finish()
+        observations = environment.hub.subscribe()
+        observations.resume(after: lastJournalID)
+        let current = await supervisor.graph
+        if current.contentHash != graph.contentHash { reload(current) }
+        var next = TriggerEngine(
+            graph: graph, context: .init(graph: graph), now: now,
+            disabled: RuntimeSupport.unobservableTriggers(in: graph))
+        next.inheritLimits(from: engine)
+        replay(into: &next)
+        engine = next
+    }
+
+    /// Feeds the journal's entries of the last `replayWindow`, up to the last one handled, into `engine`.
+    private func replay(into engine: inout TriggerEngine) {
+        let from = max(0, lastJournalID - 20_000)
+        guard let entries = try? environment.store.events(after: from, limit: 20_000) else { return }
+        let wall = Date()
+        let elapsed = now
+        for entry in entries where entry.id <= lastJournalID {
+            let age = Duration.milliseconds(Int64(wall.timeIntervalSince(entry.time) * 1000))
+            guard age < Self.replayWindow else { continue }
+            let at = max(.zero, elapsed - age)
+            for event in ObservedEvents.events(from: .journal(entry), graph: graph) {
+                // A start arms a kernel's heartbeat silence; its heartbeats are not journaled, so a replayed start
+                // would time out at once. The next live heartbeat arms it instead.
+                if case .kernelStarted = event { continue }
+                _ = engine.observe(event, now: at)
+            }
         }
     }
 
@@ -161,6 +238,7 @@ public actor Healer {
             }
             scheduleKnowledgeFlush()
         case .journal(let entry):
+            lastJournalID = entry.id
             counters.evaluatedJournalEntry(entry.id)
             if let kernel = entry.kernel, ObservedEvents.isTrouble(entry.event) { lastTrouble[kernel] = now }
         default:

@@ -61,6 +61,8 @@ enum ObservedEvents {
             return [.componentSilent(name: component, silentFor: silent)]
         case .componentRecovered(let component, _, _):
             return [.componentRecovered(name: component)]
+        case .componentDeadlock(let members):
+            return [.componentDeadlock(members: members)]
         default:
             return []
         }

@@ -21,15 +21,19 @@ public struct RuntimeActionPerformer: ActionPerformer {
     let reloader: ConfigurationReloader?
     /// The agent's queue and the configuration's git work tree (`agent_task`, `rollback_config`).
     let agent: AgentConnection?
+    /// Grace's root, which `restart_component` asks.
+    let components: ComponentTree?
 
     /// A performer acting through `supervisor`, journaling to `journal`, timing waits on `clock`; without
     /// `snapshots` snapshot steps fail, without `reloader` `reload: grace` fails, without `agent` `agent_task` and
     /// `rollback_config` fail.
     public init(
         supervisor: Supervisor, journal: Journal, runner: ProcessCommandRunner, clock: RuntimeClock,
-        snapshots: SnapshotStore? = nil, reloader: ConfigurationReloader? = nil, agent: AgentConnection? = nil
+        snapshots: SnapshotStore? = nil, reloader: ConfigurationReloader? = nil, agent: AgentConnection? = nil,
+        components: ComponentTree? = nil
     ) {
         self.agent = agent
+        self.components = components
         self.supervisor = supervisor
         self.journal = journal
         self.runner = runner
@@ -145,6 +149,20 @@ public struct RuntimeActionPerformer: ActionPerformer {
             // A kernel reloads its own configuration on SIGHUP, by convention.
             guard await supervisor.signal(target, SIGHUP) else { throw ActionFailure("\(target) is not running") }
             return ActionOutcome(detail: "sent SIGHUP to \(target)")
+        case .restartComponent(let name):
+            guard let components else { throw ActionFailure("Grace's components are not supervised in this process") }
+            switch await components.restart(name, reason: "playbook run \(runID)", by: "run \(runID)") {
+            case .restarted(let incarnation, let took):
+                return ActionOutcome(
+                    detail: "restarted \(name) (run \(incarnation), \(DurationParser.format(took)))")
+            case .recent(let age):
+                return ActionOutcome(
+                    detail: "\(name) was restarted \(DurationParser.format(age)) ago; not again")
+            case .escalated(let to):
+                throw ActionFailure("\(name) broke its restart limit; the root escalated to \(to)")
+            case .refused(let why):
+                throw ActionFailure(why)
+            }
         case .snapshot(let k, let tag):
             let (store, root, paths) = try await snapshotContext(k)
             let good = await supervisor.isHealthy(k)

@@ -163,6 +163,13 @@ public final class ObservationStream: AsyncSequence, Sendable {
         }
     }
 
+    /// Starts a new stream where an earlier reader stopped: the journal entries after `id` are handed out first,
+    /// read back from the journal, and no entry up to `id` is handed out at all. Call it before reading.
+    public func resume(after id: Int64) {
+        state.withLock { $0.lastJournalID = Swift.max($0.lastJournalID, id) }
+        catchUp(after: id)
+    }
+
     /// Reads the journal after `id` into the backlog, in pages, until it reaches what is queued now.
     private func catchUp(after id: Int64) {
         guard let backfill else { return }

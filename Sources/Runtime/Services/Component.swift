@@ -11,4 +11,27 @@ public protocol Component: Sendable {
     /// Answers from the component's own executor (an actor's, a thread's): proof that it is not stuck. The
     /// service calls it on the heartbeat interval; each `true` is a heartbeat.
     func heartbeat() async -> Bool
+
+    /// Whether Grace's root may cancel and run it again in-process; false for one that holds what cannot be
+    /// rebuilt (the supervisor holds the kernels' processes: only re-executing Grace restarts it).
+    var restartable: Bool { get }
+
+    /// Between a cancelled run and the next: drop what the cancelled run left behind (timers, tasks) and rebuild
+    /// the state the next run starts from.
+    func prepareRestart() async
+
+    /// Wedges the component's own work loop until it is restarted, as a hang would (a drill's `hang` fault);
+    /// false when the component has no such loop to wedge.
+    func hang() async -> Bool
+}
+
+extension Component {
+    /// Restartable, unless it says otherwise.
+    public var restartable: Bool { true }
+
+    /// Nothing to rebuild, unless it says otherwise.
+    public func prepareRestart() async {}
+
+    /// No loop to wedge, unless it says otherwise.
+    public func hang() async -> Bool { false }
 }

@@ -31,6 +31,10 @@ public struct ComponentStatus: Sendable, Hashable {
     public var heartbeatInterval: Duration
     /// How many heartbeats it has given: the silence watch notices a beat by this count changing, on its own clock.
     public var beats: Int
+    /// How many times Grace's root (or a playbook, or an operator) restarted it since Grace started.
+    public var restarts: Int = 0
+    /// When it was last restarted; nil before the first restart.
+    public var lastRestart: Date?
     /// Since when it is silent (its last heartbeat, as the silence watch saw it), while the watch counts it silent
     /// (`component.silent` journaled, no `component.recovered` yet); nil otherwise.
     public var silentSince: Date?
@@ -94,6 +98,15 @@ public final class ComponentRegistry: Sendable {
             status.lastHeartbeat = now
             status.beats += 1
             all[name] = status
+        }
+    }
+
+    /// Counts a restart of `name` now; an unknown name is ignored.
+    public func noteRestart(_ name: String) {
+        let now = Date()
+        components.withLock { all in
+            all[name]?.restarts += 1
+            all[name]?.lastRestart = now
         }
     }
 

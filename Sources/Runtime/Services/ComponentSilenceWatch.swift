@@ -17,13 +17,20 @@ public struct ComponentSilenceWatch: Service, CustomStringConvertible {
     private let clock: RuntimeClock
     /// How often it reads the registry.
     public let tick: Duration
+    /// The root, told what was journaled each tick so that it restarts silent components; nil in a test of the
+    /// watch alone.
+    private let tree: ComponentTree?
 
-    /// A watch over `registry` that journals into `journal`, reading the registry every `tick` of `clock`.
-    public init(registry: ComponentRegistry, journal: Journal, clock: RuntimeClock, tick: Duration) {
+    /// A watch over `registry` that journals into `journal`, reading the registry every `tick` of `clock`, and
+    /// tells `tree` what it journaled.
+    public init(
+        registry: ComponentRegistry, journal: Journal, clock: RuntimeClock, tick: Duration, tree: ComponentTree? = nil
+    ) {
         self.registry = registry
         self.journal = journal
         self.clock = clock
         self.tick = tick
+        self.tree = tree
     }
 
     /// A tick for components beating at `intervals`: half the shortest, and at least 50 ms (1 s without any).
@@ -56,6 +63,10 @@ public struct ComponentSilenceWatch: Service, CustomStringConvertible {
                 let events = silence.observe(components, at: clock.elapsedTime)
                 journal.append(events)
                 mark(components, silent: silence.silent, events: events)
+                if let tree, !events.isEmpty {
+                    // Not awaited: a restart takes a while, and the watch keeps reading meanwhile.
+                    Task { await tree.observe(events) }
+                }
                 do { try await clock.sleep(for: tick) } catch { return }
             }
         }

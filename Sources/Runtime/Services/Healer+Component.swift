@@ -5,7 +5,7 @@ extension Healer: Component {
     public nonisolated var name: String { "healer" }
 
     /// Evaluates triggers and runs playbooks until graceful shutdown, then stops its timers and writes the
-    /// knowledge base.
+    /// knowledge base. Cancelled by the root, it returns and waits for `prepareRestart`.
     public func run() async throws {
         await withGracefulShutdownHandler {
             await self.handleObservations()
@@ -14,6 +14,16 @@ extension Healer: Component {
         }
     }
 
-    /// True once the actor gets to it: a healer stuck on its own executor misses beats.
-    public func heartbeat() -> Bool { true }
+    /// True when the actor gets to it and its loop is taking observations: a healer stuck on its own executor, or
+    /// whose loop is wedged, misses beats.
+    public func heartbeat() -> Bool { isLive }
+
+    /// Rebuilds the loop's state from the journal (`rebuild`).
+    public func prepareRestart() async { await rebuild() }
+
+    /// Wedges the loop until the root restarts the healer.
+    public func hang() -> Bool {
+        wedge()
+        return true
+    }
 }

@@ -11,6 +11,9 @@ extension Supervisor: Component {
         await shutdown()
     }
 
+    /// Not in-process: the supervisor holds the kernels' processes, so only re-executing Grace restarts it.
+    public nonisolated var restartable: Bool { false }
+
     /// True once the actor gets to it: a supervisor stuck on its own executor misses beats.
     public func heartbeat() -> Bool { true }
 }

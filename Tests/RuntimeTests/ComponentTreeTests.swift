@@ -1,0 +1,240 @@
+import Foundation
+import GraceDSL
+import Interpreter
+import Logging
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import Runtime
+
+/// A component that runs until cancelled and counts its runs and rebuilds; its heartbeat can be stalled (`hang`),
+/// and a rebuild clears the stall, as the healer's does.
+private final class CountingComponent: Component {
+    let name: String
+    let runs = Atomic<Int>(0)
+    let rebuilds = Atomic<Int>(0)
+    let stalled = Mutex(false)
+
+    init(name: String) { self.name = name }
+
+    func run() async throws {
+        runs.add(1, ordering: .relaxed)
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+    }
+
+    func heartbeat() async -> Bool { !stalled.withLock { $0 } }
+
+    func prepareRestart() async {
+        rebuilds.add(1, ordering: .relaxed)
+        stalled.withLock { $0 = false }
+    }
+
+    func hang() async -> Bool {
+        stalled.withLock { $0 = true }
+        return true
+    }
+}
+
+/// A component that fails at once, every time it starts.
+private final class FailingComponent: Component {
+    let name: String
+    let runs = Atomic<Int>(0)
+
+    init(name: String) { self.name = name }
+
+    struct Broken: Error {}
+
+    func run() async throws {
+        runs.add(1, ordering: .relaxed)
+        throw Broken()
+    }
+
+    func heartbeat() async -> Bool { true }
+}
+
+/// Grace's root over test components, on the real clock with short heartbeats; every wait is for a journal entry or
+/// a state, never a fixed time.
+private struct Tree {
+    let journal: Journal
+    let registry = ComponentRegistry()
+    let tree: ComponentTree
+    let clock = RuntimeClock.continuous()
+    var tasks: [Task<Void, Never>] = []
+
+    init(limits: GraceSettings.Supervision = GraceSettings.Supervision()) throws {
+        journal = Journal(
+            store: try StateStore.inMemoryForTesting(), hub: ObservationHub(), logger: Logger(label: "test"))
+        tree = ComponentTree(
+            registry: registry, journal: journal, clock: clock, limits: limits, logger: Logger(label: "test"))
+    }
+
+    mutating func run(_ component: any Component, every interval: Duration = .milliseconds(100)) {
+        let service = ComponentService(
+            component, registry: registry, heartbeatInterval: interval, clock: clock, logger: Logger(label: "test"),
+            tree: tree)
+        tasks.append(Task { try? await service.run() })
+    }
+
+    mutating func watch() {
+        let watch = ComponentSilenceWatch(
+            registry: registry, journal: journal, clock: clock, tick: .milliseconds(20), tree: tree)
+        tasks.append(Task { await watch.run() })
+    }
+
+    func stop() { tasks.forEach { $0.cancel() } }
+
+    /// The journal's entries of `kind`, oldest first.
+    func entries(_ kind: JournalKind) -> [JournalEntry] {
+        (try? journal.store.events(after: 0, limit: 10_000, kinds: [kind.rawValue])) ?? []
+    }
+
+    /// Waits until `name` has run (and beaten) `incarnation` times.
+    func running(_ name: String, incarnation: Int = 1) async throws {
+        let tree = tree
+        let registry = registry
+        _ = try await require("\(name) running (run \(incarnation))") {
+            while await tree.incarnation(of: name) != incarnation || registry.status(of: name)?.lastHeartbeat == nil {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+            return true
+        }
+    }
+
+    /// Waits until the journal holds an entry of `kind` for which `matching` holds, and returns it.
+    func entry(
+        _ kind: JournalKind, _ what: String, matching: @escaping @Sendable (JournalEntry) -> Bool = { _ in true }
+    )
+        async throws -> JournalEntry
+    {
+        let store = journal.store
+        return try await require(what) {
+            while true {
+                let found = (try? store.events(after: 0, limit: 10_000, kinds: [kind.rawValue]))?.first(where: matching)
+                if let found { return found }
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
+    }
+}
+
+@Suite("Grace's root supervision tree", .timeLimit(.minutes(2)))
+struct ComponentTreeTests {
+    @Test("an order restarts a component: its run cancelled, its state rebuilt, run again, journaled")
+    func restartOrder() async throws {
+        var fixture = try Tree()
+        let snapshotter = CountingComponent(name: "snapshotter")
+        fixture.run(snapshotter)
+        defer { fixture.stop() }
+        try await fixture.running("snapshotter")
+
+        let result = await fixture.tree.restart("snapshotter", reason: "test", by: "operator", force: true)
+        guard case .restarted(let incarnation, _) = result else {
+            Issue.record("not restarted: \(result)")
+            return
+        }
+        #expect(incarnation == 2)
+        #expect(snapshotter.rebuilds.load(ordering: .relaxed) == 1)
+        try await fixture.running("snapshotter", incarnation: 2)
+        #expect(snapshotter.runs.load(ordering: .relaxed) == 2)
+        let entry = try #require(fixture.entries(.componentRestarted).last)
+        #expect(entry.fields["component"] == "snapshotter")
+        #expect(entry.fields["by"] == "operator")
+        #expect(entry.fields["incarnation"] == "2")
+        #expect(fixture.registry.status(of: "snapshotter")?.restarts == 1)
+
+        // Asked again at once (a playbook after the root): left alone.
+        guard case .recent = await fixture.tree.restart("snapshotter", reason: "again", by: "run 1") else {
+            Issue.record("restarted twice in a row")
+            return
+        }
+        #expect(snapshotter.runs.load(ordering: .relaxed) == 2)
+    }
+
+    @Test("a silent component is restarted by the root and beats again")
+    func silenceRestarts() async throws {
+        var fixture = try Tree()
+        let healer = CountingComponent(name: "healer")
+        fixture.run(healer)
+        fixture.watch()
+        defer { fixture.stop() }
+        try await fixture.running("healer")
+
+        #expect(await fixture.tree.hang("healer"))
+        let silent = try await fixture.entry(.componentSilent, "healer silent")
+        let restarted = try await fixture.entry(.componentRestarted, "healer restarted by the root")
+        #expect(restarted.id > silent.id)
+        #expect(restarted.fields["by"] == "root")
+        #expect(restarted.fields["reason"]?.hasPrefix("silent for") == true)
+        let recovered = try await fixture.entry(.componentRecovered, "healer beating again")
+        #expect(recovered.id > restarted.id)
+        #expect(healer.runs.load(ordering: .relaxed) == 2)
+    }
+
+    @Test("a component that fails on every start escalates up the tree and stops at the operator: no ping-pong")
+    func noPingPong() async throws {
+        var limits = GraceSettings.Supervision()
+        limits.component = Kernel.Intensity(max: 2, within: .seconds(3600))
+        limits.rebuild = Kernel.Intensity(max: 1, within: .seconds(3600))
+        var fixture = try Tree(limits: limits)
+        let broken = FailingComponent(name: "snapshotter")
+        let sibling = CountingComponent(name: "api")
+        fixture.run(sibling)
+        fixture.run(broken)
+        defer { fixture.stop() }
+
+        _ = try await fixture.entry(.componentEscalated, "escalated to the operator") { $0.fields["to"] == "operator" }
+        let escalations = fixture.entries(.componentEscalated)
+        #expect(escalations.map { $0.fields["to"] ?? "" } == ["rebuild", "operator"], "upward, one level at a time")
+        #expect(escalations.allSatisfy { $0.fields["component"] == "snapshotter" })
+        // 3 runs (two restarts) -> rebuild (its count starts afresh) -> 3 more -> no rebuild left, no reexec here.
+        #expect(broken.runs.load(ordering: .relaxed) == 6)
+        #expect(await fixture.tree.hasGivenUp("snapshotter"))
+        #expect(fixture.registry.status(of: "snapshotter")?.state == .failed)
+        // The rebuild restarted the healthy sibling once; the root is alive and still answers.
+        #expect(sibling.runs.load(ordering: .relaxed) == 2)
+        guard case .refused = await fixture.tree.restart("snapshotter", reason: "a playbook", by: "run 9") else {
+            Issue.record("a playbook revived a component the root gave up on")
+            return
+        }
+        #expect(broken.runs.load(ordering: .relaxed) == 6, "no restart after the operator level")
+
+        // An operator's restart starts it again (and it fails again, counted afresh).
+        _ = await fixture.tree.restart("snapshotter", reason: "operator", by: "operator", force: true)
+        _ = try await require("the operator's restart ran it") { () async -> Bool in
+            while broken.runs.load(ordering: .relaxed) < 7 { try? await Task.sleep(for: .milliseconds(5)) }
+            return true
+        }
+    }
+
+    @Test("healer and agent silent together: a deadlock, broken by restarting the healer first, then the agent")
+    func deadlock() async throws {
+        var fixture = try Tree()
+        let healer = CountingComponent(name: "healer")
+        let agent = CountingComponent(name: "agent")
+        fixture.run(healer, every: .milliseconds(100))
+        fixture.run(agent, every: .milliseconds(60))
+        fixture.watch()
+        defer { fixture.stop() }
+        try await fixture.running("healer")
+        try await fixture.running("agent")
+
+        #expect(await fixture.tree.hang("agent"))
+        #expect(await fixture.tree.hang("healer"))
+        let deadlock = try await fixture.entry(.componentDeadlock, "deadlock detected")
+        #expect(deadlock.fields["members"] == "agent,healer")
+        let agentRestart = try await fixture.entry(.componentRestarted, "agent restarted") {
+            $0.fields["component"] == "agent"
+        }
+        let healerRestart = try #require(
+            fixture.entries(.componentRestarted).first { $0.fields["component"] == "healer" })
+        #expect(healerRestart.id > deadlock.id)
+        #expect(agentRestart.id > healerRestart.id, "the healer first")
+        #expect(agentRestart.time.timeIntervalSince(healerRestart.time) >= 0.05, "staggered: the healer beat, jitter")
+        let healerBeat = try await fixture.entry(.componentRecovered, "the healer beats again") {
+            $0.fields["component"] == "healer"
+        }
+        #expect(healerBeat.id < agentRestart.id, "the agent once the healer is healthy")
+        #expect(fixture.entries(.componentRestarted).count == 2, "each once")
+    }
+}
