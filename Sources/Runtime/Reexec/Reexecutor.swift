@@ -78,7 +78,7 @@ public final class Reexecutor: Sendable {
     ///   - executable: the `grace` to run (the upgrade path); nil runs the same image again (`/proc/self/exe`).
     @discardableResult
     public func request(reason: String, executable: String? = nil) async throws(ReexecError) -> Int {
-        let path = executable ?? Self.currentImage
+        let path = executable ?? Self.currentExecutable()
         guard access(path, X_OK) == 0 else {
             throw .badExecutable(path: path, reason: String(cString: strerror(errno)))
         }
@@ -136,6 +136,20 @@ public final class Reexecutor: Sendable {
         for fd in survivors { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         unlink(path)
         throw .execFailed(path: failed, errno: code)
+    }
+
+    /// The file this process runs, so that the new image is named as the old one in `ps` (`/proc/self/exe` would
+    /// make it `exe`); `/proc/self/exe` itself when the file was deleted or replaced since (an upgrade in place).
+    static func currentExecutable() -> String {
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: currentImage),
+            !target.hasSuffix(" (deleted)")
+        else { return currentImage }
+        var running = stat()
+        var file = stat()
+        guard stat(currentImage, &running) == 0, stat(target, &file) == 0, running.st_dev == file.st_dev,
+            running.st_ino == file.st_ino
+        else { return currentImage }
+        return target
     }
 
     /// `execve`; returns only when it failed, with its errno.
