@@ -98,6 +98,28 @@ struct ReexecCommandTests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("var/grace/reexec.json").path))
     }
 
+    @Test("--executable runs the given grace (the upgrade path), which adopts the kernels as generation 1")
+    func upgrade() async throws {
+        let dir = try Self.configuration(port: try GraceBinary.freePort())
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let grace = try RunningGrace(arguments: [], in: dir)
+        defer { grace.terminate() }
+        let echoerStarted = try await grace.waitFor(["kernel.started", "kernel=echoer"])
+        _ = try await grace.waitFor(["kernel.started", "kernel=idle"])
+        let echoer = try #require(RunningGrace.field("pid", in: echoerStarted.line).flatMap { Int32($0) })
+        let before = grace.output.count - 1
+        let executable = URL(fileURLWithPath: GraceBinary.path).standardizedFileURL.path
+        let reexec = try await GraceBinary.run(["reexec", "--executable", executable], in: dir)
+        #expect(reexec.status == 0, "\(reexec.stdout)\(reexec.stderr)")
+        let adopted = try await grace.waitFor(["grace.reexec"], after: before)
+        #expect(RunningGrace.field("executable", in: adopted.line) == executable)
+        #expect(RunningGrace.field("adopted", in: adopted.line) == "echoer,idle")
+        #expect(Self.parent(of: echoer) == grace.process.processIdentifier)
+        let missing = try await GraceBinary.run(["reexec", "--executable", "/nonexistent/grace"], in: dir)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("not an executable file"))
+    }
+
     @Test("grace reexec without a running Grace says so and exits 2")
     func notRunning() async throws {
         let dir = try Self.configuration(port: try GraceBinary.freePort())
