@@ -165,7 +165,8 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
             .graceJournalAnchorMismatch, .componentSilent:
             .bad
         case .kernelStarted, .kernelReady, .kernelHealthy, .kernelResumed, .kernelLeftoverStopped, .runSucceeded,
-            .stepSucceeded, .configReloaded, .graceStarted, .graceReexec, .kbBindingLearned, .snapshotCreated, .snapshotRestored,
+            .stepSucceeded, .configReloaded, .graceStarted, .graceReexec, .kbBindingLearned, .snapshotCreated,
+            .snapshotRestored,
             .agentCommitted, .configKnownGood, .componentRecovered:
             .good
         case .runSuperseded, .kernelRestarting, .kernelPaused, .kernelSignalled, .kernelLeftoverFound,
@@ -603,7 +604,8 @@ public enum JournalEvent: Sendable, Hashable {
         switch self {
         case .graceStarted(let graph, let pid): return ["graph": graph, "pid": String(pid)]
         case .graceStopping, .graceStopped: return [:]
-        case .graceReexec(let generation, let reason, let executable, let adopted, let started, let stopped, let handoff):
+        case .graceReexec(
+            let generation, let reason, let executable, let adopted, let started, let stopped, let handoff):
             return [
                 "generation": String(generation), "reason": reason, "executable": executable,
                 "adopted": adopted.joined(separator: ","), "started": started.joined(separator: ","),

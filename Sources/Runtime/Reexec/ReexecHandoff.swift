@@ -121,7 +121,8 @@ public struct ReexecHandoff: Codable, Sendable, Equatable {
             throw .unreadableHandoff(path: path, reason: String(describing: error))
         }
         guard handoff.version == currentVersion else {
-            throw .unreadableHandoff(path: path, reason: "version \(handoff.version), this build reads \(currentVersion)")
+            throw .unreadableHandoff(
+                path: path, reason: "version \(handoff.version), this build reads \(currentVersion)")
         }
         return handoff
     }

@@ -89,7 +89,8 @@ public final class Reexecutor: Sendable {
         let now = Date()
         let recent = limit.recent(history, now: now)
         guard recent.count < limit.count else { throw .limitReached(count: recent.count, within: limit.within) }
-        let accepted = state.withLock { state -> (shutdown: (@Sendable () async -> Void)?, hooks: [@Sendable () -> Void])? in
+        let accepted = state.withLock {
+            state -> (shutdown: (@Sendable () async -> Void)?, hooks: [@Sendable () -> Void])? in
             guard state.request == nil, state.shutdown != nil else { return nil }
             state.request = Request(
                 reason: reason, executable: path, requestedAt: now, generation: generation + 1,

@@ -191,7 +191,8 @@ struct KernelLifecycle: Sendable {
     /// A process this Grace's previous image spawned and handed over (`grace reexec`): it runs since `since` (on
     /// this image's clock), ready or still starting, after `restarts` restarts. Nothing to journal: the spawn was.
     mutating func adopted(pid: Int32, since: Duration, ready: Bool, restarts: Int) {
-        state = ready || !policy.waitsForReadiness ? .running(pid: pid, since: since) : .starting(pid: pid, since: since)
+        state =
+            ready || !policy.waitsForReadiness ? .running(pid: pid, since: since) : .starting(pid: pid, since: since)
         totalRestarts = restarts
         stopRequested = false
     }

@@ -173,7 +173,8 @@ public actor Supervisor {
             journal.append(
                 .graceReexec(
                     generation: handoff.generation, reason: handoff.reason, executable: handoff.executable,
-                    adopted: adoption.names.sorted(), started: kernels.keys.filter { !adoption.names.contains($0) }.sorted(),
+                    adopted: adoption.names.sorted(),
+                    started: kernels.keys.filter { !adoption.names.contains($0) }.sorted(),
                     stopped: stopped.filter { kernels[$0] == nil }.sorted(),
                     handoff: .milliseconds(Int64(max(0, handoffTime * 1000)))))
         }

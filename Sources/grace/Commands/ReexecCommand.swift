@@ -30,7 +30,8 @@ struct ReexecCommand: AsyncParsableCommand {
               grace reexec --executable /opt/grace/2.1/bin/grace
             """)
 
-    @Option(help: ArgumentHelp("The grace executable to run instead of the current one (an upgrade).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp("The grace executable to run instead of the current one (an upgrade).", valueName: "path"))
     var executable: String?
 
     @Option(help: ArgumentHelp("Seconds to wait for the new image to answer.", valueName: "seconds"))
