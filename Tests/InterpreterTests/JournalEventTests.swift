@@ -17,6 +17,9 @@ struct JournalEventTests {
         .graceStarted(graph: "abcdef0123456789", pid: 42),
         .graceStopping,
         .graceStopped,
+        .graceReexec(
+            generation: 2, reason: "grace reexec", executable: "/usr/bin/grace", adopted: ["api", "store"],
+            started: ["worker"], stopped: [], handoff: .milliseconds(84)),
         .healerStarted(triggers: 12),
         .kernelStarted(kernel: "api", pid: 100),
         .kernelReady(kernel: "api", pid: 100),

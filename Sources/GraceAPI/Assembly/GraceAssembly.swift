@@ -43,6 +43,9 @@ public struct GraceConfiguration: Sendable {
     /// Where to tell systemd that Grace is ready, alive (its watchdog) and stopping: what systemd put in this
     /// process's environment (`NOTIFY_SOCKET`, `WATCHDOG_USEC`), nil when it did not run Grace as a notify service.
     public var systemd = SystemdNotifier.Settings(environment: ProcessInfo.processInfo.environment)
+    /// What the previous image handed over when this Grace is a re-executed one (`grace reexec`); nil for a fresh
+    /// start. Its lock descriptor is adopted and its kernels are adopted by the supervisor.
+    public var handoff: ReexecHandoff?
 
     /// A configuration with every process-wide part on (API, watcher, signals, cgroups, the subreaper); a test turns
     /// off what its process must not do.
@@ -75,6 +78,9 @@ public struct AssembledGrace: Sendable {
     public let environment: RuntimeEnvironment
     /// The kernels' supervisor, also the group's `supervisor` component.
     public let supervisor: Supervisor
+    /// Re-executes this Grace in place (`grace reexec`, the escalation of the component tree): `request` stops the
+    /// components, then `execIfRequested` (after `serviceGroup.run()` returns) hands the kernels over and execs.
+    public let reexecutor: Reexecutor
     /// The trigger engine and playbook executor, also the group's `healer` component.
     public let healer: Healer
     /// What SIGHUP, the file watcher, the control socket and `POST /v1/reload` reload through.
@@ -101,7 +107,7 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     let root = configuration.root
     let stateDirectory = configuration.stateDirectory
     // Before anything in the directory is touched: a second Grace must change nothing.
-    let lock = try StateDirectoryLock(stateDirectory: stateDirectory)
+    let lock = try StateDirectoryLock(stateDirectory: stateDirectory, inherited: configuration.handoff?.lockFD)
     let store = try StateStore(path: stateDirectory.appendingPathComponent("grace.sqlite").path)
     let reaper = ChildReaper()
     reaper.start(mode: configuration.reaperMode)
@@ -123,7 +129,10 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     var supervision = Supervisor.Configuration(root: root, stateDirectory: stateDirectory, locator: locator)
     supervision.metricsInterval = configuration.metricsInterval
     supervision.agentExecutable = configuration.agentExecutable
+    supervision.handoff = configuration.handoff
     let supervisor = Supervisor(graph: graph, configuration: supervision, environment: environment)
+    let reexecutor = Reexecutor(
+        supervisor: supervisor, lock: lock, stateDirectory: stateDirectory, inherited: configuration.handoff)
     let reloader = ConfigurationReloader(supervisor: supervisor, environment: environment, load: configuration.load)
     let snapshots: SnapshotStore?
     do {
@@ -200,7 +209,7 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
         }
     }
     if let api { services.append(service(api)) }
-    let handler = ControlHandler(supervisor: supervisor, healer: healer, reloader: reloader)
+    let handler = ControlHandler(supervisor: supervisor, healer: healer, reloader: reloader, reexecutor: reexecutor)
     services.append(
         service(ControlSocket(path: stateDirectory.appendingPathComponent("control.sock").path, handler: handler)))
     if configuration.watchConfiguration {
@@ -214,7 +223,10 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     if configuration.handleSignals {
         services.append(service(HangupReload(reloader: reloader, notifier: notifier)))
     }
-    if let notifier { services.append(service(notifier)) }
+    if let notifier {
+        services.append(service(notifier))
+        reexecutor.onHandoff { notifier.handingOver() }
+    }
     // Last, so it stops first: a component winding down is not silent.
     let watch = ComponentSilenceWatch(
         registry: components, journal: environment.journal, clock: configuration.clock,
@@ -228,8 +240,10 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
         configuration: ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: configuration.handleSignals ? [.sigterm, .sigint] : [],
             logger: logger))
+    reexecutor.setShutdown { await group.triggerGracefulShutdown() }
     return AssembledGrace(
-        lock: lock, serviceGroup: group, environment: environment, supervisor: supervisor, healer: healer,
+        lock: lock, serviceGroup: group, environment: environment, supervisor: supervisor, reexecutor: reexecutor,
+        healer: healer,
         reloader: reloader,
         components: components, tree: tree, api: api, stateDirectory: stateDirectory)
 }

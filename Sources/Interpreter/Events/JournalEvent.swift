@@ -16,6 +16,9 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
     case graceJournalAnchorMismatch = "grace.journal_anchor_mismatch"
     /// Shutdown finished: every kernel has stopped.
     case graceStopped = "grace.stopped"
+    /// Grace re-executed itself in place (`grace reexec`, the escalation, an upgrade): the new image kept the pid and
+    /// adopted the running kernels.
+    case graceReexec = "grace.reexec"
     /// The healer is evaluating the graph's triggers.
     case healerStarted = "healer.started"
 
@@ -168,7 +171,8 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
             .graceJournalAnchorMismatch, .componentSilent, .componentEscalated, .componentDeadlock:
             .bad
         case .kernelStarted, .kernelReady, .kernelHealthy, .kernelResumed, .kernelLeftoverStopped, .runSucceeded,
-            .stepSucceeded, .configReloaded, .graceStarted, .kbBindingLearned, .snapshotCreated, .snapshotRestored,
+            .stepSucceeded, .configReloaded, .graceStarted, .graceReexec, .kbBindingLearned, .snapshotCreated,
+            .snapshotRestored,
             .agentCommitted, .configKnownGood, .componentRecovered:
             .good
         case .runSuperseded, .kernelRestarting, .kernelPaused, .kernelSignalled, .kernelLeftoverFound,
@@ -196,6 +200,9 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
             "the journal was unwritable (Grace degraded); its events are written late (outage_ms, error, lost)"
         case .graceJournalAnchorMismatch: "the journal does not reach its recorded head (reason, anchor_id, head_id)"
         case .graceStopped: "every kernel stopped; Grace exits"
+        case .graceReexec:
+            "Grace re-executed itself in place and adopted its kernels (generation, reason, executable, adopted, "
+                + "started, stopped, handoff_ms)"
         case .healerStarted: "the healer evaluates triggers (fields: triggers)"
         case .kernelStarted: "a kernel's process was spawned (pid)"
         case .kernelReady: "a kernel is ready: READY=1, its first passing probe, or at once (pid)"
@@ -323,6 +330,13 @@ public enum JournalEvent: Sendable, Hashable {
     case graceStopping
     /// Every kernel stopped; Grace exits after this entry.
     case graceStopped
+    /// Grace re-executed itself in place (same pid) as generation `generation` of this run, because of `reason`,
+    /// from `executable`: it adopted the kernels `adopted`, started `started` (their handoff entry was stale or
+    /// they could not be adopted) and stopped `stopped` (no longer configured); `handoff` is how long it took from
+    /// the request to the adoption.
+    case graceReexec(
+        generation: Int, reason: String, executable: String, adopted: [String], started: [String],
+        stopped: [String], handoff: Duration)
     /// The journal could be written again after `outage`; `error` is the last write error, `lost` the events
     /// dropped because more were waiting than Grace holds.
     case graceJournalRecovered(outage: Duration, error: String, lost: Int)
@@ -492,6 +506,7 @@ public enum JournalEvent: Sendable, Hashable {
         case .graceJournalRecovered: .graceJournalRecovered
         case .graceJournalAnchorMismatch: .graceJournalAnchorMismatch
         case .graceStopped: .graceStopped
+        case .graceReexec: .graceReexec
         case .healerStarted: .healerStarted
         case .kernelStarted: .kernelStarted
         case .kernelReady: .kernelReady
@@ -613,6 +628,13 @@ public enum JournalEvent: Sendable, Hashable {
         switch self {
         case .graceStarted(let graph, let pid): return ["graph": graph, "pid": String(pid)]
         case .graceStopping, .graceStopped: return [:]
+        case .graceReexec(
+            let generation, let reason, let executable, let adopted, let started, let stopped, let handoff):
+            return [
+                "generation": String(generation), "reason": reason, "executable": executable,
+                "adopted": adopted.joined(separator: ","), "started": started.joined(separator: ","),
+                "stopped": stopped.joined(separator: ","), "handoff_ms": String(handoff.milliseconds),
+            ]
         case .graceJournalRecovered(let outage, let error, let lost):
             return ["outage_ms": String(outage.milliseconds), "error": error, "lost": String(lost)]
         case .graceJournalAnchorMismatch(let reason, let anchorID, let headID):
@@ -814,6 +836,13 @@ public enum JournalEvent: Sendable, Hashable {
             else { return nil }
             return .graceJournalAnchorMismatch(reason: reason, anchorID: anchor, headID: head)
         case .graceStopped: return .graceStopped
+        case .graceReexec:
+            guard let generation = f["generation"].flatMap({ Int($0) }), let reason = f["reason"],
+                let executable = f["executable"], let handoff = f["handoff_ms"].flatMap({ Int64($0) })
+            else { return nil }
+            return .graceReexec(
+                generation: generation, reason: reason, executable: executable, adopted: list(f["adopted"]),
+                started: list(f["started"]), stopped: list(f["stopped"]), handoff: .milliseconds(handoff))
         case .healerStarted: return f["triggers"].flatMap { Int($0) }.map { .healerStarted(triggers: $0) }
         case .configReloaded:
             guard let reason = f["reason"], let graph = f["graph"] else { return nil }

@@ -13,8 +13,10 @@ public struct ControlRequest: Codable, Sendable {
         case run
         /// One line per kernel.
         case status
-        /// Answer at once (is Grace there?).
+        /// Answer at once (is Grace there?), with its pid and reexec generation in the details.
         case ping
+        /// Re-execute Grace in place (`grace reexec`), with `executable` when given.
+        case reexec
     }
 
     /// What to do; `playbook` and `arguments` matter only for `run`.
@@ -23,12 +25,17 @@ public struct ControlRequest: Codable, Sendable {
     public var playbook: String?
     /// The arguments of a `run`.
     public var arguments: [String: String]?
+    /// The executable of a `reexec` (the upgrade path); nil runs the same image again.
+    public var executable: String?
 
     /// Makes a request; a `run` needs `playbook`, and its missing arguments take their defaults.
-    public init(command: Command, playbook: String? = nil, arguments: [String: String]? = nil) {
+    public init(
+        command: Command, playbook: String? = nil, arguments: [String: String]? = nil, executable: String? = nil
+    ) {
         self.command = command
         self.playbook = playbook
         self.arguments = arguments
+        self.executable = executable
     }
 }
 

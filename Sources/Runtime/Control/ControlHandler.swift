@@ -7,12 +7,17 @@ public struct ControlHandler: Sendable {
     let supervisor: Supervisor
     let healer: Healer
     let reloader: ConfigurationReloader
+    let reexecutor: Reexecutor?
 
     /// A handler over the running Grace's parts; `buildServiceGroup` makes the one the control socket uses.
-    public init(supervisor: Supervisor, healer: Healer, reloader: ConfigurationReloader) {
+    /// Without `reexecutor`, `reexec` is answered "unavailable".
+    public init(
+        supervisor: Supervisor, healer: Healer, reloader: ConfigurationReloader, reexecutor: Reexecutor? = nil
+    ) {
         self.supervisor = supervisor
         self.healer = healer
         self.reloader = reloader
+        self.reexecutor = reexecutor
     }
 
     /// Answers one request; never throws, every failure is an answer with `ok` false. A `run` returns when the run
@@ -41,7 +46,20 @@ public struct ControlHandler: Sendable {
             }
             return ControlResponse(ok: true, message: "\(lines.count) kernels", details: lines)
         case .ping:
-            return ControlResponse(ok: true, message: "pong")
+            return ControlResponse(
+                ok: true, message: "pong", details: ["pid=\(getpid())", "generation=\(reexecutor?.generation ?? 0)"])
+        case .reexec:
+            guard let reexecutor else {
+                return ControlResponse(ok: false, message: "reexec is not available in this Grace")
+            }
+            do {
+                let generation = try await reexecutor.request(reason: "grace reexec", executable: request.executable)
+                return ControlResponse(
+                    ok: true, message: "re-executing in place as generation \(generation); the kernels keep running",
+                    details: ["pid=\(getpid())", "generation=\(generation)"])
+            } catch {
+                return ControlResponse(ok: false, message: error.description)
+            }
         }
     }
 

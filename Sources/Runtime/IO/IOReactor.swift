@@ -100,10 +100,13 @@ public final class IOReactor: Sendable {
     ///
     /// Should epoll refuse the descriptor (a regular file or `/dev/null`: `EPERM`; a full epoll set), it is read
     /// on a thread of its own instead, as every capture was before the reactor, rather than not at all.
+    /// Returns the registration (nil when read on a thread of its own): deregistering it ends the reading early, as
+    /// at end of file.
+    @discardableResult
     func readStream(
         _ fd: Int32, name: String, chunk: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Void,
         end: @escaping @Sendable () -> Void
-    ) {
+    ) -> Registration? {
         let flags = fcntl(fd, F_GETFL)
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
         let handler: @Sendable (IOEvents) -> HandlerResult = { [core] _ in
@@ -132,7 +135,8 @@ public final class IOReactor: Sendable {
             end()
         }
         do {
-            _ = try core.register(fd, for: .readable, handler: handler, onRemove: finish)
+            let token = try core.register(fd, for: .readable, handler: handler, onRemove: finish)
+            return token
         } catch {
             _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
             let thread = Thread {
@@ -152,6 +156,7 @@ public final class IOReactor: Sendable {
                 finish()
             }
             thread.start()
+            return nil
         }
     }
 

@@ -24,6 +24,7 @@ public final class LogCapture: Sendable {
     private struct State {
         var started = false
         var finished = false
+        var registration: IOReactor.Registration?
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
@@ -54,10 +55,24 @@ public final class LogCapture: Sendable {
             return !state.started
         }
         guard first else { return }
-        reactor.readStream(
+        let registration = reactor.readStream(
             fd, name: "grace-log-\(kernel)-\(stream.rawValue)",
             chunk: { [self] bytes in splitter.withLock { $0.feed(bytes, deliver) } },
             end: { [self] in finish() })
+        state.withLock { if !$0.finished { $0.registration = registration } }
+    }
+
+    /// Stops capturing without closing the pipe, for `grace reexec`: returns a duplicate of the read end
+    /// (close-on-exec, like every descriptor of Grace's), which the next image captures from; the capture itself
+    /// ends as at end of file (a line without its newline yet is written as it is). nil when the capture already
+    /// ended or cannot be detached (read on a thread of its own): the kernel's output has nowhere to go then.
+    public func detach() async -> Int32? {
+        guard let registration = state.withLock({ $0.finished ? nil : $0.registration }) else { return nil }
+        let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
+        guard copy >= 0 else { return nil }
+        reactor.deregister(registration)
+        await waitUntilFinished()
+        return copy
     }
 
     /// Returns once EOF was reached and every line was written and delivered. Call it after the kernel exited to

@@ -64,6 +64,7 @@ struct ProcessSpecBuilder: Sendable {
         }
         var environment = baseEnvironment
         environment.removeValue(forKey: "NOTIFY_SOCKET")
+        environment.removeValue(forKey: ReexecHandoff.environmentVariable)
         environment.removeValue(forKey: "WATCHDOG_USEC")
         // Grace's own, when systemd watches Grace: a kernel that inherited it would take its watchdog for Grace's.
         environment.removeValue(forKey: "WATCHDOG_PID")

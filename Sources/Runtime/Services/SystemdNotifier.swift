@@ -51,6 +51,8 @@ public final class SystemdNotifier: Component {
     private let logger: Logger
     /// Whether `READY=1` was sent (so a reload before it does not announce readiness early).
     private let announced = Mutex(false)
+    /// Set by `handingOver()`: the shutdown is a reexec, not a stop.
+    private let reexecuting = Mutex(false)
 
     /// A notifier to `settings.socket`. `isReady` is asked every 50 ms until it answers true; `isAlive` before each
     /// watchdog ping, which is sent only when it answers true (a call that never returns sends none).
@@ -85,7 +87,11 @@ public final class SystemdNotifier: Component {
                 notify("READY=1\nSTATUS=supervising")
             }
             try? await gracefulShutdown()
-            notify("STOPPING=1\nSTATUS=stopping the kernels")
+            if reexecuting.withLock({ $0 }) {
+                notify(Self.reloading(status: "re-executing in place; the kernels keep running"))
+            } else {
+                notify("STOPPING=1\nSTATUS=stopping the kernels")
+            }
             group.cancelAll()
         }
     }
@@ -97,10 +103,20 @@ public final class SystemdNotifier: Component {
     /// before Grace announced readiness.
     public func reloading() {
         guard announced.withLock({ $0 }) else { return }
+        notify(Self.reloading(status: "reloading the configuration"))
+    }
+
+    /// `grace reexec` was accepted: the graceful shutdown that follows says `RELOADING=1` rather than `STOPPING=1`,
+    /// since the same pid comes back as a new image and says `READY=1` again.
+    public func handingOver() {
+        reexecuting.withLock { $0 = true }
+    }
+
+    private static func reloading(status: String) -> String {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         let usec = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
-        notify("RELOADING=1\nMONOTONIC_USEC=\(usec)\nSTATUS=reloading the configuration")
+        return "RELOADING=1\nMONOTONIC_USEC=\(usec)\nSTATUS=\(status)"
     }
 
     /// `READY=1` after a reload, whatever its result (a refused reload leaves the old configuration running).

@@ -31,12 +31,23 @@ public final class StateDirectoryLock: Sendable {
 
     /// The lock file, `<state_dir>/grace.lock`.
     public let path: String
-    private let fd: Int32
+    /// The locked descriptor: `grace reexec` lets it survive the exec (clearing FD_CLOEXEC), so that the lock is
+    /// never released between the two images, and the new image adopts it.
+    public let descriptor: Int32
+    private var fd: Int32 { descriptor }
 
     /// Takes the lock without waiting (creating the directory and the file if needed), or throws `Failure.held`.
-    public init(stateDirectory: URL) throws(Failure) {
+    ///
+    /// A re-executed image (`grace reexec`) passes the descriptor it inherited as `inherited`: it is adopted when it
+    /// is the lock file and still holds the lock. When the lock is held by this very process (a re-executed image
+    /// that lost track of the number), the inherited descriptor is found among this process's own.
+    public init(stateDirectory: URL, inherited: Int32? = nil) throws(Failure) {
         path = stateDirectory.appendingPathComponent("grace.lock").path
         try? FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
+        if let inherited, Self.adoptable(inherited, path: path) {
+            descriptor = inherited
+            return
+        }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io(path: path, errno: errno) }
         var result: Int32
@@ -44,10 +55,20 @@ public final class StateDirectoryLock: Sendable {
         guard result == 0 else {
             let code = errno
             close(fd)
-            if code == EWOULDBLOCK { throw .held(path: path, pid: Self.holder(path)) }
+            if code == EWOULDBLOCK {
+                let holder = Self.holder(path)
+                let lockPath = path
+                if holder == getpid(),
+                    let own = Self.ownDescriptors().first(where: { Self.adoptable($0, path: lockPath) })
+                {
+                    descriptor = own
+                    return
+                }
+                throw .held(path: path, pid: holder)
+            }
             throw .io(path: path, errno: code)
         }
-        self.fd = fd
+        self.descriptor = fd
         let text = Array("\(getpid())\n".utf8)
         _ = ftruncate(fd, 0)
         _ = pwrite(fd, text, text.count, 0)
@@ -55,6 +76,26 @@ public final class StateDirectoryLock: Sendable {
 
     deinit {
         close(fd)
+    }
+
+    /// Whether `fd` is open on the lock file at `path` and holds its lock (flock on the same open file description
+    /// succeeds again); it is made close-on-exec again.
+    private static func adoptable(_ fd: Int32, path: String) -> Bool {
+        var open = stat()
+        var file = stat()
+        guard fd >= 0, fstat(fd, &open) == 0, stat(path, &file) == 0, open.st_dev == file.st_dev,
+            open.st_ino == file.st_ino
+        else { return false }
+        var result: Int32
+        repeat { result = flock(fd, LOCK_EX | LOCK_NB) } while result != 0 && errno == EINTR
+        guard result == 0 else { return false }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        return true
+    }
+
+    /// This process's open descriptors, from /proc/self/fd.
+    private static func ownDescriptors() -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
     }
 
     /// The pid the lock file names (for a held lock's message).

@@ -188,6 +188,15 @@ struct KernelLifecycle: Sendable {
         return SpawnedResult(events: events, isReady: !policy.waitsForReadiness)
     }
 
+    /// A process this Grace's previous image spawned and handed over (`grace reexec`): it runs since `since` (on
+    /// this image's clock), ready or still starting, after `restarts` restarts. Nothing to journal: the spawn was.
+    mutating func adopted(pid: Int32, since: Duration, ready: Bool, restarts: Int) {
+        state =
+            ready || !policy.waitsForReadiness ? .running(pid: pid, since: since) : .starting(pid: pid, since: since)
+        totalRestarts = restarts
+        stopRequested = false
+    }
+
     mutating func ready(now: Duration) -> ReadyResult {
         guard case .starting(let pid, let since) = state else { return .ignored }
         state = .running(pid: pid, since: since)

@@ -32,12 +32,17 @@ struct LeftoverCleanup: Sendable {
 
     /// Stops every leftover, journaling what it found and how each ended. `policy` gives a kernel's stop signal
     /// and grace period (nil for a kernel no longer configured: SIGTERM and 10 s).
-    func stopAll(policy: (String) -> StopPolicy?) async {
-        for (pid, name) in find().sorted(by: { $0.value < $1.value }) {
+    /// Returns the names of the kernels it stopped. `sparing` are pids not to touch (kernels adopted after a reexec).
+    @discardableResult
+    func stopAll(sparing: Set<Int32> = [], policy: (String) -> StopPolicy?) async -> [String] {
+        var stopped: [String] = []
+        for (pid, name) in find().sorted(by: { $0.value < $1.value }) where !sparing.contains(pid) {
+            stopped.append(name)
             journal.append(.kernelLeftoverFound(kernel: name, pid: pid))
             let stop = policy(name) ?? StopPolicy(signal: SIGTERM, grace: .seconds(10))
             let how = await LeftoverProcess.stop(pid: pid, processGroup: pid, signal: stop.signal, grace: stop.grace)
             journal.append(.kernelLeftoverStopped(kernel: name, pid: pid, how: how))
         }
+        return stopped
     }
 }

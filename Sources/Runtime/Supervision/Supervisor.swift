@@ -29,6 +29,9 @@ public actor Supervisor {
         /// The `grace` executable that runs the coding agent's process (`grace agent run`) when the graph enables
         /// the agent; nil: no agent process (a test process, which is not `grace`).
         public var agentExecutable: String?
+        /// What the previous image of this Grace handed over (`grace reexec`): its kernels are adopted at boot
+        /// instead of being started (or stopped as leftovers). nil for a fresh start.
+        public var handoff: ReexecHandoff?
 
         /// A configuration with the default metrics interval (5 s) and readiness timeout (60 s).
         public init(root: String, stateDirectory: URL, locator: ExecutableLocator) {
@@ -105,6 +108,11 @@ public actor Supervisor {
     /// The host's latest figures (nil before the first sample).
     public private(set) var hostSample: HostSample?
     private var shuttingDown = false
+    /// Set by `beginHandoff()`: the graceful shutdown hands the kernels over to the next image instead of stopping
+    /// them.
+    private var handingOff = false
+    /// The kernels the graceful shutdown handed over (`grace reexec`), for the handoff file.
+    public private(set) var handedOver: [ReexecHandoff.Kernel] = []
     /// Whether `boot()` has returned: every kernel was started (readiness for systemd waits for it).
     public private(set) var isBooted = false
 
@@ -156,8 +164,20 @@ public actor Supervisor {
         let policies = kernels.mapValues {
             LeftoverCleanup.StopPolicy(signal: $0.kernel.stop.signal.number, grace: $0.kernel.stop.grace)
         }
-        await LeftoverCleanup(journal: journal, stateDirectory: configuration.stateDirectory.path)
-            .stopAll { policies[$0] }
+        let adoption = adoptHandedOver()
+        // What was handed over and not adopted is a leftover like a crashed Grace's: stopped, then started afresh.
+        let stopped = await LeftoverCleanup(journal: journal, stateDirectory: configuration.stateDirectory.path)
+            .stopAll(sparing: adoption.pids) { policies[$0] }
+        if let handoff = configuration.handoff {
+            let handoffTime = Date().timeIntervalSince(handoff.requestedAt)
+            journal.append(
+                .graceReexec(
+                    generation: handoff.generation, reason: handoff.reason, executable: handoff.executable,
+                    adopted: adoption.names.sorted(),
+                    started: kernels.keys.filter { !adoption.names.contains($0) }.sorted(),
+                    stopped: stopped.filter { kernels[$0] == nil }.sorted(),
+                    handoff: .milliseconds(Int64(max(0, handoffTime * 1000)))))
+        }
         await withTaskGroup(of: Void.self) { group in
             for kernel in graph.kernels where kernels[kernel.header.name.value] != nil {
                 let name = kernel.header.name.value
@@ -180,8 +200,13 @@ public actor Supervisor {
         startKernel(name)
     }
 
-    /// Stops every kernel, dependents before their dependencies, and waits for them to exit.
+    /// Stops every kernel, dependents before their dependencies, and waits for them to exit. After
+    /// `beginHandoff()`, hands them over to the next image instead (see `handOver()`).
     public func shutdown() async {
+        if handingOff {
+            await handOver()
+            return
+        }
         shuttingDown = true
         metricsTask?.cancel()
         journal.append(.graceStopping)
@@ -195,6 +220,120 @@ public actor Supervisor {
         }
         closeNotify()
         journal.append(.graceStopped)
+    }
+
+    // MARK: - Re-executing in place
+
+    /// Prepares `grace reexec`: from now on no kernel is started or restarted (an exit is journaled, and the next
+    /// image starts the kernel afresh), and the graceful shutdown that follows hands the kernels over instead of
+    /// stopping them.
+    public func beginHandoff() {
+        handingOff = true
+        shuttingDown = true
+    }
+
+    /// Detaches every running kernel for the next image, leaving its process alone: timers, probes and watchdogs
+    /// end, its output pipes are duplicated for the next image and no longer read here, and the notify socket
+    /// closes (the next image binds it again at the same path). A kernel on its way out is waited for (it is not
+    /// handed over); one whose output cannot be detached is not handed over either, and the next image stops it
+    /// as a leftover and starts it again. Fills `handedOver`.
+    private func handOver() async {
+        metricsTask?.cancel()
+        var entries: [ReexecHandoff.Kernel] = []
+        for kernel in graph.kernels {
+            let name = kernel.header.name.value
+            guard let runtime = kernels[name] else { continue }
+            if case .stopping = runtime.lifecycle.state { await waitForExit(name) }
+            runtime.timer?.cancel()
+            cancelWatches(runtime)
+            guard let pid = runtime.lifecycle.state.pid, runtime.captures.count == 2 else { continue }
+            var descriptors: [Int32] = []
+            for capture in runtime.captures {
+                if let fd = await capture.detach() { descriptors.append(fd) }
+            }
+            guard descriptors.count == 2 else {
+                descriptors.forEach { _ = close($0) }
+                continue
+            }
+            entries.append(
+                ReexecHandoff.Kernel(
+                    name: name, pid: pid, startTicks: ProcessIdentity.of(pid)?.startTicks, stdoutFD: descriptors[0],
+                    stderrFD: descriptors[1], ready: runtime.isReady, startedAt: runtime.startedAt ?? Date(),
+                    restarts: runtime.lifecycle.totalRestarts, requestedRestarts: runtime.requestedRestarts,
+                    paused: runtime.paused, cgroup: runtime.cgroup?.path, notifySocket: notify?.path))
+        }
+        closeNotify()
+        handedOver = entries
+    }
+
+    /// Adopts the kernels the previous image handed over (`configuration.handoff`) and deletes the handoff file. A
+    /// kernel is adopted when this graph still declares it and its process is the one handed over (alive, this
+    /// Grace's child, same start time); its output is captured again from the inherited pipes, the reaper watches
+    /// it, its watchdog and probe start over. Inherited pipes of a kernel not adopted are closed.
+    private func adoptHandedOver() -> (names: Set<String>, pids: Set<Int32>) {
+        try? FileManager.default.removeItem(
+            atPath: ReexecHandoff.path(in: configuration.stateDirectory))
+        guard let handoff = configuration.handoff else { return ([], []) }
+        var names: Set<String> = []
+        var pids: Set<Int32> = []
+        for entry in handoff.kernels {
+            if let runtime = kernels[entry.name], adopt(runtime, entry) {
+                names.insert(entry.name)
+                pids.insert(entry.pid)
+            } else {
+                _ = close(entry.stdoutFD)
+                _ = close(entry.stderrFD)
+            }
+        }
+        return (names, pids)
+    }
+
+    private func adopt(_ runtime: KernelRuntime, _ entry: ReexecHandoff.Kernel) -> Bool {
+        let pid = entry.pid
+        guard pid > 0, let identity = ProcessIdentity.of(pid), identity.parent == getpid(),
+            entry.startTicks == nil || entry.startTicks == identity.startTicks,
+            LeftoverProcess.matches(pid: pid, processGroup: pid),
+            fcntl(entry.stdoutFD, F_SETFD, FD_CLOEXEC) == 0, fcntl(entry.stderrFD, F_SETFD, FD_CLOEXEC) == 0,
+            let logFile = try? runtime.logFile ?? LogFile(path: logPath(runtime.name))
+        else { return false }
+        let name = runtime.name
+        if notify == nil { try? openNotify() }
+        runtime.logFile = logFile
+        runtime.placed = true
+        runtime.cgroup = entry.cgroup.map { URL(fileURLWithPath: $0) }
+        if runtime.cgroup == nil {
+            runtime.unenforcedLimits = UnenforcedLimit.all(
+                of: runtime.kernel, reason: "no cgroup v2: \(environment.cgroupsUnavailable)")
+        }
+        let hub = environment.hub
+        let forward: @Sendable (LogLine) -> Void = { hub.publish(.log($0)) }
+        runtime.captures = [
+            LogCapture(
+                kernel: name, stream: .stdout, fd: entry.stdoutFD, file: logFile, reactor: environment.reactor,
+                onLine: forward),
+            LogCapture(
+                kernel: name, stream: .stderr, fd: entry.stderrFD, file: logFile, reactor: environment.reactor,
+                onLine: forward),
+        ]
+        runtime.captures.forEach { $0.start() }
+        kernelsByPID[pid] = name
+        runtime.startedAt = entry.startedAt
+        runtime.paused = entry.paused
+        runtime.requestedRestarts = entry.requestedRestarts
+        runtime.health.reset()
+        let since = now - .milliseconds(Int64(max(0, Date().timeIntervalSince(entry.startedAt) * 1000)))
+        runtime.lifecycle.adopted(pid: pid, since: since, ready: entry.ready, restarts: entry.restarts)
+        // Its exit may already wait in the reaper (it ended during the exec): then this runs at once.
+        environment.reaper.watch(pid) { [weak self] status in
+            Task { await self?.exited(name, pid: pid, status: status) }
+        }
+        if runtime.isReady {
+            becameReady(runtime)
+        } else {
+            scheduleStartTimeout(runtime)
+        }
+        startProbe(runtime, pid: pid, spawnedAt: since)
+        return true
     }
 
     // MARK: - Operations

@@ -16,7 +16,8 @@ struct Run: AsyncParsableCommand {
             Triggers are evaluated against the live events, metrics and log lines, and fire their playbooks \
             (cooldown, coalescing, a global rate limit, per-kernel locks). Every event, run and step is \
             journaled before it is acted on (see `grace journal show`). SIGTERM or SIGINT stops the kernels in \
-            reverse order and exits.
+            reverse order and exits. `grace reexec` replaces the running Grace with a new image of itself on the \
+            same pid, and its kernels keep running (see `grace reexec --help`).
 
             The HTTP API, Prometheus metrics (/metrics) and the live dashboard are served on `api.listen` of \
             the grace document (default 127.0.0.1:7070; the URL is logged at start). Writes need the bearer \
@@ -81,6 +82,10 @@ struct Run: AsyncParsableCommand {
         configuration.metricsInterval = .milliseconds(Int64(metricsInterval * 1000))
         configuration.toolDirectories = ToolLocation.directories()
         configuration.agentExecutable = ToolLocation.executable()
+        // A re-executed image (`grace reexec`): adopt what the previous one handed over.
+        configuration.handoff = Reexecutor.inheritedHandoff { error in
+            logger.error("reexec: \(error); the kernels it handed over are stopped as leftovers and started again")
+        }
         let grace: AssembledGrace
         do {
             grace = try await buildServiceGroup(configuration: configuration)
@@ -97,6 +102,12 @@ struct Run: AsyncParsableCommand {
                 "graph": .string(String(compiled.graph.contentHash.prefix(12))),
             ])
         try await grace.serviceGroup.run()
+        do {
+            try await grace.reexecutor.execIfRequested()
+        } catch {
+            logger.critical("reexec: \(error); the kernels keep running without a Grace until the next one starts")
+            throw ExitCode(2)
+        }
     }
 
     /// Parts of the configuration this build cannot run: a warning each with --allow-partial, else a refusal.
