@@ -135,6 +135,10 @@ except Exception as error:  # noqa: BLE001 - any failure is a disagreement
 # Writes: without the token, then on things that do not exist, then harmless ones.
 check("POST", "/v1/kernels/{name}/{action}", "/v1/kernels/%s/restart" % (kernels[0] if kernels else "x"), auth=False, expect=401)
 check("POST", "/v1/kernels/{name}/{action}", "/v1/kernels/no-such-kernel/restart", expect=404)
+check("POST", "/v1/components/{name}/{action}", "/v1/components/watcher/restart", auth=False, expect=401)
+check("POST", "/v1/components/{name}/{action}", "/v1/components/no-such-component/restart", expect=404)
+check("POST", "/v1/components/{name}/{action}", "/v1/components/watcher/hang", expect=409)
+check("POST", "/v1/components/{name}/{action}", "/v1/components/watcher/restart", expect=202)
 check("POST", "/v1/playbooks/{name}/run", "/v1/playbooks/no-such-playbook/run", body={"params": {}}, auth=False, expect=401)
 check("POST", "/v1/playbooks/{name}/run", "/v1/playbooks/no-such-playbook/run", body={"params": {}}, expect=404)
 check("POST", "/v1/snapshots", "/v1/snapshots", body={"kernel": "no-such-kernel"}, expect=404)

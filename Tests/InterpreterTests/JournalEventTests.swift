@@ -103,6 +103,11 @@ struct JournalEventTests {
         .configRolledBack(revision: "0123abcd", reverted: ["4567ef0", "89abcde"], run: "r-2"),
         .componentSilent(component: "healer", period: .seconds(2), silent: .milliseconds(6_500)),
         .componentRecovered(component: "agent", period: .seconds(10), silent: .seconds(42)),
+        .componentRestarted(
+            component: "healer", reason: "silent for 6s", by: "root", incarnation: 2, restarts: 1,
+            took: .milliseconds(4)),
+        .componentEscalated(component: "snapshotter", restarts: 4, within: .seconds(12), to: "rebuild"),
+        .componentDeadlock(members: ["agent", "healer"]),
         .unrecognized(kind: "custom.thing", kernel: nil, fields: ["a": "b"]),
     ]
 

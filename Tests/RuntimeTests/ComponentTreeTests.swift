@@ -124,7 +124,8 @@ struct ComponentTreeTests {
     func restartOrder() async throws {
         var fixture = try Tree()
         let snapshotter = CountingComponent(name: "snapshotter")
-        fixture.run(snapshotter)
+        // Long enough that "moments ago" holds however slow a loaded machine is between the two asks.
+        fixture.run(snapshotter, every: .seconds(20))
         defer { fixture.stop() }
         try await fixture.running("snapshotter")
 

@@ -131,8 +131,10 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     supervision.agentExecutable = configuration.agentExecutable
     supervision.handoff = configuration.handoff
     let supervisor = Supervisor(graph: graph, configuration: supervision, environment: environment)
+    let limits = graph.settings?.supervision ?? GraceSettings.Supervision()
     let reexecutor = Reexecutor(
-        supervisor: supervisor, lock: lock, stateDirectory: stateDirectory, inherited: configuration.handoff)
+        supervisor: supervisor, lock: lock, stateDirectory: stateDirectory, inherited: configuration.handoff,
+        limit: ReexecLimit(count: limits.reexec.max, within: limits.reexec.within))
     let reloader = ConfigurationReloader(supervisor: supervisor, environment: environment, load: configuration.load)
     let snapshots: SnapshotStore?
     do {
@@ -155,7 +157,20 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     let components = ComponentRegistry()
     let tree = ComponentTree(
         registry: components, journal: environment.journal, clock: configuration.clock,
-        limits: graph.settings?.supervision ?? GraceSettings.Supervision(), logger: logger)
+        limits: limits, logger: logger)
+    if configuration.handleSignals {
+        // Only a Grace that is a process of its own (`grace run`, which execs once the group has stopped) can
+        // re-execute itself; a test's in-process Grace goes from rebuilds straight to the operator.
+        await tree.setReexec { reason in
+            do {
+                try await reexecutor.request(reason: reason)
+                return true
+            } catch {
+                logger.critical("reexec refused: \(error)")
+                return false
+            }
+        }
+    }
     if configuration.agentExecutable != nil {
         // The agent's process is a kernel: `restart_component: agent` and a deadlock restart it through the
         // supervisor, briefly (SIGKILL after a second: a frozen process ignores SIGTERM).

@@ -265,7 +265,7 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .componentRestarted:
             "a component of Grace was cancelled and started again (component, reason, by, incarnation, restarts, ms)"
         case .componentEscalated:
-            "a component broke its supervision limit (component, restarts, within_ms, to: rebuild|reexec|operator)"
+            "a component broke its supervision limit (component, restarts, within_ms, to: rebuild, reexec or operator)"
         case .componentDeadlock: "healer and agent were silent together (members); the root restarts them in turn"
         }
     }

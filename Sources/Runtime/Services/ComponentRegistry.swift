@@ -101,12 +101,13 @@ public final class ComponentRegistry: Sendable {
         }
     }
 
-    /// Counts a restart of `name` now; an unknown name is ignored.
+    /// Counts a restart of `name` now (its new run is in its state since now); an unknown name is ignored.
     public func noteRestart(_ name: String) {
         let now = Date()
         components.withLock { all in
             all[name]?.restarts += 1
             all[name]?.lastRestart = now
+            all[name]?.since = now
         }
     }
 

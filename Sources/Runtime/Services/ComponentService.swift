@@ -124,7 +124,8 @@ public struct ComponentService: Service, CustomStringConvertible {
                     name, incarnation: incarnation, reason: reason, by: by, took: clock.elapsedTime - began)
             case .restart(let reason, let by):
                 let began = clock.elapsedTime
-                registry.setState(name, .stopping, detail: "restarting: \(reason)")
+                // Still `running` to the silence watch, which then sees the new run's first beat as a recovery.
+                registry.setState(name, .running, detail: "restarting: \(reason)")
                 run.cancel()
                 beats.cancel()
                 // Wait for the cancelled run, but not for ever: a run stuck beyond cancellation is left behind.
