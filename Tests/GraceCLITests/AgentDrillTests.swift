@@ -11,11 +11,16 @@ struct AgentDrillTests {
     struct Repository {
         let shipped: HealingScenarioTests.Shipped
 
-        init() async throws {
+        /// `edits` are further (text, replacement) pairs for config/grace.yaml.
+        init(editing edits: [(String, String)] = []) async throws {
             let root = try UpCommandTests.copyOfShippedConfiguration()
             let grace = root.appendingPathComponent("config/grace.yaml")
-            let text = try String(contentsOf: grace, encoding: .utf8)
+            var text = try String(contentsOf: grace, encoding: .utf8)
                 .replacingOccurrences(of: "success_window: 30s", with: "success_window: 2s")
+            for (old, new) in edits {
+                #expect(text.contains(old), "config/grace.yaml has no `\(old)`")
+                text = text.replacingOccurrences(of: old, with: new)
+            }
             try Data(text.utf8).write(to: grace)
             try Data("var/\n".utf8).write(to: root.appendingPathComponent(".gitignore"))
             try await Self.git(["init", "-q"], in: root)
