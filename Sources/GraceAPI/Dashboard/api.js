@@ -90,6 +90,12 @@ export const getKnowledge = (limit) => getJSON(`/v1/kb?limit=${limit}`);
 export const getAgent = () => getJSON("/v1/agent", { allow: [503] });
 
 /**
+ * Grace's own components: `{"components": [...]}`, each with its state, heartbeat, silence and restarts.
+ * @returns {Promise<any>}
+ */
+export const getComponents = () => getJSON("/v1/components");
+
+/**
  * The coding agent's newest tasks: `{"tasks": [...]}`; the error envelope when its queue is not available (503).
  * @param {number} limit 1 to 500
  * @returns {Promise<any>}

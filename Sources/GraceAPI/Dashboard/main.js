@@ -8,12 +8,14 @@
 //   kernels.js     the kernels table          sparkline.js   its CPU and memory sparklines
 //   events.js      the event list             runs.js        playbook runs and step timelines
 //   knowledge.js   the knowledge base         agent.js       the coding agent's queue and last commits
+//   components.js  Grace's own components: state, heartbeat, restarts
 //   format.js, dom.js   small helpers
 //
 // Live updates: the page fetches the journal's vocabulary (/v1/events/kinds) and the SSE stream /v1/events/stream
 // drives it (kernel.* events refresh that kernel from /v1/kernels/{name}, run, step, undo and trigger events
-// refresh /v1/runs, kb.* events the knowledge base, agent.* events the coding agent's panel); a gentle refresh
-// every 5 s reloads /v1/kernels (metrics and sparklines), the status and role (and the runs and the agent's queue
+// refresh /v1/runs, kb.* events the knowledge base, agent.* events the coding agent's panel, component.* events
+// Grace's components); a gentle refresh every 5 s reloads /v1/kernels (metrics and sparklines), the components,
+// the status and role (and the runs and the agent's queue
 // while something in them is under way), and fetches any journal entries the stream did not deliver (a gap while
 // reconnecting, a kind the vocabulary lacked).
 //
@@ -21,9 +23,11 @@
 // each kernel row tr[data-kernel=NAME][data-pid][data-restarts][data-state][data-healthy]; each event
 // li[data-id][data-kind][data-kernel] in #events; each run article[data-run][data-state][data-playbook] in #runs;
 // each signature tr[data-signature] in #kb; each agent task tr[data-task][data-state][data-type] in #agent-rows and
-// each of its last commits li[data-commit] in #agent-commits; #agent[data-available]; #role[data-role].
+// each of its last commits li[data-commit] in #agent-commits; #agent[data-available]; #role[data-role]; each
+// component tr[data-component][data-state] in #component-rows.
 
 import { AgentPanel } from "./agent.js";
+import { ComponentTable } from "./components.js";
 import { EventList } from "./events.js";
 import { KernelTable } from "./kernels.js";
 import { Vocabulary } from "./kinds.js";
@@ -68,6 +72,7 @@ async function boot() {
   const kernels = new KernelTable();
   const runs = new RunList();
   const agent = new AgentPanel();
+  const components = new ComponentTable();
   const events = new EventList(vocabulary);
   /** Refreshes a panel soon, once for a burst of events. */
   const soon = (key, ms, refresh) => debounce(key, ms, () => refresh().catch(report));
@@ -106,6 +111,9 @@ async function boot() {
     if (RUN_FAMILIES.some((family) => kind.startsWith(family))) soon("runs", 250, () => runs.refresh());
     if (kind.startsWith("kb.")) soon("kb", 500, refreshKnowledge);
     if (kind.startsWith("agent.")) soon("agent", 300, () => agent.refresh());
+    if (kind.startsWith("component.") || kind === "healer.started") {
+      soon("components", 200, () => components.refresh());
+    }
     // A reload may add or remove kernels (an unchanged or refused one changes nothing, and costs one fetch).
     if (kind.startsWith("config.")) soon("kernels", 200, () => kernels.refreshAll());
   }
@@ -118,12 +126,12 @@ async function boot() {
 
   async function refreshAll() {
     await settle([refreshStatus(), status.refreshRole(), kernels.refreshAll(), runs.refresh(), refreshKnowledge(),
-      agent.refresh()]);
+      agent.refresh(), components.refresh()]);
     stampUpdated();
   }
 
   async function periodic() {
-    const tasks = [kernels.refreshAll(), refreshStatus(), status.refreshRole(), feed.catchUp()];
+    const tasks = [kernels.refreshAll(), refreshStatus(), status.refreshRole(), feed.catchUp(), components.refresh()];
     if (!vocabulary.isLoaded) tasks.push(loadKinds());
     if (runs.anyRunning) tasks.push(runs.refresh());
     if (agent.busy) tasks.push(agent.refresh());

@@ -12,6 +12,8 @@ final class APIMetrics: Sendable {
     private let factory: PrometheusMetricsFactory
     /// The healer's figures at the last scrape: its counters grow by the difference.
     private let healerSeen = Mutex(HealerCounters.Figures.zero)
+    /// Each component's restarts at the last scrape: its counter grows by the difference.
+    private let componentRestartsSeen = Mutex([String: Int]())
 
     /// Help texts, added to the exposition (swift-metrics has no place for them).
     static let help: [String: String] = [
@@ -41,6 +43,11 @@ final class APIMetrics: Sendable {
             "Log lines, samples and heartbeats the healer dropped because it fell behind (never journal entries).",
         "grace_healer_catch_ups_total":
             "Times the healer fell so far behind that it read entries back from the journal.",
+        "grace_component_silent":
+            "1 while one of Grace's own components is silent (no heartbeat for three of its intervals), else 0.",
+        "grace_component_heartbeat_age_seconds": "Seconds since the component's last heartbeat.",
+        "grace_component_restarts_total":
+            "Restarts of one of Grace's own components (by its root, a playbook's restart_component or an operator).",
     ]
 
     init() {
@@ -172,6 +179,25 @@ final class APIMetrics: Sendable {
         }
         Gauge(label: "grace_healer_journal_last_id", dimensions: [], factory: factory)
             .record(Double(figures.lastJournalID))
+    }
+
+    /// Grace's own components, as the registry has them (read at each scrape).
+    func components(_ components: [ComponentStatus], now: Date = Date()) {
+        let previous = componentRestartsSeen.withLock { seen in
+            defer { for c in components { seen[c.name] = c.restarts } }
+            return seen
+        }
+        for c in components {
+            let dimensions = [("component", c.name)]
+            Gauge(label: "grace_component_silent", dimensions: dimensions, factory: factory)
+                .record(c.silentSince == nil ? 0 : 1)
+            if let beat = c.lastHeartbeat {
+                Gauge(label: "grace_component_heartbeat_age_seconds", dimensions: dimensions, factory: factory)
+                    .record(max(0, now.timeIntervalSince(beat)))
+            }
+            Counter(label: "grace_component_restarts_total", dimensions: dimensions, factory: factory)
+                .increment(by: max(0, c.restarts - (previous[c.name] ?? 0)))
+        }
     }
 
     func request(method: String, status: Int) {

@@ -31,7 +31,8 @@ public final class Reexecutor: Sendable {
     private let lock: StateDirectoryLock
     private let stateDirectory: URL
     private let arguments: [String]
-    /// How often Grace may re-execute itself (3 within 10 minutes by default).
+    /// How often Grace may re-execute itself (`supervision.reexec` of the grace document; 3 within 10 minutes when
+    /// none is given).
     public let limit: ReexecLimit
     /// Which image this is: 0 for the `grace run` that was started, one more at each reexec.
     public let generation: Int

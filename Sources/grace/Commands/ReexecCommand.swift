@@ -16,8 +16,9 @@ struct ReexecCommand: AsyncParsableCommand {
             API again. It reads the configuration again: a kernel it no longer declares is stopped, one whose \
             process is gone is started. The state-directory lock is kept across the exec.
 
-            --executable runs another `grace` (an upgrade); without it the same image runs again. At most 3 \
-            reexecs within 10 minutes: past that the request is refused (escalate to the operator).
+            --executable runs another `grace` (an upgrade); without it the same image runs again. At most \
+            `supervision.reexec` of the grace document (2 within 30 minutes unless set): past that the request \
+            is refused (escalate to the operator).
 
             This command talks to the Grace of this configuration's state directory over its control socket and \
             waits until the new image answers.

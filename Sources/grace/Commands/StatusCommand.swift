@@ -20,14 +20,28 @@ struct StatusCommand: AsyncParsableCommand {
         if options.json { return APIClient.printJSON(data) }
         let k = s.kernels
         let instance = s.instance.map { " (\($0))" } ?? ""
+        let components = (try? await options.client().get(ComponentsResponse.self, "/v1/components"))?.0.components
         print(
             """
             grace \(s.version)\(instance), \(s.role.rawValue), up \(Format.duration(s.uptimeSeconds))
             kernels    \(k.running) of \(k.total) running, \(k.healthy) healthy, \(k.failed) failed
+            components \(components.map(Self.summary) ?? "-")
             journal    \(s.journal.entries) entries
             config     \(s.configurationHash)
             dashboard  \(s.dashboard)
             """)
+    }
+}
+
+extension StatusCommand {
+    /// `9 running, 0 silent, 0 failed; restarted: healer 1`: Grace's own components at a glance.
+    static func summary(_ components: [ComponentView]) -> String {
+        let running = components.filter { $0.state == "running" || $0.state == "idle" }.count
+        let silent = components.filter(\.silent).count
+        let failed = components.filter { $0.state == "failed" }.count
+        let restarted = components.filter { $0.restarts > 0 }.map { "\($0.name) \($0.restarts)" }
+        return "\(running) of \(components.count) running, \(silent) silent, \(failed) failed"
+            + (restarted.isEmpty ? "" : "; restarted: " + restarted.joined(separator: ", "))
     }
 }
 
