@@ -36,6 +36,20 @@ private final class CountingComponent: Component {
     }
 }
 
+/// A component the root may not restart in-process, as the supervisor (it holds the kernels).
+private final class PinnedComponent: Component {
+    let name = "supervisor"
+    let runs = Atomic<Int>(0)
+    var restartable: Bool { false }
+
+    func run() async throws {
+        runs.add(1, ordering: .relaxed)
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+    }
+
+    func heartbeat() async -> Bool { true }
+}
+
 /// A component that fails at once, every time it starts.
 private final class FailingComponent: Component {
     let name: String
@@ -150,6 +164,23 @@ struct ComponentTreeTests {
             return
         }
         #expect(snapshotter.runs.load(ordering: .relaxed) == 2)
+    }
+
+    @Test("the supervisor is not restarted in-process: refused, with re-executing named as the way")
+    func pinned() async throws {
+        var fixture = try Tree()
+        let supervisor = PinnedComponent()
+        fixture.run(supervisor)
+        defer { fixture.stop() }
+        try await fixture.running("supervisor")
+        #expect(await fixture.tree.refusal(for: "supervisor")?.contains("grace reexec") == true)
+        #expect(await fixture.tree.refusal(for: "nothing")?.contains("no component") == true)
+        guard case .refused = await fixture.tree.restart("supervisor", reason: "test", by: "operator", force: true)
+        else {
+            Issue.record("the supervisor was restarted in-process")
+            return
+        }
+        #expect(supervisor.runs.load(ordering: .relaxed) == 1)
     }
 
     @Test("a silent component is restarted by the root and beats again")

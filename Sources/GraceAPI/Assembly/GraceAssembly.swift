@@ -174,8 +174,9 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     if configuration.agentExecutable != nil {
         // The agent's process is a kernel: `restart_component: agent` and a deadlock restart it through the
         // supervisor, briefly (SIGKILL after a second: a frozen process ignores SIGTERM).
-        await tree.setAgentProcessRestarter { reason in
-            await supervisor.restart(AgentKernel.name, origin: .playbook, reason: reason, grace: .seconds(1))
+        await tree.setAgentProcessRestarter { reason, by in
+            await supervisor.restart(
+                AgentKernel.name, origin: by == "operator" ? .api : .playbook, reason: reason, grace: .seconds(1))
         }
     }
     let healer = Healer(

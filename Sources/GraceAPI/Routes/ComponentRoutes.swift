@@ -21,6 +21,7 @@ struct ComponentRoutes: APIRoutes {
             _ = try await BodyReader.object(request, allowed: [], limit: context.maxUploadSize)
             let name = try Self.known(try context.parameter("name"), in: registry, tree: tree)
             guard let tree else { throw APIError.unavailable("components are not supervised in this process") }
+            if let refusal = await tree.refusal(for: name) { throw APIError.conflict(refusal) }
             // Not awaited: restarting `api` ends the server answering this request.
             Task { _ = await tree.restart(name, reason: "api", by: "operator", force: true) }
             return EditedResponse(

@@ -58,7 +58,7 @@ public actor ComponentTree {
     private let limits: GraceSettings.Supervision
     private let logger: Logger
     private var reexec: (@Sendable (String) async -> Bool)?
-    private var restartAgentProcess: (@Sendable (String) async -> Void)?
+    private var restartAgentProcess: (@Sendable (_ reason: String, _ by: String) async -> Void)?
     private var deadlockInProgress = false
     private var random = SystemRandomNumberGenerator()
 
@@ -78,8 +78,9 @@ public actor ComponentTree {
     /// it was refused, and the root calls the operator instead). Without one, the root goes to the operator.
     public func setReexec(_ reexec: (@Sendable (String) async -> Bool)?) { self.reexec = reexec }
 
-    /// How `restart_component: agent` and a deadlock restart the agent's process (its kernel), given a reason.
-    public func setAgentProcessRestarter(_ restart: (@Sendable (String) async -> Void)?) {
+    /// How `restart_component: agent`, an operator and a deadlock restart the agent's process (its kernel), given
+    /// a reason and who asks (`root`, `run ID`, `operator`).
+    public func setAgentProcessRestarter(_ restart: (@Sendable (_ reason: String, _ by: String) async -> Void)?) {
         restartAgentProcess = restart
     }
 
@@ -131,6 +132,16 @@ public actor ComponentTree {
         return await hang()
     }
 
+    /// Why the root cannot restart `name` in-process (unknown, or holding the kernels); nil when it can.
+    public func refusal(for name: String) -> String? {
+        guard let child = children[name] else {
+            return name == AgentLiaison.componentName && restartAgentProcess != nil
+                ? nil : "no component `\(name)` runs in this Grace"
+        }
+        return child.restartable
+            ? nil : "`\(name)` holds the kernels; only re-executing Grace (grace reexec) restarts it"
+    }
+
     /// Whether the root gave `name` up (escalated to the operator).
     public func hasGivenUp(_ name: String) -> Bool { children[name]?.gaveUp ?? false }
 
@@ -144,15 +155,11 @@ public actor ComponentTree {
     /// playbook asking after the root already acted, or a run retried after its own healer was rebuilt). The
     /// restart counts against the component's limit; past it, the root escalates instead.
     public func restart(_ name: String, reason: String, by: String, force: Bool = false) async -> RestartResult {
+        if let refusal = refusal(for: name) { return .refused(refusal) }
         guard let child = children[name] else {
-            if name == AgentLiaison.componentName, let restartAgentProcess {
-                await restartAgentProcess(reason)
-                return .restarted(incarnation: 1, took: .zero)
-            }
-            return .refused("no component `\(name)` runs in this Grace")
-        }
-        guard child.restartable else {
-            return .refused("`\(name)` holds the kernels; only re-executing Grace restarts it")
+            // The agent's process without a liaison (its queue could not be opened): the process alone.
+            await restartAgentProcess?(reason, by)
+            return .restarted(incarnation: 1, took: .zero)
         }
         if !force && child.gaveUp {
             return .refused("Grace's root gave `\(name)` up; only an operator restarts it now")
@@ -188,7 +195,7 @@ public actor ComponentTree {
             children[name]?.waiters.append(continuation)
             children[name]?.mailbox.yield(.restart(reason: reason, by: by))
         }
-        if name == AgentLiaison.componentName, let restartAgentProcess { await restartAgentProcess(reason) }
+        if name == AgentLiaison.componentName, let restartAgentProcess { await restartAgentProcess(reason, by) }
         return result
     }
 

@@ -53,8 +53,8 @@ extension ComponentsCommand {
                 Also starts a component the root gave up on. The request needs the API token (<state dir>/\
                 api.token, read automatically); `grace events --follow` shows component.restarted.
 
-                Exit status: 0 accepted, 2 unknown component, missing token, usage or I/O error, or Grace is \
-                not running.
+                Exit status: 0 accepted, 1 refused (the supervisor: only `grace reexec` restarts it), 2 unknown \
+                component, missing token, usage or I/O error, or Grace is not running.
                 """)
 
         @Argument(help: "The component's name, as `grace components` lists it.")
