@@ -51,6 +51,25 @@ struct MutualRepairDrillTests {
         try await repo.shipped.finish()
     }
 
+    @Test("snapshotter stuck: the root restarts it; restart-snapshotter proves snapshots are taken again")
+    func stuckSnapshotter() async throws {
+        let repo = try await Repository(editing: [("snapshotter: {heartbeat: 30s}", "snapshotter: {heartbeat: 1s}")])
+        defer { repo.grace.terminate() }
+        _ = try await repo.grace.waitFor(["healer.started"])
+        let before = repo.grace.output.count - 1
+        let start = ContinuousClock.now
+        _ = try await Self.components(["hang", "snapshotter"], in: repo)
+        let silent = try await repo.grace.waitFor(["component.silent", "component=snapshotter"], after: before)
+        let restarted = try await repo.grace.waitFor(
+            ["component.restarted", "by=root", "component=snapshotter"], after: silent.index)
+        _ = try await repo.grace.waitFor(["trigger.fired", "trigger=snapshotter-silent"], after: silent.index)
+        _ = try await repo.grace.waitFor(["snapshot.created", "kernel=store", "run="], after: restarted.index)
+        _ = try await repo.grace.waitFor(["run.succeeded", "playbook=restart-snapshotter"], after: restarted.index)
+        _ = try await repo.grace.waitFor(["component.recovered", "component=snapshotter"], after: restarted.index)
+        print("drill stuck-snapshotter: hang to restarted and proven \(Self.seconds(since: start)) s")
+        try await repo.shipped.finish()
+    }
+
     @Test("healer and agent hung together: a deadlock, broken by restarting the healer first, then the agent")
     func deadlock() async throws {
         // The agent beating every 500 ms is silent before the healer (2 s): both are silent together when the

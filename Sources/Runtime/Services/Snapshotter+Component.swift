@@ -14,6 +14,16 @@ extension Snapshotter: Component {
         }
     }
 
-    /// True once the actor gets to it: a snapshotter stuck on its own executor misses beats.
-    public func heartbeat() -> Bool { true }
+    /// True once the actor gets to it and its loops are not wedged: a snapshotter stuck on its own executor, or
+    /// hung by a drill, misses beats.
+    public func heartbeat() -> Bool { stalledSince == nil }
+
+    /// A new subscription, unstuck (`rebuild`).
+    public func prepareRestart() async { rebuild() }
+
+    /// Wedges its loops until the root restarts it.
+    public func hang() -> Bool {
+        wedge()
+        return true
+    }
 }

@@ -12,8 +12,12 @@ public actor Snapshotter {
     private let store: SnapshotStore
     private let supervisor: Supervisor
     private let environment: RuntimeEnvironment
-    /// Entries that may make a kernel healthy, subscribed to before the supervisor boots so that none is missed.
-    private let readiness: ObservationStream
+    /// Entries that may make a kernel healthy, subscribed to before the supervisor boots so that none is missed (a
+    /// restart subscribes again).
+    private var readiness: ObservationStream
+    /// Since when its loops are stuck (`hang`, a drill's fault): they take no snapshot and it gives no heartbeat
+    /// until it is restarted.
+    private(set) var stalledSince: Date?
     /// Kernels whose good snapshot is known to exist (taken or found), so the store is asked once per kernel.
     private var baselined: Set<String> = []
 
@@ -22,15 +26,36 @@ public actor Snapshotter {
         self.store = store
         self.supervisor = supervisor
         self.environment = environment
-        readiness = environment.hub.subscribe(buffer: 16, journalBuffer: 1_000) { observation in
+        readiness = Self.subscribe(environment.hub)
+    }
+
+    private static func subscribe(_ hub: ObservationHub) -> ObservationStream {
+        hub.subscribe(buffer: 16, journalBuffer: 1_000) { observation in
             guard case .journal(let entry) = observation else { return false }
             return entry.kind == JournalKind.kernelReady.rawValue || entry.kind == JournalKind.kernelHealthy.rawValue
         }
     }
 
+    /// Wedges both loops at their next step until the snapshotter is restarted.
+    func wedge() { stalledSince = stalledSince ?? Date() }
+
+    /// Waits until the task is cancelled (a wedged loop).
+    private func stall() async {
+        while !Task.isCancelled { try? await environment.clock.sleep(for: .seconds(3600)) }
+    }
+
+    /// After the root cancelled its loops: a new subscription to readiness (the cancelled one ended), unstuck.
+    /// Kernels that became healthy meanwhile get their baseline at their next readiness entry.
+    func rebuild() {
+        stalledSince = nil
+        readiness.finish()
+        readiness = Self.subscribe(environment.hub)
+    }
+
     /// Takes the baseline snapshot of each kernel with data when it is first healthy; until the task is cancelled.
     public func takeBaselines() async {
         for await observation in readiness {
+            if stalledSince != nil { await stall() }
             guard case .journal(let entry) = observation, let kernel = entry.kernel else { continue }
             await takeBaseline(of: kernel)
         }
@@ -67,6 +92,7 @@ public actor Snapshotter {
         while !Task.isCancelled {
             guard let every = await supervisor.graph.settings?.snapshots.every else { return }
             try? await environment.clock.sleep(for: every)
+            if stalledSince != nil { await stall() }
             guard !Task.isCancelled else { return }
             await snapshotAll()
         }
