@@ -70,6 +70,39 @@ struct MutualRepairDrillTests {
         try await repo.shipped.finish()
     }
 
+    @Test("an agent task stuck past its timeout: requeued once with the agent restarted, then failed and reported")
+    func stuckTask() async throws {
+        // A verify command that never finishes in time holds every task in `verifying`.
+        let repo = try await Repository(editing: [
+            ("  verify: [\"grace validate\"]", "  task_timeout: 3s\n  verify: [\"sleep 60\"]")
+        ])
+        defer { repo.grace.terminate() }
+        _ = try await repo.grace.waitFor(["kernel.ready", "kernel=grace-agent"])
+        let before = repo.grace.output.count - 1
+        try await repo.shipped.inject("require", into: "api", query: "param=API_REGION&example=eu-1")
+        // One call: api rejects it and logs the error line the trigger waits for.
+        _ = try? await APIClient.request(
+            port: try repo.shipped.port(of: "api"), method: "GET", path: "/call", headers: [:], body: nil)
+        let verifying = try await repo.grace.waitFor(["agent.task", "kernel=api", "state=verifying"], after: before)
+        let requeued = try await repo.grace.waitFor(
+            ["agent.task", "kernel=api", "state=queued", "past agent.task_timeout", "requeued once"],
+            after: verifying.index)
+        _ = try await repo.grace.waitFor(
+            ["kernel.restart_requested", "kernel=grace-agent", "past agent.task_timeout"], after: requeued.index)
+        let again = try await repo.grace.waitFor(
+            ["agent.task", "kernel=api", "state=verifying"], after: requeued.index)
+        _ = try await repo.grace.waitFor(
+            ["agent.task", "kernel=api", "state=failed", "past agent.task_timeout", "again"], after: again.index)
+        // The step waiting on it fails, and so its run: the operator is told. (The step reads the queue itself, so
+        // these may come before the journal's copy of the task's failure.)
+        let failedRun = try await repo.grace.waitFor(
+            ["run.failed", "playbook=repair-kernel-configuration", "past agent.task_timeout"], after: again.index)
+        _ = try await repo.grace.waitFor(["notify", "severity=critical"], after: failedRun.index)
+        let show = try await GraceBinary.run(["agent", "show", "1"], in: repo.root)
+        #expect(show.stdout.contains("failed"), "\(show.stdout)")
+        try await repo.shipped.finish()
+    }
+
     @Test("healer and agent hung together: a deadlock, broken by restarting the healer first, then the agent")
     func deadlock() async throws {
         // The agent beating every 500 ms is silent before the healer (2 s): both are silent together when the

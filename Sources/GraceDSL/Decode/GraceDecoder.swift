@@ -129,7 +129,7 @@ extension DocumentDecoder {
                 node, context: "agent",
                 allowed: [
                     "enabled", "planner", "endpoint", "model", "may_change", "protected", "max_commits_per_hour",
-                    "verify",
+                    "verify", "task_timeout",
                 ],
                 sink: sink)
         else { return a }
@@ -149,6 +149,7 @@ extension DocumentDecoder {
         if let v = m["verify"], let items = values.sequence(v, field: "verify") {
             a.verify = items.compactMap { values.command($0, field: "verify") }
         }
+        if let v = m["task_timeout"], let d = values.duration(v, field: "task_timeout") { a.taskTimeout = d.value }
         if a.planner == .llm && a.endpoint == nil {
             sink.emit(.missingField, "agent with `planner: llm` needs an `endpoint`", at: m.anchorSpan)
         }

@@ -13,6 +13,9 @@ public struct GraceSettings: Sendable, Hashable {
         public var protected: [Located<String>] = []
         public var maxCommitsPerHour = 6
         public var verify: [Located<Command>] = []
+        /// How long a task may stay planning or verifying: past it Grace requeues it once (restarting the agent's
+        /// process), and fails it the second time.
+        public var taskTimeout: Duration = .seconds(600)
     }
 
     public struct Limits: Sendable, Hashable {

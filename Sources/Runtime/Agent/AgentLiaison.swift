@@ -149,6 +149,45 @@ public actor AgentLiaison {
         }
     }
 
+    /// Why a task is stuck, as its history records it: a task whose history has this once was requeued already.
+    static let stuckMarker = "past agent.task_timeout"
+
+    /// Tasks planning or verifying for longer than `agent.task_timeout`: the first time, requeued (the agent's
+    /// process restarted, so that whatever held it lets go); the second time, failed, which fails the `agent_task`
+    /// step waiting on it (and so its run, whose `on_failure` tells the operator). Only while Grace runs the
+    /// agent's process. Returns the tasks moved.
+    @discardableResult
+    public func settleStuckTasks(now: Date = Date()) async -> [AgentTask] {
+        guard processInterval != nil, agentEnabled else { return [] }
+        let timeout = await supervisor.graph.settings?.agent.taskTimeout ?? .seconds(600)
+        let limit = Double(timeout.milliseconds) / 1000
+        guard let tasks = try? store.tasks(limit: 1000, states: [.planning, .verifying]) else { return [] }
+        var moved: [AgentTask] = []
+        for task in tasks where now.timeIntervalSince(task.updated) >= limit {
+            let stuck =
+                "stuck \(task.state.rawValue) for \(Int(now.timeIntervalSince(task.updated)))s, \(Self.stuckMarker) "
+                + "(\(DurationParser.format(timeout)))"
+            let requeued = (try? store.history(of: task.id))?.contains { $0.detail.contains(Self.stuckMarker) } ?? false
+            let next: AgentTaskState = requeued ? .failed : .queued
+            let detail = requeued ? "\(stuck) again: failed" : "\(stuck): requeued once, the agent restarted"
+            guard let updated = try? store.transition(task.id, from: [task.state], to: next, detail: detail) else {
+                continue
+            }
+            moved.append(updated)
+            await supervisor.restart(
+                AgentKernel.name, origin: .playbook, reason: "agent task \(task.id) \(Self.stuckMarker)",
+                grace: .seconds(1))
+        }
+        return moved
+    }
+
+    private func stuckLoop() async {
+        while !Task.isCancelled {
+            await settleStuckTasks()
+            try? await clock.sleep(for: .seconds(1))
+        }
+    }
+
     private func copyLoop() async {
         cursor = recordedCursor()
         while !Task.isCancelled {
@@ -163,6 +202,7 @@ public actor AgentLiaison {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.copyLoop() }
                 group.addTask { await self.knownGoodLoop() }
+                group.addTask { await self.stuckLoop() }
             }
         }
         copyTaskEvents()
