@@ -187,7 +187,7 @@ struct ComponentTreeTests {
     func silenceRestarts() async throws {
         var fixture = try Tree()
         let healer = CountingComponent(name: "healer")
-        fixture.run(healer)
+        fixture.run(healer, every: .milliseconds(300))
         fixture.watch()
         defer { fixture.stop() }
         try await fixture.running("healer")
@@ -244,8 +244,9 @@ struct ComponentTreeTests {
         var fixture = try Tree()
         let healer = CountingComponent(name: "healer")
         let agent = CountingComponent(name: "agent")
-        fixture.run(healer, every: .milliseconds(100))
-        fixture.run(agent, every: .milliseconds(60))
+        // The agent's heartbeat shorter, so that it is silent first; both long enough for a loaded machine.
+        fixture.run(healer, every: .milliseconds(500))
+        fixture.run(agent, every: .milliseconds(300))
         fixture.watch()
         defer { fixture.stop() }
         try await fixture.running("healer")

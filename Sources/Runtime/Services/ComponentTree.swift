@@ -253,7 +253,11 @@ public actor ComponentTree {
         let agent = AgentLiaison.componentName
         if name == healer || name == agent {
             let other = name == healer ? agent : healer
-            if registry.status(of: other)?.silentSince != nil {
+            // Silent, and not restarted since it fell silent (a restarted one whose first beat the watch has not
+            // seen yet is not half of a deadlock).
+            if let status = registry.status(of: other), let since = status.silentSince,
+                (status.lastRestart.map { $0 < since } ?? true)
+            {
                 await breakDeadlock()
                 return
             }
