@@ -140,6 +140,23 @@ struct DashboardBrowserTests {
         }
         #expect(agentShown, "the coding agent's panel did not show its empty queue\n\(browser.diagnostics)")
 
+        // Grace's components: every one listed, and an operator's restart of one shown live (component.restarted).
+        let watcher = "document.querySelector('#component-rows tr[data-component=\"watcher\"]')"
+        let listed = try await GraceBinary.offPool {
+            try browser.waitUntil(
+                """
+                document.querySelector('#component-rows tr[data-component="healer"][data-state="running"]') !== null \
+                && \(watcher) !== null && \(watcher).dataset.restarts === '0'
+                """, timeout: 10)
+        }
+        #expect(listed, "the components panel did not list the healer and the watcher\n\(browser.diagnostics)")
+        let restart = try await GraceBinary.run(["components", "restart", "watcher"], in: dir)
+        #expect(restart.status == 0, "\(restart.stdout)\(restart.stderr)")
+        let restartShown = try await GraceBinary.offPool {
+            try browser.waitUntil("\(watcher).dataset.restarts === '1'", timeout: 15)
+        }
+        #expect(restartShown, "the components panel did not show the watcher's restart\n\(browser.diagnostics)")
+
         // Let the sparklines of the demo kernel fill a little for the picture (not required), then keep it.
         _ = try? await GraceBinary.offPool {
             try browser.waitUntil(

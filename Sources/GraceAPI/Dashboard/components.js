@@ -1,4 +1,4 @@
-// Grace's own components (#components): one tr[data-component][data-state] each in #component-rows, with its
+// Grace's own components (#components): one tr[data-component][data-state][data-restarts] each in #component-rows, with its
 // state (and whether it is silent), the age of its last heartbeat, its interval and its restarts by Grace's root,
 // a playbook's restart_component or an operator; the summary (#components-summary) counts the silent and restarted.
 
@@ -11,7 +11,7 @@ const STATE_TONE = { running: "good", idle: "", starting: "info", stopping: "war
 function row(c) {
   const state = c.silent ? "silent" : c.state;
   const tone = c.silent ? "bad" : (STATE_TONE[c.state] ?? "");
-  return h("tr", { "data-component": c.name, "data-state": state },
+  return h("tr", { "data-component": c.name, "data-state": state, "data-restarts": c.restarts ?? 0 },
     h("td", null, h("code", null, c.name)),
     h("td", null, h("span", { class: `badge ${tone}` }, state)),
     h("td", { class: "num" }, c.heartbeat_age_seconds == null ? "never" : `${c.heartbeat_age_seconds.toFixed(1)} s ago`),
