@@ -100,7 +100,7 @@ public actor AgentWorker {
         while !Task.isCancelled {
             if (try? store.isHangRequested()) == true {
                 logger.warning("agent: work loop hung on request (a drill); waiting to be restarted")
-                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                await suspendUntilCancelled()
                 return
             }
             beat()

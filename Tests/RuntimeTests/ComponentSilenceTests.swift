@@ -18,7 +18,7 @@ private final class StallableComponent: Component {
 
     func run() async throws {
         // Until the test cancels the service.
-        try? await Task.sleep(for: .seconds(3600))
+        await suspendUntilCancelled()
     }
 
     func heartbeat() async -> Bool { !stalled.withLock { $0 } }

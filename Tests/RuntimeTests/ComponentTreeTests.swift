@@ -20,7 +20,7 @@ private final class CountingComponent: Component {
 
     func run() async throws {
         runs.add(1, ordering: .relaxed)
-        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+        await suspendUntilCancelled()
     }
 
     func heartbeat() async -> Bool { !stalled.withLock { $0 } }
@@ -44,7 +44,7 @@ private final class PinnedComponent: Component {
 
     func run() async throws {
         runs.add(1, ordering: .relaxed)
-        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+        await suspendUntilCancelled()
     }
 
     func heartbeat() async -> Bool { true }
@@ -103,16 +103,12 @@ private struct Tree {
         (try? journal.store.events(after: 0, limit: 10_000, kinds: [kind.rawValue])) ?? []
     }
 
-    /// Waits until `name` has run (and beaten) `incarnation` times.
+    /// Waits until the current run of `name` has beaten, and checks it is its `incarnation`th.
     func running(_ name: String, incarnation: Int = 1) async throws {
         let tree = tree
-        let registry = registry
-        _ = try await require("\(name) running (run \(incarnation))") {
-            while await tree.incarnation(of: name) != incarnation || registry.status(of: name)?.lastHeartbeat == nil {
-                try? await Task.sleep(for: .milliseconds(5))
-            }
-            return true
-        }
+        let beat = try await require("\(name) beating") { await tree.firstBeat(of: name, within: TestWait.standard) }
+        #expect(beat, "\(name) gave no heartbeat")
+        #expect(await tree.incarnation(of: name) == incarnation)
     }
 
     /// Waits until the journal holds an entry of `kind` for which `matching` holds, and returns it.
@@ -121,14 +117,8 @@ private struct Tree {
     )
         async throws -> JournalEntry
     {
-        let store = journal.store
-        return try await require(what) {
-            while true {
-                let found = (try? store.events(after: 0, limit: 10_000, kinds: [kind.rawValue]))?.first(where: matching)
-                if let found { return found }
-                try? await Task.sleep(for: .milliseconds(5))
-            }
-        }
+        let journal = journal
+        return try await require(what) { await journal.waitForEntry { $0.kind == kind.rawValue && matching($0) } }
     }
 }
 
@@ -233,10 +223,11 @@ struct ComponentTreeTests {
 
         // An operator's restart starts it again (and it fails again, counted afresh).
         _ = await fixture.tree.restart("snapshotter", reason: "operator", by: "operator", force: true)
-        _ = try await require("the operator's restart ran it") { () async -> Bool in
-            while broken.runs.load(ordering: .relaxed) < 7 { try? await Task.sleep(for: .milliseconds(5)) }
-            return true
+        // Its 7th run fails at once: the root restarts it (its 8th), the operator's restart having cleared its count.
+        _ = try await fixture.entry(.componentRestarted, "the operator's restart ran it, and the root restarted it") {
+            $0.fields["component"] == "snapshotter" && $0.fields["incarnation"] == "8"
         }
+        #expect(broken.runs.load(ordering: .relaxed) >= 7)
     }
 
     @Test("healer and agent silent together: a deadlock, broken by restarting the healer first, then the agent")

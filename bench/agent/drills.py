@@ -329,13 +329,19 @@ def main():
     if not os.access(os.path.join(os.path.dirname(binary), "grace-demo"), os.X_OK):
         print(f"warning: no grace-demo next to {binary}; the kernels need it on the PATH", file=sys.stderr)
     runs = 1 if args.short else args.runs
+    return run_and_report(lambda: one_run(binary, args.repo, args.keep), runs, FIGURES, binary, args.out)
 
+
+def run_and_report(one_run, runs, figures, binary, out=None):
+    """Runs `one_run()` (-> figures, notes) `runs` times, printing each run, then the median, p90 and max of each
+    of `figures` ((key, label, goal)) beside its goal; writes everything as JSON to `out`. Exit status: 1 when a
+    run failed or missed a figure."""
     results = []
     for n in range(1, runs + 1):
         started = time.monotonic()
-        figures, notes = one_run(binary, args.repo, args.keep)
-        results.append({"run": n, "figures": figures, "notes": notes, "wall": time.monotonic() - started})
-        shown = "  ".join(f"{k}={v:.2f}s" for k, v in figures.items())
+        measured, notes = one_run()
+        results.append({"run": n, "figures": measured, "notes": notes, "wall": time.monotonic() - started})
+        shown = "  ".join(f"{k}={v:.2f}s" for k, v in measured.items())
         print(f"run {n}: {shown}  ({time.monotonic() - started:.0f} s)", flush=True)
         for note in notes:
             print(f"  {note}", flush=True)
@@ -343,7 +349,7 @@ def main():
     summary = {}
     print()
     print(f"{'figure':<70}{'runs':>5}{'median s':>10}{'p90 s':>8}{'max s':>8}{'goal s':>8}  met")
-    for key, label, goal in FIGURES:
+    for key, label, goal in figures:
         values = [r["figures"][key] for r in results if key in r["figures"]]
         if not values:
             print(f"{label:<70}{0:>5}")
@@ -353,12 +359,12 @@ def main():
         row["met"] = None if goal is None else row["max"] <= goal
         summary[key] = row
         met = "-" if goal is None else ("yes" if row["met"] else "NO (max above goal)")
-        goal_text = "-" if goal is None else f"{goal:.0f}"
+        goal_text = "-" if goal is None else f"{goal:g}"
         print(f"{label:<70}{len(values):>5}{row['median']:>10.2f}{row['p90']:>8.2f}{row['max']:>8.2f}"
               f"{goal_text:>8}  {met}")
-    failed = [r for r in results if any(n.startswith("FAILED") for n in r["notes"]) or len(r["figures"]) < len(FIGURES)]
-    if args.out:
-        with open(args.out, "w") as f:
+    failed = [r for r in results if any(n.startswith("FAILED") for n in r["notes"]) or len(r["figures"]) < len(figures)]
+    if out:
+        with open(out, "w") as f:
             json.dump({"grace": binary, "runs": results, "summary": summary}, f, indent=2)
             f.write("\n")
     return 1 if failed else 0

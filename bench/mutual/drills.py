@@ -34,13 +34,13 @@ import json
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "agent"))
-from drills import REPO, DrillError, Grace, copy_of_shipped_configuration, git, missing_parameter, p90  # noqa: E402
+from drills import (  # noqa: E402
+    REPO, DrillError, Grace, copy_of_shipped_configuration, git, missing_parameter, run_and_report)
 
 # (key, label, goal in seconds or None)
 FIGURES = [
@@ -190,39 +190,7 @@ def main():
     if not os.access(binary, os.X_OK):
         parser.error(f"{binary} is not executable")
     runs = 1 if args.short else args.runs
-
-    results = []
-    for n in range(1, runs + 1):
-        started = time.monotonic()
-        figures, notes = one_run(binary, args.repo, args.keep)
-        results.append({"run": n, "figures": figures, "notes": notes, "wall": time.monotonic() - started})
-        shown = "  ".join(f"{k}={v:.2f}" for k, v in figures.items())
-        print(f"run {n}: {shown}  ({time.monotonic() - started:.0f} s)", flush=True)
-        for note in notes:
-            print(f"  {note}", flush=True)
-
-    summary = {}
-    print()
-    print(f"{'figure':<70}{'runs':>5}{'median':>9}{'p90':>8}{'max':>8}{'goal':>7}  met")
-    for key, label, goal in FIGURES:
-        values = [r["figures"][key] for r in results if key in r["figures"]]
-        if not values:
-            print(f"{label:<70}{0:>5}")
-            continue
-        row = {"runs": len(values), "median": statistics.median(values), "p90": p90(values), "max": max(values),
-               "values": values, "goal": goal}
-        row["met"] = None if goal is None else row["max"] <= goal
-        summary[key] = row
-        met = "-" if goal is None else ("yes" if row["met"] else "NO (max above goal)")
-        goal_text = "-" if goal is None else f"{goal:g}"
-        print(f"{label:<70}{len(values):>5}{row['median']:>9.2f}{row['p90']:>8.2f}{row['max']:>8.2f}"
-              f"{goal_text:>7}  {met}")
-    failed = [r for r in results if any(n.startswith("FAILED") for n in r["notes"]) or len(r["figures"]) < len(FIGURES)]
-    if args.out:
-        with open(args.out, "w") as f:
-            json.dump({"grace": binary, "runs": results, "summary": summary}, f, indent=2)
-            f.write("\n")
-    return 1 if failed else 0
+    return run_and_report(lambda: one_run(binary, args.repo, args.keep), runs, FIGURES, binary, args.out)
 
 
 if __name__ == "__main__":

@@ -243,50 +243,39 @@ public final class AgentTaskStore: Sendable {
     // MARK: - Settings and patterns
 
     /// Whether the agent is paused (`grace agent pause`): it finishes nothing new until resumed.
-    public func isPaused() throws(Failure) -> Bool {
-        try read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'paused'") == "true" }
-    }
+    public func isPaused() throws(Failure) -> Bool { try setting("paused") == "true" }
 
     /// Pauses or resumes the agent.
-    public func setPaused(_ paused: Bool) throws(Failure) {
-        try write { db in
-            try db.execute(
-                sql: "INSERT INTO setting (key, value) VALUES ('paused', ?) ON CONFLICT(key) DO UPDATE SET value = ?",
-                arguments: [String(paused), String(paused)])
-        }
-    }
+    public func setPaused(_ paused: Bool) throws(Failure) { try setSetting("paused", String(paused)) }
 
     /// Whether a drill asked the agent's process to wedge its work loop (`grace components hang agent`).
-    public func isHangRequested() throws(Failure) -> Bool {
-        try read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'hang'") == "true" }
-    }
+    public func isHangRequested() throws(Failure) -> Bool { try setting("hang") == "true" }
 
     /// Asks the agent's process to wedge its work loop (true), or withdraws the request (false; a new process does
     /// at its start).
-    public func setHangRequested(_ hang: Bool) throws(Failure) {
-        try write { db in
-            try db.execute(
-                sql: "INSERT INTO setting (key, value) VALUES ('hang', ?) ON CONFLICT(key) DO UPDATE SET value = ?",
-                arguments: [String(hang), String(hang)])
-        }
-    }
+    public func setHangRequested(_ hang: Bool) throws(Failure) { try setSetting("hang", String(hang)) }
 
     /// Records that the agent's process was alive at `time` (wall-clock: Grace reads it from another process).
     public func recordHeartbeat(at time: Date = Date()) throws(Failure) {
-        let value = String(Self.milliseconds(time))
-        try write { db in
-            try db.execute(
-                sql:
-                    "INSERT INTO setting (key, value) VALUES ('heartbeat', ?) ON CONFLICT(key) DO UPDATE SET value = ?",
-                arguments: [value, value])
-        }
+        try setSetting("heartbeat", String(Self.milliseconds(time)))
     }
 
     /// When the agent's process last recorded a heartbeat; nil when it never did.
     public func lastHeartbeat() throws(Failure) -> Date? {
-        try read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'heartbeat'")
-                .flatMap { Int64($0) }.map(Self.date)
+        try setting("heartbeat").flatMap { Int64($0) }.map(Self.date)
+    }
+
+    /// The value of one row of the `setting` table; nil when it was never set.
+    private func setting(_ key: String) throws(Failure) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key]) }
+    }
+
+    /// Sets one row of the `setting` table.
+    private func setSetting(_ key: String, _ value: String) throws(Failure) {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = ?",
+                arguments: [key, value, value])
         }
     }
 

@@ -100,7 +100,7 @@ public actor Healer {
         // Runs of this process still in flight after a rebuild are not interrupted: they carry on.
         if incarnation == 1 { retryInterruptedRuns() }
         for await observation in observations {
-            if stalledSince != nil { await stall() }
+            if stalledSince != nil { await suspendUntilCancelled() }
             guard !Task.isCancelled else { return }
             handle(observation)
         }
@@ -112,13 +112,6 @@ public actor Healer {
     /// Wedges the loop at its next observation until the run is cancelled, as a hang would.
     func wedge() {
         stalledSince = stalledSince ?? now
-    }
-
-    private func stall() async {
-        let clock = environment.clock
-        while !Task.isCancelled {
-            try? await clock.sleep(for: .seconds(3600))
-        }
     }
 
     /// Rebuilds the loop's state after the root cancelled it: a fresh subscription that starts after the last

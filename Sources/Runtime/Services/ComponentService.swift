@@ -176,13 +176,14 @@ public struct ComponentService: Service, CustomStringConvertible {
                 post.yield(Task.isCancelled ? .returned : .threw(String(describing: error)))
             }
         }
-        let beats = Task { [component, registry, clock, heartbeatInterval] in
+        let beats = Task { [component, registry, clock, heartbeatInterval, tree] in
             // Until the first beat (a server not bound yet), ask again soon rather than an interval later.
             var beaten = false
             while !Task.isCancelled {
                 if await component.heartbeat() {
                     guard !Task.isCancelled else { return }
                     registry.beat(name)
+                    if !beaten { await tree?.beganBeating(name) }
                     beaten = true
                 }
                 try? await clock.sleep(for: beaten ? heartbeatInterval : heartbeatInterval / 20)

@@ -60,6 +60,11 @@ public actor ComponentTree {
     private var reexec: (@Sendable (String) async -> Bool)?
     private var restartAgentProcess: (@Sendable (_ reason: String, _ by: String) async -> Void)?
     private var deadlockInProgress = false
+    /// Components whose current run has given its first heartbeat.
+    private var beating: Set<String> = []
+    /// Who waits for a component's current run to beat (`firstBeat`), by component.
+    private var beatWaiters: [String: [(id: Int, continuation: CheckedContinuation<Bool, Never>)]] = [:]
+    private var nextWaiter = 0
     private var random = SystemRandomNumberGenerator()
 
     /// A root over the components registered in `registry`, journaling into `journal`, with `limits` per level.
@@ -101,6 +106,7 @@ public actor ComponentTree {
     /// A component's service started its `incarnation`th run after an order of `by` for `reason`, `took` after it.
     func restarted(_ name: String, incarnation: Int, reason: String, by: String, took: Duration) {
         guard var child = children[name] else { return }
+        beating.remove(name)
         child.incarnation = incarnation
         child.startedAt = clock.elapsedTime
         let waiters = child.waiters
@@ -123,6 +129,34 @@ public actor ComponentTree {
             return !(children[name]?.gaveUp ?? true)
         }
         return true
+    }
+
+    /// A component's service got the first heartbeat of the component's current run.
+    func beganBeating(_ name: String) {
+        beating.insert(name)
+        for waiter in beatWaiters.removeValue(forKey: name) ?? [] { waiter.continuation.resume(returning: true) }
+    }
+
+    /// Waits until the current run of `name` has given its first heartbeat, at most `timeout`; false when it did
+    /// not in time.
+    func firstBeat(of name: String, within timeout: Duration) async -> Bool {
+        if beating.contains(name) { return true }
+        nextWaiter += 1
+        let id = nextWaiter
+        let clock = clock
+        let deadline = Task { [weak self] in
+            guard (try? await clock.sleep(for: timeout)) != nil else { return }
+            await self?.giveUpWaiting(for: name, id: id)
+        }
+        defer { deadline.cancel() }
+        return await withCheckedContinuation { beatWaiters[name, default: []].append((id, $0)) }
+    }
+
+    private func giveUpWaiting(for name: String, id: Int) {
+        guard let index = beatWaiters[name]?.firstIndex(where: { $0.id == id }),
+            let waiter = beatWaiters[name]?.remove(at: index)
+        else { return }
+        waiter.continuation.resume(returning: false)
     }
 
     /// Wedges the work loop of `name` until it is restarted (a drill's fault: a hang, as the silence watch and the
@@ -166,7 +200,11 @@ public actor ComponentTree {
         }
         let age = clock.elapsedTime - child.startedAt
         if !force && age < child.interval * ComponentSilence.intervals { return .recent(age: age) }
-        if force { children[name]?.gaveUp = false }
+        if force {
+            // An operator's restart: a component given up on runs again, its count afresh.
+            children[name]?.gaveUp = false
+            children[name]?.restarts = []
+        }
         guard force || count(name) else {
             let result = await escalate(from: name, reason: reason)
             // Rebuilt with the rest: this one is restarted too (last).
@@ -282,13 +320,9 @@ public actor ComponentTree {
         let healer = "healer"
         let agent = AgentLiaison.componentName
         journal.append(.componentDeadlock(members: [agent, healer]))
-        let beats = registry.status(of: healer)?.beats ?? 0
         _ = await restart(healer, reason: "deadlock with the agent", by: "root")
         let interval = children[healer]?.interval ?? .seconds(2)
-        let deadline = clock.elapsedTime + interval * ComponentSilence.intervals
-        while (registry.status(of: healer)?.beats ?? 0) <= beats, clock.elapsedTime < deadline {
-            try? await clock.sleep(for: .milliseconds(20))
-        }
+        _ = await firstBeat(of: healer, within: interval * ComponentSilence.intervals)
         // Jitter: a quarter of the healer's interval at most, so that two roots never move in lockstep.
         let jitter = Duration.milliseconds(Int64.random(in: 50...max(51, (interval / 4).milliseconds), using: &random))
         try? await clock.sleep(for: jitter)

@@ -39,11 +39,6 @@ public actor Snapshotter {
     /// Wedges both loops at their next step until the snapshotter is restarted.
     func wedge() { stalledSince = stalledSince ?? Date() }
 
-    /// Waits until the task is cancelled (a wedged loop).
-    private func stall() async {
-        while !Task.isCancelled { try? await environment.clock.sleep(for: .seconds(3600)) }
-    }
-
     /// After the root cancelled its loops: a new subscription to readiness (the cancelled one ended), unstuck.
     /// Kernels that became healthy meanwhile get their baseline at their next readiness entry.
     func rebuild() {
@@ -55,7 +50,7 @@ public actor Snapshotter {
     /// Takes the baseline snapshot of each kernel with data when it is first healthy; until the task is cancelled.
     public func takeBaselines() async {
         for await observation in readiness {
-            if stalledSince != nil { await stall() }
+            if stalledSince != nil { await suspendUntilCancelled() }
             guard case .journal(let entry) = observation, let kernel = entry.kernel else { continue }
             await takeBaseline(of: kernel)
         }
@@ -92,7 +87,7 @@ public actor Snapshotter {
         while !Task.isCancelled {
             guard let every = await supervisor.graph.settings?.snapshots.every else { return }
             try? await environment.clock.sleep(for: every)
-            if stalledSince != nil { await stall() }
+            if stalledSince != nil { await suspendUntilCancelled() }
             guard !Task.isCancelled else { return }
             await snapshotAll()
         }
