@@ -56,12 +56,27 @@ let package = Package(
         // fork/exec, pidfds and prctl: the few system calls Swift cannot make safely itself (after fork only
         // async-signal-safe C may run).
         .target(name: "CGraceSystem"),
+        // Leases, membership and fencing for a fleet of Graces: the backend protocol, the local lock backend
+        // (POSIX locks, no SwiftNIO) and the member's decisions over an injected clock.
+        .target(name: "Fleet"),
+        // The etcd v3 lease backend through etcd's JSON gateway, with AsyncHTTPClient (SwiftNIO), kept out of
+        // Fleet and Runtime so that they build without SwiftNIO; GraceAPI's assembly plugs it in.
+        .target(
+            name: "FleetEtcd",
+            dependencies: [
+                "Fleet",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "Runtime",
             dependencies: [
                 "GraceDSL",
                 "Interpreter",
                 "LogMining",
+                "Fleet",
                 "CGraceSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -94,6 +109,8 @@ let package = Package(
                 "GraceDSL",
                 "Interpreter",
                 "Runtime",
+                "Fleet",
+                "FleetEtcd",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -169,6 +186,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "FleetTests",
+            dependencies: ["Fleet", "TestSupport"]
+        ),
+        // Starts a real etcd 3.4 (Debian's etcd-server) on loopback.
+        .testTarget(
+            name: "FleetEtcdTests",
+            dependencies: ["FleetEtcd", "Fleet", "TestSupport"]
         ),
         .testTarget(
             name: "LogMiningTests",
