@@ -66,7 +66,7 @@ struct APIServer: Component {
     static func prepare(
         configuration: Configuration, supervisor: Supervisor, healer: Healer, reloader: ConfigurationReloader?,
         snapshots: SnapshotStore?, agentTasks: AgentTaskStore? = nil, environment: RuntimeEnvironment,
-        components: ComponentRegistry, tree: ComponentTree? = nil
+        components: ComponentRegistry, tree: ComponentTree? = nil, fleet: FleetService? = nil
     ) async throws -> APIServer {
         guard let (host, port) = parseListen(configuration.listen) else {
             throw Failure.badListenAddress(configuration.listen)
@@ -96,7 +96,7 @@ struct APIServer: Component {
             supervisor: supervisor, healer: healer, reloader: reloader, snapshots: snapshots,
             journal: environment.journal, components: components, live: live, metrics: metrics,
             dashboard: DashboardFiles(), broadcaster: broadcaster, version: configuration.version,
-            agentTasks: agentTasks, tree: tree)
+            agentTasks: agentTasks, tree: tree, fleet: fleet)
         if services.dashboard.names.isEmpty {
             logger.warning("api: this build has no dashboard files; / answers 404")
         }

@@ -116,24 +116,50 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     }
 }
 
-/// This instance's role in its fleet (`GET /v1/role`; 503 for a standby, so that a load balancer's check sends
+/// This instance's role in its fleet (`GET /v1/role`; 503 unless primary, so that a load balancer's check sends
 /// traffic to the primary only).
 public enum Role: String, Codable, Sendable, Equatable {
-    /// Declared the primary of its fleet: it serves.
+    /// Holds its fleet's lease: it serves.
     case primary
-    /// Declared a standby (hot or warm) in its fleet: `GET /v1/role` answers 503.
+    /// A standby (hot or warm), or an instance still joining its fleet.
     case standby
+    /// Out of its fleet until healed and validated.
+    case quarantined
     /// In no fleet (no `instance`, or one no fleet lists).
     case standalone
 }
 
-/// `GET /v1/role`.
+/// `GET /v1/role` (also HEAD and OPTIONS, for a load balancer's health check).
 public struct RoleResponse: Codable, Sendable, Equatable {
     /// This instance's role.
     public var role: Role
+    /// This instance's name; null outside a fleet.
+    public var instance: String?
+    /// The fleet's name; null outside a fleet.
+    public var fleet: String?
+    /// The instance that holds the lease as this one last saw it; null when none does (or outside a fleet).
+    public var holder: String?
+    /// The holder's fencing token: it grows with every new holding.
+    public var token: UInt64?
 
-    /// Wraps a role.
-    public init(role: Role) {
+    /// Makes a response from its parts.
+    public init(
+        role: Role, instance: String? = nil, fleet: String? = nil, holder: String? = nil, token: UInt64? = nil
+    ) {
         self.role = role
+        self.instance = instance
+        self.fleet = fleet
+        self.holder = holder
+        self.token = token
+    }
+
+    /// Writes every key, `null` ones included.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(role, forKey: .role)
+        try c.encode(instance, forKey: .instance)
+        try c.encode(fleet, forKey: .fleet)
+        try c.encode(holder, forKey: .holder)
+        try c.encode(token, forKey: .token)
     }
 }

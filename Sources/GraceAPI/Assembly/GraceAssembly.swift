@@ -1,3 +1,5 @@
+import Fleet
+import FleetEtcd
 import Foundation
 import GraceDSL
 import Interpreter
@@ -46,6 +48,8 @@ public struct GraceConfiguration: Sendable {
     /// What the previous image handed over when this Grace is a re-executed one (`grace reexec`); nil for a fresh
     /// start. Its lock descriptor is adopted and its kernels are adopted by the supervisor.
     public var handoff: ReexecHandoff?
+    /// The fleet instance this Grace runs as (`grace run --instance`); nil: the grace document's `instance`.
+    public var instance: String?
 
     /// A configuration with every process-wide part on (API, watcher, signals, cgroups, the subreaper); a test turns
     /// off what its process must not do.
@@ -60,10 +64,33 @@ public struct GraceConfiguration: Sendable {
         self.load = load
     }
 
-    /// `state_dir` of the grace document (default `var/grace`), relative to the root.
+    /// `state_dir` of the grace document (default `var/grace`), relative to the root. An instance other than the
+    /// one the grace document names (`--instance`) gets a directory of its own beside it, named after it
+    /// (`var/grace-2` beside `var/grace`), so that a whole fleet can run from one configuration root.
     public var stateDirectory: URL {
-        URL(fileURLWithPath: graph.settings?.stateDir ?? "var/grace", relativeTo: URL(fileURLWithPath: root + "/"))
-            .standardizedFileURL
+        var path = graph.settings?.stateDir ?? "var/grace"
+        if let instance, instance != graph.settings?.instance?.value {
+            path = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(instance)
+        }
+        return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: root + "/")).standardizedFileURL
+    }
+
+    /// The instance this Grace runs as: `instance`, else the grace document's.
+    public var instanceName: String? { instance ?? graph.settings?.instance?.value }
+
+    /// Where the API listens when set (`grace run --listen`); nil: for an instance other than the grace document's,
+    /// its `api` in the fleet document, else `api.listen`.
+    public var apiListen: String?
+
+    /// The address the API listens on (see `apiListen`).
+    var listen: String {
+        if let apiListen { return apiListen }
+        if let instance, instance != graph.settings?.instance?.value,
+            let declared = graph.fleet(listing: instance)?.instances.first(where: { $0.name.value == instance })
+        {
+            return declared.api.value
+        }
+        return graph.settings?.apiListen?.value ?? "127.0.0.1:7070"
     }
 }
 
@@ -130,6 +157,7 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     supervision.metricsInterval = configuration.metricsInterval
     supervision.agentExecutable = configuration.agentExecutable
     supervision.handoff = configuration.handoff
+    supervision.fleetInstance = configuration.instanceName
     let supervisor = Supervisor(graph: graph, configuration: supervision, environment: environment)
     let limits = graph.settings?.supervision ?? GraceSettings.Supervision()
     let reexecutor = Reexecutor(
@@ -179,11 +207,15 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
                 AgentKernel.name, origin: by == "operator" ? .api : .playbook, reason: reason, grace: .seconds(1))
         }
     }
+    let fleet = await fleetMember(
+        configuration: configuration, supervisor: supervisor, environment: environment, snapshots: snapshots,
+        stateDirectory: stateDirectory)
     let healer = Healer(
         graph: graph, supervisor: supervisor, environment: environment, runner: runner, root: root,
         snapshots: snapshots, reloader: reloader,
         agent: AgentConnection(tasks: agentTasks, git: git, configurationPaths: configurationPaths),
-        components: tree)
+        components: tree, fleet: fleet?.service)
+    if let fleet { await fleet.service.attach(member: fleet.member, healer: healer) }
 
     let heartbeats = graph.settings?.componentHeartbeats ?? [:]
     func service(_ component: any Component) -> ServiceGroupConfiguration.ServiceConfiguration {
@@ -197,6 +229,7 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
             failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: component.name)
     }
     var services = [service(supervisor), service(healer)]
+    if let fleet { services.append(service(fleet.service)) }
     if let snapshots {
         services.append(service(Snapshotter(store: snapshots, supervisor: supervisor, environment: environment)))
     }
@@ -215,11 +248,14 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     var api: APIServer?
     if configuration.serveAPI {
         do {
+            var settings = APIServer.Configuration(
+                graph: graph, version: configuration.version, stateDirectory: stateDirectory)
+            settings.listen = configuration.listen
             api = try await APIServer.prepare(
-                configuration: APIServer.Configuration(
-                    graph: graph, version: configuration.version, stateDirectory: stateDirectory),
+                configuration: settings,
                 supervisor: supervisor, healer: healer, reloader: reloader, snapshots: snapshots,
-                agentTasks: agentTasks, environment: environment, components: components, tree: tree)
+                agentTasks: agentTasks, environment: environment, components: components, tree: tree,
+                fleet: fleet?.service)
         } catch {
             logger.critical("api: not started: \(error)")
         }
@@ -262,6 +298,51 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
         healer: healer,
         reloader: reloader,
         components: components, tree: tree, api: api, stateDirectory: stateDirectory)
+}
+
+/// This instance's fleet member and the service that carries out its decisions, when the instance is listed in a
+/// fleet with a lease; nil otherwise, or when the lease backend cannot be opened (logged; the instance then stays
+/// a standby that does not serve: its role-dependent kernels never start).
+private func fleetMember(
+    configuration: GraceConfiguration, supervisor: Supervisor, environment: RuntimeEnvironment,
+    snapshots: SnapshotStore?, stateDirectory: URL
+) async -> (service: FleetService, member: FleetMember)? {
+    let graph = configuration.graph
+    guard let name = configuration.instanceName, let fleet = graph.fleet(listing: name),
+        let instance = fleet.instances.first(where: { $0.name.value == name }), let lease = fleet.lease
+    else { return nil }
+    let backend: any LeaseBackend
+    do {
+        switch lease.backend.value {
+        case .local:
+            let path = lease.path ?? "var/fleet.lock"
+            let absolute =
+                path.hasPrefix("/") ? path : (configuration.root as NSString).appendingPathComponent(path)
+            backend = try LocalLease(path: (absolute as NSString).standardizingPath)
+        case .etcd:
+            backend = EtcdLease(
+                endpoints: lease.endpoints.map(\.value), key: lease.key ?? "/grace/\(fleet.header.name.value)",
+                ttl: lease.ttl.value)
+        }
+    } catch {
+        configuration.logger.critical("fleet: lease backend unavailable: \(error)")
+        return nil
+    }
+    let claim = LeaseClaim(
+        instance: name, pid: getpid(), host: ProcessInfo.processInfo.hostName, stateDirectory: stateDirectory.path,
+        api: instance.api.value)
+    var settings = FleetMember.Settings(
+        fleet: fleet.header.name.value, claim: claim, priority: instance.priority.value,
+        priorities: Dictionary(
+            fleet.instances.map { ($0.name.value, $0.priority.value) }, uniquingKeysWith: { a, _ in a }),
+        ttl: lease.ttl.value, renew: lease.renew.value)
+    settings.declaredPrimary = fleet.instances.first { $0.role.value == .primary }?.name.value
+    settings.autoPromote = fleet.failover.promote == .auto
+    settings.fence = fleet.failover.fence
+    let service = FleetService(
+        context: .init(fleet: fleet, instance: instance, load: configuration.load, snapshots: snapshots),
+        supervisor: supervisor, journal: environment.journal)
+    return (service, FleetMember(settings: settings, backend: backend, delegate: service))
 }
 
 /// The notifier for systemd, or nil (logged) when `NOTIFY_SOCKET` is no usable address. Grace is ready once the

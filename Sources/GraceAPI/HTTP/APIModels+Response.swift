@@ -4,6 +4,7 @@ import Hummingbird
 // The API's bodies are answered through the context's encoder (`APIResponseEncoder`).
 extension StatusResponse: ResponseEncodable {}
 extension RoleResponse: ResponseEncodable {}
+extension FleetView: ResponseEncodable {}
 extension KernelsResponse: ResponseEncodable {}
 extension KernelView: ResponseEncodable {}
 extension EventsPage: ResponseEncodable {}

@@ -16,6 +16,9 @@ struct AccessMiddleware: RouterMiddleware {
     {
         // Not found (and wrong method): answered as such, whoever asks.
         guard context.endpointPath != nil else { return try await next(request, context) }
+        // A load balancer's role check (any method) says only which instance leads, as Patroni's `/primary` does:
+        // public, so that HAProxy needs neither the token nor a loopback `Host`.
+        if context.endpointPath == "/v1/role" { return try await next(request, context) }
         if !readsNeedToken, let host = request.head.authority, !Self.isLoopbackHost(host) {
             throw APIError.forbidden("this API answers requests to a loopback host only, not \(host.prefix(100))")
         }

@@ -6,8 +6,7 @@ import Hummingbird
 import NIOCore
 import Runtime
 
-/// `POST /v1/reload`, `GET /v1/graph` (the running execution graph) and `GET /v1/role` (for load balancers: 503
-/// on a standby).
+/// `POST /v1/reload` and `GET /v1/graph` (the running execution graph).
 struct ConfigurationRoutes: APIRoutes {
     let services: APIServices
 
@@ -21,11 +20,6 @@ struct ConfigurationRoutes: APIRoutes {
             return Response(
                 status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
-        }
-        routes.get("/v1/role") { _, _ in
-            let role = StatusRoutes.role(in: await services.supervisor.graph)
-            return EditedResponse(
-                status: role == .standby ? .serviceUnavailable : .ok, response: RoleResponse(role: role))
         }
     }
 

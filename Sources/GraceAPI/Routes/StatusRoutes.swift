@@ -19,7 +19,7 @@ struct StatusRoutes: APIRoutes {
         let (graph, kernels) = await services.supervisor.overview()
         let (last, dashboard) = await services.live.head
         return StatusResponse(
-            version: services.version, instance: graph.settings?.instance?.value, role: Self.role(in: graph),
+            version: services.version, instance: graph.settings?.instance?.value, role: await FleetRoutes(services: services).role(),
             startedAt: services.startedAt, uptimeSeconds: APIServices.seconds(since: services.startedAt),
             configurationHash: graph.contentHash,
             kernels: .init(
@@ -67,16 +67,5 @@ struct StatusRoutes: APIRoutes {
 
     static func view(_ limit: UnenforcedLimit) -> UnenforcedLimitView {
         UnenforcedLimitView(kernel: limit.kernel, limit: limit.limit, value: limit.value, reason: limit.reason)
-    }
-
-    /// This instance's declared role in the fleet document: primary, standby (hot or warm) or standalone.
-    static func role(in graph: ExecutionGraph) -> Role {
-        guard let instance = graph.settings?.instance?.value else { return .standalone }
-        for fleet in graph.fleets {
-            if let declared = fleet.instances.first(where: { $0.name.value == instance }) {
-                return declared.role.value == .primary ? .primary : .standby
-            }
-        }
-        return .standalone
     }
 }

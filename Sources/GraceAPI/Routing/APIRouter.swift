@@ -37,6 +37,7 @@ enum APIRouter {
             KnowledgeRoutes(services: services),
             SnapshotRoutes(services: services),
             ConfigurationRoutes(services: services),
+            FleetRoutes(services: services),
             ComponentRoutes(services: services),
             AgentRoutes(services: services),
         ]
@@ -69,7 +70,7 @@ struct RouteBuilder {
         on(path, method: .post, use: handler)
     }
 
-    private func on<Output: ResponseGenerator>(
+    func on<Output: ResponseGenerator>(
         _ path: String, method: HTTPRequest.Method, use handler: @escaping Handler<Output>
     ) {
         table.add(path, method: method.rawValue)

@@ -14,6 +14,8 @@ struct APIServices: Sendable {
     let components: ComponentRegistry
     /// Grace's root, which restarts components; nil when this process does not supervise them (503).
     let tree: ComponentTree?
+    /// This instance's fleet member; nil outside a fleet.
+    let fleet: FleetService?
     let live: LiveState
     let metrics: APIMetrics
     let dashboard: DashboardFiles
@@ -25,9 +27,10 @@ struct APIServices: Sendable {
         supervisor: Supervisor, healer: Healer, reloader: ConfigurationReloader?, snapshots: SnapshotStore?,
         journal: Journal, components: ComponentRegistry, live: LiveState, metrics: APIMetrics,
         dashboard: DashboardFiles, broadcaster: EventBroadcaster, version: String, agentTasks: AgentTaskStore? = nil,
-        tree: ComponentTree? = nil, startedAt: Date = Date()
+        tree: ComponentTree? = nil, fleet: FleetService? = nil, startedAt: Date = Date()
     ) {
         self.tree = tree
+        self.fleet = fleet
         self.supervisor = supervisor
         self.healer = healer
         self.reloader = reloader

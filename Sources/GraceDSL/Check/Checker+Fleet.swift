@@ -68,6 +68,9 @@ extension Checker {
                 }
             }
             for kernel in fleet.kernels { resolve(kernel, kind: .kernel, context: "fleet `\(name)`") }
+            if let playbook = fleet.failover.playbook {
+                resolve(playbook, kind: .playbook, context: "fleet `\(name)`")
+            }
         }
     }
 }

@@ -154,6 +154,7 @@ extension Checker {
         }
         for signature in table.signatures.values { if let bound = signature.playbook { reach(bound.value) } }
         for playbook in table.playbooks.values where playbook.manual { reach(playbook.header.name.value) }
+        for fleet in table.fleets.values { if let promotion = fleet.failover.playbook { reach(promotion.value) } }
         while let name = queue.popLast() {
             guard let playbook = table.playbooks[name] else { continue }
             if let next = playbook.onFailure { reach(next.value) }
@@ -169,8 +170,8 @@ extension Checker {
         where !reached.contains(playbook.header.name.value) {
             sink.emit(
                 .unreachablePlaybook,
-                "playbook `\(playbook.header.name.value)` can never run: no trigger, signature, escalation or call "
-                    + "leads to it", at: playbook.header.name.span,
+                "playbook `\(playbook.header.name.value)` can never run: no trigger, signature, escalation, call or "
+                    + "fleet promotion leads to it", at: playbook.header.name.span,
                 notes: [Note("add `manual: true` if it is meant for `grace playbook run` only")])
         }
     }

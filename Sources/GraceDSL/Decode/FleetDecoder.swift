@@ -9,7 +9,7 @@ extension DocumentDecoder {
         }
         if let n = leaseNode { f.lease = lease(n) }
         if let n = r["failover"],
-            let m = MappingReader(n, context: "failover", allowed: ["promote", "fence", "quarantine"], sink: sink)
+            let m = MappingReader(n, context: "failover", allowed: ["promote", "fence", "quarantine", "playbook"], sink: sink)
         {
             if let v = m["promote"] {
                 f.failover.promote = values.oneOf(v, field: "promote", as: Fleet.Promotion.self)?.value ?? .auto
@@ -18,6 +18,7 @@ extension DocumentDecoder {
             if let v = m["quarantine"], let d = values.duration(v, field: "quarantine") {
                 f.failover.quarantine = d.value
             }
+            if let v = m["playbook"] { f.failover.playbook = values.reference(v, field: "playbook") }
         }
         if let n = r["kernels"] { f.kernels = values.references(n, field: "kernels") }
         return f

@@ -4,7 +4,7 @@ extension DocumentDecoder {
     func decodeKernel(_ root: YAMLNode, _ header: DocumentHeader) -> Kernel? {
         let keys = [
             "tier", "command", "cwd", "env", "user", "group", "depends_on", "ports", "restart", "stop", "health",
-            "ready", "start_timeout", "watchdog", "logs", "data", "limits", "enabled",
+            "ready", "start_timeout", "watchdog", "logs", "data", "limits", "enabled", "on_standby",
         ]
         guard let r = rootReader(root, header, keys: keys) else { return nil }
         var k = Kernel(header: header)
@@ -37,7 +37,30 @@ extension DocumentDecoder {
         if let n = r["data"] { k.data = values.strings(n, field: "data") }
         if let n = r["limits"] { k.limits = limits(n) }
         if let n = r["enabled"] { k.enabled = values.bool(n, field: "enabled") ?? true }
+        if let n = r["on_standby"] { k.onStandby = standbyMode(n) }
         return k
+    }
+
+    private func standbyMode(_ node: YAMLNode) -> Kernel.StandbyMode? {
+        if case .scalar = node.content {
+            guard let word = values.string(node, field: "on_standby") else { return nil }
+            switch word.value {
+            case "stop": return .stop
+            case "run": return .run
+            default:
+                sink.emit(
+                    .invalidValue,
+                    "`on_standby` is `stop`, `run`, or a mapping with the replica's `command` and `env`",
+                    at: word.span)
+                return nil
+            }
+        }
+        guard let m = MappingReader(node, context: "on_standby", allowed: ["command", "env"], sink: sink) else {
+            return nil
+        }
+        return .replica(
+            command: m["command"].flatMap { values.command($0, field: "command") },
+            env: m["env"].map { values.stringMap($0, field: "env") } ?? [:])
     }
 
     private func restartPolicy(_ node: YAMLNode) -> Kernel.RestartPolicy {

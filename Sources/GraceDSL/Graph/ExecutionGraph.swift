@@ -65,6 +65,10 @@ public struct ExecutionGraph: Sendable, Hashable {
     public func kernel(_ name: String) -> Kernel? { kernels.first { $0.header.name.value == name } }
     public func playbook(_ name: String) -> Playbook? { playbooks.first { $0.header.name.value == name } }
     public func trigger(_ name: String) -> Trigger? { triggers.first { $0.header.name.value == name } }
+    /// The fleet that lists `instance` among its instances, if any.
+    public func fleet(listing instance: String) -> Fleet? {
+        fleets.first { $0.instances.contains { $0.name.value == instance } }
+    }
 }
 
 /// A node of the graph as drawn: a document, a step, one of Grace's components, a fleet instance or a fault.

@@ -33,6 +33,9 @@ public struct Fleet: Sendable, Hashable {
         public var promote: Promotion = .auto
         public var fence = true
         public var quarantine: Duration = .seconds(300)
+        /// The playbook a newly promoted instance runs (`playbook:`), with `fleet`, `instance`, `token` and
+        /// `previous` as arguments it may declare.
+        public var playbook: Located<String>?
     }
 
     public var header: DocumentHeader

@@ -83,6 +83,18 @@ public struct Kernel: Sendable, Hashable {
         public var nproc: Int?
     }
 
+    /// What a kernel does on an instance of a fleet that is not the primary (`on_standby:`).
+    public enum StandbyMode: Sendable, Hashable {
+        /// Runs only on the primary: stopped on a standby, started on promotion (`on_standby: stop`).
+        case stop
+        /// Runs on every instance alike, whatever its role (`on_standby: run`).
+        case run
+        /// Runs differently on a hot standby (a replica): `command` and `env` replace the kernel's own there; on
+        /// a warm standby it stays stopped. Promotion does not restart it: the fleet's promotion playbook turns it
+        /// into the primary's (`pg_ctl promote`), and its next start uses the primary's command.
+        case replica(command: Located<Command>?, env: [String: String])
+    }
+
     public var header: DocumentHeader
     public var tier: Tier = .standard
     public var command: Located<Command>?
@@ -104,6 +116,8 @@ public struct Kernel: Sendable, Hashable {
     public var data: [Located<String>] = []
     public var limits = ResourceLimits()
     public var enabled = true
+    /// nil: as the fleet's `kernels` list says (listed or no list: primary only; unlisted: everywhere).
+    public var onStandby: StandbyMode?
 
     public init(header: DocumentHeader) {
         self.header = header

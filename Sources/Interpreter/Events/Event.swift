@@ -40,7 +40,7 @@ public enum Event: Sendable, Hashable {
     case fileChanged(kernel: String?, path: String)
     /// A reload was refused: `path` and `code` of the first error (empty path and code `io` when unreadable).
     case configInvalid(path: String, code: String)
-    /// A fleet member stopped renewing its lease. Nothing in this build produces it yet (fleets are later work).
+    /// A fleet member left without handing over (`fleet.member_lost`): its lease or its presence lapsed.
     case memberLost(instance: String, fleet: String)
 
     /// The kernel the event is about, if any.

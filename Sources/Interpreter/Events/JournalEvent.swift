@@ -148,6 +148,19 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// The healer and the coding agent were silent together: neither could repair the other.
     case componentDeadlock = "component.deadlock"
 
+    /// This instance took its fleet's lease and promoted itself.
+    case fleetPromoted = "fleet.promoted"
+    /// This instance gave up or lost its fleet's lease and fenced itself.
+    case fleetDemoted = "fleet.demoted"
+    /// A fleet member left without handing over (the primary that was replaced, or a standby).
+    case fleetMemberLost = "fleet.member_lost"
+    /// A frozen holder of the lease on this host was stopped with its kernels.
+    case fleetFenced = "fleet.fenced"
+    /// This instance left its fleet until healed.
+    case fleetQuarantined = "fleet.quarantined"
+    /// A quarantined instance passed its checks and rejoined as a standby.
+    case fleetRejoined = "fleet.rejoined"
+
     /// How a reader should take an entry of this kind: the dashboard colours events by it.
     public enum Tone: String, Sendable, Codable, CaseIterable {
         /// Something failed or was lost.
@@ -168,19 +181,20 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .kernelExited, .kernelGaveUp, .kernelSpawnFailed, .kernelUnhealthy, .kernelWatchdogTimeout, .kernelKill,
             .kernelStartTimeout,
             .runFailed, .runEscalated, .runAbandoned, .stepFailed, .configInvalid, .snapshotFailed, .kbBindingDropped,
-            .graceJournalAnchorMismatch, .componentSilent, .componentEscalated, .componentDeadlock:
+            .graceJournalAnchorMismatch, .componentSilent, .componentEscalated, .componentDeadlock, .fleetMemberLost,
+            .fleetFenced:
             .bad
         case .kernelStarted, .kernelReady, .kernelHealthy, .kernelResumed, .kernelLeftoverStopped, .runSucceeded,
             .stepSucceeded, .configReloaded, .graceStarted, .graceReexec, .kbBindingLearned, .snapshotCreated,
             .snapshotRestored,
-            .agentCommitted, .configKnownGood, .componentRecovered:
+            .agentCommitted, .configKnownGood, .componentRecovered, .fleetPromoted, .fleetRejoined:
             .good
         case .runSuperseded, .kernelRestarting, .kernelPaused, .kernelSignalled, .kernelLeftoverFound,
             .kernelDependencyNotReady,
             .kernelLimitsUnenforced,
             .kernelRestartRequested,
             .kernelStopping, .triggerSuppressed, .runInterrupted, .graceStopping, .graceJournalRecovered,
-            .agentReverted, .configRolledBack, .componentRestarted:
+            .agentReverted, .configRolledBack, .componentRestarted, .fleetDemoted, .fleetQuarantined:
             .warn
         case .triggerFired, .runStarted, .stepStarted, .undoStarted, .undoFinished, .healerStarted, .kbOutcome,
             .notify, .agentTask:
@@ -267,6 +281,15 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .componentEscalated:
             "a component broke its supervision limit (component, restarts, within_ms, to: rebuild, reexec or operator)"
         case .componentDeadlock: "healer and agent were silent together (members); the root restarts them in turn"
+        case .fleetPromoted:
+            "this instance took the lease and promoted itself (fleet, instance, token, previous, started)"
+        case .fleetDemoted:
+            "this instance gave up or lost the lease and stopped its primary-only kernels (fleet, instance, token, "
+                + "reason, stopped)"
+        case .fleetMemberLost: "a member left without handing over (fleet, instance, role, token, by)"
+        case .fleetFenced: "a frozen lease holder on this host was killed with its kernels (fleet, instance, pid, token, killed)"
+        case .fleetQuarantined: "this instance left its fleet and stopped its kernels until healed (fleet, instance, until, reason)"
+        case .fleetRejoined: "a quarantined instance passed its checks and rejoined as a standby (fleet, instance, checks)"
         }
     }
 }
@@ -495,6 +518,11 @@ public enum JournalEvent: Sendable, Hashable {
     /// The components `members` were silent at the same time (the healer and the agent): a deadlock.
     case componentDeadlock(members: [String])
 
+    // Fleets
+    /// A change of `instance`'s place in `fleet` (`kind` is one of the `fleet.*` kinds); `details` are the kind's
+    /// other fields (see `JournalKind.summary`).
+    case fleet(kind: FleetChange, fleet: String, instance: String, details: [String: String])
+
     /// An entry this build cannot decode (unknown kind, or fields that do not fit it), kept exactly as stored.
     case unrecognized(kind: String, kernel: String?, fields: [String: String])
 
@@ -560,6 +588,7 @@ public enum JournalEvent: Sendable, Hashable {
         case .componentRestarted: .componentRestarted
         case .componentEscalated: .componentEscalated
         case .componentDeadlock: .componentDeadlock
+        case .fleet(let change, _, _, _): change.kind
         case .snapshotCreated: .snapshotCreated
         case .snapshotRestored: .snapshotRestored
         case .snapshotPruned: .snapshotPruned
@@ -747,6 +776,8 @@ public enum JournalEvent: Sendable, Hashable {
                 "to": to,
             ]
         case .componentDeadlock(let members): return ["members": members.joined(separator: ",")]
+        case .fleet(_, let fleet, let instance, let details):
+            return details.merging(["fleet": fleet, "instance": instance]) { _, fixed in fixed }
         case .configRolledBack(let revision, let reverted, let run):
             var f = ["revision": revision, "reverted": reverted.joined(separator: ",")]
             if let run { f["run"] = run }
@@ -892,6 +923,14 @@ public enum JournalEvent: Sendable, Hashable {
                 within: .milliseconds(f["within_ms"].flatMap { Int64($0) } ?? 0), to: to)
         case .componentDeadlock:
             return .componentDeadlock(members: list(f["members"]))
+        case .fleetPromoted, .fleetDemoted, .fleetMemberLost, .fleetFenced, .fleetQuarantined, .fleetRejoined:
+            guard let change = FleetChange(kind: kind), let fleet = f["fleet"], let instance = f["instance"] else {
+                return nil
+            }
+            var details = f
+            details["fleet"] = nil
+            details["instance"] = nil
+            return .fleet(kind: change, fleet: fleet, instance: instance, details: details)
         case .configRolledBack:
             guard let revision = f["revision"] else { return nil }
             return .configRolledBack(revision: revision, reverted: list(f["reverted"]), run: f["run"])
@@ -1053,5 +1092,39 @@ public enum JournalEvent: Sendable, Hashable {
         var out: [String: String] = [:]
         for (key, value) in f where key.hasPrefix(prefix) { out[String(key.dropFirst(prefix.count))] = value }
         return out
+    }
+}
+
+/// The `fleet.*` journal kinds, as `JournalEvent.fleet` carries them.
+public enum FleetChange: String, Sendable, Hashable, CaseIterable {
+    /// `fleet.promoted`
+    case promoted
+    /// `fleet.demoted`
+    case demoted
+    /// `fleet.member_lost`
+    case memberLost
+    /// `fleet.fenced`
+    case fenced
+    /// `fleet.quarantined`
+    case quarantined
+    /// `fleet.rejoined`
+    case rejoined
+
+    /// The journal kind it is stored as.
+    public var kind: JournalKind {
+        switch self {
+        case .promoted: .fleetPromoted
+        case .demoted: .fleetDemoted
+        case .memberLost: .fleetMemberLost
+        case .fenced: .fleetFenced
+        case .quarantined: .fleetQuarantined
+        case .rejoined: .fleetRejoined
+        }
+    }
+
+    /// The change stored as `kind`; nil for a kind that is no fleet change.
+    public init?(kind: JournalKind) {
+        guard let change = Self.allCases.first(where: { $0.kind == kind }) else { return nil }
+        self = change
     }
 }

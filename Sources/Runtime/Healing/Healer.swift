@@ -59,7 +59,7 @@ public actor Healer {
     public init(
         graph: ExecutionGraph, supervisor: Supervisor, environment: RuntimeEnvironment, runner: ProcessCommandRunner,
         root: String, snapshots: SnapshotStore? = nil, reloader: ConfigurationReloader? = nil,
-        agent: AgentConnection? = nil, components: ComponentTree? = nil
+        agent: AgentConnection? = nil, components: ComponentTree? = nil, fleet: FleetService? = nil
     ) {
         self.graph = graph
         self.supervisor = supervisor
@@ -68,7 +68,7 @@ public actor Healer {
         stream = Mutex(environment.hub.subscribe())
         performer = RuntimeActionPerformer(
             supervisor: supervisor, journal: environment.journal, runner: runner, clock: environment.clock,
-            snapshots: snapshots, reloader: reloader, agent: agent, components: components)
+            snapshots: snapshots, reloader: reloader, agent: agent, components: components, fleet: fleet)
         executor = PlaybookExecutor(
             graph: graph, performer: performer, journal: JournalRunRecorder(journal: environment.journal),
             clock: environment.clock, locks: locks)

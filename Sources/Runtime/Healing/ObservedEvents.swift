@@ -63,6 +63,8 @@ enum ObservedEvents {
             return [.componentRecovered(name: component)]
         case .componentDeadlock(let members):
             return [.componentDeadlock(members: members)]
+        case .fleet(.memberLost, let fleet, let instance, _):
+            return [.memberLost(instance: instance, fleet: fleet)]
         default:
             return []
         }

@@ -3,9 +3,8 @@ import GraceDSL
 import Interpreter
 
 /// Carries out playbook actions on the real machine, through the supervisor (kernels), Grace's own spawner
-/// (exec), plain HTTP, the snapshot store, configuration reload, the coding agent's queue and git. Actions whose
-/// machinery later work brings (fleet failover and quarantine) fail with a message that says so; `grace run`
-/// refuses configurations that need them unless told to run partially.
+/// (exec), plain HTTP, the snapshot store, configuration reload, the coding agent's queue, git and this instance's
+/// fleet member (`failover`, `quarantine`; they fail on a Grace that runs as no instance of the fleet).
 public struct RuntimeActionPerformer: ActionPerformer {
     let supervisor: Supervisor
     let journal: Journal
@@ -23,6 +22,8 @@ public struct RuntimeActionPerformer: ActionPerformer {
     let agent: AgentConnection?
     /// Grace's root, which `restart_component` asks.
     let components: ComponentTree?
+    /// This instance's fleet member, for `failover` and `quarantine`; nil outside a fleet.
+    let fleet: FleetService?
 
     /// A performer acting through `supervisor`, journaling to `journal`, timing waits on `clock`; without
     /// `snapshots` snapshot steps fail, without `reloader` `reload: grace` fails, without `agent` `agent_task` and
@@ -30,8 +31,9 @@ public struct RuntimeActionPerformer: ActionPerformer {
     public init(
         supervisor: Supervisor, journal: Journal, runner: ProcessCommandRunner, clock: RuntimeClock,
         snapshots: SnapshotStore? = nil, reloader: ConfigurationReloader? = nil, agent: AgentConnection? = nil,
-        components: ComponentTree? = nil
+        components: ComponentTree? = nil, fleet: FleetService? = nil
     ) {
+        self.fleet = fleet
         self.agent = agent
         self.components = components
         self.supervisor = supervisor
@@ -43,7 +45,7 @@ public struct RuntimeActionPerformer: ActionPerformer {
     }
 
     /// Action keywords this build cannot perform.
-    public static let unsupported: Set<String> = ["failover", "quarantine"]
+    public static let unsupported: Set<String> = []
 
     /// Performs one resolved step; throws `ActionFailure` saying why it did not succeed.
     public func perform(_ action: ResolvedAction, runID: String) async throws -> ActionOutcome {
@@ -193,9 +195,34 @@ public struct RuntimeActionPerformer: ActionPerformer {
                 kind: kind, goal: goal, refactor: refactor, context: context, runID: runID)
         case .rollbackConfig(let revision):
             return try await performRollback(revision: revision, runID: runID)
-        case .failover, .quarantine:
-            throw ActionFailure("`\(action.keyword)` is not available in this build of Grace")
+        case .failover(let name, let to):
+            let fleet = try fleetService(name)
+            do {
+                return ActionOutcome(detail: try await fleet.failover(to: to == "auto" ? nil : to))
+            } catch {
+                throw ActionFailure(String(describing: error))
+            }
+        case .quarantine(let instance, let duration):
+            guard let fleet else {
+                throw ActionFailure("this Grace runs as no fleet instance (start it with `grace run --instance NAME`)")
+            }
+            do {
+                try await fleet.quarantine(instance, for: duration, reason: "playbook run \(runID)")
+            } catch {
+                throw ActionFailure(String(describing: error))
+            }
+            return ActionOutcome(detail: "quarantined \(instance)")
         }
+    }
+
+    private func fleetService(_ name: String) throws -> FleetService {
+        guard let fleet else {
+            throw ActionFailure("this Grace runs as no fleet instance (start it with `grace run --instance NAME`)")
+        }
+        guard fleet.fleetName == name else {
+            throw ActionFailure("this Grace is an instance of `\(fleet.fleetName)`, not of `\(name)`")
+        }
+        return fleet
     }
 
     private func snapshotContext(_ kernel: String) async throws -> (SnapshotStore, URL, [String]) {

@@ -8,7 +8,6 @@ public enum RuntimeSupport {
         var names: Set<String> = []
         func unobservable(_ condition: Condition) -> Bool {
             switch condition {
-            case .memberLost: return true
             case .all(let parts, _): return parts.contains { unobservable($0.condition) }
             case .any(let parts): return parts.allSatisfy { unobservable($0.condition) }
             default: return false
@@ -37,25 +36,6 @@ public enum RuntimeSupport {
             parts.append(
                 "action `\(action)` (in \(playbooks.sorted().joined(separator: ", "))): not in this build; "
                     + "those steps will fail")
-        }
-        var conditions: [String: Set<String>] = [:]
-        func visit(_ condition: Condition, trigger: String) {
-            switch condition {
-            case .memberLost: conditions["member_lost (fleet)", default: []].insert(trigger)
-            case .all(let parts, _), .any(let parts): parts.forEach { visit($0.condition, trigger: trigger) }
-            default: break
-            }
-        }
-        for trigger in graph.triggers where trigger.enabled {
-            visit(trigger.when.condition, trigger: trigger.header.name.value)
-        }
-        for (what, triggers) in conditions.sorted(by: { $0.key < $1.key }) {
-            parts.append(
-                "condition \(what) (triggers \(triggers.sorted().joined(separator: ", "))): not in this build; they never fire"
-            )
-        }
-        for fleet in graph.fleets {
-            parts.append("fleet `\(fleet.header.name.value)`: leases and failover are not in this build")
         }
         for kernel in graph.kernels {
             if case .http(let url, _)? = kernel.health?.check, !HTTPProbe.isSupported(url: url) {

@@ -32,6 +32,9 @@ public actor Supervisor {
         /// What the previous image of this Grace handed over (`grace reexec`): its kernels are adopted at boot
         /// instead of being started (or stopped as leftovers). nil for a fresh start.
         public var handoff: ReexecHandoff?
+        /// This Grace's instance name when it runs as a member of a fleet (`grace run --instance`, or `instance:`
+        /// of the grace document): kernels then run by their placement and the fleet role (`applyRole`).
+        public var fleetInstance: String?
 
         /// A configuration with the default metrics interval (5 s) and readiness timeout (60 s).
         public init(root: String, stateDirectory: URL, locator: ExecutableLocator) {
@@ -115,6 +118,8 @@ public actor Supervisor {
     public private(set) var handedOver: [ReexecHandoff.Kernel] = []
     /// Whether `boot()` has returned: every kernel was started (readiness for systemd waits for it).
     public private(set) var isBooted = false
+    /// What this instance is in its fleet; `.standalone` outside any fleet. Kernels run as `KernelPlacement` says.
+    public private(set) var roleMode: FleetRoleMode
 
     /// Supervises the enabled kernels of `graph`; nothing starts before `boot()`.
     public init(graph: ExecutionGraph, configuration: Configuration, environment: RuntimeEnvironment) {
@@ -124,6 +129,8 @@ public actor Supervisor {
         self.graph = graph
         self.configuration = configuration
         self.environment = environment
+        roleMode =
+            configuration.fleetInstance.flatMap { graph.fleet(listing: $0) } != nil ? .pending : .standalone
         journal = environment.journal
         specs = ProcessSpecBuilder(
             root: configuration.root, stateDirectory: configuration.stateDirectory.path, locator: configuration.locator,
@@ -340,7 +347,7 @@ public actor Supervisor {
 
     /// Starts a stopped, backing-off or given-up kernel now; does nothing for one that runs, or during shutdown.
     public func startKernel(_ name: String) {
-        guard let runtime = kernels[name], !shuttingDown else { return }
+        guard let runtime = kernels[name], !shuttingDown, effective(runtime) != nil else { return }
         switch runtime.lifecycle.start(now: now) {
         case .spawn: spawn(runtime)
         case .ignored: break
@@ -519,15 +526,17 @@ public actor Supervisor {
     private func spawn(_ runtime: KernelRuntime) {
         guard !shuttingDown else { return }
         let name = runtime.name
+        // Held by the fleet role (a restart timer that fired after a demotion): it starts again on promotion.
+        guard let kernel = effective(runtime) else { return }
         do {
-            let spec = try runtime.spec ?? specs.spec(for: runtime.kernel)
+            let spec = try runtime.spec ?? specs.spec(for: kernel)
             runtime.spec = spec
             let logFile = try runtime.logFile ?? LogFile(path: logPath(name))
             runtime.logFile = logFile
             if notify == nil { try openNotify() }
             if !runtime.placed { place(runtime) }
             let spawned = try spawner.spawn(
-                spec, kernel: runtime.kernel, notifySocket: notify?.path, logFile: logFile,
+                spec, kernel: kernel, notifySocket: notify?.path, logFile: logFile,
                 cgroup: runtime.cgroup
             ) { [weak self] pid, status in
                 Task { await self?.exited(name, pid: pid, status: status) }
@@ -876,5 +885,66 @@ public actor Supervisor {
             await self.start(start.kernel, after: start.dependencies)
         }
         return plan.diff
+    }
+
+    // MARK: - Fleet role
+
+    /// The kernel as it runs in the current fleet role, nil when the role holds it stopped.
+    private func effective(_ runtime: KernelRuntime) -> Kernel? {
+        placement(of: runtime.kernel).kernel(runtime.kernel, in: roleMode)
+    }
+
+    private func placement(of kernel: Kernel) -> KernelPlacement {
+        guard let instance = configuration.fleetInstance, let fleet = graph.fleet(listing: instance) else {
+            return .everywhere
+        }
+        return KernelPlacement.of(kernel, in: fleet, agentKernel: AgentKernel.name)
+    }
+
+    /// Moves the kernels to what `mode` runs: stops those it holds (dependents first) and waits for their exit,
+    /// which is the fencing of a demoted primary; restarts replicas that now run their standby command; starts
+    /// the rest in dependency order. Replicas of a promoted instance keep running: the promotion playbook turns
+    /// them into the primary's. Returns the kernels stopped and started.
+    @discardableResult
+    public func applyRole(_ mode: FleetRoleMode) async -> (stopped: [String], started: [String]) {
+        let old = roleMode
+        guard mode != old else { return ([], []) }
+        roleMode = mode
+        var stopping: [String] = []
+        var starting: [String] = []
+        for kernel in graph.kernels.reversed() {
+            let name = kernel.header.name.value
+            guard let runtime = kernels[name] else { continue }
+            let placement = placement(of: runtime.kernel)
+            let before = placement.kernel(runtime.kernel, in: old)
+            let after = placement.kernel(runtime.kernel, in: mode)
+            if before != after { runtime.spec = nil }
+            if after == nil {
+                if runtime.lifecycle.state.pid != nil || before != nil { stopping.append(name) }
+            } else if before == nil || (before != after && mode == .hotStandby) {
+                if runtime.lifecycle.state.pid != nil { stopping.append(name) }
+                starting.append(name)
+            }
+        }
+        let reason = "fleet: now \(mode.rawValue)"
+        for name in stopping { await stop(name, reason: reason, grace: nil) }
+        for name in stopping { await waitForExit(name) }
+        let startingSet = Set(starting)
+        await withTaskGroup(of: Void.self) { group in
+            for kernel in graph.kernels where startingSet.contains(kernel.header.name.value) {
+                let name = kernel.header.name.value
+                let dependencies = kernel.dependsOn.map(\.value).filter {
+                    guard let runtime = kernels[$0] else { return false }
+                    return effective(runtime) != nil
+                }
+                group.addTask { await self.start(name, after: dependencies) }
+            }
+        }
+        return (stopping.reversed(), graph.kernels.map(\.header.name.value).filter { startingSet.contains($0) })
+    }
+
+    /// Kernels the current fleet role holds stopped.
+    public var heldKernels: [String] {
+        kernels.values.filter { effective($0) == nil }.map(\.name).sorted()
     }
 }

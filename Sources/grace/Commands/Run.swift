@@ -23,10 +23,16 @@ struct Run: AsyncParsableCommand {
             the grace document (default 127.0.0.1:7070; the URL is logged at start). Writes need the bearer \
             token in <state_dir>/api.token; see docs/api.md.
 
-            Some parts of the DSL come with later work (fleet failover and quarantine, the coding agent, \
-            configuration rollback). \
-            A configuration that uses them is refused with the list, unless --allow-partial is given: then \
-            everything else runs, those triggers never fire and those steps fail with a clear message.
+            A Grace whose instance (`instance:` of the grace document, or --instance) is listed in a fleet \
+            document is a member of that fleet: it takes the fleet's lease when it may and then runs its kernels \
+            as the primary, or runs as a standby (hot: replicas and kernels that run everywhere; warm: only \
+            those that run everywhere); /v1/role answers 200 only on the primary. --instance NAME starts another \
+            instance of the fleet from the same configuration root: its state directory is named after it, beside \
+            the grace document's (var/grace-2 beside var/grace), and its API listens on its `api` in the fleet \
+            document (--listen overrides). See docs/fleet.md.
+
+            Parts of the DSL this build cannot run (an http probe it cannot speak, for example) are refused \
+            with the list, unless --allow-partial is given: then everything else runs.
 
             Only one Grace runs on a state directory: a second one started on it exits at once, naming the first \
             one's pid, and changes nothing.
@@ -38,12 +44,21 @@ struct Run: AsyncParsableCommand {
             Examples:
               grace run --allow-partial
               grace run --log-level debug --metrics-interval 1
+              grace run --instance grace-2
             """)
 
     @OptionGroup var configurationOptions: ConfigurationOptions
 
     @Flag(help: "Run what this build can even though the configuration uses parts it cannot run yet.")
     var allowPartial = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Run as this instance of the fleet document (own state directory and API address).", valueName: "name"))
+    var instance: String?
+
+    @Option(help: ArgumentHelp("Listen for the API here instead (host:port).", valueName: "address"))
+    var listen: String?
 
     @Option(help: ArgumentHelp("The least severe messages to log.", valueName: "level"))
     var logLevel: Logger.Level = .info
@@ -69,6 +84,12 @@ struct Run: AsyncParsableCommand {
         let compiled = try configurationOptions.compileOrExit(
             hint: "error: the configuration has errors; nothing was started")
         try refuseUnsupported(in: compiled.graph, logger: logger)
+        if let instance, compiled.graph.fleet(listing: instance) == nil {
+            let known = compiled.graph.fleets.flatMap { $0.instances.map(\.name.value) }
+            throw CLIError.usage(
+                "--instance \(instance): no fleet document lists it"
+                    + (known.isEmpty ? " (the configuration has no fleet)" : "; instances: \(known.joined(separator: ", "))"))
+        }
         let options = configurationOptions
         var configuration = GraceConfiguration(
             graph: compiled.graph, root: compiled.options.root, version: Grace.version, logger: logger
@@ -80,6 +101,8 @@ struct Run: AsyncParsableCommand {
             }
         }
         configuration.metricsInterval = .milliseconds(Int64(metricsInterval * 1000))
+        configuration.instance = instance
+        configuration.apiListen = listen
         configuration.toolDirectories = ToolLocation.directories()
         configuration.agentExecutable = ToolLocation.executable()
         // A re-executed image (`grace reexec`): adopt what the previous one handed over.

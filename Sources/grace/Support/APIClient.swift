@@ -14,6 +14,12 @@ struct APIOptions: ParsableArguments {
 
     @OptionGroup var state: StateDirectoryOption
 
+    @Option(
+        help: ArgumentHelp(
+            "Talk to this instance of the fleet document (its `api` address and state directory).",
+            valueName: "name"))
+    var instance: String?
+
     @Flag(help: "Print the API's JSON answer instead of text.")
     var json = false
 
@@ -22,7 +28,7 @@ struct APIOptions: ParsableArguments {
     }
 
     func client() throws -> APIClient {
-        try APIClient.connecting(api: api, state: state)
+        try APIClient.connecting(api: api, state: state, instance: instance)
     }
 }
 
@@ -64,9 +70,25 @@ struct APIClient: Sendable {
 
     /// The client for `--api` and `--state-dir`: the configuration root is compiled at most once, and not at all
     /// with both.
-    static func connecting(api: String?, state: StateDirectoryOption) throws -> APIClient {
+    static func connecting(api: String?, state: StateDirectoryOption, instance: String? = nil) throws -> APIClient {
         let configured = api != nil && state.stateDir != nil ? nil : try? ConfiguredRoot.load()
         var base = api
+        var stateDirectory = state.stateDir != nil ? try? state.resolve() : configured?.stateDirectory
+        if let instance {
+            // Another instance of the fleet, run from this root: its address in the fleet document, its state
+            // directory beside the grace document's unless it is that document's own instance.
+            guard let configured,
+                let declared = configured.result.graph?.fleet(listing: instance)?.instances.first(where: {
+                    $0.name.value == instance
+                })
+            else { throw CLIError.usage("--instance \(instance): no fleet document of this configuration lists it") }
+            if base == nil {
+                base = "http://" + declared.api.value.replacingOccurrences(of: "0.0.0.0:", with: "127.0.0.1:")
+            }
+            if state.stateDir == nil, configured.settings?.instance?.value != instance {
+                stateDirectory = configured.stateDirectory.deletingLastPathComponent().appendingPathComponent(instance)
+            }
+        }
         if base == nil {
             let listen = configured?.settings?.apiListen?.value ?? "127.0.0.1:7070"
             // A wildcard listen address is reached on loopback.
@@ -74,7 +96,6 @@ struct APIClient: Sendable {
                 .replacingOccurrences(of: "[::]:", with: "[::1]:")
             base = "http://" + host
         }
-        let stateDirectory = state.stateDir != nil ? try? state.resolve() : configured?.stateDirectory
         let token = stateDirectory.flatMap {
             try? String(contentsOf: $0.appendingPathComponent("api.token"), encoding: .utf8)
         }?.trimmingCharacters(in: .whitespacesAndNewlines)

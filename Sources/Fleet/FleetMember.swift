@@ -1,0 +1,457 @@
+import Foundation
+
+/// One instance's part in its fleet: it takes the lease when it may, renews it while it holds it, demotes itself
+/// (fences) before the lease can be granted elsewhere, watches the other members, and goes through quarantine.
+/// What each change means for the kernels, the journal and the playbooks is the delegate's (`FleetMemberDelegate`,
+/// Runtime's `FleetService`); this type only decides.
+///
+/// Rules, in the spirit of Patroni's leader loop:
+/// - A primary that has not renewed for `ttl - margin` demotes itself at once: by then a standby may take the lease
+///   soon, and a primary must stop serving before that can happen. `margin` is `max(renew, ttl / 4)`.
+/// - A standby takes a free lease after a delay of 40 ms per present member of higher priority, so that the best
+///   standby wins; with `promote: manual` it never does unless a switchover names it.
+/// - A standby that sees the holder's renewal older than `ttl` on the same host (a frozen holder keeps the local
+///   lock) fences it through the delegate; across hosts the etcd lease lapses by itself.
+/// - The member that takes the lease from a holder that is no longer present reports that holder lost; the primary
+///   reports standbys whose membership lapsed.
+public actor FleetMember {
+    /// What this member is configured as.
+    public struct Settings: Sendable {
+        /// The fleet's name.
+        public var fleet: String
+        /// This instance's claim (its name, pid, host, state directory, API).
+        public var claim: LeaseClaim
+        /// This instance's priority; higher is promoted first.
+        public var priority: Int
+        /// Every instance's priority, by name.
+        public var priorities: [String: Int]
+        /// The instance declared `role: primary` (takes the lease first at a fleet's start under `promote: manual`).
+        public var declaredPrimary: String?
+        /// The lease's time to live and renewal interval.
+        public var ttl: Duration
+        /// How often the holder renews and a standby looks.
+        public var renew: Duration
+        /// `promote: auto`: a standby takes a free lease by itself.
+        public var autoPromote = true
+        /// `fence: true`: a standby fences a hung holder on this host.
+        public var fence = true
+        /// Delay per member of higher priority before a standby takes a free lease.
+        public var rankStep: Duration = .milliseconds(40)
+
+        /// Settings for `claim` in `fleet`.
+        public init(
+            fleet: String, claim: LeaseClaim, priority: Int, priorities: [String: Int], ttl: Duration,
+            renew: Duration
+        ) {
+            self.fleet = fleet
+            self.claim = claim
+            self.priority = priority
+            self.priorities = priorities
+            self.ttl = ttl
+            self.renew = renew
+        }
+
+        /// How long before the lease could lapse a primary that cannot renew demotes itself.
+        public var margin: Duration { max(renew, ttl / 4) }
+    }
+
+    /// What a member is now.
+    public enum Role: String, Sendable, Codable {
+        /// Joining: not yet decided.
+        case starting
+        /// Holds the lease and serves.
+        case primary
+        /// Does not hold the lease; ready to take it.
+        case standby
+        /// Out of the fleet until healed and its quarantine time has passed.
+        case quarantined
+    }
+
+    /// A member's view of its fleet, for `/v1/role`, `/v1/fleet` and the dashboard.
+    public struct Status: Sendable {
+        /// The fleet's name.
+        public var fleet: String
+        /// This instance.
+        public var instance: String
+        /// What this instance is now.
+        public var role: Role
+        /// The holder of the lease as last seen (this instance when primary).
+        public var holder: LeaseHolder?
+        /// The members present as last seen.
+        public var members: [LeaseClaim]
+        /// When a quarantine ends (nil when not quarantined).
+        public var quarantinedUntil: Date?
+        /// The last result of the quarantine's healing checks.
+        public var healReport: String?
+        /// When this instance took its current role.
+        public var since: Date
+        /// The last error the lease backend gave, if the last attempt failed.
+        public var backendError: String?
+    }
+
+    /// A notice of a quarantine, stored under `quarantine/NAME`.
+    struct QuarantineNotice: Codable {
+        var until: Date
+        var reason: String
+        var by: String
+    }
+
+    /// A notice of a switchover, stored under `switchover`.
+    struct SwitchoverNotice: Codable {
+        var to: String
+        var from: String
+        var deadline: Date
+    }
+
+    /// Why a fleet operation was refused.
+    public struct Refusal: Error, Sendable, CustomStringConvertible {
+        /// What to tell the operator or the playbook.
+        public var description: String
+
+        /// A refusal saying `description`.
+        public init(description: String) {
+            self.description = description
+        }
+    }
+
+    private let settings: Settings
+    private let backend: any LeaseBackend
+    private let delegate: any FleetMemberDelegate
+    private let clock = ContinuousClock()
+    private var role: Role = .starting
+    private var token: UInt64?
+    private var lastRenewal: ContinuousClock.Instant?
+    private var lastHolder: LeaseHolder?
+    private var knownMembers: [String: LeaseClaim] = [:]
+    private var quarantineUntil: Date?
+    private var healed = false
+    private var healReport: String?
+    private var since = Date()
+    private var backendError: String?
+    private var lastFenced: (instance: String, token: UInt64)?
+    /// The last round saw the lease free and left it (manual promotion, a switchover to another): waiting for a
+    /// release would return at once.
+    private var leftFree = false
+
+    /// A member of `settings.fleet` on `backend`, acting through `delegate`.
+    public init(settings: Settings, backend: any LeaseBackend, delegate: any FleetMemberDelegate) {
+        self.settings = settings
+        self.backend = backend
+        self.delegate = delegate
+    }
+
+    /// This member's view now.
+    public var status: Status {
+        Status(
+            fleet: settings.fleet, instance: settings.claim.instance, role: role,
+            holder: role == .primary
+                ? token.map { LeaseHolder(claim: settings.claim, token: $0, renewedAt: Date()) } : lastHolder,
+            members: knownMembers.values.sorted { $0.instance < $1.instance }, quarantinedUntil: quarantineUntil,
+            healReport: healReport, since: since, backendError: backendError)
+    }
+
+    /// Runs the member until cancelled; on cancellation it gives the lease up (a shutdown is an orderly exit).
+    /// `beat` is called after every round (the component's heartbeat).
+    public func run(beat: @Sendable () -> Void = {}) async {
+        while !Task.isCancelled {
+            await step()
+            beat()
+            if role == .standby, !leftFree {
+                await backend.waitForRelease(timeout: settings.renew)
+            } else {
+                try? await clock.sleep(for: settings.renew)
+            }
+        }
+        if role == .primary { try? await backend.release() }
+        await backend.close()
+    }
+
+    /// One round of the loop: what `run` does every `renew` (a test drives it directly).
+    public func step() async {
+        switch role {
+        case .starting: await start()
+        case .primary: await lead()
+        case .standby: await follow()
+        case .quarantined: await heal()
+        }
+    }
+
+    // MARK: - Operations (API, playbook steps)
+
+    /// An orderly switchover: this primary names a standby (`to`, or the present standby of highest priority),
+    /// demotes itself, and gives the lease up for that standby to take. Returns the chosen standby.
+    public func switchover(to target: String?) async throws -> String {
+        guard role == .primary else {
+            throw Refusal(
+                description: "\(settings.claim.instance) is not the primary"
+                    + (lastHolder.map { "; \($0.claim.instance) is" } ?? ""))
+        }
+        let members = (try? await backend.members()) ?? Array(knownMembers.values)
+        let candidates = members.map(\.instance).filter { $0 != settings.claim.instance }
+        let chosen: String
+        if let target {
+            guard candidates.contains(target) else {
+                throw Refusal(description: "`\(target)` is not a present standby of \(settings.fleet)")
+            }
+            chosen = target
+        } else {
+            guard let best = candidates.max(by: { priority($0) < priority($1) }) else {
+                throw Refusal(description: "no standby of \(settings.fleet) is present to take over")
+            }
+            chosen = best
+        }
+        let notice = SwitchoverNotice(
+            to: chosen, from: settings.claim.instance, deadline: Date().addingTimeInterval(seconds(settings.ttl) * 2))
+        try await backend.putNotice("switchover", try JSONEncoder().encode(notice))
+        await demote("switchover to \(chosen)")
+        return chosen
+    }
+
+    /// Quarantines `instance` for `duration`: this one at once; another through a notice it acts on when it next
+    /// looks (or when it starts again, if it is down).
+    public func quarantine(_ instance: String, for duration: Duration, reason: String) async throws {
+        let until = Date().addingTimeInterval(seconds(duration))
+        let notice = QuarantineNotice(until: until, reason: reason, by: settings.claim.instance)
+        try await backend.putNotice("quarantine/" + instance, try JSONEncoder().encode(notice))
+        if instance == settings.claim.instance { await enterQuarantine(until: until, reason: reason) }
+    }
+
+    /// Ends a quarantine early (an operator's `grace fleet rejoin`): this instance rejoins once its healing checks
+    /// pass; another instance's notice is removed.
+    public func rejoin(_ instance: String) async throws {
+        try await backend.removeNotice("quarantine/" + instance)
+        if instance == settings.claim.instance, role == .quarantined {
+            quarantineUntil = Date()
+            healed = false
+        }
+    }
+
+    // MARK: - The loop's states
+
+    private func start() async {
+        do {
+            try await backend.join(settings.claim)
+            backendError = nil
+        } catch {
+            backendError = String(describing: error)
+            return
+        }
+        if let notice = await quarantineNotice(), notice.until > Date() {
+            await enterQuarantine(until: notice.until, reason: notice.reason)
+            return
+        }
+        become(.standby)
+        await delegate.becomeStandby(reason: "joined the fleet", demotedToken: nil)
+        await follow()
+    }
+
+    private func lead() async {
+        let now = clock.now
+        do {
+            if try await backend.renew() {
+                lastRenewal = now
+                backendError = nil
+            } else {
+                await demote("the lease was lost")
+                return
+            }
+        } catch {
+            backendError = String(describing: error)
+        }
+        if let last = lastRenewal, now - last > settings.ttl - settings.margin {
+            await demote(
+                "could not renew the lease for \(format(now - last)) (ttl \(format(settings.ttl)), "
+                    + "margin \(format(settings.margin)))")
+            return
+        }
+        if let notice = await quarantineNotice(), notice.until > Date() {
+            await enterQuarantine(until: notice.until, reason: notice.reason)
+            return
+        }
+        await watchMembers()
+    }
+
+    private func follow() async {
+        leftFree = false
+        if let notice = await quarantineNotice(), notice.until > Date() {
+            await enterQuarantine(until: notice.until, reason: notice.reason)
+            return
+        }
+        let holder: LeaseHolder?
+        do {
+            holder = try await backend.holder()
+            backendError = nil
+        } catch {
+            backendError = String(describing: error)
+            return
+        }
+        if let holder {
+            if holder.claim.instance != settings.claim.instance { lastHolder = holder }
+            await fenceIfHung(holder)
+            await watchMembers()
+            return
+        }
+        guard let wait = await promotionDelay() else {
+            leftFree = true
+            return
+        }
+        if wait > .zero {
+            try? await clock.sleep(for: wait)
+            if (try? await backend.holder()) != nil { return }
+        }
+        let acquired: UInt64?
+        do {
+            acquired = try await backend.acquire(settings.claim)
+        } catch {
+            backendError = String(describing: error)
+            return
+        }
+        guard let acquired else {
+            leftFree = true
+            return
+        }
+        await promote(token: acquired)
+    }
+
+    private func heal() async {
+        if !healed {
+            let result = await delegate.heal()
+            healed = result.passed
+            healReport = result.report
+        }
+        guard healed, let until = quarantineUntil, Date() >= until else { return }
+        try? await backend.removeNotice("quarantine/" + settings.claim.instance)
+        quarantineUntil = nil
+        become(.standby)
+        await delegate.rejoined(report: healReport ?? "")
+        await delegate.becomeStandby(reason: "rejoined after quarantine", demotedToken: nil)
+    }
+
+    // MARK: - Transitions
+
+    private func promote(token: UInt64) async {
+        let previous = lastHolder
+        self.token = token
+        lastRenewal = clock.now
+        become(.primary)
+        try? await backend.removeNotice("switchover")
+        await delegate.becomePrimary(token: token, previous: previous)
+        let present = Set(((try? await backend.members()) ?? []).map(\.instance))
+        if let previous, previous.claim.instance != settings.claim.instance, !present.contains(previous.claim.instance) {
+            await delegate.memberLost(previous.claim, wasPrimary: true, token: token)
+        }
+        lastHolder = nil
+        await watchMembers()
+    }
+
+    private func demote(_ reason: String) async {
+        let was = token
+        become(.standby)
+        token = nil
+        lastRenewal = nil
+        // Fence first: the kernels stop before the lease can be granted elsewhere.
+        await delegate.becomeStandby(reason: reason, demotedToken: was ?? 0)
+        try? await backend.release()
+    }
+
+    private func enterQuarantine(until: Date, reason: String) async {
+        let wasPrimary = role == .primary
+        become(.quarantined)
+        quarantineUntil = until
+        healed = false
+        healReport = nil
+        if wasPrimary {
+            token = nil
+            try? await backend.release()
+        }
+        await delegate.enterQuarantine(until: until, reason: reason)
+    }
+
+    private func become(_ new: Role) {
+        if role != new { since = Date() }
+        role = new
+    }
+
+    // MARK: - Looking at the others
+
+    /// Fences the holder when its renewals stopped for longer than `ttl` on this host (it is frozen: the kernel
+    /// did not release its lock), once per holding.
+    private func fenceIfHung(_ holder: LeaseHolder) async {
+        guard settings.fence, holder.claim.instance != settings.claim.instance,
+            let renewed = holder.renewedAt, Date().timeIntervalSince(renewed) > seconds(settings.ttl),
+            holder.claim.host == settings.claim.host
+        else { return }
+        if let last = lastFenced, last.instance == holder.claim.instance, last.token == holder.token { return }
+        lastFenced = (holder.claim.instance, holder.token)
+        await delegate.fence(holder)
+    }
+
+    /// How long to wait before taking a free lease; nil when this member must not take it now.
+    private func promotionDelay() async -> Duration? {
+        if let data = try? await backend.notice("switchover"),
+            let notice = try? JSONDecoder().decode(SwitchoverNotice.self, from: data), notice.deadline > Date()
+        {
+            return notice.to == settings.claim.instance ? .zero : nil
+        }
+        if !settings.autoPromote {
+            // Manual promotion: only the declared primary starts a fleet that has never had a holder.
+            return lastHolder == nil && settings.declaredPrimary == settings.claim.instance ? .zero : nil
+        }
+        let members = (try? await backend.members()) ?? []
+        let better = members.filter {
+            $0.instance != settings.claim.instance && $0.instance != lastHolder?.claim.instance
+                && priority($0.instance) > settings.priority
+        }
+        return settings.rankStep * better.count
+    }
+
+    /// Reports members whose presence lapsed since the last look (only the primary reports standbys).
+    private func watchMembers() async {
+        guard let members = try? await backend.members() else { return }
+        let now = Dictionary(members.map { ($0.instance, $0) }, uniquingKeysWith: { a, _ in a })
+        if role == .primary, let token {
+            for (name, claim) in knownMembers where now[name] == nil && name != settings.claim.instance {
+                await delegate.memberLost(claim, wasPrimary: false, token: token)
+            }
+        }
+        knownMembers = now
+    }
+
+    private func quarantineNotice() async -> QuarantineNotice? {
+        guard let data = try? await backend.notice("quarantine/" + settings.claim.instance) else { return nil }
+        return try? JSONDecoder().decode(QuarantineNotice.self, from: data)
+    }
+
+    private func priority(_ instance: String) -> Int { settings.priorities[instance] ?? 0 }
+}
+
+/// What a fleet member's decisions do to this Grace: its kernels, its journal, its playbooks.
+public protocol FleetMemberDelegate: Sendable {
+    /// This instance is a standby: its primary-only kernels stop (this is the fencing, done before the lease is
+    /// given up), its standby kernels run (hot) or stay stopped (warm). `demotedToken` is the token it held when it
+    /// was the primary until now (nil when it was not).
+    func becomeStandby(reason: String, demotedToken: UInt64?) async
+    /// This instance took the lease with `token`: its kernels start as the primary's and the promotion playbook
+    /// runs. `previous` is the holder it took over from, if one was seen.
+    func becomePrimary(token: UInt64, previous: LeaseHolder?) async
+    /// A member left without handing over: the old primary (seen by its successor) or a standby (seen by the
+    /// primary). `token` is the reporting primary's.
+    func memberLost(_ claim: LeaseClaim, wasPrimary: Bool, token: UInt64) async
+    /// The holder stopped renewing but keeps the lock (it is frozen, on this host): stop it and its kernels.
+    func fence(_ holder: LeaseHolder) async
+    /// This instance is quarantined until `until`: every kernel stops.
+    func enterQuarantine(until: Date, reason: String) async
+    /// The quarantine's healing checks in isolation (configuration, journal, snapshots); called until they pass.
+    func heal() async -> (passed: Bool, report: String)
+    /// The quarantine is over and the checks passed: the instance rejoins as a standby.
+    func rejoined(report: String) async
+}
+
+private func seconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+}
+
+private func format(_ d: Duration) -> String {
+    let ms = Int64(seconds(d) * 1000)
+    return ms % 1000 == 0 ? "\(ms / 1000)s" : "\(ms)ms"
+}
