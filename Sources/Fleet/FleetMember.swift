@@ -162,7 +162,13 @@ public actor FleetMember {
                 try? await clock.sleep(for: settings.renew)
             }
         }
-        if role == .primary { try? await backend.release() }
+        // An orderly exit (a shutdown) is not a loss: say so before the membership and the lease go, so that the
+        // others neither report it lost nor quarantine it.
+        try? await backend.putNotice("left/" + settings.claim.instance, Data(ISO8601DateFormatter().string(from: Date()).utf8))
+        if role == .primary {
+            await delegate.becomeStandby(reason: "shutting down", demotedToken: token ?? 0)
+            try? await backend.release()
+        }
         await backend.close()
     }
 
@@ -231,6 +237,7 @@ public actor FleetMember {
     private func start() async {
         do {
             try await backend.join(settings.claim)
+            try await backend.removeNotice("left/" + settings.claim.instance)
             backendError = nil
         } catch {
             backendError = String(describing: error)
@@ -314,6 +321,9 @@ public actor FleetMember {
     }
 
     private func heal() async {
+        if let holder = try? await backend.holder(), holder.claim.instance != settings.claim.instance {
+            lastHolder = holder
+        }
         if !healed {
             let result = await delegate.heal()
             healed = result.passed
@@ -336,12 +346,16 @@ public actor FleetMember {
         become(.primary)
         try? await backend.removeNotice("switchover")
         await delegate.becomePrimary(token: token, previous: previous)
-        let present = Set(((try? await backend.members()) ?? []).map(\.instance))
-        if let previous, previous.claim.instance != settings.claim.instance, !present.contains(previous.claim.instance) {
+        let members = (try? await backend.members()) ?? []
+        let present = Set(members.map(\.instance))
+        if let previous, previous.claim.instance != settings.claim.instance, !present.contains(previous.claim.instance),
+            await !hasLeft(previous.claim.instance)
+        {
             await delegate.memberLost(previous.claim, wasPrimary: true, token: token)
         }
         lastHolder = nil
-        await watchMembers()
+        // From now on this primary reports standbys that leave; the old primary has been reported above.
+        knownMembers = Dictionary(members.map { ($0.instance, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     private func demote(_ reason: String) async {
@@ -411,10 +425,16 @@ public actor FleetMember {
         let now = Dictionary(members.map { ($0.instance, $0) }, uniquingKeysWith: { a, _ in a })
         if role == .primary, let token {
             for (name, claim) in knownMembers where now[name] == nil && name != settings.claim.instance {
+                if await hasLeft(name) { continue }
                 await delegate.memberLost(claim, wasPrimary: false, token: token)
             }
         }
         knownMembers = now
+    }
+
+    /// Whether `instance` said it was leaving (an orderly shutdown) before it went.
+    private func hasLeft(_ instance: String) async -> Bool {
+        (try? await backend.notice("left/" + instance)) != nil
     }
 
     private func quarantineNotice() async -> QuarantineNotice? {

@@ -96,10 +96,6 @@ public struct ConditionEvaluator: Sendable {
                 state.deadline = now + interval
             case .cron(let expression, _):
                 state.deadline = nextCron(expression.value, after: now, context: context)
-            case .silence(let target, let within) where !isComponent(target.value, context):
-                if let w = within ?? context.watchdogs[target.value] {
-                    state.deadline = now + w
-                }
             default:
                 break
             }
@@ -323,6 +319,14 @@ public struct ConditionEvaluator: Sendable {
             guard target.value == name, isComponent(name, context) else { return nil }
             state.fired = false
             state.deadline = nil
+            return nil
+
+        case (.silence(let target, _), .kernelExited(let name, _, _, _)):
+            // A kernel that is not running is not silent (its exit is for `exit` conditions); its next start arms
+            // the deadline again. A standby's kernels held by its fleet role never start, so never go silent.
+            guard target.value == name, !isComponent(name, context) else { return nil }
+            state.deadline = nil
+            state.fired = false
             return nil
 
         case (.silence(let target, _), .watchdogTimeout(let kernel)):

@@ -80,7 +80,10 @@ public struct TriggerEngine: Sendable {
         case .exit(let t, _, _, _): return [k("exit", t.value)]
         case .health(let t, _): return [k("unhealthy", t.value)]
         case .silence(let t, _):
-            return [k("heartbeat", t.value), k("started", t.value), k("watchdog", t.value), k("component", t.value)]
+            return [
+                k("heartbeat", t.value), k("started", t.value), k("watchdog", t.value), k("component", t.value),
+                k("exit", t.value),
+            ]
         case .metric(let m, let kernel, _, _), .predict(let m, let kernel, _, _, _),
             .anomaly(let m, let kernel, _, _, _):
             return [k("metric:\(m.value.rawValue)", kernel?.value)]

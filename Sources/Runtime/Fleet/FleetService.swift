@@ -143,6 +143,21 @@ public actor FleetService: FleetMemberDelegate {
     }
 
     public func becomePrimary(token: UInt64, previous: LeaseHolder?) async {
+        // A holder that died on this host left its kernels running (a crashed Grace's kernels outlive it, for the
+        // next Grace to clean up): they might still accept writes and they hold the ports. Fence them first.
+        if let previous, previous.claim.instance != instanceName, previous.claim.host == ProcessInfo.processInfo.hostName
+        {
+            let killed = Self.killKernels(of: previous.claim)
+            if !killed.isEmpty {
+                journal.append(
+                    .fleet(
+                        kind: .fenced, fleet: fleetName, instance: previous.claim.instance,
+                        details: [
+                            "pid": "", "token": String(previous.token), "killed": killed.joined(separator: ","),
+                            "by": instanceName,
+                        ]))
+            }
+        }
         let (_, started) = await supervisor.applyRole(.primary)
         promotedAt = Date()
         tookOverFrom = previous?.claim.instance
@@ -167,13 +182,8 @@ public actor FleetService: FleetMemberDelegate {
 
     public func fence(_ holder: LeaseHolder) async {
         let claim = holder.claim
-        var killed: [String] = []
         // The holder's kernels first: they are what might still accept writes.
-        for found in LeftoverProcess.scan(stateDirectory: claim.stateDirectory) {
-            if kill(-found.pid, SIGKILL) == 0 || kill(found.pid, SIGKILL) == 0 {
-                killed.append("\(found.kernel) (\(found.pid))")
-            }
-        }
+        let killed = Self.killKernels(of: claim)
         var pid = ""
         if claim.pid > 0, claim.pid != getpid(), Self.isGrace(claim.pid) {
             if kill(claim.pid, SIGKILL) == 0 { pid = String(claim.pid) }
@@ -235,6 +245,31 @@ public actor FleetService: FleetMemberDelegate {
     public func rejoined(report: String) async {
         journal.append(
             .fleet(kind: .rejoined, fleet: fleetName, instance: instanceName, details: ["checks": report]))
+    }
+
+    /// SIGKILLs the process groups of the kernels a Grace with `claim`'s state directory started on this host;
+    /// returns `kernel (pid)` of each. Waits (up to 2 s) until they are gone, so that their ports are free.
+    private static func killKernels(of claim: LeaseClaim) -> [String] {
+        var killed: [String] = []
+        var pids: [Int32] = []
+        for found in LeftoverProcess.scan(stateDirectory: claim.stateDirectory) {
+            if kill(-found.pid, SIGKILL) == 0 || kill(found.pid, SIGKILL) == 0 {
+                killed.append("\(found.kernel) (\(found.pid))")
+                pids.append(found.pid)
+            }
+        }
+        let deadline = Date().addingTimeInterval(2)
+        // Not our children: gone when /proc no longer has them (or they are zombies waiting for their reaper).
+        while Date() < deadline, pids.contains(where: { isAlive($0) }) { usleep(5_000) }
+        return killed
+    }
+
+    private static func isAlive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        let state = stat[stat.index(after: close)...].dropFirst().first
+        return state != "Z" && state != "X"
     }
 
     /// Whether `pid` runs a `grace` executable (a pid reused since the holder wrote its claim is not fenced).

@@ -50,6 +50,9 @@ public actor Healer {
     /// When each kernel last exited, failed its probe or missed its watchdog, and when each signature was last
     /// seen on each kernel (`signature|kernel`): a run healed only if neither happened after it.
     var lastTrouble: [String: Duration] = [:]
+    /// Kernels running now (from `kernel.started` and exits), by pid: a new trigger engine (a reload, a rebuild)
+    /// arms their heartbeat silences, which otherwise begin at a kernel's start.
+    var running: [String: Int32] = [:]
     var lastSighting: [String: Duration] = [:]
     /// How long after an unbound error a run on its kernel still counts as an attempt to fix it.
     static let attributionWindow: Duration = .seconds(120)
@@ -135,6 +138,7 @@ public actor Healer {
             disabled: RuntimeSupport.unobservableTriggers(in: graph))
         next.inheritLimits(from: engine)
         replay(into: &next)
+        arm(&next)
         engine = next
     }
 
@@ -204,6 +208,7 @@ public actor Healer {
             graph: newGraph, context: .init(graph: newGraph), now: now,
             disabled: RuntimeSupport.unobservableTriggers(in: newGraph))
         next.inheritLimits(from: engine)
+        arm(&next)
         engine = next
         fileTasks.forEach { $0.cancel() }
         fileTasks = []
@@ -214,6 +219,11 @@ public actor Healer {
     /// Runs a playbook by hand (`grace playbook run`, the API).
     public func run(_ playbook: String, arguments: [String: String]) async -> PlaybookOutcome {
         await executor.run(playbook, arguments: arguments, trigger: nil)
+    }
+
+    /// Arms the heartbeat silences of the kernels running now in a new engine, as their start did in the old one.
+    private func arm(_ next: inout TriggerEngine) {
+        for (kernel, pid) in running { _ = next.observe(.kernelStarted(kernel: kernel, pid: pid), now: now) }
     }
 
     private func handle(_ observation: Observation) {
@@ -239,6 +249,11 @@ public actor Healer {
         }
         var earliest: Duration?
         for event in events {
+            switch event {
+            case .kernelStarted(let kernel, let pid): running[kernel] = pid
+            case .kernelExited(let kernel, _, _, _): running[kernel] = nil
+            default: break
+            }
             apply(engine.observe(event, now: now))
             if let d = engine.touchedDeadline, d < (earliest ?? .seconds(Int64.max / 2)) { earliest = d }
         }
