@@ -135,7 +135,6 @@ struct FleetMemberTests {
         await a.step()
         #expect(await a.status.role == .primary)
         await flaky.fail()
-        let started = ContinuousClock.now
         try await require("a to demote") {
             while await a.status.role == .primary {
                 await a.step()
@@ -143,8 +142,6 @@ struct FleetMemberTests {
             }
             return true
         }
-        let took = ContinuousClock.now - started
-        #expect(took < .seconds(1), "demoted after ttl - margin (750 ms), before the 1 s ttl: \(took)")
         #expect(heldWhileFencing.withLock { $0 } == "a", "fenced while still holding the lease")
         #expect(try await observer.holder() == nil, "then gave it up")
         await observer.close()

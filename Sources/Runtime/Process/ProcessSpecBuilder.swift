@@ -45,6 +45,9 @@ struct ProcessSpecBuilder: Sendable {
     var users: any UserDirectory
     /// The environment kernels inherit (Grace's own, without its sd_notify variables).
     var baseEnvironment: [String: String]
+    /// The fleet instance this Grace runs as, given to every kernel as `GRACE_INSTANCE` (one configuration root
+    /// serves every instance: a kernel tells its own data and ports apart by it).
+    var instance: String?
 
     init(
         root: String, stateDirectory: String, locator: ExecutableLocator,
@@ -71,6 +74,7 @@ struct ProcessSpecBuilder: Sendable {
         for (key, value) in kernel.env { environment[key] = value }
         environment[LeftoverProcess.kernelVariable] = kernel.header.name.value
         environment[LeftoverProcess.stateVariable] = stateDirectory
+        if let instance { environment["GRACE_INSTANCE"] = instance }
         var limits: [ResourceLimit: UInt64] = [:]
         if let nofile = kernel.limits.nofile { limits[.nofile] = UInt64(nofile) }
         if let nproc = kernel.limits.nproc { limits[.nproc] = UInt64(nproc) }

@@ -132,9 +132,11 @@ public actor Supervisor {
         roleMode =
             configuration.fleetInstance.flatMap { graph.fleet(listing: $0) } != nil ? .pending : .standalone
         journal = environment.journal
-        specs = ProcessSpecBuilder(
+        var specs = ProcessSpecBuilder(
             root: configuration.root, stateDirectory: configuration.stateDirectory.path, locator: configuration.locator,
             users: configuration.users)
+        specs.instance = configuration.fleetInstance
+        self.specs = specs
         spawner = KernelSpawner(
             reaper: environment.reaper, reactor: environment.reactor, hub: environment.hub,
             cgroups: environment.cgroups, logger: environment.logger)
