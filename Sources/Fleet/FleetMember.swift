@@ -132,6 +132,8 @@ public actor FleetMember {
     /// The last round saw the lease free and left it (manual promotion, a switchover to another): waiting for a
     /// release would return at once.
     private var leftFree = false
+    /// Whether this member has ever seen the lease held (by anyone): until then the fleet is starting cold.
+    private var sawHolder = false
 
     /// A member of `settings.fleet` on `backend`, acting through `delegate`.
     public init(settings: Settings, backend: any LeaseBackend, delegate: any FleetMemberDelegate) {
@@ -293,6 +295,7 @@ public actor FleetMember {
             return
         }
         if let holder {
+            sawHolder = true
             if holder.claim.instance != settings.claim.instance { lastHolder = holder }
             await fenceIfHung(holder)
             await watchMembers()
@@ -340,6 +343,7 @@ public actor FleetMember {
     // MARK: - Transitions
 
     private func promote(token: UInt64) async {
+        sawHolder = true
         let previous = lastHolder
         self.token = token
         lastRenewal = clock.now
@@ -374,11 +378,12 @@ public actor FleetMember {
         quarantineUntil = until
         healed = false
         healReport = nil
+        // Every kernel stops before the lease is given up (a primary's fencing).
+        await delegate.enterQuarantine(until: until, reason: reason)
         if wasPrimary {
             token = nil
             try? await backend.release()
         }
-        await delegate.enterQuarantine(until: until, reason: reason)
     }
 
     private func become(_ new: Role) {
@@ -396,6 +401,10 @@ public actor FleetMember {
             holder.claim.host == settings.claim.host
         else { return }
         if let last = lastFenced, last.instance == holder.claim.instance, last.token == holder.token { return }
+        // The best present standby fences; the others wait one renewal interval per standby ahead of them, in
+        // case that one is stuck too.
+        let ahead = await standbysAhead(excluding: holder.claim.instance)
+        if ahead > 0, Date().timeIntervalSince(renewed) <= seconds(settings.ttl + settings.renew * ahead) { return }
         lastFenced = (holder.claim.instance, holder.token)
         await delegate.fence(holder)
     }
@@ -411,12 +420,22 @@ public actor FleetMember {
             // Manual promotion: only the declared primary starts a fleet that has never had a holder.
             return lastHolder == nil && settings.declaredPrimary == settings.claim.instance ? .zero : nil
         }
-        let members = (try? await backend.members()) ?? []
-        let better = members.filter {
-            $0.instance != settings.claim.instance && $0.instance != lastHolder?.claim.instance
-                && priority($0.instance) > settings.priority
+        if !sawHolder {
+            // A fleet starting cold: the others may not have joined yet, so every declared instance of higher
+            // priority counts, and the declared primary normally wins.
+            let ahead = settings.priorities.values.filter { $0 > settings.priority }.count
+            return settings.rankStep * max(ahead, await standbysAhead(excluding: nil))
         }
-        return settings.rankStep * better.count
+        return settings.rankStep * (await standbysAhead(excluding: lastHolder?.claim.instance))
+    }
+
+    /// Present members other than this one and `excluded` (the holder) with a higher priority.
+    private func standbysAhead(excluding excluded: String?) async -> Int {
+        let members = (try? await backend.members()) ?? []
+        return members.filter {
+            $0.instance != settings.claim.instance && $0.instance != excluded
+                && priority($0.instance) > settings.priority
+        }.count
     }
 
     /// Reports members whose presence lapsed since the last look (only the primary reports standbys).

@@ -171,7 +171,9 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
         logger.error("snapshots unavailable: \(error)")
         snapshots = nil
     }
-    let runner = ProcessCommandRunner(locator: locator, reaper: reaper, reactor: environment.reactor)
+    var runner = ProcessCommandRunner(locator: locator, reaper: reaper, reactor: environment.reactor)
+    // Playbook `exec` steps of a fleet instance (its promotion playbook above all) know which instance runs them.
+    if let instance = configuration.instanceName { runner.environment["GRACE_INSTANCE"] = instance }
     let agentTasks: AgentTaskStore?
     do {
         agentTasks = try AgentTaskStore(stateDirectory: stateDirectory)

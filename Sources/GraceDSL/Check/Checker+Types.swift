@@ -102,7 +102,8 @@ extension Checker {
         case .playbook: resolve(ref, kind: .playbook)
         case .fleet: resolve(ref, kind: .fleet)
         case .signature: resolve(ref, kind: .signature)
-        case .instance: resolveInstance(ref)
+        // `self`: whichever instance runs the step (a playbook shared by a whole fleet).
+        case .instance: if ref.value != "self" { resolveInstance(ref) }
         case .string, .path: break
         case .tier:
             if Kernel.Tier(rawValue: ref.value) == nil {

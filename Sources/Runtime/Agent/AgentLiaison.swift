@@ -27,6 +27,8 @@ public actor AgentLiaison {
     let processInterval: Duration?
     /// Whether the running graph enables the agent (`agent.enabled`), as last read from the supervisor.
     private var agentEnabled: Bool
+    /// The agent's kernel is held stopped by this instance's fleet role (a standby): its silence is expected.
+    private var agentHeld = false
     private var cursor: Int64 = 0
     private var recordedGraph: String?
     /// The graph the known-good check last saw, and since when (the clock's time) every kernel has been healthy.
@@ -102,6 +104,7 @@ public actor AgentLiaison {
     public func recordKnownGood() async -> String? {
         let graph = await supervisor.graph
         agentEnabled = graph.settings?.agent.enabled ?? false
+        agentHeld = await supervisor.heldKernels.contains(AgentKernel.name)
         let hash = String(graph.contentHash.prefix(16))
         if graphSeen != hash {
             graphSeen = hash
@@ -229,7 +232,7 @@ extension AgentLiaison: Component {
     /// watchdog thread says) makes the `agent` component silent three intervals later.
     public func heartbeat() -> Bool {
         guard (try? store.isPaused()) != nil else { return false }
-        guard let processInterval, agentEnabled else { return true }
+        guard let processInterval, agentEnabled, !agentHeld else { return true }
         guard let last = try? store.lastHeartbeat() else { return false }
         let limit = Double((processInterval + Self.processSlack).milliseconds) / 1000
         return Date().timeIntervalSince(last) < limit

@@ -206,12 +206,13 @@ public struct RuntimeActionPerformer: ActionPerformer {
             guard let fleet else {
                 throw ActionFailure("this Grace runs as no fleet instance (start it with `grace run --instance NAME`)")
             }
+            let target = instance == "self" ? fleet.instanceName : instance
             do {
-                try await fleet.quarantine(instance, for: duration, reason: "playbook run \(runID)")
+                try await fleet.quarantine(target, for: duration, reason: "playbook run \(runID)")
             } catch {
                 throw ActionFailure(String(describing: error))
             }
-            return ActionOutcome(detail: "quarantined \(instance)")
+            return ActionOutcome(detail: "quarantined \(target)")
         }
     }
 

@@ -140,8 +140,11 @@ public actor Supervisor {
         spawner = KernelSpawner(
             reaper: environment.reaper, reactor: environment.reactor, hub: environment.hub,
             cgroups: environment.cgroups, logger: environment.logger)
-        commands = ProcessCommandRunner(
+        var commands = ProcessCommandRunner(
             locator: configuration.locator, reaper: environment.reaper, reactor: environment.reactor)
+        // Exec probes of a fleet instance's kernels tell the instance apart as the kernels do.
+        if let instance = configuration.fleetInstance { commands.environment["GRACE_INSTANCE"] = instance }
+        self.commands = commands
         sampler = MetricsSampler(cgroups: environment.cgroups)
         for kernel in graph.kernels where kernel.enabled {
             kernels[kernel.header.name.value] = KernelRuntime(kernel: kernel)
