@@ -101,7 +101,7 @@ struct FleetDrillTests {
         _ = try await second.waitFor(["fleet.member_lost", "instance=grace-1", "role=primary"], after: before)
         _ = try await second.waitFor(["trigger.fired", "trigger=primary-lost"], after: before)
         _ = try await second.waitFor(["run.succeeded", "playbook=fail-over-instance"], after: before)
-        _ = try await second.waitFor(["kernel.ready", "kernel=api"], after: promoted.index)
+        _ = try await second.waitFor(["kernel.ready", "kernel=api"], after: before)
         let now = try await fleet.role("grace-2")
         #expect(now.status == 200 && now.role == "primary" && now.token ?? 0 > primary.token ?? 0, "\(String(describing: now))")
         let status = try await fleet.grace(["fleet", "status", "--instance", "grace-2"])
