@@ -98,6 +98,11 @@ check("GET", "/v1/events", "/v1/events?limit=5", expect=200)
 check("GET", "/v1/events", "/v1/events?limit=0", expect=400)
 check("GET", "/v1/events/kinds", "/v1/events/kinds", expect=200)
 check("GET", "/v1/components", "/v1/components", expect=200)
+_, body = check("GET", "/v1/fleet", "/v1/fleet")
+for method in ("HEAD", "OPTIONS"):
+    status, _, _ = call(method, "/v1/role", None, False)
+    if status not in (200, 503):
+        problems.append(f"{method} /v1/role: status {status}")
 check("GET", "/v1/runs", "/v1/runs?limit=5", expect=200)
 _, body = check("GET", "/v1/runs", "/v1/runs")
 runs = json.loads(body).get("runs", [])
@@ -144,6 +149,11 @@ check("POST", "/v1/playbooks/{name}/run", "/v1/playbooks/no-such-playbook/run", 
 check("POST", "/v1/snapshots", "/v1/snapshots", body={"kernel": "no-such-kernel"}, expect=404)
 check("POST", "/v1/snapshots", "/v1/snapshots", body={"kernel": "x"}, auth=False, expect=401)
 check("POST", "/v1/snapshots/{id}/restore", "/v1/snapshots/no-such-snapshot/restore", expect=404)
+check("POST", "/v1/fleet/switchover", "/v1/fleet/switchover", body={}, auth=False, expect=401)
+check("POST", "/v1/fleet/switchover", "/v1/fleet/switchover", body={"instance": "no-such-instance"}, expect=404)
+check("POST", "/v1/fleet/quarantine", "/v1/fleet/quarantine", body={"instance": "no-such-instance"}, expect=404)
+check("POST", "/v1/fleet/quarantine", "/v1/fleet/quarantine", body={"for": "soon"}, expect=400)
+check("POST", "/v1/fleet/rejoin", "/v1/fleet/rejoin", body={"instance": "no-such-instance"}, expect=404)
 check("POST", "/v1/reload", "/v1/reload", auth=False, expect=401)
 check("POST", "/v1/reload", "/v1/reload", expect=200)
 

@@ -166,7 +166,8 @@ public actor FleetMember {
         }
         // An orderly exit (a shutdown) is not a loss: say so before the membership and the lease go, so that the
         // others neither report it lost nor quarantine it.
-        try? await backend.putNotice("left/" + settings.claim.instance, Data(ISO8601DateFormatter().string(from: Date()).utf8))
+        try? await backend.putNotice(
+            "left/" + settings.claim.instance, Data(ISO8601DateFormatter().string(from: Date()).utf8))
         if role == .primary {
             await delegate.becomeStandby(reason: "shutting down", demotedToken: token ?? 0)
             try? await backend.release()

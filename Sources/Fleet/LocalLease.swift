@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The lease of a fleet whose instances share one host: an exclusive `flock` on a lock file. The kernel releases
@@ -45,6 +45,7 @@ public actor LocalLease: LeaseBackend {
         lockFD = fd
     }
 
+    /// An exclusive `flock` without waiting; the new holding's generation is the token.
     public func acquire(_ claim: LeaseClaim) async throws -> UInt64? {
         if let held { return held.generation }
         guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
@@ -52,7 +53,8 @@ public actor LocalLease: LeaseBackend {
             throw LeaseBackendError("flock \(path): \(Self.errorText())")
         }
         let previous: Record? = Self.read(lockFD)
-        let record = Record(claim: claim, generation: (previous?.generation ?? 0) + 1, renewed: Date().timeIntervalSince1970)
+        let record = Record(
+            claim: claim, generation: (previous?.generation ?? 0) + 1, renewed: Date().timeIntervalSince1970)
         do {
             try Self.write(record, to: lockFD)
         } catch {
@@ -63,6 +65,7 @@ public actor LocalLease: LeaseBackend {
         return record.generation
     }
 
+    /// Writes the renewal time into the lock file; false when this value holds no lease.
     public func renew() async throws -> Bool {
         guard var record = held else { return false }
         record.renewed = Date().timeIntervalSince1970
@@ -71,6 +74,7 @@ public actor LocalLease: LeaseBackend {
         return true
     }
 
+    /// Marks the record released and unlocks (the generation stays for the next holder to count on).
     public func release() async throws {
         guard var record = held else { return }
         record.renewed = 0
@@ -79,6 +83,7 @@ public actor LocalLease: LeaseBackend {
         held = nil
     }
 
+    /// The record of whoever holds the lock now, nil when nobody does.
     public func holder() async throws -> LeaseHolder? {
         if let held { return Self.holder(held) }
         let fd = try watchDescriptor()
@@ -93,6 +98,7 @@ public actor LocalLease: LeaseBackend {
         return Self.holder(record)
     }
 
+    /// Polls a shared lock every 10 ms until the holder is gone (or `timeout`).
     public func waitForRelease(timeout: Duration) async {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
@@ -109,6 +115,7 @@ public actor LocalLease: LeaseBackend {
         }
     }
 
+    /// Locks `PATH.members/NAME` for as long as this value lives; throws when that instance is already present.
     public func join(_ claim: LeaseClaim) async throws {
         if memberFD >= 0 {
             try Self.write(claim, to: memberFD)
@@ -126,6 +133,7 @@ public actor LocalLease: LeaseBackend {
         memberName = claim.instance
     }
 
+    /// The members whose lock is held (this one included).
     public func members() async throws -> [LeaseClaim] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: membersDirectory)) ?? []
         var claims: [LeaseClaim] = []
@@ -146,6 +154,7 @@ public actor LocalLease: LeaseBackend {
         return claims
     }
 
+    /// Writes the notice's file atomically.
     public func putNotice(_ name: String, _ value: Data) async throws {
         let file = noticePath(name)
         do {
@@ -155,14 +164,17 @@ public actor LocalLease: LeaseBackend {
         }
     }
 
+    /// The notice's file, nil when there is none.
     public func notice(_ name: String) async throws -> Data? {
         FileManager.default.contents(atPath: noticePath(name))
     }
 
+    /// Removes the notice's file.
     public func removeNotice(_ name: String) async throws {
         try? FileManager.default.removeItem(atPath: noticePath(name))
     }
 
+    /// Releases the lease, leaves the membership, closes the descriptors.
     public func close() async {
         try? await release()
         if memberFD >= 0 { Glibc.close(memberFD) }

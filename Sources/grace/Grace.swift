@@ -23,7 +23,8 @@ struct Grace: AsyncParsableCommand {
             CommandGroup(
                 name: "Supervision",
                 subcommands: [
-                    Run.self, Reload.self, ReexecCommand.self, StatusCommand.self, ComponentsCommand.self, FleetCommand.self,
+                    Run.self, Reload.self, ReexecCommand.self, StatusCommand.self, ComponentsCommand.self,
+                    FleetCommand.self,
                     KernelsCommand.self,
                     KernelCommand.self,
                     EventsCommand.self, RunsCommand.self, PlaybookCommand.self,

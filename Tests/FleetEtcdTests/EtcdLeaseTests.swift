@@ -18,9 +18,13 @@ struct EtcdLeaseTests {
         etcd = try SuiteEtcd.current()
     }
 
-    func lease(endpoints: [String]? = nil, requestTimeout: Duration = .seconds(1)) -> EtcdLease {
-        EtcdLease(
-            endpoints: endpoints ?? [etcd.endpoint], key: key, ttl: .seconds(2), requestTimeout: requestTimeout)
+    /// A lease on the suite's etcd. The request timeout is generous, and so is the TTL where expiry is not what a
+    /// test is about: the whole test suite runs at once on two shared cores, and a renewal must not miss its TTL
+    /// because the machine is busy.
+    func lease(
+        endpoints: [String]? = nil, requestTimeout: Duration = .seconds(5), ttl: Duration = .seconds(2)
+    ) -> EtcdLease {
+        EtcdLease(endpoints: endpoints ?? [etcd.endpoint], key: key, ttl: ttl, requestTimeout: requestTimeout)
     }
 
     static func claim(_ number: Int) -> LeaseClaim {
@@ -48,10 +52,10 @@ struct EtcdLeaseTests {
 
     @Test("renewing keeps the lease past twice its TTL")
     func renewal() async throws {
-        let first = lease()
-        let second = lease()
+        let first = lease(ttl: .seconds(3))
+        let second = lease(ttl: .seconds(3))
         let token = try #require(try await first.acquire(Self.claim(1)))
-        for _ in 0..<9 {
+        for _ in 0..<13 {
             try await Task.sleep(for: .milliseconds(500))
             #expect(try await first.renew())
         }

@@ -1,8 +1,8 @@
 import Fleet
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// What a member asked of its Grace, in order.
 final class RecordingDelegate: FleetMemberDelegate {

@@ -1,7 +1,7 @@
 import Fleet
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("LocalLease: one host's lease on a lock file", .timeLimit(.minutes(2)))
 struct LocalLeaseTests {

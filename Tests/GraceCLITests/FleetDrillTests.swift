@@ -103,7 +103,9 @@ struct FleetDrillTests {
         _ = try await second.waitFor(["run.succeeded", "playbook=fail-over-instance"], after: before)
         _ = try await second.waitFor(["kernel.ready", "kernel=api"], after: before)
         let now = try await fleet.role("grace-2")
-        #expect(now.status == 200 && now.role == "primary" && now.token ?? 0 > primary.token ?? 0, "\(String(describing: now))")
+        #expect(
+            now.status == 200 && now.role == "primary" && now.token ?? 0 > primary.token ?? 0,
+            "\(String(describing: now))")
         let status = try await fleet.grace(["fleet", "status", "--instance", "grace-2"])
         #expect(status.contains("primary: grace-2"), "\(status)")
         print("drill fleet kill-9: lease taken over in \(tookOver) s")
@@ -184,7 +186,8 @@ struct FleetDrillTests {
         let front = try GraceBinary.freePort()
         text = text.replacingOccurrences(of: "127.0.0.1:8081", with: "127.0.0.1:\(apiPort)")
             .replacingOccurrences(of: "127.0.0.1:7480", with: "127.0.0.1:\(front)")
-            .replacingOccurrences(of: "    bind 127.0.0.1:7400", with: "    bind 127.0.0.1:\(try GraceBinary.freePort())")
+            .replacingOccurrences(
+                of: "    bind 127.0.0.1:7400", with: "    bind 127.0.0.1:\(try GraceBinary.freePort())")
         for (name, port) in fleet.ports {
             let shipped = name == "grace-1" ? 7070 : 7070 + Int(name.dropFirst(6))!
             text = text.replacingOccurrences(of: "check port \(shipped)\n", with: "check port \(port)\n")

@@ -126,7 +126,10 @@ struct RunCommandTests {
 
     @Test("a configuration this build cannot fully run is refused with a clear message")
     func refusesUnsupported() async throws {
-        let out = try await GraceBinary.run(["run"])
+        let dir = try Self.configuration(
+            "kind: kernel\nname: svc\ncommand: [/bin/sleep, \"1000\"]\nhealth: {http: \"https://127.0.0.1:1/\"}\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = try await GraceBinary.run(["run"], in: dir)
         #expect(out.status == 1)
         #expect(out.stderr.contains("cannot run everything"))
         #expect(out.stderr.contains("--allow-partial"))

@@ -108,6 +108,12 @@ struct JournalEventTests {
             took: .milliseconds(4)),
         .componentEscalated(component: "snapshotter", restarts: 4, within: .seconds(12), to: "rebuild"),
         .componentDeadlock(members: ["agent", "healer"]),
+        .fleet(kind: .promoted, fleet: "f", instance: "g-2", details: ["token": "2", "previous": "g-1 (token 1)"]),
+        .fleet(kind: .demoted, fleet: "f", instance: "g-1", details: ["token": "1", "reason": "switchover to g-2"]),
+        .fleet(kind: .memberLost, fleet: "f", instance: "g-1", details: ["role": "primary", "by": "g-2"]),
+        .fleet(kind: .fenced, fleet: "f", instance: "g-1", details: ["pid": "42", "killed": "api (43)"]),
+        .fleet(kind: .quarantined, fleet: "f", instance: "g-1", details: ["until": "2026-12-05T00:00:00Z"]),
+        .fleet(kind: .rejoined, fleet: "f", instance: "g-1", details: ["checks": "configuration compiles"]),
         .unrecognized(kind: "custom.thing", kernel: nil, fields: ["a": "b"]),
     ]
 

@@ -11,7 +11,8 @@ struct DegradedMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
-        if request.method != .get, context.endpointPath != nil, context.endpointPath != "/v1/role", !journal.isWritable {
+        if request.method != .get, context.endpointPath != nil, context.endpointPath != "/v1/role", !journal.isWritable
+        {
             throw APIError.unavailable(
                 "the journal cannot be written (Grace is degraded), so nothing is done that it could not record first; "
                     + "retry when GET /v1/status says journal.writable", retryAfter: 1)

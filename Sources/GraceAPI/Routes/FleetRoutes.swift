@@ -24,6 +24,7 @@ struct FleetRoutes: APIRoutes {
         routes.post("/v1/fleet/switchover") { request, context in
             let body = try await Self.body(request, context: context, allowed: ["instance"])
             let fleet = try member()
+            if let target = body.instance { try await known(target, in: fleet) }
             do {
                 let chosen = try await fleet.switchover(to: body.instance)
                 return EditedResponse(
@@ -43,6 +44,7 @@ struct FleetRoutes: APIRoutes {
                 duration = parsed
             }
             let instance = body.instance ?? fleet.instanceName
+            try await known(instance, in: fleet)
             do {
                 try await fleet.quarantine(instance, for: duration, reason: "operator")
             } catch {
@@ -55,6 +57,7 @@ struct FleetRoutes: APIRoutes {
             let body = try await Self.body(request, context: context, allowed: ["instance"])
             let fleet = try member()
             let instance = body.instance ?? fleet.instanceName
+            try await known(instance, in: fleet)
             do {
                 try await fleet.rejoin(instance)
             } catch {
@@ -78,6 +81,15 @@ struct FleetRoutes: APIRoutes {
             throw .conflict("this Grace runs as no fleet instance (start it with `grace run --instance NAME`)")
         }
         return fleet
+    }
+
+    /// 404 unless the fleet document lists `instance`.
+    private func known(_ instance: String, in fleet: FleetService) async throws(APIError) {
+        let graph = await services.supervisor.graph
+        let listed = graph.fleets.first { $0.header.name.value == fleet.fleetName }?.instances ?? []
+        guard listed.contains(where: { $0.name.value == instance }) else {
+            throw .notFound("`\(instance.prefix(100))` is not an instance of \(fleet.fleetName)")
+        }
     }
 
     /// The role alone, for `GET /v1/status`.

@@ -19,7 +19,8 @@ struct StatusRoutes: APIRoutes {
         let (graph, kernels) = await services.supervisor.overview()
         let (last, dashboard) = await services.live.head
         return StatusResponse(
-            version: services.version, instance: graph.settings?.instance?.value, role: await FleetRoutes(services: services).role(),
+            version: services.version, instance: graph.settings?.instance?.value,
+            role: await FleetRoutes(services: services).role(),
             startedAt: services.startedAt, uptimeSeconds: APIServices.seconds(since: services.startedAt),
             configurationHash: graph.contentHash,
             kernels: .init(

@@ -9,7 +9,8 @@ extension DocumentDecoder {
         }
         if let n = leaseNode { f.lease = lease(n) }
         if let n = r["failover"],
-            let m = MappingReader(n, context: "failover", allowed: ["promote", "fence", "quarantine", "playbook"], sink: sink)
+            let m = MappingReader(
+                n, context: "failover", allowed: ["promote", "fence", "quarantine", "playbook"], sink: sink)
         {
             if let v = m["promote"] {
                 f.failover.promote = values.oneOf(v, field: "promote", as: Fleet.Promotion.self)?.value ?? .auto

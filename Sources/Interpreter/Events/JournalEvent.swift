@@ -287,9 +287,12 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
             "this instance gave up or lost the lease and stopped its primary-only kernels (fleet, instance, token, "
                 + "reason, stopped)"
         case .fleetMemberLost: "a member left without handing over (fleet, instance, role, token, by)"
-        case .fleetFenced: "a frozen lease holder on this host was killed with its kernels (fleet, instance, pid, token, killed)"
-        case .fleetQuarantined: "this instance left its fleet and stopped its kernels until healed (fleet, instance, until, reason)"
-        case .fleetRejoined: "a quarantined instance passed its checks and rejoined as a standby (fleet, instance, checks)"
+        case .fleetFenced:
+            "a frozen lease holder on this host was killed with its kernels (fleet, instance, pid, token, killed)"
+        case .fleetQuarantined:
+            "this instance left its fleet and stopped its kernels until healed (fleet, instance, until, reason)"
+        case .fleetRejoined:
+            "a quarantined instance passed its checks and rejoined as a standby (fleet, instance, checks)"
         }
     }
 }

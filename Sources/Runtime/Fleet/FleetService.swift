@@ -5,7 +5,7 @@ import Interpreter
 import ServiceLifecycle
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Grace's `fleet` component: runs this instance's `FleetMember` and carries out its decisions on this Grace:
@@ -127,6 +127,7 @@ public actor FleetService: FleetMemberDelegate {
 
     // MARK: - FleetMemberDelegate
 
+    /// Applies the standby's role to the kernels (fencing a demoted primary), and journals a demotion.
     public func becomeStandby(reason: String, demotedToken: UInt64?) async {
         let mode: FleetRoleMode = context.instance.role.value == .warm ? .warmStandby : .hotStandby
         let (stopped, _) = await supervisor.applyRole(mode)
@@ -142,10 +143,13 @@ public actor FleetService: FleetMemberDelegate {
         }
     }
 
+    /// Fences a dead holder's leftovers on this host, starts the primary's kernels, journals, runs the promotion playbook.
     public func becomePrimary(token: UInt64, previous: LeaseHolder?) async {
         // A holder that died on this host left its kernels running (a crashed Grace's kernels outlive it, for the
         // next Grace to clean up): they might still accept writes and they hold the ports. Fence them first.
-        if let previous, previous.claim.instance != instanceName, previous.claim.host == ProcessInfo.processInfo.hostName
+        // Only a holder whose process is gone: a re-executed one (same pid) keeps its kernels.
+        if let previous, previous.claim.instance != instanceName,
+            previous.claim.host == ProcessInfo.processInfo.hostName, !Self.isAlive(previous.claim.pid)
         {
             let killed = Self.killKernels(of: previous.claim)
             if !killed.isEmpty {
@@ -173,6 +177,7 @@ public actor FleetService: FleetMemberDelegate {
         Task { _ = await healer.run(playbook, arguments: arguments) }
     }
 
+    /// Journals `fleet.member_lost`, which `member_lost` triggers see.
     public func memberLost(_ claim: LeaseClaim, wasPrimary: Bool, token: UInt64) async {
         journal.append(
             .fleet(
@@ -180,6 +185,7 @@ public actor FleetService: FleetMemberDelegate {
                 details: ["role": wasPrimary ? "primary" : "standby", "token": String(token), "by": instanceName]))
     }
 
+    /// Kills a frozen holder's kernels and its Grace on this host, and journals `fleet.fenced`.
     public func fence(_ holder: LeaseHolder) async {
         let claim = holder.claim
         // The holder's kernels first: they are what might still accept writes.
@@ -197,6 +203,7 @@ public actor FleetService: FleetMemberDelegate {
                 ]))
     }
 
+    /// Stops every kernel and journals `fleet.quarantined`.
     public func enterQuarantine(until: Date, reason: String) async {
         let (stopped, _) = await supervisor.applyRole(.quarantined)
         journal.append(
@@ -242,6 +249,7 @@ public actor FleetService: FleetMemberDelegate {
         return (failures.isEmpty, (failures.isEmpty ? passed : failures).joined(separator: "; "))
     }
 
+    /// Journals `fleet.rejoined` with the checks that passed.
     public func rejoined(report: String) async {
         journal.append(
             .fleet(kind: .rejoined, fleet: fleetName, instance: instanceName, details: ["checks": report]))

@@ -38,7 +38,9 @@ extension FleetCommand {
             }
             if let report = view.healReport { lines.append("checks: \(report)") }
             if let error = view.backendError { lines.append("lease backend: \(error)") }
-            if !view.heldKernels.isEmpty { lines.append("held by the role: \(view.heldKernels.joined(separator: ", "))") }
+            if !view.heldKernels.isEmpty {
+                lines.append("held by the role: \(view.heldKernels.joined(separator: ", "))")
+            }
             print(lines.joined(separator: "\n"))
             let rows = view.members.map { m in
                 [
@@ -91,7 +93,9 @@ extension FleetCommand {
         @Argument(help: "The instance to quarantine (default: the instance asked).")
         var target: String?
 
-        @Option(name: .customLong("for"), help: ArgumentHelp("How long (default: the fleet's `quarantine`).", valueName: "duration"))
+        @Option(
+            name: .customLong("for"),
+            help: ArgumentHelp("How long (default: the fleet's `quarantine`).", valueName: "duration"))
         var duration: String?
 
         @OptionGroup var options: APIOptions

@@ -88,7 +88,8 @@ struct Run: AsyncParsableCommand {
             let known = compiled.graph.fleets.flatMap { $0.instances.map(\.name.value) }
             throw CLIError.usage(
                 "--instance \(instance): no fleet document lists it"
-                    + (known.isEmpty ? " (the configuration has no fleet)" : "; instances: \(known.joined(separator: ", "))"))
+                    + (known.isEmpty
+                        ? " (the configuration has no fleet)" : "; instances: \(known.joined(separator: ", "))"))
         }
         let options = configurationOptions
         var configuration = GraceConfiguration(
