@@ -41,9 +41,19 @@ struct DashboardBrowserTests {
             when: {exit: svc}
             run: note-exit
             with: {kernel: "{{ event.kernel }}"}
+            ---
+            kind: fleet
+            name: dash-fleet
+            lease: {backend: local, path: var/fleet.lock, ttl: 2s, renew: 500ms}
+            instances:
+              - {name: dash-1, role: primary, api: "127.0.0.1:\(apiPort)", priority: 10}
+              - {name: dash-2, role: hot, api: "127.0.0.1:\(try GraceBinary.freePort())", priority: 5}
             """)
+        // Instance dash-1 of a fleet of two (dash-2 is never started): it takes the lease alone, and the fleet panel
+        // shows it.
         try GraceBinary.write(
-            "kind: grace\nname: dashboard-test\nstate_dir: var/grace\napi: {listen: \"127.0.0.1:\(apiPort)\"}\n",
+            "kind: grace\nname: dashboard-test\nstate_dir: var/grace\ninstance: dash-1\n"
+                + "api: {listen: \"127.0.0.1:\(apiPort)\"}\n",
             to: dir.appendingPathComponent("config/grace.yaml"))
         return dir
     }
@@ -156,6 +166,17 @@ struct DashboardBrowserTests {
             try browser.waitUntil("\(watcher).dataset.restarts === '1'", timeout: 15)
         }
         #expect(restartShown, "the components panel did not show the watcher's restart\n\(browser.diagnostics)")
+
+        // The fleet: this instance holds the lease, the other is absent.
+        let fleetShown = try await GraceBinary.offPool {
+            try browser.waitUntil(
+                """
+                document.querySelector('#fleet:not([hidden])[data-state="primary"][data-holder="dash-1"]') !== null \
+                && document.querySelector('#fleet-rows tr[data-instance="dash-1"][data-now="primary"]') !== null \
+                && document.querySelector('#fleet-rows tr[data-instance="dash-2"][data-now="absent"]') !== null
+                """, timeout: 15)
+        }
+        #expect(fleetShown, "the fleet panel did not show dash-1 as the primary\n\(browser.diagnostics)")
 
         // Let the sparklines of the demo kernel fill a little for the picture (not required), then keep it.
         _ = try? await GraceBinary.offPool {

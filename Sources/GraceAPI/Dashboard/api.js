@@ -96,6 +96,12 @@ export const getAgent = () => getJSON("/v1/agent", { allow: [503] });
 export const getComponents = () => getJSON("/v1/components");
 
 /**
+ * This instance's view of its fleet, or null when this Grace runs as no fleet instance (404).
+ * @returns {Promise<any>}
+ */
+export const getFleet = () => getJSON("/v1/fleet", { allow: [404] }).then((body) => (body?.error ? null : body));
+
+/**
  * The coding agent's newest tasks: `{"tasks": [...]}`; the error envelope when its queue is not available (503).
  * @param {number} limit 1 to 500
  * @returns {Promise<any>}

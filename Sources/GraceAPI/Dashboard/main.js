@@ -9,6 +9,7 @@
 //   events.js      the event list             runs.js        playbook runs and step timelines
 //   knowledge.js   the knowledge base         agent.js       the coding agent's queue and last commits
 //   components.js  Grace's own components: state, heartbeat, restarts
+//   fleet.js       the fleet this Grace is an instance of: who is present, who holds the lease (fleet.* events)
 //   format.js, dom.js   small helpers
 //
 // Live updates: the page fetches the journal's vocabulary (/v1/events/kinds) and the SSE stream /v1/events/stream
@@ -28,6 +29,7 @@
 
 import { AgentPanel } from "./agent.js";
 import { ComponentTable } from "./components.js";
+import { FleetTable } from "./fleet.js";
 import { EventList } from "./events.js";
 import { KernelTable } from "./kernels.js";
 import { Vocabulary } from "./kinds.js";
@@ -73,6 +75,7 @@ async function boot() {
   const runs = new RunList();
   const agent = new AgentPanel();
   const components = new ComponentTable();
+  const fleet = new FleetTable();
   const events = new EventList(vocabulary);
   /** Refreshes a panel soon, once for a burst of events. */
   const soon = (key, ms, refresh) => debounce(key, ms, () => refresh().catch(report));
@@ -114,6 +117,10 @@ async function boot() {
     if (kind.startsWith("component.") || kind === "healer.started") {
       soon("components", 200, () => components.refresh());
     }
+    if (kind.startsWith("fleet.")) {
+      soon("fleet", 100, () => fleet.refresh());
+      soon("role", 100, () => status.refreshRole());
+    }
     // A reload may add or remove kernels (an unchanged or refused one changes nothing, and costs one fetch).
     if (kind.startsWith("config.")) soon("kernels", 200, () => kernels.refreshAll());
   }
@@ -126,12 +133,13 @@ async function boot() {
 
   async function refreshAll() {
     await settle([refreshStatus(), status.refreshRole(), kernels.refreshAll(), runs.refresh(), refreshKnowledge(),
-      agent.refresh(), components.refresh()]);
+      agent.refresh(), components.refresh(), fleet.refresh()]);
     stampUpdated();
   }
 
   async function periodic() {
-    const tasks = [kernels.refreshAll(), refreshStatus(), status.refreshRole(), feed.catchUp(), components.refresh()];
+    const tasks = [kernels.refreshAll(), refreshStatus(), status.refreshRole(), feed.catchUp(), components.refresh(),
+      fleet.refresh()];
     if (!vocabulary.isLoaded) tasks.push(loadKinds());
     if (runs.anyRunning) tasks.push(runs.refresh());
     if (agent.busy) tasks.push(agent.refresh());
