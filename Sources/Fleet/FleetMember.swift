@@ -6,8 +6,10 @@ import Foundation
 /// Runtime's `FleetService`); this type only decides.
 ///
 /// Rules, in the spirit of Patroni's leader loop:
-/// - A primary that has not renewed for `ttl - margin` demotes itself at once: by then a standby may take the lease
-///   soon, and a primary must stop serving before that can happen. `margin` is `max(renew, ttl / 4)`.
+/// - A primary that has not renewed for `ttl - margin` demotes itself at once, whatever its loop is waiting on (a
+///   timer armed at each renewal, as Patroni's watchdog): by then a standby may take the lease soon, and a primary
+///   must stop serving before that can happen. `margin` is `max(renew, ttl / 3)`; its kernels get half of it to
+///   stop before they are killed.
 /// - A standby takes a free lease after a delay of 40 ms per present member of higher priority, so that the best
 ///   standby wins; with `promote: manual` it never does unless a switchover names it.
 /// - A standby that sees the holder's renewal older than `ttl` on the same host (a frozen holder keeps the local
@@ -52,7 +54,7 @@ public actor FleetMember {
         }
 
         /// How long before the lease could lapse a primary that cannot renew demotes itself.
-        public var margin: Duration { max(renew, ttl / 4) }
+        public var margin: Duration { max(renew, ttl / 3) }
     }
 
     /// What a member is now.
@@ -134,6 +136,8 @@ public actor FleetMember {
     private var leftFree = false
     /// Whether this member has ever seen the lease held (by anyone): until then the fleet is starting cold.
     private var sawHolder = false
+    /// Fires `ttl - margin` after the last renewal was sent, unless a later one succeeded: the demotion deadline.
+    private var fenceTimer: Task<Void, Never>?
 
     /// A member of `settings.fleet` on `backend`, acting through `delegate`.
     public init(settings: Settings, backend: any LeaseBackend, delegate: any FleetMemberDelegate) {
@@ -168,8 +172,9 @@ public actor FleetMember {
         // others neither report it lost nor quarantine it.
         try? await backend.putNotice(
             "left/" + settings.claim.instance, Data(ISO8601DateFormatter().string(from: Date()).utf8))
+        fenceTimer?.cancel()
         if role == .primary {
-            await delegate.becomeStandby(reason: "shutting down", demotedToken: token ?? 0)
+            await delegate.becomeStandby(reason: "shutting down", demotedToken: token ?? 0, within: nil)
             try? await backend.release()
         }
         await backend.close()
@@ -251,27 +256,30 @@ public actor FleetMember {
             return
         }
         become(.standby)
-        await delegate.becomeStandby(reason: "joined the fleet", demotedToken: nil)
+        await delegate.becomeStandby(reason: "joined the fleet", demotedToken: nil, within: nil)
         await follow()
     }
 
     private func lead() async {
-        let now = clock.now
+        // The time the renewal is sent: the lease can lapse no sooner than `ttl` after it.
+        let sent = clock.now
         do {
-            if try await backend.renew() {
-                lastRenewal = now
+            let renewed = try await backend.renew()
+            guard role == .primary else { return }  // demoted by the deadline meanwhile
+            if renewed {
+                lastRenewal = sent
                 backendError = nil
+                armFence()
             } else {
-                await demote("the lease was lost")
+                await demote("the lease was lost", urgent: true)
                 return
             }
         } catch {
             backendError = String(describing: error)
         }
-        if let last = lastRenewal, now - last > settings.ttl - settings.margin {
-            await demote(
-                "could not renew the lease for \(format(now - last)) (ttl \(format(settings.ttl)), "
-                    + "margin \(format(settings.margin)))")
+        guard role == .primary else { return }
+        if let last = lastRenewal, clock.now - last > settings.ttl - settings.margin {
+            await demote(missedRenewal(since: last), urgent: true)
             return
         }
         if let notice = await quarantineNotice(), notice.until > Date() {
@@ -328,6 +336,8 @@ public actor FleetMember {
         if let holder = try? await backend.holder(), holder.claim.instance != settings.claim.instance {
             lastHolder = holder
         }
+        // An operator who ended the quarantine on another instance (`grace fleet rejoin`) removed its notice.
+        if await quarantineNotice() == nil, let until = quarantineUntil, until > Date() { quarantineUntil = Date() }
         if !healed {
             let result = await delegate.heal()
             healed = result.passed
@@ -338,7 +348,7 @@ public actor FleetMember {
         quarantineUntil = nil
         become(.standby)
         await delegate.rejoined(report: healReport ?? "")
-        await delegate.becomeStandby(reason: "rejoined after quarantine", demotedToken: nil)
+        await delegate.becomeStandby(reason: "rejoined after quarantine", demotedToken: nil, within: nil)
     }
 
     // MARK: - Transitions
@@ -349,6 +359,7 @@ public actor FleetMember {
         self.token = token
         lastRenewal = clock.now
         become(.primary)
+        armFence()
         try? await backend.removeNotice("switchover")
         await delegate.becomePrimary(token: token, previous: previous)
         let members = (try? await backend.members()) ?? []
@@ -363,18 +374,47 @@ public actor FleetMember {
         knownMembers = Dictionary(members.map { ($0.instance, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
-    private func demote(_ reason: String) async {
+    /// Steps down. `urgent` (the lease is lost or about to lapse): the kernels get half the margin to stop before
+    /// they are killed.
+    private func demote(_ reason: String, urgent: Bool = false) async {
         let was = token
         become(.standby)
         token = nil
         lastRenewal = nil
+        fenceTimer?.cancel()
+        fenceTimer = nil
         // Fence first: the kernels stop before the lease can be granted elsewhere.
-        await delegate.becomeStandby(reason: reason, demotedToken: was ?? 0)
+        let within = urgent ? max(settings.margin / 2, .milliseconds(100)) : nil
+        await delegate.becomeStandby(reason: reason, demotedToken: was ?? 0, within: within)
         try? await backend.release()
+    }
+
+    /// Arms the demotion deadline from the last renewal.
+    private func armFence() {
+        fenceTimer?.cancel()
+        guard let last = lastRenewal else { return }
+        let deadline = last + settings.ttl - settings.margin
+        fenceTimer = Task { [weak self] in
+            try? await ContinuousClock().sleep(until: deadline)
+            guard !Task.isCancelled else { return }
+            await self?.renewalDeadlinePassed(since: last)
+        }
+    }
+
+    private func renewalDeadlinePassed(since last: ContinuousClock.Instant) async {
+        guard role == .primary, lastRenewal == last else { return }
+        await demote(missedRenewal(since: last), urgent: true)
+    }
+
+    private func missedRenewal(since last: ContinuousClock.Instant) -> String {
+        "could not renew the lease for \(format(clock.now - last)) (ttl \(format(settings.ttl)), "
+            + "margin \(format(settings.margin)))"
     }
 
     private func enterQuarantine(until: Date, reason: String) async {
         let wasPrimary = role == .primary
+        fenceTimer?.cancel()
+        fenceTimer = nil
         become(.quarantined)
         quarantineUntil = until
         healed = false
@@ -469,8 +509,9 @@ public actor FleetMember {
 public protocol FleetMemberDelegate: Sendable {
     /// This instance is a standby: its primary-only kernels stop (this is the fencing, done before the lease is
     /// given up), its standby kernels run (hot) or stay stopped (warm). `demotedToken` is the token it held when it
-    /// was the primary until now (nil when it was not).
-    func becomeStandby(reason: String, demotedToken: UInt64?) async
+    /// was the primary until now (nil when it was not). `within`: how long the kernels may take to stop before they
+    /// are killed (the lease is about to lapse); nil for their own stop grace.
+    func becomeStandby(reason: String, demotedToken: UInt64?, within: Duration?) async
     /// This instance took the lease with `token`: its kernels start as the primary's and the promotion playbook
     /// runs. `previous` is the holder it took over from, if one was seen.
     func becomePrimary(token: UInt64, previous: LeaseHolder?) async

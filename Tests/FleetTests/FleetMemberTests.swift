@@ -23,7 +23,7 @@ final class RecordingDelegate: FleetMemberDelegate {
 
     var recorded: [Call] { calls.withLock { $0 } }
 
-    func becomeStandby(reason: String, demotedToken: UInt64?) async {
+    func becomeStandby(reason: String, demotedToken: UInt64?, within: Duration?) async {
         if demotedToken != nil { await onStandby() }
         calls.withLock { $0.append(.standby(demoted: demotedToken)) }
     }

@@ -128,9 +128,9 @@ public actor FleetService: FleetMemberDelegate {
     // MARK: - FleetMemberDelegate
 
     /// Applies the standby's role to the kernels (fencing a demoted primary), and journals a demotion.
-    public func becomeStandby(reason: String, demotedToken: UInt64?) async {
+    public func becomeStandby(reason: String, demotedToken: UInt64?, within: Duration?) async {
         let mode: FleetRoleMode = context.instance.role.value == .warm ? .warmStandby : .hotStandby
-        let (stopped, _) = await supervisor.applyRole(mode)
+        let (stopped, _) = await supervisor.applyRole(mode, grace: within)
         promotedAt = nil
         tookOverFrom = nil
         if let demotedToken {

@@ -909,9 +909,11 @@ public actor Supervisor {
     /// Moves the kernels to what `mode` runs: stops those it holds (dependents first) and waits for their exit,
     /// which is the fencing of a demoted primary; restarts replicas that now run their standby command; starts
     /// the rest in dependency order. Replicas of a promoted instance keep running: the promotion playbook turns
-    /// them into the primary's. Returns the kernels stopped and started.
+    /// them into the primary's. `grace` shortens the kernels' stop grace (a primary fencing itself before its lease
+    /// lapses kills what has not stopped by then). Returns the kernels stopped and started.
     @discardableResult
-    public func applyRole(_ mode: FleetRoleMode) async -> (stopped: [String], started: [String]) {
+    public func applyRole(_ mode: FleetRoleMode, grace: Duration? = nil) async -> (stopped: [String], started: [String])
+    {
         let old = roleMode
         guard mode != old else { return ([], []) }
         roleMode = mode
@@ -932,7 +934,10 @@ public actor Supervisor {
             }
         }
         let reason = "fleet: now \(mode.rawValue)"
-        for name in stopping { await stop(name, reason: reason, grace: nil) }
+        for name in stopping {
+            let own = kernels[name]?.kernel.stop.grace ?? .seconds(10)
+            await stop(name, reason: reason, grace: grace.map { min($0, own) })
+        }
         for name in stopping { await waitForExit(name) }
         let startingSet = Set(starting)
         await withTaskGroup(of: Void.self) { group in
