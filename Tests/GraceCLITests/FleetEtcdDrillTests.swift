@@ -82,7 +82,9 @@ struct FleetEtcdDrillTests {
         }
     }
 
-    @Test("partitioned from etcd, the primary fences itself before grace-2 takes over; healed, it is quarantined and rejoins")
+    @Test(
+        "partitioned from etcd, the primary fences itself before grace-2 takes over; healed, it is quarantined and rejoins"
+    )
     func partitionedPrimary() async throws {
         let etcd = "/usr/bin/etcd"
         try #require(
@@ -132,11 +134,13 @@ struct FleetEtcdDrillTests {
         try await namespace.partition()
         let demoted = try await first.waitFor(
             ["fleet.demoted", "instance=grace-1", "could not renew the lease"], after: mark1)
-        let fenced = Double((ContinuousClock.now - start).components.attoseconds) / 1e18
+        let fenced =
+            Double((ContinuousClock.now - start).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - start).components.seconds)
         _ = try await first.waitFor(["kernel.stopp", "kernel=api"], after: mark1)
         _ = try await second.waitFor(["fleet.promoted", "instance=grace-2"], after: mark2)
-        let tookOver = Double((ContinuousClock.now - start).components.attoseconds) / 1e18
+        let tookOver =
+            Double((ContinuousClock.now - start).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - start).components.seconds)
         _ = try await second.waitFor(["fleet.member_lost", "instance=grace-1", "role=primary"], after: mark2)
         #expect(demoted.index > mark1)
@@ -147,7 +151,8 @@ struct FleetEtcdDrillTests {
         let promotion = try #require(
             try await Self.journal(state2, in: fleet.root).last { $0.kind == "fleet.promoted" })
         #expect(demotion.time < promotion.time, "demoted at \(demotion.time), grace-2 promoted at \(promotion.time)")
-        print("drill fleet etcd partition: grace-1 fenced itself after \(fenced) s, grace-2 primary after \(tookOver) s")
+        print(
+            "drill fleet etcd partition: grace-1 fenced itself after \(fenced) s, grace-2 primary after \(tookOver) s")
 
         // The partition heals: grace-1 finds itself quarantined (grace-2's playbooks), then rejoins when told.
         try await namespace.heal()
