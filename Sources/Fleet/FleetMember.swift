@@ -6,9 +6,9 @@ import Foundation
 /// Runtime's `FleetService`); this type only decides.
 ///
 /// Rules, in the spirit of Patroni's leader loop:
-/// - A primary that has not renewed for `ttl - margin` demotes itself at once, whatever its loop is waiting on (a
-///   timer armed at each renewal, as Patroni's watchdog): by then a standby may take the lease soon, and a primary
-///   must stop serving before that can happen. `margin` is `max(renew, ttl / 3)`; its kernels get half of it to
+/// - On a lease that lapses by itself (etcd), a primary that has not renewed for `ttl - margin` demotes itself at
+///   once, whatever its loop is waiting on (a timer armed at each renewal, as Patroni's watchdog): by then a standby
+///   may take the lease soon, and a primary must stop serving before that can happen. `margin` is `max(renew, ttl / 3)`; its kernels get half of it to
 ///   stop before they are killed.
 /// - A standby takes a free lease after a delay of 40 ms per present member of higher priority, so that the best
 ///   standby wins; with `promote: manual` it never does unless a switchover names it.
@@ -278,7 +278,7 @@ public actor FleetMember {
             backendError = String(describing: error)
         }
         guard role == .primary else { return }
-        if let last = lastRenewal, clock.now - last > settings.ttl - settings.margin {
+        if backend.lapses, let last = lastRenewal, clock.now - last > settings.ttl - settings.margin {
             await demote(missedRenewal(since: last), urgent: true)
             return
         }
@@ -392,7 +392,7 @@ public actor FleetMember {
     /// Arms the demotion deadline from the last renewal.
     private func armFence() {
         fenceTimer?.cancel()
-        guard let last = lastRenewal else { return }
+        guard backend.lapses, let last = lastRenewal else { return }
         let deadline = last + settings.ttl - settings.margin
         fenceTimer = Task { [weak self] in
             try? await ContinuousClock().sleep(until: deadline)

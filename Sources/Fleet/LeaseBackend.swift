@@ -61,6 +61,10 @@ public struct LeaseBackendError: Error, Sendable, CustomStringConvertible {
 /// Implementations: `LocalLease` (a lock file on one host) and `EtcdLease` (etcd v3's JSON gateway, module
 /// FleetEtcd). Each value serves one instance; its methods are called from one task at a time.
 public protocol LeaseBackend: Sendable {
+    /// Whether a held lease ends by itself when it is not renewed within its TTL (etcd), so that its holder must
+    /// fence itself before then; false for a lease held until its holder dies or gives it up (the local lock; a
+    /// frozen holder is fenced by its peers instead).
+    var lapses: Bool { get }
     /// Tries once to take the lease for `claim`. Returns the fencing token when it was taken, nil when another
     /// instance holds it. Never waits for the holder.
     func acquire(_ claim: LeaseClaim) async throws -> UInt64?

@@ -33,6 +33,9 @@ public actor LocalLease: LeaseBackend {
     private var memberName: String?
     private var held: Record?
 
+    /// Held until the holder dies or releases it: a slow holder is not deposed by time, a frozen one is fenced.
+    public nonisolated var lapses: Bool { false }
+
     /// Opens (creating it and its directories when missing) the lock file at `path`.
     public init(path: String) throws {
         self.path = path

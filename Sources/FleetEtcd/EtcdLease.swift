@@ -55,6 +55,9 @@ public actor EtcdLease: LeaseBackend {
 
     /// Takes the lease for `claim` when nobody holds it: the key's creation revision, or nil when another instance
     /// holds it. When this value holds it already, its token.
+    /// A lease etcd expires after its TTL without keepalives: its holder must fence itself before.
+    public nonisolated var lapses: Bool { true }
+
     public func acquire(_ claim: LeaseClaim) async throws -> UInt64? {
         if let held {
             let (kv, _) = try await client.get(keyBytes)
@@ -64,16 +67,25 @@ public actor EtcdLease: LeaseBackend {
             _ = try? await client.revoke(held.lease)
         }
         let value = try Self.encode(claim)
-        let lease = try await client.grant(ttl: leaseSeconds)
-        let answer: TxnResponse
-        do {
-            answer = try await client.txn(
-                compare: [.absent(keyBytes)], success: [.put(keyBytes, value, lease: lease)],
-                failure: [.range(keyBytes)])
-        } catch {
-            // The transaction may have taken the key though its answer was lost: revoking deletes it then.
+        var lease = try await client.grant(ttl: leaseSeconds)
+        var answer: TxnResponse?
+        for attempt in 1...2 where answer == nil {
+            do {
+                answer = try await client.txn(
+                    compare: [.absent(keyBytes)], success: [.put(keyBytes, value, lease: lease)],
+                    failure: [.range(keyBytes)])
+            } catch let error as LeaseBackendError where attempt == 1 && error.description.contains("lease not found") {
+                // The fresh lease lapsed before the transaction reached etcd (a stalled machine): once more.
+                lease = try await client.grant(ttl: leaseSeconds)
+            } catch {
+                // The transaction may have taken the key though its answer was lost: revoking deletes it then.
+                _ = try? await client.revoke(lease)
+                throw error
+            }
+        }
+        guard let answer else {
             _ = try? await client.revoke(lease)
-            throw error
+            throw LeaseBackendError("etcd: the lease for \(key) lapsed before it could be used, twice")
         }
         guard answer.succeeded == true else {
             _ = try? await client.revoke(lease)

@@ -22,7 +22,7 @@ struct EtcdLeaseTests {
     /// test is about: the whole test suite runs at once on two shared cores, and a renewal must not miss its TTL
     /// because the machine is busy.
     func lease(
-        endpoints: [String]? = nil, requestTimeout: Duration = .seconds(5), ttl: Duration = .seconds(2)
+        endpoints: [String]? = nil, requestTimeout: Duration = .seconds(5), ttl: Duration = .seconds(10)
     ) -> EtcdLease {
         EtcdLease(endpoints: endpoints ?? [etcd.endpoint], key: key, ttl: ttl, requestTimeout: requestTimeout)
     }
@@ -53,7 +53,7 @@ struct EtcdLeaseTests {
     @Test("renewing keeps the lease past twice its TTL")
     func renewal() async throws {
         let first = lease(ttl: .seconds(3))
-        let second = lease(ttl: .seconds(3))
+        let second = lease(ttl: .seconds(3))  // renewed every 500 ms, past twice its TTL
         let token = try #require(try await first.acquire(Self.claim(1)))
         for _ in 0..<13 {
             try await Task.sleep(for: .milliseconds(500))
@@ -67,8 +67,8 @@ struct EtcdLeaseTests {
 
     @Test("a holder that stops renewing loses the key; the waiting standby wakes and takes it with a larger token")
     func expiry() async throws {
-        let first = lease()
-        let second = lease()
+        let first = lease(ttl: .seconds(2))
+        let second = lease(ttl: .seconds(2))
         let token = try #require(try await first.acquire(Self.claim(1)))
         try await require("the unrenewed key to expire", within: .seconds(60)) {
             while (try? await second.holder()) != nil {
@@ -120,7 +120,7 @@ struct EtcdLeaseTests {
     func revokedElsewhere() async throws {
         let first = lease()
         _ = try #require(try await first.acquire(Self.claim(1)))
-        let client = EtcdClient(endpoints: [etcd.endpoint], timeout: .seconds(1), http: .shared)
+        let client = EtcdClient(endpoints: [etcd.endpoint], timeout: .seconds(5), http: .shared)
         let kv = try #require(try await client.get(Data(key.utf8)).kv)
         let leaseID = try #require(kv.lease?.value)
         #expect(try await client.revoke(leaseID))
@@ -146,10 +146,10 @@ struct EtcdLeaseTests {
 
     @Test("a member stays present past its lease's TTL without any call (renewed in the background)")
     func membershipKeptAlive() async throws {
-        let member = lease()
-        let observer = lease()
+        let member = lease(ttl: .seconds(3))
+        let observer = lease(ttl: .seconds(3))
         try await member.join(Self.claim(1))
-        try await Task.sleep(for: .milliseconds(4500))
+        try await Task.sleep(for: .milliseconds(6500))
         #expect(try await observer.members() == [Self.claim(1)])
         await member.close()
         #expect(try await observer.members() == [])
@@ -215,7 +215,7 @@ struct EtcdClientTests {
     @Test("a watch ends on the key's deletion, also one that began after it")
     func watchSeesDeletion() async throws {
         let etcd = try SuiteEtcd.current()
-        let client = EtcdClient(endpoints: [etcd.endpoint], timeout: .seconds(1), http: .shared)
+        let client = EtcdClient(endpoints: [etcd.endpoint], timeout: .seconds(5), http: .shared)
         let key = Data("/grace-test/\(UUID().uuidString)/watched".utf8)
         try await client.put(key, Data("x".utf8))
         let revision = try await client.get(key).revision

@@ -46,6 +46,9 @@ actor FlakyLease: LeaseBackend {
 
     init(_ inner: LocalLease) { self.inner = inner }
 
+    /// As etcd's: it would lapse, so its holder fences itself.
+    nonisolated var lapses: Bool { true }
+
     func fail() { failing = true }
 
     func acquire(_ claim: LeaseClaim) async throws -> UInt64? { try await inner.acquire(claim) }
