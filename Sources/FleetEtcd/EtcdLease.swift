@@ -53,11 +53,11 @@ public actor EtcdLease: LeaseBackend {
     private var keyBytes: Data { Data(key.utf8) }
     private var membersPrefix: String { key + "/members/" }
 
-    /// Takes the lease for `claim` when nobody holds it: the key's creation revision, or nil when another instance
-    /// holds it. When this value holds it already, its token.
     /// A lease etcd expires after its TTL without keepalives: its holder must fence itself before.
     public nonisolated var lapses: Bool { true }
 
+    /// Takes the lease for `claim` when nobody holds it: the key's creation revision, or nil when another instance
+    /// holds it. When this value holds it already, its token.
     public func acquire(_ claim: LeaseClaim) async throws -> UInt64? {
         if let held {
             let (kv, _) = try await client.get(keyBytes)
