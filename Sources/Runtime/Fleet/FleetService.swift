@@ -151,7 +151,7 @@ public actor FleetService: FleetMemberDelegate {
         if let previous, previous.claim.instance != instanceName,
             previous.claim.host == ProcessInfo.processInfo.hostName, !Self.isAlive(previous.claim.pid)
         {
-            let killed = Self.killKernels(of: previous.claim)
+            let killed = await Self.killKernels(of: previous.claim)
             if !killed.isEmpty {
                 journal.append(
                     .fleet(
@@ -189,7 +189,7 @@ public actor FleetService: FleetMemberDelegate {
     public func fence(_ holder: LeaseHolder) async {
         let claim = holder.claim
         // The holder's kernels first: they are what might still accept writes.
-        let killed = Self.killKernels(of: claim)
+        let killed = await Self.killKernels(of: claim)
         var pid = ""
         if claim.pid > 0, claim.pid != getpid(), Self.isGrace(claim.pid) {
             if kill(claim.pid, SIGKILL) == 0 { pid = String(claim.pid) }
@@ -256,8 +256,9 @@ public actor FleetService: FleetMemberDelegate {
     }
 
     /// SIGKILLs the process groups of the kernels a Grace with `claim`'s state directory started on this host;
-    /// returns `kernel (pid)` of each. Waits (up to 2 s) until they are gone, so that their ports are free.
-    private static func killKernels(of claim: LeaseClaim) -> [String] {
+    /// returns `kernel (pid)` of each. Waits (up to 2 s, without holding a thread) until they are gone, so that
+    /// their ports are free.
+    private static func killKernels(of claim: LeaseClaim) async -> [String] {
         var killed: [String] = []
         var pids: [Int32] = []
         for found in LeftoverProcess.scan(stateDirectory: claim.stateDirectory) {
@@ -268,7 +269,7 @@ public actor FleetService: FleetMemberDelegate {
         }
         let deadline = Date().addingTimeInterval(2)
         // Not our children: gone when /proc no longer has them (or they are zombies waiting for their reaper).
-        while Date() < deadline, pids.contains(where: { isAlive($0) }) { usleep(5_000) }
+        while Date() < deadline, pids.contains(where: { isAlive($0) }) { try? await Task.sleep(for: .milliseconds(5)) }
         return killed
     }
 
