@@ -232,8 +232,15 @@ EOF
     local deadline=$((SECONDS + 120)) p
     while :; do
         p=$(patroni_primary)
+        # Up = a primary, two streaming replicas, and a synchronous standby recorded in the DCS (/sync key; a
+        # standby answers GET /synchronous with 200): with synchronous_mode only that standby may take over, and
+        # killing the leader before the key is written leaves no node allowed to ("following a different
+        # leader because i am not the healthiest node" on both replicas, forever).
         if [ -n "$p" ] && [ "$("$PG_BIN/psql" -X -Atq -h 127.0.0.1 -p $((15630 + p)) -U postgres -d postgres \
-            -c "select count(*) from pg_stat_replication where state = 'streaming'" 2>/dev/null)" = 2 ]; then
+            -c "select count(*) from pg_stat_replication where state = 'streaming'" 2>/dev/null)" = 2 ] &&
+            { curl -sf --max-time 1 -o /dev/null http://127.0.0.1:15641/synchronous ||
+              curl -sf --max-time 1 -o /dev/null http://127.0.0.1:15642/synchronous ||
+              curl -sf --max-time 1 -o /dev/null http://127.0.0.1:15643/synchronous; }; then
             break
         fi
         [ $SECONDS -lt $deadline ] || { echo "run.sh: Patroni cluster not up in 120 s ($CUR_ROOT)" >&2; return 1; }
@@ -310,6 +317,7 @@ run_trial() { # $1 = system, $2 = fault, $3 = trial number
     esac
     "$PY" "$HERE/client.py" --duration "$dur" --fault-file "$FAULT_FILE" --out "$dir/$i.json" \
         --ports "$( [ "$CUR_KIND" = grace ] && echo 15432,15433,15434 || echo 15631,15632,15633)" \
+        --node-expr "$( [ "$CUR_KIND" = grace ] && echo "current_setting('cluster_name')" || echo "'p' || (inet_server_port() - 15630)")" \
         >"$dir/$i.client.log" 2>&1 &
     local client=$!
     STARTED+=("$client")
