@@ -30,7 +30,7 @@ import psycopg
 TABLE_DDL = """
 create table if not exists bench_writes (
     seq bigint primary key,
-    node text not null default current_setting('cluster_name'),
+    node text not null default {node},
     port int not null default inet_server_port(),
     at timestamptz not null default clock_timestamp()
 )
@@ -66,6 +66,8 @@ def main():
     ap.add_argument("--fault-file", help="file holding the fault's time (epoch seconds), written by run.sh")
     ap.add_argument("--out", help="JSON summary")
     ap.add_argument("--start-seq", type=int, default=1)
+    ap.add_argument("--node-expr", default="current_setting('cluster_name')",
+                    help="SQL naming the server (Patroni sets every node's cluster_name to its scope)")
     ap.add_argument("--verify-wait", type=float, default=30.0, help="seconds to wait for one primary at the end")
     args = ap.parse_args()
     ports = [int(p) for p in args.ports.split(",") if p]
@@ -90,7 +92,7 @@ def main():
     while not stop and time.time() - start < args.duration:
         try:
             with connect(args.host, args.port) as c:
-                c.execute(TABLE_DDL)
+                c.execute(TABLE_DDL.format(node=args.node_expr))
             break
         except Exception as e:
             failures.append((time.time(), f"ddl: {e}".strip()[:200]))
@@ -173,7 +175,7 @@ def main():
     if len(primaries) == 1:
         with connect(args.host, primaries[0]) as c:
             rows = c.execute("select seq, node from bench_writes where seq >= %s", (args.start_seq,)).fetchall()
-            final_node = c.execute("select current_setting('cluster_name')").fetchone()[0]
+            final_node = c.execute(f"select {args.node_expr}").fetchone()[0]
         present = {r[0]: r[1] for r in rows}
         lost = [s for s, _, _ in acks if s not in present]
         verify["lost"] = len(lost)

@@ -5,7 +5,10 @@
 #   grace-local    examples/postgres-ha as it is (local lease, ttl 2s)
 #   grace-etcd     the same with an etcd lease (ttl 2s, renew 500ms), etcd 3.4 on 127.0.0.1:15379/15380
 #   patroni-default    Patroni 4 (PyPI patroni[etcd3]) + the same etcd, ttl 30, loop_wait 10, retry_timeout 10
-#   patroni-fast       ttl 20, loop_wait 1, retry_timeout 1 (Patroni refuses a ttl under 20 s)
+#   patroni-fast       ttl 20, loop_wait 1, retry_timeout 3 (Patroni 4's minimums: it raises a smaller ttl to 20 s
+#                      and a smaller retry_timeout to 3 s)
+# Patroni runs as the postgres user (PostgreSQL refuses root) from its own venv, bench/out/patroni-venv, built on
+# /usr/bin/python3: a venv of a Python under /root (pyenv) cannot be executed by postgres.
 # Faults: kill9 (SIGKILL of the primary's supervisor and of its postmaster), sigstop (SIGSTOP of the primary's
 # supervisor; resumed after the trial). Each trial starts a fresh cluster, runs client.py through HAProxy,
 # injects the fault after steady writes, and collects the client's JSON; report.py prints the table.
@@ -13,7 +16,8 @@
 # --short: one trial of grace-local kill9 (CI): exits non-zero if a write was lost, a split brain was seen,
 # or the unavailability exceeded 10 s.
 # Needs: grace (from $GRACE or PATH), PostgreSQL 15, haproxy, etcd (scripts/setup --test), Python 3; creates
-# bench/out/venv with psycopg (and Patroni for the Patroni systems) when missing. Ports: 15000-15800.
+# bench/out/venv with psycopg (and bench/out/patroni-venv with Patroni for the Patroni systems) when missing.
+# Ports: 15000-15800; refuses to start if etcd's 15379 or HAProxy's 15000 is already answering.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -40,21 +44,32 @@ if [ $SHORT = 1 ]; then TRIALS=1; SYSTEMS=grace-local; FAULTS=kill9; fi
 PATRONI_TRIALS=${PATRONI_TRIALS:-$TRIALS}
 [ -x "$GRACE" ] || { echo "run.sh: no grace binary (set GRACE or PATH)" >&2; exit 2; }
 
-RUN=$OUT/failover/$(date -u +%Y%m%dT%H%M%SZ)
+RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)
+RUN=$OUT/failover/$RUN_ID
 mkdir -p "$RUN"
 VENV=$OUT/venv
 PY=$VENV/bin/python
+PATRONI_PYTHON=${PATRONI_PYTHON:-/usr/bin/python3}
+PVENV=$OUT/patroni-venv
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 
 need_venv() {
     if [ ! -x "$PY" ]; then python3 -m venv "$VENV"; fi
     if ! "$PY" -c 'import psycopg' 2>/dev/null; then "$VENV/bin/pip" install -q 'psycopg[binary]'; fi
-    if [ "${1:-}" = patroni ] && [ ! -x "$VENV/bin/patroni" ]; then
-        "$VENV/bin/pip" install -q 'patroni[etcd3]' psycopg2-binary
+    if [ "${1:-}" = patroni ]; then
+        if [ ! -x "$PVENV/bin/patroni" ]; then
+            "$PATRONI_PYTHON" -m venv "$PVENV"
+            "$PVENV/bin/pip" install -q 'patroni[etcd3]' psycopg2-binary
+        fi
+        "${AS_PG[@]}" "$PVENV/bin/patroni" --version >/dev/null || {
+            echo "run.sh: $PVENV/bin/patroni cannot run as ${AS_PG[*]:-this user}" >&2; exit 2; }
     fi
 }
 
-as_pg() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; else "$@"; fi; }
+# A command prefix, not a function: "${AS_PG[@]}" cmd & gives $! = the pid of cmd itself (setpriv execs it), where
+# a backgrounded shell function would give the pid of a subshell whose kill orphans cmd.
+AS_PG=()
+if [ "$(id -u)" = 0 ]; then AS_PG=(setpriv --reuid=postgres --regid=postgres --init-groups --); fi
 alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 
 # Everything this script started, killed on exit (only these pids).
@@ -73,6 +88,9 @@ trap 'exit 130' INT TERM
 
 start_etcd() {
     [ -n "$ETCD_PID" ] && alive "$ETCD_PID" && return
+    if curl -sf --max-time 1 http://127.0.0.1:15379/health >/dev/null; then
+        echo "run.sh: something already answers on 127.0.0.1:15379 (a leftover etcd?); not using it" >&2; exit 1
+    fi
     rm -rf "$RUN/etcd"
     etcd --name bench --data-dir "$RUN/etcd" --listen-client-urls http://127.0.0.1:15379 \
         --advertise-client-urls http://127.0.0.1:15379 --listen-peer-urls http://127.0.0.1:15380 \
@@ -144,12 +162,12 @@ patroni_setup() { # $1 = default|fast, $2 = trial id
     mkdir -p "$CUR_ROOT"
     chown postgres:postgres "$CUR_ROOT" 2>/dev/null || true
     local ttl=30 loop=10 retry=10
-    if [ "$1" = fast ]; then ttl=20; loop=1; retry=1; fi
+    if [ "$1" = fast ]; then ttl=20; loop=1; retry=3; fi
     local n
     for n in 1 2 3; do
         cat >"$CUR_ROOT/p$n.yml" <<EOF
 scope: bench
-namespace: /patroni-$2/
+namespace: /patroni-$RUN_ID-$2/
 name: p$n
 restapi: {listen: "127.0.0.1:$((15640 + n))", connect_address: "127.0.0.1:$((15640 + n))"}
 etcd3: {hosts: ["127.0.0.1:15379"]}
@@ -182,7 +200,7 @@ EOF
         chown postgres:postgres "$CUR_ROOT/p$n.yml" 2>/dev/null || true
     done
     for n in 1 2 3; do
-        as_pg "$VENV/bin/patroni" "$CUR_ROOT/p$n.yml" >"$CUR_ROOT/patroni-$n.log" 2>&1 &
+        "${AS_PG[@]}" "$PVENV/bin/patroni" "$CUR_ROOT/p$n.yml" >"$CUR_ROOT/patroni-$n.log" 2>&1 &
         echo $! >"$CUR_ROOT/patroni-$n.pid"
         STARTED+=("$!")
         [ "$n" = 1 ] && sleep 3 # p1 bootstraps first: it becomes the leader
@@ -214,8 +232,15 @@ EOF
     local deadline=$((SECONDS + 120)) p
     while :; do
         p=$(patroni_primary)
+        # Up = a primary, two streaming replicas, and a synchronous standby recorded in the DCS (/sync key; a
+        # standby answers GET /synchronous with 200): with synchronous_mode only that standby may take over, and
+        # killing the leader before the key is written leaves no node allowed to ("following a different
+        # leader because i am not the healthiest node" on both replicas, forever).
         if [ -n "$p" ] && [ "$("$PG_BIN/psql" -X -Atq -h 127.0.0.1 -p $((15630 + p)) -U postgres -d postgres \
-            -c "select count(*) from pg_stat_replication where state = 'streaming'" 2>/dev/null)" = 2 ]; then
+            -c "select count(*) from pg_stat_replication where state = 'streaming'" 2>/dev/null)" = 2 ] &&
+            { curl -sf --max-time 1 -o /dev/null http://127.0.0.1:15641/synchronous ||
+              curl -sf --max-time 1 -o /dev/null http://127.0.0.1:15642/synchronous ||
+              curl -sf --max-time 1 -o /dev/null http://127.0.0.1:15643/synchronous; }; then
             break
         fi
         [ $SECONDS -lt $deadline ] || { echo "run.sh: Patroni cluster not up in 120 s ($CUR_ROOT)" >&2; return 1; }
@@ -292,6 +317,7 @@ run_trial() { # $1 = system, $2 = fault, $3 = trial number
     esac
     "$PY" "$HERE/client.py" --duration "$dur" --fault-file "$FAULT_FILE" --out "$dir/$i.json" \
         --ports "$( [ "$CUR_KIND" = grace ] && echo 15432,15433,15434 || echo 15631,15632,15633)" \
+        --node-expr "$( [ "$CUR_KIND" = grace ] && echo "current_setting('cluster_name')" || echo "'p' || (inet_server_port() - 15630)")" \
         >"$dir/$i.client.log" 2>&1 &
     local client=$!
     STARTED+=("$client")
