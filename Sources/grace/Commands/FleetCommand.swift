@@ -21,7 +21,7 @@ extension FleetCommand {
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the instances, which is present, which holds the lease and its fencing token.",
-            discussion: "Exit status: 0 success, 1 this Grace is no fleet instance, 2 usage or I/O error.")
+            discussion: "Exit status: 0 success, 2 usage or I/O error, or this Grace runs as no fleet instance.")
 
         @OptionGroup var options: APIOptions
 
