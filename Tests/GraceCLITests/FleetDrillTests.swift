@@ -69,7 +69,13 @@ struct FleetDrillTests {
         /// Stops every instance still running, then the kernels any of them left.
         func finish() async {
             for grace in running.values { await grace.stop() }
+            running = [:]
             try? FileManager.default.removeItem(at: root)
+        }
+
+        /// A test that failed before `finish()` leaves nothing running either (`defer` cannot await).
+        deinit {
+            for grace in running.values { _ = grace.terminate() }
         }
     }
 

@@ -62,6 +62,18 @@ struct FleetEtcdDrillTests {
             #expect(out.status == 0, "\(out.stderr)")
         }
 
+        /// A test that failed before `remove()` leaves no namespace behind either (`defer` cannot await).
+        deinit {
+            for arguments in [["ip", "link", "delete", link + "h"], ["ip", "netns", "delete", name]] {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                process.arguments = arguments
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                if (try? process.run()) != nil { process.waitUntilExit() }
+            }
+        }
+
         func remove() async {
             _ = try? await GraceBinary.runTool(
                 "/usr/bin/env", ["ip", "link", "delete", link + "h"], in: URL(fileURLWithPath: "/"))
@@ -91,9 +103,7 @@ struct FleetEtcdDrillTests {
             FileManager.default.isExecutableFile(atPath: etcd),
             "etcd is not installed (Debian package etcd-server): run scripts/setup --test")
         let namespace = try await Namespace()
-        defer { Task { await namespace.remove() } }
         let fleet = try await FleetDrillTests.Fleet()
-        defer { Task { await fleet.finish() } }
         // etcd on the host side of the veth, below the ephemeral range.
         let port = 20_000 + Int(getpid() % 5000) * 2
         let data = fleet.root.appendingPathComponent("var/etcd")
