@@ -5,6 +5,13 @@ extension Checker {
             let name = scenario.header.name.value
             let target = scenario.fault.target
             switch target.type {
+            case .string:
+                if target.name.value != "host" {
+                    sink.emit(
+                        .faultCannotApply,
+                        "`stress` saturates the host: write `stress: host`, not `\(target.name.value)`",
+                        at: target.name.span)
+                }
             case .instance: resolveInstance(target.name)
             case .playbook: resolve(target.name, kind: .playbook, context: "chaos `\(name)`")
             default:
@@ -46,7 +53,7 @@ extension Checker {
         for gate in table.gatesInOrder {
             for check in gate.checks {
                 switch check {
-                case .availability(let k, _, _), .maxRestarts(let k, _):
+                case .availability(let k, _, _), .maxRestarts(let k, _), .errorBudget(let k, _):
                     resolve(k, kind: .kernel, context: "gate `\(gate.header.name.value)`")
                 case .timeToHeal(let k, _):
                     resolve(k, kind: .kernel, allowWildcard: true, context: "gate `\(gate.header.name.value)`")
@@ -70,10 +77,25 @@ extension Checker {
             sink.emit(
                 .faultCannotApply, "kernel `\(name)` declares no `data`, so there is nothing to corrupt", at: k.span,
                 notes: [Note("kernel defined here", at: kernel.header.name.span)])
-        case .silence(let k) where kernel.watchdog == nil:
+        case .silence(let k, _) where kernel.watchdog == nil:
             sink.emit(
                 .faultCannotApply, "kernel `\(name)` declares no `watchdog`, so silencing its heartbeat shows nothing",
                 at: k.span, notes: [Note("kernel defined here", at: kernel.header.name.span)])
+        case .silence(let k, nil):
+            sink.emit(
+                .faultCannotApply,
+                "only the kernel itself can stop its heartbeat while it keeps serving: `silence` needs `via: URL`",
+                at: k.span, notes: [Note("a URL the drill POSTs to, such as the kernel's fault endpoint")])
+        case .bindPort(let k, nil) where kernel.ports.isEmpty, .partition(let k) where kernel.ports.isEmpty,
+            .delay(let k, _) where kernel.ports.isEmpty:
+            sink.emit(
+                .faultCannotApply, "kernel `\(name)` declares no `ports`, so the drill does not know which to take",
+                at: k.span, notes: [Note("kernel defined here", at: kernel.header.name.span)])
+        case .diskFull(let k, nil, _):
+            sink.emit(
+                .faultCannotApply,
+                "`disk_full` needs `path`: the directory of `\(name)` to mount the small filesystem over (its files "
+                    + "are hidden until the drill ends, so not its data)", at: k.span)
         default:
             break
         }

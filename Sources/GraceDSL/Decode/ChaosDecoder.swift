@@ -20,33 +20,51 @@ extension DocumentDecoder {
         return c
     }
 
-    private static let faultFields: [String: [String]] = [
-        "kill": ["signal"], "corrupt": ["file"], "exhaust_memory": ["size"], "emit_error": ["line"],
-    ]
-
     private func fault(_ node: YAMLNode) -> ChaosScenario.Fault? {
-        let present = (node.mapping ?? []).filter { $0.key.text.map(ChaosScenario.Fault.keywords.contains) ?? false }
-        var allowed = ChaosScenario.Fault.keywords
+        let keywords = ChaosScenario.Fault.keywords
+        let present = (node.mapping ?? []).filter { $0.key.text.map(keywords.contains) ?? false }
+        var allowed = keywords
         if present.count == 1, let key = present[0].key.text {
-            allowed = [key] + (Self.faultFields[key] ?? [])
+            allowed = [key] + (ChaosScenario.Fault.fields[key] ?? [])
         } else {
-            allowed += ["signal", "file", "size", "line"]
+            allowed += Set(ChaosScenario.Fault.fields.values.joined()).sorted()
         }
         guard let r = MappingReader(node, context: "inject", allowed: allowed, sink: sink),
-            let which = r.exactlyOne(of: ChaosScenario.Fault.keywords, what: "fault"), let key = which.key.text,
-            let target = values.reference(which.value, field: key)
+            let which = r.exactlyOne(of: keywords, what: "fault"), let key = which.key.text
         else { return nil }
+        // `stress` names the host, not a document.
+        let target =
+            key == "stress" ? values.string(which.value, field: key) : values.reference(which.value, field: key)
+        guard let target else { return nil }
+        func string(_ field: String) -> Located<String>? { r[field].flatMap { values.string($0, field: field) } }
+        func bytes(_ field: String) -> ByteSize? { r[field].flatMap { values.byteSize($0, field: field)?.value } }
+        func duration(_ field: String) -> Duration? { r[field].flatMap { values.duration($0, field: field)?.value } }
+        func int(_ field: String, _ range: ClosedRange<Int>) -> Int? {
+            r[field].flatMap { values.int($0, field: field, range: range)?.value }
+        }
+        func endpoint(_ field: String) -> ChaosScenario.Fault.Endpoint? {
+            string(field).map { .init(url: $0, undo: string("undo")) }
+        }
         switch key {
         case "kill": return .kill(target, signal: r["signal"].flatMap { values.signal($0, field: "signal")?.value })
         case "hang": return .hang(target)
-        case "corrupt": return .corrupt(target, file: r["file"].flatMap { values.string($0, field: "file") })
+        case "corrupt": return .corrupt(target, file: string("file"))
         case "corrupt_playbook": return .corruptPlaybook(target)
-        case "exhaust_memory":
-            return .exhaustMemory(target, size: r["size"].flatMap { values.byteSize($0, field: "size")?.value })
-        case "exhaust_cpu": return .exhaustCPU(target)
-        case "silence": return .silence(target)
+        case "exhaust_memory": return .exhaustMemory(target, size: bytes("size"), via: endpoint("via"))
+        case "exhaust_cpu": return .exhaustCPU(target, via: endpoint("via"))
+        case "silence": return .silence(target, via: endpoint("via"))
         case "kill_instance": return .killInstance(target)
-        default: return .emitError(target, line: r["line"].flatMap { values.string($0, field: "line") })
+        case "emit_error": return .emitError(target, line: string("line"))
+        case "disk_full": return .diskFull(target, path: string("path"), size: bytes("size"))
+        case "bind_port": return .bindPort(target, port: int("port", 1...65_535))
+        case "partition": return .partition(target)
+        case "delay": return .delay(target, latency: duration("latency"))
+        case "stress":
+            return .stress(target, cpu: int("cpu", 1...1024), memory: bytes("memory"), duration: duration("for"))
+        case "storm": return .storm(target, line: string("line"), count: int("count", 1...100_000))
+        default:
+            guard let url = r.require("url").flatMap({ values.string($0, field: "url") }) else { return nil }
+            return .failpoint(target, .init(url: url, undo: string("undo")))
         }
     }
 }

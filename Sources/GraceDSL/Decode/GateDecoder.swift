@@ -11,6 +11,7 @@ extension DocumentDecoder {
 
     private static let checkFields: [String: [String]] = [
         "availability": ["at_least", "window"], "time_to_heal": ["under"], "max_restarts": ["count"],
+        "error_budget": ["downtime"],
     ]
 
     private func check(_ node: YAMLNode) -> Gate.Check? {
@@ -19,7 +20,7 @@ extension DocumentDecoder {
         if present.count == 1, let key = present[0].key.text {
             allowed = [key] + (Self.checkFields[key] ?? [])
         } else {
-            allowed += ["at_least", "window", "under", "count"]
+            allowed += ["at_least", "window", "under", "count", "downtime"]
         }
         guard let r = MappingReader(node, context: "gate check", allowed: allowed, sink: sink),
             let which = r.exactlyOne(of: Gate.Check.keywords, what: "check"), let key = which.key.text
@@ -42,6 +43,11 @@ extension DocumentDecoder {
                 let n = values.int(c, field: "count", range: 0...1_000_000)
             else { return nil }
             return .maxRestarts(k, count: n.value)
+        case "error_budget":
+            guard let k = values.reference(v, field: key), let d = r.require("downtime"),
+                let budget = values.duration(d, field: "downtime")
+            else { return nil }
+            return .errorBudget(k, downtime: budget.value)
         case "data_loss":
             guard let t = values.string(v, field: key) else { return nil }
             guard t.value == "none" else {
