@@ -98,6 +98,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // Chaos drills (`grace chaos`): real faults, rollbacks that survive the runner, evidence and gates. It talks
+        // to Grace through the `GraceLink` protocol, so it needs no SwiftNIO; the CLI supplies the HTTP.
+        .target(
+            name: "Chaos",
+            dependencies: [
+                "GraceDSL", "GraceAPIModels",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The API's bodies as Codable values, shared by the server and the CLI (Foundation only).
         .target(name: "GraceAPIModels"),
         // The HTTP API, Prometheus metrics and the dashboard served by `grace run`, and the assembly of a whole
@@ -135,6 +144,7 @@ let package = Package(
         .executableTarget(
             name: "grace",
             dependencies: [
+                "Chaos",
                 "ConfigRepair",
                 "GraceAgent",
                 "GraceAPI",

@@ -86,8 +86,7 @@ extension Checker {
                 .faultCannotApply,
                 "only the kernel itself can stop its heartbeat while it keeps serving: `silence` needs `via: URL`",
                 at: k.span, notes: [Note("a URL the drill POSTs to, such as the kernel's fault endpoint")])
-        case .bindPort(let k, nil) where kernel.ports.isEmpty, .partition(let k) where kernel.ports.isEmpty,
-            .delay(let k, _) where kernel.ports.isEmpty:
+        case .bindPort(let k, nil) where kernel.ports.isEmpty, .partition(let k, _) where kernel.ports.isEmpty:
             sink.emit(
                 .faultCannotApply, "kernel `\(name)` declares no `ports`, so the drill does not know which to take",
                 at: k.span, notes: [Note("kernel defined here", at: kernel.header.name.span)])

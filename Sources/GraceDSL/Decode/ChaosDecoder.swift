@@ -57,8 +57,7 @@ extension DocumentDecoder {
         case "emit_error": return .emitError(target, line: string("line"))
         case "disk_full": return .diskFull(target, path: string("path"), size: bytes("size"))
         case "bind_port": return .bindPort(target, port: int("port", 1...65_535))
-        case "partition": return .partition(target)
-        case "delay": return .delay(target, latency: duration("latency"))
+        case "partition": return .partition(target, duration: duration("for"))
         case "stress":
             return .stress(target, cpu: int("cpu", 1...1024), memory: bytes("memory"), duration: duration("for"))
         case "storm": return .storm(target, line: string("line"), count: int("count", 1...100_000))

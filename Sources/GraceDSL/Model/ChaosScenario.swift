@@ -37,10 +37,9 @@ public struct ChaosScenario: Sendable, Hashable {
         case diskFull(Located<String>, path: Located<String>?, size: ByteSize?)
         /// Another process binds the kernel's port, then the kernel is killed: its restart finds the port taken.
         case bindPort(Located<String>, port: Int?)
-        /// nftables drops every packet to the kernel's ports: its clients and probes see it gone.
-        case partition(Located<String>)
-        /// Connections to the kernel's port pass through a proxy that delays each direction by `latency`.
-        case delay(Located<String>, latency: Duration?)
+        /// nftables drops every packet to the kernel's ports for `duration` (20 s by default): its clients and
+        /// probes see it gone, then it is back.
+        case partition(Located<String>, duration: Duration?)
         /// stress-ng saturates the host: `cpu` workers, `memory` held, for `duration`.
         case stress(Located<String>, cpu: Int?, memory: ByteSize?, duration: Duration?)
         /// A burst of `count` copies of an error line in the kernel's output (a trigger storm).
@@ -51,7 +50,7 @@ public struct ChaosScenario: Sendable, Hashable {
         /// Every fault keyword, in the order the documentation lists them.
         public static let keywords = [
             "kill", "hang", "corrupt", "corrupt_playbook", "exhaust_memory", "exhaust_cpu", "silence",
-            "kill_instance", "emit_error", "disk_full", "bind_port", "partition", "delay", "stress", "storm",
+            "kill_instance", "emit_error", "disk_full", "bind_port", "partition", "stress", "storm",
             "failpoint",
         ]
 
@@ -60,7 +59,7 @@ public struct ChaosScenario: Sendable, Hashable {
             "kill": ["signal"], "corrupt": ["file"], "exhaust_memory": ["size", "via", "undo"],
             "exhaust_cpu": ["via", "undo"], "silence": ["via", "undo"], "emit_error": ["line"],
             "disk_full": ["path", "size"], "bind_port": ["port"],
-            "delay": ["latency"], "stress": ["cpu", "memory", "for"], "storm": ["line", "count"],
+            "partition": ["for"], "stress": ["cpu", "memory", "for"], "storm": ["line", "count"],
             "failpoint": ["url", "undo"],
         ]
 
@@ -78,7 +77,6 @@ public struct ChaosScenario: Sendable, Hashable {
             case .diskFull: "disk_full"
             case .bindPort: "bind_port"
             case .partition: "partition"
-            case .delay: "delay"
             case .stress: "stress"
             case .storm: "storm"
             case .failpoint: "failpoint"
@@ -91,7 +89,7 @@ public struct ChaosScenario: Sendable, Hashable {
             switch self {
             case .kill(let k, _), .hang(let k), .corrupt(let k, _), .exhaustMemory(let k, _, _), .exhaustCPU(let k, _),
                 .silence(let k, _), .emitError(let k, _), .diskFull(let k, _, _), .bindPort(let k, _),
-                .partition(let k), .delay(let k, _), .storm(let k, _, _), .failpoint(let k, _):
+                .partition(let k, _), .storm(let k, _, _), .failpoint(let k, _):
                 (k, .kernel)
             case .corruptPlaybook(let p): (p, .playbook)
             case .killInstance(let i): (i, .instance)
@@ -115,8 +113,8 @@ public struct ChaosScenario: Sendable, Hashable {
             case .diskFull(_, let p, let s):
                 return "\(p?.value ?? "\(t)'s data") on a full \(s?.description ?? "8MiB") filesystem"
             case .bindPort(_, let p): return "another process holds \(t)'s port \(p.map(String.init) ?? "")"
-            case .partition: return "\(t)'s ports cut off (nftables)"
-            case .delay(_, let l): return "\(l.map(DurationParser.format) ?? "200ms") added to \(t)'s connections"
+            case .partition(_, let d):
+                return "\(t)'s ports cut off (nftables) for \(d.map(DurationParser.format) ?? "20s")"
             case .stress(_, let c, let m, let d):
                 let parts = [c.map { "\($0) CPU workers" }, m.map { "\($0) held" }].compactMap { $0 }
                 return "host saturated (\(parts.isEmpty ? "all CPUs" : parts.joined(separator: ", ")))"

@@ -1,0 +1,193 @@
+import Foundation
+import GraceAPIModels
+import GraceDSL
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A small seeded generator (SplitMix64): the same seed draws the same drills on every machine.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    var state: UInt64
+
+    /// A generator that starts from `seed`.
+    public init(seed: UInt64) { state = seed }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A number in `range`, uniformly.
+    public mutating func fraction(in range: ClosedRange<Double>) -> Double {
+        range.lowerBound + Double(next() >> 11) / Double(1 << 53) * (range.upperBound - range.lowerBound)
+    }
+}
+
+/// One fault of a Kong drill and its moment.
+struct KongFault: Sendable {
+    var at: Duration
+    var label: String
+    var faults: [ChaosScenario.Fault]
+}
+
+extension DrillRunner {
+    /// The Kong schedule for a graph: the critical tier down, one scenario's fault per fault kind, the host
+    /// saturated; at seeded moments in the first three quarters of `duration`.
+    static func kongPlan(graph: ExecutionGraph, duration: Duration, seed: UInt64) -> [KongFault] {
+        var rng = SplitMix64(seed: seed)
+        func moment(_ range: ClosedRange<Double>) -> Duration { duration * rng.fraction(in: range) }
+        var plan: [KongFault] = []
+        let critical = graph.kernels.filter { $0.tier == .critical }.map(\.header.name)
+        if !critical.isEmpty {
+            plan.append(
+                KongFault(
+                    at: moment(0.05...0.25),
+                    label: "critical tier down (\(critical.map(\.value).joined(separator: ", ")))",
+                    faults: critical.map { .kill($0, signal: nil) }))
+        }
+        // One scenario per fault kind; instance loss and partitions need a fleet and a hold of their own.
+        var seen: Set<String> = []
+        for scenario in graph.chaos.sorted(by: { $0.header.name.value < $1.header.name.value }) {
+            let kind = scenario.fault.keyword
+            guard !["kill_instance", "partition", "bind_port", "stress"].contains(kind), seen.insert(kind).inserted
+            else { continue }
+            plan.append(
+                KongFault(at: moment(0.05...0.75), label: scenario.header.name.value, faults: [scenario.fault]))
+        }
+        let cpus = ProcessInfo.processInfo.activeProcessorCount
+        let hold = min(Duration.seconds(60), duration / 4)
+        let host = Located("host", at: .file("kong"))
+        plan.append(
+            KongFault(
+                at: moment(0.1...0.5), label: "host saturated: \(cpus) CPU workers, 512 MiB for \(hold.ms / 1000)s",
+                faults: [.stress(host, cpu: cpus, memory: ByteSize(bytes: 512 << 20), duration: hold)]))
+        return plan.sorted { $0.at < $1.at }
+    }
+
+    /// Chaos Kong: every fault of the plan at its moment, snapshots every 20 s meanwhile; passes when every gate of
+    /// the configuration holds and everything is healthy within 60 s of the last fault.
+    public func kong(duration: Duration, seed: UInt64) async -> DrillReport {
+        counter += 1
+        let drill = "kong-\(Self.stamp())-\(counter)"
+        let start = Date()
+        let clockStart = ContinuousClock.now
+        let plan = Self.kongPlan(graph: target.graph, duration: duration, seed: seed)
+        var report = DrillReport(
+            drill: drill, scenario: "kong", title: "Chaos Kong for \(DurationParser.format(duration))",
+            fault: plan.map(\.label).joined(separator: "; "), status: "failed", deviated: false, start: start,
+            end: start, durationMs: 0, healedMs: nil, seed: seed, steadyStateBefore: nil, steadyStateAfter: nil,
+            method: [], rollbacks: [], expectation: nil, gates: [], detail: nil)
+        let before = await steadyState(nil, timeout: options.steadyTimeout)
+        report.steadyStateBefore = before
+        guard before.met else {
+            report.status = "aborted"
+            report.detail =
+                "steady state not met: " + before.probes.filter { !$0.ok }.map(\.name).joined(separator: "; ")
+            report.end = Date()
+            return report
+        }
+        _ = await readEvents()
+        let checksums = DataChecksums(
+            paths: target.graph.kernels.flatMap { $0.data.map { injector.path($0.value) } })
+        let monitor = AvailabilityMonitor()
+        await monitor.start(urls: healthURLs(target.graph.kernels.map(\.header.name.value)), http: target.http)
+        await record(DrillRecord(drill: drill, scenario: "kong", phase: .started, fault: report.fault, seed: seed))
+        say("kong: \(plan.count) faults over \(DurationParser.format(duration)), seed \(seed)")
+        var restarts: [String: Int] = [:]
+        func count(_ events: [(String, EventView)]) {
+            for (_, e) in events where e.kind == "kernel.started" {
+                if let k = e.kernel { restarts[k, default: 0] += 1 }
+            }
+        }
+        let snapshotKernels = target.graph.kernels.filter { !$0.data.isEmpty }.map(\.header.name.value)
+        var nextSnapshot = ContinuousClock.now + .seconds(20)
+        var lastFault = ContinuousClock.now
+        for fault in plan {
+            while ContinuousClock.now - clockStart < fault.at {
+                if ContinuousClock.now >= nextSnapshot, let link = await primary() {
+                    for kernel in snapshotKernels { try? await link.snapshot(kernel: kernel) }
+                    nextSnapshot = ContinuousClock.now + .seconds(20)
+                }
+                count(await readEvents())
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+            for f in fault.faults {
+                let at = Date()
+                let clock = ContinuousClock.now
+                do {
+                    let output = try await injector.inject(f, drill: drill)
+                    report.method.append(
+                        DrillReport.Activity(
+                            name: fault.label, status: "succeeded", output: output, start: at,
+                            durationMs: (ContinuousClock.now - clock).ms))
+                    say("kong +\((ContinuousClock.now - clockStart).ms / 1000)s: \(output)")
+                } catch {
+                    report.method.append(
+                        DrillReport.Activity(
+                            name: fault.label, status: "failed", output: "\(error)", start: at,
+                            durationMs: (ContinuousClock.now - clock).ms))
+                    say("kong: \(fault.label) could not be injected: \(error)")
+                }
+            }
+            lastFault = ContinuousClock.now
+        }
+        await record(DrillRecord(drill: drill, scenario: "kong", phase: .injected, fault: report.fault, seed: seed))
+        // Recovery: within 60 s of the last fault, every kernel healthy again (and the drill's duration over).
+        let end = clockStart + duration
+        while true {
+            count(await readEvents())
+            let probes = await steadyProbesWithoutCooldown()
+            let since = ContinuousClock.now - lastFault
+            if probes.allSatisfy(\.ok), ContinuousClock.now >= end || since > .seconds(60) {
+                report.healedMs = since.ms
+                break
+            }
+            if since > .seconds(60), ContinuousClock.now >= end {
+                report.detail =
+                    "not healthy 60 s after the last fault: "
+                    + probes.filter { !$0.ok }.map { "\($0.name) (\($0.detail))" }.joined(separator: "; ")
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+        let healthyAfterLastFault = report.healedMs.map { $0 <= 60_000 } ?? false
+        await rollbackAll(&report)
+        let after = await steadyState(nil, timeout: options.settleTimeout)
+        report.steadyStateAfter = after
+        report.deviated = !after.met
+        count(await readEvents())
+        let samples = await monitor.stop()
+        report.gates = await evaluate(
+            target.graph.gates.map(\.header.name.value), samples: samples, healedMs: report.healedMs,
+            restarts: restarts, checksums: checksums, span: ContinuousClock.now - clockStart)
+        let failed = report.gates.filter { !$0.ok }
+        var problems: [String] = report.detail.map { [$0] } ?? []
+        if !healthyAfterLastFault && report.detail == nil {
+            problems.append("not healthy within 60 s of the last fault")
+        }
+        if !failed.isEmpty {
+            problems.append(
+                "gates failed: " + failed.map { "\($0.gate) (\($0.check) = \($0.measured))" }.joined(separator: "; "))
+        }
+        if report.deviated { problems.append("steady state not back after the rollbacks") }
+        report.status = problems.isEmpty ? "completed" : "failed"
+        report.detail = problems.isEmpty ? nil : problems.joined(separator: ". ")
+        report.end = Date()
+        report.durationMs = (ContinuousClock.now - clockStart).ms
+        await record(
+            DrillRecord(
+                drill: drill, scenario: "kong", phase: .finished, fault: String(report.fault.prefix(500)),
+                status: report.status, deviated: report.deviated, healedMs: report.healedMs, gates: report.gates,
+                detail: report.detail.map { String($0.prefix(1000)) }, seed: seed))
+        return report
+    }
+
+    func steadyProbesWithoutCooldown() async -> [DrillReport.Probe] {
+        await steadyState(nil, timeout: .zero).probes
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import GraceAPIModels
+
+/// One drill's journal, in the spirit of Chaos Toolkit's: status, `deviated`, the steady-state checks before and
+/// after, the method (the fault), the rollbacks, the expectations and the gates with measured values.
+public struct DrillReport: Codable, Sendable {
+    /// One probe of a steady-state hypothesis.
+    public struct Probe: Codable, Sendable {
+        public var name: String
+        public var ok: Bool
+        public var detail: String
+    }
+
+    /// A steady-state check: met when every probe passed.
+    public struct SteadyState: Codable, Sendable {
+        public var met: Bool
+        public var probes: [Probe]
+        public var waitedMs: Int64
+    }
+
+    /// One action of the method or of the rollbacks, with its timing.
+    public struct Activity: Codable, Sendable {
+        public var name: String
+        public var status: String
+        public var output: String
+        public var start: Date
+        public var durationMs: Int64
+    }
+
+    /// What was expected after the fault, and when (after the fault) each part was seen.
+    public struct Expectation: Codable, Sendable {
+        public var trigger: String?
+        public var triggerFiredMs: Int64?
+        public var playbook: String?
+        public var playbookSucceededMs: Int64?
+        public var run: String?
+        public var healthy: [String]
+        public var healthyMs: Int64?
+        public var withinMs: Int64
+    }
+
+    public var drill: String
+    public var scenario: String
+    public var title: String
+    public var fault: String
+    public var status: String
+    public var deviated: Bool
+    public var start: Date
+    public var end: Date
+    public var durationMs: Int64
+    public var healedMs: Int64?
+    public var seed: UInt64?
+    public var steadyStateBefore: SteadyState?
+    public var steadyStateAfter: SteadyState?
+    public var method: [Activity]
+    public var rollbacks: [Activity]
+    public var expectation: Expectation?
+    public var gates: [GateCheckResult]
+    public var detail: String?
+
+    /// Whether a human was not needed and every expectation and gate held.
+    public var passed: Bool { status == "completed" }
+}
+
+/// Several drills: what `grace chaos run --journal FILE` writes.
+public struct DrillJournal: Codable, Sendable {
+    public var chaosVersion = "grace-chaos/1"
+    public var start: Date
+    public var end: Date
+    public var seed: UInt64?
+    public var drills: [DrillReport]
+    public var passed: Int
+    public var failed: Int
+
+    /// Makes a journal of finished drills.
+    public init(start: Date, end: Date, seed: UInt64?, drills: [DrillReport]) {
+        self.start = start
+        self.end = end
+        self.seed = seed
+        self.drills = drills
+        self.passed = drills.filter(\.passed).count
+        self.failed = drills.count - passed
+    }
+
+    /// The journal as indented JSON with ISO 8601 times.
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(self)
+    }
+
+    /// JUnit XML: one test suite, a test case per drill, a failure (or skipped, for an aborted drill) with the
+    /// reason and the failed gates.
+    public func junit(suite: String) -> String {
+        func escape(_ s: String) -> String {
+            var out = ""
+            for c in s.unicodeScalars {
+                switch c {
+                case "&": out += "&amp;"
+                case "<": out += "&lt;"
+                case ">": out += "&gt;"
+                case "\"": out += "&quot;"
+                case "'": out += "&apos;"
+                default:
+                    if c.value < 0x20 && c != "\n" && c != "\t" { continue }
+                    out.unicodeScalars.append(c)
+                }
+            }
+            return out
+        }
+        let skipped = drills.filter { $0.status == "aborted" }.count
+        let failures = drills.filter { !$0.passed && $0.status != "aborted" }.count
+        let total = Double(end.timeIntervalSince(start))
+        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        xml += "<testsuites name=\"\(escape(suite))\" tests=\"\(drills.count)\" failures=\"\(failures)\" "
+        xml += "skipped=\"\(skipped)\" time=\"\(String(format: "%.3f", total))\">\n"
+        xml += "  <testsuite name=\"\(escape(suite))\" tests=\"\(drills.count)\" failures=\"\(failures)\" "
+        xml += "errors=\"0\" skipped=\"\(skipped)\" time=\"\(String(format: "%.3f", total))\" "
+        xml += "timestamp=\"\(ISO8601DateFormatter().string(from: start))\">\n"
+        for d in drills {
+            xml += "    <testcase classname=\"chaos\" name=\"\(escape(d.scenario))\" "
+            xml += "time=\"\(String(format: "%.3f", Double(d.durationMs) / 1000))\">\n"
+            let gates = d.gates.map {
+                "\($0.ok ? "ok" : "FAILED") \($0.gate): \($0.check) = \($0.measured) (needs \($0.threshold))"
+            }
+            if d.status == "aborted" {
+                xml += "      <skipped message=\"\(escape(d.detail ?? "steady state not met"))\"/>\n"
+            } else if !d.passed {
+                let message = d.detail ?? "a gate failed"
+                xml += "      <failure message=\"\(escape(message))\" type=\"\(escape(d.status))\">"
+                xml += escape(([message] + gates).joined(separator: "\n")) + "</failure>\n"
+            }
+            let out = ["drill \(d.drill): \(d.fault)", "healed in " + (d.healedMs.map { "\($0) ms" } ?? "-")] + gates
+            xml += "      <system-out>\(escape(out.joined(separator: "\n")))</system-out>\n"
+            xml += "    </testcase>\n"
+        }
+        xml += "  </testsuite>\n</testsuites>\n"
+        return xml
+    }
+}

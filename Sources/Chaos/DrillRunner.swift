@@ -1,0 +1,436 @@
+import Foundation
+import GraceAPIModels
+import GraceDSL
+
+/// Runs drills one after another against a running Grace: steady state, fault, expectations, rollbacks, steady
+/// state again, gates from evidence; every phase reported to Grace's journal.
+public actor DrillRunner {
+    /// How long to wait for things the scenarios do not state.
+    public struct Options: Sendable {
+        /// Longest wait for the steady state before a fault (not met: the drill is aborted).
+        public var steadyTimeout: Duration = .seconds(120)
+        /// Longest wait for the steady state after the rollbacks (not met: the drill deviated).
+        public var settleTimeout: Duration = .seconds(90)
+        /// The recovery deadline of a scenario without `within`.
+        public var defaultWithin: Duration = .seconds(60)
+
+        /// The defaults.
+        public init() {}
+    }
+
+    let target: DrillTarget
+    let injector: FaultInjector
+    let ledger: RollbackLedger
+    let options: Options
+    let say: @Sendable (String) -> Void
+    private var cursors: [String: Int64] = [:]
+    private var lastFired: [String: ContinuousClock.Instant] = [:]
+    var counter = 0
+
+    /// Makes a runner; `say` prints progress for people.
+    public init(
+        target: DrillTarget, workDirectory: URL, options: Options = Options(),
+        say: @escaping @Sendable (String) -> Void
+    ) {
+        self.target = target
+        self.ledger = RollbackLedger(url: workDirectory.appendingPathComponent("rollbacks.json"))
+        self.injector = FaultInjector(target: target, ledger: ledger, workDirectory: workDirectory)
+        self.options = options
+        self.say = say
+    }
+
+    /// Undoes what an interrupted earlier drill left in the ledger; returns what was done.
+    public func finishLeftovers() async -> [String] {
+        var done: [String] = []
+        for rollback in await ledger.items.reversed() {
+            done.append(rollback.summary + ": " + (await injector.undo(rollback)))
+            await ledger.done(rollback)
+        }
+        return done
+    }
+
+    // MARK: - Links and events
+
+    func answering() async -> [(String, any GraceLink, StatusResponse)] {
+        var list: [(String, any GraceLink, StatusResponse)] = []
+        for (name, link) in target.links.sorted(by: { $0.key < $1.key }) {
+            if let status = try? await link.status() { list.append((name, link, status)) }
+        }
+        return list
+    }
+
+    /// The link that serves the kernels: the primary of the fleet, or the only Grace.
+    func primary() async -> (any GraceLink)? {
+        let links = await answering()
+        return (links.first { $0.2.role == .primary || $0.2.role == .standalone } ?? links.first)?.1
+    }
+
+    func readEvents() async -> [(String, EventView)] {
+        var all: [(String, EventView)] = []
+        for (name, link, status) in await answering() {
+            var after = cursors[name] ?? status.journal.lastID
+            while let page = try? await link.events(after: after), !page.isEmpty {
+                all += page.map { (name, $0) }
+                after = page.last?.id ?? after
+                if page.count < 100 { break }
+            }
+            cursors[name] = after
+        }
+        for (_, e) in all where e.kind == "trigger.fired" {
+            if let t = e.fields["trigger"] { lastFired[t] = .now }
+        }
+        return all
+    }
+
+    func record(_ record: DrillRecord) async {
+        if let link = await primary() { try? await link.record(record) }
+    }
+
+    // MARK: - Steady state
+
+    func steadyState(_ scenario: ChaosScenario?, timeout: Duration) async -> DrillReport.SteadyState {
+        let started = ContinuousClock.now
+        var probes: [DrillReport.Probe] = []
+        while true {
+            probes = await steadyProbes(scenario)
+            if probes.allSatisfy(\.ok) || ContinuousClock.now - started > timeout { break }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+        return .init(met: probes.allSatisfy(\.ok), probes: probes, waitedMs: (ContinuousClock.now - started).ms)
+    }
+
+    private func steadyProbes(_ scenario: ChaosScenario?) async -> [DrillReport.Probe] {
+        var probes: [DrillReport.Probe] = []
+        guard let link = await primary(), let status = try? await link.status() else {
+            return [.init(name: "grace answers", ok: false, detail: "no Grace of this configuration answers")]
+        }
+        probes.append(.init(name: "grace answers", ok: !status.degraded, detail: status.degraded ? "degraded" : "ok"))
+        let kernels = (try? await link.kernels()) ?? []
+        for k in kernels where k.state != "stopped" {
+            let ok = k.state == "running" && k.healthy != false && !k.paused
+            probes.append(
+                .init(
+                    name: "kernel \(k.name) healthy", ok: ok,
+                    detail: "\(k.state)\(k.paused ? ", paused" : "")\(k.healthy == false ? ", probe failing" : "")"))
+        }
+        for (kernel, url) in healthURLs(kernels.map(\.name)) {
+            let code = await target.http.get(url, timeout: .seconds(1))
+            probes.append(
+                .init(
+                    name: "GET \(url)", ok: code.map { (200..<400).contains($0) } ?? false,
+                    detail: code.map { "\(kernel): \($0)" } ?? "\(kernel): no answer"))
+        }
+        if let scenario, let trigger = scenario.expect?.trigger?.value,
+            let cooldown = target.graph.triggers.first(where: { $0.header.name.value == trigger })?.cooldown,
+            let fired = lastFired[trigger]
+        {
+            let left = cooldown - (ContinuousClock.now - fired)
+            probes.append(
+                .init(
+                    name: "trigger \(trigger) ready", ok: left <= .zero,
+                    detail: left <= .zero ? "out of its cooldown" : "in its cooldown for \(left.ms) ms more"))
+        }
+        return probes
+    }
+
+    /// The kernels' declared http health URLs.
+    func healthURLs(_ names: [String]) -> [String: String] {
+        var urls: [String: String] = [:]
+        for kernel in target.graph.kernels where names.contains(kernel.header.name.value) {
+            if case .http(let url, _)? = kernel.health?.check { urls[kernel.header.name.value] = url }
+        }
+        return urls
+    }
+
+    // MARK: - One drill
+
+    /// Runs one scenario and returns its report (never throws: a failure is a report).
+    public func run(_ scenario: ChaosScenario, seed: UInt64? = nil) async -> DrillReport {
+        counter += 1
+        let name = scenario.header.name.value
+        let drill = "\(name)-\(Self.stamp())-\(counter)"
+        let start = Date()
+        let clockStart = ContinuousClock.now
+        var report = DrillReport(
+            drill: drill, scenario: name, title: scenario.header.description ?? name,
+            fault: scenario.fault.summary, status: "failed", deviated: false, start: start, end: start,
+            durationMs: 0, healedMs: nil, seed: seed, steadyStateBefore: nil, steadyStateAfter: nil, method: [],
+            rollbacks: [], expectation: nil, gates: [], detail: nil)
+        func finish() async -> DrillReport {
+            report.end = Date()
+            report.durationMs = (ContinuousClock.now - clockStart).ms
+            await record(
+                DrillRecord(
+                    drill: drill, scenario: name, phase: .finished, fault: report.fault, status: report.status,
+                    deviated: report.deviated, healedMs: report.healedMs, gates: report.gates,
+                    detail: report.detail.map { String($0.prefix(1000)) }, seed: seed))
+            return report
+        }
+        // A fault against an instance needs that instance: start it for the drill, stop it after.
+        if case .killInstance(let instance) = scenario.fault {
+            await ensureInstance(instance.value, activities: &report.method)
+        }
+        say("\(name): waiting for the steady state")
+        let before = await steadyState(scenario, timeout: options.steadyTimeout)
+        report.steadyStateBefore = before
+        guard before.met else {
+            report.status = "aborted"
+            report.detail =
+                "steady state not met: "
+                + before.probes.filter { !$0.ok }.map { "\($0.name) (\($0.detail))" }.joined(separator: "; ")
+            await rollbackAll(&report)
+            return await finish()
+        }
+        _ = await readEvents()
+        let dataPaths = target.graph.kernels.flatMap { $0.data.map { injector.path($0.value) } }
+        let checksums = DataChecksums(paths: dataPaths)
+        let monitor = AvailabilityMonitor()
+        let watched = healthURLs(target.graph.kernels.map(\.header.name.value))
+        await monitor.start(urls: watched, http: target.http)
+        await record(DrillRecord(drill: drill, scenario: name, phase: .started, fault: report.fault, seed: seed))
+
+        // The method: inject.
+        let injectedAt = ContinuousClock.now
+        let injectedDate = Date()
+        do {
+            let output = try await injector.inject(scenario.fault, drill: drill)
+            report.method.append(
+                DrillReport.Activity(
+                    name: scenario.fault.keyword, status: "succeeded", output: output, start: injectedDate,
+                    durationMs: (ContinuousClock.now - injectedAt).ms))
+            say("\(name): \(output)")
+        } catch {
+            report.method.append(
+                DrillReport.Activity(
+                    name: scenario.fault.keyword, status: "failed", output: "\(error)", start: injectedDate,
+                    durationMs: (ContinuousClock.now - injectedAt).ms))
+            report.status = "failed"
+            report.detail = "the fault could not be injected: \(error)"
+            _ = await monitor.stop()
+            await rollbackAll(&report)
+            return await finish()
+        }
+        await record(
+            DrillRecord(
+                drill: drill, scenario: name, phase: .injected, fault: report.fault,
+                detail: report.method.last?.output, seed: seed))
+
+        // Expectations.
+        let within = scenario.expect?.within ?? options.defaultWithin
+        var expectation = DrillReport.Expectation(
+            trigger: scenario.expect?.trigger?.value, triggerFiredMs: nil,
+            playbook: scenario.expect?.playbook?.value, playbookSucceededMs: nil, run: nil,
+            healthy: scenario.expect?.healthy.map(\.value) ?? [], healthyMs: nil, withinMs: within.ms)
+        var started: [String: Int] = [:]
+        var runs: Set<String> = []
+        var liftAt: ContinuousClock.Instant? = nil
+        if case .partition(_, let hold) = scenario.fault { liftAt = injectedAt + (hold ?? .seconds(20)) }
+        while ContinuousClock.now - injectedAt <= within {
+            if let lift = liftAt, ContinuousClock.now >= lift {
+                liftAt = nil
+                await rollbackAll(&report)
+            }
+            let elapsed = (ContinuousClock.now - injectedAt).ms
+            for (instance, e) in await readEvents() {
+                switch e.kind {
+                case "trigger.fired" where e.fields["trigger"] == expectation.trigger:
+                    if expectation.triggerFiredMs == nil { expectation.triggerFiredMs = elapsed }
+                case "run.started" where e.fields["playbook"] == expectation.playbook:
+                    if let run = e.fields["run"] { runs.insert(instance + "/" + run) }
+                case "run.succeeded":
+                    if let run = e.fields["run"], runs.contains(instance + "/" + run),
+                        expectation.playbookSucceededMs == nil
+                    {
+                        expectation.playbookSucceededMs = elapsed
+                        expectation.run = instance + "/" + run
+                    }
+                case "kernel.started":
+                    if let k = e.kernel { started[k, default: 0] += 1 }
+                default: break
+                }
+            }
+            let triggerOK = expectation.trigger == nil || expectation.triggerFiredMs != nil
+            let playbookOK = expectation.playbook == nil || expectation.playbookSucceededMs != nil
+            if triggerOK && playbookOK, liftAt == nil, await healthy(expectation.healthy, monitor: monitor) {
+                expectation.healthyMs = elapsed
+                report.healedMs = elapsed
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        report.expectation = expectation
+        await rollbackAll(&report)
+        let after = await steadyState(nil, timeout: options.settleTimeout)
+        report.steadyStateAfter = after
+        report.deviated = !after.met
+        for (_, e) in await readEvents() where e.kind == "kernel.started" {
+            if let k = e.kernel { started[k, default: 0] += 1 }
+        }
+        let samples = await monitor.stop()
+        report.gates = await evaluate(
+            scenario.gates.map(\.value), samples: samples, healedMs: report.healedMs, restarts: started,
+            checksums: checksums, span: ContinuousClock.now - injectedAt)
+        var problems: [String] = []
+        if report.healedMs == nil {
+            var missing: [String] = []
+            if let t = expectation.trigger, expectation.triggerFiredMs == nil {
+                missing.append("trigger \(t) did not fire")
+            }
+            if let p = expectation.playbook, expectation.playbookSucceededMs == nil {
+                missing.append("playbook \(p) did not succeed")
+            }
+            if missing.isEmpty { missing.append("\(expectation.healthy.joined(separator: ", ")) not healthy") }
+            problems.append("not healed within \(DurationParser.format(within)): " + missing.joined(separator: ", "))
+        }
+        let failed = report.gates.filter { !$0.ok }
+        if !failed.isEmpty {
+            problems.append(
+                "gates failed: "
+                    + failed.map { "\($0.gate) (\($0.check) = \($0.measured), needs \($0.threshold))" }.joined(
+                        separator: "; "))
+        }
+        if report.deviated {
+            problems.append(
+                "steady state not back: "
+                    + after.probes.filter { !$0.ok }.map { "\($0.name) (\($0.detail))" }.joined(separator: "; "))
+        }
+        report.status = problems.isEmpty ? "completed" : "failed"
+        report.detail = problems.isEmpty ? nil : problems.joined(separator: ". ")
+        say("\(name): \(report.status)" + (report.healedMs.map { ", healed in \($0) ms" } ?? ""))
+        return await finish()
+    }
+
+    private func healthy(_ kernels: [String], monitor: AvailabilityMonitor) async -> Bool {
+        guard let link = await primary(), let views = try? await link.kernels() else { return false }
+        let samples = await monitor.current
+        for name in kernels {
+            guard let k = views.first(where: { $0.name == name }), k.state == "running", k.healthy != false,
+                !k.paused
+            else { return false }
+            if let last = samples[name]?.last, !last.ok { return false }
+        }
+        return true
+    }
+
+    private func ensureInstance(_ instance: String, activities: inout [DrillReport.Activity]) async {
+        if let link = target.links[instance], (try? await link.status()) != nil { return }
+        let at = Date()
+        do {
+            let pid = try await target.startInstance(instance)
+            if let start = ProcessIdentity.startTime(pid) {
+                await ledger.add(.stopInstance(pid: pid, startTime: start, instance: instance))
+            }
+            for _ in 0..<300 {
+                if let link = target.links[instance], (try? await link.status()) != nil { break }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            activities.append(
+                .init(
+                    name: "start instance", status: "succeeded", output: "started \(instance) (pid \(pid))",
+                    start: at, durationMs: Int64(Date().timeIntervalSince(at) * 1000)))
+        } catch {
+            activities.append(
+                .init(
+                    name: "start instance", status: "failed", output: "\(error)", start: at,
+                    durationMs: Int64(Date().timeIntervalSince(at) * 1000)))
+        }
+    }
+
+    /// Runs every pending rollback, newest first, and records each.
+    func rollbackAll(_ report: inout DrillReport) async {
+        for rollback in await ledger.items.reversed() {
+            let at = Date()
+            let clock = ContinuousClock.now
+            let output = await injector.undo(rollback)
+            await ledger.done(rollback)
+            report.rollbacks.append(
+                .init(
+                    name: rollback.summary, status: output.hasPrefix("failed") ? "failed" : "succeeded",
+                    output: output, start: at, durationMs: (ContinuousClock.now - clock).ms))
+        }
+    }
+
+    // MARK: - Gates
+
+    func evaluate(
+        _ gateNames: [String], samples: [String: [AvailabilityMonitor.Sample]], healedMs: Int64?,
+        restarts: [String: Int], checksums: DataChecksums, span: Duration
+    ) async -> [GateCheckResult] {
+        var results: [GateCheckResult] = []
+        for name in gateNames {
+            guard let gate = target.graph.gates.first(where: { $0.header.name.value == name }) else { continue }
+            for check in gate.checks {
+                switch check {
+                case .availability(let k, let atLeast, let window):
+                    let a = Availability(samples[k.value] ?? [])
+                    let charged = max(window ?? span, span)
+                    let value = a.samples == 0 ? 0 : max(0, 1 - a.downtime.seconds / charged.seconds) * 100
+                    results.append(
+                        .init(
+                            gate: name, check: "availability of \(k.value)",
+                            measured: String(
+                                format: "%.2f%% (down %.1fs of %@, %d probes)", value,
+                                a.downtime.seconds, DurationParser.format(charged), a.samples),
+                            threshold: ">= \(atLeast)", ok: a.samples > 0 && value >= atLeast.value))
+                case .errorBudget(let k, let budget):
+                    let a = Availability(samples[k.value] ?? [])
+                    results.append(
+                        .init(
+                            gate: name, check: "downtime of \(k.value)",
+                            measured: String(format: "%.1fs", a.downtime.seconds),
+                            threshold: "<= " + DurationParser.format(budget), ok: a.downtime <= budget))
+                case .timeToHeal(let k, let under):
+                    results.append(
+                        .init(
+                            gate: name, check: "time to heal \(k.value == "*" ? "everything" : k.value)",
+                            measured: healedMs.map { String(format: "%.1fs", Double($0) / 1000) } ?? "not healed",
+                            threshold: "< " + DurationParser.format(under),
+                            ok: healedMs.map { $0 < under.ms } ?? false))
+                case .maxRestarts(let k, let count):
+                    let n = restarts[k.value] ?? 0
+                    results.append(
+                        .init(
+                            gate: name, check: "restarts of \(k.value)", measured: "\(n)",
+                            threshold: "<= \(count)", ok: n <= count))
+                case .dataLoss:
+                    let lost = checksums.lost()
+                    results.append(
+                        .init(
+                            gate: name, check: "data kept (\(checksums.entries.count) files)",
+                            measured: lost.isEmpty ? "nothing lost" : lost.prefix(3).joined(separator: "; "),
+                            threshold: "nothing lost", ok: lost.isEmpty))
+                case .journalIntact:
+                    var problems: [String] = []
+                    var checked = 0
+                    for (instance, link, _) in await answering() {
+                        guard let check = try? await link.journalCheck() else {
+                            problems.append("\(instance): cannot verify")
+                            continue
+                        }
+                        checked += 1
+                        if !check.intact { problems.append("\(instance): \(check.detail ?? "broken")") }
+                    }
+                    results.append(
+                        .init(
+                            gate: name, check: "journal chain",
+                            measured: problems.isEmpty
+                                ? "intact (\(checked) journals)" : problems.joined(separator: "; "),
+                            threshold: "intact", ok: problems.isEmpty && checked > 0))
+                }
+            }
+        }
+        return results
+    }
+
+    static func stamp() -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd'T'HHmmss"
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: Date())
+    }
+}
+
+extension Duration {
+    var ms: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
