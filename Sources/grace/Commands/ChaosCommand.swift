@@ -265,7 +265,7 @@ struct ChaosSession {
         runnerOptions.steadyTimeout = .seconds(steadyTimeout)
         let runner = DrillRunner(
             target: target, workDirectory: state.appendingPathComponent("chaos"), options: runnerOptions,
-            say: { print($0) })
+            say: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) })
         for line in await runner.finishLeftovers() { print("rollback left by an earlier drill: \(line)") }
         return ChaosSession(target: target, runner: runner)
     }

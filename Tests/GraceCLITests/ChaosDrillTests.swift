@@ -1,0 +1,73 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The short drill set CI runs: `grace chaos run` against the shipped configuration, real faults, JUnit output.
+@Suite("Chaos drills on the shipped configuration", .serialized, .timeLimit(.minutes(10)))
+struct ChaosDrillTests {
+    /// Where CI keeps the drills' JUnit report (scripts/test sets it); a temporary file otherwise.
+    static func junitPath(_ root: URL) -> String {
+        ProcessInfo.processInfo.environment["GRACE_CHAOS_JUNIT"] ?? root.appendingPathComponent("chaos.xml").path
+    }
+
+    @Test("the short drill set completes: each fault healed by its playbook, every gate held, JUnit written")
+    func shortDrillSet() async throws {
+        let shipped = try await HealingScenarioTests.Shipped()
+        defer { shipped.grace.terminate() }
+        let junit = Self.junitPath(shipped.root)
+        let journal = shipped.root.appendingPathComponent("drills.json")
+        let drills = ["kill-api", "kill-store", "hang-api", "corrupt-store-data", "emit-store-refused"]
+        let run = try await GraceBinary.run(
+            ["chaos", "run"] + drills + ["--junit", junit, "--journal", journal.path], in: shipped.root,
+            timeout: .seconds(540))
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(xml.contains("tests=\"\(drills.count)\" failures=\"0\""), "\(xml)")
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: journal)) as? [String: Any]
+        let reports = try #require(object?["drills"] as? [[String: Any]])
+        #expect(reports.count == drills.count)
+        for report in reports {
+            let gates = report["gates"] as? [[String: Any]] ?? []
+            #expect(!gates.isEmpty, "\(report["scenario"] ?? "?") measured no gate")
+            #expect(report["status"] as? String == "completed", "\(report)")
+            #expect(report["healed_ms"] is Int, "\(report)")
+        }
+        // Grace journaled every drill, with its verdict.
+        let events = try await GraceBinary.run(["events", "--kind", "chaos.finished", "--json"], in: shipped.root)
+        for drill in drills { #expect(events.stdout.contains(drill), "\(events.stdout)") }
+        try await shipped.finish()
+    }
+
+    @Test("a drill whose runner is killed is rolled back by the next run: the hung kernel is resumed")
+    func interruptedDrillIsRolledBack() async throws {
+        let shipped = try await HealingScenarioTests.Shipped()
+        defer { shipped.grace.terminate() }
+        // A scenario that only hangs `worker`, with no playbook expected quickly: the runner is killed mid-drill.
+        let chaos = shipped.root.appendingPathComponent("config/chaos.yaml")
+        var text = try String(contentsOf: chaos, encoding: .utf8)
+        text += """
+
+            ---
+            kind: chaos
+            name: hang-worker-long
+            inject: {hang: worker}
+            expect: {healthy: [worker], within: 5m}
+
+            """
+        try text.write(to: chaos, atomically: true, encoding: .utf8)
+        _ = try await GraceBinary.run(["reload"], in: shipped.root)
+        let runner = try RunningGrace(
+            command: ["chaos", "run", "hang-worker-long"], in: shipped.root, readStandardOutput: true)
+        let hung = try await runner.waitFor(["SIGSTOP to worker"])
+        let pid = try #require(
+            hung.line.split(separator: " ").last.flatMap { Int32($0) }, "\(hung.line)")
+        await runner.kill9()
+        #expect(try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8).contains(") T "))
+        // The next run finds the ledger and resumes the process group before anything else.
+        let list = try await GraceBinary.run(["chaos", "run", "kill-api"], in: shipped.root, timeout: .seconds(300))
+        #expect(list.stdout.contains("rollback left by an earlier drill: SIGCONT"), "\(list.stdout)")
+        let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        #expect(!state.contains(") T "), "worker \(pid) is still stopped: \(state)")
+        try await shipped.finish()
+    }
+}
