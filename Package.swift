@@ -198,6 +198,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "ChaosTests",
+            dependencies: ["Chaos", "GraceDSL", "GraceAPIModels"]
+        ),
+        .testTarget(
             name: "FleetTests",
             dependencies: ["Fleet", "TestSupport"]
         ),

@@ -29,16 +29,16 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 }
 
 /// One fault of a Kong drill and its moment.
-struct KongFault: Sendable {
-    var at: Duration
-    var label: String
-    var faults: [ChaosScenario.Fault]
+public struct KongFault: Sendable {
+    public var at: Duration
+    public var label: String
+    public var faults: [ChaosScenario.Fault]
 }
 
 extension DrillRunner {
     /// The Kong schedule for a graph: the critical tier down, one scenario's fault per fault kind, the host
     /// saturated; at seeded moments in the first three quarters of `duration`.
-    static func kongPlan(graph: ExecutionGraph, duration: Duration, seed: UInt64) -> [KongFault] {
+    public static func plan(graph: ExecutionGraph, duration: Duration, seed: UInt64) -> [KongFault] {
         var rng = SplitMix64(seed: seed)
         func moment(_ range: ClosedRange<Double>) -> Duration { duration * rng.fraction(in: range) }
         var plan: [KongFault] = []
@@ -76,12 +76,10 @@ extension DrillRunner {
         let drill = "kong-\(Self.stamp())-\(counter)"
         let start = Date()
         let clockStart = ContinuousClock.now
-        let plan = Self.kongPlan(graph: target.graph, duration: duration, seed: seed)
+        let plan = Self.plan(graph: target.graph, duration: duration, seed: seed)
         var report = DrillReport(
             drill: drill, scenario: "kong", title: "Chaos Kong for \(DurationParser.format(duration))",
-            fault: plan.map(\.label).joined(separator: "; "), status: "failed", deviated: false, start: start,
-            end: start, durationMs: 0, healedMs: nil, seed: seed, steadyStateBefore: nil, steadyStateAfter: nil,
-            method: [], rollbacks: [], expectation: nil, gates: [], detail: nil)
+            fault: plan.map(\.label).joined(separator: "; "), start: start, seed: seed)
         let before = await steadyState(nil, timeout: options.steadyTimeout)
         report.steadyStateBefore = before
         guard before.met else {

@@ -43,20 +43,33 @@ public struct DrillReport: Codable, Sendable {
     public var scenario: String
     public var title: String
     public var fault: String
-    public var status: String
-    public var deviated: Bool
+    /// `completed`, `failed`, `aborted` or `interrupted`.
+    public var status = "failed"
+    public var deviated = false
     public var start: Date
     public var end: Date
-    public var durationMs: Int64
+    public var durationMs: Int64 = 0
+    /// Milliseconds from the fault to recovery; nil when it did not recover in time.
     public var healedMs: Int64?
     public var seed: UInt64?
     public var steadyStateBefore: SteadyState?
     public var steadyStateAfter: SteadyState?
-    public var method: [Activity]
-    public var rollbacks: [Activity]
+    public var method: [Activity] = []
+    public var rollbacks: [Activity] = []
     public var expectation: Expectation?
-    public var gates: [GateCheckResult]
+    public var gates: [GateCheckResult] = []
     public var detail: String?
+
+    /// A report of a drill that has just begun (status `failed` until it is judged).
+    public init(drill: String, scenario: String, title: String, fault: String, start: Date, seed: UInt64?) {
+        self.drill = drill
+        self.scenario = scenario
+        self.title = title
+        self.fault = fault
+        self.start = start
+        self.end = start
+        self.seed = seed
+    }
 
     /// Whether a human was not needed and every expectation and gate held.
     public var passed: Bool { status == "completed" }

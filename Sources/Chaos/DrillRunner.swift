@@ -152,10 +152,8 @@ public actor DrillRunner {
         let start = Date()
         let clockStart = ContinuousClock.now
         var report = DrillReport(
-            drill: drill, scenario: name, title: scenario.header.description ?? name,
-            fault: scenario.fault.summary, status: "failed", deviated: false, start: start, end: start,
-            durationMs: 0, healedMs: nil, seed: seed, steadyStateBefore: nil, steadyStateAfter: nil, method: [],
-            rollbacks: [], expectation: nil, gates: [], detail: nil)
+            drill: drill, scenario: name, title: scenario.header.description ?? name, fault: scenario.fault.summary,
+            start: start, seed: seed)
         func finish() async -> DrillReport {
             report.end = Date()
             report.durationMs = (ContinuousClock.now - clockStart).ms

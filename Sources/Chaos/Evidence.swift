@@ -8,6 +8,12 @@ public actor AvailabilityMonitor {
     public struct Sample: Sendable {
         public var at: ContinuousClock.Instant
         public var ok: Bool
+
+        /// A probe's outcome at an instant.
+        public init(at: ContinuousClock.Instant, ok: Bool) {
+            self.at = at
+            self.ok = ok
+        }
     }
 
     private var samples: [String: [Sample]] = [:]

@@ -1,0 +1,221 @@
+import Chaos
+import Foundation
+import GraceAPIModels
+import GraceDSL
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Chaos: seeds, evidence, reports")
+struct ChaosEvidenceTests {
+    @Test("a seed draws the same numbers on every run; another seed draws others")
+    func seeds() {
+        var a = SplitMix64(seed: 42)
+        var b = SplitMix64(seed: 42)
+        var c = SplitMix64(seed: 43)
+        let first = (0..<8).map { _ in a.next() }
+        #expect(first == (0..<8).map { _ in b.next() })
+        #expect(first != (0..<8).map { _ in c.next() })
+        var f = SplitMix64(seed: 1)
+        for _ in 0..<1000 {
+            let x = f.fraction(in: 0.25...0.75)
+            #expect(x >= 0.25 && x <= 0.75)
+        }
+    }
+
+    @Test("availability charges each failing probe until the next one")
+    func availability() {
+        let t0 = ContinuousClock.now
+        let samples = (0..<20).map { i in
+            AvailabilityMonitor.Sample(at: t0 + .milliseconds(250 * i), ok: !(4..<8).contains(i))
+        }
+        let a = Availability(samples)
+        #expect(a.samples == 20)
+        #expect(a.downtime == .seconds(1))
+        #expect(abs(a.ratio - 0.8) < 1e-9)
+        #expect(Availability([]).downtime == .zero)
+    }
+
+    @Test("data checksums: appending loses nothing; a shorter, rewritten or missing file is a loss")
+    func checksums() throws {
+        let root = try ChaosFixture.directory(["data/a.db": "one\ntwo\n", "data/b.db": "keep", "data/c.db": "x"])
+        defer { try? FileManager.default.removeItem(at: root) }
+        let sums = DataChecksums(paths: [root.appendingPathComponent("data")])
+        #expect(sums.entries.count == 3)
+        let a = root.appendingPathComponent("data/a.db")
+        let handle = try FileHandle(forWritingTo: a)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("three\n".utf8))
+        try handle.close()
+        #expect(sums.lost().isEmpty)
+        try "kept".write(to: root.appendingPathComponent("data/b.db"), atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(at: root.appendingPathComponent("data/c.db"))
+        let lost = sums.lost()
+        #expect(lost.count == 2)
+        #expect(lost.contains { $0.contains("b.db") && $0.contains("changed") })
+        #expect(lost.contains { $0.contains("c.db") && $0.contains("gone") })
+    }
+
+    @Test("JUnit: a failed drill is a failure with its reasons, an aborted one is skipped, text is escaped")
+    func junit() {
+        func report(_ scenario: String, _ status: String, _ detail: String?) -> DrillReport {
+            var r = DrillReport(
+                drill: scenario + "-1", scenario: scenario, title: scenario, fault: "SIGKILL to api", start: Date(),
+                seed: nil)
+            r.status = status
+            r.durationMs = 1500
+            r.healedMs = status == "completed" ? 900 : nil
+            r.gates = [.init(gate: "fast", check: "time to heal", measured: "0.9s", threshold: "< 1m", ok: true)]
+            r.detail = detail
+            return r
+        }
+        let journal = DrillJournal(
+            start: Date(), end: Date(), seed: 7,
+            drills: [
+                report("a", "completed", nil), report("b", "failed", "gate <fast> & \"more\""),
+                report("c", "aborted", "steady state not met"),
+            ])
+        #expect(journal.passed == 1 && journal.failed == 2)
+        let xml = journal.junit(suite: "s")
+        #expect(xml.contains("tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""))
+        #expect(xml.contains("<failure message=\"gate &lt;fast&gt; &amp; &quot;more&quot;\""))
+        #expect(xml.contains("<skipped message=\"steady state not met\"/>"))
+        #expect(!xml.contains("<fast>"))
+    }
+
+    @Test("Kong's plan comes from the seed: the critical tier, one fault per kind, the host, within 5%-75%")
+    func kongPlan() throws {
+        let root = try ChaosFixture.directory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let graph = try ChaosFixture.graph(["k.yaml": ChaosFixture.kernels], root: root)
+        let plan = DrillRunner.plan(graph: graph, duration: .seconds(300), seed: 9)
+        #expect(plan.map(\.label) == DrillRunner.plan(graph: graph, duration: .seconds(300), seed: 9).map(\.label))
+        #expect(plan.map(\.at) == DrillRunner.plan(graph: graph, duration: .seconds(300), seed: 9).map(\.at))
+        #expect(plan.map(\.at) != DrillRunner.plan(graph: graph, duration: .seconds(300), seed: 10).map(\.at))
+        #expect(
+            plan.contains {
+                $0.label.hasPrefix("critical tier down (store, api)")
+                    || $0.label.hasPrefix("critical tier down (api, store)")
+            })
+        #expect(plan.contains { $0.label.hasPrefix("host saturated") })
+        #expect(Set(plan.map(\.label)).isSuperset(of: ["kill-store", "hang-api", "corrupt-store"]))
+        for item in plan { #expect(item.at >= .seconds(15) && item.at <= .seconds(225)) }
+        #expect(plan.map(\.at) == plan.map(\.at).sorted())
+    }
+}
+
+@Suite("Chaos: real faults and their rollbacks")
+struct FaultInjectorTests {
+    /// A real child process to inject into (a `sleep`), stopped at the end.
+    final class Child {
+        let process = Process()
+        let output = Pipe()
+        init() throws {
+            process.executableURL = URL(fileURLWithPath: "/bin/sleep")
+            process.arguments = ["600"]
+            process.standardOutput = output
+            try process.run()
+        }
+        var pid: Int32 { process.processIdentifier }
+        deinit {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    func injector(root: URL, pids: [String: Int32]) throws -> (FaultInjector, RollbackLedger, ExecutionGraph) {
+        let graph = try ChaosFixture.graph(["k.yaml": ChaosFixture.kernels], root: root)
+        let target = DrillTarget(
+            root: root, graph: graph, links: ["grace": FakeLink(pids: pids)], main: "grace", http: NoHTTP(),
+            startInstance: { _ in 0 }, executable: "/bin/false")
+        let ledger = RollbackLedger(url: root.appendingPathComponent("chaos/rollbacks.json"))
+        return (
+            FaultInjector(target: target, ledger: ledger, workDirectory: root.appendingPathComponent("chaos")), ledger,
+            graph
+        )
+    }
+
+    func waitState(_ pid: Int32, _ state: Character) async throws {
+        for _ in 0..<500 {
+            if ProcessIdentity.state(pid) == state { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("process \(pid) never reached state \(state): \(String(describing: ProcessIdentity.state(pid)))")
+    }
+
+    @Test("hang stops the process group; its rollback, kept in the ledger file, resumes it")
+    func hang() async throws {
+        let root = try ChaosFixture.directory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let child = try Child()
+        let (injector, ledger, graph) = try injector(root: root, pids: ["api": child.pid])
+        let scenario = try #require(graph.chaos.first { $0.header.name.value == "hang-api" })
+        _ = try await injector.inject(scenario.fault, drill: "d1")
+        try await waitState(child.pid, "T")
+        // A new runner (the first one died) finds the rollback in the file.
+        let reopened = RollbackLedger(url: root.appendingPathComponent("chaos/rollbacks.json"))
+        let pending = await reopened.items
+        #expect(pending.count == 1)
+        for rollback in pending {
+            let output = await injector.undo(rollback)
+            #expect(output.hasPrefix("SIGCONT"), "\(output)")
+            await ledger.done(rollback)
+        }
+        try await waitState(child.pid, "S")
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("chaos/rollbacks.json").path))
+    }
+
+    @Test("corrupt writes garbage; the rollback restores the file only if it is still corrupt")
+    func corrupt() async throws {
+        let text = String(repeating: "record 0123456789 ok\n", count: 200)
+        let root = try ChaosFixture.directory(["data/store.db": text])
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (injector, ledger, graph) = try injector(root: root, pids: [:])
+        let scenario = try #require(graph.chaos.first { $0.header.name.value == "corrupt-store" })
+        let file = root.appendingPathComponent("data/store.db")
+        _ = try await injector.inject(scenario.fault, drill: "d2")
+        #expect(try Data(contentsOf: file) != Data(text.utf8))
+        let rollback = try #require(await ledger.items.first)
+        #expect(await injector.undo(rollback).hasPrefix("restored"))
+        #expect(try String(contentsOf: file, encoding: .utf8) == text)
+        // Repaired by someone else in between: left alone.
+        _ = try await injector.inject(scenario.fault, drill: "d3")
+        try "repaired\n".write(to: file, atomically: true, encoding: .utf8)
+        let second = try #require(await ledger.items.last)
+        #expect(await injector.undo(second).contains("repaired"))
+        #expect(try String(contentsOf: file, encoding: .utf8) == "repaired\n")
+    }
+
+    @Test("corrupt_playbook misspells a step action so the document no longer compiles; rollback restores it")
+    func corruptPlaybook() async throws {
+        let root = try ChaosFixture.directory(["k.yaml": ChaosFixture.kernels])
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (injector, ledger, _) = try injector(root: root, pids: [:])
+        let fault = ChaosScenario.Fault.corruptPlaybook(Located("restart-kernel", at: .file("c.yaml")))
+        let output = try await injector.inject(fault, drill: "d4")
+        #expect(output.contains("`restart` misspelt `restat`"), "\(output)")
+        let broken = try String(contentsOf: root.appendingPathComponent("k.yaml"), encoding: .utf8)
+        #expect(throws: (any Error).self) { try ChaosFixture.graph(["k.yaml": broken], root: root) }
+        let rollback = try #require(await ledger.items.first)
+        _ = await injector.undo(rollback)
+        let restored = try String(contentsOf: root.appendingPathComponent("k.yaml"), encoding: .utf8)
+        #expect(restored == ChaosFixture.kernels)
+    }
+
+    @Test("emit_error writes a line into the kernel's own output, in its log format")
+    func emitError() async throws {
+        let root = try ChaosFixture.directory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let child = try Child()
+        let (injector, _, _) = try injector(root: root, pids: ["store": child.pid])
+        let fault = ChaosScenario.Fault.emitError(
+            Located("store", at: .file("c.yaml")), line: Located("disk on fire", at: .file("c.yaml")))
+        _ = try await injector.inject(fault, drill: "d5")
+        let data = child.output.fileHandleForReading.availableData
+        let line = String(decoding: data, as: UTF8.self)
+        #expect(line.hasSuffix(" ERROR chaos: disk on fire\n"), "\(line)")
+        #expect(line.range(of: #"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} "#, options: .regularExpression) != nil)
+    }
+}
