@@ -30,8 +30,11 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
 /// One fault of a Kong drill and its moment.
 public struct KongFault: Sendable {
+    /// When, from the drill's start.
     public var at: Duration
+    /// What it is, for the report.
     public var label: String
+    /// The faults injected at that moment.
     public var faults: [ChaosScenario.Fault]
 }
 

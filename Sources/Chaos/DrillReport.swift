@@ -6,58 +6,93 @@ import GraceAPIModels
 public struct DrillReport: Codable, Sendable {
     /// One probe of a steady-state hypothesis.
     public struct Probe: Codable, Sendable {
+        /// What it is, in words.
         public var name: String
+        /// Whether it passed.
         public var ok: Bool
+        /// What was seen.
         public var detail: String
     }
 
     /// A steady-state check: met when every probe passed.
     public struct SteadyState: Codable, Sendable {
+        /// Whether every probe passed.
         public var met: Bool
+        /// The probes, each with its outcome.
         public var probes: [Probe]
+        /// How long the runner waited for it, in milliseconds.
         public var waitedMs: Int64
     }
 
     /// One action of the method or of the rollbacks, with its timing.
     public struct Activity: Codable, Sendable {
+        /// What it is, in words.
         public var name: String
+        /// `succeeded` or `failed`.
         public var status: String
+        /// What it did or why it failed.
         public var output: String
+        /// When it began.
         public var start: Date
+        /// How long it took, in milliseconds.
         public var durationMs: Int64
     }
 
     /// What was expected after the fault, and when (after the fault) each part was seen.
     public struct Expectation: Codable, Sendable {
+        /// The trigger that must fire.
         public var trigger: String?
+        /// When it fired, in milliseconds after the fault.
         public var triggerFiredMs: Int64?
+        /// The playbook that must run and succeed (or its escalation).
         public var playbook: String?
+        /// When it succeeded, in milliseconds after the fault.
         public var playbookSucceededMs: Int64?
+        /// The run that succeeded (`instance/run`).
         public var run: String?
+        /// The kernels that must be healthy again.
         public var healthy: [String]
+        /// When all of it held, in milliseconds after the fault.
         public var healthyMs: Int64?
+        /// The deadline, in milliseconds after the fault.
         public var withinMs: Int64
     }
 
+    /// The drill's id.
     public var drill: String
+    /// The scenario's name (`kong` for Chaos Kong).
     public var scenario: String
+    /// The scenario's description.
     public var title: String
+    /// The fault in words.
     public var fault: String
     /// `completed`, `failed`, `aborted` or `interrupted`.
     public var status = "failed"
+    /// True when the steady state did not come back after the rollbacks.
     public var deviated = false
+    /// When it began.
     public var start: Date
+    /// When it ended.
     public var end: Date
+    /// How long it took, in milliseconds.
     public var durationMs: Int64 = 0
     /// Milliseconds from the fault to recovery; nil when it did not recover in time.
     public var healedMs: Int64?
+    /// The seed of a random or Kong drill.
     public var seed: UInt64?
+    /// The steady state before the fault.
     public var steadyStateBefore: SteadyState?
+    /// The steady state after the rollbacks.
     public var steadyStateAfter: SteadyState?
+    /// The fault(s) injected.
     public var method: [Activity] = []
+    /// The rollbacks run.
     public var rollbacks: [Activity] = []
+    /// What was expected and when each part was seen.
     public var expectation: Expectation?
+    /// The gate checks with measured values.
     public var gates: [GateCheckResult] = []
+    /// What was seen.
     public var detail: String?
 
     /// A report of a drill that has just begun (status `failed` until it is judged).
@@ -77,12 +112,19 @@ public struct DrillReport: Codable, Sendable {
 
 /// Several drills: what `grace chaos run --journal FILE` writes.
 public struct DrillJournal: Codable, Sendable {
+    /// The journal format.
     public var chaosVersion = "grace-chaos/1"
+    /// When it began.
     public var start: Date
+    /// When it ended.
     public var end: Date
+    /// The seed of a random or Kong drill.
     public var seed: UInt64?
+    /// The drills, in the order they ran.
     public var drills: [DrillReport]
+    /// Drills that completed.
     public var passed: Int
+    /// Drills that did not.
     public var failed: Int
 
     /// Makes a journal of finished drills.

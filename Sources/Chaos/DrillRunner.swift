@@ -233,14 +233,22 @@ public actor DrillRunner {
                 switch e.kind {
                 case "trigger.fired" where e.fields["trigger"] == expectation.trigger:
                     if expectation.triggerFiredMs == nil { expectation.triggerFiredMs = elapsed }
-                case "run.started" where e.fields["playbook"] == expectation.playbook:
-                    if let run = e.fields["run"] { runs.insert(instance + "/" + run) }
+                case "run.started":
+                    // The expected playbook's run, or the run it escalated to (its `on_failure`): a run that fails
+                    // and hands over to its fallback, which succeeds, is the recovery the playbook declares.
+                    if let run = e.fields["run"],
+                        e.fields["playbook"] == expectation.playbook
+                            || e.fields["parent"].map({ runs.contains(instance + "/" + $0) }) == true
+                    {
+                        runs.insert(instance + "/" + run)
+                    }
                 case "run.succeeded":
                     if let run = e.fields["run"], runs.contains(instance + "/" + run),
                         expectation.playbookSucceededMs == nil
                     {
                         expectation.playbookSucceededMs = elapsed
-                        expectation.run = instance + "/" + run
+                        let via = e.fields["playbook"].flatMap { $0 == expectation.playbook ? nil : $0 }
+                        expectation.run = instance + "/" + run + (via.map { " (\($0), its escalation)" } ?? "")
                     }
                 case "kernel.started":
                     if let k = e.kernel { started[k, default: 0] += 1 }

@@ -6,7 +6,9 @@ import GraceDSL
 public actor AvailabilityMonitor {
     /// One probe's outcome.
     public struct Sample: Sendable {
+        /// When the probe was sent.
         public var at: ContinuousClock.Instant
+        /// Whether it passed.
         public var ok: Bool
 
         /// A probe's outcome at an instant.
@@ -58,8 +60,11 @@ public actor AvailabilityMonitor {
 
 /// What a kernel's probes saw over a drill: the share that passed, and the total time they were failing.
 public struct Availability: Sendable {
+    /// The share of probes that passed.
     public var ratio: Double
+    /// The total time the probe was failing.
     public var downtime: Duration
+    /// How many probes were sent.
     public var samples: Int
 
     /// Summarises samples: each failing sample counts the time until the next sample as down.
@@ -83,12 +88,17 @@ public struct Availability: Sendable {
 /// lost: every file that existed must still exist, be at least as long, and begin with the same bytes (data
 /// stores append; a file rewritten in place by design shows here as changed).
 public struct DataChecksums: Sendable {
+    /// One file as it was before the drill.
     public struct Entry: Sendable {
+        /// Its path.
         public var path: String
+        /// Its size in bytes.
         public var size: UInt64
+        /// The SHA-256 of its bytes, hex.
         public var sha256: String
     }
 
+    /// Every file read.
     public var entries: [Entry]
 
     /// Reads every regular file under `paths`.

@@ -11,6 +11,7 @@ import Glibc
 public struct FaultInjector: Sendable {
     /// Why a fault could not be injected.
     public struct Refusal: Error, CustomStringConvertible {
+        /// Why, in words.
         public var description: String
     }
 

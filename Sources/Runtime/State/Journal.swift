@@ -192,6 +192,7 @@ public final class Journal: Sendable {
     }
 
     private func publish(_ entry: JournalEntry, _ state: inout State) {
+        PlaybookCoverage.note(entry.event)
         state.recent.append(entry)
         if state.recent.count > Self.recentLimit + Self.recentLimit / 4 {
             state.recent.removeFirst(state.recent.count - Self.recentLimit)
