@@ -49,6 +49,8 @@ public struct StatusResponse: Codable, Sendable, Equatable {
 
     /// Grace's version (`grace --version`).
     public var version: String
+    /// This Grace's process id (what a drill that kills or freezes an instance signals).
+    public var pid: Int32
     /// The grace document's `instance` name; null when it has none.
     public var instance: String?
     /// This instance's role in its fleet, as `GET /v1/role` gives it.
@@ -74,11 +76,12 @@ public struct StatusResponse: Codable, Sendable, Equatable {
 
     /// Makes a status from its parts; the server fills it from the supervisor and live state.
     public init(
-        version: String, instance: String?, role: Role, startedAt: Date, uptimeSeconds: Double,
+        version: String, pid: Int32, instance: String?, role: Role, startedAt: Date, uptimeSeconds: Double,
         configurationHash: String, kernels: Kernels, journal: Journal, dashboard: String, degraded: Bool = false,
         unenforcedLimits: [UnenforcedLimitView] = []
     ) {
         self.version = version
+        self.pid = pid
         self.instance = instance
         self.role = role
         self.startedAt = startedAt
@@ -92,7 +95,7 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, instance, role, kernels, journal, dashboard, degraded
+        case version, pid, instance, role, kernels, journal, dashboard, degraded
         case unenforcedLimits = "unenforced_limits"
         case startedAt = "started_at"
         case uptimeSeconds = "uptime_seconds"
@@ -103,6 +106,7 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(version, forKey: .version)
+        try c.encode(pid, forKey: .pid)
         try c.encode(instance, forKey: .instance)
         try c.encode(role, forKey: .role)
         try c.encode(startedAt, forKey: .startedAt)
