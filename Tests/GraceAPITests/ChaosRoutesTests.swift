@@ -84,6 +84,11 @@ struct ChaosRoutesTests {
                 let text = String(buffer: response.body)
                 #expect(text.contains(#""trigger":null"#) && text.contains(#""within_ms":null"#))
             }
+            try await client.execute(uri: "/v1/events/kinds", method: .get) { response in
+                let kinds = try Self.decode(EventKindsResponse.self, response).kinds
+                let chaos = kinds.filter { $0.kind.hasPrefix("chaos.") }.map { "\($0.kind) \($0.tone)" }
+                #expect(chaos == ["chaos.started heal", "chaos.injected warn", "chaos.finished heal"])
+            }
         }
     }
 
