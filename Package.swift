@@ -121,6 +121,8 @@ let package = Package(
                 "Fleet",
                 "FleetEtcd",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // NIOThreadPool: long blocking reads (walking the journal's hash chain) off the cooperative pool.
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

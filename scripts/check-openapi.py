@@ -126,6 +126,8 @@ agent_tasks = json.loads(body).get("tasks", [])
 if agent_tasks:
     check("GET", "/v1/agent/tasks/{id}", "/v1/agent/tasks/%d" % agent_tasks[0]["id"], expect=200)
 check("GET", "/v1/agent/tasks/{id}", "/v1/agent/tasks/999999999", expect=404)
+check("GET", "/v1/chaos", "/v1/chaos", expect=200)
+check("GET", "/v1/journal/verify", "/v1/journal/verify", expect=200)
 check("GET", "/metrics", "/metrics", expect=200)
 check("GET", "/", "/", expect=200)
 
@@ -159,6 +161,10 @@ check("POST", "/v1/fleet/quarantine", "/v1/fleet/quarantine", body={"instance": 
 check("POST", "/v1/fleet/quarantine", "/v1/fleet/quarantine", body={"for": "soon"},
       expect=400 if fleet_status == 200 else 409)
 check("POST", "/v1/fleet/rejoin", "/v1/fleet/rejoin", body={"instance": "no-such-instance"}, expect=unknown_instance)
+drill = {"drill": "check-openapi", "scenario": "check-openapi", "phase": "started", "fault": "nothing"}
+check("POST", "/v1/chaos/drills", "/v1/chaos/drills", body=drill, auth=False, expect=401)
+check("POST", "/v1/chaos/drills", "/v1/chaos/drills", body=dict(drill, status="completed"), expect=400)
+check("POST", "/v1/chaos/drills", "/v1/chaos/drills", body=drill, expect=201)
 check("POST", "/v1/reload", "/v1/reload", auth=False, expect=401)
 check("POST", "/v1/reload", "/v1/reload", expect=200)
 

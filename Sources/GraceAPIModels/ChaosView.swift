@@ -189,7 +189,8 @@ public struct DrillView: Codable, Sendable, Equatable {
     public var deviated: Bool
     /// Milliseconds from the fault to recovery; null when it did not recover.
     public var healedMs: Int64?
-    /// The gate checks that failed, in words (`fast-heal: time to heal 72s, needs < 1m`).
+    /// The gate checks that failed, in words: `GATE: CHECK measured MEASURED, needs THRESHOLD`
+    /// (`fast-heal: time to heal api measured 72s, needs < 1m`), from the entry's `gate.N` fields.
     public var failedGates: [String]
     /// Why it failed or was aborted; null when it completed.
     public var detail: String?
@@ -221,9 +222,9 @@ public struct DrillView: Codable, Sendable, Equatable {
 public struct JournalCheckView: Codable, Sendable, Equatable {
     /// True when every entry links to the one before and the chain reaches the recorded head.
     public var intact: Bool
-    /// Entries checked.
+    /// Entries that hold: all of them when intact, those before the first broken one otherwise.
     public var entries: Int64
-    /// What is wrong (the first broken entry and why); null when intact.
+    /// What is wrong (`entry 7: hash does not match ...`: the first broken entry and why); null when intact.
     public var detail: String?
 
     /// Makes a result from its parts.

@@ -49,7 +49,7 @@ public struct StatusResponse: Codable, Sendable, Equatable {
 
     /// Grace's version (`grace --version`).
     public var version: String
-    /// This Grace's process id.
+    /// This Grace's process id (what a drill that kills or freezes an instance signals).
     public var pid: Int32
     /// The grace document's `instance` name; null when it has none.
     public var instance: String?
@@ -76,9 +76,9 @@ public struct StatusResponse: Codable, Sendable, Equatable {
 
     /// Makes a status from its parts; the server fills it from the supervisor and live state.
     public init(
-        version: String, instance: String?, role: Role, startedAt: Date, uptimeSeconds: Double,
+        version: String, pid: Int32, instance: String?, role: Role, startedAt: Date, uptimeSeconds: Double,
         configurationHash: String, kernels: Kernels, journal: Journal, dashboard: String, degraded: Bool = false,
-        unenforcedLimits: [UnenforcedLimitView] = [], pid: Int32 = getpid()
+        unenforcedLimits: [UnenforcedLimitView] = []
     ) {
         self.version = version
         self.pid = pid

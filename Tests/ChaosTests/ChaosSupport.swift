@@ -10,7 +10,7 @@ struct FakeLink: GraceLink {
 
     func status() async throws -> StatusResponse {
         StatusResponse(
-            version: "test", instance: nil, role: .standalone, startedAt: Date(), uptimeSeconds: 1,
+            version: "test", pid: getpid(), instance: nil, role: .standalone, startedAt: Date(), uptimeSeconds: 1,
             configurationHash: "", kernels: .init(total: 0, running: 0, healthy: 0, failed: 0),
             journal: .init(entries: 0, lastID: 0), dashboard: "")
     }

@@ -40,8 +40,11 @@ struct APIRouterTests {
         }
     }()
 
+    /// A router over one kernel `api` and a playbook `heal`, plus the documents of `extraYAML`; GETs need the token
+    /// too with `readsNeedToken` (as off loopback).
     static func fixture(
-        readsPerSecond: Int = 1000, writesPerSecond: Int = 1000, agentTasks: AgentTaskStore? = nil
+        readsPerSecond: Int = 1000, writesPerSecond: Int = 1000, agentTasks: AgentTaskStore? = nil,
+        extraYAML: String = "", readsNeedToken: Bool = false
     ) async throws -> Fixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grace-router-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -55,7 +58,7 @@ struct APIRouterTests {
             params: {kernel: {type: kernel}}
             steps:
               - notify: "healed {{ kernel }}"
-            """
+            """ + (extraYAML.isEmpty ? "" : "\n---\n" + extraYAML)
         let compiled = Compiler(options: CompilerOptions(checkExecutables: false))
             .compile([SourceFile(path: "t.yaml", text: yaml)])
         let graph = try #require(compiled.graph)
@@ -88,7 +91,8 @@ struct APIRouterTests {
         let router = APIRouter.build(
             services: services,
             settings: .init(
-                token: token, readsNeedToken: false, readsPerSecond: readsPerSecond, writesPerSecond: writesPerSecond,
+                token: token, readsNeedToken: readsNeedToken, readsPerSecond: readsPerSecond,
+                writesPerSecond: writesPerSecond,
                 clock: RuntimeClock(ManualClock())),
             logger: logger)
         return Fixture(router: router, token: token, journal: environment.journal, directory: directory)

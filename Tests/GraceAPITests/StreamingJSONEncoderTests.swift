@@ -47,7 +47,7 @@ struct StreamingJSONEncoderTests {
                 ], nextAfter: 7))
         try Self.roundTrip(
             StatusResponse(
-                version: "0.1.0", instance: nil, role: .standby, startedAt: Self.time, uptimeSeconds: 3,
+                version: "0.1.0", pid: 4242, instance: nil, role: .standby, startedAt: Self.time, uptimeSeconds: 3,
                 configurationHash: "abc", kernels: .init(total: 1, running: 1, healthy: 0, failed: 0),
                 journal: .init(entries: 5, lastID: 5), dashboard: "http://127.0.0.1:7070/"))
     }

@@ -29,11 +29,12 @@ struct APIServerTests {
         let s = try status.object()
         #expect(
             Set(s.keys) == [
-                "version", "instance", "role", "started_at", "uptime_seconds", "configuration_hash", "kernels",
+                "version", "pid", "instance", "role", "started_at", "uptime_seconds", "configuration_hash", "kernels",
                 "journal", "dashboard", "degraded", "unenforced_limits",
             ])
         #expect(s["degraded"] as? Bool == false)
         #expect(s["version"] as? String == "0.1.0")
+        #expect(s["pid"] as? Int == Int(api.grace.process.processIdentifier), "Grace's own process id")
         #expect(s["instance"] is NSNull)
         #expect(s["role"] as? String == "standalone")
         #expect(APIGrace.isTime(s["started_at"]))

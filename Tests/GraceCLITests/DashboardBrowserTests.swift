@@ -7,7 +7,8 @@ import Glibc
 
 /// The live dashboard end to end, in a real headless Chromium: `grace run` serves it, the page shows a kernel,
 /// the kernel is killed, and the page shows the restart (new pid, one more restart, the `kernel.exited` event)
-/// without a reload, from the SSE stream. A screenshot is kept as a test artifact.
+/// without a reload, from the SSE stream; then the other panels, a chaos drill reported through the API among them.
+/// A screenshot is kept as a test artifact.
 @Suite("dashboard in a headless browser", .serialized, .timeLimit(.minutes(10)))
 struct DashboardBrowserTests {
     static let artifact = GraceBinary.repository.appendingPathComponent(".build/test-artifacts/dashboard.png")
@@ -41,6 +42,11 @@ struct DashboardBrowserTests {
             when: {exit: svc}
             run: note-exit
             with: {kernel: "{{ event.kernel }}"}
+            ---
+            kind: chaos
+            name: kill-svc
+            inject: {kill: svc}
+            expect: {trigger: svc-exited, playbook: note-exit, healthy: [svc], within: 30s}
             ---
             kind: fleet
             name: dash-fleet
@@ -177,6 +183,52 @@ struct DashboardBrowserTests {
                 """, timeout: 15)
         }
         #expect(fleetShown, "the fleet panel did not show dash-1 as the primary\n\(browser.diagnostics)")
+
+        // Chaos drills: the graph's scenario is counted, and a drill reported to Grace shows live, first under way,
+        // then finished with its status and failed gate.
+        let chaosShown = try await GraceBinary.offPool {
+            try browser.waitUntil(
+                """
+                document.querySelector('#chaos:not([hidden])[data-scenarios="1"]') !== null \
+                && document.getElementById('chaos-summary').textContent.includes('1 scenario') \
+                && !document.getElementById('chaos-empty').hidden
+                """, timeout: 15)
+        }
+        #expect(chaosShown, "the chaos panel did not show the graph's scenario\n\(browser.diagnostics)")
+        let token = try String(contentsOf: dir.appendingPathComponent("var/grace/api.token"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let drillRow = "#chaos-rows tr[data-drill=\"browser-1\"][data-scenario=\"kill-svc\"]"
+        let phases = [
+            ("started", #"{"drill": "browser-1", "scenario": "kill-svc", "phase": "started", "fault": "kill svc"}"#),
+            (
+                "failed",
+                #"{"drill": "browser-1", "scenario": "kill-svc", "phase": "finished", "fault": "kill svc", "#
+                    + #""status": "failed", "deviated": false, "healed_ms": 1500, "gates": [{"gate": "fast", "#
+                    + #""check": "time to heal svc", "measured": "1.5s", "threshold": "< 1s", "ok": false}]}"#
+            ),
+        ]
+        for (status, body) in phases {
+            let reply = try await APIClient.request(
+                port: apiPort, method: "POST", path: "/v1/chaos/drills",
+                headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"], body: Data(body.utf8)
+            )
+            #expect(reply.status == 201, "\(String(decoding: reply.body, as: UTF8.self))")
+            let shown = try await GraceBinary.offPool {
+                try browser.waitUntil(
+                    "document.querySelector('\(drillRow)[data-status=\"\(status)\"]') !== null", timeout: 15)
+            }
+            #expect(shown, "the chaos panel did not show the drill as \(status)\n\(browser.diagnostics)")
+        }
+        let drillText = try await GraceBinary.offPool {
+            try browser.evaluate("document.querySelector('\(drillRow)').textContent") as? String
+        }
+        #expect(
+            drillText?.contains("1.5 s") == true && drillText?.contains("time to heal svc") == true,
+            "\(drillText ?? "")")
+        let rows = try await GraceBinary.offPool {
+            try browser.evaluate("document.querySelectorAll('#chaos-rows tr').length") as? Int
+        }
+        #expect(rows == 1, "the finished drill replaced the one under way")
 
         // Let the sparklines of the demo kernel fill a little for the picture (not required), then keep it.
         _ = try? await GraceBinary.offPool {

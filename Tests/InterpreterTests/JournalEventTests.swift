@@ -114,6 +114,17 @@ struct JournalEventTests {
         .fleet(kind: .fenced, fleet: "f", instance: "g-1", details: ["pid": "42", "killed": "api (43)"]),
         .fleet(kind: .quarantined, fleet: "f", instance: "g-1", details: ["until": "2026-12-05T00:00:00Z"]),
         .fleet(kind: .rejoined, fleet: "f", instance: "g-1", details: ["checks": "configuration compiles"]),
+        .chaos(phase: .started, drill: "kill-api-1", scenario: "kill-api", details: ["fault": "kill api"]),
+        .chaos(
+            phase: .injected, drill: "kong-1", scenario: "kong", details: ["fault": "hang store", "seed": "42"]),
+        .chaos(
+            phase: .finished, drill: "kill-api-1", scenario: "kill-api",
+            details: [
+                "fault": "kill api", "status": "failed", "deviated": "false", "healed_ms": "72000", "gates_failed": "1",
+                "gate.0": "fast-heal: time to heal api measured 72s, needs < 1m, FAILED",
+                "gate.1": "fast-heal: journal intact measured intact, needs intact, ok",
+                "detail": "api healed after its deadline",
+            ]),
         .unrecognized(kind: "custom.thing", kernel: nil, fields: ["a": "b"]),
     ]
 
@@ -161,6 +172,8 @@ struct JournalEventTests {
         #expect(extra.fields == ["pid": "1", "pgid": "1"])
         // A kernel event must name its kernel.
         #expect(JournalEvent(kind: "kernel.healthy", kernel: nil).kind == nil)
+        // A drill's entry names its drill and scenario.
+        #expect(JournalEvent(kind: "chaos.finished", fields: ["drill": "d", "status": "completed"]).kind == nil)
     }
 
     @Test("decimals are formatted without Foundation, as %.Nf would")

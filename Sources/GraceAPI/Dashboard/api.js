@@ -102,6 +102,12 @@ export const getComponents = () => getJSON("/v1/components");
 export const getFleet = () => getJSON("/v1/fleet", { allow: [404] }).then((body) => (body?.error ? null : body));
 
 /**
+ * The running graph's chaos scenarios and gates and the latest finished drills: `{"scenarios", "gates", "drills"}`.
+ * @returns {Promise<any>}
+ */
+export const getChaos = () => getJSON("/v1/chaos");
+
+/**
  * The coding agent's newest tasks: `{"tasks": [...]}`; the error envelope when its queue is not available (503).
  * @param {number} limit 1 to 500
  * @returns {Promise<any>}

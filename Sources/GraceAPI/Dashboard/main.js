@@ -10,24 +10,27 @@
 //   knowledge.js   the knowledge base         agent.js       the coding agent's queue and last commits
 //   components.js  Grace's own components: state, heartbeat, restarts
 //   fleet.js       the fleet this Grace is an instance of: who is present, who holds the lease (fleet.* events)
+//   chaos.js       chaos drills: the latest, with status, time to heal and failed gates (chaos.* events)
 //   format.js, dom.js   small helpers
 //
 // Live updates: the page fetches the journal's vocabulary (/v1/events/kinds) and the SSE stream /v1/events/stream
 // drives it (kernel.* events refresh that kernel from /v1/kernels/{name}, run, step, undo and trigger events
 // refresh /v1/runs, kb.* events the knowledge base, agent.* events the coding agent's panel, component.* events
-// Grace's components); a gentle refresh every 5 s reloads /v1/kernels (metrics and sparklines), the components,
-// the status and role (and the runs and the agent's queue
-// while something in them is under way), and fetches any journal entries the stream did not deliver (a gap while
-// reconnecting, a kind the vocabulary lacked).
+// Grace's components, fleet.* events the fleet, chaos.* events the chaos drills); a gentle refresh every 5 s
+// reloads /v1/kernels (metrics and sparklines), the components, the status and role (and the runs and the agent's
+// queue while something in them is under way), and fetches any journal entries the stream did not deliver (a gap
+// while reconnecting, a kind the vocabulary lacked).
 //
 // Stable hooks for tests: body[data-ready="true"] after the first load; #conn[data-state] live|connecting|offline;
 // each kernel row tr[data-kernel=NAME][data-pid][data-restarts][data-state][data-healthy]; each event
 // li[data-id][data-kind][data-kernel] in #events; each run article[data-run][data-state][data-playbook] in #runs;
 // each signature tr[data-signature] in #kb; each agent task tr[data-task][data-state][data-type] in #agent-rows and
 // each of its last commits li[data-commit] in #agent-commits; #agent[data-available]; #role[data-role]; each
-// component tr[data-component][data-state] in #component-rows.
+// component tr[data-component][data-state] in #component-rows; #chaos[data-scenarios] and each drill
+// tr[data-drill][data-scenario][data-status] in #chaos-rows.
 
 import { AgentPanel } from "./agent.js";
+import { ChaosPanel } from "./chaos.js";
 import { ComponentTable } from "./components.js";
 import { FleetTable } from "./fleet.js";
 import { EventList } from "./events.js";
@@ -76,6 +79,7 @@ async function boot() {
   const agent = new AgentPanel();
   const components = new ComponentTable();
   const fleet = new FleetTable();
+  const chaos = new ChaosPanel();
   const events = new EventList(vocabulary);
   /** Refreshes a panel soon, once for a burst of events. */
   const soon = (key, ms, refresh) => debounce(key, ms, () => refresh().catch(report));
@@ -121,8 +125,16 @@ async function boot() {
       soon("fleet", 100, () => fleet.refresh());
       soon("role", 100, () => status.refreshRole());
     }
-    // A reload may add or remove kernels (an unchanged or refused one changes nothing, and costs one fetch).
-    if (kind.startsWith("config.")) soon("kernels", 200, () => kernels.refreshAll());
+    if (kind.startsWith("chaos.")) {
+      chaos.notice(event);
+      soon("chaos", 200, () => chaos.refresh());
+    }
+    // A reload may add or remove kernels and chaos scenarios (an unchanged or refused one changes nothing, and
+    // costs a fetch or two).
+    if (kind.startsWith("config.")) {
+      soon("kernels", 200, () => kernels.refreshAll());
+      soon("chaos", 200, () => chaos.refresh());
+    }
   }
 
   async function settle(tasks) {
@@ -133,7 +145,7 @@ async function boot() {
 
   async function refreshAll() {
     await settle([refreshStatus(), status.refreshRole(), kernels.refreshAll(), runs.refresh(), refreshKnowledge(),
-      agent.refresh(), components.refresh(), fleet.refresh()]);
+      agent.refresh(), components.refresh(), fleet.refresh(), chaos.refresh()]);
     stampUpdated();
   }
 

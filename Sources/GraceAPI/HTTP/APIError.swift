@@ -1,5 +1,6 @@
 import GraceAPIModels
 import HTTPTypes
+import NIOPosix
 
 /// An error the API answers with: the contract's envelope `{"error": {"code", "message"}}` and its status.
 struct APIError: Error, Sendable {
@@ -59,6 +60,20 @@ struct APIError: Error, Sendable {
     static func wrapping<T>(_ what: String, _ body: () throws -> T) throws(APIError) -> T {
         do {
             return try body()
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw .internal("\(what) failed: \(error)")
+        }
+    }
+
+    /// Runs blocking work that may take long (walking the whole journal) on NIO's thread pool, so that it holds
+    /// no thread of Swift's cooperative pool, and turns what it throws into a 500 with the reason.
+    static func offPool<T: Sendable>(_ what: String, _ body: @escaping @Sendable () throws -> T)
+        async throws(APIError) -> T
+    {
+        do {
+            return try await NIOThreadPool.singleton.runIfActive(body)
         } catch let error as APIError {
             throw error
         } catch {

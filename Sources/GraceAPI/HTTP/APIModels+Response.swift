@@ -22,3 +22,5 @@ extension ReloadResponse: ResponseEncodable {}
 extension AgentStatusView: ResponseEncodable {}
 extension AgentTasksResponse: ResponseEncodable {}
 extension AgentTaskView: ResponseEncodable {}
+extension ChaosView: ResponseEncodable {}
+extension JournalCheckView: ResponseEncodable {}

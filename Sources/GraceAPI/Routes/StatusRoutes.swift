@@ -19,7 +19,8 @@ struct StatusRoutes: APIRoutes {
         let (graph, kernels) = await services.supervisor.overview()
         let (last, dashboard) = await services.live.head
         return StatusResponse(
-            version: services.version, instance: graph.settings?.instance?.value,
+            version: services.version, pid: ProcessInfo.processInfo.processIdentifier,
+            instance: graph.settings?.instance?.value,
             role: await FleetRoutes(services: services).role(),
             startedAt: services.startedAt, uptimeSeconds: APIServices.seconds(since: services.startedAt),
             configurationHash: graph.contentHash,

@@ -40,6 +40,7 @@ enum APIRouter {
             FleetRoutes(services: services),
             ComponentRoutes(services: services),
             AgentRoutes(services: services),
+            ChaosRoutes(services: services),
         ]
         for area in areas {
             let collection = RouteCollection(context: APIRequestContext.self)

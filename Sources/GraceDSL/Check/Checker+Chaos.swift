@@ -6,12 +6,7 @@ extension Checker {
             let target = scenario.fault.target
             switch target.type {
             case .string:
-                if target.name.value != "host" {
-                    sink.emit(
-                        .faultCannotApply,
-                        "`stress` saturates the host: write `stress: host`, not `\(target.name.value)`",
-                        at: target.name.span)
-                }
+                break  // `stress: host`, the only value the decoder accepts
             case .instance: resolveInstance(target.name)
             case .playbook: resolve(target.name, kind: .playbook, context: "chaos `\(name)`")
             default:

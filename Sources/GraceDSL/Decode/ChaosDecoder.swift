@@ -32,9 +32,17 @@ extension DocumentDecoder {
         guard let r = MappingReader(node, context: "inject", allowed: allowed, sink: sink),
             let which = r.exactlyOne(of: keywords, what: "fault"), let key = which.key.text
         else { return nil }
-        // `stress` names the host, not a document.
-        let target =
-            key == "stress" ? values.string(which.value, field: key) : values.reference(which.value, field: key)
+        // `stress` names the host, not a document: `host` is its only value, as `none` is `data_loss`'s.
+        let target: Located<String>?
+        if key == "stress" {
+            target = values.string(which.value, field: key)
+            if let t = target, t.value != "host" {
+                values.invalidChoice(which.value, text: t.value, field: "stress fault", options: ["host"])
+                return nil
+            }
+        } else {
+            target = values.reference(which.value, field: key)
+        }
         guard let target else { return nil }
         func string(_ field: String) -> Located<String>? { r[field].flatMap { values.string($0, field: field) } }
         func bytes(_ field: String) -> ByteSize? { r[field].flatMap { values.byteSize($0, field: field)?.value } }
@@ -42,8 +50,10 @@ extension DocumentDecoder {
         func int(_ field: String, _ range: ClosedRange<Int>) -> Int? {
             r[field].flatMap { values.int($0, field: field, range: range)?.value }
         }
+        // The drill POSTs to these: http(s) URLs, checked here rather than when a drill fails on them.
+        func url(_ field: String) -> Located<String>? { r[field].flatMap { values.url($0, field: field) } }
         func endpoint(_ field: String) -> ChaosScenario.Fault.Endpoint? {
-            string(field).map { .init(url: $0, undo: string("undo")) }
+            url(field).map { .init(url: $0, undo: url("undo")) }
         }
         switch key {
         case "kill": return .kill(target, signal: r["signal"].flatMap { values.signal($0, field: "signal")?.value })
@@ -62,8 +72,8 @@ extension DocumentDecoder {
             return .stress(target, cpu: int("cpu", 1...1024), memory: bytes("memory"), duration: duration("for"))
         case "storm": return .storm(target, line: string("line"), count: int("count", 1...100_000))
         default:
-            guard let url = r.require("url").flatMap({ values.string($0, field: "url") }) else { return nil }
-            return .failpoint(target, .init(url: url, undo: string("undo")))
+            guard let inject = r.require("url").flatMap({ values.url($0, field: "url") }) else { return nil }
+            return .failpoint(target, .init(url: inject, undo: url("undo")))
         }
     }
 }

@@ -161,6 +161,13 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// A quarantined instance passed its checks and rejoined as a standby.
     case fleetRejoined = "fleet.rejoined"
 
+    /// A chaos drill (`grace chaos`) found the steady state and is about to inject its fault.
+    case chaosStarted = "chaos.started"
+    /// A chaos drill's fault is in.
+    case chaosInjected = "chaos.injected"
+    /// A chaos drill ended: completed, failed, aborted or interrupted, with its gate checks as measured.
+    case chaosFinished = "chaos.finished"
+
     /// How a reader should take an entry of this kind: the dashboard colours events by it.
     public enum Tone: String, Sendable, Codable, CaseIterable {
         /// Something failed or was lost.
@@ -194,10 +201,13 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
             .kernelLimitsUnenforced,
             .kernelRestartRequested,
             .kernelStopping, .triggerSuppressed, .runInterrupted, .graceStopping, .graceJournalRecovered,
-            .agentReverted, .configRolledBack, .componentRestarted, .fleetDemoted, .fleetQuarantined:
+            .agentReverted, .configRolledBack, .componentRestarted, .fleetDemoted, .fleetQuarantined, .chaosInjected:
             .warn
+        // A finished drill is good or bad by its `status`, which a tone per kind cannot say: like `undo.finished`
+        // and `kb.outcome`, whose outcome is in their fields too, it is Grace's own business (the chaos panel
+        // colours each drill by its status).
         case .triggerFired, .runStarted, .stepStarted, .undoStarted, .undoFinished, .healerStarted, .kbOutcome,
-            .notify, .agentTask:
+            .notify, .agentTask, .chaosStarted, .chaosFinished:
             .heal
         case .graceStopped, .kernelStopped, .kernelStatus, .kernelStoppingNotified, .configUnchanged,
             .snapshotPruned, .stepSkipped:
@@ -293,6 +303,12 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
             "this instance left its fleet and stopped its kernels until healed (fleet, instance, until, reason)"
         case .fleetRejoined:
             "a quarantined instance passed its checks and rejoined as a standby (fleet, instance, checks)"
+        case .chaosStarted:
+            "a chaos drill found the steady state and injects its fault next (drill, scenario, fault, seed)"
+        case .chaosInjected: "a chaos drill's fault is in (drill, scenario, fault, detail, seed)"
+        case .chaosFinished:
+            "a chaos drill ended (drill, scenario, fault, status, deviated, healed_ms, gates_failed, gate.N, detail, "
+                + "seed)"
         }
     }
 }
@@ -526,6 +542,11 @@ public enum JournalEvent: Sendable, Hashable {
     /// other fields (see `JournalKind.summary`).
     case fleet(kind: FleetChange, fleet: String, instance: String, details: [String: String])
 
+    // Chaos drills
+    /// A phase of drill `drill` of scenario `scenario` (`kong` or `random` for those drills), as its runner reported
+    /// it through `POST /v1/chaos/drills`; `details` are the phase's other fields (see `JournalKind.summary`).
+    case chaos(phase: ChaosPhase, drill: String, scenario: String, details: [String: String])
+
     /// An entry this build cannot decode (unknown kind, or fields that do not fit it), kept exactly as stored.
     case unrecognized(kind: String, kernel: String?, fields: [String: String])
 
@@ -592,6 +613,7 @@ public enum JournalEvent: Sendable, Hashable {
         case .componentEscalated: .componentEscalated
         case .componentDeadlock: .componentDeadlock
         case .fleet(let change, _, _, _): change.kind
+        case .chaos(let phase, _, _, _): phase.kind
         case .snapshotCreated: .snapshotCreated
         case .snapshotRestored: .snapshotRestored
         case .snapshotPruned: .snapshotPruned
@@ -781,6 +803,8 @@ public enum JournalEvent: Sendable, Hashable {
         case .componentDeadlock(let members): return ["members": members.joined(separator: ",")]
         case .fleet(_, let fleet, let instance, let details):
             return details.merging(["fleet": fleet, "instance": instance]) { _, fixed in fixed }
+        case .chaos(_, let drill, let scenario, let details):
+            return details.merging(["drill": drill, "scenario": scenario]) { _, fixed in fixed }
         case .configRolledBack(let revision, let reverted, let run):
             var f = ["revision": revision, "reverted": reverted.joined(separator: ",")]
             if let run { f["run"] = run }
@@ -934,6 +958,14 @@ public enum JournalEvent: Sendable, Hashable {
             details["fleet"] = nil
             details["instance"] = nil
             return .fleet(kind: change, fleet: fleet, instance: instance, details: details)
+        case .chaosStarted, .chaosInjected, .chaosFinished:
+            guard let phase = ChaosPhase(kind: kind), let drill = f["drill"], let scenario = f["scenario"] else {
+                return nil
+            }
+            var details = f
+            details["drill"] = nil
+            details["scenario"] = nil
+            return .chaos(phase: phase, drill: drill, scenario: scenario, details: details)
         case .configRolledBack:
             guard let revision = f["revision"] else { return nil }
             return .configRolledBack(revision: revision, reverted: list(f["reverted"]), run: f["run"])
@@ -1129,5 +1161,30 @@ public enum FleetChange: String, Sendable, Hashable, CaseIterable {
     public init?(kind: JournalKind) {
         guard let change = Self.allCases.first(where: { $0.kind == kind }) else { return nil }
         self = change
+    }
+}
+
+/// The `chaos.*` journal kinds, as `JournalEvent.chaos` carries them: the phases of a drill.
+public enum ChaosPhase: String, Sendable, Hashable, CaseIterable {
+    /// `chaos.started`
+    case started
+    /// `chaos.injected`
+    case injected
+    /// `chaos.finished`
+    case finished
+
+    /// The journal kind it is stored as.
+    public var kind: JournalKind {
+        switch self {
+        case .started: .chaosStarted
+        case .injected: .chaosInjected
+        case .finished: .chaosFinished
+        }
+    }
+
+    /// The phase stored as `kind`; nil for a kind that is no chaos phase.
+    public init?(kind: JournalKind) {
+        guard let phase = Self.allCases.first(where: { $0.kind == kind }) else { return nil }
+        self = phase
     }
 }

@@ -208,6 +208,14 @@ public final class StateStore: Sendable {
         }?.entry()
     }
 
+    /// The newest `limit` entries of kind `kind` (as stored), newest first. There is no index on `kind`: it walks
+    /// back from the head until it has them, so it is for kinds that are rare or recent (`chaos.finished`).
+    public func lastEntries(kind: String, limit: Int) throws -> [JournalEntry] {
+        let request = JournalRow.filter(JournalRow.Columns.kind == kind).order(JournalRow.Columns.id.desc)
+            .limit(max(0, limit))
+        return try writer.read { try request.fetchAll($0) }.map { try $0.entry() }
+    }
+
     /// The number of entries in the journal.
     public func count() throws -> Int {
         try writer.read { try JournalRow.fetchCount($0) }
