@@ -165,8 +165,16 @@ public actor DrillRunner {
             return report
         }
         // A fault against an instance needs that instance: start it for the drill, stop it after.
+        // A fault against an instance needs the instance, and a standby to take over when it is the primary: the
+        // best of the others by priority. What the drill starts, it stops afterwards.
         if case .killInstance(let instance) = scenario.fault {
             await ensureInstance(instance.value, activities: &report.method)
+            let others = (target.graph.fleet(listing: instance.value)?.instances ?? [])
+                .filter { $0.name.value != instance.value }.sorted { $0.priority.value > $1.priority.value }
+            let main = await primary()
+            if main?.instance == instance.value || main == nil, let standby = others.first {
+                await ensureInstance(standby.name.value, activities: &report.method)
+            }
         }
         say("\(name): waiting for the steady state")
         let before = await steadyState(scenario, timeout: options.steadyTimeout)
@@ -344,10 +352,19 @@ public actor DrillRunner {
 
     /// Runs every pending rollback, newest first, and records each.
     func rollbackAll(_ report: inout DrillReport) async {
-        for rollback in await ledger.items.reversed() {
+        let pending = await ledger.items
+        // An instance the drill started for itself is not started again after its loss: it is to be stopped.
+        let startedForDrill = Set(
+            pending.compactMap { if case .stopInstance(_, _, let i) = $0 { i } else { nil } })
+        for rollback in pending.reversed() {
             let at = Date()
             let clock = ContinuousClock.now
-            let output = await injector.undo(rollback)
+            var output: String
+            if case .startInstance(let instance) = rollback, startedForDrill.contains(instance) {
+                output = "\(instance) not started again: it ran only for the drill"
+            } else {
+                output = await injector.undo(rollback)
+            }
             await ledger.done(rollback)
             report.rollbacks.append(
                 .init(

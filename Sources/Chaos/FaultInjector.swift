@@ -246,8 +246,9 @@ public struct FaultInjector: Sendable {
         }
         let status = try await link.status()
         let pid = status.pid
+        // A binary replaced since it started (an upgrade, a rebuild) reads as `PATH (deleted)`.
         guard pid > 0, let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"),
-            exe.hasSuffix("/grace")
+            exe.replacingOccurrences(of: " (deleted)", with: "").hasSuffix("/grace")
         else { throw Refusal(description: "instance \(instance) answers as pid \(pid), which is not a local grace") }
         await ledger.add(.startInstance(instance: instance))
         guard kill(pid, SIGKILL) == 0 else { throw Refusal(description: "kill(\(pid)): errno \(errno)") }
@@ -408,12 +409,18 @@ public struct FaultInjector: Sendable {
             case .stopInstance(let pid, let start, let instance):
                 guard ProcessIdentity.isSame(pid, startTime: start) else { return "\(instance) already stopped" }
                 _ = kill(pid, SIGTERM)
-                for _ in 0..<300 where ProcessIdentity.isSame(pid, startTime: start) {
+                // An orderly exit: it stops its kernels first. It may be this process's child: reap it.
+                var status: Int32 = 0
+                for _ in 0..<600 {
+                    if waitpid(pid, &status, WNOHANG) == pid || !ProcessIdentity.isSame(pid, startTime: start)
+                        || ProcessIdentity.state(pid) == "Z"
+                    {
+                        return "stopped instance \(instance)"
+                    }
                     try await Task.sleep(for: .milliseconds(100))
                 }
-                var status: Int32 = 0
-                _ = waitpid(pid, &status, WNOHANG)
-                return "stopped instance \(instance)"
+                _ = kill(pid, SIGKILL)
+                return "instance \(instance) did not stop within 60 s: SIGKILL"
             case .startInstance(let instance):
                 if let link = target.links[instance], (try? await link.status()) != nil {
                     return "\(instance) is running"

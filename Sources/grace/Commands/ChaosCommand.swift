@@ -249,8 +249,10 @@ struct ChaosSession {
             startInstance: { instance in
                 let log = state.deletingLastPathComponent().appendingPathComponent("\(instance)-chaos.log")
                 let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-                process.arguments = [executable, "run", "--instance", instance]
+                // Not through setsid(1): it forks when it leads a process group, and the pid recorded for the
+                // rollback would be that of a process already gone.
+                process.executableURL = URL(fileURLWithPath: executable)
+                process.arguments = ["run", "--instance", instance]
                 process.currentDirectoryURL = root
                 FileManager.default.createFile(atPath: log.path, contents: nil)
                 let handle = try FileHandle(forWritingTo: log)
