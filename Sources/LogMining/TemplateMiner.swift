@@ -51,7 +51,9 @@ public struct TemplateMiner: Sendable {
 
     /// Learns `maskedContent` and says which template it belongs to.
     public mutating func add(_ maskedContent: String) -> TemplateMatch {
-        let key = Tokenizer.key(maskedContent, digitsAreVariables: options.digitTokensAreVariables)
+        let key = Tokenizer.key(
+            maskedContent, digitsAreVariables: options.digitTokensAreVariables,
+            joiningValueRuns: options.multiTokenValues)
         if seen.count >= seenLimit, seen[key] == nil {
             // A memory, not the model: a kernel that never repeats a token sequence must not grow it forever.
             // Forgotten sequences are grouped again by similarity, into the same templates as a rule.
@@ -112,7 +114,9 @@ public struct TemplateMiner: Sendable {
     /// The template `maskedContent` belongs to, without learning: the template it was grouped into before, or one
     /// that covers it (every constant token equal). Nil when none does.
     public func match(_ maskedContent: String) -> MinedTemplate? {
-        let key = Tokenizer.key(maskedContent, digitsAreVariables: options.digitTokensAreVariables)
+        let key = Tokenizer.key(
+            maskedContent, digitsAreVariables: options.digitTokensAreVariables,
+            joiningValueRuns: options.multiTokenValues)
         var found = seen[key] ?? byText[key]
         if found == nil {
             let tokens = Tokenizer.tokens(ofKey: key)
