@@ -22,25 +22,33 @@ public struct MinerOptions: Sendable, Hashable, Codable {
     /// length is all there is to tell them apart).
     public var multiTokenValues: Bool
 
+    /// A value may also be absent: lines with the same constant words in the same order are one statement,
+    /// whatever values they have between those words, or lack (`1190 bytes (1.16 KB) sent` and `0 bytes sent`).
+    /// The template gets a `<*>` wherever any of its lines had a value; it needs two constant words or more.
+    public var optionalValues: Bool
+
     /// - Parameters:
     ///   - similarityThreshold: see `similarityThreshold`.
     ///   - digitTokensAreVariables: see `digitTokensAreVariables`.
     ///   - distinctValuesForVariable: see `distinctValuesForVariable`.
     ///   - sharedWords: see `sharedWords`.
     ///   - multiTokenValues: see `multiTokenValues`.
+    ///   - optionalValues: see `optionalValues`.
     public init(
         similarityThreshold: Double = 0.95, digitTokensAreVariables: Bool = true, distinctValuesForVariable: Int = 5,
-        sharedWords: Bool = true, multiTokenValues: Bool = true
+        sharedWords: Bool = true, multiTokenValues: Bool = true, optionalValues: Bool = true
     ) {
         self.similarityThreshold = similarityThreshold
         self.digitTokensAreVariables = digitTokensAreVariables
         self.distinctValuesForVariable = distinctValuesForVariable
         self.sharedWords = sharedWords
         self.multiTokenValues = multiTokenValues
+        self.optionalValues = optionalValues
     }
 
     private enum CodingKeys: String, CodingKey {
         case similarityThreshold, digitTokensAreVariables, distinctValuesForVariable, sharedWords, multiTokenValues
+        case optionalValues
     }
 
     public init(from decoder: any Decoder) throws {
@@ -52,6 +60,7 @@ public struct MinerOptions: Sendable, Hashable, Codable {
             distinctValuesForVariable: try container.decodeIfPresent(Int.self, forKey: .distinctValuesForVariable)
                 ?? 0,
             sharedWords: try container.decodeIfPresent(Bool.self, forKey: .sharedWords) ?? false,
-            multiTokenValues: try container.decodeIfPresent(Bool.self, forKey: .multiTokenValues) ?? false)
+            multiTokenValues: try container.decodeIfPresent(Bool.self, forKey: .multiTokenValues) ?? false,
+            optionalValues: try container.decodeIfPresent(Bool.self, forKey: .optionalValues) ?? false)
     }
 }

@@ -12,7 +12,8 @@ public struct TemplateMiner: Sendable {
         var count: Int
         /// Set once this cluster was folded into another one.
         var mergedInto: Int?
-        let bucket: String
+        /// Its key in `buckets`; it changes when a value becomes optional and the template gets longer.
+        var bucket: String
     }
 
     var clusters: [Cluster] = []
@@ -22,6 +23,10 @@ public struct TemplateMiner: Sendable {
     var buckets: [String: [Int]] = [:]
     /// Text of each live cluster -> cluster.
     var byText: [String: Int] = [:]
+    /// With `MinerOptions.optionalValues`: the constant words of each live cluster, in order (its statement's
+    /// fixed text) -> that cluster. Lines with those words in that order belong to it, whatever values they have
+    /// between them, or lack.
+    var bySkeleton: [String: Int] = [:]
     /// Every id ever given -> the cluster that had it last.
     var history: [TemplateID: Int] = [:]
     /// A template with one constant position p replaced by `<*>` (and p) -> the live templates that have that
@@ -70,6 +75,21 @@ public struct TemplateMiner: Sendable {
             return match(same, replaced: nil, merged: [], isNew: false)
         }
         let tokens = Tokenizer.tokens(ofKey: key)
+        let skeleton = options.optionalValues ? Self.skeleton(tokens) : nil
+        if let skeleton, let found = bySkeleton[skeleton], Self.skeleton(clusters[resolve(found)].tokens) == skeleton {
+            // The same constant words in the same order: the same statement, with a value here that it lacked
+            // there. The template gets a `<*>` wherever either has a value.
+            let target = resolve(found)
+            seen[key] = target
+            clusters[target].count += 1
+            let widened = Self.union(clusters[target].tokens, tokens)
+            guard widened != clusters[target].tokens else {
+                return match(target, replaced: nil, merged: [], isNew: false)
+            }
+            let before = clusters[target].id
+            let merged = retext(target, to: widened)
+            return match(resolve(target), replaced: before, merged: merged, isNew: false)
+        }
         let bucket = Self.bucketKey(tokens)
         if let (best, _) = bestCluster(for: tokens, in: bucket) {
             seen[key] = best
@@ -92,6 +112,7 @@ public struct TemplateMiner: Sendable {
         byText[key] = index
         history[id] = index
         seen[key] = index
+        if let skeleton { bySkeleton[skeleton] = index }
         let groups = registerSiblings(index)
         if !groups.isEmpty {
             var merged: [TemplateID] = []
@@ -122,6 +143,9 @@ public struct TemplateMiner: Sendable {
             let tokens = Tokenizer.tokens(ofKey: key)
             found = buckets[Self.bucketKey(tokens)]?.first { index in
                 zip(clusters[index].tokens, tokens).allSatisfy { $0 == Tokenizer.wildcard || $0 == $1 }
+            }
+            if found == nil, options.optionalValues, let skeleton = Self.skeleton(tokens) {
+                found = bySkeleton[skeleton]
             }
         }
         guard let found else { return nil }
@@ -161,6 +185,50 @@ public struct TemplateMiner: Sendable {
 
     static func bucketKey(_ tokens: [String]) -> String {
         "\(tokens.count) \(tokens.first ?? "")"
+    }
+
+    /// The constant words of a template or line, in order: the fixed text of its statement. Nil with fewer than
+    /// two: one word alone says too little of which statement it is to group lines whose values differ in place.
+    static func skeleton(_ tokens: [String]) -> String? {
+        var constants = 0
+        var text = ""
+        for token in tokens where token != Tokenizer.wildcard {
+            if constants > 0 { text += " " }
+            text += token
+            constants += 1
+        }
+        return constants >= 2 ? text : nil
+    }
+
+    /// Two token sequences with the same constant words in the same order, with as many `<*>` before, between and
+    /// after those words as the one with more has there.
+    static func union(_ a: [String], _ b: [String]) -> [String] {
+        var result: [String] = []
+        result.reserveCapacity(max(a.count, b.count) + 1)
+        var i = 0
+        var j = 0
+        while i < a.count || j < b.count {
+            var inA = 0
+            while i < a.count, a[i] == Tokenizer.wildcard {
+                inA += 1
+                i += 1
+            }
+            var inB = 0
+            while j < b.count, b[j] == Tokenizer.wildcard {
+                inB += 1
+                j += 1
+            }
+            result.append(contentsOf: repeatElement(Tokenizer.wildcard, count: max(inA, inB)))
+            if i < a.count {
+                result.append(a[i])
+                i += 1
+                if j < b.count { j += 1 }
+            } else if j < b.count {
+                result.append(b[j])
+                j += 1
+            }
+        }
+        return result
     }
 
     /// The most similar live cluster in the bucket, if similar enough.
@@ -275,6 +343,7 @@ public struct TemplateMiner: Sendable {
         var gone: [TemplateID] = []
         for member in ordered.dropFirst() {
             unregisterSiblings(member)
+            forgetSkeleton(member)
             gone.append(clusters[member].id)
             clusters[survivor].count += clusters[member].count
             clusters[member].mergedInto = survivor
@@ -290,25 +359,59 @@ public struct TemplateMiner: Sendable {
         return gone.filter { $0 != final }
     }
 
-    /// Gives cluster `index` new tokens; if another live cluster already has that text, the two become one.
-    /// Returns the ids folded away (other than `index`'s own old id).
+    /// Gives cluster `index` new tokens; if another live cluster already has that text (or, with optional values,
+    /// the same constant words), the two become one. Returns the ids folded away (other than `index`'s own old id).
     private mutating func retext(_ index: Int, to tokens: [String]) -> [TemplateID] {
         let text = tokens.joined(separator: " ")
         byText[clusters[index].text] = nil
+        forgetSkeleton(index)
         unregisterSiblings(index)
         if let other = byText[text], other != index {
-            clusters[other].count += clusters[index].count
-            clusters[index].mergedInto = other
-            buckets[clusters[index].bucket]?.removeAll { $0 == index }
-            history[clusters[index].id] = other
+            fold(index, into: other)
             return []
         }
         clusters[index].tokens = tokens
         clusters[index].text = text
         clusters[index].id = TemplateID(templateText: text)
+        let bucket = Self.bucketKey(tokens)
+        if bucket != clusters[index].bucket {
+            buckets[clusters[index].bucket]?.removeAll { $0 == index }
+            clusters[index].bucket = bucket
+            // In order of creation, as the bucket's candidates are taken most recent last.
+            var members = buckets[bucket, default: []]
+            members.insert(index, at: members.firstIndex { $0 > index } ?? members.endIndex)
+            buckets[bucket] = members
+        }
         byText[text] = index
         history[clusters[index].id] = index
+        if options.optionalValues, let skeleton = Self.skeleton(tokens) {
+            if let other = bySkeleton[skeleton], other != index, clusters[other].mergedInto == nil {
+                // Generalising made it the same statement as another template: one template, values from both.
+                byText[text] = nil
+                fold(index, into: other)
+                let widened = Self.union(clusters[other].tokens, tokens)
+                guard widened != clusters[other].tokens else { return [] }
+                let before = clusters[other].id
+                return [before] + retext(other, to: widened)
+            }
+            bySkeleton[skeleton] = index
+        }
         _ = registerSiblings(index)
         return []
+    }
+
+    /// Takes cluster `index` out of `bySkeleton`.
+    private mutating func forgetSkeleton(_ index: Int) {
+        if options.optionalValues, let skeleton = Self.skeleton(clusters[index].tokens), bySkeleton[skeleton] == index {
+            bySkeleton[skeleton] = nil
+        }
+    }
+
+    /// Folds live cluster `index` (already out of `byText`, `bySkeleton` and the sibling index) into `other`.
+    private mutating func fold(_ index: Int, into other: Int) {
+        clusters[other].count += clusters[index].count
+        clusters[index].mergedInto = other
+        buckets[clusters[index].bucket]?.removeAll { $0 == index }
+        history[clusters[index].id] = other
     }
 }

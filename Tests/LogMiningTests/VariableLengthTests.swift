@@ -73,6 +73,65 @@ struct VariableLengthTests {
         #expect(Set(apart).count == apart.count)
     }
 
+    @Test("a value that is there in some lines and not in others: the same constant words make one statement")
+    func optionalValues() {
+        var miner = TemplateMiner()
+        let first = miner.add("conn 7 close, 0 bytes sent, 0 bytes received, lifetime 00:00")
+        let second = miner.add("conn 8 close, 1190 bytes (1.16 KB) sent, 1671 bytes (1.63 KB) received, lifetime 00:02")
+        let third = miner.add("conn 9 close, 403 bytes sent, 1671 bytes (1.63 KB) received, lifetime 00:01")
+        let text = "conn <*> close, <*> bytes <*> sent, <*> bytes <*> received, lifetime <*>"
+        #expect(miner.current(third).text == text)
+        #expect(Set([first, second, third].map { miner.current($0).id }).count == 1)
+        // Each widening renames the template, and says so: the old ids resolve to the new one.
+        #expect(second.replaced == first.template.id)
+        #expect(miner.current(id: first.template.id)?.text == text)
+        #expect(miner.templates.count == 1)
+        // Without the option, each layout of values is its own template.
+        let apart = Self.mine(
+            ["conn 7 close, 0 bytes sent", "conn 8 close, 1190 bytes (1.16 KB) sent"],
+            options: MinerOptions(optionalValues: false))
+        #expect(apart[0].id != apart[1].id)
+    }
+
+    @Test("one constant word is not enough to group lines whose values are elsewhere")
+    func oneWordIsNotAStatement() {
+        let templates = Self.mine(["10.0.0.7 done", "done 10.0.0.7", "done"])
+        #expect(Set(templates.map(\.id)).count == 3)
+    }
+
+    @Test("a template that generalises into the words of another becomes one template with it")
+    func generalisedIntoAnother() {
+        var miner = TemplateMiner()
+        let named = ["alpha", "beta", "gamma", "delta"].map { miner.add("job \($0) of queue main finished") }
+        let counted = miner.add("job 17 of queue main finished 3")
+        #expect(Set((named + [counted]).map { miner.current($0).id }).count == 5)
+        // A fifth name makes the name a variable: `job <*> of queue main finished`, the words of the counted one.
+        let fifth = miner.add("job epsilon of queue main finished")
+        #expect(miner.current(fifth).text == "job <*> of queue main finished <*>")
+        #expect(Set((named + [counted, fifth]).map { miner.current($0).id }).count == 1)
+        for match in named { #expect(miner.current(id: match.template.id)?.id == miner.current(fifth).id) }
+        #expect(miner.templates.count == 1)
+    }
+
+    @Test("a restored miner joins values of other widths exactly as the running one")
+    func persistence() throws {
+        let before = [
+            "conn 7 close, 0 bytes sent", "replicating table users to db1.example.com",
+            "job alpha of queue main finished", "job 17 of queue main finished 3",
+        ]
+        let after = [
+            "conn 8 close, 1190 bytes (1.16 KB) sent", "replicating table users to db2.example.com db3.example.com",
+            "job beta of queue main finished", "job gamma of queue main finished", "job delta of queue main finished",
+            "job epsilon of queue main finished", "conn 9 close, 3 bytes sent",
+        ]
+        var running = TemplateMiner()
+        for line in before { _ = running.add(line) }
+        var restored = try JSONDecoder().decode(TemplateMiner.self, from: JSONEncoder().encode(running))
+        for line in after { #expect(restored.add(line) == running.add(line), "\(line)") }
+        #expect(restored.templates == running.templates)
+        #expect(running.templates.count == 3)
+    }
+
     @Test("lines with no constant token are told apart by their length")
     func onlyValues() {
         let templates = Self.mine(["10.0.0.7", "10.0.0.7 22", "10.0.0.7 22 3", "10.0.0.8 23"])
@@ -115,7 +174,7 @@ struct VariableLengthTests {
     func optionOff() {
         let templates = Self.mine(
             ["cannot open C:\\grace.yaml", "cannot open C:\\Program Files\\grace.yaml"],
-            options: MinerOptions(multiTokenValues: false))
+            options: MinerOptions(multiTokenValues: false, optionalValues: false))
         #expect(templates[0].id != templates[1].id)
     }
 }

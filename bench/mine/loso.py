@@ -14,18 +14,12 @@ import collections
 import json
 import sys
 
-DEFAULTS = {"threshold": 0.95, "distinct": 5, "shared": True, "multi": True}
-KEYS = ("threshold", "distinct", "shared", "multi")
+DEFAULTS = {"threshold": 0.95, "distinct": 5, "shared": True, "multi": True, "optional": True}
+KEYS = ("threshold", "distinct", "shared", "multi", "optional")
 
 
 def setting_key(record):
-    return tuple(record[k] for k in KEYS)
-
-
-def describe(key):
-    threshold, distinct, shared, multi = key
-    return (f"st {threshold}, distinct {distinct or 'off'}, shared {'on' if shared else 'off'}, "
-            f"multi-token {'on' if multi else 'off'}")
+    return tuple(record.get(k, False) for k in KEYS)
 
 
 def evaluate(records):

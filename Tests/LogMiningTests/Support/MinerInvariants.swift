@@ -9,7 +9,7 @@
 //
 //     format: <Date> <Time> <Level> <Component>: <Content>
 //     mask: (\d+\.){3}\d+
-//     options: threshold=0.5 distinct=3 nodigits noshared nomulti
+//     options: threshold=0.5 distinct=3 nodigits noshared nomulti nooptional
 //     2024-01-01 10:00:00 INFO api: connected to 10.0.0.1 in 3 ms
 
 import Foundation
@@ -54,6 +54,7 @@ struct MinerInput {
             if word == "nodigits" { options.digitTokensAreVariables = false }
             if word == "noshared" { options.sharedWords = false }
             if word == "nomulti" { options.multiTokenValues = false }
+            if word == "nooptional" { options.optionalValues = false }
             if word.hasPrefix("threshold="), let value = Double(word.dropFirst("threshold=".count)), value.isFinite {
                 options.similarityThreshold = min(max(value, 0), 1)
             }
@@ -127,9 +128,11 @@ enum MinerInvariants {
             if match.template.id != TemplateID(templateText: match.template.text) {
                 throw violation("a template's id is the hash of its text", match.template.text)
             }
-            let joins = input.options.multiTokenValues
+            let (joins, optional) = (input.options.multiTokenValues, input.options.optionalValues)
             let digits = input.options.digitTokensAreVariables
-            if !covers(match.template.text, masked, joiningRuns: joins, digitsAreVariables: digits) {
+            if !covers(
+                match.template.text, masked, joiningRuns: joins, optional: optional, digitsAreVariables: digits)
+            {
                 throw violation("a mined template matches its line", "\(match.template.text) for \(masked)")
             }
             if var other = restored {
@@ -159,7 +162,7 @@ enum MinerInvariants {
             if !liveIDs.contains(current.id) { throw violation("a line's current template is live", current.text) }
             if !covers(
                 current.text, masked, joiningRuns: input.options.multiTokenValues,
-                digitsAreVariables: input.options.digitTokensAreVariables)
+                optional: input.options.optionalValues, digitsAreVariables: input.options.digitTokensAreVariables)
             {
                 throw violation("a line's current template still matches it", "\(current.text) for \(masked)")
             }
@@ -191,11 +194,12 @@ enum MinerInvariants {
     }
 
     /// Whether `template` covers the masked message: its tokens in order, each `<*>` standing for one token, or,
-    /// with `joiningRuns` (the miner's multi-token values), for a run of tokens that are each a value by themselves;
-    /// any other token the message's own, or its `key=` with `<*>` for the value (the tokenizer keeps the key of a
-    /// `key=value` token).
+    /// with `joiningRuns` (the miner's multi-token values), for a run of tokens that are each a value by themselves,
+    /// or, with `optional` (its optional values), for no token at all; any other token the message's own, or its
+    /// `key=` with `<*>` for the value (the tokenizer keeps the key of a `key=value` token).
     static func covers(
-        _ template: String, _ masked: String, joiningRuns: Bool = false, digitsAreVariables: Bool = true
+        _ template: String, _ masked: String, joiningRuns: Bool = false, optional: Bool = false,
+        digitsAreVariables: Bool = true
     ) -> Bool {
         // At space bytes, as the template was joined: a space and a following combining mark are one Character.
         let tokens =
@@ -216,6 +220,7 @@ enum MinerInvariants {
         reachable[0] = true
         for token in tokens {
             var next = [Bool](repeating: false, count: raw.count + 1)
+            if optional, token.elementsEqual(wildcard) { next = reachable }
             for j in raw.indices where reachable[j] {
                 if token.elementsEqual(wildcard) {
                     next[j + 1] = true

@@ -149,10 +149,10 @@ if grid {
     for threshold in [0.8, 0.85, 0.9, 0.95, 1.0] {
         for distinct in [0, 3, 4, 5, 6, 8] {
             for shared in [false, true] {
-                for multi in [false, true] {
+                for (multi, optional) in [(false, false), (true, false), (true, true)] {
                     let options = MinerOptions(
                         similarityThreshold: threshold, distinctValuesForVariable: distinct, sharedWords: shared,
-                        multiTokenValues: multi)
+                        multiTokenValues: multi, optionalValues: optional)
                     for masks in [true, false] {
                         for input in inputs {
                             guard var setting = settings[input.system] else { continue }
@@ -164,7 +164,8 @@ if grid {
                                 truth: Array(input.truth.prefix(n)), predicted: Array(predicted.prefix(n)))
                             print(
                                 "{\"threshold\":\(threshold),\"distinct\":\(distinct),\"shared\":\(shared),"
-                                    + "\"multi\":\(multi),\"masks\":\(masks),\"system\":\"\(input.system)\","
+                                    + "\"multi\":\(multi),\"optional\":\(optional),\"masks\":\(masks),"
+                                    + "\"system\":\"\(input.system)\","
                                     + "\"accuracy\":\(accuracy)}")
                         }
                     }
