@@ -178,3 +178,32 @@ struct VariableLengthTests {
         #expect(templates[0].id != templates[1].id)
     }
 }
+
+@Suite("MinedTemplate.regularExpression: what a template covers, for a signature")
+struct TemplateRegexTests {
+    static func matches(_ template: String, _ line: String) -> Bool {
+        let pattern = MinedTemplate(text: template, count: 0).regularExpression
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { return false }
+        return regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil
+    }
+
+    @Test(
+        "a <*> takes any number of whole tokens, a <*> inside a token any characters but spaces",
+        arguments: [
+            ("cannot open <*> access denied", "cannot open C:\\Program Files\\x.yaml: access denied", true),
+            ("cannot open <*> access denied", "cannot open access denied", true),
+            ("cannot open <*> access denied", "cannot open x access refused", false),
+            ("<*> close, <*> bytes <*> sent", "chrome.exe *64 close, 1190 bytes (1.16 KB) sent", true),
+            ("<*> close, <*> bytes <*> sent", "close, 0 bytes sent", true),
+            ("<*> close, <*> bytes <*> sent", "a close, 0 bytes sent now", false),
+            ("user=<*> logged in from <*>", "user=ann logged in from 10.0.0.1 (10.0.0.2)", true),
+            ("user=<*> logged in from <*>", "uid=ann logged in from 10.0.0.1", false),
+            ("replicating to <*>", "replicating to", true),
+            ("<*>", "anything at all", true),
+            ("a.b (c) [d]", "a.b (c) [d]", true),
+            ("a.b (c) [d]", "axb (c) [d]", false),
+        ])
+    func regex(template: String, line: String, expected: Bool) {
+        #expect(Self.matches(template, line) == expected, "\(template) ~ \(line)")
+    }
+}
