@@ -1,7 +1,8 @@
-/// Groups masked messages into templates one line at a time (Drain-style: lines of the same length and first
-/// constant token are compared with the templates there; the most similar one above the threshold takes the line
-/// and generalises where they differ). A value: copy it, encode it, restore it; a restored miner continues with
-/// the same templates and ids.
+/// Groups masked messages into templates one line at a time: a line whose constant words are those of a template,
+/// in the same order, joins it (values may span several tokens or be absent; `MinerOptions.multiTokenValues`,
+/// `.optionalValues`); otherwise, Drain-style, lines of the same length and first token are compared with the
+/// templates there, and the most similar one above the threshold takes the line and generalises where they
+/// differ. A value: copy it, encode it, restore it; a restored miner continues with the same templates and ids.
 public struct TemplateMiner: Sendable {
     public let options: MinerOptions
 
