@@ -133,8 +133,9 @@ public struct TemplateMiner: Sendable {
         return match(index, replaced: nil, merged: [], isNew: true)
     }
 
-    /// The template `maskedContent` belongs to, without learning: the template it was grouped into before, or one
-    /// that covers it (every constant token equal). Nil when none does.
+    /// The template `maskedContent` belongs to, without learning: the template it was grouped into before, one
+    /// that covers it (every constant token equal), or, with optional values, the one with its constant words in
+    /// the same order. Nil when none does.
     public func match(_ maskedContent: String) -> MinedTemplate? {
         let key = Tokenizer.key(
             maskedContent, digitsAreVariables: options.digitTokensAreVariables,
