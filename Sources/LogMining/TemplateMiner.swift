@@ -97,8 +97,8 @@ public struct TemplateMiner: Sendable {
             clusters[best].count += 1
             let before = clusters[best].id
             var generalised = clusters[best].tokens
-            for position in generalised.indices where generalised[position] != tokens[position] {
-                generalised[position] = Tokenizer.wildcard
+            for position in generalised.indices where !Tokenizer.takes(generalised[position], tokens[position]) {
+                generalised[position] = Tokenizer.generalised(generalised[position], tokens[position])
             }
             guard generalised != clusters[best].tokens else {
                 return match(best, replaced: nil, merged: [], isNew: false)
@@ -122,7 +122,7 @@ public struct TemplateMiner: Sendable {
                 // have their word there.
                 let live = Set(group.members.map { resolve($0) }).filter {
                     clusters[$0].tokens.indices.contains(group.position)
-                        && clusters[$0].tokens[group.position] != Tokenizer.wildcard
+                        && !Tokenizer.isVariable(clusters[$0].tokens[group.position])
                 }
                 guard live.count >= 2 else { continue }
                 merged += mergeSiblings(Array(live), at: group.position)
@@ -144,7 +144,7 @@ public struct TemplateMiner: Sendable {
         if found == nil {
             let tokens = Tokenizer.tokens(ofKey: key)
             found = buckets[Self.bucketKey(tokens)]?.first { index in
-                zip(clusters[index].tokens, tokens).allSatisfy { $0 == Tokenizer.wildcard || $0 == $1 }
+                zip(clusters[index].tokens, tokens).allSatisfy { Tokenizer.takes($0, $1) }
             }
             if found == nil, options.optionalValues, let skeleton = Self.skeleton(tokens) {
                 found = bySkeleton[skeleton]
@@ -259,7 +259,7 @@ public struct TemplateMiner: Sendable {
         var different = 0
         for (a, b) in zip(template, tokens) where a != Tokenizer.wildcard || b != Tokenizer.wildcard {
             constant += 1
-            if a == b || a == Tokenizer.wildcard {
+            if Tokenizer.takes(a, b) {
                 same += 1
             } else {
                 different += 1
@@ -277,9 +277,9 @@ public struct TemplateMiner: Sendable {
         // The rest must say what the event is: at least three constant words besides the varying one.
         guard tokens.lazy.filter({ $0 != Tokenizer.wildcard }).count >= 4 else { return [] }
         var keys: [(String, Int)] = []
-        for position in tokens.indices where tokens[position] != Tokenizer.wildcard {
+        for position in tokens.indices where !Tokenizer.isVariable(tokens[position]) {
             var shape = tokens
-            shape[position] = Tokenizer.wildcard
+            shape[position] = Tokenizer.variable(of: tokens[position])
             keys.append((shape.joined(separator: " "), position))
         }
         return keys
@@ -354,7 +354,7 @@ public struct TemplateMiner: Sendable {
             history[clusters[member].id] = survivor
         }
         var tokens = clusters[survivor].tokens
-        tokens[position] = Tokenizer.wildcard
+        tokens[position] = Tokenizer.variable(of: tokens[position])
         gone.append(clusters[survivor].id)
         gone.append(contentsOf: retext(survivor, to: tokens))
         let final = clusters[resolve(survivor)].id

@@ -126,6 +126,36 @@ enum Tokenizer {
         }
     }
 
+    /// What a constant word of a template becomes once it is shown to vary: `<*>`, or `key=<*>` for a `key=value`
+    /// word, whose key stays constant (as the key of a value-shaped `key=value` does from the start).
+    static func variable(of word: String) -> String {
+        guard let equals = word.utf8.firstIndex(of: 0x3D), equals != word.utf8.startIndex,
+            word.utf8.index(after: equals) != word.utf8.endIndex
+        else { return wildcard }
+        return String(word[...equals]) + wildcard
+    }
+
+    /// Whether a template's word is a variable already: `<*>` or `key=<*>`.
+    static func isVariable(_ word: String) -> Bool {
+        word == wildcard || word.hasSuffix("=<*>") && variable(of: word) == word
+    }
+
+    /// Whether a template's word `template` takes the line's word `word`: the same word, `<*>`, or `key=<*>` and
+    /// `word` has that key and a value.
+    static func takes(_ template: String, _ word: String) -> Bool {
+        if template == word || template == wildcard { return true }
+        guard template.utf8.count > 4, template.hasSuffix("=<*>") else { return false }
+        let key = template.utf8.dropLast(3)
+        return word.utf8.count > key.count && word.utf8.starts(with: key)
+    }
+
+    /// The word of a template where it and a line's word differ: `key=<*>` when both are values of one key,
+    /// `<*>` otherwise.
+    static func generalised(_ template: String, _ word: String) -> String {
+        let variable = variable(of: template)
+        return variable != wildcard && takes(variable, word) ? variable : wildcard
+    }
+
     /// `host.example.com`, `chrome.exe`, `org.example.Handler`: names made of dotted parts (a final punctuation
     /// mark allowed) are host, file and class names, values in a message. A dotted part of a larger token
     /// (`action:android.intent.SCREEN_ON`) is not: that token names a constant.

@@ -113,6 +113,22 @@ struct VariableLengthTests {
         #expect(miner.templates.count == 1)
     }
 
+    @Test("a key=value word that varies keeps its key: it does not become the optional value of another statement")
+    func keyStaysWhenItVaries() {
+        var miner = TemplateMiner()
+        let bare = miner.add("authentication failure; logname= uid=0 tty=ssh ruser= rhost=10.0.0.7")
+        let users = ["root", "test", "guest", "admin", "oracle"].map {
+            miner.add("authentication failure; logname= uid=0 tty=ssh ruser= rhost=10.0.0.7 user=\($0)")
+        }
+        let final = miner.current(users[0])
+        #expect(final.text == "authentication failure; logname= uid=<*> tty=ssh ruser= rhost=<*> user=<*>")
+        #expect(Set(users.map { miner.current($0).id }) == [final.id])
+        #expect(miner.current(bare).id != final.id)
+        let next = miner.add("authentication failure; logname= uid=0 tty=ssh ruser= rhost=10.0.0.9 user=ann")
+        #expect(next.template.id == final.id)
+        #expect(!next.isNew)
+    }
+
     @Test("a restored miner joins values of other widths exactly as the running one")
     func persistence() throws {
         let before = [
