@@ -16,18 +16,39 @@ public struct MinerOptions: Sendable, Hashable, Codable {
     /// and `test` too). Two shared words are not enough: `started`/`stopped` can end two different events.
     public var sharedWords: Bool
 
+    /// Consecutive variable tokens are one value, and one `<*>` in the template: a value that spaces cut into a
+    /// varying number of tokens (`10.0.0.1 (10.0.0.2)`, `C:\Program Files\App`, a list of addresses, `1.2 KB`)
+    /// does not split one statement into a template per width. Lines with no constant token are not joined (their
+    /// length is all there is to tell them apart).
+    public var multiTokenValues: Bool
+
+    /// A value may also be absent: lines with the same constant words in the same order are one statement,
+    /// whatever values they have between those words, or lack (`1190 bytes (1.16 KB) sent` and `0 bytes sent`).
+    /// The template gets a `<*>` wherever any of its lines had a value; it needs two constant words or more.
+    public var optionalValues: Bool
+
+    /// - Parameters:
+    ///   - similarityThreshold: see `similarityThreshold`.
+    ///   - digitTokensAreVariables: see `digitTokensAreVariables`.
+    ///   - distinctValuesForVariable: see `distinctValuesForVariable`.
+    ///   - sharedWords: see `sharedWords`.
+    ///   - multiTokenValues: see `multiTokenValues`.
+    ///   - optionalValues: see `optionalValues`.
     public init(
         similarityThreshold: Double = 0.95, digitTokensAreVariables: Bool = true, distinctValuesForVariable: Int = 5,
-        sharedWords: Bool = true
+        sharedWords: Bool = true, multiTokenValues: Bool = true, optionalValues: Bool = true
     ) {
         self.similarityThreshold = similarityThreshold
         self.digitTokensAreVariables = digitTokensAreVariables
         self.distinctValuesForVariable = distinctValuesForVariable
         self.sharedWords = sharedWords
+        self.multiTokenValues = multiTokenValues
+        self.optionalValues = optionalValues
     }
 
     private enum CodingKeys: String, CodingKey {
-        case similarityThreshold, digitTokensAreVariables, distinctValuesForVariable, sharedWords
+        case similarityThreshold, digitTokensAreVariables, distinctValuesForVariable, sharedWords, multiTokenValues
+        case optionalValues
     }
 
     public init(from decoder: any Decoder) throws {
@@ -38,6 +59,8 @@ public struct MinerOptions: Sendable, Hashable, Codable {
             // Miners persisted before this option existed grouped without it.
             distinctValuesForVariable: try container.decodeIfPresent(Int.self, forKey: .distinctValuesForVariable)
                 ?? 0,
-            sharedWords: try container.decodeIfPresent(Bool.self, forKey: .sharedWords) ?? false)
+            sharedWords: try container.decodeIfPresent(Bool.self, forKey: .sharedWords) ?? false,
+            multiTokenValues: try container.decodeIfPresent(Bool.self, forKey: .multiTokenValues) ?? false,
+            optionalValues: try container.decodeIfPresent(Bool.self, forKey: .optionalValues) ?? false)
     }
 }

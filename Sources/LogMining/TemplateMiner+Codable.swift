@@ -19,6 +19,9 @@ extension TemplateMiner: Codable {
             if cluster.mergedInto == nil {
                 buckets[cluster.bucket, default: []].append(index)
                 byText[cluster.text] = index
+                if options.optionalValues, let skeleton = Self.skeleton(cluster.tokens), bySkeleton[skeleton] == nil {
+                    bySkeleton[skeleton] = index
+                }
             }
         }
         for (key, index) in seenPairs where clusters.indices.contains(index) {

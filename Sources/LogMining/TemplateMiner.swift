@@ -1,7 +1,8 @@
-/// Groups masked messages into templates one line at a time (Drain-style: lines of the same length and first
-/// constant token are compared with the templates there; the most similar one above the threshold takes the line
-/// and generalises where they differ). A value: copy it, encode it, restore it; a restored miner continues with
-/// the same templates and ids.
+/// Groups masked messages into templates one line at a time: a line whose constant words are those of a template,
+/// in the same order, joins it (values may span several tokens or be absent; `MinerOptions.multiTokenValues`,
+/// `.optionalValues`); otherwise, Drain-style, lines of the same length and first token are compared with the
+/// templates there, and the most similar one above the threshold takes the line and generalises where they
+/// differ. A value: copy it, encode it, restore it; a restored miner continues with the same templates and ids.
 public struct TemplateMiner: Sendable {
     public let options: MinerOptions
 
@@ -12,7 +13,8 @@ public struct TemplateMiner: Sendable {
         var count: Int
         /// Set once this cluster was folded into another one.
         var mergedInto: Int?
-        let bucket: String
+        /// Its key in `buckets`; it changes when a value becomes optional and the template gets longer.
+        var bucket: String
     }
 
     var clusters: [Cluster] = []
@@ -22,6 +24,10 @@ public struct TemplateMiner: Sendable {
     var buckets: [String: [Int]] = [:]
     /// Text of each live cluster -> cluster.
     var byText: [String: Int] = [:]
+    /// With `MinerOptions.optionalValues`: the constant words of each live cluster, in order (its statement's
+    /// fixed text) -> that cluster. Lines with those words in that order belong to it, whatever values they have
+    /// between them, or lack.
+    var bySkeleton: [String: Int] = [:]
     /// Every id ever given -> the cluster that had it last.
     var history: [TemplateID: Int] = [:]
     /// A template with one constant position p replaced by `<*>` (and p) -> the live templates that have that
@@ -51,7 +57,9 @@ public struct TemplateMiner: Sendable {
 
     /// Learns `maskedContent` and says which template it belongs to.
     public mutating func add(_ maskedContent: String) -> TemplateMatch {
-        let key = Tokenizer.key(maskedContent, digitsAreVariables: options.digitTokensAreVariables)
+        let key = Tokenizer.key(
+            maskedContent, digitsAreVariables: options.digitTokensAreVariables,
+            joiningValueRuns: options.multiTokenValues)
         if seen.count >= seenLimit, seen[key] == nil {
             // A memory, not the model: a kernel that never repeats a token sequence must not grow it forever.
             // Forgotten sequences are grouped again by similarity, into the same templates as a rule.
@@ -68,14 +76,29 @@ public struct TemplateMiner: Sendable {
             return match(same, replaced: nil, merged: [], isNew: false)
         }
         let tokens = Tokenizer.tokens(ofKey: key)
+        let skeleton = options.optionalValues ? Self.skeleton(tokens) : nil
+        if let skeleton, let found = bySkeleton[skeleton], Self.skeleton(clusters[resolve(found)].tokens) == skeleton {
+            // The same constant words in the same order: the same statement, with a value here that it lacked
+            // there. The template gets a `<*>` wherever either has a value.
+            let target = resolve(found)
+            seen[key] = target
+            clusters[target].count += 1
+            let widened = Self.union(clusters[target].tokens, tokens)
+            guard widened != clusters[target].tokens else {
+                return match(target, replaced: nil, merged: [], isNew: false)
+            }
+            let before = clusters[target].id
+            let merged = retext(target, to: widened)
+            return match(resolve(target), replaced: before, merged: merged, isNew: false)
+        }
         let bucket = Self.bucketKey(tokens)
         if let (best, _) = bestCluster(for: tokens, in: bucket) {
             seen[key] = best
             clusters[best].count += 1
             let before = clusters[best].id
             var generalised = clusters[best].tokens
-            for position in generalised.indices where generalised[position] != tokens[position] {
-                generalised[position] = Tokenizer.wildcard
+            for position in generalised.indices where !Tokenizer.takes(generalised[position], tokens[position]) {
+                generalised[position] = Tokenizer.generalised(generalised[position], tokens[position])
             }
             guard generalised != clusters[best].tokens else {
                 return match(best, replaced: nil, merged: [], isNew: false)
@@ -90,6 +113,7 @@ public struct TemplateMiner: Sendable {
         byText[key] = index
         history[id] = index
         seen[key] = index
+        if let skeleton { bySkeleton[skeleton] = index }
         let groups = registerSiblings(index)
         if !groups.isEmpty {
             var merged: [TemplateID] = []
@@ -98,7 +122,7 @@ public struct TemplateMiner: Sendable {
                 // have their word there.
                 let live = Set(group.members.map { resolve($0) }).filter {
                     clusters[$0].tokens.indices.contains(group.position)
-                        && clusters[$0].tokens[group.position] != Tokenizer.wildcard
+                        && !Tokenizer.isVariable(clusters[$0].tokens[group.position])
                 }
                 guard live.count >= 2 else { continue }
                 merged += mergeSiblings(Array(live), at: group.position)
@@ -109,15 +133,21 @@ public struct TemplateMiner: Sendable {
         return match(index, replaced: nil, merged: [], isNew: true)
     }
 
-    /// The template `maskedContent` belongs to, without learning: the template it was grouped into before, or one
-    /// that covers it (every constant token equal). Nil when none does.
+    /// The template `maskedContent` belongs to, without learning: the template it was grouped into before, one
+    /// that covers it (every constant token equal), or, with optional values, the one with its constant words in
+    /// the same order. Nil when none does.
     public func match(_ maskedContent: String) -> MinedTemplate? {
-        let key = Tokenizer.key(maskedContent, digitsAreVariables: options.digitTokensAreVariables)
+        let key = Tokenizer.key(
+            maskedContent, digitsAreVariables: options.digitTokensAreVariables,
+            joiningValueRuns: options.multiTokenValues)
         var found = seen[key] ?? byText[key]
         if found == nil {
             let tokens = Tokenizer.tokens(ofKey: key)
             found = buckets[Self.bucketKey(tokens)]?.first { index in
-                zip(clusters[index].tokens, tokens).allSatisfy { $0 == Tokenizer.wildcard || $0 == $1 }
+                zip(clusters[index].tokens, tokens).allSatisfy { Tokenizer.takes($0, $1) }
+            }
+            if found == nil, options.optionalValues, let skeleton = Self.skeleton(tokens) {
+                found = bySkeleton[skeleton]
             }
         }
         guard let found else { return nil }
@@ -159,6 +189,50 @@ public struct TemplateMiner: Sendable {
         "\(tokens.count) \(tokens.first ?? "")"
     }
 
+    /// The constant words of a template or line, in order: the fixed text of its statement. Nil with fewer than
+    /// two: one word alone says too little of which statement it is to group lines whose values differ in place.
+    static func skeleton(_ tokens: [String]) -> String? {
+        var constants = 0
+        var text = ""
+        for token in tokens where token != Tokenizer.wildcard {
+            if constants > 0 { text += " " }
+            text += token
+            constants += 1
+        }
+        return constants >= 2 ? text : nil
+    }
+
+    /// Two token sequences with the same constant words in the same order, with as many `<*>` before, between and
+    /// after those words as the one with more has there.
+    static func union(_ a: [String], _ b: [String]) -> [String] {
+        var result: [String] = []
+        result.reserveCapacity(max(a.count, b.count) + 1)
+        var i = 0
+        var j = 0
+        while i < a.count || j < b.count {
+            var inA = 0
+            while i < a.count, a[i] == Tokenizer.wildcard {
+                inA += 1
+                i += 1
+            }
+            var inB = 0
+            while j < b.count, b[j] == Tokenizer.wildcard {
+                inB += 1
+                j += 1
+            }
+            result.append(contentsOf: repeatElement(Tokenizer.wildcard, count: max(inA, inB)))
+            if i < a.count {
+                result.append(a[i])
+                i += 1
+                if j < b.count { j += 1 }
+            } else if j < b.count {
+                result.append(b[j])
+                j += 1
+            }
+        }
+        return result
+    }
+
     /// The most similar live cluster in the bucket, if similar enough.
     private func bestCluster(for tokens: [String], in bucket: String) -> (Int, Double)? {
         guard let candidates = buckets[bucket] else { return nil }
@@ -185,7 +259,7 @@ public struct TemplateMiner: Sendable {
         var different = 0
         for (a, b) in zip(template, tokens) where a != Tokenizer.wildcard || b != Tokenizer.wildcard {
             constant += 1
-            if a == b || a == Tokenizer.wildcard {
+            if Tokenizer.takes(a, b) {
                 same += 1
             } else {
                 different += 1
@@ -203,9 +277,9 @@ public struct TemplateMiner: Sendable {
         // The rest must say what the event is: at least three constant words besides the varying one.
         guard tokens.lazy.filter({ $0 != Tokenizer.wildcard }).count >= 4 else { return [] }
         var keys: [(String, Int)] = []
-        for position in tokens.indices where tokens[position] != Tokenizer.wildcard {
+        for position in tokens.indices where !Tokenizer.isVariable(tokens[position]) {
             var shape = tokens
-            shape[position] = Tokenizer.wildcard
+            shape[position] = Tokenizer.variable(of: tokens[position])
             keys.append((shape.joined(separator: " "), position))
         }
         return keys
@@ -271,6 +345,7 @@ public struct TemplateMiner: Sendable {
         var gone: [TemplateID] = []
         for member in ordered.dropFirst() {
             unregisterSiblings(member)
+            forgetSkeleton(member)
             gone.append(clusters[member].id)
             clusters[survivor].count += clusters[member].count
             clusters[member].mergedInto = survivor
@@ -279,32 +354,66 @@ public struct TemplateMiner: Sendable {
             history[clusters[member].id] = survivor
         }
         var tokens = clusters[survivor].tokens
-        tokens[position] = Tokenizer.wildcard
+        tokens[position] = Tokenizer.variable(of: tokens[position])
         gone.append(clusters[survivor].id)
         gone.append(contentsOf: retext(survivor, to: tokens))
         let final = clusters[resolve(survivor)].id
         return gone.filter { $0 != final }
     }
 
-    /// Gives cluster `index` new tokens; if another live cluster already has that text, the two become one.
-    /// Returns the ids folded away (other than `index`'s own old id).
+    /// Gives cluster `index` new tokens; if another live cluster already has that text (or, with optional values,
+    /// the same constant words), the two become one. Returns the ids folded away (other than `index`'s own old id).
     private mutating func retext(_ index: Int, to tokens: [String]) -> [TemplateID] {
         let text = tokens.joined(separator: " ")
         byText[clusters[index].text] = nil
+        forgetSkeleton(index)
         unregisterSiblings(index)
         if let other = byText[text], other != index {
-            clusters[other].count += clusters[index].count
-            clusters[index].mergedInto = other
-            buckets[clusters[index].bucket]?.removeAll { $0 == index }
-            history[clusters[index].id] = other
+            fold(index, into: other)
             return []
         }
         clusters[index].tokens = tokens
         clusters[index].text = text
         clusters[index].id = TemplateID(templateText: text)
+        let bucket = Self.bucketKey(tokens)
+        if bucket != clusters[index].bucket {
+            buckets[clusters[index].bucket]?.removeAll { $0 == index }
+            clusters[index].bucket = bucket
+            // In order of creation, as the bucket's candidates are taken most recent last.
+            var members = buckets[bucket, default: []]
+            members.insert(index, at: members.firstIndex { $0 > index } ?? members.endIndex)
+            buckets[bucket] = members
+        }
         byText[text] = index
         history[clusters[index].id] = index
+        if options.optionalValues, let skeleton = Self.skeleton(tokens) {
+            if let other = bySkeleton[skeleton], other != index, clusters[other].mergedInto == nil {
+                // Generalising made it the same statement as another template: one template, values from both.
+                byText[text] = nil
+                fold(index, into: other)
+                let widened = Self.union(clusters[other].tokens, tokens)
+                guard widened != clusters[other].tokens else { return [] }
+                let before = clusters[other].id
+                return [before] + retext(other, to: widened)
+            }
+            bySkeleton[skeleton] = index
+        }
         _ = registerSiblings(index)
         return []
+    }
+
+    /// Takes cluster `index` out of `bySkeleton`.
+    private mutating func forgetSkeleton(_ index: Int) {
+        if options.optionalValues, let skeleton = Self.skeleton(clusters[index].tokens), bySkeleton[skeleton] == index {
+            bySkeleton[skeleton] = nil
+        }
+    }
+
+    /// Folds live cluster `index` (already out of `byText`, `bySkeleton` and the sibling index) into `other`.
+    private mutating func fold(_ index: Int, into other: Int) {
+        clusters[other].count += clusters[index].count
+        clusters[index].mergedInto = other
+        buckets[clusters[index].bucket]?.removeAll { $0 == index }
+        history[clusters[index].id] = other
     }
 }

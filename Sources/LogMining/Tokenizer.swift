@@ -31,13 +31,34 @@ enum Tokenizer {
     /// The tokens, variables replaced, joined by single spaces: the text of the most specific template of the
     /// line, and the key under which the miner remembers where such lines went. Built in one pass over the bytes,
     /// because most lines need nothing else.
-    static func key(_ text: String, digitsAreVariables: Bool) -> String {
+    ///
+    /// With `joiningValueRuns`, consecutive variables are one `<*>`: a value that the spaces cut into several
+    /// tokens (`10.0.0.1 (10.0.0.2)`, `C:\Program Files\x`, a list of addresses, `1.2 KB`) is still one value,
+    /// so the same statement has the same key whatever its values' widths. A line with no constant token keeps
+    /// one `<*>` per token: with nothing to align, its length is the only evidence of what it is.
+    static func key(_ text: String, digitsAreVariables: Bool, joiningValueRuns: Bool = false) -> String {
         var text = text
         return text.withUTF8 { buffer in
             var output: [UInt8] = []
             output.reserveCapacity(buffer.count)
             var index = 0
             let count = buffer.count
+            // Variables and constants written; whether the last token written was a lone `<*>`.
+            var variables = 0
+            var constants = 0
+            var lastWasVariable = false
+            /// Writes one token's output: a lone `<*>` right after another is left out when joining runs.
+            func emit(variable: Bool, _ write: (inout [UInt8]) -> Void) {
+                if variable {
+                    variables += 1
+                    if joiningValueRuns, lastWasVariable { return }
+                } else {
+                    constants += 1
+                }
+                if !output.isEmpty { output.append(0x20) }
+                write(&output)
+                lastWasVariable = variable
+            }
             while index < count {
                 while index < count, isSpace(buffer[index]) { index += 1 }
                 guard index < count else { break }
@@ -47,13 +68,17 @@ enum Tokenizer {
                 var slash = false
                 var letter = false
                 var equals = -1
+                // A slash before the `=`: a path or URL with a query (`/v2/detail?all=True`), not a `key=value`.
+                var pathKey = false
                 var innerDot = false
                 while index < count, !isSpace(buffer[index]) {
                     let byte = buffer[index]
                     switch byte {
                     case 0x30...0x39: digit = true
                     case 0x41...0x5A, 0x61...0x7A, 0x80...0xFF: letter = true
-                    case 0x2F, 0x5C: slash = true
+                    case 0x2F, 0x5C:
+                        slash = true
+                        if equals < 0 { pathKey = true }
                     case 0x2E:
                         if index > start, index + 1 < count, isNameByte(buffer[index - 1]),
                             isNameByte(buffer[index + 1])
@@ -69,26 +94,66 @@ enum Tokenizer {
                     }
                     index += 1
                 }
-                if !output.isEmpty { output.append(0x20) }
                 let token = UnsafeBufferPointer(rebasing: buffer[start..<index])
                 if !digitsAreVariables {
-                    if masked { output.append(contentsOf: wildcardBytes) } else { output.append(contentsOf: token) }
-                } else if equals > start, equals + 1 < index, valueIsVariable(buffer, from: equals + 1, to: index) {
+                    if masked {
+                        emit(variable: true) { $0.append(contentsOf: wildcardBytes) }
+                    } else {
+                        emit(variable: false) { $0.append(contentsOf: token) }
+                    }
+                } else if equals > start, !pathKey, equals + 1 < index,
+                    valueIsVariable(buffer, from: equals + 1, to: index)
+                {
                     // key=value: the key stays constant, the value is a variable.
-                    output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...equals]))
-                    output.append(contentsOf: wildcardBytes)
-                } else if equals > start {
-                    output.append(contentsOf: token)
+                    emit(variable: false) {
+                        $0.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...equals]))
+                        $0.append(contentsOf: wildcardBytes)
+                    }
+                } else if equals > start, !pathKey {
+                    emit(variable: false) { $0.append(contentsOf: token) }
                 } else if masked || digit || slash || (innerDot && isDottedName(token)) || !letter
                     || isCalendarWord(token)
                 {
-                    output.append(contentsOf: wildcardBytes)
+                    emit(variable: true) { $0.append(contentsOf: wildcardBytes) }
                 } else {
-                    output.append(contentsOf: token)
+                    emit(variable: false) { $0.append(contentsOf: token) }
                 }
+            }
+            if joiningValueRuns, constants == 0, variables > 1 {
+                return Array(repeating: wildcard, count: variables).joined(separator: " ")
             }
             return String(decoding: output, as: UTF8.self)
         }
+    }
+
+    /// What a constant word of a template becomes once it is shown to vary: `<*>`, or `key=<*>` for a `key=value`
+    /// word, whose key stays constant (as the key of a value-shaped `key=value` does from the start).
+    static func variable(of word: String) -> String {
+        guard let equals = word.utf8.firstIndex(of: 0x3D), equals != word.utf8.startIndex,
+            word.utf8.index(after: equals) != word.utf8.endIndex
+        else { return wildcard }
+        return String(word[...equals]) + wildcard
+    }
+
+    /// Whether a template's word is a variable already: `<*>` or `key=<*>`.
+    static func isVariable(_ word: String) -> Bool {
+        word == wildcard || word.hasSuffix("=<*>") && variable(of: word) == word
+    }
+
+    /// Whether a template's word `template` takes the line's word `word`: the same word, `<*>`, or `key=<*>` and
+    /// `word` has that key and a value.
+    static func takes(_ template: String, _ word: String) -> Bool {
+        if template == word || template == wildcard { return true }
+        guard template.utf8.count > 4, template.hasSuffix("=<*>") else { return false }
+        let key = template.utf8.dropLast(3)
+        return word.utf8.count > key.count && word.utf8.starts(with: key)
+    }
+
+    /// The word of a template where it and a line's word differ: `key=<*>` when both are values of one key,
+    /// `<*>` otherwise.
+    static func generalised(_ template: String, _ word: String) -> String {
+        let variable = variable(of: template)
+        return variable != wildcard && takes(variable, word) ? variable : wildcard
     }
 
     /// `host.example.com`, `chrome.exe`, `org.example.Handler`: names made of dotted parts (a final punctuation

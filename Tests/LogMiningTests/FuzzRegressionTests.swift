@@ -39,6 +39,15 @@ struct FuzzRegressionTests {
         #expect(!MinerInvariants.covers("connected to <*>", "connected to db1 now"))
         #expect(!MinerInvariants.covers("connected from <*>", "connected to db1"))
         #expect(!MinerInvariants.covers("user=<*> ok", "user= ok"))
+        // A `<*>` of the miner's multi-token values covers a run of values, never a word.
+        #expect(MinerInvariants.covers("from <*> ok", "from 10.0.0.1 (10.0.0.2) ok", joiningRuns: true))
+        #expect(!MinerInvariants.covers("from <*> ok", "from 10.0.0.1 (10.0.0.2) ok"))
+        #expect(!MinerInvariants.covers("connected to <*>", "connected to db1 now", joiningRuns: true))
+        #expect(!MinerInvariants.covers("connected to <*>", "connected to 10.0.0.1 now", joiningRuns: true))
+        // Optional values: a `<*>` may also stand for nothing.
+        #expect(MinerInvariants.covers("sent <*> bytes <*> ok", "sent 3 bytes ok", optional: true))
+        #expect(!MinerInvariants.covers("sent <*> bytes <*> ok", "sent 3 bytes ok"))
+        #expect(!MinerInvariants.covers("sent <*> bytes ok", "sent 3 bytes now ok", optional: true))
     }
 
     @Test("the log miner's fuzz inputs are found")

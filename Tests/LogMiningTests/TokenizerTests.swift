@@ -27,6 +27,28 @@ struct TokenizerTests {
         #expect(Tokenizer.key(input, digitsAreVariables: true) == expected)
     }
 
+    @Test(
+        "joining value runs: consecutive variables are one, unless the line has no constant token",
+        arguments: [
+            ("at Sun Jul 10 03:55:15 2005 done", "at <*> done"),
+            ("(estimated size 3.2 KB, free 512 B)", "(estimated size <*> free <*>"),
+            ("copy C:\\Program Files\\x.exe to /srv/My Files/x.exe", "copy <*> to <*>"),
+            ("rhost=10.0.0.1 10.0.0.2 user=root", "rhost=<*> <*> user=root"),
+            ("10.0.0.1 22 -", "<*> <*> <*>"),
+            ("GET /v2/servers/detail?all_tenants=True HTTP/1.1", "GET <*>"),
+            ("", ""),
+        ])
+    func valueRuns(input: String, expected: String) {
+        #expect(Tokenizer.key(input, digitsAreVariables: true, joiningValueRuns: true) == expected)
+    }
+
+    @Test("a path or URL with a query is a value, not a key=value pair")
+    func pathQuery() {
+        #expect(Tokenizer.key("GET /detail?all=True", digitsAreVariables: true) == "GET <*>")
+        #expect(Tokenizer.key("mode=fast", digitsAreVariables: true) == "mode=fast")
+        #expect(Tokenizer.key("file=/etc/x", digitsAreVariables: true) == "file=<*>")
+    }
+
     @Test("without value detection only masks make variables")
     func masksOnly() {
         #expect(Tokenizer.key("took 12 ms at <*>", digitsAreVariables: false) == "took 12 ms at <*>")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GraceDSL
 import Interpreter
+import LogMining
 import Runtime
 
 /// `grace kb`: the knowledge base of error signatures and the playbooks that heal them.
@@ -193,7 +194,12 @@ extension KnowledgeCommand {
                 "description: \(yamlQuoted(description))",
             ]
             if s.kernels.count == 1, let kernel = s.kernels.keys.first { lines.append("kernel: \(kernel)") }
-            lines.append("pattern: \(yamlQuoted(s.template))")
+            // A mined `<*>` may stand for several tokens or none, which a pattern cannot say: then a regex.
+            if let example = s.example, !SignaturePattern(s.template).matches(example) {
+                lines.append("regex: \(yamlQuoted(MinedTemplate(text: s.template, count: 0).regularExpression))")
+            } else {
+                lines.append("pattern: \(yamlQuoted(s.template))")
+            }
             lines.append("severity: \(s.severity == .info ? "warning" : s.severity.rawValue)")
             lines.append("playbook: \(binding.playbook)")
             let kernelParams =

@@ -9,7 +9,7 @@
 //
 //     format: <Date> <Time> <Level> <Component>: <Content>
 //     mask: (\d+\.){3}\d+
-//     options: threshold=0.5 distinct=3 nodigits noshared
+//     options: threshold=0.5 distinct=3 nodigits noshared nomulti nooptional
 //     2024-01-01 10:00:00 INFO api: connected to 10.0.0.1 in 3 ms
 
 import Foundation
@@ -53,6 +53,8 @@ struct MinerInput {
         for word in text.split(separator: " ") {
             if word == "nodigits" { options.digitTokensAreVariables = false }
             if word == "noshared" { options.sharedWords = false }
+            if word == "nomulti" { options.multiTokenValues = false }
+            if word == "nooptional" { options.optionalValues = false }
             if word.hasPrefix("threshold="), let value = Double(word.dropFirst("threshold=".count)), value.isFinite {
                 options.similarityThreshold = min(max(value, 0), 1)
             }
@@ -126,7 +128,11 @@ enum MinerInvariants {
             if match.template.id != TemplateID(templateText: match.template.text) {
                 throw violation("a template's id is the hash of its text", match.template.text)
             }
-            if !covers(match.template.text, masked) {
+            let (joins, optional) = (input.options.multiTokenValues, input.options.optionalValues)
+            let digits = input.options.digitTokensAreVariables
+            if !covers(
+                match.template.text, masked, joiningRuns: joins, optional: optional, digitsAreVariables: digits)
+            {
                 throw violation("a mined template matches its line", "\(match.template.text) for \(masked)")
             }
             if var other = restored {
@@ -154,7 +160,10 @@ enum MinerInvariants {
         for (line, masked, match) in matches {
             let current = miner.miner.current(match)
             if !liveIDs.contains(current.id) { throw violation("a line's current template is live", current.text) }
-            if !covers(current.text, masked) {
+            if !covers(
+                current.text, masked, joiningRuns: input.options.multiTokenValues,
+                optional: input.options.optionalValues, digitsAreVariables: input.options.digitTokensAreVariables)
+            {
                 throw violation("a line's current template still matches it", "\(current.text) for \(masked)")
             }
             if miner.match(line: line).template?.id != current.id {
@@ -184,21 +193,50 @@ enum MinerInvariants {
         Array(text.utf8).split(whereSeparator: Tokenizer.isSpace).map(Array.init)
     }
 
-    /// Whether `template` covers the masked message: as many tokens, each `<*>`, the message's own token, or its
+    /// Whether `template` covers the masked message: its tokens in order, each `<*>` standing for one token, or,
+    /// with `joiningRuns` (the miner's multi-token values), for a run of tokens that are each a value by themselves,
+    /// or, with `optional` (its optional values), for no token at all; any other token the message's own, or its
     /// `key=` with `<*>` for the value (the tokenizer keeps the key of a `key=value` token).
-    static func covers(_ template: String, _ masked: String) -> Bool {
+    static func covers(
+        _ template: String, _ masked: String, joiningRuns: Bool = false, optional: Bool = false,
+        digitsAreVariables: Bool = true
+    ) -> Bool {
         // At space bytes, as the template was joined: a space and a following combining mark are one Character.
         let tokens =
             template.isEmpty ? [] : Array(template.utf8).split(separator: 0x20, omittingEmptySubsequences: false)
         let raw = rawTokens(masked)
-        guard tokens.count == raw.count else { return false }
         let wildcard = Array("<*>".utf8)
-        return zip(tokens, raw).allSatisfy { token, word in
-            if token.elementsEqual(wildcard) || token.elementsEqual(word) { return true }
+        func same(_ token: ArraySlice<UInt8>, _ word: [UInt8]) -> Bool {
+            if token.elementsEqual(word) { return true }
             guard token.count >= 4, token.suffix(4).elementsEqual("=<*>".utf8) else { return false }
             let key = token.dropLast(3)
             return word.count > key.count && word.starts(with: key)
         }
+        let isValue = raw.map {
+            Tokenizer.key(String(decoding: $0, as: UTF8.self), digitsAreVariables: digitsAreVariables) == "<*>"
+        }
+        // reachable[j]: the template tokens so far cover exactly the first j message tokens.
+        var reachable = [Bool](repeating: false, count: raw.count + 1)
+        reachable[0] = true
+        for token in tokens {
+            var next = [Bool](repeating: false, count: raw.count + 1)
+            if optional, token.elementsEqual(wildcard) { next = reachable }
+            for j in raw.indices where reachable[j] {
+                if token.elementsEqual(wildcard) {
+                    next[j + 1] = true
+                    // A run of two or more: every token in it a value.
+                    var end = j
+                    while joiningRuns, end < raw.count, isValue[end] {
+                        end += 1
+                        if end - j >= 2 { next[end] = true }
+                    }
+                } else if same(token, raw[j]) {
+                    next[j + 1] = true
+                }
+            }
+            reachable = next
+        }
+        return reachable[raw.count]
     }
 
     static func isASCII(_ text: String) -> Bool { text.utf8.allSatisfy { $0 < 0x80 } }

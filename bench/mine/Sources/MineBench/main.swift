@@ -1,4 +1,5 @@
 // MineBench DATA_DIR OUT_DIR [--repeat N] [--threshold T] [--system NAME] [--verbose] [--no-masks]
+// MineBench DATA_DIR --grid
 //
 // For each system in DATA_DIR/settings.json: mines DATA_DIR/SYS/SYS_2k.log with the system's format and masks
 // (nothing else from the settings: no per-system threshold or depth), writes OUT_DIR/SYS_2k.log_structured.csv
@@ -8,6 +9,10 @@
 //   - endToEnd: read the file, split it into lines, mine, render the CSV and write it (what `grace logs mine`
 //     does, and what Drain's parse() times).
 // Prints one JSON object per system and a summary line.
+//
+// --grid: accuracy only, for every setting of the miner's options in a fixed grid (MinerOptions: similarity
+// threshold, distinct values for a variable, shared words, multi-token values), with the settings' masks and with
+// none; one JSON object per setting, mask choice and system, for loso.py's leave-one-system-out selection.
 import Foundation
 import LogMining
 
@@ -85,6 +90,7 @@ var only: String? = nil
 var positional: [String] = []
 var verbose = false
 var noMasks = false
+var grid = false
 while !arguments.isEmpty {
     let a = arguments.removeFirst()
     switch a {
@@ -93,16 +99,15 @@ while !arguments.isEmpty {
     case "--system": only = arguments.removeFirst()
     case "--verbose": verbose = true
     case "--no-masks": noMasks = true
+    case "--grid": grid = true
     default: positional.append(a)
     }
 }
-guard positional.count == 2 else {
+guard positional.count == 2 || (grid && positional.count == 1) else {
     FileHandle.standardError.write(Data("usage: MineBench DATA_DIR OUT_DIR [--repeat N] [--threshold T]\n".utf8))
     exit(2)
 }
 let dataDir = URL(fileURLWithPath: positional[0])
-let outDir = URL(fileURLWithPath: positional[1])
-try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
 var settings = try JSONDecoder().decode(
     [String: Settings].self, from: Data(contentsOf: dataDir.appendingPathComponent("settings.json")))
 if noMasks {
@@ -123,6 +128,55 @@ func mine(_ lines: [String], _ setting: Settings, _ options: MinerOptions) throw
     for line in lines { matches.append(miner.add(line: line).match) }
     return (matches, miner)
 }
+
+/// The ground truth's event ids, in line order.
+func truthEvents(_ system: String) throws -> [String] {
+    let truthRows = parseCSV(
+        try String(
+            contentsOf: dataDir.appendingPathComponent(system).appendingPathComponent(
+                "\(system)_2k.log_structured.csv"), encoding: .utf8))
+    let eventColumn = truthRows.first?.firstIndex(of: "EventId") ?? 0
+    return truthRows.dropFirst().map { $0.count > eventColumn ? $0[eventColumn] : "" }
+}
+
+if grid {
+    let systems = settings.keys.sorted().filter { only == nil || only == $0 }
+    var inputs: [(system: String, lines: [String], truth: [String])] = []
+    for system in systems {
+        let logURL = dataDir.appendingPathComponent(system).appendingPathComponent("\(system)_2k.log")
+        inputs.append((system, LogText.lines(try Data(contentsOf: logURL)), try truthEvents(system)))
+    }
+    for threshold in [0.8, 0.85, 0.9, 0.95, 1.0] {
+        for distinct in [0, 3, 4, 5, 6, 8] {
+            for shared in [false, true] {
+                for (multi, optional) in [(false, false), (true, false), (true, true)] {
+                    let options = MinerOptions(
+                        similarityThreshold: threshold, distinctValuesForVariable: distinct, sharedWords: shared,
+                        multiTokenValues: multi, optionalValues: optional)
+                    for masks in [true, false] {
+                        for input in inputs {
+                            guard var setting = settings[input.system] else { continue }
+                            if !masks { setting.masks = [] }
+                            let (matches, miner) = try mine(input.lines, setting, options)
+                            let predicted = matches.map { miner.miner.current($0).id.rawValue }
+                            let n = min(input.truth.count, predicted.count)
+                            let accuracy = groupingAccuracy(
+                                truth: Array(input.truth.prefix(n)), predicted: Array(predicted.prefix(n)))
+                            print(
+                                "{\"threshold\":\(threshold),\"distinct\":\(distinct),\"shared\":\(shared),"
+                                    + "\"multi\":\(multi),\"optional\":\(optional),\"masks\":\(masks),"
+                                    + "\"system\":\"\(input.system)\","
+                                    + "\"accuracy\":\(accuracy)}")
+                        }
+                    }
+                }
+            }
+        }
+    }
+    exit(0)
+}
+let outDir = URL(fileURLWithPath: positional[1])
+try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
 
 func render(_ matches: [TemplateMatch], _ miner: LogMiner) -> Data {
     LogText.csv(matches.map { miner.miner.current($0) })
@@ -153,12 +207,7 @@ for system in settings.keys.sorted() where only == nil || only == system {
     }
     guard let (matches, miner) = result else { continue }
     let predicted = matches.map { miner.miner.current($0).id.rawValue }
-    let truthRows = parseCSV(
-        try String(
-            contentsOf: dataDir.appendingPathComponent(system).appendingPathComponent(
-                "\(system)_2k.log_structured.csv"), encoding: .utf8))
-    let eventColumn = truthRows.first?.firstIndex(of: "EventId") ?? 0
-    let truth = truthRows.dropFirst().map { $0.count > eventColumn ? $0[eventColumn] : "" }
+    let truth = try truthEvents(system)
     let n = min(truth.count, predicted.count)
     let accuracy = groupingAccuracy(truth: Array(truth.prefix(n)), predicted: Array(predicted.prefix(n)))
     accuracies.append(accuracy)
