@@ -22,11 +22,11 @@ kernel_pid() {
     for stat in /proc/[0-9]*/stat; do
         pid="${stat#/proc/}"
         pid="${pid%/stat}"
-        read -r rest <"$stat" 2>/dev/null || continue
+        { read -r rest <"$stat"; } 2>/dev/null || continue # gone meanwhile
         rest="${rest##*) }"
         # shellcheck disable=SC2086
         set -- $rest
-        [ "${4:-}" = "$pid" ] || continue # a group leader (field 5, the process group, is its own pid)
+        [ "${3:-}" = "$pid" ] || continue # a group leader: field 5 of stat, the process group, is its own pid
         grep -qzx "GRACE_KERNEL=$name" "/proc/$pid/environ" 2>/dev/null || continue
         grep -qzx "GRACE_STATE_DIR=$GRACE_STATE_DIR" "/proc/$pid/environ" 2>/dev/null || continue
         echo "$pid"
