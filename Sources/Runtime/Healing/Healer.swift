@@ -401,7 +401,7 @@ public actor Healer {
                         case .failure(let problem):
                             if !complained {
                                 logger.warning(
-                                    "certificate \(watch.path): \(problem); not watched until it is readable")
+                                    "certificate \(watch.path): \(problem); nothing fires until it can be read")
                             }
                             complained = true
                         }
