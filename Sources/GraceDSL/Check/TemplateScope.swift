@@ -2,9 +2,15 @@
 /// trigger's `event.*` fields.
 public struct TemplateScope: Sendable {
     var names: [String: ValueType]
+    /// Any `event.*` field is taken as a string: the condition names a signature whose document is not known
+    /// (it did not decode, or sits in a part of a file that was not read), so its regex's groups are not known
+    /// either, and the reference itself is reported (or held back) where the signature is named.
+    var acceptsAnyEventField = false
 
     func type(of path: [String]) -> ValueType? {
-        names[path.joined(separator: ".")]
+        let name = path.joined(separator: ".")
+        if let type = names[name] { return type }
+        return acceptsAnyEventField && path.first == "event" && path.count == 2 ? .string : nil
     }
 
     static let runFields: [String: ValueType] = ["run.id": .string, "run.trigger": .string, "run.playbook": .playbook]
@@ -80,7 +86,21 @@ public struct TemplateScope: Sendable {
     static func trigger(_ condition: Condition, signatures: (String) -> Signature? = { _ in nil }) -> TemplateScope {
         var names: [String: ValueType] = ["trigger.name": .string]
         for (k, v) in eventFields(of: condition, signatures: signatures) { names["event.\(k)"] = v }
-        return TemplateScope(names: names)
+        var scope = TemplateScope(names: names)
+        scope.acceptsAnyEventField = namesUnknownSignature(condition, signatures: signatures)
+        return scope
+    }
+
+    /// Whether the condition names a signature (not `known` or `unknown`) that `signatures` does not find.
+    static func namesUnknownSignature(_ condition: Condition, signatures: (String) -> Signature?) -> Bool {
+        switch condition {
+        case .signature(let target, _, _, _):
+            return target.value != "known" && target.value != "unknown" && signatures(target.value) == nil
+        case .all(let parts, _), .any(let parts):
+            return parts.contains { namesUnknownSignature($0.condition, signatures: signatures) }
+        default:
+            return false
+        }
     }
 
     /// What a signature document's own `with:` may use: the line's kernel, the line, the signature, and the named
