@@ -62,8 +62,8 @@ enum Fault: Sendable {
         ),
         (
             "squat", "seconds=DURATION (10m)", nil,
-            "start a process outside Grace (its own session, no Grace environment) that takes this port as soon as "
-                + "it is free and holds it, then exit 1: the restart meets EADDRINUSE"
+            "close the listener, start a process outside Grace (its own session, no Grace environment) that takes "
+                + "this port and holds it, and exit 1 once it listens: the restart meets EADDRINUSE"
         ),
         (
             "slow", "ms=1-60000 (800), seconds=DURATION (until /fault/stop)", nil,

@@ -70,7 +70,7 @@ extension Service {
         case .fill(let mib, let max):
             return (try startFill(mib: mib, max: max), nil)
         case .squat(let seconds):
-            let (message, then) = try squat(seconds: seconds, origin: origin)
+            let (message, then) = squat(seconds: seconds, origin: origin)
             return (message, then)
         case .slow(let milliseconds, let seconds):
             return (startSlow(milliseconds: milliseconds, seconds: seconds), nil)
