@@ -17,10 +17,14 @@ public struct CertificateValidity: Sendable, Equatable {
 
     /// Why a file yields no validity.
     public enum Problem: Error, Equatable, CustomStringConvertible {
+        /// The file cannot be read (missing, no permission): why.
         case unreadable(String)
+        /// The file holds neither a PEM `CERTIFICATE` block nor DER.
         case noCertificate
+        /// A certificate is there but its DER does not hold a validity where RFC 5280 puts it: what is wrong.
         case malformed(String)
 
+        /// A phrase for the log: "cannot read it: no such file".
         public var description: String {
             switch self {
             case .unreadable(let why): "cannot read it: \(why)"
