@@ -13,8 +13,8 @@ extension Service {
         }
     }
 
-    /// Two failed checks in a row make an outage (an ERROR line, repeated every 15 s while it lasts); the first
-    /// passing check ends it (an INFO line).
+    /// Three failed checks in a row (a dependency down for seconds, not one restarting after a crash) make an
+    /// outage: an ERROR line, repeated every 15 s while it lasts. The first passing check ends it (an INFO line).
     private func watch(_ dependency: Dependency) {
         var failures = 0
         var downSince: Double?
@@ -25,8 +25,8 @@ extension Service {
             if let problem = Self.check(dependency, timeout: 0.5) {
                 failures += 1
                 let now = monotonic()
-                guard failures >= 2 else { continue }
-                if downSince == nil { downSince = now - 1 }
+                guard failures >= 3 else { continue }
+                if downSince == nil { downSince = now - 2 }
                 if now - lastReport >= 15 {
                     lastReport = now
                     let message =

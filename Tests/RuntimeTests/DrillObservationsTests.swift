@@ -149,6 +149,9 @@ struct DrillObservationsTests {
         let probe = ObservedEvents.events(
             from: .probe(kernel: "api", latency: .milliseconds(812), healthy: true), graph: graph)
         #expect(probe == [.metric(kernel: "api", metric: .latency, value: 0.812)])
+        let failed = ObservedEvents.events(
+            from: .probe(kernel: "api", latency: .seconds(1), healthy: false), graph: graph)
+        #expect(failed.isEmpty, "a failed probe is the health condition's, not a latency")
         var sample = KernelMetrics(cpuPercent: 1, rssBytes: 2, threads: 3, openFDs: 512, descriptorLimit: 1024)
         sample.zombies = 7
         sample.logLinesPerSecond = 250

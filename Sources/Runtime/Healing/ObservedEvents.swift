@@ -2,8 +2,8 @@ import GraceDSL
 import Interpreter
 
 /// What the runtime observes, as the events triggers are evaluated against: journal entries by their typed
-/// event, metric samples as one event per metric (a probe's duration as `latency`), log lines and heartbeats as
-/// they are.
+/// event, metric samples as one event per metric (a passing probe's duration as `latency`), log lines and
+/// heartbeats as they are.
 enum ObservedEvents {
     static func events(from observation: Observation, graph: ExecutionGraph) -> [Event] {
         switch observation {
@@ -13,7 +13,9 @@ enum ObservedEvents {
             return [.heartbeat(name: kernel)]
         case .log(let line):
             return [.logLine(kernel: line.kernel, stream: line.stream.rawValue, text: line.text)]
-        case .probe(let kernel, let latency, _):
+        case .probe(let kernel, let latency, let healthy):
+            // How long an answer took; a probe that failed (a timeout, a refusal) is the health condition's.
+            guard healthy else { return [] }
             let seconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) * 1e-18
             return [.metric(kernel: kernel, metric: .latency, value: seconds)]
         case .metrics(let kernel, let m):
