@@ -8,6 +8,10 @@ struct ComponentLoggers: Sendable {
     let data: Logger
     let notify: Logger
     let fault: Logger
+    let cache: Logger
+    let deps: Logger
+    let clock: Logger
+    let tls: Logger
     private let name: String
 
     init(name: String) {
@@ -17,6 +21,10 @@ struct ComponentLoggers: Sendable {
         data = Self.logger("\(name).data")
         notify = Self.logger("\(name).notify")
         fault = Self.logger("\(name).fault")
+        cache = Self.logger("\(name).cache")
+        deps = Self.logger("\(name).deps")
+        clock = Self.logger("\(name).clock")
+        tls = Self.logger("\(name).tls")
     }
 
     /// Logs `line` `count` times as `component`, at `level`: ERROR, FATAL, CRITICAL or WARN (`POST /fault/emit`).

@@ -16,6 +16,9 @@ struct DemoLogHandler: LogHandler {
     static let levelWordKey = "level-word"
     /// Whole lines on stdout, whatever the thread: a long line may take more than one write(2).
     private static let outputLock = Mutex(())
+    /// Lines below this level are not written (`POST /log-level`), as an index into `Logger.Level.allCases`: INFO
+    /// at start.
+    static let minimumLevel = Atomic<Int>(Logger.Level.allCases.firstIndex(of: .info) ?? 0)
 
     let label: String
     var metadata: Logger.Metadata = [:]
@@ -27,6 +30,8 @@ struct DemoLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
+        guard Logger.Level.allCases.firstIndex(of: event.level) ?? 0 >= Self.minimumLevel.load(ordering: .relaxed)
+        else { return }
         let level = event.metadata?[Self.levelWordKey].map { "\($0)" } ?? Self.word(for: event.level)
         let line = "\(Self.timestamp()) \(level) \(label): \(event.message)\n"
         Self.outputLock.withLock { _ in _ = writeAll(STDOUT_FILENO, Array(line.utf8)) }
@@ -45,10 +50,20 @@ struct DemoLogHandler: LogHandler {
         }
     }
 
-    /// The wall-clock time, local, as `2026-11-26 10:12:01,123`.
+    /// The lowest level written now.
+    static var minimum: Logger.Level {
+        let all = Logger.Level.allCases
+        return all[min(max(minimumLevel.load(ordering: .relaxed), 0), all.count - 1)]
+    }
+
+    /// Writes only lines at `level` and above from now on.
+    static func setMinimum(_ level: Logger.Level) {
+        minimumLevel.store(Logger.Level.allCases.firstIndex(of: level) ?? 0, ordering: .relaxed)
+    }
+
+    /// The process's wall-clock time (``WallClock``), local, as `2026-11-26 10:12:01,123`.
     static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
+        let now = WallClock.now()
         var seconds = now.tv_sec
         var parts = tm()
         localtime_r(&seconds, &parts)

@@ -1,5 +1,5 @@
-/// The bookkeeping of the reversible faults (leak, burn, silence): shared by the threads that leak and burn, the
-/// heartbeat, and the requests that start, stop and report them.
+/// The bookkeeping of the reversible faults (leak, burn, silence, slow, fdleak, flood, zombies) and of the cache:
+/// shared by the threads that inject them, the heartbeat, and the requests that start, stop and report them.
 struct FaultState {
     /// Monotonic seconds until which no WATCHDOG=1 is sent; infinity: until /fault/stop.
     var silenceUntil: Double?
@@ -16,6 +16,24 @@ struct FaultState {
     /// Configuration parameters `GET /call` requires in the environment, with the value its error suggests
     /// (`POST /fault/require`; also in `<data>/required-parameters`, so a restart keeps them).
     var requiredParameters: [(name: String, example: String)] = []
+    /// Delay of every HTTP answer in milliseconds (`slow`), and until when (monotonic seconds; infinity: until
+    /// /fault/stop).
+    var slowMilliseconds = 0
+    var slowUntil: Double?
+    /// Descriptors opened by `fdleak` and never closed; the generation ends an earlier leak's thread.
+    var fdleakGeneration = 0
+    var leakedDescriptors: [Int32] = []
+    /// Bumped by every flood start and stop; `flooding` while a flood thread runs.
+    var floodGeneration = 0
+    var flooding = false
+    /// Children started by `zombies` and not reaped yet; the generation ends an earlier spawner.
+    var zombieGeneration = 0
+    var unreapedChildren: [Int32] = []
+    /// What a SIGCHLD sent to the process does while children are left: reap them, or nothing.
+    var reap = Fault.Reap.signal
+    /// Bumped by every fill; the cache directory's file system refused a write (ENOSPC) and nothing has fit since.
+    var fillGeneration = 0
+    var cacheFull = false
 
     /// One leaked allocation. Raw pointers are not `Sendable`; this one is handed to the state once, after its
     /// pages were touched, and is only ever freed, with the state's lock held.

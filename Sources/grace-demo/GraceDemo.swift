@@ -18,7 +18,8 @@ struct GraceDemo: ParsableCommand {
 
             With NOTIFY_SOCKET set it speaks sd_notify: READY=1 once listening, WATCHDOG=1 every \
             WATCHDOG_USEC/2 (2 s without it), and STOPPING=1 on SIGTERM or SIGINT, after which it exits 0. \
-            SIGUSR1 logs a one-line state dump; SIGUSR2 crashes (abort), even while hung.
+            SIGUSR1 logs a one-line state dump; SIGHUP reloads the certificate; SIGUSR2 crashes (abort), even while \
+            hung; a SIGCHLD sent to it reaps its children.
 
             Faults, for tests and chaos drills: GET /fault lists them and what is active. POST /fault/NAME \
             injects one, its parameters in the query string or a form body; an unknown or bad parameter is a \
@@ -31,8 +32,24 @@ struct GraceDemo: ParsableCommand {
               emit?line=TEXT&count=N&level=L&component=C
                                                 log TEXT as an ERROR (or L) line
               silence?seconds=S                 stop WATCHDOG=1, keep serving
-              stop?name=leak|burn|silence       end those faults, free leaked memory
-            Durations are 250ms, 2s, 1.5m, 500us, 1h or plain seconds.
+              require?param=NAME                GET /call needs NAME in the environment
+              fill?mb=N&max=M                   fill the --cache file system: ENOSPC, 503
+              squat?seconds=S                   a stranger takes the port, then exit 1
+              slow?ms=N&seconds=S               every answer N ms later
+              fdleak?count=N&every=10ms         open descriptors and never close them
+              flood?rate=N&level=INFO           N log lines a second
+              zombies?count=N&reap=signal|never children nobody reaps
+              clock?offset=-1h                  step this process's wall clock
+              tls?days=N                        re-issue --tls-cert to expire in N days
+              stop?name=leak|burn|silence|slow|fdleak|flood|zombies
+                                                end those faults, free what they hold
+            Durations are 250ms, 2s, 1.5m, 500us, 1h or plain seconds. POST /log-level?level=WARN sets the \
+            lowest level logged (GET /log-level reads it).
+
+            With --cache DIR it keeps scratch files in DIR, which may be deleted at any time; a full file system \
+            there is a failure mode (503) until a write fits again. With --tls-cert and --tls-key it holds a \
+            certificate (self-signed with openssl when missing) and reloads it on SIGHUP. With --depends-on \
+            NAME=URL it checks URL every second and logs an ERROR line while it is down.
 
             Examples:
               grace-demo --name api --port 8081 --data var/demo/api
@@ -70,13 +87,44 @@ struct GraceDemo: ParsableCommand {
             "Inject a fault once listening, as POST /fault/NAME?PARAMS would (repeatable).", valueName: "NAME?PARAMS"))
     var fault: [String] = []
 
+    @Option(
+        name: .customLong("cache"), parsing: .unconditional,
+        help: ArgumentHelp("Keep scratch files in <dir> (created if missing); they may be deleted.", valueName: "dir"))
+    var cacheDir: String?
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Hold the certificate <file> (self-signed with openssl when missing); SIGHUP reloads it.",
+            valueName: "file"))
+    var tlsCert: String?
+
+    @Option(
+        parsing: .unconditional, help: ArgumentHelp("The key of --tls-cert (made when missing).", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(
+        parsing: .unconditionalSingleValue,
+        help: ArgumentHelp(
+            "Check a service this one depends on every second (repeatable).", valueName: "NAME=http://HOST:PORT/PATH"))
+    var dependsOn: [String] = []
+
+    /// The `squat` fault's squatter: hold this port (an internal mode, not for users).
+    @Option(parsing: .unconditional, help: .hidden)
+    var squat: UInt16?
+
+    @Option(parsing: .unconditional, help: .hidden)
+    var squatSeconds: Double = 600
+
     func validate() throws {
         _ = try options()
     }
 
     func run() throws {
+        if let squat { Service.squat(port: squat, seconds: squatSeconds) }
         let service = Service(options: try options())
         signal(SIGPIPE, SIG_IGN)
+        Service.installChildHandler()
         let signals = SignalHandlers(service: service)
         withExtendedLifetime(signals) { service.run() }
     }
@@ -98,7 +146,18 @@ struct GraceDemo: ParsableCommand {
         if dataDir == nil, faults.contains(where: { if case .corrupt = $0.fault { true } else { false } }) {
             throw ValidationError("--fault corrupt needs --data DIR")
         }
-        return Options(name: name, port: port, dataDir: dataDir, failAfter: failAfter, faults: faults)
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        var dependencies: [Dependency] = []
+        for text in dependsOn {
+            guard let dependency = Dependency(text) else {
+                throw ValidationError(
+                    "--depends-on '\(text)': write NAME=http://HOST:PORT/PATH with a numeric IPv4 host")
+            }
+            dependencies.append(dependency)
+        }
+        return Options(
+            name: name, port: port, dataDir: dataDir, failAfter: failAfter, faults: faults, cacheDir: cacheDir,
+            tlsCert: tlsCert, tlsKey: tlsKey, dependencies: dependencies)
     }
 
     /// `NAME?PARAMS`, as the HTTP endpoint takes them: the fault and its delay.

@@ -9,4 +9,11 @@ struct Options: Sendable {
     var failAfter: Double?
     /// Faults to inject once listening, each with its delay in seconds.
     var faults: [(fault: Fault, after: Double)]
+    /// Scratch files the service may lose at any time (`fill` writes here); nil: none.
+    var cacheDir: String?
+    /// The certificate and its key (made when missing, reloaded on SIGHUP); nil: none.
+    var tlsCert: String?
+    var tlsKey: String?
+    /// Services this one checks every second and reports when down.
+    var dependencies: [Dependency] = []
 }

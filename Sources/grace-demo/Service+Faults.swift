@@ -21,6 +21,12 @@ extension Service {
         if case .corrupt = fault, store == nil {
             throw FaultError(409, "no data file: this instance runs without --data")
         }
+        if case .fill = fault, options.cacheDir == nil {
+            throw FaultError(409, "no cache directory: this instance runs without --cache")
+        }
+        if case .tls = fault, options.tlsCert == nil {
+            throw FaultError(409, "no certificate: this instance runs without --tls-cert")
+        }
         guard after <= 0 else {
             log.fault.info("\(fault.name) scheduled in \(describe(after)) (\(origin))")
             Thread.detachNewThread { [self] in
@@ -61,6 +67,23 @@ extension Service {
             return (message, nil)
         case .require(let parameter, let example):
             return (require(parameter, example: example, origin: origin), nil)
+        case .fill(let mib, let max):
+            return (try startFill(mib: mib, max: max), nil)
+        case .squat(let seconds):
+            let (message, then) = squat(seconds: seconds, origin: origin)
+            return (message, then)
+        case .slow(let milliseconds, let seconds):
+            return (startSlow(milliseconds: milliseconds, seconds: seconds), nil)
+        case .fdleak(let count, let every):
+            return (startDescriptorLeak(count: count, every: every), nil)
+        case .flood(let rate, let seconds, let level):
+            return (startFlood(rate: rate, seconds: seconds, level: level), nil)
+        case .zombies(let count, let every, let reap):
+            return (startZombies(count: count, every: every, reap: reap), nil)
+        case .clock(let offset):
+            return (stepClock(by: offset), nil)
+        case .tls(let days):
+            return (try expireCertificate(days: days), nil)
         case .stop(let which):
             return (stopFaults(which), nil)
         }
@@ -167,22 +190,36 @@ extension Service {
         return "corrupted \(store.path): \(what)"
     }
 
-    /// Ends a reversible fault, or all of them; frees the leaked memory.
+    /// Ends a reversible fault, or all of them; frees the leaked memory and descriptors, reaps the zombies.
     func stopFaults(_ which: Fault.Reversible?) -> String {
-        let freed = faultState.withLock { faults in
+        func ends(_ fault: Fault.Reversible) -> Bool { which == nil || which == fault }
+        let (freed, closed) = faultState.withLock { faults in
             var freed = 0
-            if which == nil || which == .leak {
+            if ends(.leak) {
                 faults.leakGeneration += 1
                 faults.leaking = false
                 faults.leakedBlocks.forEach { free($0.pointer) }
                 faults.leakedBlocks = []
                 (freed, faults.leakedMiB) = (faults.leakedMiB, 0)
             }
-            if which == nil || which == .burn { faults.burnGeneration += 1 }
-            if which == nil || which == .silence { faults.silenceUntil = nil }
-            return freed
+            if ends(.burn) { faults.burnGeneration += 1 }
+            if ends(.silence) { faults.silenceUntil = nil }
+            if ends(.slow) { faults.slowUntil = nil }
+            var closed = 0
+            if ends(.fdleak) {
+                faults.fdleakGeneration += 1
+                faults.leakedDescriptors.forEach { close($0) }
+                (closed, faults.leakedDescriptors) = (faults.leakedDescriptors.count, [])
+            }
+            if ends(.flood) { faults.floodGeneration += 1 }
+            if ends(.zombies) { faults.zombieGeneration += 1 }
+            return (freed, closed)
         }
-        let message = "stopped \(which?.rawValue ?? "leak, burn and silence")\(freed > 0 ? "; freed \(freed) MiB" : "")"
+        let reaped = ends(.zombies) ? reapChildren(blocking: true) : 0
+        var message = "stopped \(which?.rawValue ?? Fault.Reversible.allCases.map(\.rawValue).joined(separator: ", "))"
+        if freed > 0 { message += "; freed \(freed) MiB" }
+        if closed > 0 { message += "; closed \(closed) descriptors" }
+        if reaped > 0 { message += "; reaped \(reaped) children" }
         log.fault.info("\(message)")
         return message
     }
@@ -194,6 +231,10 @@ extension Service {
                 "leaking": faults.leaking, "leaked_mib": faults.leakedMiB, "burn_threads": faults.burningThreads,
                 "heartbeat_silenced": faults.silenceUntil.map { monotonic() < $0 } ?? false,
                 "required_parameters": faults.requiredParameters.map(\.name),
+                "slow_ms": faults.slowUntil.map { monotonic() < $0 ? faults.slowMilliseconds : 0 } ?? 0,
+                "leaked_descriptors": faults.leakedDescriptors.count, "flooding": faults.flooding,
+                "unreaped_children": faults.unreapedChildren.count, "cache_full": faults.cacheFull,
+                "clock_offset_seconds": Double(WallClock.offsetMicroseconds.load(ordering: .relaxed)) / 1e6,
             ]
         }
     }

@@ -135,6 +135,8 @@ extension Service {
                     response = HTTPResponse(status: timedOut ? 408 : 400, body: "incomplete body\n")
                 } else {
                     hangGate.checkpoint()  // a hung service answers nothing
+                    let delay = answerDelay
+                    if delay > 0 { usleep(useconds_t(delay * 1e6)) }
                     response = route(
                         method: method, path: path, query: query,
                         body: request[bodyStart..<(bodyStart + contentLength)],

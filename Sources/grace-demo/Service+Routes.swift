@@ -2,8 +2,8 @@ import Foundation
 import Glibc
 
 extension Service {
-    /// What each endpoint answers: /healthz, / (status), /call (an API call), /fault (the catalogue) and POST
-    /// /fault/NAME.
+    /// What each endpoint answers: /healthz, / (status), /call (an API call), /log-level, /fault (the catalogue)
+    /// and POST /fault/NAME.
     func route(
         method: String, path: String, query: Substring, body: ArraySlice<UInt8>, contentType: String, from: String
     ) -> HTTPResponse {
@@ -12,12 +12,14 @@ extension Service {
         case "/healthz", "/", "/fault", "/fault/":
             guard readOnly else { return HTTPResponse(status: 405, body: "method not allowed\n", allow: "GET, HEAD") }
             if path == "/healthz" {
-                let reason = failureReason
+                let reason = failureReason ?? cacheFailure
                 return HTTPResponse(
                     status: reason == nil ? 200 : 503, body: reason.map { "failing: \($0)\n" } ?? "ok\n")
             }
             return HTTPResponse(
                 status: 200, body: path == "/" ? statusJSON() : faultsJSON(), contentType: "application/json")
+        case "/log-level":
+            return logLevel(method: method, query: query, from: from)
         case "/call":
             guard readOnly else { return HTTPResponse(status: 405, body: "method not allowed\n", allow: "GET, HEAD") }
             return call()
@@ -73,12 +75,13 @@ extension Service {
 
     /// GET /: the service's status.
     func statusJSON() -> String {
-        let (served, reason) = state.withLock { ($0.requests, $0.failure) }
+        let served = state.withLock { $0.requests }
+        let reason = failureReason ?? cacheFailure
         let status: [String: Any] = [
             "name": options.name, "status": reason == nil ? "ok" : "failing", "reason": reason ?? NSNull(),
             "pid": Int(getpid()), "port": Int(options.port), "uptime_seconds": (uptime * 10).rounded() / 10,
             "requests": served, "records": store?.records ?? 0, "data": store?.path ?? NSNull(),
-            "faults": activeFaults(),
+            "faults": activeFaults(), "log_level": DemoLogHandler.word(for: DemoLogHandler.minimum),
         ]
         let data =
             (try? JSONSerialization.data(withJSONObject: status, options: [.sortedKeys, .withoutEscapingSlashes]))

@@ -4,8 +4,8 @@ import Logging
 import Synchronization
 
 /// The demo service: an HTTP server on plain threads (Service+HTTP.swift, Service+Routes.swift), a data file
-/// checked and appended to every 5 s, sd_notify heartbeats, and the faults it injects on request
-/// (Service+Faults.swift). The main thread runs ``run()``; connections, scheduled faults, leaks, burns and signals
+/// checked and appended to every 5 s, sd_notify heartbeats, optional cache, certificate and dependency checks, and
+/// the faults it injects on request (Service+Faults.swift and the Service+ files of each fault). The main thread runs ``run()``; connections, scheduled faults, leaks, burns and signals
 /// have threads or queues of their own, so that a hang (``HangGate``) blocks exactly the ones it names.
 final class Service: Sendable {
     /// What the HTTP threads, the main loop and the signal handlers share.
@@ -143,8 +143,11 @@ final class Service: Sendable {
     func run() -> Never {
         log.main.info("starting grace-demo pid \(getpid()) on port \(options.port), data \(options.dataDir ?? "none")")
         openStore()
+        openCache()
+        openCertificate()
         listen()
         Thread.detachNewThread { [self] in acceptLoop() }
+        startDependencyChecks()
 
         var watchdogEvery = 2.0
         if let usec = ProcessInfo.processInfo.environment["WATCHDOG_USEC"].flatMap(UInt64.init), usec > 0 {
@@ -159,6 +162,8 @@ final class Service: Sendable {
             }
         }
         var nextWatchdog = monotonic() + watchdogEvery, nextAppend = monotonic() + 5, watchdogDelivered = true
+        var nextSecond = monotonic() + 1, clock = ClockWatch(), reapRequestsSeen = 0, lastCacheReport = monotonic()
+        _ = clock.check()
         for (fault, after) in options.faults {
             do throws(FaultError) {
                 try inject(fault, after: after, origin: "--fault at start").then?()
@@ -177,6 +182,12 @@ final class Service: Sendable {
                 }
                 watchdogDelivered = sent
                 nextWatchdog = now + watchdogEvery
+            }
+            answerReapRequests(seen: &reapRequestsSeen)
+            if now >= nextSecond {
+                nextSecond = now + 1
+                if let jump = clock.check() { reportClockJump(jump) }
+                checkCacheSpace(now: now, lastReport: &lastCacheReport)
             }
             let injected = options.failAfter.map { uptime >= $0 } ?? false
             if injected { fail("injected failure after \(Int(options.failAfter ?? 0))s (--fail-after)") }

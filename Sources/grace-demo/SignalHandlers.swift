@@ -2,19 +2,21 @@ import Foundation
 import Glibc
 
 /// The signals grace-demo answers, on dispatch queues rather than in signal handlers so that ordinary code may
-/// run: SIGTERM and SIGINT shut down, SIGUSR1 logs a state dump, SIGUSR2 crashes (abort). Keep the value alive for
-/// as long as the signals should be answered.
+/// run: SIGTERM and SIGINT shut down, SIGUSR1 logs a state dump, SIGHUP reloads the certificate, SIGUSR2 crashes
+/// (abort). (SIGCHLD has a real handler: `Service.installChildHandler`.) Keep the value alive for as long as the
+/// signals should be answered.
 struct SignalHandlers {
     private let sources: [any DispatchSourceSignal]
 
     init(service: Service) {
         let queue = DispatchQueue(label: "grace-demo.signals")
-        var sources = [SIGTERM, SIGINT, SIGUSR1].map { number -> any DispatchSourceSignal in
+        var sources = [SIGTERM, SIGINT, SIGUSR1, SIGHUP].map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler {
                 switch number {
                 case SIGUSR1: service.dumpState()
+                case SIGHUP: service.reloadCertificate(reason: "SIGHUP")
                 case SIGTERM: service.shutdown(signal: "SIGTERM")
                 default: service.shutdown(signal: "SIGINT")
                 }

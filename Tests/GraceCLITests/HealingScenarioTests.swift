@@ -19,11 +19,16 @@ struct HealingScenarioTests {
 
         /// Grace on the configuration at `root` (a prepared copy of the shipped one).
         init(root: URL) async throws {
+            try await self.init(root: root) { try RunningGrace(arguments: ["--allow-partial"], in: $0) }
+        }
+
+        /// Grace on the configuration at `root`, started by `start` (other flags, another way to run it).
+        init(root: URL, start: (URL) throws -> RunningGrace) async throws {
             self.root = root
             let graph = try await GraceBinary.run(["graph", "--format", "json"], in: root)
             let object = try JSONSerialization.jsonObject(with: Data(graph.stdout.utf8)) as? [String: Any]
             kernels = try #require(object?["bootOrder"] as? [String], "\(graph.stderr)")
-            grace = try RunningGrace(arguments: ["--allow-partial"], in: root)
+            grace = try start(root)
             for kernel in kernels {
                 _ = try await grace.waitFor(["kernel.healthy", "kernel=\(kernel)"])
             }

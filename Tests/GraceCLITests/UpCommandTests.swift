@@ -49,7 +49,8 @@ struct UpCommandTests {
     static let shippedPorts = [7070, 7071, 7072, 7073, 7074, 7075, 7076, 8081, 8082, 8083, 8084, 8085]
 
     /// A temporary configuration root holding copies of config/ and Playbooks/, with every shipped port replaced by a
-    /// free one (the same one wherever the port appears: a kernel's command, its `ports:` and its probe).
+    /// free one (the same one wherever the port appears: a kernel's command, its `ports:` and its probe), and of
+    /// libexec/ (the helpers the playbooks' `exec` steps run, named relative to the root).
     static func copyOfShippedConfiguration() throws -> URL {
         let root = try GraceBinary.temporaryDirectory()
         var free: [Int] = []
@@ -75,6 +76,8 @@ struct UpCommandTests {
                 try GraceBinary.write(text, to: root.appendingPathComponent("\(directory)/\(name)"))
             }
         }
+        try fm.copyItem(
+            at: GraceBinary.repository.appendingPathComponent("libexec"), to: root.appendingPathComponent("libexec"))
         return root
     }
 }

@@ -84,6 +84,17 @@ import Testing
         }
     }
 
+    /// Whether `node` or a node inside it defines an anchor: removing it would change its aliases elsewhere, which
+    /// is outside what a removal says it changes (as editing an anchored node is, which `sites` leaves out).
+    static func definesAnchor(_ node: YAMLNode) -> Bool {
+        if node.anchor != nil { return true }
+        switch node.content {
+        case .scalar: return false
+        case .sequence(let items): return items.contains(where: definesAnchor)
+        case .mapping(let pairs): return pairs.contains { definesAnchor($0.key) || definesAnchor($0.value) }
+        }
+    }
+
     /// One random operation: its edits, the shapes the result must parse to, and the path of the subtree it
     /// may rewrite (nil for pure insertions).
     static func randomEdit(_ editor: YAMLEditor, _ rng: inout SplitMix64) throws -> (
@@ -102,7 +113,11 @@ import Testing
             change(site.path) { _ in .scalar(value) }
             return (try editor.setScalar(at: site.path, to: value), shapes, site.path)
         case .mapping(let pairs):
-            if !pairs.isEmpty, Bool.random(using: &rng), let key = pairs.randomElement(using: &rng)?.key.text {
+            if !pairs.isEmpty, Bool.random(using: &rng), let pair = pairs.randomElement(using: &rng),
+                let key = pair.key.text
+            {
+                // Removing an anchor's definition changes the aliases that use it, outside the removed subtree.
+                guard !Self.definesAnchor(pair.value) else { return nil }
                 change(site.path) { shape in
                     guard case .mapping(var entries) = shape,
                         let i = entries.lastIndex(where: { $0.key == .scalar(key) })
@@ -124,6 +139,7 @@ import Testing
         case .sequence(let items):
             if !items.isEmpty, Bool.random(using: &rng) {
                 let i = Int.random(in: 0..<items.count, using: &rng)
+                guard !Self.definesAnchor(items[i]) else { return nil }
                 change(site.path) { shape in
                     guard case .sequence(var all) = shape else { return shape }
                     all.remove(at: i)

@@ -253,6 +253,62 @@ struct ConditionEvaluatorTests {
         #expect(parser.parse(line)?.content == "connection to 10.0.0.7:5432 refused")
     }
 
+    @Test("a regex signature's named groups are event fields, matched by name or as known; fixed fields win")
+    func signatureCaptures() throws {
+        let extra = """
+            ---
+            kind: signature
+            name: port-taken
+            regex: 'cannot listen on (?<address>[0-9.]+):(?<port>[0-9]+): (?<kernel>Address) already in use'
+            ---
+            kind: signature
+            name: port-taken-bound
+            regex: 'port (?<port>[0-9]+) refused'
+            playbook: p
+            """
+        var byName = try Self.evaluator("{signature: port-taken, kernel: \"*\"}", extra: extra)
+        let line = "2026-11-26 10:00:01,123 ERROR api.http: cannot listen on 127.0.0.1:8081: Address already in use"
+        let fields = byName.observe(.logLine(kernel: "api", stream: "stdout", text: line), now: .zero)
+        let f = try #require(fields)
+        #expect(f["port"] == "8081")
+        #expect(f["address"] == "127.0.0.1")
+        #expect(f["kernel"] == "api", "a group named like a fixed field does not replace it")
+        #expect(f["signature"] == "port-taken")
+        var known = try Self.evaluator("{signature: known}", extra: extra)
+        let other = "2026-11-26 10:00:01,123 ERROR api.http: port 9000 refused"
+        let knownFields = known.observe(.logLine(kernel: "api", stream: "stdout", text: other), now: .zero)
+        let k = try #require(knownFields)
+        #expect(k["port"] == "9000")
+        #expect(k["signature"] == "port-taken-bound")
+    }
+
+    @Test("a certificate condition fires once as the certificate enters its window, and again after a renewal")
+    func certificate() throws {
+        var e = try Self.evaluator("{certificate: tls/api.pem, kernel: api, within: 14d}")
+        func check(_ left: Duration, path: String = "tls/api.pem") -> [String: String]? {
+            e.observe(
+                .certificateChecked(kernel: "api", path: path, expiresIn: left, notAfter: "2027-01-01T00:00:00Z"),
+                now: .zero)
+        }
+        #expect(check(.seconds(30 * 86_400)) == nil, "not within 14d")
+        let fired = try #require(check(.seconds(86_400 + 90)))
+        #expect(
+            fired == [
+                "kernel": "api", "path": "tls/api.pem", "expires_in": "1d1m30s", "not_after": "2027-01-01T00:00:00Z",
+            ])
+        #expect(check(.seconds(86_000)) == nil, "once per approach")
+        #expect(check(.seconds(86_000), path: "other.pem") == nil)
+        #expect(check(.seconds(90 * 86_400)) == nil, "renewed: re-armed")
+        #expect(check(.seconds(-5))?["expires_in"] == "0s", "expired counts, as no time left")
+    }
+
+    @Test("duration metrics compare seconds against thresholds written as durations")
+    func durationMetric() throws {
+        var e = try Self.evaluator("{metric: latency, kernel: api, above: 500ms}")
+        #expect(e.observe(.metric(kernel: "api", metric: .latency, value: 0.4), now: .zero) == nil)
+        #expect(e.observe(.metric(kernel: "api", metric: .latency, value: 0.8), now: .seconds(1))?["value"] == "0.800")
+    }
+
     @Test("the linear trend of a line is exact")
     func trend() throws {
         let fit = try #require(LinearTrend([(.seconds(0), 1), (.seconds(1), 3), (.seconds(2), 5)]))

@@ -154,6 +154,8 @@ def copy_of_shipped_configuration(repo):
             text = pattern.sub(lambda m: moved[m.group(1)], text)
             with open(os.path.join(root, directory, name), "w", encoding="utf-8") as f:
                 f.write(text)
+    # The helpers the playbooks' `exec` steps name, relative to the root (grace validate checks they exist).
+    shutil.copytree(os.path.join(repo, "libexec"), os.path.join(root, "libexec"))
     path = os.path.join(root, "config", "grace.yaml")
     with open(path, encoding="utf-8") as f:
         text = f.read()

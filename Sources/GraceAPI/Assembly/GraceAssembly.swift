@@ -174,6 +174,9 @@ public func buildServiceGroup(configuration: GraceConfiguration) async throws ->
     var runner = ProcessCommandRunner(locator: locator, reaper: reaper, reactor: environment.reactor)
     // Playbook `exec` steps of a fleet instance (its promotion playbook above all) know which instance runs them.
     if let instance = configuration.instanceName { runner.environment["GRACE_INSTANCE"] = instance }
+    // Helpers that steps run (libexec/) find the kernels of this Grace by these, as a restarted Grace finds leftovers.
+    runner.environment["GRACE_STATE_DIR"] = stateDirectory.path
+    runner.environment["GRACE_ROOT"] = root
     let agentTasks: AgentTaskStore?
     do {
         agentTasks = try AgentTaskStore(stateDirectory: stateDirectory)

@@ -94,6 +94,7 @@ extension Checker {
             case .bytes: type = .bytes
             case .count: type = .int
             case .number: type = .number
+            case .duration: type = .duration
             }
         }
         var values: [Double] = []

@@ -9,7 +9,8 @@ extension Checker {
                 let playbook = table.playbooks[run.value]
             {
                 checkArguments(
-                    trigger.with, to: playbook, scope: .trigger(trigger.when.condition),
+                    trigger.with, to: playbook,
+                    scope: .trigger(trigger.when.condition, signatures: { table.signatures[$0] }),
                     missingAt: trigger.withKeySpan ?? run.span, caller: "trigger `\(name)`")
             } else if trigger.run == nil {
                 // `signature: known`: arguments go to whichever playbook is bound; only templates can be checked.
@@ -17,8 +18,8 @@ extension Checker {
                 for argument in trigger.with {
                     if let text = argument.value.text, Template.looksTemplated(text) {
                         checkTemplate(
-                            Located(text, at: argument.value.span), scope: .trigger(trigger.when.condition), used: &used
-                        )
+                            Located(text, at: argument.value.span),
+                            scope: .trigger(trigger.when.condition, signatures: { table.signatures[$0] }), used: &used)
                     }
                 }
             }
@@ -98,7 +99,7 @@ extension Checker {
                         notes: [Note("signature's kernel", at: sk.span)])
                 }
             }
-        case .file(_, let kernel, _):
+        case .file(_, let kernel, _), .certificate(_, let kernel, _, _):
             _ = checkKernelRef(kernel, allowWildcard: false)
         case .restarts(let target, let count, let within):
             if let kernel = checkKernelRef(target) {
@@ -284,7 +285,8 @@ extension Checker {
                 let playbook = table.playbooks[bound.value]
             {
                 checkArguments(
-                    signature.with, to: playbook, scope: .signature, missingAt: signature.withKeySpan ?? bound.span,
+                    signature.with, to: playbook, scope: .signature(signature),
+                    missingAt: signature.withKeySpan ?? bound.span,
                     caller: "signature `\(name)`")
             } else if signature.playbook == nil, let with = signature.withKeySpan {
                 sink.emit(.conflictingFields, "`with` needs a `playbook` to pass parameters to", at: with)

@@ -45,6 +45,7 @@ extension DocumentDecoder {
         "log": ["kernel", "stream", "count", "within"],
         "signature": ["kernel", "count", "within"],
         "file": ["kernel", "every"],
+        "certificate": ["kernel", "within", "every"],
         "restarts": ["count", "within"],
         "gave_up": [],
         "config": ["paths"],
@@ -146,6 +147,13 @@ extension DocumentDecoder {
             return .file(
                 path: path, kernel: optionalKernel(r),
                 every: r["every"].flatMap { values.duration($0, field: "every")?.value })
+        case "certificate":
+            guard let path = values.string(v, field: "certificate") else { return nil }
+            let within = r["within"].map { values.duration($0, field: "within")?.value }
+            if case .some(.none) = within { return nil }
+            return .certificate(
+                path: path, kernel: optionalKernel(r), within: within.flatMap { $0 } ?? Self.certificateWindow,
+                every: r["every"].flatMap { values.duration($0, field: "every")?.value })
         case "restarts":
             guard let target = values.reference(v, field: "restarts") else { return nil }
             let countNode = r.require("count")
@@ -202,6 +210,9 @@ extension DocumentDecoder {
         }
     }
 
+    /// How close to its expiry a certificate must be for `certificate:` to fire when `within` is not given.
+    static let certificateWindow: Duration = .seconds(14 * 86_400)
+
     /// `above:` or `below:`, in the metric's unit.
     private func threshold(_ r: MappingReader, metric: Metric) -> Condition.Threshold? {
         _ = r.atMostOne(of: ["above", "below"])
@@ -248,6 +259,20 @@ extension DocumentDecoder {
             if looksPercent { return mismatch("a percentage") }
             guard let size = values.byteSize(node, field: metric.rawValue) else { return nil }
             return Located(MetricValue(Double(size.value.bytes), unit: .bytes), at: node.span)
+        case .duration:
+            if looksPercent { return mismatch("a percentage") }
+            if looksBytes { return mismatch("a byte size") }
+            if isNumber {
+                sink.emit(
+                    .invalidDuration,
+                    "`\(text)` is not a duration; `\(metric.rawValue)` thresholds are written with a unit, e.g. "
+                        + "`\(metric.example)`",
+                    at: node.span, fixIts: [FixIt("add the unit `s`", span: node.span, replacement: "\(text)s")])
+                return nil
+            }
+            guard let d = values.duration(node, field: metric.rawValue, allowZero: true) else { return nil }
+            let seconds = Double(d.value.components.seconds) + Double(d.value.components.attoseconds) * 1e-18
+            return Located(MetricValue(seconds, unit: .duration), at: node.span)
         case .count, .number:
             if looksPercent { return mismatch("a percentage") }
             if looksBytes { return mismatch("a byte size") }

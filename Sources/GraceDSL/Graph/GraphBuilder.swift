@@ -144,7 +144,7 @@ struct GraphBuilder {
         case .exit(let t, _, _, _), .health(let t, _), .silence(let t, _), .restarts(let t, _, _), .gaveUp(let t):
             return t.value == "*" ? [] : [t.value]
         case .metric(_, let k, _, _), .predict(_, let k, _, _, _), .anomaly(_, let k, _, _, _), .log(_, let k, _, _, _),
-            .signature(_, let k, _, _), .file(_, let k, _):
+            .signature(_, let k, _, _), .file(_, let k, _), .certificate(_, let k, _, _):
             return k.map { $0.value == "*" ? [] : [$0.value] } ?? []
         case .deadlock(let members, _):
             return members.map(\.value)

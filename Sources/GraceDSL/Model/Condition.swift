@@ -32,6 +32,8 @@ public indirect enum Condition: Sendable, Hashable {
     case signature(target: Located<String>, kernel: Located<String>?, count: Int, within: Duration?)
     /// `file: PATH`: checksum drift.
     case file(path: Located<String>, kernel: Located<String>?, every: Duration?)
+    /// `certificate: PATH`: the X.509 certificate in the file expires within `within` (checked every `every`).
+    case certificate(path: Located<String>, kernel: Located<String>?, within: Duration, every: Duration?)
     /// `restarts: api`: a restart loop.
     case restarts(target: Located<String>, count: Int, within: Duration)
     /// `gave_up: api`: the restart intensity limit was breached and Grace stopped restarting the kernel.
@@ -63,6 +65,7 @@ public indirect enum Condition: Sendable, Hashable {
         case .log: "log"
         case .signature: "signature"
         case .file: "file"
+        case .certificate: "certificate"
         case .restarts: "restarts"
         case .gaveUp: "gave_up"
         case .configInvalid: "config"
@@ -76,8 +79,8 @@ public indirect enum Condition: Sendable, Hashable {
     }
 
     public static let keywords = [
-        "exit", "health", "silence", "metric", "predict", "anomaly", "log", "signature", "file", "restarts", "gave_up",
-        "config", "deadlock", "member_lost", "every", "cron", "all", "any",
+        "exit", "health", "silence", "metric", "predict", "anomaly", "log", "signature", "file", "certificate",
+        "restarts", "gave_up", "config", "deadlock", "member_lost", "every", "cron", "all", "any",
     ]
 }
 

@@ -1,22 +1,25 @@
 /// The metrics a trigger can watch, and the unit each is measured in.
 public enum Metric: String, Sendable, Hashable, Codable, CaseIterable {
-    case cpu, memory_rss, memory, open_fds, threads, restarts, host_cpu, host_memory, host_load1, disk_free
+    case cpu, memory_rss, memory, open_fds, fd_usage, threads, zombies, restarts, latency, log_rate
+    case host_cpu, host_memory, host_load1, disk_free, clock_jump
 
     public enum Unit: String, Sendable, Hashable, Codable {
-        case percent, bytes, count, number
+        /// `duration` values are seconds; thresholds are written as durations (`500ms`, `2s`).
+        case percent, bytes, count, number, duration
     }
 
     public var unit: Unit {
         switch self {
-        case .cpu, .memory, .host_cpu, .host_memory: .percent
+        case .cpu, .memory, .fd_usage, .host_cpu, .host_memory: .percent
         case .memory_rss, .disk_free: .bytes
-        case .open_fds, .threads, .restarts: .count
-        case .host_load1: .number
+        case .open_fds, .threads, .zombies, .restarts: .count
+        case .host_load1, .log_rate: .number
+        case .latency, .clock_jump: .duration
         }
     }
 
     /// Host metrics take no `kernel`; kernel metrics need one.
-    public var isHostMetric: Bool { rawValue.hasPrefix("host_") || self == .disk_free }
+    public var isHostMetric: Bool { rawValue.hasPrefix("host_") || self == .disk_free || self == .clock_jump }
 
     /// An example threshold of the right unit, for messages.
     public var example: String {
@@ -25,11 +28,12 @@ public enum Metric: String, Sendable, Hashable, Codable, CaseIterable {
         case .bytes: "512MiB"
         case .count: "1000"
         case .number: "4.0"
+        case .duration: "500ms"
         }
     }
 }
 
-/// A threshold value in the metric's unit, normalised to a number (bytes, percent points, count).
+/// A threshold value in the metric's unit, normalised to a number (bytes, percent points, count, seconds).
 public struct MetricValue: Sendable, Hashable, Codable {
     public var value: Double
     public var unit: Metric.Unit

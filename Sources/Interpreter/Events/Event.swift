@@ -38,6 +38,9 @@ public enum Event: Sendable, Hashable {
     case signatureSeen(SignatureSighting)
     /// A watched file's content hash changed from its baseline.
     case fileChanged(kernel: String?, path: String)
+    /// A watched certificate was read: it expires in `expiresIn` (negative once expired) at `notAfter` (ISO 8601,
+    /// UTC). The runtime measures the time left against its wall clock, so conditions stay clock-free.
+    case certificateChecked(kernel: String?, path: String, expiresIn: Duration, notAfter: String)
     /// A reload was refused: `path` and `code` of the first error (empty path and code `io` when unreadable).
     case configInvalid(path: String, code: String)
     /// A fleet member left without handing over (`fleet.member_lost`): its lease or its presence lapsed.
@@ -50,7 +53,7 @@ public enum Event: Sendable, Hashable {
             .kernelGaveUp(let k, _), .kernelUnhealthy(let k, _, _), .kernelHealthy(let k), .watchdogTimeout(let k),
             .logLine(let k, _, _):
             return k
-        case .metric(let k, _, _), .fileChanged(let k, _):
+        case .metric(let k, _, _), .fileChanged(let k, _), .certificateChecked(let k, _, _, _):
             return k
         case .signatureSeen(let sighting):
             return sighting.kernel

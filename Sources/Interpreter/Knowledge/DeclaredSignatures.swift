@@ -9,6 +9,8 @@ public struct DeclaredSignatures: Sendable {
         let signature: Signature
         let pattern: SignaturePattern?
         let regex: NSRegularExpression?
+        /// Names of the regex's `(?<name>...)` groups, which become event fields.
+        let groups: [String]
     }
 
     private let entries: [Entry]
@@ -17,9 +19,12 @@ public struct DeclaredSignatures: Sendable {
     public init(_ signatures: [Signature]) {
         entries = signatures.sorted { $0.header.name.value < $1.header.name.value }.map { signature in
             switch signature.matcher {
-            case .pattern(let p): Entry(signature: signature, pattern: SignaturePattern(p.value), regex: nil)
+            case .pattern(let p):
+                Entry(signature: signature, pattern: SignaturePattern(p.value), regex: nil, groups: [])
             case .regex(let r):
-                Entry(signature: signature, pattern: nil, regex: try? NSRegularExpression(pattern: r.value))
+                Entry(
+                    signature: signature, pattern: nil, regex: try? NSRegularExpression(pattern: r.value),
+                    groups: TemplateScope.namedGroups(r.value))
             }
         }
     }
@@ -41,10 +46,40 @@ public struct DeclaredSignatures: Sendable {
         return Self.matches(entry, content: content, kernel: kernel)
     }
 
+    /// The first declared signature (by name) that matches, with what the named groups of its regex captured
+    /// (empty for a pattern, or a regex without named groups); with `bound`, only those bound to a playbook.
+    public func firstCapture(_ content: String, kernel: String, bound: Bool = false) -> (
+        signature: Signature, captures: [String: String]
+    )? {
+        for entry in entries where !bound || entry.signature.playbook != nil {
+            if let captures = Self.captures(entry, content: content, kernel: kernel) {
+                return (entry.signature, captures)
+            }
+        }
+        return nil
+    }
+
+    /// What the named groups of the declared signature `name` captured from `content`; nil when it does not match.
+    public func captures(_ name: String, content: String, kernel: String) -> [String: String]? {
+        guard let entry = entries.first(where: { $0.signature.header.name.value == name }) else { return nil }
+        return Self.captures(entry, content: content, kernel: kernel)
+    }
+
     private static func matches(_ entry: Entry, content: String, kernel: String) -> Bool {
-        if let k = entry.signature.kernel?.value, k != "*", k != kernel { return false }
-        if let pattern = entry.pattern { return pattern.matches(content) }
-        guard let regex = entry.regex else { return false }
-        return regex.firstMatch(in: content, range: NSRange(content.startIndex..., in: content)) != nil
+        captures(entry, content: content, kernel: kernel) != nil
+    }
+
+    private static func captures(_ entry: Entry, content: String, kernel: String) -> [String: String]? {
+        if let k = entry.signature.kernel?.value, k != "*", k != kernel { return nil }
+        if let pattern = entry.pattern { return pattern.matches(content) ? [:] : nil }
+        guard let regex = entry.regex,
+            let match = regex.firstMatch(in: content, range: NSRange(content.startIndex..., in: content))
+        else { return nil }
+        var captured: [String: String] = [:]
+        for name in entry.groups {
+            let range = match.range(withName: name)
+            if range.location != NSNotFound, let r = Range(range, in: content) { captured[name] = String(content[r]) }
+        }
+        return captured
     }
 }

@@ -263,6 +263,11 @@ public struct ConditionEvaluator: Sendable {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.3f", value)
     }
 
+    /// Time left as a duration field (`13d23h`, `45s`; `0s` once past).
+    static func describe(_ left: Duration) -> String {
+        DurationParser.format(left > .zero ? .seconds(left.components.seconds) : .zero)
+    }
+
     /// Counts occurrences within a window (or just one when there is no window).
     private static func counted(_ state: inout LeafState, now: Duration, count: Int, within: Duration?) -> Bool {
         state.times.append(now)
@@ -418,15 +423,20 @@ public struct ConditionEvaluator: Sendable {
             // decided on `signatureSeen`.
             guard matches(kernel?.value ?? "*", k), target.value != "unknown" else { return nil }
             let content = context.lineParsers[k]?.parse(text)?.content ?? text
-            let matched: String?
+            let matched: (name: String, captures: [String: String])?
             switch target.value {
             case "known":
-                matched = context.declared.firstMatch(content, kernel: k, bound: true)?.header.name.value
+                matched = context.declared.firstCapture(content, kernel: k, bound: true).map {
+                    ($0.signature.header.name.value, $0.captures)
+                }
             default:
-                matched = context.declared.matches(target.value, content: content, kernel: k) ? target.value : nil
+                matched = context.declared.captures(target.value, content: content, kernel: k).map {
+                    (target.value, $0)
+                }
             }
             guard let matched, counted(&state, now: now, count: count, within: within) else { return nil }
-            return ["kernel": k, "line": text, "signature": matched]
+            // Named groups of a regex signature are fields too; the fixed fields win over a group of the same name.
+            return ["kernel": k, "line": text, "signature": matched.name].merging(matched.captures) { a, _ in a }
 
         case (.signature(let target, let kernel, let count, let within), .signatureSeen(let seen)):
             guard matches(kernel?.value ?? "*", seen.kernel) else { return nil }
@@ -466,6 +476,22 @@ public struct ConditionEvaluator: Sendable {
         case (.file(let path, let kernel, _), .fileChanged(let k, let changed)):
             guard path.value == changed, kernel == nil || kernel?.value == k else { return nil }
             var fields = ["path": changed]
+            if let k { fields["kernel"] = k }
+            return fields
+
+        case (
+            .certificate(let path, let kernel, let within, _),
+            .certificateChecked(let k, let checked, let left, let notAfter)
+        ):
+            guard path.value == checked, kernel == nil || kernel?.value == k else { return nil }
+            // Once per approach to expiry: a renewed certificate (outside the window again) re-arms the condition.
+            guard left <= within else {
+                state.fired = false
+                return nil
+            }
+            guard !state.fired else { return nil }
+            state.fired = true
+            var fields = ["path": checked, "not_after": notAfter, "expires_in": Self.describe(left)]
             if let k { fields["kernel"] = k }
             return fields
 

@@ -89,6 +89,7 @@ public struct TriggerEngine: Sendable {
             return [k("metric:\(m.value.rawValue)", kernel?.value)]
         case .log(_, let kernel, _, _, _), .signature(_, let kernel, _, _): return [k("log", kernel?.value)]
         case .file(_, let kernel, _): return [k("file", kernel?.value), k("file", nil)]
+        case .certificate(_, let kernel, _, _): return [k("certificate", kernel?.value), k("certificate", nil)]
         case .restarts(let t, _, _): return [k("restarting", t.value)]
         case .gaveUp(let t): return [k("gave_up", t.value)]
         case .configInvalid: return [k("config", nil)]
@@ -123,6 +124,7 @@ public struct TriggerEngine: Sendable {
         case .logLine(let k, _, _): return both("log", k)
         case .signatureSeen(let seen): return both("log", seen.kernel)
         case .fileChanged(let k, _): return both("file", k)
+        case .certificateChecked(let k, _, _, _): return both("certificate", k)
         case .configInvalid: return ["config|*"]
         case .memberLost: return ["member|*"]
         }

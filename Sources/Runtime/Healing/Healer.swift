@@ -97,6 +97,7 @@ public actor Healer {
     public func handleObservations() async {
         incarnation += 1
         startFileWatches()
+        startCertificateWatches()
         scheduleTick()
         if incarnation == 1 { startKnowledge() }
         journal.append(.healerStarted(triggers: engine.triggerCount))
@@ -213,6 +214,7 @@ public actor Healer {
         fileTasks.forEach { $0.cancel() }
         fileTasks = []
         startFileWatches()
+        startCertificateWatches()
         scheduleTick()
     }
 
@@ -365,6 +367,57 @@ public actor Healer {
                     }
                 })
         }
+    }
+
+    /// Certificates named by `certificate:` conditions: read now, then every `every` (default 1 minute); each
+    /// reading is a `certificateChecked` event with the time left until the earliest `notAfter` of the file. A file
+    /// that cannot be read (missing, not a certificate) is logged once until it can be read again, and fires
+    /// nothing: a kernel that has no certificate yet is not one about to expire.
+    private func startCertificateWatches() {
+        var watches: [(path: String, kernel: String?, every: Duration)] = []
+        func collect(_ condition: Condition) {
+            switch condition {
+            case .certificate(let path, let kernel, _, let every):
+                watches.append((path.value, kernel?.value, every ?? .seconds(60)))
+            case .all(let parts, _), .any(let parts): parts.forEach { collect($0.condition) }
+            default: break
+            }
+        }
+        graph.triggers.filter(\.enabled).forEach { collect($0.when.condition) }
+        let clock = environment.clock
+        let logger = logger
+        for watch in watches {
+            let full =
+                (watch.path as NSString).isAbsolutePath
+                ? watch.path : (root as NSString).appendingPathComponent(watch.path)
+            fileTasks.append(
+                Task { [weak self] in
+                    var complained = false
+                    while !Task.isCancelled {
+                        switch CertificateValidity.read(path: full) {
+                        case .success(let validity):
+                            complained = false
+                            await self?.certificateChecked(watch.path, kernel: watch.kernel, validity: validity)
+                        case .failure(let problem):
+                            if !complained {
+                                logger.warning(
+                                    "certificate \(watch.path): \(problem); nothing fires until it can be read")
+                            }
+                            complained = true
+                        }
+                        try? await clock.sleep(for: watch.every)
+                    }
+                })
+        }
+    }
+
+    private func certificateChecked(_ path: String, kernel: String?, validity: CertificateValidity) {
+        let left = validity.notAfter.timeIntervalSinceNow
+        let event = Event.certificateChecked(
+            kernel: kernel, path: path, expiresIn: .milliseconds(Int64(max(-1e15, min(1e15, left * 1000)))),
+            notAfter: ISO8601DateFormatter().string(from: validity.notAfter))
+        apply(engine.observe(event, now: now))
+        scheduleTick()
     }
 
     private func fileChanged(_ path: String, kernel: String?) {

@@ -2,7 +2,8 @@ import GraceDSL
 import Interpreter
 
 /// What the runtime observes, as the events triggers are evaluated against: journal entries by their typed
-/// event, metric samples as one event per metric, log lines and heartbeats as they are.
+/// event, metric samples as one event per metric (a passing probe's duration as `latency`), log lines and
+/// heartbeats as they are.
 enum ObservedEvents {
     static func events(from observation: Observation, graph: ExecutionGraph) -> [Event] {
         switch observation {
@@ -12,15 +13,25 @@ enum ObservedEvents {
             return [.heartbeat(name: kernel)]
         case .log(let line):
             return [.logLine(kernel: line.kernel, stream: line.stream.rawValue, text: line.text)]
+        case .probe(let kernel, let latency, let healthy):
+            // How long an answer took; a probe that failed (a timeout, a refusal) is the health condition's.
+            guard healthy else { return [] }
+            let seconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) * 1e-18
+            return [.metric(kernel: kernel, metric: .latency, value: seconds)]
         case .metrics(let kernel, let m):
             var events: [Event] = [
                 .metric(kernel: kernel, metric: .cpu, value: m.cpuPercent),
                 .metric(kernel: kernel, metric: .memory_rss, value: Double(m.rssBytes)),
                 .metric(kernel: kernel, metric: .open_fds, value: Double(m.openFDs)),
                 .metric(kernel: kernel, metric: .threads, value: Double(m.threads)),
+                .metric(kernel: kernel, metric: .zombies, value: Double(m.zombies)),
             ]
             // Only against a limit that is enforced: without a cgroup there is none, whatever the kernel declares.
             if let percent = m.memoryPercent { events.append(.metric(kernel: kernel, metric: .memory, value: percent)) }
+            if let percent = m.descriptorPercent {
+                events.append(.metric(kernel: kernel, metric: .fd_usage, value: percent))
+            }
+            if let rate = m.logLinesPerSecond { events.append(.metric(kernel: kernel, metric: .log_rate, value: rate)) }
             return events
         case .host(let h):
             var events: [Event] = [
@@ -29,6 +40,7 @@ enum ObservedEvents {
                 .metric(kernel: nil, metric: .disk_free, value: Double(h.diskFreeBytes)),
             ]
             if let cpu = h.cpuPercent { events.append(.metric(kernel: nil, metric: .host_cpu, value: cpu)) }
+            if let jump = h.clockJumpSeconds { events.append(.metric(kernel: nil, metric: .clock_jump, value: jump)) }
             return events
         case .configuration:
             return []

@@ -82,7 +82,9 @@ public struct RuntimeActionPerformer: ActionPerformer {
                     "\(arguments.joined(separator: " ")): \(how), expected exit \(expect); output: \(outcome.output.suffix(300))"
                 )
             }
-            return ActionOutcome(detail: "exit \(expect)", output: String(outcome.output.suffix(2000)))
+            // The last line a helper prints is its report ("purged 12 files, 96 MiB"): the journal keeps it.
+            let report = outcome.output.split(whereSeparator: \.isNewline).last.map { ": \($0.prefix(300))" } ?? ""
+            return ActionOutcome(detail: "exit \(expect)\(report)", output: String(outcome.output.suffix(2000)))
         case .http(let url, let method, let body, let headers, let expect):
             let response = await HTTPRequest.send(
                 method: method, url: url, body: body, headers: headers, timeout: .seconds(10), reactor: runner.reactor)

@@ -29,6 +29,7 @@ public final class LogCapture: Sendable {
     }
 
     private let state = Mutex(State())
+    private let delivered = Atomic<Int>(0)
     /// Only the reactor thread touches it; a lock of its own so that `onLine` may ask for ``isFinished``.
     private let splitter = Mutex(LineSplitter())
 
@@ -87,6 +88,11 @@ public final class LogCapture: Sendable {
         }
     }
 
+    /// Lines delivered so far (the metrics sampler turns them into a rate, `log_rate`).
+    public var linesDelivered: Int {
+        delivered.load(ordering: .relaxed)
+    }
+
     /// Whether EOF has been reached and handled.
     public var isFinished: Bool {
         state.withLock { $0.finished }
@@ -95,6 +101,7 @@ public final class LogCapture: Sendable {
     private func deliver(_ text: String) {
         let line = LogLine(kernel: kernel, stream: stream, text: text, time: Date())
         file.write(line)
+        delivered.add(1, ordering: .relaxed)
         onLine(line)
     }
 

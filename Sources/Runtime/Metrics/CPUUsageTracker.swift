@@ -34,7 +34,8 @@ struct CPUUsageTracker: Sendable {
             cpuPercent: cpuSeconds / seconds * 100,
             rssBytes: sample.rssBytes,
             threads: sample.threads,
-            openFDs: sample.openFDs
+            openFDs: sample.openFDs,
+            descriptorLimit: sample.descriptorLimit
         )
     }
 

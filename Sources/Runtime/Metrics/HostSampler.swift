@@ -4,12 +4,13 @@ import Glibc
 import Musl
 #endif
 
-/// Samples the host from /proc/stat, /proc/meminfo, /proc/loadavg and `statvfs(2)`; keeps the previous CPU
-/// counters so that each sample's CPU figure covers the time since the last one.
+/// Samples the host from /proc/stat, /proc/meminfo, /proc/loadavg, `statvfs(2)` and the clocks; keeps the previous
+/// CPU counters and clock offset so that each sample's CPU figure and clock jump cover the time since the last one.
 struct HostSampler: Sendable {
     /// The path whose file system's free space is reported (the state directory is a good choice).
     let diskPath: String
     private var previousCPU: ProcParser.HostCPUTimes?
+    private var clocks = ClockJumpDetector()
 
     init(diskPath: String = "/") {
         self.diskPath = diskPath
@@ -34,7 +35,16 @@ struct HostSampler: Sendable {
             memory.totalKiB > 0
             ? Double(memory.totalKiB - min(memory.availableKiB, memory.totalKiB)) / Double(memory.totalKiB) * 100
             : 0
-        return HostSample(cpuPercent: cpuPercent, memoryUsedPercent: used, load1: load, diskFreeBytes: diskFree)
+        let jump = clocks.observe(wall: Self.seconds(CLOCK_REALTIME), boot: Self.seconds(CLOCK_BOOTTIME))
+        return HostSample(
+            cpuPercent: cpuPercent, memoryUsedPercent: used, load1: load, diskFreeBytes: diskFree,
+            clockJumpSeconds: jump)
+    }
+
+    private static func seconds(_ clock: clockid_t) -> Double {
+        var now = timespec()
+        clock_gettime(clock, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     private static func freeBytes(_ path: String) -> UInt64? {

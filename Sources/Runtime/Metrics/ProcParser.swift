@@ -14,6 +14,15 @@ enum ProcParser {
         var residentPages: UInt64
     }
 
+    /// Where a process stands among processes, from /proc/PID/stat: its state, parent and process group.
+    struct ProcessFamily: Equatable {
+        var state: UInt8
+        /// Field 4.
+        var parent: Int32
+        /// Field 5.
+        var processGroup: Int32
+    }
+
     /// Aggregate CPU time of the host, from the first (`cpu `) line of /proc/stat.
     struct HostCPUTimes: Equatable {
         /// All ticks (user, nice, system, idle, iowait, irq, softirq, steal; guest time is already inside user).
@@ -48,6 +57,21 @@ enum ProcParser {
             state: state, userTicks: user, systemTicks: system, threads: Int(clamping: threads), residentPages: rss)
     }
 
+    /// Parses state, parent and process group from /proc/PID/stat, counting fields after the last `)` as
+    /// `processStat` does.
+    static func processFamily(_ bytes: UnsafeBufferPointer<UInt8>) -> ProcessFamily? {
+        guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        var scanner = ByteScanner(bytes, from: close + 1)
+        scanner.skipBlanks()
+        guard !scanner.isAtEnd else { return nil }
+        let state = bytes[scanner.index]
+        scanner.index += 1
+        guard let parent = scanner.readUInt64(), let group = scanner.readUInt64(), parent <= UInt64(Int32.max),
+            group <= UInt64(Int32.max)
+        else { return nil }
+        return ProcessFamily(state: state, parent: Int32(parent), processGroup: Int32(group))
+    }
+
     /// Parses the first line of /proc/stat.
     static func hostCPUTimes(_ bytes: UnsafeBufferPointer<UInt8>) -> HostCPUTimes? {
         var scanner = ByteScanner(bytes)
@@ -75,6 +99,13 @@ enum ProcParser {
             return nil
         }
         return MemoryInfo(totalKiB: total, availableKiB: available)
+    }
+
+    /// Parses the soft limit of `Max open files` from /proc/PID/limits; nil when it is `unlimited`.
+    static func openFilesLimit(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        var scanner = ByteScanner(bytes)
+        guard scanner.seekLine(startingWith: "Max open files") else { return nil }
+        return scanner.readUInt64()
     }
 
     /// Parses the one-minute load average, the first field of /proc/loadavg.

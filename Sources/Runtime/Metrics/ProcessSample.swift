@@ -9,17 +9,21 @@ struct ProcessSample: Sendable, Equatable {
     var threads: Int
     /// Open file descriptors; 0 if /proc/PID/fd is not readable by Grace (another user's process).
     var openFDs: Int
+    /// The soft RLIMIT_NOFILE; nil when it cannot be read or is unlimited.
+    var descriptorLimit: UInt64?
     /// When the sample was taken.
     var time: ContinuousClock.Instant
 
     init(
-        pid: Int32, cpuTicks: UInt64, rssBytes: UInt64, threads: Int, openFDs: Int, time: ContinuousClock.Instant
+        pid: Int32, cpuTicks: UInt64, rssBytes: UInt64, threads: Int, openFDs: Int, time: ContinuousClock.Instant,
+        descriptorLimit: UInt64? = nil
     ) {
         self.pid = pid
         self.cpuTicks = cpuTicks
         self.rssBytes = rssBytes
         self.threads = threads
         self.openFDs = openFDs
+        self.descriptorLimit = descriptorLimit
         self.time = time
     }
 }

@@ -4,7 +4,7 @@ import Glibc
 import Musl
 #endif
 
-/// Samples one process from /proc: two files opened, no heap allocation.
+/// Samples one process from /proc: three files opened, no heap allocation.
 ///
 /// /proc/PID/stat gives CPU ticks, thread count and resident pages in one read; the descriptor count comes from
 /// `stat(2)` on /proc/PID/fd, whose size is the number of open descriptors since Linux 6.2, with a directory
@@ -27,8 +27,16 @@ enum ProcessSampler {
             rssBytes: stat.residentPages &* pageSize,
             threads: stat.threads,
             openFDs: descriptors,
-            time: time
+            time: time,
+            descriptorLimit: descriptorLimit(pid: pid)
         )
+    }
+
+    /// The soft RLIMIT_NOFILE of `pid`, from /proc/PID/limits; nil when unreadable or unlimited.
+    static func descriptorLimit(pid: Int32) -> UInt64? {
+        ProcFile.withProcessPath(pid: pid, "limits") { path in
+            ProcFile.withContents(of: path, capacity: 2048, ProcParser.openFilesLimit)
+        }
     }
 
     static func countDescriptors(directory: UnsafePointer<CChar>) -> Int {

@@ -13,6 +13,9 @@ public enum Observation: Sendable {
     case log(LogLine)
     /// sd_notify WATCHDOG=1 from a kernel (not journaled: there are many).
     case heartbeat(kernel: String)
+    /// A health probe of a ready kernel ended after `latency` (a failed one too: a timeout took the whole
+    /// timeout). Not journaled either: `kernel.healthy` and `kernel.unhealthy` say what changed.
+    case probe(kernel: String, latency: Duration, healthy: Bool)
     /// A reload compiled a new graph; published before the supervisor applies it, so that an observer sees the
     /// new graph before any event of the kernels it starts.
     case configuration(ExecutionGraph)

@@ -107,7 +107,7 @@ public final class ObservationStream: AsyncSequence, Sendable {
     private static func isDroppable(_ observation: Observation) -> Bool {
         switch observation {
         case .journal, .configuration: false
-        case .log, .metrics, .host, .heartbeat: true
+        case .log, .metrics, .host, .heartbeat, .probe: true
         }
     }
 

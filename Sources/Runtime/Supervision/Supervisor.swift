@@ -801,14 +801,16 @@ public actor Supervisor {
         let name = runtime.name
         let firstAfter = health.startPeriod - (spawnedAt.map { now - $0 } ?? .zero)
         runtime.probeTask = ProbeLoop.start(probe, health: health, firstAfter: firstAfter, clock: environment.clock) {
-            [weak self] result in
-            await self?.probed(name, pid: pid, result: result)
+            [weak self] result, latency in
+            await self?.probed(name, pid: pid, result: result, latency: latency)
         }
     }
 
-    private func probed(_ name: String, pid: Int32, result: ProbeResult) {
+    private func probed(_ name: String, pid: Int32, result: ProbeResult, latency: Duration) {
         guard let runtime = kernels[name], runtime.lifecycle.state.pid == pid, !runtime.paused else { return }
         let starting = runtime.isStarting
+        // A kernel still starting may not listen yet: how long a refused probe took says nothing about it.
+        if !starting { environment.hub.publish(.probe(kernel: name, latency: latency, healthy: result.isHealthy)) }
         switch runtime.health.record(result, starting: starting) {
         case .becameHealthy:
             journal.append(.kernelHealthy(kernel: name))
@@ -835,9 +837,11 @@ public actor Supervisor {
     }
 
     private func sampleMetrics() {
-        var processes: [String: (pid: Int32, cgroup: URL?)] = [:]
+        var processes: [String: MetricsSampler.Process] = [:]
         for (name, runtime) in kernels {
-            if let pid = runtime.lifecycle.state.pid { processes[name] = (pid, runtime.cgroup) }
+            guard let pid = runtime.lifecycle.state.pid else { continue }
+            let lines = runtime.captures.reduce(0) { $0 + $1.linesDelivered }
+            processes[name] = MetricsSampler.Process(pid: pid, cgroup: runtime.cgroup, lines: lines)
         }
         let round = sampler.sample(processes)
         if let host = round.host {
