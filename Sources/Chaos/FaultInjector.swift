@@ -100,9 +100,11 @@ public struct FaultInjector: Sendable {
             let n = count ?? 200
             try await write(lines: (0..<n).map { _ in format(text, kernel: kernel) }, into: name)
             return "wrote \(n) error lines into \(name)'s output at once"
-        case .diskFull(_, let dir, let size):
+        case .diskFull(_, let dir, let size, let via):
             guard let dir else { throw Refusal(description: "disk_full needs `path`") }
-            return try await diskFull(path(dir.value), size: size?.bytes ?? 8 << 20)
+            let full = try await diskFull(path(dir.value), size: size?.bytes ?? 8 << 20)
+            guard let via else { return full }
+            return full + "; " + (try await post(via, what: "\(name) writes there"))
         case .bindPort(_, let port):
             let kernel = try kernel(name)
             guard let port = port ?? kernel.ports.first?.value else {

@@ -85,7 +85,7 @@ extension Checker {
             sink.emit(
                 .faultCannotApply, "kernel `\(name)` declares no `ports`, so the drill does not know which to take",
                 at: k.span, notes: [Note("kernel defined here", at: kernel.header.name.span)])
-        case .diskFull(let k, nil, _):
+        case .diskFull(let k, nil, _, _):
             sink.emit(
                 .faultCannotApply,
                 "`disk_full` needs `path`: the directory of `\(name)` to mount the small filesystem over (its files "

@@ -65,7 +65,8 @@ extension DocumentDecoder {
         case "silence": return .silence(target, via: endpoint("via"))
         case "kill_instance": return .killInstance(target)
         case "emit_error": return .emitError(target, line: string("line"))
-        case "disk_full": return .diskFull(target, path: string("path"), size: bytes("size"))
+        case "disk_full":
+            return .diskFull(target, path: string("path"), size: bytes("size"), via: endpoint("via"))
         case "bind_port": return .bindPort(target, port: int("port", 1...65_535))
         case "partition": return .partition(target, duration: duration("for"))
         case "stress":

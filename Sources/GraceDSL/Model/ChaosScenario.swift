@@ -33,8 +33,9 @@ public struct ChaosScenario: Sendable, Hashable {
         case killInstance(Located<String>)
         /// An error line written into the kernel's output stream, in the kernel's log format.
         case emitError(Located<String>, line: Located<String>?)
-        /// A size-limited filesystem mounted over one of the kernel's directories, then filled.
-        case diskFull(Located<String>, path: Located<String>?, size: ByteSize?)
+        /// A size-limited filesystem mounted over one of the kernel's directories, then filled; `via` (if any) then
+        /// makes the kernel write there.
+        case diskFull(Located<String>, path: Located<String>?, size: ByteSize?, via: Endpoint?)
         /// Another process binds the kernel's port, then the kernel is killed: its restart finds the port taken.
         case bindPort(Located<String>, port: Int?)
         /// nftables drops every packet to the kernel's ports for `duration` (20 s by default): its clients and
@@ -58,7 +59,7 @@ public struct ChaosScenario: Sendable, Hashable {
         public static let fields: [String: [String]] = [
             "kill": ["signal"], "corrupt": ["file"], "exhaust_memory": ["size", "via", "undo"],
             "exhaust_cpu": ["via", "undo"], "silence": ["via", "undo"], "emit_error": ["line"],
-            "disk_full": ["path", "size"], "bind_port": ["port"],
+            "disk_full": ["path", "size", "via", "undo"], "bind_port": ["port"],
             "partition": ["for"], "stress": ["cpu", "memory", "for"], "storm": ["line", "count"],
             "failpoint": ["url", "undo"],
         ]
@@ -88,7 +89,7 @@ public struct ChaosScenario: Sendable, Hashable {
         public var target: (name: Located<String>, type: ValueType) {
             switch self {
             case .kill(let k, _), .hang(let k), .corrupt(let k, _), .exhaustMemory(let k, _, _), .exhaustCPU(let k, _),
-                .silence(let k, _), .emitError(let k, _), .diskFull(let k, _, _), .bindPort(let k, _),
+                .silence(let k, _), .emitError(let k, _), .diskFull(let k, _, _, _), .bindPort(let k, _),
                 .partition(let k, _), .storm(let k, _, _), .failpoint(let k, _):
                 (k, .kernel)
             case .corruptPlaybook(let p): (p, .playbook)
@@ -110,7 +111,7 @@ public struct ChaosScenario: Sendable, Hashable {
             case .silence: return "\(t)'s watchdog heartbeat stops"
             case .killInstance: return "SIGKILL to instance \(t)"
             case .emitError: return "an error line in \(t)'s output"
-            case .diskFull(_, let p, let s):
+            case .diskFull(_, let p, let s, _):
                 return "\(p?.value ?? "\(t)'s data") on a full \(s?.description ?? "8MiB") filesystem"
             case .bindPort(_, let p): return "another process holds \(t)'s port \(p.map(String.init) ?? "")"
             case .partition(_, let d):
