@@ -189,6 +189,10 @@ extension ChaosCommand {
         func run() throws {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw CLIError.io("socket: errno \(errno)") }
+            // As servers do: the kernel just killed leaves connections in TIME_WAIT on the port, which would
+            // refuse a plain bind for a minute. A listener still there refuses it all the same.
+            var one: Int32 = 1
+            _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)
