@@ -107,7 +107,12 @@ struct DrillPlaybookTests {
             shipped, "hang", "seconds=60", into: "store",
             Healing(trigger: "store-down-for-dependents", playbook: "heal-dependency"))
         let output = shipped.grace.output
-        #expect(Self.step("restart-dependency", of: dependency, in: output)?.contains("restarted store") == true)
+        // store's own probe and watchdog race api's report: when heal-hung-kernel restarted store first, store
+        // answers by the time heal-dependency looks, and its restart is skipped. Either way store was restarted.
+        let restart = Self.step("restart-dependency", of: dependency, in: output)
+        #expect(
+            restart?.contains("restarted store") == true || restart?.contains("step.skipped") == true,
+            "\(restart ?? "no restart-dependency step")")
         #expect(Self.step("restart-dependent", of: dependency, in: output)?.contains("step.skipped") == true)
         // A hung store is not a corrupt one: its data stays as it was written.
         #expect(!output.contains { $0.contains("snapshot.restored") }, "\(output.filter { $0.contains("restore") })")

@@ -60,7 +60,7 @@ for _ in $(seq 1 300); do
     (cd "$root" && "$grace" status --json 2>/dev/null) | python3 -c '
 import json, sys
 s = json.load(sys.stdin); k = s["kernels"]
-sys.exit(0 if k["total"] > 0 and k["healthy"] == k["total"] else 1)' && break
+sys.exit(0 if k["total"] > 0 and k["healthy"] == k["total"] else 1)' 2>/dev/null && break
     sleep 0.2
 done
 status=0
