@@ -121,6 +121,34 @@ struct AgentDrillTests {
         try await repo.shipped.finish()
     }
 
+    /// The shipped playbooks whose triggers no test of this suite waits for (a 30-minute schedule, five calm
+    /// minutes, an anomaly's warm-up of 60 samples, an unknown error five times in ten minutes, a restart loop, a
+    /// silent agent, an unrepairable edit), run by hand through the running Grace as an operator would: each runs
+    /// its real steps against the real kernels and agent, and succeeds.
+    @Test(
+        "the playbooks no short test triggers run by hand and succeed",
+        arguments: [
+            ["periodic-snapshot", "kernel=store", "tag=by-hand"], ["restore-load", "tier=background"],
+            ["break-restart-loop", "kernel=worker", "count=4"], ["diagnose-kernel", "kernel=api", "metric=open_fds"],
+            [
+                "learn-error-signature", "kernel=api",
+                "line=2026-12-05 10:00:00.000 ERROR main: ledger shard 7 rejected the batch: quota exceeded",
+            ],
+            ["restart-agent"], ["rollback-config"],
+        ])
+    func byHand(_ arguments: [String]) async throws {
+        let repo = try await Repository()
+        defer { repo.grace.terminate() }
+        // A revision known good, for rollback-config to go back to.
+        _ = try await repo.grace.waitFor(["config.known_good", "revision="])
+        let run = try await GraceBinary.run(
+            ["playbook", "run", arguments[0]] + arguments.dropFirst().flatMap { ["--param", $0] }, in: repo.root,
+            timeout: .seconds(300))
+        #expect(run.status == 0, "\(arguments[0]): \(run.stdout)\n\(run.stderr)")
+        _ = try await repo.grace.waitFor(["run.succeeded", "playbook=\(arguments[0])"])
+        try await repo.shipped.finish()
+    }
+
     @Test("playbook file corrupt: the running graph stays, the agent repairs, commits and reloads")
     func corruptPlaybook() async throws {
         let repo = try await Repository()
