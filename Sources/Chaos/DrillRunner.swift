@@ -90,6 +90,9 @@ public actor DrillRunner {
 
     func steadyState(_ scenario: ChaosScenario?, timeout: Duration) async -> DrillReport.SteadyState {
         let started = ContinuousClock.now
+        // The expected trigger's cooldown ends at a known moment: wait for it on top of the usual timeout.
+        var timeout = timeout
+        if let scenario, let left = cooldownLeft(scenario), left > .zero { timeout += left }
         var probes: [DrillReport.Probe] = []
         while true {
             probes = await steadyProbes(scenario)
@@ -120,17 +123,38 @@ public actor DrillRunner {
                     name: "GET \(url)", ok: code.map { (200..<400).contains($0) } ?? false,
                     detail: code.map { "\(kernel): \($0)" } ?? "\(kernel): no answer"))
         }
-        if let scenario, let trigger = scenario.expect?.trigger?.value,
-            let cooldown = target.graph.triggers.first(where: { $0.header.name.value == trigger })?.cooldown,
-            let fired = lastFired[trigger]
-        {
-            let left = cooldown - (ContinuousClock.now - fired)
+        if let scenario, let trigger = scenario.expect?.trigger?.value, let left = cooldownLeft(scenario) {
             probes.append(
                 .init(
                     name: "trigger \(trigger) ready", ok: left <= .zero,
                     detail: left <= .zero ? "out of its cooldown" : "in its cooldown for \(left.ms) ms more"))
         }
+        // The kernels the drill is about have run for their `stable_after`: a restart policy still backing off
+        // from the last drill would make this one measure that drill's aftermath.
+        if let scenario {
+            let names = Set([scenario.fault.target.name.value] + (scenario.expect?.healthy.map(\.value) ?? []))
+            for k in kernels where names.contains(k.name) {
+                guard let declared = target.graph.kernels.first(where: { $0.header.name.value == k.name }) else {
+                    continue
+                }
+                let stable = declared.restart.stableAfter.seconds
+                let up = k.uptimeSeconds ?? 0
+                probes.append(
+                    .init(
+                        name: "kernel \(k.name) stable", ok: up >= stable,
+                        detail: String(format: "up %.0fs of its stable_after %.0fs", up, stable)))
+            }
+        }
         return probes
+    }
+
+    /// How long the scenario's expected trigger stays in its cooldown (nil: no trigger, or it has none).
+    func cooldownLeft(_ scenario: ChaosScenario) -> Duration? {
+        guard let trigger = scenario.expect?.trigger?.value,
+            let cooldown = target.graph.triggers.first(where: { $0.header.name.value == trigger })?.cooldown
+        else { return nil }
+        guard let fired = lastFired[trigger] else { return .zero }
+        return cooldown - (ContinuousClock.now - fired)
     }
 
     /// The kernels' declared http health URLs.
@@ -230,7 +254,9 @@ public actor DrillRunner {
         var started: [String: Int] = [:]
         var runs: Set<String> = []
         var liftAt: ContinuousClock.Instant? = nil
+        // Faults that last a while by design are held that long before recovery counts, then lifted.
         if case .partition(_, let hold) = scenario.fault { liftAt = injectedAt + (hold ?? .seconds(20)) }
+        if case .stress(_, _, _, let hold) = scenario.fault { liftAt = injectedAt + (hold ?? .seconds(60)) }
         while ContinuousClock.now - injectedAt <= within {
             if let lift = liftAt, ContinuousClock.now >= lift {
                 liftAt = nil

@@ -333,8 +333,15 @@ public struct FaultInjector: Sendable {
         if let start = ProcessIdentity.startTime(holder) {
             await ledger.add(.killProcess(pid: holder, startTime: start, what: "the holder of port \(port)"))
         }
+        // The holder starts (a second or more on a loaded machine) before the kernel is killed, then retries its
+        // bind every millisecond: it wins the port before the restart, 100 ms or more later, does.
+        var ready = false
+        for _ in 0..<1000 where !ready {
+            ready = (try? String(contentsOf: log, encoding: .utf8))?.contains("waiting for") == true
+            if !ready { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        guard ready else { throw Refusal(description: "the port holder did not start within 10 s") }
         guard kill(pid, SIGKILL) == 0 else { throw Refusal(description: "kill(\(pid)): errno \(errno)") }
-        // The holder retries its bind every millisecond: it wins the port before the restart does.
         for _ in 0..<500 {
             if let text = try? String(contentsOf: log, encoding: .utf8), text.contains("bound") {
                 return "pid \(holder) holds port \(port); SIGKILL to \(kernel) (pid \(pid))"
@@ -376,10 +383,17 @@ public struct FaultInjector: Sendable {
                 return "SIGCONT to \(pid)"
             case .killProcess(let pid, let start, let what):
                 guard ProcessIdentity.isSame(pid, startTime: start) else { return "\(what) already ended" }
-                _ = kill(pid, SIGKILL)
+                // Its children too: stress-ng's workers outlive a SIGKILLed parent and spin on.
+                let tree = ProcessIdentity.descendants(of: pid)
+                _ = kill(pid, SIGTERM)
+                for _ in 0..<20 where ProcessIdentity.isSame(pid, startTime: start) && ProcessIdentity.state(pid) != "Z"
+                {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                for child in [pid] + tree { _ = kill(child, SIGKILL) }
                 var status: Int32 = 0
-                _ = waitpid(pid, &status, 0)
-                return "stopped \(what)"
+                _ = waitpid(pid, &status, WNOHANG)
+                return "stopped \(what)" + (tree.isEmpty ? "" : " and its \(tree.count) children")
             case .restoreCorrupted(let path, let backup, let offset, let sha):
                 defer { try? FileManager.default.removeItem(atPath: backup) }
                 guard let handle = FileHandle(forReadingAtPath: path) else { return "\(path) is gone" }

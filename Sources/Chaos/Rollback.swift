@@ -109,6 +109,29 @@ public enum ProcessIdentity {
         return stat[stat.index(after: close)...].split(separator: " ").first?.first
     }
 
+    /// Every live descendant of `pid` (children, their children...), from /proc.
+    public static func descendants(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        var parent: [Int32: Int32] = [:]
+        for entry in entries {
+            guard let child = Int32(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let ppid = Int32(fields[1]) { parent[child] = ppid }
+        }
+        var found: [Int32] = []
+        var frontier = [pid]
+        while let next = frontier.popLast() {
+            for (child, ppid) in parent where ppid == next {
+                found.append(child)
+                frontier.append(child)
+            }
+        }
+        return found
+    }
+
     /// Whether `pid` is still the process that started at `startTime`.
     public static func isSame(_ pid: Int32, startTime: UInt64) -> Bool {
         Self.startTime(pid) == startTime

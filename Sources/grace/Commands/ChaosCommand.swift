@@ -197,6 +197,8 @@ extension ChaosCommand {
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            // Ready to take the port the moment it is free: the drill kills the kernel only after this line.
+            FileHandle.standardOutput.write(Data("waiting for \(port)\n".utf8))
             let deadline = Date().addingTimeInterval(30)
             while true {
                 let bound = withUnsafePointer(to: &address) {
