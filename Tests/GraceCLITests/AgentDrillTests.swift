@@ -121,14 +121,15 @@ struct AgentDrillTests {
         try await repo.shipped.finish()
     }
 
-    /// The shipped playbooks whose triggers no test of this suite waits for (a 30-minute schedule, five calm
-    /// minutes, an anomaly's warm-up of 60 samples, an unknown error five times in ten minutes, a restart loop, a
+    /// The shipped playbooks whose triggers no test of this suite waits for (a 30-minute schedule, a saturated
+    /// host for a minute, five calm minutes, an anomaly's warm-up of 60 samples, an unknown error five times in ten minutes, a restart loop, a
     /// silent agent, an unrepairable edit), run by hand through the running Grace as an operator would: each runs
     /// its real steps against the real kernels and agent, and succeeds.
     @Test(
         "the playbooks no short test triggers run by hand and succeed",
         arguments: [
-            ["periodic-snapshot", "kernel=store", "tag=by-hand"], ["restore-load", "tier=background"],
+            ["periodic-snapshot", "kernel=store", "tag=by-hand"], ["shed-load", "tier=background"],
+            ["restore-load", "tier=background"],
             ["break-restart-loop", "kernel=worker", "count=4"], ["diagnose-kernel", "kernel=api", "metric=open_fds"],
             [
                 "learn-error-signature", "kernel=api",
