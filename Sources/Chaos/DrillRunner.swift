@@ -129,20 +129,21 @@ public actor DrillRunner {
                     name: "trigger \(trigger) ready", ok: left <= .zero,
                     detail: left <= .zero ? "out of its cooldown" : "in its cooldown for \(left.ms) ms more"))
         }
-        // The kernels the drill is about have run for their `stable_after`: a restart policy still backing off
-        // from the last drill would make this one measure that drill's aftermath.
+        // The kernels the drill is about have run for their `stable_after` and their restart intensity's window:
+        // a policy still backing off from the last drill, or a window still holding its restarts (so that one
+        // more gives up), would make this drill measure the last one's aftermath.
         if let scenario {
             let names = Set([scenario.fault.target.name.value] + (scenario.expect?.healthy.map(\.value) ?? []))
             for k in kernels where names.contains(k.name) {
                 guard let declared = target.graph.kernels.first(where: { $0.header.name.value == k.name }) else {
                     continue
                 }
-                let stable = declared.restart.stableAfter.seconds
+                let stable = max(declared.restart.stableAfter, declared.restart.intensity.within).seconds
                 let up = k.uptimeSeconds ?? 0
                 probes.append(
                     .init(
                         name: "kernel \(k.name) stable", ok: up >= stable,
-                        detail: String(format: "up %.0fs of its stable_after %.0fs", up, stable)))
+                        detail: String(format: "up %.0fs of the %.0fs its restart policy settles in", up, stable)))
             }
         }
         return probes
