@@ -404,7 +404,7 @@ public actor DrillRunner {
 
     func evaluate(
         _ gateNames: [String], samples: [String: [AvailabilityMonitor.Sample]], healedMs: Int64?,
-        restarts: [String: Int], checksums: DataChecksums, span: Duration
+        restarts: [String: Int], checksums: DataChecksums, span: Duration, restartScale: [String: Int] = [:]
     ) async -> [GateCheckResult] {
         var results: [GateCheckResult] = []
         for name in gateNames {
@@ -438,10 +438,13 @@ public actor DrillRunner {
                             ok: healedMs.map { $0 < under.ms } ?? false))
                 case .maxRestarts(let k, let count):
                     let n = restarts[k.value] ?? 0
+                    let faults = max(1, restartScale[k.value] ?? 1)
+                    let bound = count * faults
                     results.append(
                         .init(
                             gate: name, check: "restarts of \(k.value)", measured: "\(n)",
-                            threshold: "<= \(count)", ok: n <= count))
+                            threshold: "<= \(bound)" + (faults > 1 ? " (\(count) for each of \(faults) faults)" : ""),
+                            ok: n <= bound))
                 case .dataLoss:
                     let lost = checksums.lost()
                     results.append(
