@@ -98,12 +98,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        // Chaos drills (`grace chaos`): real faults, rollbacks that survive the runner, evidence and gates. It talks
+        // Chaos drills (`grace chaos`): real faults, rollbacks that survive the runner, evidence and gates (the journal
+        // kinds from Interpreter's one vocabulary). It talks
         // to Grace through the `GraceLink` protocol, so it needs no SwiftNIO; the CLI supplies the HTTP.
         .target(
             name: "Chaos",
             dependencies: [
-                "GraceDSL", "GraceAPIModels",
+                "GraceDSL", "GraceAPIModels", "Interpreter",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -1,6 +1,7 @@
 import Foundation
 import GraceAPIModels
 import GraceDSL
+import Interpreter
 
 #if canImport(Glibc)
 import Glibc
@@ -101,7 +102,7 @@ extension DrillRunner {
         say("kong: \(plan.count) faults over \(DurationParser.format(duration)), seed \(seed)")
         var restarts: [String: Int] = [:]
         func count(_ events: [(String, EventView)]) {
-            for (_, e) in events where e.kind == "kernel.started" {
+            for (_, e) in events where e.kind == JournalKind.kernelStarted.rawValue {
                 if let k = e.kernel { restarts[k, default: 0] += 1 }
             }
         }

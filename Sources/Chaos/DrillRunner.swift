@@ -1,6 +1,7 @@
 import Foundation
 import GraceAPIModels
 import GraceDSL
+import Interpreter
 
 /// Runs drills one after another against a running Grace: steady state, fault, expectations, rollbacks, steady
 /// state again, gates from evidence; every phase reported to Grace's journal.
@@ -76,7 +77,7 @@ public actor DrillRunner {
             }
             cursors[name] = after
         }
-        for (_, e) in all where e.kind == "trigger.fired" {
+        for (_, e) in all where e.kind == JournalKind.triggerFired.rawValue {
             if let t = e.fields["trigger"] { lastFired[t] = .now }
         }
         return all
@@ -266,9 +267,9 @@ public actor DrillRunner {
             let elapsed = (ContinuousClock.now - injectedAt).ms
             for (instance, e) in await readEvents() {
                 switch e.kind {
-                case "trigger.fired" where e.fields["trigger"] == expectation.trigger:
+                case JournalKind.triggerFired.rawValue where e.fields["trigger"] == expectation.trigger:
                     if expectation.triggerFiredMs == nil { expectation.triggerFiredMs = elapsed }
-                case "run.started":
+                case JournalKind.runStarted.rawValue:
                     // The expected playbook's run, or the run it escalated to (its `on_failure`): a run that fails
                     // and hands over to its fallback, which succeeds, is the recovery the playbook declares.
                     if let run = e.fields["run"],
@@ -277,7 +278,7 @@ public actor DrillRunner {
                     {
                         runs.insert(instance + "/" + run)
                     }
-                case "run.succeeded":
+                case JournalKind.runSucceeded.rawValue:
                     if let run = e.fields["run"], runs.contains(instance + "/" + run),
                         expectation.playbookSucceededMs == nil
                     {
@@ -285,7 +286,7 @@ public actor DrillRunner {
                         let via = e.fields["playbook"].flatMap { $0 == expectation.playbook ? nil : $0 }
                         expectation.run = instance + "/" + run + (via.map { " (\($0), its escalation)" } ?? "")
                     }
-                case "kernel.started":
+                case JournalKind.kernelStarted.rawValue:
                     if let k = e.kernel { started[k, default: 0] += 1 }
                 default: break
                 }
@@ -304,7 +305,7 @@ public actor DrillRunner {
         let after = await steadyState(nil, timeout: options.settleTimeout)
         report.steadyStateAfter = after
         report.deviated = !after.met
-        for (_, e) in await readEvents() where e.kind == "kernel.started" {
+        for (_, e) in await readEvents() where e.kind == JournalKind.kernelStarted.rawValue {
             if let k = e.kernel { started[k, default: 0] += 1 }
         }
         let samples = await monitor.stop()
