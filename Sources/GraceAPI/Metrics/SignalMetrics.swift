@@ -52,7 +52,7 @@ struct SignalMetrics {
             metrics.kernelRestarted(kernel, reason: .policy)
         case .kernelRestartRequested(let kernel, _, let origin, _):
             metrics.kernelRestarted(kernel, reason: origin)
-        case .triggerFired(let trigger, _, _, _):
+        case .triggerFired(let trigger, _, _, _, _):
             metrics.triggerFired(trigger, suppressed: false)
         case .triggerSuppressed(let trigger, _, _, _):
             metrics.triggerFired(trigger, suppressed: true)

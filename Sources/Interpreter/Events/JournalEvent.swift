@@ -438,7 +438,8 @@ public enum JournalEvent: Sendable, Hashable {
 
     // Triggers: `evidence` is what the firing carried (its `event.*` fields).
     /// A trigger fired and runs `playbook`; `kernel` is the one the firing event was about, if any.
-    case triggerFired(trigger: String, playbook: String, kernel: String?, evidence: [String: String])
+    case triggerFired(
+        trigger: String, playbook: String, kernel: String?, evidence: [String: String], run: String? = nil)
     /// A trigger fired but ran nothing: `reason` is `cooldown`, `coalesced`, `rate-limited` or `no-playbook`.
     case triggerSuppressed(trigger: String, reason: String, kernel: String?, evidence: [String: String])
 
@@ -646,7 +647,7 @@ public enum JournalEvent: Sendable, Hashable {
             .snapshotRestored(let k, _, _, _), .snapshotPruned(let k, _), .snapshotFailed(let k, _),
             .kbOutcome(let k, _), .kbBindingLearned(let k, _), .kbBindingDropped(let k, _):
             k
-        case .triggerFired(_, _, let k, _), .triggerSuppressed(_, _, let k, _), .unrecognized(_, let k, _),
+        case .triggerFired(_, _, let k, _, _), .triggerSuppressed(_, _, let k, _), .unrecognized(_, let k, _),
             .agentTask(_, _, _, _, _, let k, _, _):
             k
         default:
@@ -657,6 +658,7 @@ public enum JournalEvent: Sendable, Hashable {
     /// The playbook run the entry belongs to, if any.
     public var run: String? {
         switch self {
+        case .triggerFired(_, _, _, _, let r): r
         case .runStarted(let r, _, _, _, _), .stepStarted(let r, _, _, _, _), .stepSucceeded(let r, _, _, _),
             .stepFailed(let r, _, _, _, _), .stepSkipped(let r, _, _, _), .undoStarted(let r, _, _, _),
             .undoFinished(let r, _, _, _), .runSucceeded(let r, _), .runFailed(let r, _, _),
@@ -728,7 +730,7 @@ public enum JournalEvent: Sendable, Hashable {
             var f = ["origin": origin.rawValue, "reason": reason]
             if let pid { f["pid"] = String(pid) }
             return f
-        case .triggerFired(let trigger, let playbook, _, let evidence):
+        case .triggerFired(let trigger, let playbook, _, let evidence, _):
             return Self.prefixed(evidence, "event.", into: ["trigger": trigger, "playbook": playbook])
         case .triggerSuppressed(let trigger, let reason, _, let evidence):
             return Self.prefixed(evidence, "event.", into: ["trigger": trigger, "reason": reason])
@@ -980,7 +982,8 @@ public enum JournalEvent: Sendable, Hashable {
             return f["error"].map { .configUnreadable(reason: reason, error: $0) }
         case .triggerFired:
             guard let trigger = f["trigger"], let playbook = f["playbook"] else { return nil }
-            return .triggerFired(trigger: trigger, playbook: playbook, kernel: kernel, evidence: stripped(f, "event."))
+            return .triggerFired(
+                trigger: trigger, playbook: playbook, kernel: kernel, evidence: stripped(f, "event."), run: run)
         case .triggerSuppressed:
             guard let trigger = f["trigger"], let reason = f["reason"] else { return nil }
             return .triggerSuppressed(trigger: trigger, reason: reason, kernel: kernel, evidence: stripped(f, "event."))

@@ -1,4 +1,5 @@
 import GraceDSL
+import Synchronization
 
 /// How a playbook run ended.
 public struct PlaybookOutcome: Sendable, Hashable {
@@ -49,6 +50,10 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
         slots = RunSlots(limit: graph.settings?.limits.concurrentRuns ?? 4)
     }
 
+    /// A fresh run id, for a caller that records something about a run before starting it (the trigger that fired
+    /// it) and then passes the id to `run`.
+    public func nextRunID() -> String { ids.next() }
+
     /// Runs `playbook` with `arguments` (missing ones take their defaults). Waits for a run slot and for the
     /// locks of every kernel the run acts on.
     public func run(
@@ -63,7 +68,7 @@ public final class PlaybookExecutor<C: Clock>: Sendable where C.Duration == Dura
         _ name: String, arguments: [String: String], trigger: String?, parent: String?, runID: String?, depth: Int
     ) async -> Outcome {
         let id: String
-        if let runID { id = runID } else { id = await ids.next() }
+        if let runID { id = runID } else { id = ids.next() }
         guard let playbook = graph.playbook(name) else {
             await journal.record(.runFailed(run: id, playbook: name, error: "no playbook `\(name)`"))
             return Outcome(run: id, playbook: name, succeeded: false, error: "no playbook `\(name)`", escalation: [])
@@ -499,12 +504,11 @@ actor RunSlots {
 }
 
 /// Run ids: short, unique within a process, sortable.
-actor RunIDs {
-    private var counter = 0
+final class RunIDs: Sendable {
+    private let counter = Atomic<Int>(0)
     private let prefix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
 
     func next() -> String {
-        counter += 1
-        return "\(prefix)-\(counter)"
+        "\(prefix)-\(counter.add(1, ordering: .relaxed).newValue)"
     }
 }

@@ -275,12 +275,15 @@ public actor Healer {
             case .run(let firing, let playbook, let arguments):
                 let executor = executor
                 let attribution = attribution(for: firing, arguments: arguments)
+                // The run's id is chosen now so that the firing names the run it caused (`grace explain`).
+                let runID = executor.nextRunID()
                 let fired = JournalEvent.triggerFired(
                     trigger: firing.trigger, playbook: playbook, kernel: firing.fields["kernel"],
-                    evidence: firing.fields)
+                    evidence: firing.fields, run: runID)
                 journal.append(fired)
                 track { [weak self] in
-                    let outcome = await executor.run(playbook, arguments: arguments, trigger: firing.trigger)
+                    let outcome = await executor.run(
+                        playbook, arguments: arguments, trigger: firing.trigger, runID: runID)
                     if let attribution { await self?.judge(attribution, outcome: outcome) }
                 }
             case .suppressed(let firing, let reason):
