@@ -19,7 +19,8 @@ struct Grace: AsyncParsableCommand {
             """,
         version: version,
         groupedSubcommands: [
-            CommandGroup(name: "Configuration", subcommands: [Validate.self, GraphCommand.self, Plan.self]),
+            CommandGroup(
+                name: "Configuration", subcommands: [Validate.self, GraphCommand.self, Plan.self, ReplayCommand.self]),
             CommandGroup(
                 name: "Supervision",
                 subcommands: [

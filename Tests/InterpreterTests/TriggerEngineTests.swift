@@ -43,7 +43,9 @@ struct TriggerEngineTests {
         #expect(
             decisions == [
                 .run(
-                    firing: Firing(trigger: "crashed", at: .zero, fields: ["kernel": "api", "code": "1"]),
+                    firing: Firing(
+                        trigger: "crashed", at: .zero, fields: ["kernel": "api", "code": "1"],
+                        evidence: ["condition": "exit of *"]),
                     playbook: "heal", arguments: ["kernel": "api"])
             ])
     }

@@ -5,7 +5,7 @@ extension DocumentDecoder {
                 root, header,
                 keys: [
                     "state_dir", "include", "api", "instance", "limits", "snapshots", "knowledge", "agent",
-                    "components", "supervision",
+                    "components", "supervision", "history",
                 ])
         else { return nil }
         var g = GraceSettings(header: header)
@@ -102,6 +102,22 @@ extension DocumentDecoder {
             }
         } else if let n = r["components"] {
             sink.emit(.wrongType, "`components` must be a mapping, found \(n.kindDescription)", at: n.span)
+        }
+        if let n = r["history"],
+            let h = MappingReader(
+                n, context: "history", allowed: ["raw", "downsample", "retention", "log_lines"], sink: sink)
+        {
+            if let v = h["raw"], let d = values.duration(v, field: "raw") { g.history.raw = d.value }
+            if let v = h["downsample"], let d = values.duration(v, field: "downsample") {
+                g.history.downsample = d.value
+            }
+            if let v = h["retention"], let d = values.duration(v, field: "retention") { g.history.retention = d.value }
+            if let v = h["log_lines"], let c = values.int(v, field: "log_lines", range: 0...100_000) {
+                g.history.logLinesPerSecond = c.value
+            }
+            if g.history.downsample < .seconds(1) {
+                sink.emit(.invalidValue, "`downsample` must be at least 1s", at: h["downsample"]?.span ?? n.span)
+            }
         }
         if let n = r["supervision"],
             let s = MappingReader(n, context: "supervision", allowed: ["component", "rebuild", "reexec"], sink: sink)

@@ -52,6 +52,21 @@ public struct GraceSettings: Sendable, Hashable {
         public init() {}
     }
 
+    /// What Grace keeps of what it observed, for `grace replay` and `grace explain`: every metric sample, heartbeat,
+    /// log line and sighting for `raw`, then the metrics downsampled to `downsample` buckets for `retention`.
+    public struct History: Sendable, Hashable {
+        /// How long every observation is kept as it was seen (what replay reproduces exactly).
+        public var raw: Duration = .seconds(86_400)
+        /// The bucket of the metrics kept after `raw`.
+        public var downsample: Duration = .seconds(60)
+        /// How long the downsampled metrics are kept.
+        public var retention: Duration = .seconds(14 * 86_400)
+        /// Log lines kept per kernel per second at most (a flood is counted, not kept); 0 keeps none.
+        public var logLinesPerSecond = 100
+
+        public init() {}
+    }
+
     /// Built-in components of Grace itself that heartbeat under the root supervisor.
     public static let componentNames = [
         "supervisor", "healer", "agent", "snapshotter", "api", "control", "watcher", "fleet",
@@ -83,6 +98,7 @@ public struct GraceSettings: Sendable, Hashable {
     public var knowledge = Knowledge()
     public var componentHeartbeats: [String: Duration] = [:]
     public var supervision = Supervision()
+    public var history = History()
 
     public init(header: DocumentHeader) {
         self.header = header

@@ -43,3 +43,29 @@ public struct MetricValue: Sendable, Hashable, Codable {
         self.unit = unit
     }
 }
+
+extension MetricValue {
+    /// The value as written in the metric's unit: `160MiB`, `90%`, `500ms`, `4`.
+    public var text: String { Self.text(value, unit: unit) }
+
+    /// `value` as text in `unit`: bytes in the largest binary unit that keeps one decimal at most, percent with
+    /// `%`, durations in `ms` below a second.
+    public static func text(_ value: Double, unit: Metric.Unit) -> String {
+        func number(_ v: Double) -> String {
+            let rounded = (v * 10).rounded() / 10
+            return rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int64(rounded)) : String(rounded)
+        }
+        switch unit {
+        case .bytes:
+            var v = value
+            for suffix in ["B", "KiB", "MiB", "GiB"] {
+                if abs(v) < 1024 { return number(v) + suffix }
+                v /= 1024
+            }
+            return number(v) + "TiB"
+        case .percent: return number(value) + "%"
+        case .duration: return abs(value) < 1 ? number(value * 1000) + "ms" : number(value) + "s"
+        case .count, .number: return number(value)
+        }
+    }
+}

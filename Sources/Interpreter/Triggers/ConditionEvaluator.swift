@@ -52,9 +52,26 @@ public struct ConditionEvaluator: Sendable {
         case any(children: [Node])
     }
 
+    /// The samples of one excursion beyond a threshold, summarised for the evidence of a firing.
+    struct Excursion: Sendable {
+        var count = 0
+        var min = Double.infinity
+        var max = -Double.infinity
+        var first: Double?
+
+        mutating func add(_ value: Double) {
+            count += 1
+            min = Swift.min(min, value)
+            max = Swift.max(max, value)
+            if first == nil { first = value }
+        }
+    }
+
     /// Per-leaf memory: windows, excursions, deadlines.
     struct LeafState: Sendable {
         var excursionSince: Duration?
+        /// The samples of the current excursion beyond a threshold: how many, their range and the first.
+        var excursion = Excursion()
         var fired = false
         var lastValue: Double?
         var samples: [(at: Duration, value: Double)] = []
@@ -72,6 +89,12 @@ public struct ConditionEvaluator: Sendable {
 
     private var root: Node
     private let context: Context
+    /// What the condition saw when it last fired (`observe` or `tick` returned fields): the window's samples for a
+    /// threshold, the fit for a prediction, the mean and deviation for an anomaly, the pattern for a log line.
+    /// Kept apart from the fields, which are the `event.*` scope of `with:` templates and named regex groups.
+    public private(set) var lastEvidence: [String: String] = [:]
+    /// Evidence keys inside the tree carry this prefix; `observe` and `tick` move them to `lastEvidence`.
+    static let evidencePrefix = "evidence."
 
     /// An evaluator for `condition` starting at `now`, when schedules and `silence` deadlines begin counting.
     public init(_ condition: ConditionNode, context: Context, now: Duration = .zero) {
@@ -126,12 +149,27 @@ public struct ConditionEvaluator: Sendable {
 
     /// Feeds an event; returns the event fields when the condition fires.
     public mutating func observe(_ event: Event, now: Duration) -> [String: String]? {
-        Self.observe(&root, event: event, now: now, context: context)
+        Self.observe(&root, event: event, now: now, context: context).map { separate($0) }
     }
 
     /// Lets time pass; returns fields when a time-based condition fires (silence, held thresholds, schedules).
     public mutating func tick(now: Duration) -> [String: String]? {
-        Self.tick(&root, now: now, context: context)
+        Self.tick(&root, now: now, context: context).map { separate($0) }
+    }
+
+    /// Splits what a leaf returned into the firing's fields and its evidence (`lastEvidence`).
+    private mutating func separate(_ raw: [String: String]) -> [String: String] {
+        var fields: [String: String] = [:]
+        var evidence: [String: String] = [:]
+        for (key, value) in raw {
+            if key.hasPrefix(Self.evidencePrefix) {
+                evidence[String(key.dropFirst(Self.evidencePrefix.count))] = value
+            } else {
+                fields[key] = value
+            }
+        }
+        lastEvidence = evidence
+        return fields
     }
 
     /// When `tick` should next be called, if anything is pending.
@@ -263,6 +301,38 @@ public struct ConditionEvaluator: Sendable {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.3f", value)
     }
 
+    /// A threshold as text: `> 80`, `< 1048576`.
+    static func describe(_ threshold: Condition.Threshold) -> String {
+        (threshold.direction == .above ? "> " : "< ") + threshold.value.value.text
+    }
+
+    /// The evidence of a threshold held for its window: the threshold, the window, and the excursion's samples.
+    private static func thresholdEvidence(_ condition: Condition, _ state: LeafState, now: Duration) -> [String: String]
+    {
+        guard case .metric(let metric, _, let threshold, let window) = condition else { return [:] }
+        var evidence = [
+            "metric": metric.value.rawValue, "threshold": describe(threshold),
+            "held_ms": String((now - (state.excursionSince ?? now)).milliseconds),
+            "samples": String(state.excursion.count),
+        ]
+        if let window { evidence["for"] = DurationParser.format(window) }
+        if state.excursion.count > 0 {
+            evidence["min"] = format(state.excursion.min)
+            evidence["max"] = format(state.excursion.max)
+        }
+        if let first = state.excursion.first { evidence["first"] = format(first) }
+        // The same figures in the metric's unit, for people (`grace explain`).
+        if metric.value.unit == .bytes || metric.value.unit == .duration, let last = state.lastValue {
+            evidence["value_text"] = MetricValue.text(last, unit: metric.value.unit)
+            if state.excursion.count > 0 {
+                evidence["range_text"] =
+                    MetricValue.text(state.excursion.min, unit: metric.value.unit) + " .. "
+                    + MetricValue.text(state.excursion.max, unit: metric.value.unit)
+            }
+        }
+        return Dictionary(uniqueKeysWithValues: evidence.map { (evidencePrefix + $0.key, $0.value) })
+    }
+
     /// Time left as a duration field (`13d23h`, `45s`; `0s` once past).
     static func describe(_ left: Duration) -> String {
         DurationParser.format(left > .zero ? .seconds(left.components.seconds) : .zero)
@@ -298,7 +368,7 @@ public struct ConditionEvaluator: Sendable {
 
         case (.health(let target, let failures), .kernelUnhealthy(let kernel, let reason, let count)):
             guard matches(target.value, kernel), count >= (failures ?? 1) else { return nil }
-            return ["kernel": kernel, "reason": reason]
+            return ["kernel": kernel, "reason": reason, evidencePrefix + "failures": String(count)]
 
         case (.silence(let target, let within), .heartbeat(let name)),
             (.silence(let target, let within), .kernelStarted(let name, _)):
@@ -345,14 +415,17 @@ public struct ConditionEvaluator: Sendable {
             state.lastValue = value
             guard crosses(threshold, value) else {
                 state.excursionSince = nil
+                state.excursion = Excursion()
                 state.fired = false
                 return nil
             }
             let since = state.excursionSince ?? now
             state.excursionSince = since
+            state.excursion.add(value)
             guard !state.fired, now - since >= (window ?? .zero) else { return nil }
             state.fired = true
             return ["kernel": k ?? "", "value": format(value)].filter { !$0.value.isEmpty }
+                .merging(thresholdEvidence(condition, state, now: now)) { a, _ in a }
 
         case (
             .predict(let metric, let kernel, let threshold, let horizon, let window), .metric(let k, let m, let value)
@@ -374,7 +447,13 @@ public struct ConditionEvaluator: Sendable {
             if let eta = fit.secondsUntil(threshold.value.value.value), eta >= 0 {
                 fields["eta"] = "\(Int64(eta * 1000))ms"
             }
-            return fields
+            let evidence = [
+                "metric": metric.value.rawValue, "threshold": describe(threshold),
+                "slope": String(format: "%.6g", fit.slope),
+                "horizon": DurationParser.format(horizon), "window": DurationParser.format(window),
+                "samples": String(state.samples.count), "first": format(state.samples.first?.value ?? value),
+            ]
+            return fields.merging(evidence.map { (evidencePrefix + $0.key, $0.value) }) { a, _ in a }
 
         case (.anomaly(let metric, let kernel, let z, let alpha, let warmup), .metric(let k, let m, let value)):
             guard m == metric.value, matches(kernel?.value, k) else { return nil }
@@ -400,7 +479,11 @@ public struct ConditionEvaluator: Sendable {
             state.fired = true
             var fields = ["value": format(value), "score": String(format: "%.2f", score)]
             if let k { fields["kernel"] = k }
-            return fields
+            let evidence = [
+                "metric": metric.value.rawValue, "mean": String(format: "%.6g", mean), "sd": String(format: "%.6g", sd),
+                "z": format(z), "samples": String(state.sampleCount + 1),
+            ]
+            return fields.merging(evidence.map { (evidencePrefix + $0.key, $0.value) }) { a, _ in a }
 
         case (.log(_, let kernel, let stream, let count, let within), .logLine(let k, let s, let text)):
             guard matches(kernel?.value ?? "*", k), stream == .any || stream.rawValue == s,
@@ -409,7 +492,9 @@ public struct ConditionEvaluator: Sendable {
             let range = NSRange(text.startIndex..., in: text)
             guard let match = regex.firstMatch(in: text, range: range) else { return nil }
             guard counted(&state, now: now, count: count, within: within) else { return nil }
-            var fields = ["kernel": k, "line": text]
+            var fields = ["kernel": k, "line": text, evidencePrefix + "pattern": regex.pattern]
+            if count > 1 { fields[evidencePrefix + "count"] = String(count) }
+            if let within { fields[evidencePrefix + "within"] = DurationParser.format(within) }
             for name in TemplateScope.namedGroups(regex.pattern) {
                 let r = match.range(withName: name)
                 if r.location != NSNotFound, let swiftRange = Range(r, in: text) {
@@ -501,8 +586,12 @@ public struct ConditionEvaluator: Sendable {
             state.times.removeAll { now - $0 > within }
             guard state.times.count >= count else { return nil }
             let n = state.times.count
+            let span = now - (state.times.first ?? now)
             state.times.removeAll()
-            return ["kernel": kernel, "count": String(n)]
+            return [
+                "kernel": kernel, "count": String(n), evidencePrefix + "within": DurationParser.format(within),
+                evidencePrefix + "span_ms": String(span.milliseconds),
+            ]
 
         case (.gaveUp(let target), .kernelGaveUp(let kernel, let reason)):
             guard matches(target.value, kernel) else { return nil }
@@ -567,7 +656,7 @@ public struct ConditionEvaluator: Sendable {
             state.fired = true
             var fields = ["value": format(value)]
             if let kernel, kernel.value != "*" { fields["kernel"] = kernel.value }
-            return fields
+            return fields.merging(thresholdEvidence(condition, state, now: now)) { a, _ in a }
         case .deadlock(let members, let window):
             guard let since = state.unhealthySince, !state.fired, now - since >= (window ?? .zero) else { return nil }
             state.fired = true

@@ -149,7 +149,7 @@ public struct TriggerEngine: Sendable {
         }
         for i in candidates {
             if let fields = entries[i].evaluator.observe(event, now: now) {
-                decisions.append(decide(i, fields: fields, now: now))
+                decisions.append(decide(i, fields: fields, evidence: entries[i].evaluator.lastEvidence, now: now))
             }
         }
         return decisions
@@ -160,7 +160,7 @@ public struct TriggerEngine: Sendable {
         var decisions: [Decision] = []
         for i in entries.indices {
             if let fields = entries[i].evaluator.tick(now: now) {
-                decisions.append(decide(i, fields: fields, now: now))
+                decisions.append(decide(i, fields: fields, evidence: entries[i].evaluator.lastEvidence, now: now))
             }
         }
         return decisions
@@ -171,20 +171,27 @@ public struct TriggerEngine: Sendable {
         entries.compactMap { $0.evaluator.nextDeadline() }.min()
     }
 
-    private mutating func decide(_ i: Int, fields: [String: String], now: Duration) -> Decision {
+    private mutating func decide(_ i: Int, fields: [String: String], evidence: [String: String], now: Duration)
+        -> Decision
+    {
         let trigger = entries[i].trigger
-        let firing = Firing(trigger: trigger.header.name.value, at: now, fields: fields)
+        var firing = Firing(trigger: trigger.header.name.value, at: now, fields: fields, evidence: evidence)
+        firing.evidence["condition"] = trigger.when.condition.summary
         let key = fields["kernel"] ?? ""
         if let last = entries[i].lastRuns[key] {
+            firing.evidence["last_run_ago_ms"] = String((now - last).milliseconds)
             if let cooldown = trigger.cooldown, now - last < cooldown {
+                firing.evidence["cooldown_left_ms"] = String((cooldown - (now - last)).milliseconds)
                 return .suppressed(firing: firing, reason: "cooldown")
             }
             if let coalesce = trigger.coalesce, now - last < coalesce {
+                firing.evidence["coalesce_left_ms"] = String((coalesce - (now - last)).milliseconds)
                 return .suppressed(firing: firing, reason: "coalesced")
             }
         }
         recentRuns.removeAll { now - $0 >= ratePer }
         if recentRuns.count >= rateRuns {
+            firing.evidence["rate"] = "\(recentRuns.count)/\(DurationParser.format(ratePer))"
             return .suppressed(firing: firing, reason: "rate-limited")
         }
         guard let playbook = playbook(for: trigger, fields: fields) else {

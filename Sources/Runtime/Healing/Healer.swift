@@ -32,6 +32,9 @@ public actor Healer {
     /// How far back a rebuild replays the journal into the new trigger engine.
     static let replayWindow: Duration = .seconds(600)
     private let counters = HealerCounters()
+    /// What the engine saw that the journal does not record, kept for replay (`history:` settings).
+    nonisolated let history: HistoryRecorder
+    private var historyTask: Task<Void, Never>?
     private var tickTask: Task<Void, Never>?
     private var fileTasks: [Task<Void, Never>] = []
     /// Runs in flight, each removed by itself when it ends. The handles of finished runs used to be kept for ever,
@@ -77,6 +80,7 @@ public actor Healer {
             clock: environment.clock, locks: locks)
         engine = TriggerEngine(
             graph: graph, context: .init(graph: graph), disabled: RuntimeSupport.unobservableTriggers(in: graph))
+        history = HistoryRecorder(store: environment.store, settings: graph.settings?.history ?? .init())
     }
 
     var now: Duration { environment.clock.elapsedTime }
@@ -99,7 +103,12 @@ public actor Healer {
         startFileWatches()
         startCertificateWatches()
         scheduleTick()
-        if incarnation == 1 { startKnowledge() }
+        if incarnation == 1 {
+            startKnowledge()
+            let history = history
+            let logger = logger
+            historyTask = Task { await history.run(logger: logger) }
+        }
         journal.append(.healerStarted(triggers: engine.triggerCount))
         // Runs of this process still in flight after a rebuild are not interrupted: they carry on.
         if incarnation == 1 { retryInterruptedRuns() }
@@ -165,6 +174,8 @@ public actor Healer {
     /// Stops timers and watches and writes what the knowledge base gathered.
     public func stop() {
         flushKnowledge()
+        historyTask?.cancel()
+        try? history.flush()
         flushTask?.cancel()
         tickTask?.cancel()
         fileTasks.forEach { $0.cancel() }
@@ -200,6 +211,7 @@ public actor Healer {
     /// rate limit and the cooldowns carry over (`TriggerEngine.inheritLimits`).
     func reload(_ newGraph: ExecutionGraph) {
         graph = newGraph
+        history.update(newGraph.settings?.history ?? .init())
         recognizer?.reload(newGraph)
         seedDeclaredSignatures()
         executor = PlaybookExecutor(
@@ -249,6 +261,8 @@ public actor Healer {
         default:
             break
         }
+        // The journal keeps its own entries; everything else the engine sees is kept for replay.
+        if case .journal = observation {} else { history.record(events) }
         var earliest: Duration?
         for event in events {
             switch event {
@@ -271,7 +285,7 @@ public actor Healer {
                 journal.append(
                     .triggerSuppressed(
                         trigger: firing.trigger, reason: "the journal cannot be written (Grace is degraded)",
-                        kernel: firing.fields["kernel"], evidence: firing.fields))
+                        kernel: firing.fields["kernel"], evidence: firing.journaled))
             case .run(let firing, let playbook, let arguments):
                 let executor = executor
                 let attribution = attribution(for: firing, arguments: arguments)
@@ -279,7 +293,7 @@ public actor Healer {
                 let runID = executor.nextRunID()
                 let fired = JournalEvent.triggerFired(
                     trigger: firing.trigger, playbook: playbook, kernel: firing.fields["kernel"],
-                    evidence: firing.fields, run: runID)
+                    evidence: firing.journaled, run: runID)
                 journal.append(fired)
                 track { [weak self] in
                     let outcome = await executor.run(
@@ -290,7 +304,7 @@ public actor Healer {
                 journal.append(
                     .triggerSuppressed(
                         trigger: firing.trigger, reason: reason, kernel: firing.fields["kernel"],
-                        evidence: firing.fields))
+                        evidence: firing.journaled))
             }
         }
     }
@@ -419,11 +433,13 @@ public actor Healer {
         let event = Event.certificateChecked(
             kernel: kernel, path: path, expiresIn: .milliseconds(Int64(max(-1e15, min(1e15, left * 1000)))),
             notAfter: ISO8601DateFormatter().string(from: validity.notAfter))
+        history.record([event])
         apply(engine.observe(event, now: now))
         scheduleTick()
     }
 
     private func fileChanged(_ path: String, kernel: String?) {
+        history.record([.fileChanged(kernel: kernel, path: path)])
         apply(engine.observe(.fileChanged(kernel: kernel, path: path), now: now))
         scheduleTick()
     }

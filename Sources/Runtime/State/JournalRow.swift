@@ -20,6 +20,7 @@ struct JournalRow: Codable, FetchableRecord, PersistableRecord {
 
     enum Columns {
         static let id = Column(CodingKeys.id)
+        static let time = Column(CodingKeys.time)
         static let kind = Column(CodingKeys.kind)
         static let kernel = Column(CodingKeys.kernel)
     }

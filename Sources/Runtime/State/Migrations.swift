@@ -92,6 +92,34 @@ enum Migrations {
             }
         }
 
+        migrator.registerMigration("v3-history") { db in
+            // What the trigger engine saw that the journal does not record (metric samples, heartbeats, log lines,
+            // sightings), kept for `history.raw` so that `grace replay` can feed it to a trigger engine again.
+            try db.create(table: "history") { t in
+                t.column("time", .integer).notNull()
+                t.column("kind", .text).notNull()
+                t.column("kernel", .text)
+                t.column("name", .text)
+                t.column("text", .text).notNull()
+            }
+            try db.create(index: "history_on_time", on: "history", columns: ["time"])
+            // Metric samples older than `history.raw`, one row per metric per `history.downsample` bucket, kept for
+            // `history.retention`. `kernel` is '' for the host.
+            try db.create(table: "history_rollup") { t in
+                t.column("bucket", .integer).notNull()
+                t.column("kernel", .text).notNull()
+                t.column("metric", .text).notNull()
+                t.column("count", .integer).notNull()
+                t.column("min", .double).notNull()
+                t.column("max", .double).notNull()
+                t.column("sum", .double).notNull()
+                t.column("last", .double).notNull()
+                t.primaryKey(["bucket", "kernel", "metric"])
+            }
+            // Replay and explain read the journal by time.
+            try db.create(index: "journal_on_time", on: "journal", columns: ["time"])
+        }
+
         return migrator
     }
 }

@@ -1,0 +1,105 @@
+import Foundation
+import GraceDSL
+import Interpreter
+
+/// Replays recorded history (the journal and the history records) against a configuration: the inputs the live
+/// trigger engine saw, in order, what it decided then, and the comparison with what `graph` decides now.
+public enum HistoryReplay {
+    /// What the live engine saw between `from` and `to`, and what it decided.
+    public struct Recording: Sendable {
+        /// Journal events and history records in time order (journal first at equal times).
+        public var inputs: [ReplayInput]
+        /// The live decisions (`trigger.fired`, `trigger.suppressed`) from `from` to `to`.
+        public var decisions: [ReplayDecision]
+        /// Reloads of the configuration between `from` and `to`.
+        public var reloads: Int
+        /// The oldest raw history record kept, if any.
+        public var historySince: Date?
+        /// When the Grace running at the start of the recording started; nil when none was running.
+        public var runningSince: Date?
+    }
+
+    /// Reads what the live engine saw from `from - warmup` to `to`, and what it decided from `from` to `to`.
+    public static func recording(store: StateStore, from: Date, to: Date, warmup: Duration) throws -> Recording {
+        let start = from.addingTimeInterval(-Double(warmup.milliseconds) / 1000)
+        var journal: [ReplayInput] = []
+        var decisions: [ReplayDecision] = []
+        var reloads = 0
+        for entry in try store.events(from: start, to: to) {
+            var marker: ReplayInput.Marker?
+            switch entry.event {
+            case .graceStarted, .graceReexec: marker = .graceStarted
+            case .graceStopped: marker = .graceStopped
+            case .configReloaded:
+                marker = .reloaded
+                if entry.time >= from { reloads += 1 }
+            case .triggerFired(let trigger, let playbook, let kernel, let evidence, _) where entry.time >= from:
+                decisions.append(
+                    ReplayDecision(
+                        time: entry.time, trigger: trigger, kernel: kernel, playbook: playbook, reason: nil,
+                        evidence: evidence))
+            case .triggerSuppressed(let trigger, let reason, let kernel, let evidence) where entry.time >= from:
+                decisions.append(
+                    ReplayDecision(
+                        time: entry.time, trigger: trigger, kernel: kernel, playbook: nil, reason: reason,
+                        evidence: evidence))
+            default: break
+            }
+            let events = ObservedEvents.events(from: entry.event)
+            if marker != nil || !events.isEmpty {
+                journal.append(ReplayInput(time: entry.time, events: events, marker: marker))
+            }
+        }
+        let records = try store.history(from: start, to: to).map { ReplayInput(time: $0.time, events: $0.events) }
+        // Merge by time; at equal times the journal entry first (the engine sees an entry after it is written).
+        var inputs: [ReplayInput] = []
+        inputs.reserveCapacity(journal.count + records.count)
+        var i = 0
+        var j = 0
+        while i < journal.count || j < records.count {
+            if j >= records.count || (i < journal.count && journal[i].time <= records[j].time) {
+                inputs.append(journal[i])
+                i += 1
+            } else {
+                inputs.append(records[j])
+                j += 1
+            }
+        }
+        return Recording(
+            inputs: inputs, decisions: decisions, reloads: reloads,
+            historySince: try store.historyFigures().oldestRecord, runningSince: try runningSince(store, at: start))
+    }
+
+    /// When the Grace running at `time` started: the last start before it, unless a stop came after that start.
+    static func runningSince(_ store: StateStore, at time: Date) throws -> Date? {
+        let kinds = [JournalKind.graceStarted, .graceReexec, .graceStopped].map(\.rawValue)
+        guard let last = try store.lastEvent(before: time, kinds: kinds), last.kind != JournalKind.graceStopped.rawValue
+        else { return nil }
+        return last.time
+    }
+
+    /// Replays `graph` over the recording of `from`...`to` and compares with what was decided then.
+    public static func compare(
+        graph: ExecutionGraph, store: StateStore, from: Date, to: Date, warmup: Duration = .seconds(600),
+        tolerance: Duration = .seconds(1)
+    ) throws -> ReplayReport {
+        let recording = try recording(store: store, from: from, to: to, warmup: warmup)
+        let replayed = Replayer(graph: graph, disabled: RuntimeSupport.unobservableTriggers(in: graph))
+            .decisions(over: recording.inputs, from: from, to: to, runningSince: recording.runningSince)
+        var notes: [String] = []
+        if recording.reloads > 0 {
+            notes.append(
+                "the configuration was reloaded \(recording.reloads) time(s) in the window; the replay uses one "
+                    + "configuration throughout")
+        }
+        if let since = recording.historySince, since > from {
+            notes.append(
+                "metric samples, heartbeats and log lines are kept from \(ISO8601DateFormatter().string(from: since)) "
+                    + "(history.raw); before that only the journal was replayed")
+        } else if recording.historySince == nil {
+            notes.append("no metric samples, heartbeats or log lines are kept yet; only the journal was replayed")
+        }
+        return ReplayReport.compare(
+            recorded: recording.decisions, replayed: replayed, from: from, to: to, tolerance: tolerance, notes: notes)
+    }
+}
