@@ -35,6 +35,11 @@ struct ChaosDrillTests {
         // Grace journaled every drill, with its verdict.
         let events = try await GraceBinary.run(["events", "--kind", "chaos.finished", "--json"], in: shipped.root)
         for drill in drills { #expect(events.stdout.contains(drill), "\(events.stdout)") }
+        // Replaying the drills' history with the configuration that ran decides exactly what was decided (up to a few
+        // seconds ago: the history is written once a second).
+        let replay = try await ReplayDrillTests.replay(["--from", "1h", "--to", "3s"], in: shipped.root)
+        #expect(replay["identical"] as? Bool == true, "\(replay)")
+        #expect((replay["triggers"] as? [[String: Any]])?.count ?? 0 >= 3, "\(replay)")
         try await shipped.finish()
     }
 

@@ -1,0 +1,87 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `grace replay` over the history a real Grace recorded: the configuration that ran decides exactly what was
+/// decided then, and a raised threshold or a longer window shows the runs that would no longer start.
+@Suite("Replay of recorded history", .serialized, .timeLimit(.minutes(10)))
+struct ReplayDrillTests {
+    /// `grace replay ARGS --json` in `root`, as an object.
+    static func replay(_ arguments: [String], in root: URL) async throws -> [String: Any] {
+        let run = try await GraceBinary.run(["replay", "--json"] + arguments, in: root)
+        #expect(run.status == 0, "\(run.stderr)")
+        return try #require(
+            try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
+    }
+
+    /// The row of `trigger` in a replay report.
+    static func row(_ report: [String: Any], _ trigger: String) -> [String: Any]? {
+        (report["triggers"] as? [[String: Any]])?.first { $0["trigger"] as? String == trigger }
+    }
+
+    /// A copy of the configuration root's config/ with one trigger condition rewritten.
+    static func variant(of root: URL, replacing old: String, with new: String) throws -> URL {
+        let copy = try GraceBinary.temporaryDirectory()
+        try FileManager.default.createDirectory(
+            at: copy.appendingPathComponent("config"), withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("config").path) {
+            let text = try String(contentsOf: root.appendingPathComponent("config/\(name)"), encoding: .utf8)
+            try text.replacingOccurrences(of: old, with: new).write(
+                to: copy.appendingPathComponent("config/\(name)"), atomically: true, encoding: .utf8)
+        }
+        try FileManager.default.copyItem(
+            at: root.appendingPathComponent("Playbooks"), to: copy.appendingPathComponent("Playbooks"))
+        let triggers = try String(contentsOf: copy.appendingPathComponent("config/triggers.yaml"), encoding: .utf8)
+        #expect(triggers.contains(new), "the variant did not change the trigger")
+        return copy
+    }
+
+    @Test("a crash and a memory incident: the same configuration replays identically; a changed trigger differs")
+    func crashAndMemory() async throws {
+        let shipped = try await HealingScenarioTests.Shipped()
+        defer { shipped.grace.terminate() }
+        let before = shipped.grace.output.count - 1
+        try await shipped.inject("crash", into: "api", query: "how=exit&code=3")
+        let exited = try await shipped.grace.waitFor(["kernel.exited", "kernel=api", "code=3"], after: before)
+        let crashed = try await shipped.grace.waitFor(
+            ["run.succeeded", "playbook=heal-crashed-kernel"], after: exited.index)
+        try await shipped.inject("leak", into: "api", query: "mb=16&every=100ms&max=220")
+        let relieved = try await shipped.grace.waitFor(
+            ["run.succeeded", "playbook=relieve-memory-pressure"], after: crashed.index)
+        _ = try await shipped.grace.waitFor(["kernel.healthy", "kernel=api"], after: relieved.index)
+        // Stopped, so that everything it observed is in the history (it is written once a second).
+        #expect(await shipped.grace.stop() == 0)
+
+        let same = try await Self.replay(["--from", "1h"], in: shipped.root)
+        #expect(same["identical"] as? Bool == true, "\(same)")
+        let memory = try #require(Self.row(same, "api-memory-pressure"), "\(same)")
+        #expect(memory["runsThen"] as? Int == 1 && memory["runsNow"] as? Int == 1)
+        let crash = try #require(Self.row(same, "kernel-crashed"), "\(same)")
+        #expect(crash["runsThen"] as? Int == 1 && crash["runsNow"] as? Int == 1)
+
+        let original = "{metric: memory_rss, kernel: api, above: 160MiB, for: 20s}"
+        for changed in [
+            "{metric: memory_rss, kernel: api, above: 1GiB, for: 20s}",
+            "{metric: memory_rss, kernel: api, above: 160MiB, for: 30m}",
+        ] {
+            let variant = try Self.variant(of: shipped.root, replacing: original, with: changed)
+            defer { try? FileManager.default.removeItem(at: variant) }
+            let report = try await Self.replay(["--from", "1h", "--config", variant.path], in: shipped.root)
+            #expect(report["identical"] as? Bool == false)
+            let row = try #require(Self.row(report, "api-memory-pressure"), "\(report)")
+            #expect(row["runsThen"] as? Int == 1 && row["runsNow"] as? Int == 0, "\(changed): \(row)")
+            #expect(row["firstDifference"] is String)
+            let changes = report["changes"] as? [[String: Any]] ?? []
+            #expect(
+                changes.contains {
+                    $0["trigger"] as? String == "api-memory-pressure"
+                        && $0["change"] as? String == "would no longer start"
+                }, "\(changes)")
+            // The crash was decided as before.
+            #expect(Self.row(report, "kernel-crashed")?["firstDifference"] == nil)
+        }
+        let verify = try await GraceBinary.run(["journal", "verify"], in: shipped.root)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        try? FileManager.default.removeItem(at: shipped.root)
+    }
+}
