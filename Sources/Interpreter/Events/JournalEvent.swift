@@ -251,7 +251,7 @@ public enum JournalKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .kernelWatchdogTimeout: "no WATCHDOG=1 within `watchdog` (after_ms)"
         case .kernelStartTimeout: "not ready within `start_timeout`: the start failed (pid, after_ms)"
         case .kernelRestartRequested: "a restart asked for, not by the restart policy (pid, origin, reason)"
-        case .triggerFired: "a trigger fired and runs its playbook (trigger, playbook, event.*)"
+        case .triggerFired: "a trigger fired and runs its playbook (trigger, playbook, run, event.*)"
         case .triggerSuppressed: "a trigger fired but did not run (trigger, reason, event.*)"
         case .runStarted: "a playbook run began (run, playbook, trigger, parent, arg.*)"
         case .runSucceeded: "a run succeeded (run, playbook)"
@@ -730,8 +730,10 @@ public enum JournalEvent: Sendable, Hashable {
             var f = ["origin": origin.rawValue, "reason": reason]
             if let pid { f["pid"] = String(pid) }
             return f
-        case .triggerFired(let trigger, let playbook, _, let evidence, _):
-            return Self.prefixed(evidence, "event.", into: ["trigger": trigger, "playbook": playbook])
+        case .triggerFired(let trigger, let playbook, _, let evidence, let run):
+            var f = Self.prefixed(evidence, "event.", into: ["trigger": trigger, "playbook": playbook])
+            if let run { f["run"] = run }
+            return f
         case .triggerSuppressed(let trigger, let reason, _, let evidence):
             return Self.prefixed(evidence, "event.", into: ["trigger": trigger, "reason": reason])
         case .runStarted(let run, let playbook, let trigger, let arguments, let parent):
