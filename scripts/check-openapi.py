@@ -111,6 +111,18 @@ runs = json.loads(body).get("runs", [])
 if runs:
     check("GET", "/v1/runs/{id}", "/v1/runs/" + runs[0]["id"], expect=200)
 check("GET", "/v1/runs/{id}", "/v1/runs/no-such-run", expect=404)
+if runs:
+    check("GET", "/v1/explain/runs/{id}", "/v1/explain/runs/" + runs[0]["id"], expect=200)
+check("GET", "/v1/explain/runs/{id}", "/v1/explain/runs/no-such-run", expect=404)
+_, body = check("GET", "/v1/events", "/v1/events?limit=1")
+first_events = json.loads(body).get("events", [])
+if first_events:
+    check("GET", "/v1/explain/events/{id}", "/v1/explain/events/%d" % first_events[0]["id"])
+check("GET", "/v1/explain/events/{id}", "/v1/explain/events/999999999", expect=404)
+check("GET", "/v1/explain/events/{id}", "/v1/explain/events/x", expect=400)
+if kernels:
+    check("GET", "/v1/explain/kernels/{name}", "/v1/explain/kernels/" + kernels[0])
+check("GET", "/v1/explain/kernels/{name}", "/v1/explain/kernels/no-such-kernel", expect=404)
 _, body = check("GET", "/v1/kb", "/v1/kb", expect=200)
 signatures = json.loads(body).get("signatures", [])
 if signatures:

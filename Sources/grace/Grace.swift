@@ -28,7 +28,7 @@ struct Grace: AsyncParsableCommand {
                     FleetCommand.self,
                     KernelsCommand.self,
                     KernelCommand.self,
-                    EventsCommand.self, RunsCommand.self, PlaybookCommand.self, ChaosCommand.self,
+                    EventsCommand.self, RunsCommand.self, ExplainCommand.self, PlaybookCommand.self, ChaosCommand.self,
                 ]),
             CommandGroup(
                 name: "State and logs",

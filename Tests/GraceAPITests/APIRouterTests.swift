@@ -229,6 +229,52 @@ struct APIRouterTests {
         #expect(notified.event.run != nil)
     }
 
+    @Test("an incident is explained by run, by event and by kernel; every key is written; unknowns are 404")
+    func explain() async throws {
+        let f = try await Self.fixture()
+        let exited = try #require(
+            f.journal.append(.kernelExited(kernel: "api", pid: 7, status: .exited(code: 3), ran: .seconds(2))))
+        f.journal.append([
+            .triggerFired(
+                trigger: "api-crash", playbook: "heal", kernel: "api", evidence: ["kernel": "api", "code": "3"],
+                run: "heal-9"),
+            .runStarted(
+                run: "heal-9", playbook: "heal", trigger: "api-crash", arguments: ["kernel": "api"], parent: nil),
+            .stepStarted(run: "heal-9", index: 0, name: "step-1", action: "notify", attempt: 1),
+            .stepSucceeded(run: "heal-9", index: 0, name: "step-1", detail: ""),
+            .runSucceeded(run: "heal-9", playbook: "heal"),
+        ])
+        try await f.run { client in
+            for path in ["/v1/explain/runs/heal-9", "/v1/explain/events/\(exited.id)", "/v1/explain/kernels/api"] {
+                try await client.execute(uri: path, method: .get) { response in
+                    #expect(response.status == .ok, "\(path): \(String(buffer: response.body))")
+                    let body = String(buffer: response.body)
+                    #expect(body.contains("\"samples\":null"), "\(body)")
+                    let incident = try Self.decode(IncidentView.self, response)
+                    #expect(incident.run == "heal-9")
+                    #expect(incident.outcome == "healed")
+                    #expect(incident.observations.map(\.kind) == ["kernel.exited"])
+                    #expect(incident.observations.first?.offsetMS == 0)
+                    #expect(incident.decision?.evidence.contains { $0.key == "code" && $0.value == "3" } == true)
+                    #expect(incident.runs.first?.steps.map(\.action) == ["notify"])
+                    let text = IncidentText.render(incident)
+                    #expect(text.contains("kernel.exited api: exited (pid 7) with exit code 3"), "\(text)")
+                    #expect(text.contains("fired api-crash -> heal"), "\(text)")
+                    #expect(text.contains("exit code  3"), "\(text)")
+                    #expect(text.contains("run heal-9 (heal) succeeded"), "\(text)")
+                }
+            }
+            for path in ["/v1/explain/runs/nope", "/v1/explain/events/999999", "/v1/explain/kernels/nobody"] {
+                try await client.execute(uri: path, method: .get) { response in
+                    #expect(response.status == .notFound, "\(path)")
+                }
+            }
+            try await client.execute(uri: "/v1/explain/events/x", method: .get) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+
     @Test("the vocabulary and the components are served")
     func vocabularyAndComponents() async throws {
         let f = try await Self.fixture()

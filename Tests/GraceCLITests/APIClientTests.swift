@@ -74,6 +74,18 @@ struct APIClientTests {
         let one = try await GraceBinary.run(["runs", runID], in: dir)
         #expect(one.stdout.contains("restart-it"))
         #expect(one.stdout.contains("restarted beta"))
+        // `grace explain`: the crash observed, the firing and the run, by run id and by kernel; unknown is 2.
+        let explained = try await GraceBinary.run(["explain", runID], in: dir)
+        #expect(explained.status == 0, "\(explained.stderr)")
+        #expect(explained.stdout.contains("kernel.exited beta: exited"), "\(explained.stdout)")
+        #expect(explained.stdout.contains("killed by SIGKILL"), "\(explained.stdout)")
+        #expect(explained.stdout.contains("restart-it"), "\(explained.stdout)")
+        let latest = try await GraceBinary.run(["explain", "--kernel", "beta", "--json"], in: dir)
+        let incident = try JSONSerialization.jsonObject(with: Data(latest.stdout.utf8)) as? [String: Any]
+        #expect(incident?["run"] as? String == runID, "\(latest.stdout)\(latest.stderr)")
+        let unknownRun = try await GraceBinary.run(["explain", "no-such-run"], in: dir)
+        #expect(unknownRun.status == 2)
+        #expect(unknownRun.stderr.contains("no-such-run"), "\(unknownRun.stderr)")
 
         // restart through the API: journaled like any other.
         let restart = try await GraceBinary.run(["kernel", "restart", "alpha"], in: dir)
@@ -143,7 +155,7 @@ struct APIClientTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let commands = [
             ["status"], ["kernels"], ["kernel", "restart", "alpha"], ["kernel", "pause", "alpha"],
-            ["restart", "alpha"], ["events"], ["runs"],
+            ["restart", "alpha"], ["events"], ["runs"], ["explain", "r-1"],
         ]
         for arguments in commands {
             let out = try await GraceBinary.run(arguments, in: dir)

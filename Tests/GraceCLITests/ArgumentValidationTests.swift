@@ -47,6 +47,8 @@ struct ArgumentValidationTests {
         #expect(try await GraceBinary.run(["events", "--after=-1"]).status == 2)
         #expect(try await GraceBinary.run(["events", "--limit", "0"]).status == 2)
         #expect(try await GraceBinary.run(["runs", "--limit", "501"]).status == 2)
+        #expect(try await GraceBinary.run(["explain"]).status == 2)
+        #expect(try await GraceBinary.run(["explain", "r-1", "--kernel", "api"]).status == 2)
         #expect(try await GraceBinary.run(["journal", "show", "--limit", "0"]).status == 2)
         #expect(try await GraceBinary.run(["kb", "export", "--min-expected", "2"]).status == 2)
         #expect(try await GraceBinary.run(["logs", "mine", "--threshold", "1.5", "-"]).status == 2)

@@ -12,6 +12,8 @@ import Glibc
 @Suite("dashboard in a headless browser", .serialized, .timeLimit(.minutes(10)))
 struct DashboardBrowserTests {
     static let artifact = GraceBinary.repository.appendingPathComponent(".build/test-artifacts/dashboard.png")
+    static let incidentArtifact = GraceBinary.repository.appendingPathComponent(
+        ".build/test-artifacts/incident-timeline.png")
 
     static func configuration(apiPort: Int, demoPort: Int) throws -> URL {
         let dir = try RunCommandTests.configuration(
@@ -145,6 +147,53 @@ struct DashboardBrowserTests {
             try browser.evaluate("document.querySelector('\(exitedEvent)').closest('li').dataset.kind") as? String
         }
         #expect(kind == "kernel.exited")
+
+        // The run's incident as a timeline picture: the exit observed, the firing decided, the three steps as bars,
+        // the verification and the learning lanes.
+        let incident = "document.getElementById('incident')"
+        let svgText = "[...document.querySelectorAll('#incident-svg text')].map((t) => t.textContent).join('|')"
+        try await GraceBinary.offPool {
+            _ = try browser.evaluate("document.querySelector('\(run) button[data-explain]').click()")
+        }
+        let timelineShown = try await GraceBinary.offPool {
+            try browser.waitUntil(
+                """
+                \(incident).open && \(incident).dataset.state === 'shown' \
+                && document.querySelectorAll('#incident-svg rect.step[data-state="succeeded"]').length === 3
+                """, timeout: 15)
+        }
+        let labels = try? await GraceBinary.offPool { try browser.evaluate(svgText) as? String }
+        try? await GraceBinary.offPool { try browser.screenshot(to: Self.incidentArtifact) }
+        #expect(
+            timelineShown, "the incident timeline of the run did not show\n\(labels ?? "?")\n\(browser.diagnostics)")
+        let text = labels ?? ""
+        for label in [
+            "observed", "decided", "ran", "verified", "learned", "announce", "settle", "check", "kernel.exited",
+            "fired svc-exited",
+        ] {
+            #expect(text.contains(label), "the incident timeline lacks `\(label)`: \(text)")
+        }
+        let lanes = try await GraceBinary.offPool {
+            try browser.evaluate(
+                "[...document.querySelectorAll('#incident-svg g.lane')].map((g) => g.dataset.lane).join(',')")
+                as? String
+        }
+        #expect(lanes == "observed,decided,ran,verified,learned")
+        // The same incident, opened from the kernel.exited event.
+        try await GraceBinary.offPool {
+            _ = try browser.evaluate(
+                "\(incident).close(); document.querySelector('\(exitedEvent) button[data-explain]').click()")
+        }
+        let fromEvent = try await GraceBinary.offPool {
+            try browser.waitUntil(
+                """
+                \(incident).open && \(incident).dataset.state === 'shown' \
+                && document.getElementById('incident-title').textContent.startsWith('Incident: event') \
+                && document.querySelector('#incident-svg g.lane[data-lane="observed"] circle') !== null
+                """, timeout: 15)
+        }
+        #expect(fromEvent, "the incident timeline did not open from the kernel.exited event\n\(browser.diagnostics)")
+        try await GraceBinary.offPool { _ = try browser.evaluate("\(incident).close()") }
         // The coding agent's panel read its queue (empty here: nothing asked the agent for anything).
         let agentShown = try await GraceBinary.offPool {
             try browser.waitUntil(

@@ -51,6 +51,27 @@ struct HealingScenarioTests {
             #expect(reply.status == 200 || reply.status == 202, "\(String(decoding: reply.body, as: UTF8.self))")
         }
 
+        /// `grace explain RUN` as text and as JSON: the text, the decision's evidence by key and the kinds observed.
+        func explain(_ run: String) async throws -> (
+            text: String, evidence: [String: String]?, observed: [String]
+        ) {
+            let text = try await GraceBinary.run(["explain", run], in: root)
+            #expect(text.status == 0, "\(text.stdout)\(text.stderr)")
+            let json = try await GraceBinary.run(["explain", run, "--json"], in: root)
+            #expect(json.status == 0, "\(json.stdout)\(json.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+            let decision = object?["decision"] as? [String: Any]
+            let items = decision?["evidence"] as? [[String: Any]]
+            let evidence = items.map { list in
+                Dictionary(
+                    list.compactMap { item in
+                        (item["key"] as? String).flatMap { key in (item["value"] as? String).map { (key, $0) } }
+                    }, uniquingKeysWith: { a, _ in a })
+            }
+            let observed = (object?["observations"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } ?? []
+            return (text.stdout, evidence, observed)
+        }
+
         /// Ends Grace and checks that the journal it leaves verifies.
         func finish() async throws {
             let status = await grace.stop()
@@ -72,6 +93,15 @@ struct HealingScenarioTests {
             ["run.succeeded", "playbook=heal-crashed-kernel"], after: exited.index)
         _ = try await shipped.grace.waitFor(["kernel.healthy", "kernel=api"], after: exited.index)
         #expect(run.index > exited.index)
+        // `grace explain` on the healing run names the evidence: the exit observed and the exit code the firing saw.
+        let runID = try #require(RunningGrace.field("run", in: run.line))
+        let explained = try await shipped.explain(runID)
+        #expect(explained.text.contains("kernel.exited api: exited"), "\(explained.text)")
+        #expect(explained.text.contains("exit code 3"), "\(explained.text)")
+        #expect(explained.text.contains("heal-crashed-kernel"), "\(explained.text)")
+        let evidence = try #require(explained.evidence)
+        #expect(evidence["code"] == "3", "\(evidence)")
+        #expect(explained.observed.contains("kernel.exited"), "\(explained.observed)")
         try await shipped.finish()
     }
 
@@ -107,6 +137,18 @@ struct HealingScenarioTests {
             ["run.succeeded", "playbook=relieve-memory-pressure"], after: fired.index)
         _ = try await shipped.grace.waitFor(["kernel.healthy", "kernel=api"], after: fired.index)
         #expect(run.index > fired.index)
+        // `grace explain` on the healing run names the evidence: the memory value the condition saw (and its
+        // threshold, where the firing carries it).
+        let runID = try #require(RunningGrace.field("run", in: run.line))
+        let explained = try await shipped.explain(runID)
+        let evidence = try #require(explained.evidence)
+        let value = try #require(evidence["value"], "\(evidence)")
+        #expect(explained.text.contains("value \(value)"), "\(explained.text)")
+        if let threshold = evidence["threshold"] {
+            #expect(explained.text.contains(threshold), "\(explained.text)")
+        }
+        #expect(explained.text.contains("api-memory-pressure"), "\(explained.text)")
+        #expect(explained.text.contains("relieve-memory-pressure"), "\(explained.text)")
         try await shipped.finish()
     }
 

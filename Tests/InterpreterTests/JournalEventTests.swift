@@ -54,6 +54,9 @@ struct JournalEventTests {
             trigger: "crashed", playbook: "restart-kernel", kernel: "api",
             evidence: ["kernel": "api", "signal": "SIGKILL"]),
         .triggerFired(trigger: "nightly", playbook: "report", kernel: nil, evidence: [:]),
+        .triggerFired(
+            trigger: "crashed", playbook: "restart-kernel", kernel: "api", evidence: ["kernel": "api", "code": "3"],
+            run: "r1"),
         .triggerSuppressed(trigger: "crashed", reason: "cooldown", kernel: "api", evidence: ["kernel": "api"]),
         .runStarted(
             run: "r1", playbook: "restart-kernel", trigger: "crashed", arguments: ["kernel": "api"], parent: nil),
@@ -151,6 +154,10 @@ struct JournalEventTests {
         let fired = JournalEvent.triggerFired(
             trigger: "t", playbook: "p", kernel: "api", evidence: ["kernel": "api"])
         #expect(fired.fields == ["trigger": "t", "playbook": "p", "event.kernel": "api"])
+        let firedRun = JournalEvent.triggerFired(
+            trigger: "t", playbook: "p", kernel: "api", evidence: ["kernel": "api"], run: "r")
+        #expect(firedRun.fields == ["trigger": "t", "playbook": "p", "event.kernel": "api", "run": "r"])
+        #expect(JournalEvent(kind: "trigger.fired", kernel: "api", fields: firedRun.fields) == firedRun)
         let started = JournalEvent.runStarted(run: "r", playbook: "p", trigger: nil, arguments: ["k": "v"], parent: nil)
         #expect(started.fields == ["run": "r", "playbook": "p", "arg.k": "v"])
         let reloaded = JournalEvent.configReloaded(

@@ -76,6 +76,14 @@ export const getEventKinds = () => getJSON("/v1/events/kinds");
 export const getRuns = (limit) => getJSON(`/v1/runs?limit=${limit}`);
 
 /**
+ * An incident as a causal chain: `path` is `runs/ID`, `events/ID` or `kernels/NAME` (escaped here, segment by
+ * segment).
+ * @param {string} path
+ * @returns {Promise<any>}
+ */
+export const getExplain = (path) => getJSON(`/v1/explain/${path.split("/").map(encodeURIComponent).join("/")}`);
+
+/**
  * The knowledge base's top signatures: `{"signatures": [...]}`.
  * @param {number} limit
  * @returns {Promise<any>}

@@ -6,6 +6,10 @@ import { fmtClock } from "./format.js";
 
 const MAX_EVENTS = 200;
 
+/** Entries that can belong to an incident: about a kernel, or of a trigger, run or step. */
+const explainable = (event) =>
+  Boolean(event.kernel) || ["trigger.", "run.", "step.", "undo.", "kb."].some((f) => event.kind.startsWith(f));
+
 /** The event list. */
 export class EventList {
   #list = byId("events");
@@ -63,7 +67,10 @@ export class EventList {
       h("span", { class: "kind" }, event.kind),
       h("span", { class: "detail" },
         event.kernel ? h("span", { class: "kernel" }, event.kernel) : null,
-        fields ? h("span", { class: "fields" }, fields) : null));
+        fields ? h("span", { class: "fields" }, fields) : null),
+      explainable(event)
+        ? h("button", { type: "button", class: "explain", "data-explain": `events/${event.id}`, title: "Explain" }, "why?")
+        : null);
   }
 
   #matches(item) {

@@ -7,6 +7,7 @@
 //   status.js      the header: status, role, connection indicator
 //   kernels.js     the kernels table          sparkline.js   its CPU and memory sparklines
 //   events.js      the event list             runs.js        playbook runs and step timelines
+//   incident.js    an incident's causal chain as a timeline picture, opened from a run or an event
 //   knowledge.js   the knowledge base         agent.js       the coding agent's queue and last commits
 //   components.js  Grace's own components: state, heartbeat, restarts
 //   fleet.js       the fleet this Grace is an instance of: who is present, who holds the lease (fleet.* events)
@@ -27,13 +28,15 @@
 // each signature tr[data-signature] in #kb; each agent task tr[data-task][data-state][data-type] in #agent-rows and
 // each of its last commits li[data-commit] in #agent-commits; #agent[data-available]; #role[data-role]; each
 // component tr[data-component][data-state] in #component-rows; #chaos[data-scenarios] and each drill
-// tr[data-drill][data-scenario][data-status] in #chaos-rows.
+// tr[data-drill][data-scenario][data-status] in #chaos-rows; every button[data-explain] (a run's, an event's)
+// opens #incident[data-state][data-outcome] with svg#incident-svg.
 
 import { AgentPanel } from "./agent.js";
 import { ChaosPanel } from "./chaos.js";
 import { ComponentTable } from "./components.js";
 import { FleetTable } from "./fleet.js";
 import { EventList } from "./events.js";
+import { IncidentDialog } from "./incident.js";
 import { KernelTable } from "./kernels.js";
 import { Vocabulary } from "./kinds.js";
 import { refreshKnowledge } from "./knowledge.js";
@@ -81,6 +84,7 @@ async function boot() {
   const fleet = new FleetTable();
   const chaos = new ChaosPanel();
   const events = new EventList(vocabulary);
+  new IncidentDialog();
   /** Refreshes a panel soon, once for a burst of events. */
   const soon = (key, ms, refresh) => debounce(key, ms, () => refresh().catch(report));
 

@@ -95,7 +95,9 @@ function renderRun(run, now = Date.now()) {
     h("header", null,
       h("h3", null, run.playbook),
       h("span", { class: `badge ${RUN_TONE[run.state] ?? ""}` }, run.state),
-      h("span", { class: "meta" }, runMeta(run, total, now))),
+      h("span", { class: "meta" }, runMeta(run, total, now)),
+      h("button", { type: "button", class: "explain", "data-explain": `runs/${run.id}`, title: "Explain this incident" },
+        "Explain")),
     steps.length ? axis(total) : null,
     h("ol", { class: "steps" }, ...steps.map((step) => stepItem(step, start, total, now))),
     run.error ? h("p", { class: "error" }, run.error) : null);

@@ -24,3 +24,4 @@ extension AgentTasksResponse: ResponseEncodable {}
 extension AgentTaskView: ResponseEncodable {}
 extension ChaosView: ResponseEncodable {}
 extension JournalCheckView: ResponseEncodable {}
+extension IncidentView: ResponseEncodable {}

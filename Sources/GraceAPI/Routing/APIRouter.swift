@@ -34,6 +34,7 @@ enum APIRouter {
             KernelRoutes(services: services),
             EventRoutes(services: services, logger: logger),
             RunRoutes(services: services),
+            ExplainRoutes(services: services),
             KnowledgeRoutes(services: services),
             SnapshotRoutes(services: services),
             ConfigurationRoutes(services: services),
