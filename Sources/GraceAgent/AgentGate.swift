@@ -9,7 +9,9 @@ import Runtime
 ///    elsewhere do not block an unrelated fix);
 /// 2. only the documents it edits changed in the graph (what `grace plan` would show);
 /// 3. the playbooks it touches pass a dry run (every step resolves; actions this build cannot perform are noted);
-/// 4. the policy allows it: `may_change`, `protected`, `max_commits_per_hour`;
+/// 4. the policy allows it: `may_change`, `protected`, `max_commits_per_hour`; a change to a trigger is replayed over
+///    the recorded history first, and what it would have done differently is a line of the verdict (and so of the
+///    commit message), never a refusal;
 /// 5. `agent.verify` and the intent's `verify` commands pass, run on a scratch copy of the tree with the change.
 public struct AgentGate: Sendable {
     /// The tree.
@@ -20,6 +22,10 @@ public struct AgentGate: Sendable {
     public var commitsSince: @Sendable (Date) -> Int
     /// Longest one verify command may take.
     public var verifyTimeout: Duration = .seconds(120)
+    /// Grace's state database: changes to triggers are replayed over its history (`grace replay`); nil, not replayed.
+    public var history: StateStore?
+    /// How far back a change to a trigger is replayed when its planner names no window.
+    public var replayWindow: Duration = .seconds(86_400)
 
     /// The gate's verdict on one change.
     public struct Verdict: Sendable {
@@ -34,6 +40,25 @@ public struct AgentGate: Sendable {
         /// Kernels the change touches: changed kernel documents and the kernels changed triggers and playbooks
         /// act on (what the watch window watches).
         public var kernels: Set<String>
+    }
+
+    /// What a change to triggers would have decided differently over the last `window` of recorded history.
+    static func replayLine(old: ExecutionGraph, new: ExecutionGraph, history: StateStore, window: Duration) -> String {
+        let to = Date()
+        let over = "the last \(DurationParser.format(window))"
+        do {
+            let report = try HistoryReplay.compare(
+                then: old, now: new, store: history, from: to.addingTimeInterval(-Double(window.milliseconds) / 1000),
+                to: to)
+            let sentences = report.sentences(over: over)
+            guard !sentences.isEmpty else {
+                return "replay: over \(over) the change decides as before (\(report.firedThen) firing(s), "
+                    + "\(report.runsThen) run(s))"
+            }
+            return "replay: " + sentences.joined(separator: "; ")
+        } catch {
+            return "replay: not replayed: \(error)"
+        }
     }
 
     /// A gate over `workspace`.
@@ -104,7 +129,13 @@ public struct AgentGate: Sendable {
                 "dry run: playbook \(name): \(lines.count) steps resolve"
                     + (unavailable > 0 ? " (\(unavailable) use actions this build does not perform)" : ""))
         }
-        // 4. policy
+        // 4. replay, then policy
+        if changed.contains(where: { $0.hasPrefix("trigger/") }), let history,
+            let old = (before.compiles ? before : reference)?.result.graph
+        {
+            verdict.lines.append(
+                Self.replayLine(old: old, new: graph, history: history, window: planned.replayWindow ?? replayWindow))
+        }
         if let refusal = policyRefusal(changed: changed, graph: graph, before: before, settings: settings) {
             verdict.lines.append("policy: refused: \(refusal)")
             return verdict

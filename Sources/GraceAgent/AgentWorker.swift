@@ -75,7 +75,11 @@ public actor AgentWorker {
         watch = AgentWatch(journal: journal, logDirectory: configuration.stateDirectory.appendingPathComponent("logs"))
         let workspace = AgentWorkspace(root: configuration.root, toolDirectories: configuration.toolDirectories)
         self.workspace = workspace
-        gate = AgentGate(workspace: workspace, runner: runner) { since in (try? store.commits(since: since)) ?? 0 }
+        var gate = AgentGate(workspace: workspace, runner: runner) { since in
+            (try? store.commits(since: since)) ?? 0
+        }
+        gate.history = journal
+        self.gate = gate
         // Only used when the grace document says `agent.planner: llm`; its requests go through `HTTPClient.shared`,
         // which lives as long as the process and needs no shutdown.
         let llm = LLMPlanner()
@@ -85,9 +89,9 @@ public actor AgentWorker {
             LastGoodFilePlanner(),
             MissingParameterPlanner(),
             LearnSignaturePlanner(),
-            RefactorTaskPlanner { [journal] kernel in
-                (try? journal?.kernelRecords())?.first { $0.name == kernel }?.pid
-            },
+            RefactorTaskPlanner(
+                kernelPID: { [journal] kernel in (try? journal?.kernelRecords())?.first { $0.name == kernel }?.pid },
+                history: journal),
             llm,
         ]
     }

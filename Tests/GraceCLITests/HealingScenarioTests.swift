@@ -137,15 +137,18 @@ struct HealingScenarioTests {
             ["run.succeeded", "playbook=relieve-memory-pressure"], after: fired.index)
         _ = try await shipped.grace.waitFor(["kernel.healthy", "kernel=api"], after: fired.index)
         #expect(run.index > fired.index)
-        // `grace explain` on the healing run names the evidence: the memory value the condition saw (and its
-        // threshold, where the firing carries it).
+        // `grace explain` on the healing run names the evidence: the memory value the condition saw, its threshold
+        // and window, and the samples of the excursion.
         let runID = try #require(RunningGrace.field("run", in: run.line))
         let explained = try await shipped.explain(runID)
         let evidence = try #require(explained.evidence)
         let value = try #require(evidence["value"], "\(evidence)")
         #expect(explained.text.contains("value \(value)"), "\(explained.text)")
-        if let threshold = evidence["threshold"] {
-            #expect(explained.text.contains(threshold), "\(explained.text)")
+        #expect(evidence["threshold"] == "> 160MiB", "\(evidence)")
+        #expect(evidence["for"] == "20s", "\(evidence)")
+        #expect(Int(evidence["samples"] ?? "") ?? 0 >= 2, "\(evidence)")
+        for key in ["threshold", "max", "samples"] {
+            #expect(explained.text.contains(try #require(evidence[key])), "\(key): \(explained.text)")
         }
         #expect(explained.text.contains("api-memory-pressure"), "\(explained.text)")
         #expect(explained.text.contains("relieve-memory-pressure"), "\(explained.text)")

@@ -46,9 +46,9 @@ struct ReplayDrillTests {
         let crashed = try await shipped.grace.waitFor(
             ["run.succeeded", "playbook=heal-crashed-kernel"], after: exited.index)
         try await shipped.inject("leak", into: "api", query: "mb=16&every=100ms&max=220")
-        let relieved = try await shipped.grace.waitFor(
+        // The run restarts api and waits until it is healthy again before it succeeds.
+        _ = try await shipped.grace.waitFor(
             ["run.succeeded", "playbook=relieve-memory-pressure"], after: crashed.index)
-        _ = try await shipped.grace.waitFor(["kernel.healthy", "kernel=api"], after: relieved.index)
         // Stopped, so that everything it observed is in the history (it is written once a second).
         #expect(await shipped.grace.stop() == 0)
 

@@ -18,6 +18,9 @@ public struct PlannedChange: Sendable {
     public var pattern: (cause: String, body: String)?
     /// The planner's name, for the journal and the commit's trailer.
     public var planner: String
+    /// How far back the gate replays a change to a trigger (a `tune` intent's `from.window`); the gate's default
+    /// when nil.
+    public var replayWindow: Duration?
 
     /// A change by `planner`, because of `reasons`.
     public init(change: ConfigChange, reasons: [String], planner: String) {

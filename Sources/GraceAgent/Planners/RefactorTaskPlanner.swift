@@ -1,6 +1,7 @@
 import ConfigRepair
 import Foundation
 import GraceDSL
+import Interpreter
 import Runtime
 
 /// `refactor` tasks (and `tune` ones): carry out a refactor intent of the configuration, as a pure
@@ -9,11 +10,14 @@ import Runtime
 ///
 /// A `refactor` task names its intent (`refactor:`); a `tune` task takes the `tune` intents whose target
 /// trigger is about its kernel. The value a change needs comes from the task (`value`: a new name, a measured
-/// figure) or from the machine: `add_health_probe` probes the port the kernel's process listens on now.
+/// figure) or from the machine: `add_health_probe` probes the port the kernel's process listens on now, and `tune`
+/// takes the intent's percentile of the metric over its window from the history Grace keeps (docs/replay.md).
 struct RefactorTaskPlanner: TaskPlanner {
     var name: String { "refactor" }
     /// Reads the kernels' processes (for observed ports).
     let kernelPID: @Sendable (String) -> Int32?
+    /// Grace's state database, for the metric history `tune` fits thresholds to; nil when there is none.
+    var history: StateStore? = nil
 
     func plan(_ context: PlanningContext) async -> [PlannedChange] {
         guard let graph = context.compiled.result.graph else { return [] }
@@ -45,6 +49,17 @@ struct RefactorTaskPlanner: TaskPlanner {
             let value = context.task.inputs.value
             refactorContext.newName = value
             refactorContext.metricValue = value.flatMap(Double.init)
+            var measured: String?
+            if intent.intent == .tune, refactorContext.metricValue == nil, let source = intent.from,
+                let observed = observedPercentile(source, kernel: source.kernel?.value ?? context.task.inputs.kernel)
+            {
+                refactorContext.metricValue = observed.value
+                measured =
+                    "p\(Self.compact(source.percentile)) of \(source.metric.value.rawValue) over the last "
+                    + "\(DurationParser.format(source.window)): "
+                    + MetricValue.text(observed.value, unit: source.metric.value.unit)
+                    + " (\(observed.samples) samples kept by Grace)"
+            }
             if intent.intent == .add_health_probe, let kernel = intent.target.name?.value ?? context.task.inputs.kernel,
                 let pid = kernelPID(kernel)
             {
@@ -61,13 +76,36 @@ struct RefactorTaskPlanner: TaskPlanner {
                 change: change,
                 reasons: [
                     "refactor intent \(intent.header.name.value) (\(intent.intent.rawValue)): \(intent.header.description ?? "")"
-                ],
+                ] + (measured.map { ["measured \($0)"] } ?? []),
                 planner: name)
+            planned.replayWindow = intent.from?.window
             planned.approval = intent.approval
             planned.verify = intent.verify.map(\.value.arguments)
             planned.intent = intent.header.name.value
             plans.append(planned)
         }
         return plans
+    }
+
+    /// The intent's percentile of its metric over its window, from the history; nil without history or samples.
+    private func observedPercentile(_ source: RefactorIntent.Source, kernel: String?) -> (value: Double, samples: Int)?
+    {
+        guard let history else { return nil }
+        let now = Date()
+        let from = now.addingTimeInterval(-Double(source.window.milliseconds) / 1000)
+        let host = source.metric.value.isHostMetric
+        guard
+            let samples = try? history.metricSamples(
+                kernel: host ? nil : kernel, metric: source.metric.value, from: from, to: now),
+            !samples.isEmpty
+        else { return nil }
+        // Nearest rank: the smallest sample with at least `percentile`% of the samples at or below it.
+        let sorted = samples.map(\.value).sorted()
+        let rank = Int((source.percentile / 100 * Double(sorted.count)).rounded(.up))
+        return (sorted[min(sorted.count - 1, max(0, rank - 1))], sorted.count)
+    }
+
+    private static func compact(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
     }
 }

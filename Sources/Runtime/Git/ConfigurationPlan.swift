@@ -21,6 +21,8 @@ public struct ConfigurationPlan: Sendable {
     public var newDiagnostics: [Diagnostic]
     /// The new revision's files by path, for rendering its diagnostics with their source lines.
     public var newSources: [String: String]
+    /// Both revisions' graphs, when they compile (for `grace plan --replay`).
+    public var graphs: (from: ExecutionGraph?, to: ExecutionGraph?) = (nil, nil)
 
     /// Error diagnostics of the new revision; more than zero means a reload to it would be refused.
     public var newErrors: Int { newDiagnostics.filter { $0.severity == .error }.count }
@@ -41,7 +43,8 @@ public struct ConfigurationPlan: Sendable {
             from: from, to: to, fromCommit: fromCommit, toCommit: toCommit,
             diff: GraphDiff(from: hashes(old), to: hashes(new)), fromHash: old.graph?.contentHash,
             toHash: new.graph?.contentHash, newDiagnostics: new.diagnostics,
-            newSources: Dictionary(newFiles.map { ($0.path, $0.text) }, uniquingKeysWith: { a, _ in a }))
+            newSources: Dictionary(newFiles.map { ($0.path, $0.text) }, uniquingKeysWith: { a, _ in a }),
+            graphs: (old.graph, new.graph))
     }
 
     /// Document hashes even when a revision has errors, so the diff is still useful.

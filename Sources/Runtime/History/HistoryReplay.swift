@@ -78,14 +78,23 @@ public enum HistoryReplay {
         return last.time
     }
 
-    /// Replays `graph` over the recording of `from`...`to` and compares with what was decided then.
+    /// Replays two configurations over the same recording and compares them: what `now` decides against what `then`
+    /// decides (not against the journal), so that the difference is the change's alone (`grace plan --replay`).
     public static func compare(
-        graph: ExecutionGraph, store: StateStore, from: Date, to: Date, warmup: Duration = .seconds(600),
-        tolerance: Duration = .seconds(1)
+        then: ExecutionGraph, now: ExecutionGraph, store: StateStore, from: Date, to: Date,
+        warmup: Duration = .seconds(600), tolerance: Duration = .seconds(1)
     ) throws -> ReplayReport {
         let recording = try recording(store: store, from: from, to: to, warmup: warmup)
-        let replayed = Replayer(graph: graph, disabled: RuntimeSupport.unobservableTriggers(in: graph))
-            .decisions(over: recording.inputs, from: from, to: to, runningSince: recording.runningSince)
+        func decisions(_ graph: ExecutionGraph) -> [ReplayDecision] {
+            Replayer(graph: graph, disabled: RuntimeSupport.unobservableTriggers(in: graph))
+                .decisions(over: recording.inputs, from: from, to: to, runningSince: recording.runningSince)
+        }
+        return ReplayReport.compare(
+            recorded: decisions(then), replayed: decisions(now), from: from, to: to, tolerance: tolerance,
+            notes: notes(recording, from: from))
+    }
+
+    static func notes(_ recording: Recording, from: Date) -> [String] {
         var notes: [String] = []
         if recording.reloads > 0 {
             notes.append(
@@ -99,7 +108,19 @@ public enum HistoryReplay {
         } else if recording.historySince == nil {
             notes.append("no metric samples, heartbeats or log lines are kept yet; only the journal was replayed")
         }
+        return notes
+    }
+
+    /// Replays `graph` over the recording of `from`...`to` and compares with what was decided then.
+    public static func compare(
+        graph: ExecutionGraph, store: StateStore, from: Date, to: Date, warmup: Duration = .seconds(600),
+        tolerance: Duration = .seconds(1)
+    ) throws -> ReplayReport {
+        let recording = try recording(store: store, from: from, to: to, warmup: warmup)
+        let replayed = Replayer(graph: graph, disabled: RuntimeSupport.unobservableTriggers(in: graph))
+            .decisions(over: recording.inputs, from: from, to: to, runningSince: recording.runningSince)
         return ReplayReport.compare(
-            recorded: recording.decisions, replayed: replayed, from: from, to: to, tolerance: tolerance, notes: notes)
+            recorded: recording.decisions, replayed: replayed, from: from, to: to, tolerance: tolerance,
+            notes: notes(recording, from: from))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GraceDSL
 import Interpreter
 
 /// A metric's samples over one downsampling bucket, as kept after the raw history is pruned.
@@ -97,6 +98,37 @@ extension StateStore {
                     mean: count > 0 ? sum / Double(count) : 0, last: row["last"])
             }
         }
+    }
+
+    /// One metric of one kernel (nil: the host) from `from` to `to`, oldest first: every raw sample, and before the
+    /// raw history, one value per downsampled bucket (its `max`, so that a percentile never understates a peak).
+    public func metricSamples(kernel: String?, metric: Metric, from: Date, to: Date) throws -> [(
+        time: Date, value: Double
+    )] {
+        let raw = try writer.read { db -> [(Date, Double)] in
+            let sql =
+                "SELECT time, text FROM history WHERE kind = 'metrics' AND time >= ? AND time <= ? AND "
+                + (kernel == nil ? "kernel IS NULL" : "kernel = ?") + " ORDER BY time, rowid"
+            var arguments: StatementArguments = [StoredTime.milliseconds(from), StoredTime.milliseconds(to)]
+            if let kernel { _ = arguments.append(contentsOf: [kernel]) }
+            let prefix = metric.rawValue + "="
+            var out: [(Date, Double)] = []
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            while let row = try rows.next() {
+                let text: String = row["text"]
+                // The record's `name=value` pairs; only the one asked for is parsed.
+                for pair in text.split(separator: " ") where pair.hasPrefix(prefix) {
+                    if let value = Double(pair.dropFirst(prefix.count)) {
+                        out.append((StoredTime.date(row["time"]), value))
+                    }
+                }
+            }
+            return out
+        }
+        let firstRaw = raw.first?.0 ?? to.addingTimeInterval(1)
+        let older = try rollups(from: from, to: firstRaw, kernel: kernel ?? "", metric: metric.rawValue)
+            .filter { $0.bucket < firstRaw }.map { (time: $0.bucket, value: $0.max) }
+        return older + raw.map { (time: $0.0, value: $0.1) }
     }
 
     /// Journal entries written from `from` up to and including `to`, oldest first.
