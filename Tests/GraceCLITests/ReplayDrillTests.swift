@@ -26,13 +26,13 @@ struct ReplayDrillTests {
             at: copy.appendingPathComponent("config"), withIntermediateDirectories: true)
         for name in try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("config").path) {
             let text = try String(contentsOf: root.appendingPathComponent("config/\(name)"), encoding: .utf8)
-            try text.replacingOccurrences(of: old, with: new).write(
+            try (old.isEmpty ? text : text.replacingOccurrences(of: old, with: new)).write(
                 to: copy.appendingPathComponent("config/\(name)"), atomically: true, encoding: .utf8)
         }
         try FileManager.default.copyItem(
             at: root.appendingPathComponent("Playbooks"), to: copy.appendingPathComponent("Playbooks"))
         let triggers = try String(contentsOf: copy.appendingPathComponent("config/triggers.yaml"), encoding: .utf8)
-        #expect(triggers.contains(new), "the variant did not change the trigger")
+        #expect(new.isEmpty || triggers.contains(new), "the variant did not change the trigger")
         return copy
     }
 
@@ -40,6 +40,10 @@ struct ReplayDrillTests {
     func crashAndMemory() async throws {
         let shipped = try await HealingScenarioTests.Shipped()
         defer { shipped.grace.terminate() }
+        // The configuration as it runs now: the coding agent may tune api's threshold after the memory incident
+        // (its `tune` intent), and the replay is of what ran.
+        let ran = try Self.variant(of: shipped.root, replacing: "", with: "")
+        defer { try? FileManager.default.removeItem(at: ran) }
         let before = shipped.grace.output.count - 1
         try await shipped.inject("crash", into: "api", query: "how=exit&code=3")
         let exited = try await shipped.grace.waitFor(["kernel.exited", "kernel=api", "code=3"], after: before)
@@ -52,7 +56,7 @@ struct ReplayDrillTests {
         // Stopped, so that everything it observed is in the history (it is written once a second).
         #expect(await shipped.grace.stop() == 0)
 
-        let same = try await Self.replay(["--from", "1h"], in: shipped.root)
+        let same = try await Self.replay(["--from", "1h", "--config", ran.path], in: shipped.root)
         #expect(same["identical"] as? Bool == true, "\(same)")
         let memory = try #require(Self.row(same, "api-memory-pressure"), "\(same)")
         #expect(memory["runsThen"] as? Int == 1 && memory["runsNow"] as? Int == 1)
@@ -64,7 +68,7 @@ struct ReplayDrillTests {
             "{metric: memory_rss, kernel: api, above: 1GiB, for: 20s}",
             "{metric: memory_rss, kernel: api, above: 160MiB, for: 30m}",
         ] {
-            let variant = try Self.variant(of: shipped.root, replacing: original, with: changed)
+            let variant = try Self.variant(of: ran, replacing: original, with: changed)
             defer { try? FileManager.default.removeItem(at: variant) }
             let report = try await Self.replay(["--from", "1h", "--config", variant.path], in: shipped.root)
             #expect(report["identical"] as? Bool == false)
@@ -80,6 +84,37 @@ struct ReplayDrillTests {
             // The crash was decided as before.
             #expect(Self.row(report, "kernel-crashed")?["firstDifference"] == nil)
         }
+        // `grace plan A..B --replay` shows the same difference between two revisions of the configuration.
+        let git = { (arguments: [String]) in
+            let run = try await GraceBinary.runTool(
+                "/usr/bin/git", ["-c", "user.name=op", "-c", "user.email=op@example.com"] + arguments, in: shipped.root)
+            #expect(run.status == 0, "git \(arguments): \(run.stderr)")
+        }
+        try "var/\n".write(to: shipped.root.appendingPathComponent(".gitignore"), atomically: true, encoding: .utf8)
+        for directory in ["config", "Playbooks"] {
+            try FileManager.default.removeItem(at: shipped.root.appendingPathComponent(directory))
+            try FileManager.default.copyItem(
+                at: ran.appendingPathComponent(directory), to: shipped.root.appendingPathComponent(directory))
+        }
+        try await git(["init", "-q"])
+        try await git(["add", "-A"])
+        try await git(["commit", "-qm", "as it ran"])
+        let triggers = shipped.root.appendingPathComponent("config/triggers.yaml")
+        try String(contentsOf: triggers, encoding: .utf8)
+            .replacingOccurrences(of: original, with: "{metric: memory_rss, kernel: api, above: 1GiB, for: 20s}")
+            .write(to: triggers, atomically: true, encoding: .utf8)
+        try await git(["commit", "-qam", "raise api's memory threshold"])
+        let plan = try await GraceBinary.run(
+            ["plan", "HEAD~1..HEAD", "--replay", "1h", "--format", "json"], in: shipped.root)
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let planned = try #require(try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])
+        #expect((planned["changed"] as? [String])?.contains("trigger/api-memory-pressure") == true, "\(planned)")
+        let replayed = try #require(planned["replay"] as? [String: Any], "\(planned)")
+        let row = try #require(Self.row(replayed, "api-memory-pressure"), "\(replayed)")
+        #expect(row["runsThen"] as? Int == 1 && row["runsNow"] as? Int == 0, "\(row)")
+        let text = try await GraceBinary.run(["plan", "HEAD~1..HEAD", "--replay", "1h"], in: shipped.root)
+        #expect(text.stdout.contains("`api-memory-pressure` would have fired 0 times instead of 1"), "\(text.stdout)")
+
         let verify = try await GraceBinary.run(["journal", "verify"], in: shipped.root)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         try? FileManager.default.removeItem(at: shipped.root)
