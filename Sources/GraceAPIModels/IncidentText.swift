@@ -19,8 +19,14 @@ public enum IncidentText {
         }
         if let samples = incident.samples, !samples.isEmpty {
             out.append("")
-            out.append("samples")
-            for sample in samples {
+            // At most a dozen lines: the samples evenly thinned, always with the last before the decision.
+            let values = samples.map(\.value)
+            out.append(
+                "samples (\(samples.count) of \(samples[0].metric), min \(number(values.min() ?? 0)), "
+                    + "max \(number(values.max() ?? 0)))")
+            let step = max(1, (samples.count + 11) / 12)
+            for i in stride(from: 0, to: samples.count, by: step) {
+                let sample = samples[i]
                 out.append("  \(pad(offset(sample.offsetMS), 10)) \(sample.metric) = \(number(sample.value))")
             }
         }

@@ -147,6 +147,8 @@ struct HealingScenarioTests {
         #expect(evidence["threshold"] == "> 160MiB", "\(evidence)")
         #expect(evidence["for"] == "20s", "\(evidence)")
         #expect(Int(evidence["samples"] ?? "") ?? 0 >= 2, "\(evidence)")
+        // And the samples themselves, from the history Grace keeps.
+        #expect(explained.text.contains(" of memory_rss, min "), "\(explained.text)")
         for key in ["threshold", "max", "samples"] {
             #expect(explained.text.contains(try #require(evidence[key])), "\(key): \(explained.text)")
         }

@@ -45,6 +45,7 @@ function span(incident) {
     points.push(m.offset_ms);
   }
   for (const d of [incident.decision, ...incident.earlier_decisions]) if (d) points.push(d.offset_ms);
+  for (const sample of incident.samples ?? []) points.push(sample.offset_ms);
   for (const run of incident.runs) {
     points.push(run.offset_ms, run.offset_ms + (run.duration_ms ?? 0));
   }
@@ -108,6 +109,20 @@ export function renderTimeline(incident) {
     ...marks(incident.observations, x, observed, "bad"),
     first ? caption(`${first.kind}: ${first.summary}`, x(first.offset_ms), observed)
       : caption("nothing journaled before the decision", LEFT, observed)));
+
+  // The metric the condition watched, from Grace's history (docs/replay.md): a line over two rows.
+  const samples = incident.samples ?? [];
+  if (samples.length > 1) {
+    const top = next(2) - 8;
+    const values = samples.map((s) => s.value);
+    const min = Math.min(...values);
+    const max = Math.max(...values);
+    const v = (value) => top + 2 * ROW - 8 - ((value - min) / (max > min ? max - min : 1)) * (2 * ROW - 16);
+    const points = samples.map((s) => `${x(s.offset_ms).toFixed(1)},${v(s.value).toFixed(1)}`).join(" ");
+    lanes.push(svg("g", { class: "lane", "data-lane": "samples" }, laneLabel(samples[0].metric, top + ROW - 4),
+      svg("polyline", { class: "samples", points, fill: "none" },
+        tip(`${samples.length} samples of ${samples[0].metric}, ${min} .. ${max}`))));
+  }
 
   // Decided (and earlier decisions that ran nothing).
   const decided = next();

@@ -1,4 +1,5 @@
 import Foundation
+import GraceDSL
 import Interpreter
 
 /// Explains an incident from the state database: reads the entries its chain needs (the runs, their firing, what
@@ -43,8 +44,9 @@ public struct IncidentExplainer: Sendable {
         if let kernel {
             entries += try store.events(after: root.id, limit: 1000, kernel: kernel)
         }
-        return IncidentChainBuilder(entries: entries, now: now, verificationWindow: verificationWindow)
-            .chain(for: .run(id), subject: "run \(id)")
+        return withSamples(
+            IncidentChainBuilder(entries: entries, now: now, verificationWindow: verificationWindow)
+                .chain(for: .run(id), subject: "run \(id)"))
     }
 
     /// The incident journal entry `id` belongs to (see `IncidentChainBuilder.target(forEntry:)`); nil when there is
@@ -100,9 +102,32 @@ public struct IncidentExplainer: Sendable {
                 return chain
             }
             let entries = [decision] + (try context(before: decision))
-            return IncidentChainBuilder(entries: entries, now: now, verificationWindow: verificationWindow)
-                .chain(for: .decision(id), subject: subject)
+            return withSamples(
+                IncidentChainBuilder(entries: entries, now: now, verificationWindow: verificationWindow)
+                    .chain(for: .decision(id), subject: subject))
         }
+    }
+
+    /// The samples of the metric a decision's condition watched (its evidence names it), from the history Grace
+    /// keeps (docs/replay.md): from twice its window (`for`, a trend's `window`; at least a minute) before the
+    /// decision to 30 s after it, at most 500 (evenly thinned).
+    func withSamples(_ chain: IncidentChain?) -> IncidentChain? {
+        guard var chain, let decision = chain.decision else { return chain }
+        let evidence = Dictionary(decision.evidence.map { ($0.key, $0.value) }) { a, _ in a }
+        guard let name = evidence["metric"], let metric = Metric(rawValue: name) else { return chain }
+        let window = [evidence["for"], evidence["window"]].compactMap { $0.flatMap(DurationParser.parse) }.max()
+        let seconds = max(60, 2 * Double((window ?? .seconds(60)).milliseconds) / 1000)
+        let kernel = metric.isHostMetric ? nil : (evidence["kernel"] ?? chain.kernel)
+        guard
+            let samples = try? store.metricSamples(
+                kernel: kernel, metric: metric, from: decision.at.addingTimeInterval(-seconds),
+                to: decision.at.addingTimeInterval(30))
+        else { return chain }
+        let step = max(1, samples.count / 500)
+        chain.samples = stride(from: 0, to: samples.count, by: step).map {
+            IncidentChain.Sample(at: samples[$0].time, metric: name, value: samples[$0].value)
+        }
+        return chain
     }
 
     /// What was journaled before `decision`: about its kernel, and about anything (kernel-less trouble, suppressions).
