@@ -7,7 +7,7 @@ public enum IncidentText {
     public static func render(_ incident: IncidentView) -> String {
         var out: [String] = []
         var head = "incident: \(incident.subject)"
-        if let kernel = incident.kernel { head += ", kernel \(kernel)" }
+        if let kernel = incident.kernel, incident.subject != "kernel \(kernel)" { head += ", kernel \(kernel)" }
         head += ": \(incident.outcome)"
         out.append(head)
         out.append(indent(incident.summary, by: 2))

@@ -142,7 +142,12 @@ public struct AgentGate: Sendable {
         }
         verdict.lines.append("policy: allowed")
         // 5. verify commands
-        let commands = (settings?.verify.map(\.value.arguments) ?? []) + planned.verify
+        // A command both `agent.verify` and the intent name runs once.
+        var commands: [[String]] = []
+        for command in (settings?.verify.map(\.value.arguments) ?? []) + planned.verify
+        where !commands.contains(command) {
+            commands.append(command)
+        }
         if !commands.isEmpty {
             let files = after.files.filter { file in !before.files.contains(file) }
             let scratch: URL

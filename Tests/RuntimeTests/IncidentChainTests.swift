@@ -145,7 +145,7 @@ struct IncidentChainTests {
         #expect(keys.last == "extra_key")
         #expect(decision.evidence.first { $0.key == "held_ms" }?.text == "20.50 s")
         #expect(decision.why.contains("value 175MiB"))
-        #expect(decision.why.contains("threshold > 160MiB"))
+        #expect(decision.why.contains("above 160MiB for 20s"))  // the condition says the threshold, once
         #expect(decision.condition == "memory_rss of api above 160MiB for 20s")
         #expect(chain.earlierDecisions.count == 1)
         let earlier = try #require(chain.earlierDecisions.first)

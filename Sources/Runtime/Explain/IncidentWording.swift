@@ -8,13 +8,15 @@ public enum IncidentWording {
     /// Known evidence keys in the order people read them, with their labels. Keys not listed follow, by name.
     static let evidenceKeys: [(key: String, label: String)] = [
         ("condition", "condition"), ("kernel", "kernel"), ("metric", "metric"), ("value", "value"),
-        ("threshold", "threshold"), ("for", "for"), ("held_ms", "held for"), ("samples", "samples"),
+        ("value_text", "value in unit"), ("threshold", "threshold"), ("for", "for"), ("held_ms", "held for"),
+        ("samples", "samples"), ("range_text", "range in unit"),
         ("min", "min"), ("max", "max"), ("first", "first"), ("last", "last"), ("mean", "mean"), ("sd", "sd"),
         ("z", "z-score"), ("score", "score"), ("slope", "slope"), ("horizon", "horizon"), ("forecast", "forecast"),
         ("eta", "eta"), ("window", "window"), ("code", "exit code"), ("signal", "signal"), ("reason", "reason"),
         ("pattern", "pattern"), ("template", "template"), ("signature", "signature"), ("line", "line"),
         ("count", "count"), ("within", "within"), ("cooldown_left_ms", "cooldown left"),
-        ("last_run_ago_ms", "last run"), ("rate", "rate"),
+        ("last_run_ago_ms", "last run"), ("coalesce_left_ms", "coalescing left"), ("rate", "rate"),
+        ("failures", "failures"), ("span_ms", "span"),
     ]
 
     /// A firing's evidence, known keys first (in `evidenceKeys` order), then the others by name.
@@ -99,11 +101,13 @@ public enum IncidentWording {
             ("code", "exit code "), ("signal", "signal "), ("reason", "reason: "), ("count", "count "),
             ("within", "within "), ("signature", "signature "), ("line", "line: "),
         ]
+        // The condition's own text already says what it compares with, and for how long.
+        let inCondition: Set<String> = fields["condition"] == nil ? [] : ["metric", "threshold", "for"]
         for (key, prefix) in shown {
-            guard let value = fields[key], !value.isEmpty, key != "metric" || fields["condition"] == nil else {
-                continue
-            }
-            parts.append(prefix + text(key: key, value: value))
+            guard let value = fields[key], !value.isEmpty, !inCondition.contains(key) else { continue }
+            var part = prefix + text(key: key, value: value)
+            if key == "value", let inUnit = fields["value_text"] { part += " (\(inUnit))" }
+            parts.append(part)
         }
         return parts.isEmpty ? "its condition held" : parts.joined(separator: ", ")
     }
