@@ -124,13 +124,18 @@ public struct Replayer: Sendable {
                 }
             }
         }
+        /// The earliest deadline known: a full scan of every trigger after a tick or a new engine, and after an
+        /// event only the triggers it touched (as the healer keeps its timer). An early one that went away meanwhile
+        /// costs a tick that decides nothing.
+        var pending = current.nextDeadline()
         /// Every deadline up to `now`, each at its own moment; bounded so that a deadline that does not move on
         /// cannot loop.
         func tick(until now: Duration) {
             guard active else { return }
             var guardCount = 0
-            while let deadline = current.nextDeadline(), deadline <= now, guardCount < 100_000 {
+            while let deadline = pending, deadline <= now, guardCount < 100_000 {
                 keep(current.tick(now: deadline), at: deadline)
+                pending = current.nextDeadline()
                 guardCount += 1
             }
         }
@@ -143,6 +148,7 @@ public struct Replayer: Sendable {
                 current = engine(at: now)
                 running = [:]
                 active = true
+                pending = current.nextDeadline()
             case .graceStopped:
                 active = false
             case .reloaded:
@@ -152,6 +158,7 @@ public struct Replayer: Sendable {
                     _ = next.observe(.kernelStarted(kernel: kernel, pid: pid), now: now)
                 }
                 current = next
+                pending = current.nextDeadline()
             case nil:
                 break
             }
@@ -163,6 +170,9 @@ public struct Replayer: Sendable {
                 default: break
                 }
                 keep(current.observe(event, now: now), at: now)
+                if let touched = current.touchedDeadline, touched < (pending ?? .seconds(Int64.max / 2)) {
+                    pending = touched
+                }
             }
         }
         tick(until: end)
