@@ -85,10 +85,13 @@ public struct Replayer: Sendable {
     /// `from` warm the engine up (windows, cooldowns) without being reported. `runningSince` is when the Grace that
     /// was running at the first input started (its schedules count from then); nil when none was running, so that
     /// nothing is evaluated before the first `graceStarted`.
-    public func decisions(over inputs: [ReplayInput], from: Date, to: Date, runningSince: Date? = nil)
-        -> [ReplayDecision]
-    {
-        let origin = min(runningSince ?? inputs.first?.time ?? from, inputs.first?.time ?? from, from)
+    public func decisions(
+        over inputs: some Sequence<ReplayInput>, from: Date, to: Date, runningSince: Date? = nil
+    ) -> [ReplayDecision] {
+        // Read one at a time (a day of history need not be in memory at once); the first sets the clock's origin.
+        var iterator = inputs.makeIterator()
+        var first = iterator.next()
+        let origin = min(runningSince ?? first?.time ?? from, first?.time ?? from, from)
         func offset(_ date: Date) -> Duration {
             .milliseconds(Int64((date.timeIntervalSince(origin) * 1000).rounded()))
         }
@@ -139,7 +142,8 @@ public struct Replayer: Sendable {
                 guardCount += 1
             }
         }
-        for input in inputs {
+        while let input = first ?? iterator.next() {
+            first = nil
             let now = offset(input.time)
             guard now <= end else { break }
             tick(until: now)

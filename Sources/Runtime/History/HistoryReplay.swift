@@ -7,8 +7,9 @@ import Interpreter
 public enum HistoryReplay {
     /// What the live engine saw between `from` and `to`, and what it decided.
     public struct Recording: Sendable {
-        /// Journal events and history records in time order (journal first at equal times).
-        public var inputs: [ReplayInput]
+        /// Journal events and history records in time order (journal first at equal times), the history read page
+        /// by page as the replay goes.
+        public var inputs: RecordedInputs
         /// The live decisions (`trigger.fired`, `trigger.suppressed`) from `from` to `to`.
         public var decisions: [ReplayDecision]
         /// Reloads of the configuration between `from` and `to`.
@@ -50,23 +51,9 @@ public enum HistoryReplay {
                 journal.append(ReplayInput(time: entry.time, events: events, marker: marker))
             }
         }
-        let records = try store.history(from: start, to: to).map { ReplayInput(time: $0.time, events: $0.events) }
-        // Merge by time; at equal times the journal entry first (the engine sees an entry after it is written).
-        var inputs: [ReplayInput] = []
-        inputs.reserveCapacity(journal.count + records.count)
-        var i = 0
-        var j = 0
-        while i < journal.count || j < records.count {
-            if j >= records.count || (i < journal.count && journal[i].time <= records[j].time) {
-                inputs.append(journal[i])
-                i += 1
-            } else {
-                inputs.append(records[j])
-                j += 1
-            }
-        }
         return Recording(
-            inputs: inputs, decisions: decisions, reloads: reloads,
+            inputs: RecordedInputs(journal: journal, store: store, from: start, to: to), decisions: decisions,
+            reloads: reloads,
             historySince: try store.historyFigures().oldestRecord, runningSince: try runningSince(store, at: start))
     }
 
@@ -76,6 +63,63 @@ public enum HistoryReplay {
         guard let last = try store.lastEvent(before: time, kinds: kinds), last.kind != JournalKind.graceStopped.rawValue
         else { return nil }
         return last.time
+    }
+
+    /// The journal's inputs (in memory: they are few) merged by time with the history records, read from the store
+    /// 20,000 at a time; at equal times the journal entry first (the engine sees an entry after it is written). A
+    /// page that cannot be read ends the history there (`failure` holds why).
+    public struct RecordedInputs: Sequence, Sendable {
+        let journal: [ReplayInput]
+        let store: StateStore
+        let from: Date
+        let to: Date
+        /// Why the history ended early, if it did.
+        public let failure = FailureBox()
+
+        /// Holds a read error for the caller (an iterator cannot throw).
+        public final class FailureBox: @unchecked Sendable {
+            // @unchecked: written by the one iterator, read by its caller after the iteration ended.
+            /// The error that ended the history early, if one did.
+            public var error: (any Error)?
+        }
+
+        /// Iterates the merged inputs.
+        public func makeIterator() -> Iterator { Iterator(inputs: self) }
+
+        /// The merging iterator.
+        public struct Iterator: IteratorProtocol {
+            let inputs: RecordedInputs
+            var i = 0
+            var page: [(position: (time: Int64, rowid: Int64), record: HistoryRecord)] = []
+            var j = 0
+            var position: (time: Int64, rowid: Int64)?
+            var exhausted = false
+
+            init(inputs: RecordedInputs) { self.inputs = inputs }
+
+            /// The next input in time order.
+            public mutating func next() -> ReplayInput? {
+                if j >= page.count, !exhausted {
+                    do {
+                        page = try inputs.store.historyPage(
+                            after: position, from: inputs.from, to: inputs.to, limit: 20_000)
+                    } catch {
+                        inputs.failure.error = error
+                        page = []
+                    }
+                    j = 0
+                    if page.isEmpty { exhausted = true } else { position = page[page.count - 1].position }
+                }
+                let record = j < page.count ? page[j].record : nil
+                if i < inputs.journal.count, record.map({ inputs.journal[i].time <= $0.time }) ?? true {
+                    i += 1
+                    return inputs.journal[i - 1]
+                }
+                guard let record else { return nil }
+                j += 1
+                return ReplayInput(time: record.time, events: record.events)
+            }
+        }
     }
 
     /// Replays two configurations over the same recording and compares them: what `now` decides against what `then`
@@ -96,6 +140,9 @@ public enum HistoryReplay {
 
     static func notes(_ recording: Recording, from: Date) -> [String] {
         var notes: [String] = []
+        if let error = recording.inputs.failure.error {
+            notes.append("the history could not be read to the end (\(error)): what came after was not replayed")
+        }
         if recording.reloads > 0 {
             notes.append(
                 "the configuration was reloaded \(recording.reloads) time(s) in the window; the replay uses one "

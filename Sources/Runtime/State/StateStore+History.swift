@@ -72,6 +72,38 @@ extension StateStore {
         }
     }
 
+    /// Raw history records after `position` (a record's `time` and `rowid`; nil: from the start) up to `to`, at most
+    /// `limit`, oldest first, each with its position: for reading a long window page by page.
+    public func historyPage(after position: (time: Int64, rowid: Int64)?, from: Date, to: Date, limit: Int) throws
+        -> [(position: (time: Int64, rowid: Int64), record: HistoryRecord)]
+    {
+        let start = position ?? (StoredTime.milliseconds(from), -1)
+        return try writer.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT rowid, time, kind, kernel, name, text FROM history
+                    WHERE time >= ? AND time <= ? AND (time > ? OR rowid > ?)
+                    ORDER BY time, rowid LIMIT ?
+                    """,
+                arguments: [start.0, StoredTime.milliseconds(to), start.0, start.1, limit])
+            var out: [(position: (time: Int64, rowid: Int64), record: HistoryRecord)] = []
+            while let row = try rows.next() {
+                let time: Int64 = row["time"]
+                let rowid: Int64 = row["rowid"]
+                guard let kind = HistoryRecord.Kind(rawValue: row["kind"]) else { continue }
+                out.append(
+                    (
+                        (time, rowid),
+                        HistoryRecord(
+                            time: StoredTime.date(time), kind: kind, kernel: row["kernel"], name: row["name"],
+                            text: row["text"])
+                    ))
+            }
+            return out
+        }
+    }
+
     /// Downsampled metrics whose bucket starts between `from` and `to`, oldest first.
     public func rollups(from: Date, to: Date, kernel: String? = nil, metric: String? = nil) throws -> [MetricRollup] {
         try writer.read { db in
