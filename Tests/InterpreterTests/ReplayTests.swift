@@ -139,6 +139,13 @@ struct ReplayTests {
         // The two api metrics share a record; a journaled event has none.
         #expect(records.count == 7)
         #expect(records.flatMap(\.events) == Array(events.dropLast()))
+        // A pair that is not a known metric and a number is left out, the others kept.
+        let odd = HistoryRecord(
+            time: time, kind: .metrics, kernel: "api", text: "cpu=abc foo=1 memory=5 =3 cpu  zombies=2")
+        #expect(
+            odd.events == [
+                .metric(kernel: "api", metric: .memory, value: 5), .metric(kernel: "api", metric: .zombies, value: 2),
+            ])
     }
 
     /// Drives a trigger engine the way the runtime does (each event when it arrives, each deadline a little late)

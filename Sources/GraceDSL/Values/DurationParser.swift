@@ -70,6 +70,8 @@ public enum DurationParser {
 extension Duration {
     /// Whole milliseconds, for comparisons and canonical encodings.
     public var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+        // `components` divides the 128-bit representation: once, not twice (replay calls this millions of times).
+        let c = components
+        return c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000
     }
 }

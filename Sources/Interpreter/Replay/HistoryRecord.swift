@@ -86,16 +86,42 @@ public struct HistoryRecord: Sendable, Hashable {
         return records
     }
 
+    /// `name=value name=value` as metric events; a pair that is not a known metric and a number is left out. A scan
+    /// of the UTF-8 bytes rather than `split` (a replay reads a million of these; `split` was a third of its time).
+    static func metrics(_ text: String, kernel: String?) -> [Event] {
+        var events: [Event] = []
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var equals: String.Index?
+        var i = start
+        func pair(upTo end: String.Index) {
+            guard let eq = equals, let metric = Metric(rawValue: String(text[start..<eq])),
+                let value = Double(text[text.index(after: eq)..<end])
+            else { return }
+            events.append(.metric(kernel: kernel, metric: metric, value: value))
+        }
+        while i < utf8.endIndex {
+            switch utf8[i] {
+            case UInt8(ascii: "="):
+                if equals == nil { equals = i }
+            case UInt8(ascii: " "):
+                pair(upTo: i)
+                start = utf8.index(after: i)
+                equals = nil
+            default:
+                break
+            }
+            i = utf8.index(after: i)
+        }
+        pair(upTo: utf8.endIndex)
+        return events
+    }
+
     /// The events the record stands for; none when its text is not what `records(for:at:)` writes.
     public var events: [Event] {
         switch kind {
         case .metrics:
-            return text.split(separator: " ").compactMap { pair in
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2, let metric = Metric(rawValue: String(parts[0])), let value = Double(parts[1])
-                else { return nil }
-                return .metric(kernel: kernel, metric: metric, value: value)
-            }
+            return Self.metrics(text, kernel: kernel)
         case .heartbeat:
             return kernel.map { [.heartbeat(name: $0)] } ?? []
         case .log:

@@ -432,7 +432,10 @@ public struct ConditionEvaluator: Sendable {
         ):
             guard m == metric.value, matches(kernel?.value, k) else { return nil }
             state.samples.append((now, value))
-            state.samples.removeAll { now - $0.at > window }
+            // Oldest first: what fell out of the window is a prefix.
+            if let keep = state.samples.firstIndex(where: { now - $0.at <= window }), keep > 0 {
+                state.samples.removeFirst(keep)
+            }
             guard state.samples.count >= 3, let fit = LinearTrend(state.samples) else { return nil }
             let horizonSeconds = Double(horizon.milliseconds) / 1000
             let forecast = fit.value(atSecondsFromLast: horizonSeconds)

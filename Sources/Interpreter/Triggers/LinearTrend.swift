@@ -9,7 +9,10 @@ public struct LinearTrend: Sendable {
     public init?(_ samples: [(at: Duration, value: Double)]) {
         guard samples.count >= 2, let last = samples.last?.at else { return nil }
         // x: seconds relative to the last sample, for numerical stability.
-        let xs = samples.map { Double(($0.at - last).milliseconds) / 1000 }
+        let xs = samples.map { sample -> Double in
+            let c = (sample.at - last).components
+            return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+        }
         let ys = samples.map(\.value)
         let n = Double(samples.count)
         let meanX = xs.reduce(0, +) / n
