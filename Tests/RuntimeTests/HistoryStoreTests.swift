@@ -1,6 +1,7 @@
 import Foundation
 import GraceDSL
 import Interpreter
+import TestSupport
 import Testing
 
 @testable import Runtime
@@ -71,5 +72,46 @@ struct HistoryStoreTests {
             from: Self.origin.addingTimeInterval(600), to: Self.origin.addingTimeInterval(600), kernel: "api",
             metric: "memory_rss")
         #expect(merged.first?.count == 6 && merged.first?.max == 625)
+    }
+}
+
+/// Found by `grace replay`: an engine made after the runtime clock had run (a reload) scheduled its cron triggers as
+/// if the wall clock were that much later.
+@Suite("Trigger engines made after boot")
+struct LateEngineTests {
+    @Test("a cron trigger of an engine made 71 s after boot fires on its minute, not 71 s early")
+    func cronAfterReload() throws {
+        let result = Compiler(options: CompilerOptions(checkExecutables: false)).compile([
+            SourceFile(
+                path: "c.yaml",
+                text: """
+                    kind: kernel
+                    name: api
+                    command: [/bin/true]
+                    ---
+                    kind: playbook
+                    name: noop
+                    params: {kernel: {type: kernel}}
+                    steps: [{restart: "{{ kernel }}"}]
+                    ---
+                    kind: trigger
+                    name: quarter
+                    when: {cron: "*/15 * * * *"}
+                    run: noop
+                    with: {kernel: api}
+                    """)
+        ])
+        let graph = try #require(result.graph, "\(result.diagnostics.map(\.message))")
+        let manual = ManualClock()
+        let clock = RuntimeClock(manual)
+        manual.advance(by: .seconds(71))
+        let context = Healer.context(graph, clock: clock)
+        // The wall time at offset zero is 71 s ago.
+        #expect(abs(Date().timeIntervalSince(context.wallClockOrigin) - 71) < 2)
+        let engine = TriggerEngine(graph: graph, context: context, now: clock.elapsedTime)
+        let deadline = try #require(engine.nextDeadline())
+        let wall = context.wallClockOrigin.addingTimeInterval(Double(deadline.milliseconds) / 1000)
+        let second = Int(wall.timeIntervalSince1970.rounded()) % 900
+        #expect(second == 0 || second == 899, "the next quarter hour, at \(wall)")
     }
 }

@@ -79,11 +79,21 @@ public actor Healer {
             graph: graph, performer: performer, journal: JournalRunRecorder(journal: environment.journal),
             clock: environment.clock, locks: locks)
         engine = TriggerEngine(
-            graph: graph, context: .init(graph: graph), disabled: RuntimeSupport.unobservableTriggers(in: graph))
+            graph: graph, context: Self.context(graph, clock: environment.clock), now: environment.clock.elapsedTime,
+            disabled: RuntimeSupport.unobservableTriggers(in: graph))
         history = HistoryRecorder(store: environment.store, settings: graph.settings?.history ?? .init())
     }
 
     var now: Duration { environment.clock.elapsedTime }
+
+    /// The evaluators' context of `graph`: its wall-clock origin is the wall time at offset zero of the runtime clock,
+    /// not now. Taking now made every cron schedule of an engine made after boot (a reload, a rebuild) fire as much
+    /// early as the clock had run (found by `grace replay`: a reload 71 s after the start, `*/15` fired at :43:48).
+    static func context(_ graph: ExecutionGraph, clock: RuntimeClock) -> ConditionEvaluator.Context {
+        let elapsed = clock.elapsedTime.components
+        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+        return .init(graph: graph, wallClockOrigin: Date().addingTimeInterval(-seconds))
+    }
 
     /// What the healer has evaluated so far and what it missed (`/metrics`); callable from any thread.
     public nonisolated var figures: HealerCounters.Figures {
@@ -144,7 +154,7 @@ public actor Healer {
         let current = await supervisor.graph
         if current.contentHash != graph.contentHash { reload(current) }
         var next = TriggerEngine(
-            graph: graph, context: .init(graph: graph), now: now,
+            graph: graph, context: Self.context(graph, clock: environment.clock), now: now,
             disabled: RuntimeSupport.unobservableTriggers(in: graph))
         next.inheritLimits(from: engine)
         replay(into: &next)
@@ -218,7 +228,7 @@ public actor Healer {
             graph: newGraph, performer: performer, journal: JournalRunRecorder(journal: journal),
             clock: environment.clock, locks: locks)
         var next = TriggerEngine(
-            graph: newGraph, context: .init(graph: newGraph), now: now,
+            graph: newGraph, context: Self.context(newGraph, clock: environment.clock), now: now,
             disabled: RuntimeSupport.unobservableTriggers(in: newGraph))
         next.inheritLimits(from: engine)
         arm(&next)
