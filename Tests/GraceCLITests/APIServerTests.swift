@@ -405,7 +405,8 @@ struct APIServerTests {
         for name in [
             "grace_kernel_up{kernel=\"one\"}", "grace_kernel_healthy{kernel=\"two\"} 1.0",
             "grace_kernel_restarts_total{kernel=\"two\",reason=\"policy\"} 1",
-            "grace_kernel_cpu_percent{kernel=", "grace_kernel_rss_bytes{kernel=",
+            "grace_kernel_cpu_percent{kernel=", "grace_kernel_rss_bytes{kernel=", "grace_kernel_open_fds{kernel=",
+            "grace_kernel_zombies{kernel=",
             "grace_trigger_firings_total{", "grace_playbook_runs_total{playbook=\"heal\",outcome=\"succeeded\"} 1",
             "grace_playbook_run_duration_seconds_bucket{", "grace_time_to_heal_seconds_count", "grace_journal_entries ",
             "grace_http_requests_total{method=\"GET\",status=\"200\"}", "grace_healer_journal_entries_total ",

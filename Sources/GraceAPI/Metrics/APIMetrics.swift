@@ -25,6 +25,12 @@ final class APIMetrics: Sendable {
             "Restarts of the kernel, by reason: its restart policy, a playbook, the API or a reload.",
         "grace_kernel_cpu_percent": "CPU use of the kernel's process over the last sample, percent of one core.",
         "grace_kernel_rss_bytes": "Resident memory of the kernel's process.",
+        "grace_kernel_open_fds": "Open file descriptors of the kernel's process.",
+        "grace_kernel_threads": "Threads of the kernel's process.",
+        "grace_kernel_zombies": "Exited children of the kernel's processes that nobody has reaped yet.",
+        "grace_kernel_memory_percent": "Resident memory as a percentage of the kernel's enforced memory limit.",
+        "grace_kernel_fd_usage_percent": "Open descriptors as a percentage of the kernel's descriptor limit.",
+        "grace_kernel_log_lines_per_second": "Lines the kernel wrote to stdout and stderr per second, last interval.",
         "grace_trigger_firings_total": "Trigger firings, by whether a playbook ran or the firing was suppressed.",
         "grace_playbook_runs_total": "Finished playbook runs by outcome.",
         "grace_playbook_run_duration_seconds": "Duration of finished playbook runs.",
@@ -117,14 +123,32 @@ final class APIMetrics: Sendable {
     /// Removes the kernel's CPU and memory series: a kernel without a process has no such figures (a gauge left at
     /// its last value would say otherwise).
     func kernelSampleCleared(_ kernel: String) {
-        Gauge(label: "grace_kernel_cpu_percent", dimensions: [("kernel", kernel)], factory: factory).destroy()
-        Gauge(label: "grace_kernel_rss_bytes", dimensions: [("kernel", kernel)], factory: factory).destroy()
+        for label in Self.kernelSampleLabels {
+            Gauge(label: label, dimensions: [("kernel", kernel)], factory: factory).destroy()
+        }
     }
 
-    func kernelSample(_ kernel: String, cpuPercent: Double, rssBytes: UInt64) {
-        Gauge(label: "grace_kernel_cpu_percent", dimensions: [("kernel", kernel)], factory: factory).record(cpuPercent)
-        Gauge(label: "grace_kernel_rss_bytes", dimensions: [("kernel", kernel)], factory: factory)
-            .record(Double(rssBytes))
+    /// Every gauge a kernel's sample sets.
+    static let kernelSampleLabels = [
+        "grace_kernel_cpu_percent", "grace_kernel_rss_bytes", "grace_kernel_open_fds", "grace_kernel_threads",
+        "grace_kernel_zombies", "grace_kernel_memory_percent", "grace_kernel_fd_usage_percent",
+        "grace_kernel_log_lines_per_second",
+    ]
+
+    /// A kernel's sample: the figures its triggers watch. Those a kernel does not have (no enforced limit, no log
+    /// rate yet) are removed rather than left at an old value.
+    func kernelSample(_ kernel: String, _ sample: KernelMetrics) {
+        let figures: [(String, Double?)] = [
+            ("grace_kernel_cpu_percent", sample.cpuPercent), ("grace_kernel_rss_bytes", Double(sample.rssBytes)),
+            ("grace_kernel_open_fds", Double(sample.openFDs)), ("grace_kernel_threads", Double(sample.threads)),
+            ("grace_kernel_zombies", Double(sample.zombies)), ("grace_kernel_memory_percent", sample.memoryPercent),
+            ("grace_kernel_fd_usage_percent", sample.descriptorPercent),
+            ("grace_kernel_log_lines_per_second", sample.logLinesPerSecond),
+        ]
+        for (label, value) in figures {
+            let gauge = Gauge(label: label, dimensions: [("kernel", kernel)], factory: factory)
+            if let value { gauge.record(value) } else { gauge.destroy() }
+        }
     }
 
     func triggerFired(_ trigger: String, suppressed: Bool) {

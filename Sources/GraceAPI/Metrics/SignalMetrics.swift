@@ -76,6 +76,6 @@ struct SignalMetrics {
     }
 
     func observe(kernel: String, _ sample: KernelMetrics) {
-        metrics.kernelSample(kernel, cpuPercent: sample.cpuPercent, rssBytes: sample.rssBytes)
+        metrics.kernelSample(kernel, sample)
     }
 }
