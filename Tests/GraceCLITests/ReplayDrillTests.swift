@@ -115,6 +115,10 @@ struct ReplayDrillTests {
         let text = try await GraceBinary.run(["plan", "HEAD~1..HEAD", "--replay", "1h"], in: shipped.root)
         #expect(text.stdout.contains("`api-memory-pressure` would have fired 0 times instead of 1"), "\(text.stdout)")
 
+        // Each stretch with the configuration that ran then, found in the git history by its hash: the same as then.
+        let asRan = try await Self.replay(["--from", "1h", "--as-ran"], in: shipped.root)
+        #expect(asRan["identical"] as? Bool == true, "\(asRan)")
+
         let verify = try await GraceBinary.run(["journal", "verify"], in: shipped.root)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         try? FileManager.default.removeItem(at: shipped.root)

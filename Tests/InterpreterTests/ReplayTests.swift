@@ -267,3 +267,36 @@ struct ReplayTests {
         #expect(times == [60, 120, 460, 520])
     }
 }
+
+@Suite("Replay as it ran")
+struct ReplayAsRanTests {
+    @Test("a reload that names another graph switches the replay to it from that moment")
+    func reloadSwitchesConfiguration() throws {
+        let low = try ReplayTests.graph(ReplayTests.triggers)
+        let high = try ReplayTests.graph(
+            ReplayTests.triggers.replacingOccurrences(of: "above: 120MiB, for: 20s", with: "above: 1GiB, for: 20s"))
+        let lowHash = String(low.contentHash.prefix(16))
+        let highHash = String(high.contentHash.prefix(16))
+        #expect(lowHash != highHash)
+        let start = Date(timeIntervalSince1970: 1_780_000_000)
+        let end = start.addingTimeInterval(3600)
+        var inputs = ReplayTests.history(start: start)
+        inputs[0].graph = lowHash
+        // Half an hour in, the configuration is reloaded to the high threshold.
+        let reload = start.addingTimeInterval(1800)
+        let at = try #require(inputs.firstIndex { $0.time >= reload })
+        inputs.insert(ReplayInput(time: reload, events: [], marker: .reloaded, graph: highHash), at: at)
+
+        var replayer = Replayer(graph: low)
+        replayer.others = [lowHash: .init(graph: low), highHash: .init(graph: high)]
+        let asRan = replayer.decisions(over: inputs, from: start, to: end).filter { $0.trigger == "api-memory" }
+        let lowOnly = Replayer(graph: low).decisions(over: inputs, from: start, to: end)
+            .filter { $0.trigger == "api-memory" }
+        #expect(!asRan.isEmpty && asRan.allSatisfy { $0.time < reload }, "\(asRan.map(\.time))")
+        #expect(lowOnly.contains { $0.time > reload })
+        // A graph that is not among the others is replayed with the replayer's own.
+        inputs[at].graph = "0000000000000000"
+        let unknown = replayer.decisions(over: inputs, from: start, to: end).filter { $0.trigger == "api-memory" }
+        #expect(unknown.count == lowOnly.count)
+    }
+}

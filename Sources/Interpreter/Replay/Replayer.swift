@@ -20,12 +20,15 @@ public struct ReplayInput: Sendable {
     public var events: [Event]
     /// Set when this point began a new engine (before its events, if any).
     public var marker: Marker?
+    /// The graph a start or a reload put in place: the first 16 hex digits of its content hash, as journaled.
+    public var graph: String?
 
     /// Makes an input.
-    public init(time: Date, events: [Event], marker: Marker? = nil) {
+    public init(time: Date, events: [Event], marker: Marker? = nil, graph: String? = nil) {
         self.time = time
         self.events = events
         self.marker = marker
+        self.graph = graph
     }
 }
 
@@ -70,10 +73,30 @@ public struct ReplayDecision: Sendable, Hashable, Codable {
 /// schedules) ticked exactly when it falls. Nothing is executed: a decision to run a playbook is only reported.
 /// Pure and deterministic: the same inputs give the same decisions.
 public struct Replayer: Sendable {
+    /// A configuration to replay: its graph and the triggers not evaluated (conditions the runtime cannot observe on
+    /// this machine).
+    public struct Configuration: Sendable {
+        /// The compiled configuration.
+        public var graph: ExecutionGraph
+        /// Triggers left out.
+        public var disabled: Set<String>
+
+        /// Makes one.
+        public init(graph: ExecutionGraph, disabled: Set<String> = []) {
+            self.graph = graph
+            self.disabled = disabled
+        }
+    }
+
     /// The configuration replayed.
     public let graph: ExecutionGraph
     /// Triggers not evaluated (conditions the runtime cannot observe on this machine).
     public let disabled: Set<String>
+    /// Other configurations, by the first 16 hex digits of their content hash: a start or a reload that names one
+    /// switches to it, so that each stretch of history is replayed with the configuration that ran then.
+    public var others: [String: Configuration] = [:]
+    /// The hash of the configuration in place at the first input, when it is one of `others`.
+    public var initial: String?
 
     /// A replayer of `graph`'s triggers.
     public init(graph: ExecutionGraph, disabled: Set<String> = []) {
@@ -98,9 +121,12 @@ public struct Replayer: Sendable {
         func date(_ offset: Duration) -> Date {
             origin.addingTimeInterval(Double(offset.milliseconds) / 1000)
         }
+        let base = Configuration(graph: graph, disabled: disabled)
+        var configuration = initial.flatMap { others[$0] } ?? base
         func engine(at now: Duration) -> TriggerEngine {
             TriggerEngine(
-                graph: graph, context: .init(graph: graph, wallClockOrigin: origin), now: now, disabled: disabled)
+                graph: configuration.graph, context: .init(graph: configuration.graph, wallClockOrigin: origin),
+                now: now, disabled: configuration.disabled)
         }
         var current = engine(at: .zero)
         /// Whether a Grace is running, evaluating triggers.
@@ -147,6 +173,7 @@ public struct Replayer: Sendable {
             let now = offset(input.time)
             guard now <= end else { break }
             tick(until: now)
+            if let hash = input.graph, !others.isEmpty { configuration = others[hash] ?? base }
             switch input.marker {
             case .graceStarted:
                 current = engine(at: now)

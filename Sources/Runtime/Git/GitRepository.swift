@@ -56,6 +56,12 @@ public struct GitRepository: Sendable {
         }
     }
 
+    /// The newest commits (full ids, newest first) that changed anything under `paths`, at most `limit`.
+    public func commits(touching paths: [String], limit: Int) throws -> [String] {
+        try run(["log", "--format=%H", "-n", String(max(1, limit)), "--"] + paths)
+            .split(separator: "\n").map(String.init)
+    }
+
     private func run(_ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

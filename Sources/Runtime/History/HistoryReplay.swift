@@ -18,6 +18,10 @@ public enum HistoryReplay {
         public var historySince: Date?
         /// When the Grace running at the start of the recording started; nil when none was running.
         public var runningSince: Date?
+        /// The graph that Grace ran at the start of the recording (16 hex digits of its content hash), if known.
+        public var runningGraph: String?
+        /// Every graph the recording names: the running one and those of the starts and reloads in it.
+        public var graphs: [String]
     }
 
     /// Reads what the live engine saw from `from - warmup` to `to`, and what it decided from `from` to `to`.
@@ -26,13 +30,20 @@ public enum HistoryReplay {
         var journal: [ReplayInput] = []
         var decisions: [ReplayDecision] = []
         var reloads = 0
+        let running = try runningSince(store, at: start)
+        var graphs = running?.graph.map { [$0] } ?? []
         for entry in try store.events(from: start, to: to) {
             var marker: ReplayInput.Marker?
+            var graph: String?
             switch entry.event {
-            case .graceStarted, .graceReexec: marker = .graceStarted
+            case .graceStarted(let hash, _):
+                marker = .graceStarted
+                graph = hash
+            case .graceReexec: marker = .graceStarted
             case .graceStopped: marker = .graceStopped
-            case .configReloaded:
+            case .configReloaded(_, let hash, _, _, _, _):
                 marker = .reloaded
+                graph = hash
                 if entry.time >= from { reloads += 1 }
             case .triggerFired(let trigger, let playbook, let kernel, let evidence, _) where entry.time >= from:
                 decisions.append(
@@ -47,22 +58,32 @@ public enum HistoryReplay {
             default: break
             }
             let events = ObservedEvents.events(from: entry.event)
+            if let graph, !graphs.contains(graph) { graphs.append(graph) }
             if marker != nil || !events.isEmpty {
-                journal.append(ReplayInput(time: entry.time, events: events, marker: marker))
+                journal.append(ReplayInput(time: entry.time, events: events, marker: marker, graph: graph))
             }
         }
         return Recording(
             inputs: RecordedInputs(journal: journal, store: store, from: start, to: to), decisions: decisions,
             reloads: reloads,
-            historySince: try store.historyFigures().oldestRecord, runningSince: try runningSince(store, at: start))
+            historySince: try store.historyFigures().oldestRecord, runningSince: running?.time,
+            runningGraph: running?.graph, graphs: graphs)
     }
 
     /// When the Grace running at `time` started: the last start before it, unless a stop came after that start.
-    static func runningSince(_ store: StateStore, at time: Date) throws -> Date? {
+    static func runningSince(_ store: StateStore, at time: Date) throws -> (time: Date, graph: String?)? {
         let kinds = [JournalKind.graceStarted, .graceReexec, .graceStopped].map(\.rawValue)
         guard let last = try store.lastEvent(before: time, kinds: kinds), last.kind != JournalKind.graceStopped.rawValue
         else { return nil }
-        return last.time
+        // The graph running then: the last reload before `time` after that start, else the start's.
+        var graph: String?
+        if case .graceStarted(let hash, _) = last.event { graph = hash }
+        if let reload = try store.lastEvent(before: time, kinds: [JournalKind.configReloaded.rawValue]),
+            reload.id > last.id, case .configReloaded(_, let hash, _, _, _, _) = reload.event
+        {
+            graph = hash
+        }
+        return (last.time, graph)
     }
 
     /// The journal's inputs (in memory: they are few) merged by time with the history records, read from the store
@@ -120,6 +141,30 @@ public enum HistoryReplay {
                 return ReplayInput(time: record.time, events: record.events)
             }
         }
+    }
+
+    /// Replays the history with the configuration that ran in each stretch of it (`configurations`, by the first 16
+    /// hex digits of their content hash; `fallback` where a stretch's is not among them) and compares with what was
+    /// decided then: what `grace replay --as-ran` reports.
+    public static func asRan(
+        configurations: [String: Replayer.Configuration], fallback: Replayer.Configuration, store: StateStore,
+        from: Date, to: Date, warmup: Duration = .seconds(600), tolerance: Duration = .seconds(1)
+    ) throws -> ReplayReport {
+        let recording = try recording(store: store, from: from, to: to, warmup: warmup)
+        var replayer = Replayer(graph: fallback.graph, disabled: fallback.disabled)
+        replayer.others = configurations
+        replayer.initial = recording.runningGraph
+        let replayed = replayer.decisions(
+            over: recording.inputs, from: from, to: to, runningSince: recording.runningSince)
+        var notes = notes(recording, from: from).filter { !$0.hasPrefix("the configuration was reloaded") }
+        let missing = recording.graphs.filter { configurations[$0] == nil }
+        if !missing.isEmpty {
+            notes.append(
+                "no configuration found for graph(s) \(missing.joined(separator: ", ")) (not in the git history "
+                    + "searched): those stretches were replayed with the configuration on disk")
+        }
+        return ReplayReport.compare(
+            recorded: recording.decisions, replayed: replayed, from: from, to: to, tolerance: tolerance, notes: notes)
     }
 
     /// Replays two configurations over the same recording and compares them: what `now` decides against what `then`

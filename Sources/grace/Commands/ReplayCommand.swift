@@ -18,8 +18,10 @@ struct ReplayCommand: ParsableCommand {
             cooldowns) without being reported. Replaying the configuration that ran reproduces what happened.
 
             The configuration is the one on disk (the root found from here), or --config DIR (another \
-            configuration root), or --rev REV (the root's files at a git revision). The history is read from the \
-            state directory directly: Grace need not be running.
+            configuration root), or --rev REV (the root's files at a git revision), or with --as-ran the one that \
+            ran in each stretch (starts and reloads name it by hash; it is looked for on disk and in the last 200 \
+            commits of the configuration). The history is read from the state directory directly: Grace need not \
+            be running.
 
             Times are ISO 8601 (2026-12-06T03:00:00Z), `now`, or a duration meaning that long ago (24h, 90m).
 
@@ -28,6 +30,7 @@ struct ReplayCommand: ParsableCommand {
 
             Examples:
               grace replay --rev HEAD --from 24h
+              grace replay --as-ran --from 6h
               grace replay --config ../candidate --from 2026-12-05T00:00:00Z --to 2026-12-06T00:00:00Z --json
             """)
 
@@ -38,6 +41,11 @@ struct ReplayCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Replay the configuration as it is at this git revision.", valueName: "rev"))
     var rev: String?
+
+    @Flag(
+        name: .customLong("as-ran"),
+        help: "Replay each stretch with the configuration that ran then (found in the git history by its hash).")
+    var asRan = false
 
     @Option(help: ArgumentHelp("Start of the window (default 24h ago).", valueName: "time"))
     var from = "24h"
@@ -51,7 +59,9 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup var state: StateDirectoryOption
 
     func validate() throws {
-        if config != nil && rev != nil { throw ValidationError("--config and --rev cannot be used together") }
+        if [config != nil, rev != nil, asRan].filter({ $0 }).count > 1 {
+            throw ValidationError("--config, --rev and --as-ran cannot be used together")
+        }
         let now = Date()
         guard let start = ReplayWindow.time(from, now: now) else {
             throw ValidationError("--from: expected an ISO 8601 time, `now` or a duration such as 24h; got `\(from)`")
@@ -67,9 +77,19 @@ struct ReplayCommand: ParsableCommand {
         guard let start = ReplayWindow.time(from, now: now), let end = ReplayWindow.time(to, now: now) else {
             throw ValidationError("bad window")
         }
-        let (graph, label) = try compile()
+        var (graph, label) = try compile()
         let store = try JournalCommand.openStore(state)
-        let report = try HistoryReplay.compare(graph: graph, store: store, from: start, to: end)
+        let report: ReplayReport
+        if asRan {
+            let configurations = try configurationsThatRan(store: store, from: start, to: end, onDisk: graph)
+            label = "the configurations that ran (\(configurations.count) found)"
+            report = try HistoryReplay.asRan(
+                configurations: configurations,
+                fallback: .init(graph: graph, disabled: RuntimeSupport.unobservableTriggers(in: graph)), store: store,
+                from: start, to: end)
+        } else {
+            report = try HistoryReplay.compare(graph: graph, store: store, from: start, to: end)
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -83,6 +103,38 @@ struct ReplayCommand: ParsableCommand {
             return
         }
         print(ReplayWindow.text(report, configuration: label), terminator: "")
+    }
+
+    /// The configurations the window's starts and reloads name, by the first 16 hex digits of their content hash:
+    /// the one on disk, then the commits that changed the configuration, newest first (at most 200), until every one
+    /// is found.
+    private func configurationsThatRan(store: StateStore, from: Date, to: Date, onDisk: ExecutionGraph) throws
+        -> [String: Replayer.Configuration]
+    {
+        let wanted = Set(try HistoryReplay.recording(store: store, from: from, to: to, warmup: .seconds(600)).graphs)
+        var found: [String: Replayer.Configuration] = [:]
+        func add(_ graph: ExecutionGraph) {
+            let hash = String(graph.contentHash.prefix(16))
+            if wanted.contains(hash), found[hash] == nil {
+                found[hash] = .init(graph: graph, disabled: RuntimeSupport.unobservableTriggers(in: graph))
+            }
+        }
+        add(onDisk)
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let repository = GitRepository(directory: cwd)
+        guard found.count < wanted.count, let top = try? repository.topLevel() else { return found }
+        let root = ConfigurationLoader.findRoot(from: cwd) ?? top
+        let prefix = ReplayWindow.relative(root, to: top)
+        let includes = ConfigurationLoader.includes(root: root).map { prefix.isEmpty ? $0 : "\(prefix)/\($0)" }
+        let compiler = Compiler(options: CompilerOptions(checkExecutables: false))
+        for commit in (try? repository.commits(touching: includes, limit: 200)) ?? [] {
+            guard found.count < wanted.count else { break }
+            guard let files = try? repository.yamlFiles(at: commit, under: includes),
+                let graph = compiler.compile(files).graph
+            else { continue }
+            add(graph)
+        }
+        return found
     }
 
     /// The configuration to replay and how to name it.
