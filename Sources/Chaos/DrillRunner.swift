@@ -378,6 +378,38 @@ public actor DrillRunner {
         }
     }
 
+    /// Before an instance the drill started is stopped: when it is the primary now (it took over from the instance
+    /// the drill killed), the other instances that run again are brought back first, so that one of them takes the
+    /// lease when it stops. A standby that its fleet quarantined for the loss is asked to rejoin (the quarantine was
+    /// the fleet's answer to the drill's own fault), and the stop waits until one is a standby again (60 s at most).
+    /// Without this, stopping the drill's instance left the fleet with no primary until the quarantine ended.
+    private func handBack(from instance: String) async -> String {
+        guard let link = target.links[instance], (try? await link.status())?.role == .primary else { return "" }
+        let others = target.links.filter { $0.key != instance }.sorted { $0.key < $1.key }
+        var notes: [String] = []
+        var asked: Set<String> = []
+        // The instance the drill started again may still be starting, or be quarantined only once it is up: looked
+        // at again every 100 ms.
+        for _ in 0..<600 {
+            for (name, other) in others {
+                guard let role = (try? await other.status())?.role else { continue }
+                if role == .standby {
+                    return notes.map { $0 + "; " }.joined() + "\(name) is a standby, ready to take over; "
+                }
+                if role == .quarantined, asked.insert(name).inserted {
+                    do {
+                        try await other.rejoin()
+                        notes.append("asked \(name) to rejoin")
+                    } catch {
+                        notes.append("\(name) could not rejoin: \(error)")
+                    }
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return notes.map { $0 + "; " }.joined() + "no standby came back within 60 s; "
+    }
+
     /// Runs every pending rollback, newest first, and records each.
     func rollbackAll(_ report: inout DrillReport) async {
         let pending = await ledger.items
@@ -391,7 +423,11 @@ public actor DrillRunner {
             if case .startInstance(let instance) = rollback, startedForDrill.contains(instance) {
                 output = "\(instance) not started again: it ran only for the drill"
             } else {
-                output = await injector.undo(rollback)
+                var handedBack = ""
+                if case .stopInstance(_, _, let instance) = rollback {
+                    handedBack = await handBack(from: instance)
+                }
+                output = handedBack + (await injector.undo(rollback))
             }
             await ledger.done(rollback)
             report.rollbacks.append(

@@ -18,6 +18,8 @@ public protocol GraceLink: Sendable {
     func record(_ record: DrillRecord) async throws
     /// `POST /v1/snapshots` for one kernel (a snapshot taken while the drill runs).
     func snapshot(kernel: String) async throws
+    /// `POST /v1/fleet/rejoin` for this instance: out of quarantine once its own checks pass.
+    func rejoin() async throws
 }
 
 /// Plain HTTP the drill does itself: the kernels' health URLs (its own evidence of availability) and their fault

@@ -28,6 +28,7 @@ struct FakeLink: GraceLink {
     func journalCheck() async throws -> JournalCheckView { .init(intact: true, entries: 0, detail: nil) }
     func record(_ record: DrillRecord) async throws {}
     func snapshot(kernel: String) async throws {}
+    func rejoin() async throws {}
 }
 
 struct NoHTTP: ChaosHTTP {

@@ -323,6 +323,10 @@ struct APILink: GraceLink {
         let body = try JSONEncoder().encode(["kernel": kernel])
         _ = try await client.send("POST", "/v1/snapshots", body: body)
     }
+
+    func rejoin() async throws {
+        _ = try await client.send("POST", "/v1/fleet/rejoin", body: Data("{}".utf8))
+    }
 }
 
 /// Plain HTTP for probes and fault endpoints, over the CLI's SwiftNIO exchange.
