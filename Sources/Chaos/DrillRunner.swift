@@ -362,8 +362,18 @@ public actor DrillRunner {
             if let start = ProcessIdentity.startTime(pid) {
                 await ledger.add(.stopInstance(pid: pid, startTime: start, instance: instance))
             }
-            for _ in 0..<300 {
-                if let link = target.links[instance], (try? await link.status()) != nil { break }
+            // Up, and in its fleet: a standby still joining is not yet one the fleet notices losing or can promote
+            // (60 s at most). One still quarantined for an earlier drill's loss of it (kill-hot-standby) is asked
+            // to rejoin: the drill needs the fleet as it was before any drill.
+            var asked = false
+            for _ in 0..<600 {
+                if let link = target.links[instance], let role = (try? await link.status())?.role {
+                    if role == .standby || role == .primary || role == .standalone { break }
+                    if role == .quarantined, !asked {
+                        asked = true
+                        try? await link.rejoin()
+                    }
+                }
                 try? await Task.sleep(for: .milliseconds(100))
             }
             activities.append(
