@@ -104,8 +104,24 @@ final class EtcdServer: Sendable {
     }
 
     /// Stops etcd where it stands (SIGSTOP): connections are still accepted, by the kernel, and never answered.
+    /// Returns once every thread of it is stopped: the signal is only queued by `kill`, and a thread running on the
+    /// other core could still answer a request sent right after (CI saw a renewal succeed that way).
     func pause() {
-        kill(process.processIdentifier, SIGSTOP)
+        let pid = process.processIdentifier
+        kill(pid, SIGSTOP)
+        for _ in 0..<400 {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            let stopped = tasks.allSatisfy { task in
+                guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8),
+                    let close = stat.lastIndex(of: ")")
+                else { return true }
+                // The state is the first field after the command's closing parenthesis.
+                let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+                return state == "T" || state == "t"
+            }
+            if !tasks.isEmpty && stopped { return }
+            usleep(5_000)
+        }
     }
 
     /// Lets a paused etcd go on.
