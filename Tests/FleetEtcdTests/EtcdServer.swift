@@ -109,6 +109,8 @@ final class EtcdServer: Sendable {
     func pause() {
         let pid = process.processIdentifier
         kill(pid, SIGSTOP)
+        // Polled: the stop is not an event this process can wait on without taking Foundation's `Process` wait
+        // status from it (waitid with WSTOPPED on its child).
         for _ in 0..<400 {
             let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
             let stopped = tasks.allSatisfy { task in

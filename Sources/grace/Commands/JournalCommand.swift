@@ -30,10 +30,17 @@ struct JournalCommand: ParsableCommand {
     }
 
     static func openStore(directory: URL) throws -> StateStore {
-        let path = directory.appendingPathComponent("grace.sqlite").path
-        guard FileManager.default.fileExists(atPath: path) else {
+        guard let store = try openStoreIfPresent(directory: directory) else {
+            let path = directory.appendingPathComponent("grace.sqlite").path
             throw CLIError.io("no journal at \(path): Grace has not run with this state directory")
         }
+        return store
+    }
+
+    /// The journal under `directory`; nil where Grace has not run (none is created).
+    static func openStoreIfPresent(directory: URL) throws -> StateStore? {
+        let path = directory.appendingPathComponent("grace.sqlite").path
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
         return try StateStore(path: path)
     }
 }

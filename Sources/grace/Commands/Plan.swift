@@ -97,11 +97,7 @@ struct Plan: ParsableCommand {
         guard let old = plan.graphs.from, let new = plan.graphs.to, let length = DurationParser.parse(window) else {
             return nil
         }
-        let directory = try state.resolve()
-        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("grace.sqlite").path) else {
-            return nil
-        }
-        let store = try JournalCommand.openStore(directory: directory)
+        guard let store = try JournalCommand.openStoreIfPresent(directory: state.resolve()) else { return nil }
         let to = Date()
         let from = to.addingTimeInterval(-Double(length.milliseconds) / 1000)
         return try HistoryReplay.compare(then: old, now: new, store: store, from: from, to: to)
