@@ -54,11 +54,12 @@ extension DrillRunner {
                     label: "critical tier down (\(critical.map(\.value).joined(separator: ", ")))",
                     faults: critical.map { .kill($0, signal: nil) }))
         }
-        // One scenario per fault kind; instance loss and partitions need a fleet and a hold of their own.
+        // One scenario per fault kind; instance loss, partitions and delays need a fleet or a hold of their own.
         var seen: Set<String> = []
         for scenario in graph.chaos.sorted(by: { $0.header.name.value < $1.header.name.value }) {
             let kind = scenario.fault.keyword
-            guard !["kill_instance", "partition", "bind_port", "stress"].contains(kind), seen.insert(kind).inserted
+            guard !["kill_instance", "partition", "delay", "bind_port", "stress"].contains(kind),
+                seen.insert(kind).inserted
             else { continue }
             plan.append(
                 KongFault(at: moment(0.05...0.75), label: scenario.header.name.value, faults: [scenario.fault]))

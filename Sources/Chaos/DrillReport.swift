@@ -38,6 +38,41 @@ public struct DrillReport: Codable, Sendable {
         public var durationMs: Int64
     }
 
+    /// One declared probe of the scenario (`probes:`) and its checks.
+    public struct ProbeResult: Codable, Sendable {
+        /// Its name.
+        public var name: String
+        /// When it was checked: `start`, `end`, `edge`, `continuous` or `on_chaos`.
+        public var mode: String
+        /// What one check does, in words.
+        public var what: String
+        /// How many checks were made.
+        public var checks: Int
+        /// How many of them passed.
+        public var passed: Int
+        /// The share of checks that passed.
+        public var successPercent: Double
+        /// The share it needs (`at_least`; 100 for a probe checked once).
+        public var needsPercent: Double
+        /// Whether the probe passed.
+        public var ok: Bool
+        /// The first failing check, in words.
+        public var firstFailure: String?
+        /// What the last check saw.
+        public var last: String?
+
+        /// The probe as a row of the checks Grace journals with the drill (`chaos.finished`, the dashboard's drills
+        /// panel), beside the gates': gate `probes`.
+        public var asCheck: GateCheckResult {
+            GateCheckResult(
+                gate: "probes", check: "\(name) (\(mode))",
+                measured: "\(passed) of \(checks) checks passed"
+                    + (checks > 0 ? String(format: " (%.1f%%)", successPercent) : "")
+                    + (ok ? "" : firstFailure.map { "; \($0)" } ?? ""),
+                threshold: needsPercent >= 100 ? "every check" : String(format: ">= %g%%", needsPercent), ok: ok)
+        }
+    }
+
     /// What was expected after the fault, and when (after the fault) each part was seen.
     public struct Expectation: Codable, Sendable {
         /// The trigger that must fire.
@@ -92,6 +127,15 @@ public struct DrillReport: Codable, Sendable {
     public var expectation: Expectation?
     /// The gate checks with measured values.
     public var gates: [GateCheckResult] = []
+    /// The scenario's declared probes, each with its checks.
+    public var probes: [ProbeResult] = [] {
+        didSet {
+            probeSuccessPercent =
+                probes.isEmpty ? nil : Double(probes.filter(\.ok).count) / Double(probes.count) * 100
+        }
+    }
+    /// The share of declared probes that passed (LitmusChaos's probe success percentage); nil without probes.
+    public private(set) var probeSuccessPercent: Double?
     /// What was seen.
     public var detail: String?
 
@@ -177,9 +221,15 @@ public struct DrillJournal: Codable, Sendable {
         for d in drills {
             xml += "    <testcase classname=\"chaos\" name=\"\(escape(d.scenario))\" "
             xml += "time=\"\(String(format: "%.3f", Double(d.durationMs) / 1000))\">\n"
-            let gates = d.gates.map {
-                "\($0.ok ? "ok" : "FAILED") \($0.gate): \($0.check) = \($0.measured) (needs \($0.threshold))"
-            }
+            let gates =
+                d.gates.map {
+                    "\($0.ok ? "ok" : "FAILED") \($0.gate): \($0.check) = \($0.measured) (needs \($0.threshold))"
+                }
+                + d.probes.map {
+                    "\($0.ok ? "ok" : "FAILED") probe \($0.name) (\($0.mode)): \($0.passed) of \($0.checks) checks "
+                        + String(format: "(%.1f%%, needs %.0f%%)", $0.successPercent, $0.needsPercent)
+                        + ($0.firstFailure.map { "; first failure \($0)" } ?? "")
+                }
             if d.status == "aborted" {
                 xml += "      <skipped message=\"\(escape(d.detail ?? "steady state not met"))\"/>\n"
             } else if !d.passed {

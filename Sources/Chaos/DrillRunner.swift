@@ -89,7 +89,12 @@ public actor DrillRunner {
 
     // MARK: - Steady state
 
-    func steadyState(_ scenario: ChaosScenario?, timeout: Duration) async -> DrillReport.SteadyState {
+    /// Waits for the steady state: Grace's view and the runner's own probes, then the scenario's declared probes
+    /// of the moment (`start` and `edge` probes `before` the fault, `end` and `edge` ones after the rollbacks),
+    /// which are checked only once the rest holds.
+    func steadyState(
+        _ scenario: ChaosScenario?, timeout: Duration, declared: DrillProbes? = nil, before: Bool = true
+    ) async -> DrillReport.SteadyState {
         let started = ContinuousClock.now
         // The expected trigger's cooldown ends at a known moment: wait for it on top of the usual timeout.
         var timeout = timeout
@@ -97,7 +102,11 @@ public actor DrillRunner {
         var probes: [DrillReport.Probe] = []
         while true {
             probes = await steadyProbes(scenario)
-            if probes.allSatisfy(\.ok) || ContinuousClock.now - started > timeout { break }
+            let rest = probes.allSatisfy(\.ok)
+            let late = ContinuousClock.now - started > timeout
+            // Checked when the rest holds, and once at the deadline so that the report shows them.
+            if let declared, rest || late { probes += await declared.checkOnce(before: before) }
+            if probes.allSatisfy(\.ok) || late { break }
             try? await Task.sleep(for: .milliseconds(500))
         }
         return .init(met: probes.allSatisfy(\.ok), probes: probes, waitedMs: (ContinuousClock.now - started).ms)
@@ -180,13 +189,19 @@ public actor DrillRunner {
         var report = DrillReport(
             drill: drill, scenario: name, title: scenario.header.description ?? name, fault: scenario.fault.summary,
             start: start, seed: seed)
+        let declared = DrillProbes(
+            probes: scenario.probes, http: target.http, root: target.root, executable: target.executable)
         func finish() async -> DrillReport {
+            await declared.stop(.onChaos)
+            await declared.stop(.continuous)
+            report.probes = await declared.results()
             report.end = Date()
             report.durationMs = (ContinuousClock.now - clockStart).ms
             await record(
                 DrillRecord(
                     drill: drill, scenario: name, phase: .finished, fault: report.fault, status: report.status,
-                    deviated: report.deviated, healedMs: report.healedMs, gates: report.gates,
+                    deviated: report.deviated, healedMs: report.healedMs,
+                    gates: report.gates + report.probes.map(\.asCheck),
                     detail: report.detail.map { String($0.prefix(1000)) }, seed: seed))
             return report
         }
@@ -203,7 +218,7 @@ public actor DrillRunner {
             }
         }
         say("\(name): waiting for the steady state")
-        let before = await steadyState(scenario, timeout: options.steadyTimeout)
+        let before = await steadyState(scenario, timeout: options.steadyTimeout, declared: declared)
         report.steadyStateBefore = before
         guard before.met else {
             report.status = "aborted"
@@ -220,8 +235,10 @@ public actor DrillRunner {
         let watched = healthURLs(target.graph.kernels.map(\.header.name.value))
         await monitor.start(urls: watched, http: target.http)
         await record(DrillRecord(drill: drill, scenario: name, phase: .started, fault: report.fault, seed: seed))
+        await declared.start(.continuous)
 
         // The method: inject.
+        await declared.start(.onChaos)
         let injectedAt = ContinuousClock.now
         let injectedDate = Date()
         do {
@@ -258,6 +275,7 @@ public actor DrillRunner {
         var liftAt: ContinuousClock.Instant? = nil
         // Faults that last a while by design are held that long before recovery counts, then lifted.
         if case .partition(_, let hold) = scenario.fault { liftAt = injectedAt + (hold ?? .seconds(20)) }
+        if case .delay(_, _, _, let hold) = scenario.fault { liftAt = injectedAt + (hold ?? .seconds(30)) }
         if case .stress(_, _, _, let hold) = scenario.fault { liftAt = injectedAt + (hold ?? .seconds(60)) }
         while ContinuousClock.now - injectedAt <= within {
             if let lift = liftAt, ContinuousClock.now >= lift {
@@ -301,8 +319,11 @@ public actor DrillRunner {
             try? await Task.sleep(for: .milliseconds(200))
         }
         report.expectation = expectation
+        await declared.stop(.onChaos)
         await rollbackAll(&report)
-        let after = await steadyState(nil, timeout: options.settleTimeout)
+        let after = await steadyState(nil, timeout: options.settleTimeout, declared: declared, before: false)
+        await declared.stop(.continuous)
+        report.probes = await declared.results()
         report.steadyStateAfter = after
         report.deviated = !after.met
         for (_, e) in await readEvents() where e.kind == JournalKind.kernelStarted.rawValue {
@@ -323,6 +344,17 @@ public actor DrillRunner {
             }
             if missing.isEmpty { missing.append("\(expectation.healthy.joined(separator: ", ")) not healthy") }
             problems.append("not healed within \(DurationParser.format(within)): " + missing.joined(separator: ", "))
+        }
+        // A probe checked once in the steady state after is in `deviated` below.
+        let probesFailed = report.probes.filter { !$0.ok && ($0.mode == "continuous" || $0.mode == "on_chaos") }
+        if !probesFailed.isEmpty {
+            problems.append(
+                "probes failed: "
+                    + probesFailed.map {
+                        "\($0.name) (\($0.passed) of \($0.checks) checks passed, "
+                            + String(format: "%.1f%%, needs %.0f%%", $0.successPercent, $0.needsPercent)
+                            + ($0.firstFailure.map { "; first failure \($0)" } ?? "") + ")"
+                    }.joined(separator: "; "))
         }
         let failed = report.gates.filter { !$0.ok }
         if !failed.isEmpty {

@@ -114,6 +114,10 @@ public struct FaultInjector: Sendable {
         case .partition:
             let ports = try kernel(name).ports.map(\.value)
             return try await partition(ports, drill: drill, kernel: name)
+        case .delay(_, let by, let port, _):
+            let ports = try port.map { [$0] } ?? kernel(name).ports.map(\.value)
+            guard !ports.isEmpty else { throw Refusal(description: "kernel `\(name)` declares no port") }
+            return try await delay(ports, by: by ?? .milliseconds(200), drill: drill, kernel: name)
         case .stress(_, let cpu, let memory, let duration):
             guard Shell.has("stress-ng") else {
                 throw Refusal(description: "stress-ng is not installed (scripts/setup installs it)")
@@ -353,8 +357,10 @@ public struct FaultInjector: Sendable {
 
     private func partition(_ ports: [Int], drill: String, kernel: String) async throws -> String {
         guard Shell.has("nft") else { throw Refusal(description: "nft is not installed (scripts/setup installs it)") }
+        // The runner's pid keeps two runners (two roots on one host) from sharing, and deleting, one table.
         let table =
-            "grace_chaos_" + String(drill.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.prefix(20))
+            "grace_chaos_\(getpid())_"
+            + String(drill.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.prefix(20))
         await ledger.add(.deleteTable(family: "inet", name: table))
         let set = ports.map(String.init).joined(separator: ", ")
         try Shell.run(
@@ -368,6 +374,58 @@ public struct FaultInjector: Sendable {
                 }
                 """)
         return "nftables table inet \(table) drops packets to \(kernel)'s ports \(set)"
+    }
+
+    /// The mark the delaying proxy puts on its own connections to the kernel, so that the redirect lets them by.
+    static let proxyMark = 0x4772
+
+    /// A delaying proxy (`grace chaos delay-proxy`) per port, and an nftables table that redirects every new local
+    /// connection to the port (on 127.0.0.0/8) to it, but the proxy's own (marked) ones. Without `sch_netem`, this
+    /// is how a slow network to a kernel is made here; connections open before the fault keep their fast path.
+    private func delay(_ ports: [Int], by: Duration, drill: String, kernel: String) async throws -> String {
+        guard Shell.has("nft") else { throw Refusal(description: "nft is not installed (scripts/setup installs it)") }
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        var rules: [String] = []
+        var proxies: [String] = []
+        for port in ports {
+            let log = workDirectory.appendingPathComponent("delay-proxy-\(port).log")
+            let proxy = try Shell.spawn(
+                [
+                    target.executable, "chaos", "delay-proxy", "--to", "\(port)", "--by-ms", "\(by.ms)", "--mark",
+                    "\(Self.proxyMark)",
+                ], log: log)
+            if let start = ProcessIdentity.startTime(proxy) {
+                await ledger.add(.killProcess(pid: proxy, startTime: start, what: "the delaying proxy of port \(port)"))
+            }
+            // The proxy binds a free port and says which: `listening PORT`.
+            var listening: Int?
+            for _ in 0..<1000 where listening == nil {
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                listening = text.split(separator: "\n").first { $0.hasPrefix("listening ") }
+                    .flatMap { Int($0.dropFirst("listening ".count)) }
+                if listening == nil { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            guard let listening else { throw Refusal(description: "the delaying proxy did not start within 10 s") }
+            rules.append(
+                "ip daddr 127.0.0.0/8 tcp dport \(port) meta mark != \(Self.proxyMark) redirect to :\(listening)")
+            proxies.append("\(port) through pid \(proxy) on \(listening)")
+        }
+        let table =
+            "grace_chaos_\(getpid())_"
+            + String(drill.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.prefix(20))
+        await ledger.add(.deleteTable(family: "inet", name: table))
+        try Shell.run(
+            ["nft", "-f", "-"],
+            input: """
+                table inet \(table) {
+                    chain output {
+                        type nat hook output priority -100; policy accept;
+                        \(rules.joined(separator: "\n                        "))
+                    }
+                }
+                """)
+        return "nftables table inet \(table) sends new connections to \(kernel)'s ports through a proxy that holds "
+            + "each read \(by.ms) ms: " + proxies.joined(separator: ", ")
     }
 
     // MARK: - Rollbacks

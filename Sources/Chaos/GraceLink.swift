@@ -29,6 +29,22 @@ public protocol ChaosHTTP: Sendable {
     func get(_ url: String, timeout: Duration) async -> Int?
     /// POSTs to `url` and returns the status; throws when nothing answered.
     func post(_ url: String) async throws -> Int
+    /// The status and body of a GET (a declared http probe), or nil when nothing answered within `timeout`.
+    func fetch(_ url: String, timeout: Duration) async -> HTTPAnswer?
+}
+
+/// What a GET answered.
+public struct HTTPAnswer: Sendable {
+    /// The status code.
+    public var status: Int
+    /// The body, as UTF-8 text.
+    public var body: String
+
+    /// Makes an answer.
+    public init(status: Int, body: String) {
+        self.status = status
+        self.body = body
+    }
 }
 
 /// The Graces a drill runs against and how to reach each: the primary (or the only one), and every other instance

@@ -24,10 +24,11 @@ extension ChaosScenarioView {
         try c.encode(summary, forKey: .summary)
         try c.encode(expect, forKey: .expect)
         try c.encode(gates, forKey: .gates)
+        try c.encode(probes, forKey: .probes)
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, description, fault, target, summary, expect, gates
+        case name, description, fault, target, summary, expect, gates, probes
     }
 }
 

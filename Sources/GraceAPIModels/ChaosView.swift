@@ -58,11 +58,13 @@ public struct ChaosScenarioView: Codable, Sendable, Equatable {
     public var expect: Expectation?
     /// The gates it must hold.
     public var gates: [String]
+    /// Its own probes, each as `NAME (MODE)`.
+    public var probes: [String]
 
     /// Makes a view from its parts.
     public init(
         name: String, description: String, fault: String, target: String, summary: String, expect: Expectation?,
-        gates: [String]
+        gates: [String], probes: [String] = []
     ) {
         self.name = name
         self.description = description
@@ -71,6 +73,7 @@ public struct ChaosScenarioView: Codable, Sendable, Equatable {
         self.summary = summary
         self.expect = expect
         self.gates = gates
+        self.probes = probes
     }
 }
 

@@ -34,6 +34,7 @@ struct FakeLink: GraceLink {
 struct NoHTTP: ChaosHTTP {
     func get(_ url: String, timeout: Duration) async -> Int? { nil }
     func post(_ url: String) async throws -> Int { 404 }
+    func fetch(_ url: String, timeout: Duration) async -> HTTPAnswer? { nil }
 }
 
 enum ChaosFixture {

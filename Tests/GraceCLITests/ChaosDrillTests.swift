@@ -16,7 +16,9 @@ struct ChaosDrillTests {
         defer { shipped.grace.terminate() }
         let junit = Self.junitPath(shipped.root)
         let journal = shipped.root.appendingPathComponent("drills.json")
-        let drills = ["kill-api", "kill-store", "hang-api", "corrupt-store-data", "emit-store-refused"]
+        let drills = [
+            "kill-api", "kill-store", "hang-api", "corrupt-store-data", "emit-store-refused", "delay-api-network",
+        ]
         let run = try await GraceBinary.run(
             ["chaos", "run"] + drills + ["--junit", junit, "--journal", journal.path], in: shipped.root,
             timeout: .seconds(540))
@@ -32,9 +34,20 @@ struct ChaosDrillTests {
             #expect(report["status"] as? String == "completed", "\(report)")
             #expect(report["healed_ms"] is Int, "\(report)")
         }
+        // The shipped kill-api and kill-store declare probes of their own: each checked, each passed.
+        for name in ["kill-api", "kill-store"] {
+            let report = try #require(reports.first { $0["scenario"] as? String == name })
+            let probes = report["probes"] as? [[String: Any]] ?? []
+            #expect(!probes.isEmpty, "\(name) reported no probe")
+            for probe in probes {
+                #expect(probe["ok"] as? Bool == true && (probe["checks"] as? Int ?? 0) > 0, "\(name): \(probe)")
+            }
+            #expect(report["probe_success_percent"] as? Double == 100, "\(report)")
+        }
         // Grace journaled every drill, with its verdict.
         let events = try await GraceBinary.run(["events", "--kind", "chaos.finished", "--json"], in: shipped.root)
         for drill in drills { #expect(events.stdout.contains(drill), "\(events.stdout)") }
+        #expect(events.stdout.contains("store keeps serving (continuous)"), "\(events.stdout)")
         // Replaying the drills' history with the configuration that ran decides exactly what was decided (up to a few
         // seconds ago: the history is written once a second).
         let replay = try await ReplayDrillTests.replay(["--from", "1h", "--to", "3s"], in: shipped.root)

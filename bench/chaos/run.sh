@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # bench/chaos/run.sh — drills against the shipped configuration (issue 18): N seeded random drills back to back
 # (`grace chaos run --random N --seed S`), then `grace chaos run --all` and a Chaos Kong drill, each against a fresh
-# copy of config/ and Playbooks/ in a git repository (the agent commits there), on ports moved by +20000 so that a
-# running `scripts/up` is not disturbed. Needs root (tmpfs mounts, nftables).
+# copy of config/ and Playbooks/ in a git repository (the agent commits there), on ports moved by +20000 (or
+# --port-offset) so that a running `scripts/up`, or a second campaign, is not disturbed. Needs root (tmpfs mounts,
+# nftables).
 #
-#   bench/chaos/run.sh [--short] [--random N] [--seed S] [--kong DURATION] [--no-all] [GRACE]
+#   bench/chaos/run.sh [--short] [--random N | --no-random] [--seed S] [--kong DURATION | --no-kong] [--no-all]
+#                      [--port-offset N] [GRACE]
 #
 # Full form: 100 random drills (seed 18), --all, and a 5-minute Kong (about 2 hours). --short (CI, in
 # scripts/test): 3 random drills, no --all, no Kong (a few minutes). GRACE defaults to .build/release/grace;
@@ -17,6 +19,7 @@ random=100
 seed=18
 kong=5m
 all=1
+offset=20000
 grace=""
 while (($#)); do
     case "$1" in
@@ -26,7 +29,9 @@ while (($#)); do
         --kong) kong=$2; shift ;;
         --no-kong) kong="" ;;
         --no-all) all=0 ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        --no-random) random=0 ;;
+        --port-offset) offset=$2; shift ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) grace=$1 ;;
     esac
     shift
@@ -40,16 +45,16 @@ root=$out/root
 mkdir -p "$root"
 cp -r "$repo/config" "$repo/Playbooks" "$root/"
 [ -d "$repo/libexec" ] && cp -r "$repo/libexec" "$root/"
-python3 - "$root" <<'PY'
+python3 - "$root" "$offset" <<'PY'
 import os, re, sys
-root = sys.argv[1]
+root, offset = sys.argv[1], int(sys.argv[2])
 ports = [7070, 7071, 7072, 7073, 7074, 7075, 7076, 8081, 8082, 8083, 8084, 8085, 8086]
 pattern = re.compile(r'(?<![0-9])(' + '|'.join(map(str, ports)) + r')(?![0-9])')
 for d in ['config', 'Playbooks']:
     for name in os.listdir(os.path.join(root, d)):
         path = os.path.join(root, d, name)
         text = open(path).read()
-        open(path, 'w').write(pattern.sub(lambda m: str(int(m.group(1)) + 20000), text))
+        open(path, 'w').write(pattern.sub(lambda m: str(int(m.group(1)) + offset), text))
 PY
 (cd "$root" && printf 'var/\n' >.gitignore && git init -q . && git add -A &&
     git -c user.name=bench -c user.email=bench@localhost commit -qm "configuration under drill")
@@ -65,9 +70,11 @@ sys.exit(0 if k["total"] > 0 and k["healthy"] == k["total"] else 1)' 2>/dev/null
 done
 status=0
 cd "$root"
-"$grace" chaos run --random "$random" --seed "$seed" --journal "$out/random.json" --junit "$out/random.xml" \
-    >"$out/random.txt" 2>&1 || status=1
-python3 "$here/report.py" "$out/random.json"
+if ((random > 0)); then
+    "$grace" chaos run --random "$random" --seed "$seed" --journal "$out/random.json" --junit "$out/random.xml" \
+        >"$out/random.txt" 2>&1 || status=1
+    python3 "$here/report.py" "$out/random.json"
+fi
 if ((all)); then
     "$grace" chaos run --all --journal "$out/all.json" --junit "$out/all.xml" >"$out/all.txt" 2>&1 || status=1
     python3 "$here/report.py" "$out/all.json"

@@ -69,7 +69,8 @@ struct ChaosRoutes: APIRoutes {
                     trigger: e.trigger?.value, playbook: e.playbook?.value, healthy: e.healthy.map(\.value),
                     withinMs: e.within?.milliseconds)
             },
-            gates: scenario.gates.map(\.value))
+            gates: scenario.gates.map(\.value),
+            probes: scenario.probes.map { "\($0.name.value) (\($0.mode.rawValue))" })
     }
 
     static func view(_ gate: Gate) -> GateView {

@@ -40,6 +40,19 @@ extension Checker {
                     "chaos `\(name)` states no expected recovery, so a drill cannot pass or fail on it",
                     at: scenario.header.name.span, notes: [Note("add `expect: {healthy: [...], within: ...}`")])
             }
+            var probeNames: [String: Located<String>] = [:]
+            for probe in scenario.probes {
+                if let first = probeNames[probe.name.value] {
+                    sink.emit(
+                        .duplicateName, "chaos `\(name)` has two probes named `\(probe.name.value)`",
+                        at: probe.name.span, notes: [Note("the first", at: first.span)])
+                } else {
+                    probeNames[probe.name.value] = probe.name
+                }
+                if case .cmd(let command, _) = probe.check {
+                    checkExecutable(command, what: "probe `\(probe.name.value)` of chaos `\(name)`")
+                }
+            }
             for gate in scenario.gates {
                 usedGates.insert(gate.value)
                 resolve(gate, kind: .gate, context: "chaos `\(name)`")
@@ -81,7 +94,8 @@ extension Checker {
                 .faultCannotApply,
                 "only the kernel itself can stop its heartbeat while it keeps serving: `silence` needs `via: URL`",
                 at: k.span, notes: [Note("a URL the drill POSTs to, such as the kernel's fault endpoint")])
-        case .bindPort(let k, nil) where kernel.ports.isEmpty, .partition(let k, _) where kernel.ports.isEmpty:
+        case .bindPort(let k, nil) where kernel.ports.isEmpty, .partition(let k, _) where kernel.ports.isEmpty,
+            .delay(let k, _, nil, _) where kernel.ports.isEmpty:
             sink.emit(
                 .faultCannotApply, "kernel `\(name)` declares no `ports`, so the drill does not know which to take",
                 at: k.span, notes: [Note("kernel defined here", at: kernel.header.name.span)])

@@ -1,6 +1,6 @@
 extension DocumentDecoder {
     func decodeChaos(_ root: YAMLNode, _ header: DocumentHeader) -> ChaosScenario? {
-        guard let r = rootReader(root, header, keys: ["inject", "expect", "gates", "repeat"]),
+        guard let r = rootReader(root, header, keys: ["inject", "expect", "probes", "gates", "repeat"]),
             let injectNode = r.require("inject"), let fault = fault(injectNode)
         else { return nil }
         var c = ChaosScenario(header: header, fault: fault)
@@ -15,9 +15,58 @@ extension DocumentDecoder {
             x.within = e["within"].flatMap { values.duration($0, field: "within")?.value }
             c.expect = x
         }
+        if let n = r["probes"], let items = values.sequence(n, field: "probes") {
+            c.probes = items.compactMap { probe($0) }
+        }
         if let n = r["gates"] { c.gates = values.references(n, field: "gates") }
         if let n = r["repeat"] { c.repeatCount = values.int(n, field: "repeat", range: 1...10_000)?.value ?? 1 }
         return c
+    }
+
+    private func probe(_ node: YAMLNode) -> ChaosScenario.Probe? {
+        guard
+            let r = MappingReader(
+                node, context: "probe",
+                allowed: ["name", "http", "cmd", "status", "contains", "mode", "every", "timeout", "at_least"],
+                sink: sink),
+            let name = r.require("name").flatMap({ values.string($0, field: "name") }),
+            let which = r.exactlyOne(of: ["http", "cmd"], what: "probe kind"), let key = which.key.text
+        else { return nil }
+        let status = r["status"].flatMap { values.int($0, field: "status", range: key == "http" ? 100...599 : 0...255) }
+        let check: ChaosScenario.Probe.Check
+        if key == "http" {
+            guard let url = values.url(which.value, field: "http") else { return nil }
+            check = .http(url, status: status?.value)
+        } else {
+            guard let command = values.command(which.value, field: "cmd") else { return nil }
+            check = .cmd(command, status: status?.value)
+        }
+        let mode = r["mode"].flatMap { values.oneOf($0, field: "mode", as: ChaosScenario.Probe.Mode.self) }
+        var p = ChaosScenario.Probe(name: name, check: check, mode: mode?.value ?? .edge)
+        p.contains = r["contains"].flatMap { values.string($0, field: "contains") }
+        p.timeout = r["timeout"].flatMap { values.duration($0, field: "timeout")?.value }
+        // `every` and `at_least` count repeated checks: on a probe checked once they would mean nothing.
+        for field in ["every", "at_least"] {
+            guard let n = r[field] else { continue }
+            guard p.mode.repeated else {
+                sink.emit(
+                    .conflictingFields,
+                    "`\(field)` applies to a `continuous` or `on_chaos` probe; probe `\(name.value)` (mode "
+                        + "`\(p.mode.rawValue)`) is checked once", at: n.span,
+                    notes: [
+                        mode.map { Note("its mode", at: $0.span) }
+                            ?? Note(
+                                "it has no `mode`, so it is `edge`: checked before the fault and after the rollbacks")
+                    ])
+                continue
+            }
+            if field == "every" {
+                p.every = values.duration(n, field: field)?.value
+            } else {
+                p.atLeast = values.percent(n, field: field)?.value
+            }
+        }
+        return p
     }
 
     private func fault(_ node: YAMLNode) -> ChaosScenario.Fault? {
@@ -69,6 +118,8 @@ extension DocumentDecoder {
             return .diskFull(target, path: string("path"), size: bytes("size"), via: endpoint("via"))
         case "bind_port": return .bindPort(target, port: int("port", 1...65_535))
         case "partition": return .partition(target, duration: duration("for"))
+        case "delay":
+            return .delay(target, by: duration("by"), port: int("port", 1...65_535), duration: duration("for"))
         case "stress":
             return .stress(target, cpu: int("cpu", 1...1024), memory: bytes("memory"), duration: duration("for"))
         case "storm": return .storm(target, line: string("line"), count: int("count", 1...100_000))

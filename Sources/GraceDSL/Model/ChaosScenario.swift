@@ -41,6 +41,10 @@ public struct ChaosScenario: Sendable, Hashable {
         /// nftables drops every packet to the kernel's ports for `duration` (20 s by default): its clients and
         /// probes see it gone, then it is back.
         case partition(Located<String>, duration: Duration?)
+        /// Every new local connection to the kernel's ports (or `port`) goes through a proxy that holds each piece
+        /// of data `by` (200ms by default) each way, and the connection's start too, for `duration` (30s): a slow
+        /// network to a dependency, as netem's delay would make it.
+        case delay(Located<String>, by: Duration?, port: Int?, duration: Duration?)
         /// stress-ng saturates the host: `cpu` workers, `memory` held, for `duration`.
         case stress(Located<String>, cpu: Int?, memory: ByteSize?, duration: Duration?)
         /// A burst of `count` copies of an error line in the kernel's output (a trigger storm).
@@ -51,7 +55,7 @@ public struct ChaosScenario: Sendable, Hashable {
         /// Every fault keyword, in the order the documentation lists them.
         public static let keywords = [
             "kill", "hang", "corrupt", "corrupt_playbook", "exhaust_memory", "exhaust_cpu", "silence",
-            "kill_instance", "emit_error", "disk_full", "bind_port", "partition", "stress", "storm",
+            "kill_instance", "emit_error", "disk_full", "bind_port", "partition", "delay", "stress", "storm",
             "failpoint",
         ]
 
@@ -60,7 +64,8 @@ public struct ChaosScenario: Sendable, Hashable {
             "kill": ["signal"], "corrupt": ["file"], "exhaust_memory": ["size", "via", "undo"],
             "exhaust_cpu": ["via", "undo"], "silence": ["via", "undo"], "emit_error": ["line"],
             "disk_full": ["path", "size", "via", "undo"], "bind_port": ["port"],
-            "partition": ["for"], "stress": ["cpu", "memory", "for"], "storm": ["line", "count"],
+            "partition": ["for"], "delay": ["by", "port", "for"], "stress": ["cpu", "memory", "for"],
+            "storm": ["line", "count"],
             "failpoint": ["url", "undo"],
         ]
 
@@ -78,6 +83,7 @@ public struct ChaosScenario: Sendable, Hashable {
             case .diskFull: "disk_full"
             case .bindPort: "bind_port"
             case .partition: "partition"
+            case .delay: "delay"
             case .stress: "stress"
             case .storm: "storm"
             case .failpoint: "failpoint"
@@ -90,7 +96,7 @@ public struct ChaosScenario: Sendable, Hashable {
             switch self {
             case .kill(let k, _), .hang(let k), .corrupt(let k, _), .exhaustMemory(let k, _, _), .exhaustCPU(let k, _),
                 .silence(let k, _), .emitError(let k, _), .diskFull(let k, _, _, _), .bindPort(let k, _),
-                .partition(let k, _), .storm(let k, _, _), .failpoint(let k, _):
+                .partition(let k, _), .delay(let k, _, _, _), .storm(let k, _, _), .failpoint(let k, _):
                 (k, .kernel)
             case .corruptPlaybook(let p): (p, .playbook)
             case .killInstance(let i): (i, .instance)
@@ -116,6 +122,10 @@ public struct ChaosScenario: Sendable, Hashable {
             case .bindPort(_, let p): return "another process holds \(t)'s port \(p.map(String.init) ?? "")"
             case .partition(_, let d):
                 return "\(t)'s ports cut off (nftables) for \(d.map(DurationParser.format) ?? "20s")"
+            case .delay(_, let by, let p, let d):
+                return
+                    "\(t)'s \(p.map { "port \($0)" } ?? "ports") delayed \(DurationParser.format(by ?? .milliseconds(200))) "
+                    + "each way for \(DurationParser.format(d ?? .seconds(30)))"
             case .stress(_, let c, let m, let d):
                 let parts = [c.map { "\($0) CPU workers" }, m.map { "\($0) held" }].compactMap { $0 }
                 return "host saturated (\(parts.isEmpty ? "all CPUs" : parts.joined(separator: ", ")))"
@@ -133,9 +143,57 @@ public struct ChaosScenario: Sendable, Hashable {
         public var within: Duration?
     }
 
+    /// A check of the drill's own, beside Grace's view of its kernels (LitmusChaos's http and cmd probes, and its
+    /// modes): it passes or fails the drill, and its checks are counted in the report.
+    public struct Probe: Sendable, Hashable {
+        /// When the probe is checked (LitmusChaos's SOT, EOT, Edge, Continuous and OnChaos).
+        public enum Mode: String, Sendable, Hashable, CaseIterable {
+            /// Once, as part of the steady state before the fault: failing, the drill is aborted.
+            case start
+            /// Once, as part of the steady state after the rollbacks: failing, the drill deviated.
+            case end
+            /// Both `start` and `end`.
+            case edge
+            /// Every `every`, from the steady state before the fault to the one after the rollbacks.
+            case continuous
+            /// Every `every`, from the fault until recovery (or the deadline).
+            case onChaos = "on_chaos"
+
+            /// Whether the probe is checked repeatedly, so that `every` and `at_least` apply.
+            public var repeated: Bool { self == .continuous || self == .onChaos }
+        }
+
+        /// What one check does.
+        public enum Check: Sendable, Hashable {
+            /// GET the URL: passes on `status` (any 2xx or 3xx when nil).
+            case http(Located<String>, status: Int?)
+            /// Run the command in the configuration root: passes on exit `status` (0 when nil).
+            case cmd(Located<Command>, status: Int?)
+        }
+
+        public var name: Located<String>
+        public var check: Check
+        /// Text the body (http) or the output (cmd) must contain.
+        public var contains: Located<String>?
+        public var mode: Mode
+        /// How often a `continuous` or `on_chaos` probe is checked (1s by default).
+        public var every: Duration?
+        /// How long one check may take (2s by default).
+        public var timeout: Duration?
+        /// The share of a repeated probe's checks that must pass (100% by default).
+        public var atLeast: Percent?
+
+        public init(name: Located<String>, check: Check, mode: Mode) {
+            self.name = name
+            self.check = check
+            self.mode = mode
+        }
+    }
+
     public var header: DocumentHeader
     public var fault: Fault
     public var expect: Expectation?
+    public var probes: [Probe] = []
     public var gates: [Located<String>] = []
     public var repeatCount = 1
 

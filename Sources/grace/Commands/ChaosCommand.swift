@@ -23,7 +23,7 @@ struct ChaosCommand: AsyncParsableCommand {
             journaled by Grace (chaos.started, chaos.injected, chaos.finished) and shown on the dashboard. \
             Needs root for the faults that mount or use nftables. See docs/chaos.md.
             """,
-        subcommands: [List.self, RunDrills.self, Kong.self, HoldPort.self],
+        subcommands: [List.self, RunDrills.self, Kong.self, HoldPort.self, DelayProxy.self],
         defaultSubcommand: List.self)
 }
 
@@ -56,13 +56,13 @@ extension ChaosCommand {
             if options.json { return APIClient.printJSON(data) }
             print(
                 Table.render(
-                    header: ["SCENARIO", "FAULT", "EXPECTS", "WITHIN", "GATES"],
+                    header: ["SCENARIO", "FAULT", "EXPECTS", "WITHIN", "GATES", "PROBES"],
                     rows: view.scenarios.map { s in
                         [
                             s.name, s.summary,
                             [s.expect?.trigger, s.expect?.playbook].compactMap { $0 }.joined(separator: " -> "),
                             s.expect?.withinMs.map { Format.duration(Double($0) / 1000) } ?? "-",
-                            s.gates.joined(separator: ","),
+                            s.gates.joined(separator: ","), s.probes.isEmpty ? "-" : String(s.probes.count),
                         ]
                     }))
             if !view.drills.isEmpty {
@@ -87,10 +87,12 @@ extension ChaosCommand {
             abstract: "Run drills: the named scenarios, --all of them, or --random N seeded ones.",
             discussion: "Exit status: 0 every drill completed, 1 a drill failed or was aborted, 2 usage or I/O error.")
 
-        @Argument(help: ArgumentHelp("Scenarios to run, in order.", valueName: "scenario"))
+        @Argument(
+            help: ArgumentHelp(
+                "Scenarios to run, in order (each as many times as its `repeat`).", valueName: "scenario"))
         var scenarios: [String] = []
 
-        @Flag(help: "Run every scenario, in name order.")
+        @Flag(help: "Run every scenario, in name order (each as many times as its `repeat`).")
         var all = false
 
         @Option(help: ArgumentHelp("Run this many scenarios drawn at random (with --seed).", valueName: "n"))
@@ -113,8 +115,10 @@ extension ChaosCommand {
             let graph = session.target.graph
             var chosen: [ChaosScenario] = []
             let seed = self.seed ?? UInt64(Date().timeIntervalSince1970 * 1000)
+            // A scenario's `repeat` runs it that many times back to back; a random draw is one drill.
+            func repeated(_ s: ChaosScenario) -> [ChaosScenario] { Array(repeating: s, count: max(1, s.repeatCount)) }
             if all {
-                chosen = graph.chaos.sorted { $0.header.name.value < $1.header.name.value }
+                chosen = graph.chaos.sorted { $0.header.name.value < $1.header.name.value }.flatMap(repeated)
             } else if let random {
                 var rng = SplitMix64(seed: seed)
                 let pool = graph.chaos.sorted { $0.header.name.value < $1.header.name.value }
@@ -128,7 +132,7 @@ extension ChaosCommand {
                             "no chaos scenario `\(name)`; there are: "
                                 + graph.chaos.map(\.header.name.value).sorted().joined(separator: ", "))
                     }
-                    chosen.append(s)
+                    chosen += repeated(s)
                 }
             }
             let journal = try await session.drive(chosen, seed: random != nil ? seed : nil)
@@ -335,6 +339,15 @@ struct ChaosHTTPClient: ChaosHTTP {
         guard let u = URL(string: url) else { return nil }
         let ms = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
         return try? await HTTPExchange.send(method: "GET", url: u, timeout: .milliseconds(ms)).status
+    }
+
+    func fetch(_ url: String, timeout: Duration) async -> HTTPAnswer? {
+        guard let u = URL(string: url) else { return nil }
+        let ms = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        guard let answer = try? await HTTPExchange.send(method: "GET", url: u, timeout: .milliseconds(ms)) else {
+            return nil
+        }
+        return HTTPAnswer(status: answer.status, body: String(decoding: answer.body, as: UTF8.self))
     }
 
     func post(_ url: String) async throws -> Int {
