@@ -51,14 +51,17 @@ struct RefactorTaskPlanner: TaskPlanner {
             refactorContext.metricValue = value.flatMap(Double.init)
             var measured: String?
             if intent.intent == .tune, refactorContext.metricValue == nil, let source = intent.from,
-                let observed = observedPercentile(source, kernel: source.kernel?.value ?? context.task.inputs.kernel)
+                let observed = observedPercentile(
+                    source, kernel: source.kernel?.value ?? context.task.inputs.kernel,
+                    trigger: intent.target.kind.value == .trigger ? intent.target.name?.value : nil)
             {
                 refactorContext.metricValue = observed.value
                 measured =
                     "p\(Self.compact(source.percentile)) of \(source.metric.value.rawValue) over the last "
                     + "\(DurationParser.format(source.window)): "
                     + MetricValue.text(observed.value, unit: source.metric.value.unit)
-                    + " (\(observed.samples) samples kept by Grace)"
+                    + " (\(observed.samples) samples kept by Grace"
+                    + (observed.leftOut.map { ", \(observed.excluded) more left out: \($0)" } ?? "") + ")"
             }
             if intent.intent == .add_health_probe, let kernel = intent.target.name?.value ?? context.task.inputs.kernel,
                 let pid = kernelPID(kernel)
@@ -87,22 +90,33 @@ struct RefactorTaskPlanner: TaskPlanner {
         return plans
     }
 
-    /// The intent's percentile of its metric over its window, from the history; nil without history or samples.
-    private func observedPercentile(_ source: RefactorIntent.Source, kernel: String?) -> (value: Double, samples: Int)?
-    {
+    /// The intent's percentile of its metric over its window, from the history, leaving out the incidents
+    /// (`IncidentWindows`: the target trigger's excursions and chaos drills); nil without history or samples.
+    private func observedPercentile(_ source: RefactorIntent.Source, kernel: String?, trigger: String?) -> (
+        value: Double, samples: Int, excluded: Int, leftOut: String?
+    )? {
         guard let history else { return nil }
         let now = Date()
         let from = now.addingTimeInterval(-Double(source.window.milliseconds) / 1000)
         let host = source.metric.value.isHostMetric
         guard
-            let samples = try? history.metricSamples(
+            let all = try? history.metricSamples(
                 kernel: host ? nil : kernel, metric: source.metric.value, from: from, to: now),
-            !samples.isEmpty
+            !all.isEmpty
         else { return nil }
+        // An excursion that began before the window, or a run that ended in it, is found in the journal from a
+        // little earlier.
+        let entries = (try? history.events(from: from.addingTimeInterval(-IncidentWindows.openRun), to: now)) ?? []
+        let incidents = IncidentWindows(entries: entries, trigger: trigger, now: now)
+        let samples = all.filter { !incidents.contains($0.time) }
+        guard !samples.isEmpty else { return nil }
         // Nearest rank: the smallest sample with at least `percentile`% of the samples at or below it.
         let sorted = samples.map(\.value).sorted()
         let rank = Int((source.percentile / 100 * Double(sorted.count)).rounded(.up))
-        return (sorted[min(sorted.count - 1, max(0, rank - 1))], sorted.count)
+        return (
+            sorted[min(sorted.count - 1, max(0, rank - 1))], sorted.count, all.count - samples.count,
+            all.count > samples.count ? incidents.summary(trigger: trigger) : nil
+        )
     }
 
     private static func compact(_ value: Double) -> String {
