@@ -83,8 +83,24 @@ public actor DrillRunner {
         return all
     }
 
+    /// Reports a phase of a drill to the primary, which journals it: tried three times, a second apart (a Grace
+    /// just through a fault may not answer, or limit this client's rate), then said on the terminal. The fault is
+    /// cut to the 200 characters the API takes (a Kong drill's list of faults is longer).
     func record(_ record: DrillRecord) async {
-        if let link = await primary() { try? await link.record(record) }
+        var record = record
+        if let fault = record.fault, fault.count > 200 { record.fault = String(fault.prefix(197)) + "..." }
+        var failure = "no Grace of this configuration answers"
+        for attempt in 0..<3 {
+            if attempt > 0 { try? await Task.sleep(for: .seconds(1)) }
+            guard let link = await primary() else { continue }
+            do {
+                try await link.record(record)
+                return
+            } catch {
+                failure = "\(error)"
+            }
+        }
+        say("\(record.drill): could not journal chaos.\(record.phase.rawValue): \(failure)")
     }
 
     // MARK: - Steady state
@@ -386,38 +402,74 @@ public actor DrillRunner {
         return true
     }
 
+    /// Makes sure `instance` runs and is in its fleet (a standby or the primary) before the drill: started when it
+    /// does not answer (stopped after the drill), asked to rejoin when an earlier drill's loss of it left it
+    /// quarantined (again every 5 s, should a request fail), waited for up to 60 s. A standby still joining, or
+    /// still quarantined, is not one the fleet notices losing or can promote: the drill needs the fleet as it was
+    /// before any drill.
     private func ensureInstance(_ instance: String, activities: inout [DrillReport.Activity]) async {
-        if let link = target.links[instance], (try? await link.status()) != nil { return }
         let at = Date()
-        do {
-            let pid = try await target.startInstance(instance)
-            if let start = ProcessIdentity.startTime(pid) {
-                await ledger.add(.stopInstance(pid: pid, startTime: start, instance: instance))
+        if (try? await target.links[instance]?.status()) == nil {
+            do {
+                let pid = try await target.startInstance(instance)
+                if let start = ProcessIdentity.startTime(pid) {
+                    await ledger.add(.stopInstance(pid: pid, startTime: start, instance: instance))
+                }
+                activities.append(
+                    .init(
+                        name: "start instance", status: "succeeded", output: "started \(instance) (pid \(pid))",
+                        start: at, durationMs: Int64(Date().timeIntervalSince(at) * 1000)))
+            } catch {
+                activities.append(
+                    .init(
+                        name: "start instance", status: "failed", output: "\(error)", start: at,
+                        durationMs: Int64(Date().timeIntervalSince(at) * 1000)))
+                return
             }
-            // Up, and in its fleet: a standby still joining is not yet one the fleet notices losing or can promote
-            // (60 s at most). One still quarantined for an earlier drill's loss of it (kill-hot-standby) is asked
-            // to rejoin: the drill needs the fleet as it was before any drill.
-            var asked = false
-            for _ in 0..<600 {
-                if let link = target.links[instance], let role = (try? await link.status())?.role {
-                    if role == .standby || role == .primary || role == .standalone { break }
-                    if role == .quarantined, !asked {
-                        asked = true
-                        try? await link.rejoin()
+        }
+        var asked: ContinuousClock.Instant?
+        var notes: [String] = []
+        var role: Role?
+        for _ in 0..<600 {
+            if let link = target.links[instance] {
+                role = (try? await link.status())?.role
+                if role == .standby || role == .primary || role == .standalone { break }
+                if role == .quarantined, asked.map({ ContinuousClock.now - $0 >= .seconds(5) }) ?? true {
+                    asked = .now
+                    do {
+                        try await link.rejoin()
+                        notes.append("asked \(instance) to rejoin")
+                    } catch {
+                        notes.append("\(instance) could not rejoin: \(error)")
                     }
                 }
-                try? await Task.sleep(for: .milliseconds(100))
             }
-            activities.append(
-                .init(
-                    name: "start instance", status: "succeeded", output: "started \(instance) (pid \(pid))",
-                    start: at, durationMs: Int64(Date().timeIntervalSince(at) * 1000)))
-        } catch {
-            activities.append(
-                .init(
-                    name: "start instance", status: "failed", output: "\(error)", start: at,
-                    durationMs: Int64(Date().timeIntervalSince(at) * 1000)))
+            try? await Task.sleep(for: .milliseconds(100))
         }
+        let inFleet = role == .standby || role == .primary || role == .standalone
+        // A standby is a member the primary can lose only once the primary has seen it: its fleet view lists it
+        // present, and its membership watch (every `renew`) has passed since.
+        if role == .standby, let fleet = target.graph.fleet(listing: instance) {
+            var seen = false
+            for _ in 0..<300 where !seen {
+                if let view = try? await primary()?.fleet(),
+                    view.members.contains(where: { $0.instance == instance && $0.present })
+                {
+                    seen = true
+                } else {
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            if seen { try? await Task.sleep(for: (fleet.lease?.renew.value ?? .seconds(1)) * 2) }
+            notes.append(seen ? "the primary sees \(instance)" : "the primary does not list \(instance) within 30 s")
+        }
+        guard !notes.isEmpty || !inFleet else { return }
+        activities.append(
+            .init(
+                name: "instance in its fleet", status: inFleet ? "succeeded" : "failed",
+                output: (notes.map { $0 + "; " }.joined())
+                    + "\(instance) is \(role.map { "\($0)" } ?? "not answering")",
+                start: at, durationMs: Int64(Date().timeIntervalSince(at) * 1000)))
     }
 
     /// Before an instance the drill started is stopped: when it is the primary now (it took over from the instance

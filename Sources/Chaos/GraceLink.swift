@@ -20,6 +20,8 @@ public protocol GraceLink: Sendable {
     func snapshot(kernel: String) async throws
     /// `POST /v1/fleet/rejoin` for this instance: out of quarantine once its own checks pass.
     func rejoin() async throws
+    /// `GET /v1/fleet`: the fleet as this instance sees it (who is present, who holds the lease).
+    func fleet() async throws -> FleetView
 }
 
 /// Plain HTTP the drill does itself: the kernels' health URLs (its own evidence of availability) and their fault

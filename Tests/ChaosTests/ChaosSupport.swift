@@ -29,6 +29,7 @@ struct FakeLink: GraceLink {
     func record(_ record: DrillRecord) async throws {}
     func snapshot(kernel: String) async throws {}
     func rejoin() async throws {}
+    func fleet() async throws -> FleetView { throw ChaosFixture.Failure(description: "no fleet") }
 }
 
 struct NoHTTP: ChaosHTTP {

@@ -60,7 +60,23 @@ PY
     git -c user.name=bench -c user.email=bench@localhost commit -qm "configuration under drill")
 (cd "$root" && exec "$grace" run) >"$out/grace.log" 2>&1 &
 gpid=$!
-trap 'kill -TERM $gpid 2>/dev/null; wait $gpid 2>/dev/null' EXIT
+# Every Grace of this root at the end: a kill_instance drill starts instances of its own and starts again the one it
+# killed (the first one among them), and those are not this script's children.
+cleanup() {
+    kill -TERM $gpid 2>/dev/null
+    wait $gpid 2>/dev/null
+    local left=()
+    for p in $(pgrep -f "$grace run"); do
+        [ "$(readlink "/proc/$p/cwd" 2>/dev/null)" = "$root" ] && kill -TERM "$p" 2>/dev/null && left+=("$p")
+    done
+    for _ in $(seq 1 300); do
+        local alive=0
+        for p in "${left[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+        ((alive)) || break
+        sleep 0.1
+    done
+}
+trap cleanup EXIT
 for _ in $(seq 1 300); do
     (cd "$root" && "$grace" status --json 2>/dev/null) | python3 -c '
 import json, sys

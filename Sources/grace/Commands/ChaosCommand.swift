@@ -238,7 +238,15 @@ struct ChaosSession {
                 if let client = try? APIClient.connecting(
                     api: nil, state: StateDirectoryOption.parse([]), instance: other)
                 {
-                    links[other] = APILink(instance: other, client: client)
+                    // An instance that has never run has no token yet: the drill that starts it makes one, so it is
+                    // read again for every request (the state directory as `APIClient.connecting` finds it).
+                    let own = configured.settings?.instance?.value == other
+                    let tokenFile =
+                        (own
+                        ? configured.stateDirectory
+                        : configured.stateDirectory.deletingLastPathComponent().appendingPathComponent(other))
+                        .appendingPathComponent("api.token")
+                    links[other] = APILink(instance: other, client: client, tokenFile: tokenFile)
                 }
             }
         }
@@ -264,7 +272,10 @@ struct ChaosSession {
                 process.executableURL = URL(fileURLWithPath: executable)
                 process.arguments = ["run", "--instance", instance]
                 process.currentDirectoryURL = root
-                FileManager.default.createFile(atPath: log.path, contents: nil)
+                // Appended to: the log of the instance's earlier runs (an earlier drill's) is evidence too.
+                if !FileManager.default.fileExists(atPath: log.path) {
+                    FileManager.default.createFile(atPath: log.path, contents: nil)
+                }
                 let handle = try FileHandle(forWritingTo: log)
                 try handle.seekToEnd()
                 process.standardOutput = handle
@@ -302,7 +313,23 @@ struct ChaosSession {
 /// A `GraceLink` over the API client.
 struct APILink: GraceLink {
     let instance: String
-    let client: APIClient
+    private let fixed: APIClient
+    /// Read before every request when set: the instance may write its token only after the link is made.
+    private let tokenFile: URL?
+
+    init(instance: String, client: APIClient, tokenFile: URL? = nil) {
+        self.instance = instance
+        self.fixed = client
+        self.tokenFile = tokenFile
+    }
+
+    private var client: APIClient {
+        guard let tokenFile,
+            let token = try? String(contentsOf: tokenFile, encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines), !token.isEmpty
+        else { return fixed }
+        return APIClient(base: fixed.base, token: token)
+    }
 
     func status() async throws -> StatusResponse { try await client.get(StatusResponse.self, "/v1/status").value }
 
@@ -331,6 +358,8 @@ struct APILink: GraceLink {
     func rejoin() async throws {
         _ = try await client.send("POST", "/v1/fleet/rejoin", body: Data("{}".utf8))
     }
+
+    func fleet() async throws -> FleetView { try await client.get(FleetView.self, "/v1/fleet").value }
 }
 
 /// Plain HTTP for probes and fault endpoints, over the CLI's SwiftNIO exchange.
