@@ -87,10 +87,12 @@ extension DrillRunner {
             fault: plan.map(\.label).joined(separator: "; "), start: start, seed: seed)
         let before = await steadyState(nil, timeout: options.steadyTimeout)
         report.steadyStateBefore = before
-        guard before.met else {
-            report.status = "aborted"
+        guard before.met, !interrupted else {
+            report.status = interrupted ? "interrupted" : "aborted"
             report.detail =
-                "steady state not met: " + before.probes.filter { !$0.ok }.map(\.name).joined(separator: "; ")
+                interrupted
+                ? "interrupted before the first fault"
+                : "steady state not met: " + before.probes.filter { !$0.ok }.map(\.name).joined(separator: "; ")
             report.end = Date()
             return report
         }
@@ -110,8 +112,8 @@ extension DrillRunner {
         let snapshotKernels = target.graph.kernels.filter { !$0.data.isEmpty }.map(\.header.name.value)
         var nextSnapshot = ContinuousClock.now + .seconds(20)
         var lastFault = ContinuousClock.now
-        for fault in plan {
-            while ContinuousClock.now - clockStart < fault.at {
+        for fault in plan where !interrupted {
+            while ContinuousClock.now - clockStart < fault.at, !interrupted {
                 if ContinuousClock.now >= nextSnapshot, let link = await primary() {
                     for kernel in snapshotKernels { try? await link.snapshot(kernel: kernel) }
                     nextSnapshot = ContinuousClock.now + .seconds(20)
@@ -159,6 +161,7 @@ extension DrillRunner {
                 break
             }
             if now >= end, now - lastFault > .seconds(60) { break }
+            if interrupted { break }
             try? await Task.sleep(for: .milliseconds(500))
         }
         if report.healedMs == nil {
@@ -168,7 +171,7 @@ extension DrillRunner {
         }
         let healthyAfterLastFault = report.healedMs.map { $0 <= 60_000 } ?? false
         await rollbackAll(&report)
-        let after = await steadyState(nil, timeout: options.settleTimeout)
+        let after = await steadyState(nil, timeout: interrupted ? .zero : options.settleTimeout)
         report.steadyStateAfter = after
         report.deviated = !after.met
         count(await readEvents())
@@ -195,6 +198,10 @@ extension DrillRunner {
         if report.deviated { problems.append("steady state not back after the rollbacks") }
         report.status = problems.isEmpty ? "completed" : "failed"
         report.detail = problems.isEmpty ? nil : problems.joined(separator: ". ")
+        if interrupted {
+            report.status = "interrupted"
+            report.detail = "interrupted" + (report.detail.map { ": " + $0 } ?? "")
+        }
         report.end = Date()
         report.durationMs = (ContinuousClock.now - clockStart).ms
         await record(

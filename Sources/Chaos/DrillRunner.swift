@@ -27,6 +27,9 @@ public actor DrillRunner {
     private var cursors: [String: Int64] = [:]
     private var lastFired: [String: ContinuousClock.Instant] = [:]
     var counter = 0
+    /// Set by `interrupt()`: the drill under way stops waiting, runs its rollbacks and is reported `interrupted`;
+    /// no further drill starts.
+    public private(set) var interrupted = false
 
     /// Makes a runner; `say` prints progress for people.
     public init(
@@ -38,6 +41,12 @@ public actor DrillRunner {
         self.injector = FaultInjector(target: target, ledger: ledger, workDirectory: workDirectory)
         self.options = options
         self.say = say
+    }
+
+    /// Ends the drill under way early (Ctrl-C, SIGTERM): what it waits for is cut short, its rollbacks still run.
+    public func interrupt() {
+        interrupted = true
+        say("interrupted: ending the drill under way, its rollbacks still run")
     }
 
     /// Undoes what an interrupted earlier drill left in the ledger; returns what was done.
@@ -122,7 +131,7 @@ public actor DrillRunner {
             let late = ContinuousClock.now - started > timeout
             // Checked when the rest holds, and once at the deadline so that the report shows them.
             if let declared, rest || late { probes += await declared.checkOnce(before: before) }
-            if probes.allSatisfy(\.ok) || late { break }
+            if probes.allSatisfy(\.ok) || late || interrupted { break }
             try? await Task.sleep(for: .milliseconds(500))
         }
         return .init(met: probes.allSatisfy(\.ok), probes: probes, waitedMs: (ContinuousClock.now - started).ms)
@@ -236,11 +245,13 @@ public actor DrillRunner {
         say("\(name): waiting for the steady state")
         let before = await steadyState(scenario, timeout: options.steadyTimeout, declared: declared)
         report.steadyStateBefore = before
-        guard before.met else {
-            report.status = "aborted"
+        guard before.met, !interrupted else {
+            report.status = interrupted ? "interrupted" : "aborted"
             report.detail =
-                "steady state not met: "
-                + before.probes.filter { !$0.ok }.map { "\($0.name) (\($0.detail))" }.joined(separator: "; ")
+                interrupted
+                ? "interrupted before the fault"
+                : "steady state not met: "
+                    + before.probes.filter { !$0.ok }.map { "\($0.name) (\($0.detail))" }.joined(separator: "; ")
             await rollbackAll(&report)
             return await finish()
         }
@@ -293,7 +304,7 @@ public actor DrillRunner {
         if case .partition(_, let hold) = scenario.fault { liftAt = injectedAt + (hold ?? .seconds(20)) }
         if case .delay(_, _, _, let hold) = scenario.fault { liftAt = injectedAt + (hold ?? .seconds(30)) }
         if case .stress(_, _, _, let hold) = scenario.fault { liftAt = injectedAt + (hold ?? .seconds(60)) }
-        while ContinuousClock.now - injectedAt <= within {
+        while ContinuousClock.now - injectedAt <= within, !interrupted {
             if let lift = liftAt, ContinuousClock.now >= lift {
                 liftAt = nil
                 await rollbackAll(&report)
@@ -337,7 +348,8 @@ public actor DrillRunner {
         report.expectation = expectation
         await declared.stop(.onChaos)
         await rollbackAll(&report)
-        let after = await steadyState(nil, timeout: options.settleTimeout, declared: declared, before: false)
+        let after = await steadyState(
+            nil, timeout: interrupted ? .zero : options.settleTimeout, declared: declared, before: false)
         await declared.stop(.continuous)
         report.probes = await declared.results()
         report.steadyStateAfter = after
@@ -386,6 +398,10 @@ public actor DrillRunner {
         }
         report.status = problems.isEmpty ? "completed" : "failed"
         report.detail = problems.isEmpty ? nil : problems.joined(separator: ". ")
+        if interrupted && report.healedMs == nil {
+            report.status = "interrupted"
+            report.detail = "interrupted before it healed" + (report.detail.map { ": " + $0 } ?? "")
+        }
         say("\(name): \(report.status)" + (report.healedMs.map { ", healed in \($0) ms" } ?? ""))
         return await finish()
     }

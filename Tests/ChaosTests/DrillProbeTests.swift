@@ -1,4 +1,5 @@
 import Foundation
+import GraceAPIModels
 import GraceDSL
 import Testing
 
@@ -187,5 +188,82 @@ struct DrillProbeTests {
         #expect(json.contains("\"probe_success_percent\" : 40"))
         let xml = DrillJournal(start: Date(), end: Date(), seed: nil, drills: [report]).junit(suite: "s")
         #expect(xml.contains("FAILED probe up (edge): 1 of 2 checks (50.0%, needs 100%); first failure end: "))
+    }
+}
+
+/// A Grace that refuses the first `refusals` records, then keeps the rest.
+actor RecordingLink: GraceLink {
+    nonisolated let instance = "grace"
+    private var refusals: Int
+    private(set) var kept: [DrillRecord] = []
+    private(set) var tries = 0
+
+    init(refusals: Int) { self.refusals = refusals }
+
+    nonisolated func status() async throws -> StatusResponse { try await FakeLink(pids: [:]).status() }
+    nonisolated func kernels() async throws -> [KernelView] { [] }
+    nonisolated func events(after: Int64) async throws -> [EventView] { [] }
+    nonisolated func journalCheck() async throws -> JournalCheckView { .init(intact: true, entries: 0, detail: nil) }
+    func record(_ record: DrillRecord) async throws {
+        tries += 1
+        if refusals > 0 {
+            refusals -= 1
+            throw ChaosFixture.Failure(description: "429 rate limited")
+        }
+        kept.append(record)
+    }
+    nonisolated func snapshot(kernel: String) async throws {}
+    nonisolated func rejoin() async throws {}
+    nonisolated func fleet() async throws -> FleetView { throw ChaosFixture.Failure(description: "no fleet") }
+}
+
+@Suite("Chaos: drill records reach the journal")
+struct DrillRecordTests {
+    func runner(_ link: RecordingLink, said: @escaping @Sendable (String) -> Void) throws -> DrillRunner {
+        let root = try ChaosFixture.directory()
+        let graph = try ChaosFixture.graph(["k.yaml": ChaosFixture.kernels], root: root)
+        let target = DrillTarget(
+            root: root, graph: graph, links: ["grace": link], main: "grace", http: NoHTTP(),
+            startInstance: { _ in 0 }, executable: "/bin/false")
+        return DrillRunner(target: target, workDirectory: root.appendingPathComponent("chaos"), say: said)
+    }
+
+    @Test("a long fault is cut to the API's 200 characters; a refused record is tried again, then said")
+    func retried() async throws {
+        let lines = Lines()
+        let link = RecordingLink(refusals: 1)
+        let runner = try runner(link) { line in Task { await lines.add(line) } }
+        let fault = (1...40).map { "fault number \($0)" }.joined(separator: "; ")
+        await runner.record(DrillRecord(drill: "kong-1", scenario: "kong", phase: .started, fault: fault))
+        let kept = await link.kept
+        let tries = await link.tries
+        #expect(kept.count == 1 && tries == 2)
+        #expect(kept.first?.fault?.count == 200 && kept.first?.fault?.hasSuffix("...") == true)
+
+        let refusing = RecordingLink(refusals: 10)
+        let loud = try self.runner(refusing) { line in Task { await lines.add(line) } }
+        await loud.record(DrillRecord(drill: "kill-api-1", scenario: "kill-api", phase: .finished, status: "completed"))
+        let refusedTries = await refusing.tries
+        let refusedKept = await refusing.kept
+        #expect(refusedTries == 3 && refusedKept.isEmpty)
+        await lines.waitFor { $0.contains("kill-api-1: could not journal chaos.finished: 429 rate limited") }
+    }
+}
+
+/// Lines a runner said, waited on.
+actor Lines {
+    private var lines: [String] = []
+    private var waiters: [(@Sendable (String) -> Bool, CheckedContinuation<Void, Never>)] = []
+
+    func add(_ line: String) {
+        lines.append(line)
+        let ready = waiters.filter { $0.0(line) }
+        waiters.removeAll { $0.0(line) }
+        for (_, c) in ready { c.resume() }
+    }
+
+    func waitFor(_ match: @escaping @Sendable (String) -> Bool) async {
+        if lines.contains(where: match) { return }
+        await withCheckedContinuation { waiters.append((match, $0)) }
     }
 }

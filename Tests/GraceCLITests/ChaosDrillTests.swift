@@ -56,6 +56,46 @@ struct ChaosDrillTests {
         try await shipped.finish()
     }
 
+    @Test("SIGTERM interrupts the drill under way: its rollbacks run at once, the report says interrupted")
+    func sigtermInterruptsTheDrill() async throws {
+        let shipped = try await HealingScenarioTests.Shipped()
+        defer { shipped.grace.terminate() }
+        let chaos = shipped.root.appendingPathComponent("config/chaos.yaml")
+        var text = try String(contentsOf: chaos, encoding: .utf8)
+        text += """
+
+            ---
+            kind: chaos
+            name: hang-worker-long
+            inject: {hang: worker}
+            expect: {healthy: [worker], within: 5m}
+
+            """
+        try text.write(to: chaos, atomically: true, encoding: .utf8)
+        _ = try await GraceBinary.run(["reload"], in: shipped.root)
+        let journal = shipped.root.appendingPathComponent("interrupted.json")
+        let runner = try RunningGrace(
+            command: ["chaos", "run", "hang-worker-long", "kill-api", "--journal", journal.path], in: shipped.root,
+            readStandardOutput: true)
+        let hung = try await runner.waitFor(["SIGSTOP to worker"])
+        let pid = try #require(hung.line.split(separator: " ").last.flatMap { Int32($0) }, "\(hung.line)")
+        // Well inside the drill's 5 minutes: the runner ends it, resumes worker, writes its report and exits 1.
+        let status = await runner.stop(within: .seconds(60))
+        #expect(status == 1)
+        let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        #expect(!state.contains(") T "), "worker \(pid) is still stopped: \(state)")
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: journal)) as? [String: Any]
+        let drills = try #require(object?["drills"] as? [[String: Any]])
+        // kill-api, next in line, never started.
+        #expect(drills.count == 1, "\(drills)")
+        #expect(drills.first?["status"] as? String == "interrupted", "\(drills)")
+        let rollbacks = drills.first?["rollbacks"] as? [[String: Any]] ?? []
+        #expect(rollbacks.contains { ($0["name"] as? String)?.hasPrefix("SIGCONT") == true }, "\(rollbacks)")
+        let events = try await GraceBinary.run(["events", "--kind", "chaos.finished", "--json"], in: shipped.root)
+        #expect(events.stdout.contains("interrupted"), "\(events.stdout)")
+        try await shipped.finish()
+    }
+
     @Test("a drill whose runner is killed is rolled back by the next run: the hung kernel is resumed")
     func interruptedDrillIsRolledBack() async throws {
         let shipped = try await HealingScenarioTests.Shipped()

@@ -224,6 +224,10 @@ extension ChaosCommand {
 struct ChaosSession {
     let target: DrillTarget
     let runner: DrillRunner
+    /// Kept for the session's life: Ctrl-C (SIGINT) and SIGTERM interrupt the drill under way rather than kill the
+    /// runner, so that its rollbacks run now and the reports are written; a second one exits at once (the next
+    /// `grace chaos` finishes the ledger).
+    let signals: [any DispatchSourceSignal]
 
     static func open(_ options: APIOptions, steadyTimeout: Int) async throws -> ChaosSession {
         let configured = try ConfiguredRoot.load()
@@ -290,7 +294,20 @@ struct ChaosSession {
             target: target, workDirectory: state.appendingPathComponent("chaos"), options: runnerOptions,
             say: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) })
         for line in await runner.finishLeftovers() { print("rollback left by an earlier drill: \(line)") }
-        return ChaosSession(target: target, runner: runner)
+        var signals: [any DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                Task {
+                    if await runner.interrupted { exit(130) }
+                    await runner.interrupt()
+                }
+            }
+            source.resume()
+            signals.append(source)
+        }
+        return ChaosSession(target: target, runner: runner, signals: signals)
     }
 
     /// Runs the drills one after another; Ctrl-C (SIGINT) or SIGTERM ends the current drill early: its
@@ -299,6 +316,7 @@ struct ChaosSession {
         let started = Date()
         var reports: [DrillReport] = []
         for scenario in scenarios {
+            if await runner.interrupted { break }
             let report = await runner.run(scenario, seed: seed)
             reports.append(report)
             print(
