@@ -184,10 +184,12 @@ public actor DrillRunner {
         return probes
     }
 
-    /// How long the scenario's expected trigger stays in its cooldown (nil: no trigger, or it has none).
+    /// How long the scenario's expected trigger stays in its cooldown, or its coalescing window, whichever is longer
+    /// (nil: no trigger, or it has neither): a firing then would be suppressed, and the drill would measure that.
     func cooldownLeft(_ scenario: ChaosScenario) -> Duration? {
         guard let trigger = scenario.expect?.trigger?.value,
-            let cooldown = target.graph.triggers.first(where: { $0.header.name.value == trigger })?.cooldown
+            let declared = target.graph.triggers.first(where: { $0.header.name.value == trigger }),
+            let cooldown = [declared.cooldown, declared.coalesce].compactMap({ $0 }).max()
         else { return nil }
         guard let fired = lastFired[trigger] else { return .zero }
         return cooldown - (ContinuousClock.now - fired)

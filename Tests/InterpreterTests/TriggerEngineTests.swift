@@ -128,6 +128,44 @@ struct TriggerEngineTests {
         }
     }
 
+    @Test("firings coalesced into a run's window run once when it ends, with the last one's fields; none, nothing")
+    func coalescedRunAtTheWindowsEnd() throws {
+        var c = try Self.engine(
+            "kind: trigger\nname: crashed\nwhen: {exit: api}\nrun: heal\nwith: {kernel: api}\ncoalesce: 5s")
+        #expect(c.observe(Self.crash, now: .zero).count == 1)
+        #expect(c.nextDeadline() == nil, "nothing held back yet")
+        for t in [1, 2, 3] {
+            guard case .suppressed(_, "coalesced") = c.observe(Self.crash, now: .seconds(Int64(t))).first else {
+                Issue.record("expected firing \(t) to be coalesced")
+                return
+            }
+        }
+        #expect(c.nextDeadline() == .seconds(5))
+        #expect(c.tick(now: .milliseconds(4999)).isEmpty)
+        let held = c.tick(now: .seconds(5))
+        guard case .run(let firing, "heal", _) = held.first, held.count == 1 else {
+            Issue.record("expected one run at the window's end, got \(held)")
+            return
+        }
+        #expect(firing.evidence["coalesced"] == "3")
+        #expect(c.nextDeadline() == nil)
+        // That run opened a window of its own: a firing in it waits for its end again.
+        guard case .suppressed(_, "coalesced") = c.observe(Self.crash, now: .seconds(6)).first else {
+            Issue.record("expected a firing after the held-back run to be coalesced")
+            return
+        }
+        #expect(c.nextDeadline() == .seconds(10))
+
+        // A cooldown longer than the window holds the repeats back instead: nothing is kept for later.
+        var cooled = try Self.engine(
+            "kind: trigger\nname: crashed\nwhen: {exit: api}\nrun: heal\nwith: {kernel: api}\ncoalesce: 5s\n"
+                + "cooldown: 1m")
+        _ = cooled.observe(Self.crash, now: .zero)
+        _ = cooled.observe(Self.crash, now: .seconds(1))
+        #expect(cooled.nextDeadline() == nil)
+        #expect(cooled.tick(now: .seconds(5)).isEmpty)
+    }
+
     @Test("a trigger storm is rate limited, and every firing is still reported")
     func storm() throws {
         let grace = "---\nkind: grace\nname: g\nlimits: {rate: {runs: 5, per: 1m}}"

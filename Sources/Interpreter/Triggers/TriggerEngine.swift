@@ -26,6 +26,24 @@ public struct TriggerEngine: Sendable {
         /// When the trigger last ran a playbook, per kernel of the firing event ("" for events about no kernel):
         /// a `kernel: "*"` trigger's cooldown holds back that kernel, not every kernel.
         var lastRuns: [String: Duration] = [:]
+        /// The last firing coalesced into a run's window, per kernel, with the window's end: it runs then (the
+        /// burst's last word, as Alertmanager's group_interval sends what arrived meanwhile), unless the trigger
+        /// is in its cooldown by then.
+        var pending: [String: Pending] = [:]
+
+        /// The earliest of the evaluator's deadline and the pending firings' ends.
+        func nextDeadline() -> Duration? {
+            ([evaluator.nextDeadline()] + pending.values.map { Optional($0.due) }).compactMap { $0 }.min()
+        }
+    }
+
+    /// A coalesced firing, kept to run when its window ends.
+    private struct Pending: Sendable {
+        var fields: [String: String]
+        var evidence: [String: String]
+        var due: Duration
+        /// How many firings it stands for.
+        var count: Int
     }
 
     private var entries: [Entry]
@@ -142,7 +160,7 @@ public struct TriggerEngine: Sendable {
         touchedDeadline = nil
         defer {
             for i in candidates {
-                if let d = entries[i].evaluator.nextDeadline(), d < (touchedDeadline ?? .seconds(Int64.max / 2)) {
+                if let d = entries[i].nextDeadline(), d < (touchedDeadline ?? .seconds(Int64.max / 2)) {
                     touchedDeadline = d
                 }
             }
@@ -155,12 +173,18 @@ public struct TriggerEngine: Sendable {
         return decisions
     }
 
-    /// Lets time pass for time-based conditions.
+    /// Lets time pass for time-based conditions, and runs the coalesced firings whose window has ended.
     public mutating func tick(now: Duration) -> [Decision] {
         var decisions: [Decision] = []
         for i in entries.indices {
             if let fields = entries[i].evaluator.tick(now: now) {
                 decisions.append(decide(i, fields: fields, evidence: entries[i].evaluator.lastEvidence, now: now))
+            }
+            for (key, pending) in entries[i].pending.sorted(by: { $0.key < $1.key }) where pending.due <= now {
+                entries[i].pending[key] = nil
+                var evidence = pending.evidence
+                evidence["coalesced"] = String(pending.count)
+                decisions.append(decide(i, fields: pending.fields, evidence: evidence, now: now, trailing: true))
             }
         }
         return decisions
@@ -168,12 +192,13 @@ public struct TriggerEngine: Sendable {
 
     /// The earliest time any trigger needs a tick.
     public func nextDeadline() -> Duration? {
-        entries.compactMap { $0.evaluator.nextDeadline() }.min()
+        entries.compactMap { $0.nextDeadline() }.min()
     }
 
-    private mutating func decide(_ i: Int, fields: [String: String], evidence: [String: String], now: Duration)
-        -> Decision
-    {
+    /// `trailing`: the firing is one a run's coalescing window held back until now; it is not held back again.
+    private mutating func decide(
+        _ i: Int, fields: [String: String], evidence: [String: String], now: Duration, trailing: Bool = false
+    ) -> Decision {
         let trigger = entries[i].trigger
         var firing = Firing(trigger: trigger.header.name.value, at: now, fields: fields, evidence: evidence)
         firing.evidence["condition"] = trigger.when.condition.summary
@@ -184,8 +209,11 @@ public struct TriggerEngine: Sendable {
                 firing.evidence["cooldown_left_ms"] = String((cooldown - (now - last)).milliseconds)
                 return .suppressed(firing: firing, reason: "cooldown")
             }
-            if let coalesce = trigger.coalesce, now - last < coalesce {
+            if let coalesce = trigger.coalesce, now - last < coalesce, !trailing {
                 firing.evidence["coalesce_left_ms"] = String((coalesce - (now - last)).milliseconds)
+                let count = (entries[i].pending[key]?.count ?? 0) + 1
+                entries[i].pending[key] = Pending(
+                    fields: fields, evidence: evidence, due: last + coalesce, count: count)
                 return .suppressed(firing: firing, reason: "coalesced")
             }
         }
@@ -198,6 +226,7 @@ public struct TriggerEngine: Sendable {
             return .suppressed(firing: firing, reason: "no-playbook")
         }
         entries[i].lastRuns[key] = now
+        entries[i].pending[key] = nil
         recentRuns.append(now)
         return .run(firing: firing, playbook: playbook.name, arguments: playbook.arguments)
     }
