@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "Chaos",
             dependencies: [
-                "GraceDSL", "GraceAPIModels", "Interpreter",
+                "GraceDSL", "GraceAPIModels", "Interpreter", "CGraceSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -1,3 +1,4 @@
+import CGraceSystem
 import Foundation
 import GraceDSL
 
@@ -151,51 +152,122 @@ actor DrillProbes {
         }
     }
 
-    /// Runs a command in `directory`, its output (stdout and stderr) captured; killed after `timeout` (status nil).
-    /// The wait happens on a dispatch thread, not on one of the few threads Swift's tasks share.
+    /// Runs a command in `directory` in a process group of its own, its output (stdout and stderr) captured; the
+    /// group is killed after `timeout` (status nil). The verdict comes when the command exits: a process it left in
+    /// the background that still holds the output pipe does not hold the probe (what was printed by then, within
+    /// 100 ms, is kept). The waits happen on dispatch threads, not on the few threads Swift's tasks share.
+    ///
+    /// Not Foundation's `Process`: on Linux it notices an exit only once nothing holds the pipes it gave the
+    /// process, so a command that starts a daemon would hold the probe (and the drill) as long as the daemon lives.
     static func run(
         _ arguments: [String], in directory: URL, path: String, timeout: Duration
     ) async -> (status: Int32?, output: String) {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                process.arguments = arguments
-                process.currentDirectoryURL = directory
-                var environment = ProcessInfo.processInfo.environment
-                environment["PATH"] = path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-                process.environment = environment
-                let out = Pipe()
-                process.standardOutput = out
-                process.standardError = out
-                process.standardInput = FileHandle.nullDevice
-                do { try process.run() } catch {
-                    continuation.resume(returning: (127, "cannot run \(arguments.first ?? ""): \(error)"))
+                var fds: [Int32] = [-1, -1]
+                guard grace_pipe_cloexec(&fds) == 0 else {
+                    continuation.resume(returning: (127, "cannot make a pipe: errno \(errno)"))
                     return
                 }
-                let killed = KillFlag()
-                let pid = process.processIdentifier
-                DispatchQueue.global().asyncAfter(deadline: .now() + timeout.seconds) {
-                    if process.isRunning {
-                        killed.set()
-                        kill(pid, SIGKILL)
+                var environment = ProcessInfo.processInfo.environment
+                environment["PATH"] = path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+                let argv = (["env"] + arguments).map { strdup($0) } + [nil]
+                let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+                defer {
+                    argv.forEach { free($0) }
+                    envp.forEach { free($0) }
+                }
+                var pid: pid_t = 0
+                var stage: Int32 = 0
+                let spawned: Int32 = "/usr/bin/env".withCString { executable in
+                    directory.path.withCString { cwd in
+                        argv.withUnsafeBufferPointer { a in
+                            envp.withUnsafeBufferPointer { e in
+                                var request = grace_spawn_request()
+                                request.path = executable
+                                request.argv = UnsafePointer(a.baseAddress)
+                                request.envp = UnsafePointer(e.baseAddress)
+                                request.cwd = cwd
+                                request.stdin_fd = -1
+                                request.stdout_fd = fds[1]
+                                request.stderr_fd = fds[1]
+                                request.uid = -1
+                                request.gid = -1
+                                request.new_process_group = 1
+                                return grace_spawn(&request, &pid, &stage)
+                            }
+                        }
                     }
                 }
-                // At most 64 KiB is kept: a probe's verdict needs its start, not a flood.
-                let data = out.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                let text = String(decoding: data.prefix(65_536), as: UTF8.self)
-                continuation.resume(returning: (killed.isSet ? nil : process.terminationStatus, text))
+                close(fds[1])
+                guard spawned == 0 else {
+                    close(fds[0])
+                    let reason = String(cString: strerror(spawned))
+                    continuation.resume(returning: (127, "cannot run \(arguments.first ?? ""): \(reason)"))
+                    return
+                }
+                // Read as it comes (a command printing more than a pipe holds must not block), until every holder
+                // of the pipe has closed it; the read end is closed then.
+                let output = OutputBuffer()
+                let drained = DispatchSemaphore(value: 0)
+                let readEnd = fds[0]
+                DispatchQueue.global().async {
+                    var buffer = [UInt8](repeating: 0, count: 65_536)
+                    while true {
+                        let n = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+                        if n < 0 && errno == EINTR { continue }
+                        guard n > 0 else { break }
+                        output.append(Data(buffer[0..<n]))
+                    }
+                    close(readEnd)
+                    drained.signal()
+                }
+                let waited = WaitStatus()
+                let exited = DispatchSemaphore(value: 0)
+                let child = pid
+                DispatchQueue.global().async {
+                    var status: Int32 = 0
+                    while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+                    waited.set(status)
+                    exited.signal()
+                }
+                var status: Int32?
+                if exited.wait(timeout: .now() + timeout.seconds) == .success {
+                    status = waited.shellStatus
+                } else {
+                    _ = grace_kill_group(child, SIGKILL)
+                    exited.wait()
+                }
+                _ = drained.wait(timeout: .now() + 0.1)
+                continuation.resume(returning: (status, String(decoding: output.data, as: UTF8.self)))
             }
         }
     }
 }
 
-/// A flag set from one dispatch thread and read from another.
-private final class KillFlag: @unchecked Sendable {
+/// A child's wait status, set by the thread that reaped it.
+private final class WaitStatus: @unchecked Sendable {
     private let lock = NSLock()
-    private var value = false
+    private var status: Int32 = 0
 
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
+    func set(_ value: Int32) { lock.withLock { status = value } }
+
+    /// As a shell reports it: the exit code, or 128 + the signal that ended it.
+    var shellStatus: Int32 {
+        let s = lock.withLock { status }
+        return s & 0x7f == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f)
+    }
+}
+
+/// What a probe's command printed, appended by one dispatch thread and read by another (a lock, not an actor: both
+/// sides are blocking dispatch code).
+private final class OutputBuffer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes = Data()
+
+    func append(_ chunk: Data) {
+        lock.withLock { if bytes.count < 65_536 { bytes.append(chunk.prefix(65_536 - bytes.count)) } }
+    }
+
+    var data: Data { lock.withLock { bytes } }
 }

@@ -111,6 +111,15 @@ struct DrillProbeTests {
         #expect(!slow.0 && slow.1.contains("did not end within 200ms"))
         let absent = await probes.check(probe(["no-such-tool-for-grace"]))
         #expect(!absent.0)
+        // A command that leaves a process in the background holding its output: judged when it exits.
+        let clock = ContinuousClock.now
+        let background = await probes.check(
+            probe(["/bin/sh", "-c", "sleep 30 & echo started"], contains: "started", timeout: .seconds(10)))
+        #expect(background.0, "\(background.1)")
+        #expect(ContinuousClock.now - clock < .seconds(10), "the background sleep held the probe")
+        let loud = await probes.check(
+            probe(["/bin/sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x; echo; echo done"]))
+        #expect(loud.0, "a command printing more than a pipe holds: \(loud.1.suffix(80))")
     }
 
     @Test("an http probe passes on 2xx/3xx or its status, and on `contains`; no answer fails")
