@@ -357,23 +357,26 @@ public struct FaultInjector: Sendable {
 
     private func partition(_ ports: [Int], drill: String, kernel: String) async throws -> String {
         guard Shell.has("nft") else { throw Refusal(description: "nft is not installed (scripts/setup installs it)") }
-        // The runner's pid keeps two runners (two roots on one host) from sharing, and deleting, one table.
+        let set = ports.map(String.init).joined(separator: ", ")
+        let table = try await nftTable(
+            for: drill, chain: "input", hook: "type filter hook input priority -150",
+            rules: ["tcp dport { \(set) } drop"])
+        return "nftables table inet \(table) drops packets to \(kernel)'s ports \(set)"
+    }
+
+    /// Loads an nftables table of one chain for the drill, its deletion written to the ledger first; returns its
+    /// name. The runner's pid is in the name, so that two runners (two roots on one host) neither share nor delete
+    /// each other's table.
+    private func nftTable(for drill: String, chain: String, hook: String, rules: [String]) async throws -> String {
         let table =
             "grace_chaos_\(getpid())_"
             + String(drill.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.prefix(20))
         await ledger.add(.deleteTable(family: "inet", name: table))
-        let set = ports.map(String.init).joined(separator: ", ")
+        let body = rules.map { "        " + $0 }.joined(separator: "\n")
         try Shell.run(
             ["nft", "-f", "-"],
-            input: """
-                table inet \(table) {
-                    chain input {
-                        type filter hook input priority -150; policy accept;
-                        tcp dport { \(set) } drop
-                    }
-                }
-                """)
-        return "nftables table inet \(table) drops packets to \(kernel)'s ports \(set)"
+            input: "table inet \(table) {\n    chain \(chain) {\n        \(hook); policy accept;\n\(body)\n    }\n}\n")
+        return table
     }
 
     /// The mark the delaying proxy puts on its own connections to the kernel, so that the redirect lets them by.
@@ -410,20 +413,8 @@ public struct FaultInjector: Sendable {
                 "ip daddr 127.0.0.0/8 tcp dport \(port) meta mark != \(Self.proxyMark) redirect to :\(listening)")
             proxies.append("\(port) through pid \(proxy) on \(listening)")
         }
-        let table =
-            "grace_chaos_\(getpid())_"
-            + String(drill.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.prefix(20))
-        await ledger.add(.deleteTable(family: "inet", name: table))
-        try Shell.run(
-            ["nft", "-f", "-"],
-            input: """
-                table inet \(table) {
-                    chain output {
-                        type nat hook output priority -100; policy accept;
-                        \(rules.joined(separator: "\n                        "))
-                    }
-                }
-                """)
+        let table = try await nftTable(
+            for: drill, chain: "output", hook: "type nat hook output priority -100", rules: rules)
         return "nftables table inet \(table) sends new connections to \(kernel)'s ports through a proxy that holds "
             + "each read \(by.ms) ms: " + proxies.joined(separator: ", ")
     }

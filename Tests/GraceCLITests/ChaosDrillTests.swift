@@ -10,6 +10,24 @@ struct ChaosDrillTests {
         ProcessInfo.processInfo.environment["GRACE_CHAOS_JUNIT"] ?? root.appendingPathComponent("chaos.xml").path
     }
 
+    /// Adds a scenario that only hangs `worker`, with no recovery expected for 5 minutes (a drill to end from
+    /// outside), and reloads.
+    static func addHangWorkerLong(to root: URL) async throws {
+        let chaos = root.appendingPathComponent("config/chaos.yaml")
+        var text = try String(contentsOf: chaos, encoding: .utf8)
+        text += """
+
+            ---
+            kind: chaos
+            name: hang-worker-long
+            inject: {hang: worker}
+            expect: {healthy: [worker], within: 5m}
+
+            """
+        try text.write(to: chaos, atomically: true, encoding: .utf8)
+        _ = try await GraceBinary.run(["reload"], in: root)
+    }
+
     @Test("the short drill set completes: each fault healed by its playbook, every gate held, JUnit written")
     func shortDrillSet() async throws {
         let shipped = try await HealingScenarioTests.Shipped()
@@ -60,19 +78,7 @@ struct ChaosDrillTests {
     func sigtermInterruptsTheDrill() async throws {
         let shipped = try await HealingScenarioTests.Shipped()
         defer { shipped.grace.terminate() }
-        let chaos = shipped.root.appendingPathComponent("config/chaos.yaml")
-        var text = try String(contentsOf: chaos, encoding: .utf8)
-        text += """
-
-            ---
-            kind: chaos
-            name: hang-worker-long
-            inject: {hang: worker}
-            expect: {healthy: [worker], within: 5m}
-
-            """
-        try text.write(to: chaos, atomically: true, encoding: .utf8)
-        _ = try await GraceBinary.run(["reload"], in: shipped.root)
+        try await Self.addHangWorkerLong(to: shipped.root)
         let journal = shipped.root.appendingPathComponent("interrupted.json")
         let runner = try RunningGrace(
             command: ["chaos", "run", "hang-worker-long", "kill-api", "--journal", journal.path], in: shipped.root,
@@ -100,20 +106,8 @@ struct ChaosDrillTests {
     func interruptedDrillIsRolledBack() async throws {
         let shipped = try await HealingScenarioTests.Shipped()
         defer { shipped.grace.terminate() }
-        // A scenario that only hangs `worker`, with no playbook expected quickly: the runner is killed mid-drill.
-        let chaos = shipped.root.appendingPathComponent("config/chaos.yaml")
-        var text = try String(contentsOf: chaos, encoding: .utf8)
-        text += """
-
-            ---
-            kind: chaos
-            name: hang-worker-long
-            inject: {hang: worker}
-            expect: {healthy: [worker], within: 5m}
-
-            """
-        try text.write(to: chaos, atomically: true, encoding: .utf8)
-        _ = try await GraceBinary.run(["reload"], in: shipped.root)
+        // The runner is killed mid-drill.
+        try await Self.addHangWorkerLong(to: shipped.root)
         let runner = try RunningGrace(
             command: ["chaos", "run", "hang-worker-long"], in: shipped.root, readStandardOutput: true)
         let hung = try await runner.waitFor(["SIGSTOP to worker"])

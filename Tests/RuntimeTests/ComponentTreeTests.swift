@@ -185,15 +185,10 @@ struct ComponentTreeTests {
         // On a loaded machine a beat can come late before the hang (silent, then recovered at once): only what
         // follows the hang counts, and the hang waits until such a silence has ended (a component still silent
         // when it hangs is not journaled silent again, so the wait below would never end).
-        let journal = fixture.journal
-        _ = try await require("healer not silent before the hang") {
-            func count(_ kind: JournalKind) -> Int {
-                ((try? journal.store.events(after: 0, limit: 10_000, kinds: [kind.rawValue])) ?? []).count
-            }
-            while count(.componentSilent) > count(.componentRecovered) {
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-            return true
+        if let silence = fixture.entries(.componentSilent).last,
+            !fixture.entries(.componentRecovered).contains(where: { $0.id > silence.id })
+        {
+            _ = try await fixture.entry(.componentRecovered, "healer beating before the hang") { $0.id > silence.id }
         }
         let before = (try? fixture.journal.store.events(after: 0, limit: 10_000))?.last?.id ?? 0
         let runsBefore = healer.runs.load(ordering: .relaxed)

@@ -31,17 +31,20 @@ struct JournalCommand: ParsableCommand {
 
     static func openStore(directory: URL) throws -> StateStore {
         guard let store = try openStoreIfPresent(directory: directory) else {
-            let path = directory.appendingPathComponent("grace.sqlite").path
-            throw CLIError.io("no journal at \(path): Grace has not run with this state directory")
+            throw CLIError.io("no journal at \(storePath(directory)): Grace has not run with this state directory")
         }
         return store
     }
 
     /// The journal under `directory`; nil where Grace has not run (none is created).
     static func openStoreIfPresent(directory: URL) throws -> StateStore? {
-        let path = directory.appendingPathComponent("grace.sqlite").path
+        let path = storePath(directory)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         return try StateStore(path: path)
+    }
+
+    private static func storePath(_ directory: URL) -> String {
+        directory.appendingPathComponent("grace.sqlite").path
     }
 }
 
