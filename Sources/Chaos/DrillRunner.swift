@@ -186,7 +186,7 @@ public actor DrillRunner {
 
     /// How long the scenario's expected trigger stays in its cooldown, or its coalescing window, whichever is longer
     /// (nil: no trigger, or it has neither): a firing then would be suppressed, and the drill would measure that.
-    func cooldownLeft(_ scenario: ChaosScenario) -> Duration? {
+    public func cooldownLeft(_ scenario: ChaosScenario) -> Duration? {
         guard let trigger = scenario.expect?.trigger?.value,
             let declared = target.graph.triggers.first(where: { $0.header.name.value == trigger }),
             let cooldown = [declared.cooldown, declared.coalesce].compactMap({ $0 }).max()

@@ -95,7 +95,10 @@ extension ChaosCommand {
         @Flag(help: "Run every scenario, in name order (each as many times as its `repeat`).")
         var all = false
 
-        @Option(help: ArgumentHelp("Run this many scenarios drawn at random (with --seed).", valueName: "n"))
+        @Option(
+            help: ArgumentHelp(
+                "Run this many scenarios drawn at random (with --seed), each among those whose expected trigger is out of its cooldown.",
+                valueName: "n"))
         var random: Int?
 
         @Option(help: ArgumentHelp("The seed of --random (default: from the clock, printed).", valueName: "n"))
@@ -123,8 +126,22 @@ extension ChaosCommand {
                 var rng = SplitMix64(seed: seed)
                 let pool = graph.chaos.sorted { $0.header.name.value < $1.header.name.value }
                 guard !pool.isEmpty else { throw CLIError.usage("the configuration declares no chaos scenario") }
-                chosen = (0..<random).map { _ in pool[Int(rng.next() % UInt64(pool.count))] }
                 print("random drills: \(random), seed \(seed)")
+                // Each draw is among the scenarios whose expected trigger is out of its cooldown: a drill of one
+                // still cooling down would first wait it out (api-certificate-expiring's is an hour), and a
+                // hundred draws from two dozen scenarios meet such waits often. Only when every scenario is
+                // cooling down is the draw among all of them, and that drill waits.
+                let runner = session.runner
+                var drawn = 0
+                let journal = try await session.drive(seed: seed) {
+                    guard drawn < random else { return nil }
+                    drawn += 1
+                    var ready: [ChaosScenario] = []
+                    for s in pool where (await runner.cooldownLeft(s) ?? .zero) <= .zero { ready.append(s) }
+                    let from = ready.isEmpty ? pool : ready
+                    return from[Int(rng.next() % UInt64(from.count))]
+                }
+                return try finish(journal)
             } else {
                 for name in scenarios {
                     guard let s = graph.chaos.first(where: { $0.header.name.value == name }) else {
@@ -135,7 +152,12 @@ extension ChaosCommand {
                     chosen += repeated(s)
                 }
             }
-            let journal = try await session.drive(chosen, seed: random != nil ? seed : nil)
+            var queue = chosen[...]
+            try finish(try await session.drive(seed: nil) { queue.popFirst() })
+        }
+
+        /// Writes the reports and says how many drills completed; exit status 1 when one failed.
+        private func finish(_ journal: DrillJournal) throws {
             try output.write(journal, suite: "grace chaos run")
             print("\(journal.passed) of \(journal.drills.count) drills completed")
             if journal.failed > 0 { throw ExitCode(1) }
@@ -312,11 +334,11 @@ struct ChaosSession {
 
     /// Runs the drills one after another; Ctrl-C (SIGINT) or SIGTERM ends the current drill early: its
     /// rollbacks still run, and it is reported `interrupted`.
-    func drive(_ scenarios: [ChaosScenario], seed: UInt64?) async throws -> DrillJournal {
+    /// Runs the drills `next` gives, one after another, until it gives none or the runner is interrupted.
+    func drive(seed: UInt64?, next: () async -> ChaosScenario?) async throws -> DrillJournal {
         let started = Date()
         var reports: [DrillReport] = []
-        for scenario in scenarios {
-            if await runner.interrupted { break }
+        while !(await runner.interrupted), let scenario = await next() {
             let report = await runner.run(scenario, seed: seed)
             reports.append(report)
             print(
