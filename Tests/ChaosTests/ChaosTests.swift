@@ -25,6 +25,31 @@ struct ChaosEvidenceTests {
         }
     }
 
+    @Test("random drills: the same seed draws the same; a scenario cooling down is not drawn unless all are")
+    func randomDrills() async {
+        let pool = ["a", "b", "c", "d"]
+        var one = RandomDrills(pool: pool, count: 50, seed: 18)
+        var two = RandomDrills(pool: pool, count: 50, seed: 18)
+        var first: [String] = []
+        while let s = await one.next(ready: { _ in true }) { first.append(s) }
+        var second: [String] = []
+        while let s = await two.next(ready: { _ in true }) { second.append(s) }
+        #expect(first.count == 50 && first == second)
+        #expect(Set(first) == Set(pool))
+
+        var cooling = RandomDrills(pool: pool, count: 200, seed: 18)
+        var drawn: [String] = []
+        while let s = await cooling.next(ready: { $0 != "b" }) { drawn.append(s) }
+        #expect(drawn.count == 200 && !drawn.contains("b") && Set(drawn) == ["a", "c", "d"])
+
+        var allCooling = RandomDrills(pool: pool, count: 40, seed: 18)
+        var waited: [String] = []
+        while let s = await allCooling.next(ready: { _ in false }) { waited.append(s) }
+        #expect(waited == first.prefix(40).map { $0 }, "with none ready the draw is among all, as with all ready")
+        var empty = RandomDrills(pool: [String](), count: 3, seed: 1)
+        #expect(await empty.next(ready: { _ in true }) == nil)
+    }
+
     @Test("availability charges each failing probe until the next one")
     func availability() {
         let t0 = ContinuousClock.now

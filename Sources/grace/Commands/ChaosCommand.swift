@@ -123,23 +123,13 @@ extension ChaosCommand {
             if all {
                 chosen = graph.chaos.sorted { $0.header.name.value < $1.header.name.value }.flatMap(repeated)
             } else if let random {
-                var rng = SplitMix64(seed: seed)
                 let pool = graph.chaos.sorted { $0.header.name.value < $1.header.name.value }
                 guard !pool.isEmpty else { throw CLIError.usage("the configuration declares no chaos scenario") }
                 print("random drills: \(random), seed \(seed)")
-                // Each draw is among the scenarios whose expected trigger is out of its cooldown: a drill of one
-                // still cooling down would first wait it out (api-certificate-expiring's is an hour), and a
-                // hundred draws from two dozen scenarios meet such waits often. Only when every scenario is
-                // cooling down is the draw among all of them, and that drill waits.
                 let runner = session.runner
-                var drawn = 0
+                var drills = RandomDrills(pool: pool, count: random, seed: seed)
                 let journal = try await session.drive(seed: seed) {
-                    guard drawn < random else { return nil }
-                    drawn += 1
-                    var ready: [ChaosScenario] = []
-                    for s in pool where (await runner.cooldownLeft(s) ?? .zero) <= .zero { ready.append(s) }
-                    let from = ready.isEmpty ? pool : ready
-                    return from[Int(rng.next() % UInt64(from.count))]
+                    await drills.next { (await runner.cooldownLeft($0) ?? .zero) <= .zero }
                 }
                 return try finish(journal)
             } else {
