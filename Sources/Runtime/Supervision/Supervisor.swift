@@ -426,22 +426,27 @@ public actor Supervisor {
         startKernel(name)
     }
 
-    /// SIGSTOP to the kernel's process group. A paused kernel's failed probes are not reported.
+    /// SIGSTOP to the kernel's process group. A paused kernel's failed probes are not reported, and its watchdog
+    /// is held: a stopped process cannot beat, and killing it would undo the pause (shed-load's, for one).
     public func pause(_ name: String, reason: String) -> Bool {
         guard let runtime = kernels[name], let pid = runtime.lifecycle.state.pid, !runtime.paused else {
             return kernels[name]?.paused ?? false
         }
         journal.append(.kernelPaused(kernel: name, pid: pid, reason: reason))
         runtime.paused = true
+        runtime.watchdog?.cancel()
+        runtime.watchdog = nil
         return Spawner.signalGroup(pid, SIGSTOP)
     }
 
-    /// SIGCONT to the kernel's process group; its probe failures count from zero again.
+    /// SIGCONT to the kernel's process group; its probe failures count from zero again, and its watchdog interval
+    /// starts over.
     public func resume(_ name: String, reason: String) -> Bool {
         guard let runtime = kernels[name], let pid = runtime.lifecycle.state.pid, runtime.paused else { return false }
         journal.append(.kernelResumed(kernel: name, pid: pid, reason: reason))
         runtime.paused = false
         runtime.health.reset(keepVerdict: true)
+        if runtime.isReady { armWatchdog(runtime) }
         return Spawner.signalGroup(pid, SIGCONT)
     }
 
@@ -692,19 +697,23 @@ public actor Supervisor {
         let waiters = runtime.readyWaiters
         runtime.readyWaiters = []
         waiters.forEach { $0.resume(returning: true) }
-        if let interval = runtime.kernel.watchdog {
-            runtime.watchdog?.cancel()
-            let name = runtime.name
-            runtime.watchdog = WatchdogTimer(interval: interval, clock: environment.clock) { [weak self] in
-                await self?.watchdogMissed(name)
-            }
-        }
+        if !runtime.paused { armWatchdog(runtime) }
         // The kernel says it serves now (READY=1): probe at once rather than a probe period later, so that its
         // health is known as soon as it can be (what probes found while it was starting did not count).
         if runtime.kernel.ready == .notify, runtime.health.healthy == nil,
             case .running(let pid, let since) = runtime.lifecycle.state
         {
             startProbe(runtime, pid: pid, spawnedAt: since)
+        }
+    }
+
+    /// Arms the kernel's watchdog afresh, when it declares one: the next beat is due within its interval.
+    private func armWatchdog(_ runtime: KernelRuntime) {
+        guard let interval = runtime.kernel.watchdog else { return }
+        runtime.watchdog?.cancel()
+        let name = runtime.name
+        runtime.watchdog = WatchdogTimer(interval: interval, clock: environment.clock) { [weak self] in
+            await self?.watchdogMissed(name)
         }
     }
 
