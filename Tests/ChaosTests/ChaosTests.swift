@@ -50,6 +50,21 @@ struct ChaosEvidenceTests {
         #expect(await empty.next(ready: { _ in true }) == nil)
     }
 
+    @Test("one drill runner at a time: a second lock is refused and names the holder; it is free once released")
+    func runnerLock() throws {
+        let root = try ChaosFixture.directory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        var first: RunnerLock? = try RunnerLock(directory: root.appendingPathComponent("chaos"))
+        #expect(first != nil)
+        #expect {
+            try RunnerLock(directory: root.appendingPathComponent("chaos"))
+        } throws: { error in
+            (error as? RunnerLock.Held)?.holder == getpid()
+        }
+        first = nil
+        _ = try RunnerLock(directory: root.appendingPathComponent("chaos"))
+    }
+
     @Test("availability charges each failing probe until the next one")
     func availability() {
         let t0 = ContinuousClock.now

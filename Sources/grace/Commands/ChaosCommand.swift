@@ -240,6 +240,8 @@ struct ChaosSession {
     /// runner, so that its rollbacks run now and the reports are written; a second one exits at once (the next
     /// `grace chaos` finishes the ledger).
     let signals: [any DispatchSourceSignal]
+    /// Held for the session's life: one drill runner at a time against this Grace.
+    let lock: RunnerLock
 
     static func open(_ options: APIOptions, steadyTimeout: Int) async throws -> ChaosSession {
         let configured = try ConfiguredRoot.load()
@@ -300,6 +302,12 @@ struct ChaosSession {
                 try process.run()
                 return process.processIdentifier
             }, executable: executable)
+        let lock: RunnerLock
+        do {
+            lock = try RunnerLock(directory: state.appendingPathComponent("chaos"))
+        } catch let held as RunnerLock.Held {
+            throw CLIError.refused(held.description)
+        }
         var runnerOptions = DrillRunner.Options()
         runnerOptions.steadyTimeout = .seconds(steadyTimeout)
         let runner = DrillRunner(
@@ -319,12 +327,11 @@ struct ChaosSession {
             source.resume()
             signals.append(source)
         }
-        return ChaosSession(target: target, runner: runner, signals: signals)
+        return ChaosSession(target: target, runner: runner, signals: signals, lock: lock)
     }
 
-    /// Runs the drills one after another; Ctrl-C (SIGINT) or SIGTERM ends the current drill early: its
-    /// rollbacks still run, and it is reported `interrupted`.
-    /// Runs the drills `next` gives, one after another, until it gives none or the runner is interrupted.
+    /// Runs the drills `next` gives, one after another, until it gives none or the runner is interrupted: Ctrl-C
+    /// (SIGINT) or SIGTERM ends the current drill early, its rollbacks still run, and it is reported `interrupted`.
     func drive(seed: UInt64?, next: () async -> ChaosScenario?) async throws -> DrillJournal {
         let started = Date()
         var reports: [DrillReport] = []
