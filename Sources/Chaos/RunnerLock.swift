@@ -17,6 +17,7 @@ public final class RunnerLock: Sendable {
         /// The lock file.
         public let path: String
 
+        /// What the refused runner prints.
         public var description: String {
             "another drill runner\(holder.map { " (pid \($0))" } ?? "") is running against this Grace (\(path)): "
                 + "one at a time, since their faults and evidence would mix; wait for it, or stop it with Ctrl-C"
