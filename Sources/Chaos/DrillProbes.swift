@@ -116,6 +116,9 @@ actor DrillProbes {
         case .http(let url, let status): "GET \(url.value)" + (status.map { " -> \($0)" } ?? "")
         case .cmd(let command, let status):
             "cmd \(command.value.arguments.joined(separator: " "))" + (status.map { " -> exit \($0)" } ?? "")
+        case .prom(_, let query, let below, let above):
+            "prom \(query.value)" + (above.map { " > \(PromQuery.text($0))" } ?? "")
+                + (below.map { " < \(PromQuery.text($0))" } ?? "")
         }
     }
 
@@ -149,6 +152,11 @@ actor DrillProbes {
                 return (false, "exit \(code), but the output lacks \"\(text)\"")
             }
             return (true, "exit \(code)")
+        case .prom(let server, let query, let below, let above):
+            guard let answer = await http.fetch(PromQuery.url(server.value, query.value), timeout: timeout) else {
+                return (false, "Prometheus did not answer within \(DurationParser.format(timeout))")
+            }
+            return PromQuery.judge(answer, below: below, above: above)
         }
     }
 

@@ -276,3 +276,52 @@ actor Lines {
         await withCheckedContinuation { waiters.append((match, $0)) }
     }
 }
+
+@Suite("Chaos: judging a prom probe's answer")
+struct PromQueryTests {
+    static func answer(_ json: String, status: Int = 200) -> HTTPAnswer { HTTPAnswer(status: status, body: json) }
+
+    @Test("the query is sent whole: PromQL's braces, quotes, plus and ampersand are percent-encoded")
+    func url() {
+        let url = PromQuery.url("http://127.0.0.1:9090/", #"sum(rate(x{a="b"}[1m])) + 1 & y"#)
+        #expect(url.hasPrefix("http://127.0.0.1:9090/api/v1/query?query=sum%28rate%28x%7Ba%3D%22b%22%7D"))
+        #expect(url.hasSuffix("%20%2B%201%20%26%20y"))
+        #expect(PromQuery.url("http://p:9090", "up") == "http://p:9090/api/v1/query?query=up")
+    }
+
+    @Test("a vector passes when every sample is within the bounds; the first one outside is named")
+    func vector() {
+        let two = Self.answer(
+            #"{"status":"success","data":{"resultType":"vector","result":["#
+                + #"{"metric":{"job":"api","instance":"a"},"value":[1.5,"0.25"]},"#
+                + #"{"metric":{"job":"api","instance":"b"},"value":[1.5,"2"]}]}}"#)
+        let (ok, detail) = PromQuery.judge(two, below: 3, above: 0)
+        #expect(ok && detail == "2 samples from 0.25 to 2", "\(detail)")
+        let (high, why) = PromQuery.judge(two, below: 1, above: nil)
+        #expect(!high && why == #"{instance="b",job="api"} = 2, not below 1"#, "\(why)")
+        let (low, lowWhy) = PromQuery.judge(two, below: nil, above: 0.5)
+        #expect(!low && lowWhy.contains("= 0.25, not above 0.5"), "\(lowWhy)")
+    }
+
+    @Test("a scalar is judged; NaN, no samples, a range vector and a failed query fail")
+    func others() {
+        #expect(
+            PromQuery.judge(
+                Self.answer(#"{"status":"success","data":{"resultType":"scalar","result":[1,"7"]}}"#), below: 10,
+                above: nil) == (true, "1 sample = 7"))
+        let nan = Self.answer(
+            #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"NaN"]}]}}"#)
+        #expect(PromQuery.judge(nan, below: 1, above: nil).0 == false)
+        #expect(PromQuery.judge(nan, below: nil, above: 0).0 == false)
+        let empty = Self.answer(#"{"status":"success","data":{"resultType":"vector","result":[]}}"#)
+        #expect(PromQuery.judge(empty, below: 1, above: nil) == (false, "the query returned no samples"))
+        let matrix = Self.answer(#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#)
+        #expect(PromQuery.judge(matrix, below: 1, above: nil).1.contains("matrix"))
+        let failed = Self.answer(
+            #"{"status":"error","errorType":"bad_data","error":"1:5: parse error: unclosed left parenthesis"}"#,
+            status: 400)
+        let (bad, badWhy) = PromQuery.judge(failed, below: 1, above: nil)
+        #expect(!bad && badWhy.contains("status 400") && badWhy.contains("unclosed left parenthesis"), "\(badWhy)")
+        #expect(PromQuery.judge(Self.answer("<html>", status: 502), below: 1, above: nil).0 == false)
+    }
+}

@@ -27,23 +27,59 @@ extension DocumentDecoder {
         guard
             let r = MappingReader(
                 node, context: "probe",
-                allowed: ["name", "http", "cmd", "status", "contains", "mode", "every", "timeout", "at_least"],
+                allowed: [
+                    "name", "http", "cmd", "prom", "status", "contains", "query", "below", "above", "mode", "every",
+                    "timeout", "at_least",
+                ],
                 sink: sink),
             let name = r.require("name").flatMap({ values.string($0, field: "name") }),
-            let which = r.exactlyOne(of: ["http", "cmd"], what: "probe kind"), let key = which.key.text
+            let which = r.exactlyOne(of: ["http", "cmd", "prom"], what: "probe kind"), let key = which.key.text
         else { return nil }
-        let status = r["status"].flatMap { values.int($0, field: "status", range: key == "http" ? 100...599 : 0...255) }
+        // What a check compares: `status` and `contains` for http and cmd, `query` with `below`/`above` for prom.
+        let applies = key == "prom" ? ["query", "below", "above"] : ["status", "contains"]
+        for field in ["status", "contains", "query", "below", "above"] where !applies.contains(field) {
+            guard let n = r[field] else { continue }
+            sink.emit(
+                .conflictingFields,
+                "`\(field)` does not apply to a `\(key)` probe; probe `\(name.value)` compares "
+                    + applies.map { "`\($0)`" }.joined(separator: ", "),
+                at: n.span, notes: [Note("its kind", at: which.key.span)])
+        }
         let check: ChaosScenario.Probe.Check
-        if key == "http" {
+        switch key {
+        case "http":
+            let status = r["status"].flatMap { values.int($0, field: "status", range: 100...599) }
             guard let url = values.url(which.value, field: "http") else { return nil }
             check = .http(url, status: status?.value)
-        } else {
+        case "cmd":
+            let status = r["status"].flatMap { values.int($0, field: "status", range: 0...255) }
             guard let command = values.command(which.value, field: "cmd") else { return nil }
             check = .cmd(command, status: status?.value)
+        default:
+            let below = r["below"].flatMap { values.number($0, field: "below") }
+            let above = r["above"].flatMap { values.number($0, field: "above") }
+            if !r.has("below") && !r.has("above") {
+                sink.emit(
+                    .missingField,
+                    "prom probe `\(name.value)` compares its query's samples with nothing: give `below`, `above` "
+                        + "or both", at: which.key.span)
+            }
+            if let below, let above, below.value <= above.value {
+                sink.emit(
+                    .probeCannotPass,
+                    "prom probe `\(name.value)` can never pass: no sample is below \(Self.numberText(below.value)) and "
+                        + "above \(Self.numberText(above.value))", at: below.span,
+                    notes: [Note("`above`", at: above.span)])
+            }
+            guard let url = values.url(which.value, field: "prom"),
+                let query = r.require("query").flatMap({ values.string($0, field: "query") }),
+                below != nil || above != nil
+            else { return nil }
+            check = .prom(url, query: query, below: below?.value, above: above?.value)
         }
         let mode = r["mode"].flatMap { values.oneOf($0, field: "mode", as: ChaosScenario.Probe.Mode.self) }
         var p = ChaosScenario.Probe(name: name, check: check, mode: mode?.value ?? .edge)
-        p.contains = r["contains"].flatMap { values.string($0, field: "contains") }
+        if key != "prom" { p.contains = r["contains"].flatMap { values.string($0, field: "contains") } }
         p.timeout = r["timeout"].flatMap { values.duration($0, field: "timeout")?.value }
         // `every` and `at_least` count repeated checks: on a probe checked once they would mean nothing.
         for field in ["every", "at_least"] {
@@ -67,6 +103,11 @@ extension DocumentDecoder {
             }
         }
         return p
+    }
+
+    /// A number as written in a diagnostic: 5, not 5.0.
+    static func numberText(_ d: Double) -> String {
+        d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
     }
 
     private func fault(_ node: YAMLNode) -> ChaosScenario.Fault? {

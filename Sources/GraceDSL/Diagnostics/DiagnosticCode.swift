@@ -87,6 +87,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
     case chaosWithoutExpectation = "G901"
     case unusedGate = "G902"
     case faultCannotApply = "G903"
+    case probeCannotPass = "G904"
 
     /// The severity this code has unless a check says otherwise.
     public var defaultSeverity: Severity {
@@ -169,6 +170,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
         case .chaosWithoutExpectation: "chaos-without-expectation"
         case .unusedGate: "unused-gate"
         case .faultCannotApply: "fault-cannot-apply"
+        case .probeCannotPass: "probe-cannot-pass"
         }
     }
 }

@@ -143,8 +143,8 @@ public struct ChaosScenario: Sendable, Hashable {
         public var within: Duration?
     }
 
-    /// A check of the drill's own, beside Grace's view of its kernels (LitmusChaos's http and cmd probes, and its
-    /// modes): it passes or fails the drill, and its checks are counted in the report.
+    /// A check of the drill's own, beside Grace's view of its kernels (LitmusChaos's http, cmd and Prometheus
+    /// probes, and its modes): it passes or fails the drill, and its checks are counted in the report.
     public struct Probe: Sendable, Hashable {
         /// When the probe is checked (LitmusChaos's SOT, EOT, Edge, Continuous and OnChaos).
         public enum Mode: String, Sendable, Hashable, CaseIterable {
@@ -169,6 +169,10 @@ public struct ChaosScenario: Sendable, Hashable {
             case http(Located<String>, status: Int?)
             /// Run the command in the configuration root: passes on exit `status` (0 when nil).
             case cmd(Located<Command>, status: Int?)
+            /// Ask the Prometheus server at the URL for the PromQL `query` (its `/api/v1/query`): passes when it
+            /// returns at least one sample and every sample is below `below` and above `above` (at least one of
+            /// the two is given).
+            case prom(Located<String>, query: Located<String>, below: Double?, above: Double?)
         }
 
         public var name: Located<String>
