@@ -19,8 +19,15 @@ struct LeftoverCleanup: Sendable {
     func find() -> [Int32: String] {
         var leftovers: [Int32: String] = [:]
         for record in (try? journal.store.kernelRecords()) ?? [] {
+            // The pid must still lead the recorded group and have started when the kernel did: after a reboot or
+            // a long outage the pid may be another process's, and one leading its own group (a service, a shell, a
+            // child of Foundation's `Process`) would otherwise be stopped. A record without a start time (written
+            // before records had one) is left to the environment scan below.
             guard let pid = record.pid, let pgid = record.processGroup, pid > 0, pgid > 0,
-                LeftoverProcess.matches(pid: pid, processGroup: pgid)
+                let recorded = record.startedAt,
+                LeftoverProcess.matches(pid: pid, processGroup: pgid),
+                let started = LeftoverProcess.startTime(of: pid),
+                abs(started.timeIntervalSince(recorded)) <= LeftoverProcess.startTolerance
             else { continue }
             leftovers[pid] = record.name
         }

@@ -31,7 +31,26 @@ enum LeftoverProcess {
         return found
     }
 
-    /// Whether `pid` still exists and still leads the recorded process group (a recycled pid would not).
+    /// How far a process's start, as /proc tells it, may be from the time Grace recorded when it spawned it: the
+    /// boot time /proc gives is whole seconds, and the record is written just after the spawn.
+    static let startTolerance: TimeInterval = 3
+
+    /// When `pid` started, by the wall clock: the boot time (`btime` of /proc/stat) plus its start in clock ticks
+    /// after boot (field 22 of /proc/PID/stat). nil when it does not exist. A step of the clock since boot moves
+    /// `btime` with it, so the result is what the clock said then, give or take the step.
+    static func startTime(of pid: Int32) -> Date? {
+        guard let identity = ProcessIdentity.of(pid),
+            let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
+            let boot = Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces))
+        else { return nil }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        guard ticks > 0 else { return nil }
+        return Date(timeIntervalSince1970: boot + Double(identity.startTicks) / ticks)
+    }
+
+    /// Whether `pid` still exists and still leads the recorded process group. Not enough on its own: a recycled pid
+    /// may lead a group of its own too, which `startTime(of:)` tells apart.
     static func matches(pid: Int32, processGroup: Int32) -> Bool {
         guard kill(pid, 0) == 0 || errno == EPERM else { return false }
         return getpgid(pid) == processGroup

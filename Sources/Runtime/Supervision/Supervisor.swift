@@ -735,6 +735,9 @@ public actor Supervisor {
             restarts: runtime.lifecycle.totalRestarts,
             specHash: graph.documentHashes[DocumentID(kind: .kernel, name: runtime.name)])
         record.lastExit = lastExit
+        // With the pid, when it started: a cleanup after a crash signals the recorded pid only if the process there
+        // started then (a reused pid may lead a group of its own; Foundation's `Process` children all do).
+        record.startedAt = pid == nil ? nil : runtime.startedAt
         return record
     }
 
