@@ -46,3 +46,59 @@ struct LeftoverCleanupTests {
         #expect(cleanup.find() == [pid: "api"])
     }
 }
+
+@Suite("Fencing a holder's Grace")
+struct FenceIdentityTests {
+    /// Starts `executable` with `arguments` in a process group of its own, its output to /dev/null (posix_spawn and
+    /// waitpid by hand: the test reaps it itself, group and all).
+    static func spawn(_ executable: String, _ arguments: [String]) throws -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in [0, 1, 2] {
+            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
+        return pid
+    }
+
+    @Test("a pid is the holder's Grace only with a grace executable holding the state directory's lock open")
+    func holderIdentity() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grace-fence-\(UUID())")
+        let state = directory.appendingPathComponent("state")
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        FileManager.default.createFile(atPath: state.appendingPathComponent("grace.lock").path, contents: nil)
+        // A shell under a name starting with "grace", as a reused pid of another Grace would look.
+        let shell = directory.appendingPathComponent("grace-sh")
+        try FileManager.default.copyItem(
+            atPath: URL(fileURLWithPath: "/bin/sh").resolvingSymlinksInPath().path, toPath: shell.path)
+        let holder = try Self.spawn(shell.path, ["-c", "exec 3<'\(state.path)/grace.lock'; sleep 600"])
+        let stranger = try Self.spawn(shell.path, ["-c", "sleep 600; true"])
+        defer {
+            for pid in [holder, stranger] {
+                kill(-pid, SIGKILL)
+                var status: Int32 = 0
+                waitpid(pid, &status, 0)
+            }
+        }
+        // The holder opens the lock before it sleeps: wait until /proc shows the descriptor (2 s at most).
+        let seen = (0..<2000).contains { _ in
+            if FleetService.isGrace(holder, stateDirectory: state.path) { return true }
+            usleep(1000)
+            return false
+        }
+        #expect(seen, "the holder never showed the lock among its descriptors")
+        #expect(!FleetService.isGrace(stranger, stateDirectory: state.path))
+        #expect(!FleetService.isGrace(getpid(), stateDirectory: state.path), "not a grace executable")
+    }
+}

@@ -191,7 +191,7 @@ public actor FleetService: FleetMemberDelegate {
         // The holder's kernels first: they are what might still accept writes.
         let killed = await Self.killKernels(of: claim)
         var pid = ""
-        if claim.pid > 0, claim.pid != getpid(), Self.isGrace(claim.pid) {
+        if claim.pid > 0, claim.pid != getpid(), Self.isGrace(claim.pid, stateDirectory: claim.stateDirectory) {
             if kill(claim.pid, SIGKILL) == 0 { pid = String(claim.pid) }
         }
         journal.append(
@@ -281,12 +281,21 @@ public actor FleetService: FleetMemberDelegate {
         return state != "Z" && state != "X"
     }
 
-    /// Whether `pid` runs a `grace` executable (a pid reused since the holder wrote its claim is not fenced).
-    private static func isGrace(_ pid: Int32) -> Bool {
-        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe") else {
-            return false
+    /// Whether `pid` is the Grace of `stateDirectory`: it runs a `grace` executable and has that directory's
+    /// `grace.lock` open (only the Grace using a state directory holds its lock). A pid reused since the holder wrote
+    /// its claim, also by another Grace of this host, is not fenced. Where its descriptors cannot be read (another
+    /// user's process), the executable alone decides, as before.
+    static func isGrace(_ pid: Int32, stateDirectory: String) -> Bool {
+        let files = FileManager.default
+        guard let target = try? files.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"),
+            (target as NSString).lastPathComponent.hasPrefix("grace")
+        else { return false }
+        guard let descriptors = try? files.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { return true }
+        let lock = URL(fileURLWithPath: stateDirectory).appendingPathComponent("grace.lock")
+            .resolvingSymlinksInPath().path
+        return descriptors.contains { fd in
+            (try? files.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) == lock
         }
-        return (target as NSString).lastPathComponent.hasPrefix("grace")
     }
 }
 
