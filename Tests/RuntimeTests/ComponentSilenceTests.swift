@@ -58,6 +58,22 @@ struct ComponentSilenceTests {
         #expect(silence.silent.isEmpty)
     }
 
+    @Test("a component restarted while silent recovers at the new run's first beat")
+    func recoversAfterRestart() {
+        var silence = ComponentSilence()
+        _ = silence.observe([Self.status("healer", beats: 4)], at: .zero)
+        #expect(silence.observe([Self.status("healer", beats: 4)], at: .seconds(6)).count == 1)
+        // The root restarts it: not running for a moment, then running with a fresh count.
+        #expect(silence.observe([Self.status("healer", beats: 4, state: .starting)], at: .seconds(7)).isEmpty)
+        #expect(silence.silent.isEmpty, "not running: not judged")
+        #expect(silence.observe([Self.status("healer", beats: 0)], at: .seconds(8)).isEmpty)
+        #expect(silence.silent == ["healer"], "still silent until it beats")
+        #expect(
+            silence.observe([Self.status("healer", beats: 1)], at: .seconds(9))
+                == [.componentRecovered(component: "healer", period: .seconds(2), silent: .seconds(9))])
+        #expect(silence.silent.isEmpty)
+    }
+
     @Test("the watch journals component.silent when a component's heartbeat stalls, component.recovered when it beats")
     func watchJournals() async throws {
         let clock = ManualClock()

@@ -135,27 +135,32 @@ struct SupervisorTests {
 
     @Test("a paused kernel's watchdog is held, and starts over when it is resumed")
     func watchdogHeldWhilePaused() async throws {
-        // `quiet` beats never; a paused process could not anyway. `clock` exits 3 s after it starts: the time
-        // that passes while `quiet` is paused, more than its watchdog interval.
+        // `quiet` beats every 200 ms while the file `beat` exists, then stops beating. `clock` exits 5 s after it
+        // starts: the time that passes while `quiet` is paused, more than its watchdog interval.
         let yaml =
-            Self.kernel("quiet", "systemd-notify --ready; exec sleep 1000", extra: "ready: notify\nwatchdog: 2s")
-            + "\n---\n"
-            + Self.kernel(
-                "clock", "sleep 3", extra: "depends_on: [quiet]\nrestart: {policy: never}")
+            Self.kernel(
+                "quiet",
+                "systemd-notify --ready; while [ -e beat ]; do systemd-notify WATCHDOG=1; sleep 0.2; done; exec sleep 1000",
+                extra: "ready: notify\nwatchdog: 3s")
+            + "\n---\n" + Self.kernel("clock", "sleep 5", extra: "depends_on: [quiet]\nrestart: {policy: never}")
         let h = try Self.harness(yaml)
+        let beat = h.directory.appendingPathComponent("beat")
+        FileManager.default.createFile(atPath: beat.path, contents: nil)
         await h.supervisor.boot()
         let ready = try await h.supervisor.journal.requireEntry(kind: .kernelReady, kernel: "quiet")
         #expect(await h.supervisor.pause("quiet", reason: "test"))
         let paused = try await h.supervisor.journal.requireEntry(kind: .kernelPaused, kernel: "quiet", after: ready.id)
+        // Paused, it could not see the file go: it stops beating only once it is resumed.
+        try FileManager.default.removeItem(at: beat)
         let elapsed = try await h.supervisor.journal.requireEntry(kind: .kernelExited, kernel: "clock")
+        #expect(elapsed.id > paused.id)
         let timeouts = try h.store.events(limit: 10, kernel: "quiet", kinds: ["kernel.watchdog_timeout"])
         #expect(timeouts.isEmpty, "held while paused: \(timeouts)")
         #expect(try h.store.events(limit: 10, kernel: "quiet", kinds: ["kernel.exited"]).isEmpty)
-        #expect(elapsed.id > paused.id)
         #expect(await h.supervisor.resume("quiet", reason: "test"))
         let resumed = try await h.supervisor.journal.requireEntry(
             kind: .kernelResumed, kernel: "quiet", after: paused.id)
-        // Resumed and still silent: its watchdog catches it again.
+        // Resumed and silent now: its watchdog catches it again.
         let timeout = try await h.supervisor.journal.requireEntry(
             kind: .kernelWatchdogTimeout, kernel: "quiet", after: resumed.id)
         _ = try await h.supervisor.journal.requireEntry(kind: .kernelExited, kernel: "quiet", after: timeout.id)

@@ -19,6 +19,8 @@ public struct ComponentSilence: Sendable {
     }
 
     private var tracks: [String: Track] = [:]
+    /// Components that were silent when they stopped running, with the start of their silence.
+    private var silentSince: [String: Duration] = [:]
 
     /// No component seen yet.
     public init() {}
@@ -28,7 +30,8 @@ public struct ComponentSilence: Sendable {
 
     /// Takes the registry's `components` as they are at `now` (the watch's clock) and returns what to journal.
     /// Only running components are judged: one starting, idle or shutting down may have nothing to beat for, and
-    /// one that stops running is forgotten (without a `component.recovered`).
+    /// one that stops running is forgotten, unless it was silent: then, once it runs again, its first beat is a
+    /// `component.recovered`.
     public mutating func observe(_ components: [ComponentStatus], at now: Duration) -> [JournalEvent] {
         var events: [JournalEvent] = []
         var seen: Set<String> = []
@@ -36,7 +39,8 @@ public struct ComponentSilence: Sendable {
             seen.insert(component.name)
             let period = component.heartbeatInterval
             guard var track = tracks[component.name] else {
-                tracks[component.name] = Track(beats: component.beats, since: now, silent: false)
+                let since = silentSince.removeValue(forKey: component.name)
+                tracks[component.name] = Track(beats: component.beats, since: since ?? now, silent: since != nil)
                 continue
             }
             if component.beats != track.beats {
@@ -51,6 +55,9 @@ public struct ComponentSilence: Sendable {
             }
             tracks[component.name] = track
         }
+        // A silent component that stops running (the root is restarting it) is remembered as silent: when it runs
+        // again, its first beat is its `component.recovered`. Forgotten, it would never be said to have recovered.
+        for (name, track) in tracks where track.silent && !seen.contains(name) { silentSince[name] = track.since }
         tracks = tracks.filter { seen.contains($0.key) }
         return events
     }
