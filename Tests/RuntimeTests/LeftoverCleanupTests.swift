@@ -51,7 +51,7 @@ struct LeftoverCleanupTests {
 struct FenceIdentityTests {
     /// Starts `executable` with `arguments` in a process group of its own, its output to /dev/null (posix_spawn and
     /// waitpid by hand: the test reaps it itself, group and all).
-    static func spawn(_ executable: String, _ arguments: [String]) throws -> pid_t {
+    static func spawn(_ executable: String, _ arguments: [String], stdout: Int32 = -1) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -61,7 +61,11 @@ struct FenceIdentityTests {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         for fd: Int32 in [0, 1, 2] {
-            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+            if fd == 1, stdout >= 0 {
+                posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+            }
         }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
@@ -82,7 +86,17 @@ struct FenceIdentityTests {
         let shell = directory.appendingPathComponent("grace-sh")
         try FileManager.default.copyItem(
             atPath: URL(fileURLWithPath: "/bin/sh").resolvingSymlinksInPath().path, toPath: shell.path)
-        let holder = try Self.spawn(shell.path, ["-c", "exec 3<'\(state.path)/grace.lock'; sleep 600"])
+        // The holder says "held" once the lock is open; the test reads that line rather than polling /proc.
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)
+        let holder = try Self.spawn(
+            shell.path, ["-c", "exec 3<'\(state.path)/grace.lock'; echo held; exec >/dev/null; sleep 600"],
+            stdout: fds[1])
+        close(fds[1])
+        var line = [UInt8](repeating: 0, count: 16)
+        let count = read(fds[0], &line, line.count)
+        close(fds[0])
+        #expect(String(decoding: line.prefix(max(0, count)), as: UTF8.self) == "held\n")
         let stranger = try Self.spawn(shell.path, ["-c", "sleep 600; true"])
         defer {
             for pid in [holder, stranger] {
@@ -91,13 +105,7 @@ struct FenceIdentityTests {
                 waitpid(pid, &status, 0)
             }
         }
-        // The holder opens the lock before it sleeps: wait until /proc shows the descriptor (2 s at most).
-        let seen = (0..<2000).contains { _ in
-            if FleetService.isGrace(holder, stateDirectory: state.path) { return true }
-            usleep(1000)
-            return false
-        }
-        #expect(seen, "the holder never showed the lock among its descriptors")
+        #expect(FleetService.isGrace(holder, stateDirectory: state.path))
         #expect(!FleetService.isGrace(stranger, stateDirectory: state.path))
         #expect(!FleetService.isGrace(getpid(), stateDirectory: state.path), "not a grace executable")
     }

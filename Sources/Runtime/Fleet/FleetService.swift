@@ -291,7 +291,7 @@ public actor FleetService: FleetMemberDelegate {
             (target as NSString).lastPathComponent.hasPrefix("grace")
         else { return false }
         guard let descriptors = try? files.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { return true }
-        let lock = URL(fileURLWithPath: stateDirectory).appendingPathComponent("grace.lock")
+        let lock = URL(fileURLWithPath: StateDirectoryLock.path(in: URL(fileURLWithPath: stateDirectory)))
             .resolvingSymlinksInPath().path
         return descriptors.contains { fd in
             (try? files.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) == lock

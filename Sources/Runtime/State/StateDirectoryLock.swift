@@ -42,7 +42,7 @@ public final class StateDirectoryLock: Sendable {
     /// is the lock file and still holds the lock. When the lock is held by this very process (a re-executed image
     /// that lost track of the number), the inherited descriptor is found among this process's own.
     public init(stateDirectory: URL, inherited: Int32? = nil) throws(Failure) {
-        path = stateDirectory.appendingPathComponent("grace.lock").path
+        path = Self.path(in: stateDirectory)
         try? FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
         if let inherited, Self.adoptable(inherited, path: path) {
             descriptor = inherited
@@ -80,6 +80,11 @@ public final class StateDirectoryLock: Sendable {
 
     /// Whether `fd` is open on the lock file at `path` and holds its lock (flock on the same open file description
     /// succeeds again); it is made close-on-exec again.
+    /// The lock file of a state directory.
+    static func path(in stateDirectory: URL) -> String {
+        stateDirectory.appendingPathComponent("grace.lock").path
+    }
+
     private static func adoptable(_ fd: Int32, path: String) -> Bool {
         var open = stat()
         var file = stat()
