@@ -177,43 +177,18 @@ actor DrillProbes {
                     continuation.resume(returning: (127, "cannot make a pipe: errno \(errno)"))
                     return
                 }
-                var environment = ProcessInfo.processInfo.environment
-                environment["PATH"] = path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-                let argv = (["env"] + arguments).map { strdup($0) } + [nil]
-                let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-                defer {
-                    argv.forEach { free($0) }
-                    envp.forEach { free($0) }
-                }
-                var pid: pid_t = 0
-                var stage: Int32 = 0
-                let spawned: Int32 = "/usr/bin/env".withCString { executable in
-                    directory.path.withCString { cwd in
-                        argv.withUnsafeBufferPointer { a in
-                            envp.withUnsafeBufferPointer { e in
-                                var request = grace_spawn_request()
-                                request.path = executable
-                                request.argv = UnsafePointer(a.baseAddress)
-                                request.envp = UnsafePointer(e.baseAddress)
-                                request.cwd = cwd
-                                request.stdin_fd = -1
-                                request.stdout_fd = fds[1]
-                                request.stderr_fd = fds[1]
-                                request.uid = -1
-                                request.gid = -1
-                                request.new_process_group = 1
-                                return grace_spawn(&request, &pid, &stage)
-                            }
-                        }
-                    }
-                }
-                close(fds[1])
-                guard spawned == 0 else {
+                let pid: pid_t
+                do {
+                    pid = try ChildProcess.spawn(
+                        arguments, directory: directory, stdout: fds[1], stderr: fds[1], newProcessGroup: true,
+                        path: path)
+                } catch {
+                    close(fds[1])
                     close(fds[0])
-                    let reason = String(cString: strerror(spawned))
-                    continuation.resume(returning: (127, "cannot run \(arguments.first ?? ""): \(reason)"))
+                    continuation.resume(returning: (127, "\(error)"))
                     return
                 }
+                close(fds[1])
                 // Read as it comes (a command printing more than a pipe holds must not block), until every holder
                 // of the pipe has closed it; the read end is closed then.
                 let output = OutputBuffer()

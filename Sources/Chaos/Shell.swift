@@ -1,3 +1,4 @@
+import CGraceSystem
 import Foundation
 
 /// Runs the system tools a drill uses (mount, nft, stress-ng) and the helper processes it starts.
@@ -9,51 +10,41 @@ enum Shell {
     /// Runs a command to its end; throws with its output when it exits non-zero or cannot start.
     @discardableResult
     static func run(_ arguments: [String], input: String? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        let inPipe = Pipe()
-        if input != nil { process.standardInput = inPipe }
-        do { try process.run() } catch {
-            throw Failure(description: "cannot run \(arguments[0]): \(error)")
+        var out: [Int32] = [-1, -1]
+        var inPipe: [Int32] = [-1, -1]
+        guard grace_pipe_cloexec(&out) == 0, input == nil || grace_pipe_cloexec(&inPipe) == 0 else {
+            throw Failure(description: "cannot run \(arguments.first ?? ""): no pipe (errno \(errno))")
         }
-        if let input {
-            inPipe.fileHandleForWriting.write(Data(input.utf8))
-            try? inPipe.fileHandleForWriting.close()
+        let pid: pid_t
+        do {
+            pid = try ChildProcess.spawn(arguments, stdin: inPipe[0], stdout: out[1], stderr: out[1])
+        } catch {
+            for fd in out + inPipe where fd >= 0 { close(fd) }
+            throw Failure(description: "cannot run \(arguments.first ?? ""): \(error)")
         }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        close(out[1])
+        if let input, inPipe[1] >= 0 {
+            close(inPipe[0])
+            FileHandle(fileDescriptor: inPipe[1], closeOnDealloc: true).write(Data(input.utf8))
+        }
+        let data = FileHandle(fileDescriptor: out[0], closeOnDealloc: true).readDataToEndOfFile()
+        let status = ChildProcess.wait(pid)
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0 else {
+        guard status == 0 else {
             throw Failure(
-                description: "`\(arguments.joined(separator: " "))` exited \(process.terminationStatus): "
-                    + String(text.prefix(400)))
+                description: "`\(arguments.joined(separator: " "))` exited \(status): " + String(text.prefix(400)))
         }
         return text
     }
 
-    /// Starts a process that outlives this call, its output discarded (or to `log`); returns its pid.
+    /// Starts a process that outlives this call, its output discarded (or to `log`); returns its pid. It is reaped
+    /// when it ends.
     static func spawn(_ arguments: [String], log: URL? = nil) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        if let log, FileManager.default.createFile(atPath: log.path, contents: nil),
-            let handle = try? FileHandle(forWritingTo: log)
-        {
-            process.standardOutput = handle
-            process.standardError = handle
-        } else {
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-        }
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw Failure(description: "cannot start \(arguments[0]): \(error)")
-        }
-        return process.processIdentifier
+        let fd = ChildProcess.openLog(log)
+        defer { if fd >= 0 { close(fd) } }
+        let pid = try ChildProcess.spawn(arguments, stdout: fd, stderr: fd)
+        ChildProcess.reap(pid)
+        return pid
     }
 
     /// Whether a tool is on PATH.

@@ -284,23 +284,18 @@ struct ChaosSession {
             root: root, graph: graph, links: links, main: main, http: ChaosHTTPClient(),
             startInstance: { instance in
                 let log = state.deletingLastPathComponent().appendingPathComponent("\(instance)-chaos.log")
-                let process = Process()
                 // Not through setsid(1): it forks when it leads a process group, and the pid recorded for the
-                // rollback would be that of a process already gone.
-                process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = ["run", "--instance", instance]
-                process.currentDirectoryURL = root
-                // Appended to: the log of the instance's earlier runs (an earlier drill's) is evidence too.
-                if !FileManager.default.fileExists(atPath: log.path) {
-                    FileManager.default.createFile(atPath: log.path, contents: nil)
-                }
-                let handle = try FileHandle(forWritingTo: log)
-                try handle.seekToEnd()
-                process.standardOutput = handle
-                process.standardError = handle
-                process.standardInput = FileHandle.nullDevice
-                try process.run()
-                return process.processIdentifier
+                // rollback would be that of a process already gone. A group of its own all the same, so that a ^C
+                // to the runner's terminal does not reach it. Appended to: the log of the instance's earlier runs
+                // (an earlier drill's) is evidence too.
+                let fd = ChildProcess.openLog(log, append: true)
+                defer { if fd >= 0 { close(fd) } }
+                guard fd >= 0 else { throw CLIError.io("cannot open \(log.path): \(String(cString: strerror(errno)))") }
+                let pid = try ChildProcess.spawn(
+                    [executable, "run", "--instance", instance], directory: root, stdout: fd, stderr: fd,
+                    newProcessGroup: true)
+                ChildProcess.reap(pid)
+                return pid
             }, executable: executable)
         let lock: RunnerLock
         do {
