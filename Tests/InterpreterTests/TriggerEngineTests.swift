@@ -103,6 +103,57 @@ struct TriggerEngineTests {
         }
     }
 
+    @Test("a threshold still held when its cooldown ends fires then; one that let go does not")
+    func heldThresholdAfterCooldown() throws {
+        var e = try Self.engine(
+            """
+            kind: playbook
+            name: note
+            steps: [{notify: "x"}]
+            ---
+            kind: trigger
+            name: calm
+            when: {metric: host_cpu, below: 40%, for: 10s}
+            run: note
+            cooldown: 1m
+            """)
+        func sample(_ value: Double, at seconds: Int64) -> [TriggerEngine.Decision] {
+            e.observe(.metric(kernel: nil, metric: .host_cpu, value: value), now: .seconds(seconds))
+        }
+        #expect(sample(10, at: 0).isEmpty)
+        guard case .run = sample(10, at: 10).first else {
+            Issue.record("expected the first calm period to run")
+            return
+        }
+        // A busy moment, then calm again within the cooldown: held back, and fires when the cooldown ends.
+        #expect(sample(90, at: 15).isEmpty)
+        #expect(sample(10, at: 20).isEmpty)
+        guard case .suppressed(_, "cooldown") = sample(10, at: 30).first else {
+            Issue.record("expected the second calm period to wait for the cooldown")
+            return
+        }
+        #expect(e.nextDeadline() == .seconds(70))
+        for t in stride(from: Int64(35), through: 65, by: 5) { #expect(sample(10, at: t).isEmpty) }
+        let due = e.tick(now: .seconds(70))
+        guard case .run(let firing, "note", _) = due.first else {
+            Issue.record("expected the held threshold to run when the cooldown ended, got \(due)")
+            return
+        }
+        #expect(firing.evidence["held_ms"] == "50000")
+        #expect(sample(10, at: 75).isEmpty)
+
+        // Held back again, then busy before the cooldown ends: nothing then.
+        #expect(sample(90, at: 80).isEmpty)
+        #expect(sample(10, at: 85).isEmpty)
+        guard case .suppressed = sample(10, at: 95).first else {
+            Issue.record("expected the third calm period to wait for the cooldown")
+            return
+        }
+        #expect(sample(90, at: 100).isEmpty)
+        #expect(e.tick(now: .seconds(130)).isEmpty)
+        #expect(sample(90, at: 135).isEmpty)
+    }
+
     @Test("cooldown and coalescing suppress repeats, and say so")
     func cooldown() throws {
         var e = try Self.engine(

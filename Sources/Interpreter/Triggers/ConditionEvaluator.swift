@@ -73,6 +73,8 @@ public struct ConditionEvaluator: Sendable {
         /// The samples of the current excursion beyond a threshold: how many, their range and the first.
         var excursion = Excursion()
         var fired = false
+        /// A held threshold whose firing a cooldown held back fires again no earlier than this, if still held.
+        var rearmAt: Duration?
         var lastValue: Double?
         var samples: [(at: Duration, value: Double)] = []
         var times: [Duration] = []
@@ -170,6 +172,42 @@ public struct ConditionEvaluator: Sendable {
         }
         lastEvidence = evidence
         return fields
+    }
+
+    /// After a firing that its trigger's cooldown held back (for `kernel`, or the firing's own state when the leaf
+    /// is not per kernel): a `metric` threshold still held fires again at `at`, when the cooldown ends, as an alert
+    /// rule keeps firing while its condition holds; one that lets go before then starts over. Without this, a
+    /// threshold crossed during a cooldown would never fire until it had let go and been crossed again: a host that
+    /// calmed down while `restore-load` cooled down would keep its tier paused. Conditions that fire on events
+    /// (exits, lines, silences) have nothing held, and are left as they are.
+    public mutating func rearm(kernel: String?, at: Duration) {
+        Self.rearm(&root, kernel: kernel, at: at)
+    }
+
+    private static func rearm(_ node: inout Node, kernel: String?, at: Duration) {
+        switch node {
+        case .leaf(let condition, var state, var perKernel):
+            guard case .metric = condition else { return }
+            func arm(_ s: inout LeafState) {
+                guard s.fired, s.excursionSince != nil else { return }
+                s.fired = false
+                s.rearmAt = at
+            }
+            if perKernel != nil, let kernel, !kernel.isEmpty {
+                guard var own = perKernel?[kernel] else { return }
+                arm(&own)
+                perKernel?[kernel] = own
+            } else {
+                arm(&state)
+            }
+            node = .leaf(condition: condition, state: state, perKernel: perKernel)
+        case .any(var children):
+            for i in children.indices { rearm(&children[i], kernel: kernel, at: at) }
+            node = .any(children: children)
+        case .all(var children, let lastFired, let fields, let within):
+            for i in children.indices { rearm(&children[i], kernel: kernel, at: at) }
+            node = .all(children: children, lastFired: lastFired, fields: fields, within: within)
+        }
     }
 
     /// When `tick` should next be called, if anything is pending.
@@ -277,7 +315,7 @@ public struct ConditionEvaluator: Sendable {
         switch condition {
         case .metric(_, _, _, let window):
             guard let since = state.excursionSince, !state.fired else { return nil }
-            return since + (window ?? .zero)
+            return max(since + (window ?? .zero), state.rearmAt ?? .zero)
         case .deadlock(_, let window):
             guard let since = state.unhealthySince, !state.fired else { return nil }
             return since + (window ?? .zero)
@@ -417,13 +455,15 @@ public struct ConditionEvaluator: Sendable {
                 state.excursionSince = nil
                 state.excursion = Excursion()
                 state.fired = false
+                state.rearmAt = nil
                 return nil
             }
             let since = state.excursionSince ?? now
             state.excursionSince = since
             state.excursion.add(value)
-            guard !state.fired, now - since >= (window ?? .zero) else { return nil }
+            guard !state.fired, now - since >= (window ?? .zero), now >= (state.rearmAt ?? now) else { return nil }
             state.fired = true
+            state.rearmAt = nil
             return ["kernel": k ?? "", "value": format(value)].filter { !$0.value.isEmpty }
                 .merging(thresholdEvidence(condition, state, now: now)) { a, _ in a }
 
@@ -654,9 +694,10 @@ public struct ConditionEvaluator: Sendable {
             return isComponent(target.value, context) ? ["component": target.value] : ["kernel": target.value]
         case .metric(_, let kernel, _, let window):
             guard let since = state.excursionSince, !state.fired, now - since >= (window ?? .zero),
-                let value = state.lastValue
+                now >= (state.rearmAt ?? now), let value = state.lastValue
             else { return nil }
             state.fired = true
+            state.rearmAt = nil
             var fields = ["value": format(value)]
             if let kernel, kernel.value != "*" { fields["kernel"] = kernel.value }
             return fields.merging(thresholdEvidence(condition, state, now: now)) { a, _ in a }

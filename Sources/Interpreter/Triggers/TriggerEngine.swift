@@ -207,6 +207,8 @@ public struct TriggerEngine: Sendable {
             firing.evidence["last_run_ago_ms"] = String((now - last).milliseconds)
             if let cooldown = trigger.cooldown, now - last < cooldown {
                 firing.evidence["cooldown_left_ms"] = String((cooldown - (now - last)).milliseconds)
+                // A threshold still held when the cooldown ends fires again then.
+                entries[i].evaluator.rearm(kernel: fields["kernel"], at: last + cooldown)
                 return .suppressed(firing: firing, reason: "cooldown")
             }
             if let coalesce = trigger.coalesce, now - last < coalesce, !trailing {
