@@ -99,6 +99,36 @@ struct HealingTests {
         await supervisor.shutdown()
     }
 
+    @Test("wait_healthy on a kernel Grace gave up on fails at once, so the playbook's own restart comes next")
+    func waitHealthyOnGivenUp() async throws {
+        let yaml = """
+            kind: kernel
+            name: crasher
+            command: [/bin/sh, -c, "exit 3"]
+            restart: {policy: always, backoff: {initial: 10ms, max: 20ms, jitter: 0%}, intensity: {max: 2, within: 1m}}
+            ---
+            kind: playbook
+            name: await
+            params: {kernel: {type: kernel}}
+            steps:
+              - name: await-policy-restart
+                wait_healthy: "{{ kernel }}"
+                timeout: 10m
+            ---
+            kind: trigger
+            name: given-up
+            when: {gave_up: "*"}
+            run: await
+            with: {kernel: "{{ event.kernel }}"}
+            """
+        let (supervisor, _, _) = try await Self.start(yaml)
+        let gaveUp = try await supervisor.journal.requireEntry(kind: .kernelGaveUp, kernel: "crasher")
+        // With a ten-minute timeout, only the gave-up check can end this step within requireEntry's wait.
+        let failed = try await supervisor.journal.requireEntry(kind: .stepFailed, after: gaveUp.id)
+        #expect(failed.fields["error"]?.contains("gave up restarting it") == true, "\(failed.fields)")
+        await supervisor.shutdown()
+    }
+
     @Test("a crashed kernel is healed by the kernel-crash playbook, and the run is journaled step by step")
     func crashHealed() async throws {
         let yaml = """

@@ -103,6 +103,11 @@ public struct RuntimeActionPerformer: ActionPerformer {
             // The step's timeout bounds this; without one, `defaultWait` does.
             let deadline = clock.elapsedTime + defaultWait
             while !(await supervisor.isHealthy(k)) {
+                // Waiting on a kernel Grace gave up on is waiting for nothing: fail now, so that the playbook's
+                // next step (heal-crashed-kernel's own restart) comes at once rather than after the timeout.
+                if await supervisor.hasGivenUp(k) {
+                    throw ActionFailure("\(k) not healthy: Grace gave up restarting it (restart intensity breached)")
+                }
                 guard clock.elapsedTime < deadline else { throw ActionFailure("\(k) not healthy") }
                 try await clock.sleep(for: healthPoll)
             }

@@ -468,6 +468,13 @@ public actor Supervisor {
     /// Whether the kernel has a process (starting, running or stopping).
     public func isRunning(_ name: String) -> Bool { kernels[name]?.lifecycle.state.pid != nil }
 
+    /// Whether Grace stopped restarting the kernel (its restart intensity was breached): nothing brings it back
+    /// but a `start` or `restart`.
+    public func hasGivenUp(_ name: String) -> Bool {
+        guard case .gaveUp = kernels[name]?.lifecycle.state else { return false }
+        return true
+    }
+
     /// Whether the kernel's group is SIGSTOPped by `pause`.
     public func isPaused(_ name: String) -> Bool { kernels[name]?.paused ?? false }
 
