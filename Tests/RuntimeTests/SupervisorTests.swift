@@ -230,6 +230,35 @@ struct SupervisorTests {
         #expect(first.kind == "kernel.healthy")
     }
 
+    @Test("within start_period, READY=1 is probed at once and a pass counts; failures do not")
+    func startPeriodAsDocker() async throws {
+        // As probeOnReady, with an hour's start period: the first probe used to wait it out.
+        let up = FileManager.default.temporaryDirectory.appendingPathComponent("grace-up-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: up) }
+        let yaml = [
+            Self.kernel(
+                "prompt", "sleep 0.3; touch \(up); systemd-notify --ready; sleep 20",
+                extra: "ready: notify\nhealth: {exec: [/bin/test, -e, \(up)], every: 1h, timeout: 5s, start_period: 1h}"
+            ),
+            // Ready at once, every probe fails, one failure would do: none counts within the start period.
+            Self.kernel(
+                "early", "systemd-notify --ready; sleep 1",
+                extra: "ready: notify\nhealth: {tcp: \"127.0.0.1:1\", every: 50ms, timeout: 50ms, failures: 1, "
+                    + "start_period: 1h}"),
+        ].joined(separator: "\n---\n")
+        let h = try Self.harness(yaml)
+        await h.supervisor.boot()
+        let first = try await h.journal.requireEntry("kernel.healthy or kernel.exited about prompt") { entry in
+            entry.kernel == "prompt" && ["kernel.healthy", "kernel.exited"].contains(entry.kind)
+        }
+        let early = try await h.journal.requireEntry("kernel.unhealthy or kernel.exited about early") { entry in
+            entry.kernel == "early" && ["kernel.unhealthy", "kernel.exited"].contains(entry.kind)
+        }
+        await h.supervisor.shutdown()
+        #expect(first.kind == "kernel.healthy")
+        #expect(early.kind == "kernel.exited")
+    }
+
     @Test("kernels boot in dependency order and shut down in reverse")
     func dependencyOrder() async throws {
         let yaml = [

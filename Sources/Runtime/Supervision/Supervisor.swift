@@ -705,12 +705,13 @@ public actor Supervisor {
         runtime.readyWaiters = []
         waiters.forEach { $0.resume(returning: true) }
         if !runtime.paused { armWatchdog(runtime) }
-        // The kernel says it serves now (READY=1): probe at once rather than a probe period later, so that its
-        // health is known as soon as it can be (what probes found while it was starting did not count).
+        // The kernel says it serves now (READY=1): probe at once, even within `start_period`, rather than a probe
+        // period (or what is left of the start period) later, so that its health is known as soon as it can be. As
+        // Docker's start period: a pass in it counts, failures in it do not (`probed`).
         if runtime.kernel.ready == .notify, runtime.health.healthy == nil,
-            case .running(let pid, let since) = runtime.lifecycle.state
+            case .running(let pid, _) = runtime.lifecycle.state
         {
-            startProbe(runtime, pid: pid, spawnedAt: since)
+            startProbe(runtime, pid: pid, immediately: true)
         }
     }
 
@@ -812,13 +813,15 @@ public actor Supervisor {
     // MARK: - Health
 
     /// Starts (or restarts) the kernel's probe loop; its first probe waits for what is left of `start_period`
-    /// counted from the spawn.
-    private func startProbe(_ runtime: KernelRuntime, pid: Int32, spawnedAt: Duration? = nil) {
+    /// counted from the spawn, unless `immediately`.
+    private func startProbe(
+        _ runtime: KernelRuntime, pid: Int32, spawnedAt: Duration? = nil, immediately: Bool = false
+    ) {
         runtime.probeTask?.cancel()
         guard let health = runtime.kernel.health else { return }
         let probe = makeProbe(for: health, root: configuration.root, runner: commands, reactor: environment.reactor)
         let name = runtime.name
-        let firstAfter = health.startPeriod - (spawnedAt.map { now - $0 } ?? .zero)
+        let firstAfter = immediately ? .zero : health.startPeriod - (spawnedAt.map { now - $0 } ?? .zero)
         runtime.probeTask = ProbeLoop.start(probe, health: health, firstAfter: firstAfter, clock: environment.clock) {
             [weak self] result, latency in
             await self?.probed(name, pid: pid, result: result, latency: latency)
@@ -830,7 +833,13 @@ public actor Supervisor {
         let starting = runtime.isStarting
         // A kernel still starting may not listen yet: how long a refused probe took says nothing about it.
         if !starting { environment.hub.publish(.probe(kernel: name, latency: latency, healthy: result.isHealthy)) }
-        switch runtime.health.record(result, starting: starting) {
+        // Failures within `start_period` of the spawn do not count either (a kernel may say READY=1 before it
+        // answers everything); a pass does.
+        var inStartPeriod = false
+        if let period = runtime.kernel.health?.startPeriod, case .running(_, let since) = runtime.lifecycle.state {
+            inStartPeriod = now - since < period
+        }
+        switch runtime.health.record(result, starting: starting || inStartPeriod) {
         case .becameHealthy:
             journal.append(.kernelHealthy(kernel: name))
         case .becameUnhealthy(let reason, let failures):
