@@ -11,8 +11,19 @@ struct ChaosDrillTests {
     }
 
     /// Adds a scenario that only hangs `worker`, with no recovery expected for 5 minutes (a drill to end from
-    /// outside), and reloads.
+    /// outside), and reloads. worker's restart policy settles in 10 s instead of the shipped 2 minutes: a drill waits
+    /// for its target to have run that long, and these tests are about ending a drill, not about that wait (which
+    /// took the whole of their two minutes, so a slow start lost the race).
     static func addHangWorkerLong(to root: URL) async throws {
+        let kernels = root.appendingPathComponent("config/kernels.yaml")
+        var documents = try String(contentsOf: kernels, encoding: .utf8).components(separatedBy: "\n---\n")
+        let worker = try #require(documents.firstIndex { $0.contains("\nname: worker\n") })
+        let settled = documents[worker]
+            .replacingOccurrences(of: "intensity: {max: 5, within: 2m}", with: "intensity: {max: 5, within: 10s}")
+            .replacingOccurrences(of: "stable_after: 1m", with: "stable_after: 5s")
+        #expect(settled.contains("within: 10s") && settled.contains("stable_after: 5s"), "\(settled)")
+        documents[worker] = settled
+        try documents.joined(separator: "\n---\n").write(to: kernels, atomically: true, encoding: .utf8)
         let chaos = root.appendingPathComponent("config/chaos.yaml")
         var text = try String(contentsOf: chaos, encoding: .utf8)
         text += """
