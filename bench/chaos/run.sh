@@ -8,8 +8,11 @@
 #   bench/chaos/run.sh [--short] [--random N | --no-random] [--seed S] [--kong DURATION | --no-kong] [--no-all]
 #                      [--port-offset N] [GRACE]
 #
-# Full form: 100 random drills (seed 18), --all, and a 5-minute Kong (about 2 hours). --short (CI, in
-# scripts/test): 3 random drills, no --all, no Kong (a few minutes). GRACE defaults to .build/release/grace;
+# Full form: 100 random drills (seed 18), --all, and a 5-minute Kong (about 2 hours). --short: 3 random drills, no
+# --all, no Kong (a few minutes; a drill first waits for its target's restart window, up to 5 minutes). CI's short
+# form is not this script but the six-drill set of ChaosDrillTests in the test command (JUnit in
+# .build/test-results/chaos-drills.xml), which runs `grace chaos run` on the shipped configuration the same way.
+# GRACE defaults to .build/release/grace;
 # grace-demo must be beside it. Reports (JSON journal, JUnit) and Grace's log: bench/out/chaos-STAMP/; the summary
 # (success rate, each failure with its reason) is printed by report.py.
 set -uo pipefail
