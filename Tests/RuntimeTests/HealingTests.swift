@@ -69,26 +69,32 @@ struct HealingTests {
         await supervisor.shutdown()
     }
 
+    /// A kernel that exits at once, every time: Grace gives up on it after two quick restarts.
+    static let crasher = """
+        kind: kernel
+        name: crasher
+        command: [/bin/sh, -c, "exit 3"]
+        restart: {policy: always, backoff: {initial: 10ms, max: 20ms, jitter: 0%}, intensity: {max: 2, within: 1m}}
+        ---
+
+        """
+
     @Test("a kernel Grace gave up on fires gave_up, with the kernel, so a playbook can react")
     func gaveUpIsAnEvent() async throws {
-        let yaml = """
-            kind: kernel
-            name: crasher
-            command: [/bin/sh, -c, "exit 3"]
-            restart: {policy: always, backoff: {initial: 10ms, max: 20ms, jitter: 0%}, intensity: {max: 2, within: 1m}}
-            ---
-            kind: playbook
-            name: tell
-            params: {kernel: {type: kernel}}
-            steps:
-              - notify: "gave up on {{ kernel }}"
-            ---
-            kind: trigger
-            name: given-up
-            when: {gave_up: "*"}
-            run: tell
-            with: {kernel: "{{ event.kernel }}"}
-            """
+        let yaml =
+            Self.crasher + """
+                kind: playbook
+                name: tell
+                params: {kernel: {type: kernel}}
+                steps:
+                  - notify: "gave up on {{ kernel }}"
+                ---
+                kind: trigger
+                name: given-up
+                when: {gave_up: "*"}
+                run: tell
+                with: {kernel: "{{ event.kernel }}"}
+                """
         let (supervisor, _, _) = try await Self.start(yaml)
         let gaveUp = try await supervisor.journal.requireEntry(kind: .kernelGaveUp, kernel: "crasher")
         let fired = try await supervisor.journal.requireEntry(kind: .triggerFired, after: gaveUp.id)
@@ -101,26 +107,22 @@ struct HealingTests {
 
     @Test("wait_healthy on a kernel Grace gave up on fails at once, so the playbook's own restart comes next")
     func waitHealthyOnGivenUp() async throws {
-        let yaml = """
-            kind: kernel
-            name: crasher
-            command: [/bin/sh, -c, "exit 3"]
-            restart: {policy: always, backoff: {initial: 10ms, max: 20ms, jitter: 0%}, intensity: {max: 2, within: 1m}}
-            ---
-            kind: playbook
-            name: await
-            params: {kernel: {type: kernel}}
-            steps:
-              - name: await-policy-restart
-                wait_healthy: "{{ kernel }}"
-                timeout: 10m
-            ---
-            kind: trigger
-            name: given-up
-            when: {gave_up: "*"}
-            run: await
-            with: {kernel: "{{ event.kernel }}"}
-            """
+        let yaml =
+            Self.crasher + """
+                kind: playbook
+                name: await
+                params: {kernel: {type: kernel}}
+                steps:
+                  - name: await-policy-restart
+                    wait_healthy: "{{ kernel }}"
+                    timeout: 10m
+                ---
+                kind: trigger
+                name: given-up
+                when: {gave_up: "*"}
+                run: await
+                with: {kernel: "{{ event.kernel }}"}
+                """
         let (supervisor, _, _) = try await Self.start(yaml)
         let gaveUp = try await supervisor.journal.requireEntry(kind: .kernelGaveUp, kernel: "crasher")
         // With a ten-minute timeout, only the gave-up check can end this step within requireEntry's wait.

@@ -81,7 +81,8 @@ struct FenceIdentityTests {
         let state = directory.appendingPathComponent("state")
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        FileManager.default.createFile(atPath: state.appendingPathComponent("grace.lock").path, contents: nil)
+        let lock = StateDirectoryLock.path(in: state)
+        FileManager.default.createFile(atPath: lock, contents: nil)
         // A shell under a name starting with "grace", as a reused pid of another Grace would look.
         let shell = directory.appendingPathComponent("grace-sh")
         try FileManager.default.copyItem(
@@ -90,7 +91,7 @@ struct FenceIdentityTests {
         var fds: [Int32] = [-1, -1]
         #expect(pipe(&fds) == 0)
         let holder = try Self.spawn(
-            shell.path, ["-c", "exec 3<'\(state.path)/grace.lock'; echo held; exec >/dev/null; sleep 600"],
+            shell.path, ["-c", "exec 3<'\(lock)'; echo held; exec >/dev/null; sleep 600"],
             stdout: fds[1])
         close(fds[1])
         var line = [UInt8](repeating: 0, count: 16)

@@ -78,13 +78,13 @@ public final class StateDirectoryLock: Sendable {
         close(fd)
     }
 
-    /// Whether `fd` is open on the lock file at `path` and holds its lock (flock on the same open file description
-    /// succeeds again); it is made close-on-exec again.
     /// The lock file of a state directory.
     static func path(in stateDirectory: URL) -> String {
         stateDirectory.appendingPathComponent("grace.lock").path
     }
 
+    /// Whether `fd` is open on the lock file at `path` and holds its lock (flock on the same open file description
+    /// succeeds again); it is made close-on-exec again.
     private static func adoptable(_ fd: Int32, path: String) -> Bool {
         var open = stat()
         var file = stat()
