@@ -43,5 +43,10 @@ public final class RunnerLock: Sendable {
         descriptor = fd
     }
 
-    deinit { close(descriptor) }
+    /// Unlocks before closing: a child forked elsewhere in this process (a test's, a probe's) shares the descriptor
+    /// until its exec closes it, and a plain close would leave the lock held by that copy meanwhile.
+    deinit {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
 }

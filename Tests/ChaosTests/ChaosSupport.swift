@@ -66,6 +66,17 @@ enum ChaosFixture {
         var description: String
     }
 
+    /// This process's open descriptors on the file at `path` (same device and inode), from /proc/self/fd.
+    static func descriptors(on path: String) -> [Int32] {
+        var file = stat()
+        guard stat(path, &file) == 0 else { return [] }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return names.compactMap { Int32($0) }.filter { fd in
+            var open = stat()
+            return fstat(fd, &open) == 0 && open.st_dev == file.st_dev && open.st_ino == file.st_ino
+        }
+    }
+
     static let kernels = """
         kind: kernel
         name: store

@@ -61,6 +61,12 @@ struct ChaosEvidenceTests {
         } throws: { error in
             (error as? RunnerLock.Held)?.holder == getpid()
         }
+        // A copy of the descriptor, as a child forked elsewhere in the process holds until its exec closes it (CI
+        // saw the lock still held here while another test was spawning): releasing must not wait for the copy.
+        let lockPath = root.appendingPathComponent("chaos/chaos.lock").path
+        let copy = ChaosFixture.descriptors(on: lockPath).first.map { dup($0) }
+        #expect(copy.map { $0 >= 0 } == true)
+        defer { copy.map { _ = close($0) } }
         first = nil
         _ = try RunnerLock(directory: root.appendingPathComponent("chaos"))
     }

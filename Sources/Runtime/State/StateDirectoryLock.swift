@@ -7,7 +7,8 @@ import Glibc
 /// would otherwise take the first one's live kernels for a crashed Grace's leftovers and stop them).
 ///
 /// The file holds the holder's pid, for the message a second Grace prints. The descriptor is close-on-exec, and
-/// kernels are spawned with every other descriptor closed, so no child ever holds the lock.
+/// kernels are spawned with every other descriptor closed, so no child holds the lock past its exec; before it, a
+/// forked child shares the descriptor, which is why releasing unlocks explicitly rather than only closing.
 public final class StateDirectoryLock: Sendable {
     /// Why the lock was not taken.
     public enum Failure: Error, CustomStringConvertible, Equatable {
@@ -74,7 +75,10 @@ public final class StateDirectoryLock: Sendable {
         _ = pwrite(fd, text, text.count, 0)
     }
 
+    /// Unlocks before closing, for a child forked elsewhere in this process holds a copy of the descriptor until its
+    /// exec closes it. (A re-exec hands the lock on without running this.)
     deinit {
+        flock(fd, LOCK_UN)
         close(fd)
     }
 
