@@ -15,6 +15,8 @@ private final class CountingComponent: Component {
     let runs = Atomic<Int>(0)
     let rebuilds = Atomic<Int>(0)
     let stalled = Mutex(false)
+    /// When it first beat after its last rebuild: the moment a restart that waits for it could go on.
+    let beatAfterRebuild = Mutex<Date?>(nil)
 
     init(name: String) { self.name = name }
 
@@ -23,10 +25,15 @@ private final class CountingComponent: Component {
         await suspendUntilCancelled()
     }
 
-    func heartbeat() async -> Bool { !stalled.withLock { $0 } }
+    func heartbeat() async -> Bool {
+        guard !stalled.withLock({ $0 }) else { return false }
+        if rebuilds.load(ordering: .relaxed) > 0 { beatAfterRebuild.withLock { $0 = $0 ?? Date() } }
+        return true
+    }
 
     func prepareRestart() async {
         rebuilds.add(1, ordering: .relaxed)
+        beatAfterRebuild.withLock { $0 = nil }
         stalled.withLock { $0 = false }
     }
 
@@ -271,10 +278,13 @@ struct ComponentTreeTests {
         #expect(healerRestart.id > deadlock.id)
         #expect(agentRestart.id > healerRestart.id, "the healer first")
         #expect(agentRestart.time.timeIntervalSince(healerRestart.time) >= 0.05, "staggered: the healer beat, jitter")
-        let healerBeat = try await fixture.entry(.componentRecovered, "the healer beats again") {
+        _ = try await fixture.entry(.componentRecovered, "the healer beats again") {
             $0.fields["component"] == "healer"
         }
-        #expect(healerBeat.id < agentRestart.id, "the agent once the healer is healthy")
+        // Against the healer's own first beat, not the watch's `component.recovered`, which the watch journals on its
+        // next tick, and a loaded machine may delay that tick past the jittered pause.
+        let healerBeat = try #require(healer.beatAfterRebuild.withLock { $0 })
+        #expect(healerBeat <= agentRestart.time, "the agent once the healer beats again")
         #expect(fixture.entries(.componentRestarted).count == 2, "each once")
     }
 }
