@@ -315,7 +315,7 @@ public struct FaultInjector: Sendable {
         try Shell.run(["mount", "-t", "tmpfs", "-o", "size=\(size),mode=0755", "grace-chaos", directory.path])
         // Fill it: one file written until the filesystem refuses (ENOSPC).
         let ballast = directory.appendingPathComponent("chaos-ballast.log.1")
-        FileManager.default.createFile(atPath: ballast.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: ballast.path, contents: nil)
         let fd = open(ballast.path, O_WRONLY)
         guard fd >= 0 else { throw Refusal(description: "cannot write \(ballast.path)") }
         defer { close(fd) }

@@ -302,7 +302,7 @@ struct HealingTests {
         let ready = try await supervisor.journal.requireEntry(kind: .kernelReady, kernel: "beater")
         // The kernel runs in the harness directory (the configuration root).
         let quiet = URL(fileURLWithPath: await Self.rootOf(supervisor)).appendingPathComponent("quiet")
-        FileManager.default.createFile(atPath: quiet.path, contents: Data())
+        _ = FileManager.default.createFile(atPath: quiet.path, contents: Data())
         let fired = try await supervisor.journal.requireEntry(kind: .triggerFired, after: ready.id)
         #expect(fired.fields["trigger"] == "silent")
         let done = try await supervisor.journal.requireEntry("run.succeeded or run.failed", after: fired.id) {

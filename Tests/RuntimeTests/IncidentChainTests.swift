@@ -104,7 +104,7 @@ struct IncidentChainTests {
     @Test("trouble after the run makes the incident relapsed")
     func relapse() throws {
         let t = try Timeline()
-        try Self.crash(t, relapse: true)
+        _ = try Self.crash(t, relapse: true)
         let chain = try #require(t.builder().chain(for: .run("heal-1"), subject: "run heal-1"))
         #expect(chain.verification?.kernelState == .trouble)
         #expect(chain.verification?.summary.contains("SIGKILL") == true)

@@ -82,7 +82,7 @@ struct FenceIdentityTests {
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let lock = StateDirectoryLock.path(in: state)
-        FileManager.default.createFile(atPath: lock, contents: nil)
+        _ = FileManager.default.createFile(atPath: lock, contents: nil)
         // A shell under a name starting with "grace", as a reused pid of another Grace would look.
         let shell = directory.appendingPathComponent("grace-sh")
         try FileManager.default.copyItem(

@@ -33,7 +33,7 @@ extension Process {
     /// (two such waits starve every other test of the run). A process still running after `limit` is killed with
     /// SIGKILL, so the wait is bounded: its status is then 9, the signal, which the test sees as a failure.
     public func exited(killingAfter limit: Duration = TestWait.standard) async -> Int32 {
-        nonisolated(unsafe) let process = self
+        let process = self
         let pid = processIdentifier
         let ended = WaitEnded()
         let watchdog = Task {
