@@ -37,6 +37,10 @@ public struct KongFault: Sendable {
     public var label: String
     /// The faults injected at that moment.
     public var faults: [ChaosScenario.Fault]
+    /// How long after it is injected the fault can first be healed: for a scenario's, the window its expected trigger
+    /// waits out before acting (`for: 1m` of high CPU), zero for one acting on an event; for the host's saturation,
+    /// its hold and then the host triggers' longest window.
+    public var notice: Duration = .zero
 }
 
 extension DrillRunner {
@@ -62,7 +66,9 @@ extension DrillRunner {
                 seen.insert(kind).inserted
             else { continue }
             plan.append(
-                KongFault(at: moment(0.05...0.75), label: scenario.header.name.value, faults: [scenario.fault]))
+                KongFault(
+                    at: moment(0.05...0.75), label: scenario.header.name.value, faults: [scenario.fault],
+                    notice: noticeWindow(of: scenario, in: graph)))
         }
         let cpus = ProcessInfo.processInfo.activeProcessorCount
         let hold = min(Duration.seconds(60), duration / 4)
@@ -70,8 +76,65 @@ extension DrillRunner {
         plan.append(
             KongFault(
                 at: moment(0.1...0.5), label: "host saturated: \(cpus) CPU workers, 512 MiB for \(hold.ms / 1000)s",
-                faults: [.stress(host, cpu: cpus, memory: ByteSize(bytes: 512 << 20), duration: hold)]))
-        return plan.sorted { $0.at < $1.at }
+                faults: [.stress(host, cpu: cpus, memory: ByteSize(bytes: 512 << 20), duration: hold)],
+                notice: hold + hostWindow(graph)))
+        return leavingTimeToNotice(plan, earliest: duration * 0.05).sorted { $0.at < $1.at }
+    }
+
+    /// How long Kong allows from its last fault until everything is healthy again.
+    public static let kongRecovery: Duration = .seconds(60)
+    /// What healing takes beyond its trigger's window: the metric's sampling, the playbook, a restart and the first
+    /// probe (about 7 s measured for worker's CPU, bench/RESULTS.md), with room for a loaded host.
+    static let kongHealAllowance: Duration = .seconds(20)
+
+    /// Moves earlier each fault whose trigger's window would end too late: one that needs a minute of high CPU
+    /// before anything acts cannot heal within `kongRecovery` of itself, so were it drawn last (or just before the
+    /// last), the verdict would measure the configuration's debounce rather than its healing. Such a fault is
+    /// injected at least `notice + kongHealAllowance - kongRecovery` before the last of the others (never before
+    /// `earliest`); the others keep their seeded moments.
+    static func leavingTimeToNotice(_ plan: [KongFault], earliest: Duration) -> [KongFault] {
+        func lead(_ f: KongFault) -> Duration { f.notice + kongHealAllowance - kongRecovery }
+        guard let last = plan.filter({ lead($0) <= .zero }).map(\.at).max() else { return plan }
+        return plan.map { fault in
+            var fault = fault
+            if lead(fault) > .zero, fault.at > last - lead(fault) { fault.at = max(earliest, last - lead(fault)) }
+            return fault
+        }
+    }
+
+    /// The window `scenario`'s expected trigger waits out before acting, zero when it names none.
+    static func noticeWindow(of scenario: ChaosScenario, in graph: ExecutionGraph) -> Duration {
+        guard let name = scenario.expect?.trigger?.value,
+            let trigger = graph.triggers.first(where: { $0.header.name.value == name })
+        else { return .zero }
+        return noticeWindow(trigger.when.condition)
+    }
+
+    /// The longest window of the triggers that watch the host's CPU, memory or load: the saturation lasts its hold,
+    /// then those triggers may still have to see it go (a shed tier resumes once the host has been calm a while).
+    static func hostWindow(_ graph: ExecutionGraph) -> Duration {
+        func windows(_ condition: Condition) -> [Duration] {
+            switch condition {
+            case .metric(let metric, _, _, let window)
+            where [.host_cpu, .host_memory, .host_load1].contains(metric.value):
+                [window ?? .zero]
+            case .any(let parts), .all(let parts, _): parts.flatMap { windows($0.condition) }
+            default: []
+            }
+        }
+        return graph.triggers.flatMap { windows($0.when.condition) }.max() ?? .zero
+    }
+
+    /// A held condition's window (`metric ... for`, `deadlock ... for`, `silence ... within`); `any` acts on its
+    /// quickest part, `all` on its slowest. Conditions on events (exits, lines, signatures) have none.
+    static func noticeWindow(_ condition: Condition) -> Duration {
+        switch condition {
+        case .metric(_, _, _, let window), .deadlock(_, let window): window ?? .zero
+        case .silence(_, let within): within ?? .zero
+        case .any(let parts): parts.map { noticeWindow($0.condition) }.min() ?? .zero
+        case .all(let parts, _): parts.map { noticeWindow($0.condition) }.max() ?? .zero
+        default: .zero
+        }
     }
 
     /// Chaos Kong: every fault of the plan at its moment, snapshots every 20 s meanwhile; passes when every gate of
@@ -160,7 +223,7 @@ extension DrillRunner {
                 report.healedMs = (since - lastFault).ms
                 break
             }
-            if now >= end, now - lastFault > .seconds(60) { break }
+            if now >= end, now - lastFault > Self.kongRecovery { break }
             if interrupted { break }
             try? await Task.sleep(for: .milliseconds(500))
         }
@@ -169,7 +232,7 @@ extension DrillRunner {
                 "not healthy 60 s after the last fault: "
                 + lastProbes.filter { !$0.ok }.map { "\($0.name) (\($0.detail))" }.joined(separator: "; ")
         }
-        let healthyAfterLastFault = report.healedMs.map { $0 <= 60_000 } ?? false
+        let healthyAfterLastFault = report.healedMs.map { $0 <= Self.kongRecovery.ms } ?? false
         await rollbackAll(&report)
         let after = await steadyState(nil, timeout: interrupted ? .zero : options.settleTimeout)
         report.steadyStateAfter = after

@@ -1,8 +1,9 @@
-import Chaos
 import Foundation
 import GraceAPIModels
 import GraceDSL
 import Testing
+
+@testable import Chaos
 
 #if canImport(Glibc)
 import Glibc
@@ -149,6 +150,61 @@ struct ChaosEvidenceTests {
         #expect(Set(plan.map(\.label)).isSuperset(of: ["kill-store", "hang-api", "corrupt-store"]))
         for item in plan { #expect(item.at >= .seconds(15) && item.at <= .seconds(225)) }
         #expect(plan.map(\.at) == plan.map(\.at).sorted())
+    }
+
+    @Test("Kong injects a fault whose trigger waits out a window early enough to heal within 60 s of the last fault")
+    func kongLeavesTimeToNotice() throws {
+        let root = try ChaosFixture.directory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let busy = """
+            kind: trigger
+            name: worker-busy
+            when: {any: [{metric: cpu, kernel: worker, above: 80%, for: 1m}, {exit: worker}]}
+            run: restart-kernel
+            with: {kernel: worker}
+            ---
+            kind: trigger
+            name: host-busy
+            when: {all: [{metric: host_cpu, above: 85%, for: 1m}, {metric: host_memory, above: 90%, for: 30s}]}
+            run: restart-kernel
+            with: {kernel: worker}
+            ---
+            kind: chaos
+            name: burn-worker
+            inject: {exhaust_cpu: worker, via: "http://127.0.0.1:1/burn"}
+            expect: {trigger: worker-busy, healthy: [worker], within: 3m}
+            """
+        // `any` acts on its quickest part (an exit, at once), `all` on its slowest.
+        let quick = try ChaosFixture.graph(["k.yaml": ChaosFixture.kernels, "busy.yaml": busy], root: root)
+        let trigger = try #require(quick.triggers.first { $0.header.name.value == "worker-busy" })
+        #expect(DrillRunner.noticeWindow(trigger.when.condition) == .zero)
+        #expect(DrillRunner.hostWindow(quick) == .seconds(60))
+        // A minute of CPU alone: the burn is held back.
+        let graph = try ChaosFixture.graph(
+            ["k.yaml": ChaosFixture.kernels, "busy.yaml": busy.replacingOccurrences(of: ", {exit: worker}", with: "")],
+            root: root)
+        var moved = 0
+        for seed in UInt64(0)..<300 {
+            let plan = DrillRunner.plan(graph: graph, duration: .seconds(300), seed: seed)
+            let burn = try #require(plan.first { $0.label == "burn-worker" })
+            let stress = try #require(plan.first { $0.label.hasPrefix("host saturated") })
+            #expect(burn.notice == .seconds(60) && stress.notice == .seconds(120))
+            let last = plan.filter { $0.notice == .zero }.map(\.at).max() ?? .zero
+            // Its window, then 20 s to heal, end within 60 s of the last fault; the host's hold counts as a window.
+            // (Never before 5% of the duration, even when the others are all early.)
+            #expect(burn.at <= max(.seconds(15), last - .seconds(20)), "seed \(seed)")
+            #expect(stress.at <= max(.seconds(15), last - .seconds(80)), "seed \(seed)")
+            #expect(plan.allSatisfy { $0.at >= .seconds(15) })
+            #expect(plan.map(\.at) == plan.map(\.at).sorted())
+            // The other faults keep their seeded moments.
+            let drawn = DrillRunner.plan(graph: quick, duration: .seconds(300), seed: seed)
+            func others(_ plan: [KongFault]) -> [Duration] {
+                plan.filter { $0.notice == .zero && $0.label != "burn-worker" }.map(\.at)
+            }
+            #expect(others(plan) == others(drawn))
+            if drawn.first(where: { $0.label == "burn-worker" })?.at != burn.at { moved += 1 }
+        }
+        #expect(moved > 0, "some seeds draw the burn too late, and it is moved")
     }
 }
 

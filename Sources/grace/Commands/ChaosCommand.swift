@@ -160,8 +160,10 @@ extension ChaosCommand {
             discussion: """
                 The critical tier is taken down, data corrupted, CPU and memory saturated (stress-ng), a \
                 playbook broken for the agent to repair, snapshots taken every 20 s, and the other scenarios' \
-                faults at random moments in the first three quarters of --duration. The verdict needs every gate \
-                of the configuration to hold and everything healthy within 60 s of the last fault. \
+                faults at random moments in the first three quarters of --duration (a fault whose trigger waits \
+                out a window, such as a minute of high CPU, early enough for that window to end in time). The \
+                verdict needs every gate of the configuration to hold and everything healthy within 60 s of the \
+                last fault. \
                 Exit status: 0 passed, 1 failed, 2 usage or I/O error.
                 """)
 
