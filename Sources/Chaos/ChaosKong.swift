@@ -205,32 +205,33 @@ extension DrillRunner {
             lastFault = ContinuousClock.now
         }
         await record(DrillRecord(drill: drill, scenario: "kong", phase: .injected, fault: report.fault, seed: seed))
-        // Recovery: every kernel healthy again, and staying so, within 60 s of the last fault. The heal time is from
-        // the last fault to the moment from which every probe passed (until the drill's end).
-        let end = clockStart + duration
-        var healthySince: ContinuousClock.Instant?
+        // Recovery: every kernel healthy again, and staying so, within 60 s of the last fault (`KongRecovery`).
+        let disturbances: Set<String> = [JournalKind.kernelExited.rawValue, JournalKind.kernelUnhealthy.rawValue]
+        var recovery = KongRecovery(
+            lastFault: lastFault - clockStart, end: duration, bound: Self.kongRecovery)
         var lastProbes: [DrillReport.Probe] = []
-        while true {
-            count(await readEvents())
+        var disturbance: String?
+        while !interrupted {
+            let events = await readEvents()
+            count(events)
+            let disturbing = events.filter { disturbances.contains($0.1.kind) }
+            if let last = disturbing.last?.1 {
+                disturbance = "\(last.kind) \(last.kernel ?? "") at +\((ContinuousClock.now - clockStart).ms / 1000)s"
+            }
             lastProbes = await steadyProbesWithoutCooldown()
-            if lastProbes.allSatisfy(\.ok) {
-                if healthySince == nil { healthySince = ContinuousClock.now }
-            } else {
-                healthySince = nil
-            }
-            let now = ContinuousClock.now
-            if now >= end, let since = healthySince {
-                report.healedMs = (since - lastFault).ms
-                break
-            }
-            if now >= end, now - lastFault > Self.kongRecovery { break }
-            if interrupted { break }
+            let verdict = recovery.observe(
+                healthy: lastProbes.allSatisfy(\.ok), disturbed: !disturbing.isEmpty,
+                at: ContinuousClock.now - clockStart)
+            if case .healed(let after) = verdict { report.healedMs = after.ms }
+            if verdict != .pending { break }
             try? await Task.sleep(for: .milliseconds(500))
         }
         if report.healedMs == nil {
+            let failing = lastProbes.filter { !$0.ok }.map { "\($0.name) (\($0.detail))" }
             report.detail =
                 "not healthy 60 s after the last fault: "
-                + lastProbes.filter { !$0.ok }.map { "\($0.name) (\($0.detail))" }.joined(separator: "; ")
+                + (failing.isEmpty ? disturbance.map { ["last disturbed: \($0)"] } ?? [] : failing)
+                .joined(separator: "; ")
         }
         let healthyAfterLastFault = report.healedMs.map { $0 <= Self.kongRecovery.ms } ?? false
         await rollbackAll(&report)

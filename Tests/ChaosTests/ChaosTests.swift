@@ -206,6 +206,33 @@ struct ChaosEvidenceTests {
         }
         #expect(moved > 0, "some seeds draw the burn too late, and it is moved")
     }
+
+    @Test("Kong's recovery: healthy from a moment until the end; a disturbance between polls starts it over")
+    func kongRecovery() {
+        func run(_ polls: [(at: Int, healthy: Bool, disturbed: Bool)]) -> KongRecovery.Verdict {
+            var recovery = KongRecovery(lastFault: .seconds(200), end: .seconds(300), bound: .seconds(60))
+            for poll in polls {
+                let verdict = recovery.observe(healthy: poll.healthy, disturbed: poll.disturbed, at: .seconds(poll.at))
+                if verdict != .pending { return verdict }
+            }
+            return .pending
+        }
+        // Healthy from +230 s on: healed 30 s after the last fault.
+        #expect(
+            run([(210, false, false), (230, true, false), (260, true, false), (300, true, false)])
+                == .healed(after: .seconds(30)))
+        // A kernel restarted between two passing polls at +250 s: healthy only from the next poll, +251 s.
+        #expect(
+            run([(230, true, false), (250, true, true), (251, true, false), (300, true, false)])
+                == .healed(after: .seconds(51)))
+        // Disturbed after the bound: not healed, though every poll passed.
+        #expect(run([(230, true, false), (270, true, true), (300, true, true), (301, true, true)]) == .notHealed)
+        // Still failing at the end.
+        #expect(run([(230, true, false), (290, false, false), (300, false, false)]) == .notHealed)
+        // Before the end nothing is decided, and already healthy at the last fault counts as zero.
+        #expect(run([(200, true, false), (299, true, false)]) == .pending)
+        #expect(run([(199, true, false), (300, true, false)]) == .healed(after: .zero))
+    }
 }
 
 @Suite("Chaos: real faults and their rollbacks")
