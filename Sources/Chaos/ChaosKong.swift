@@ -206,7 +206,10 @@ extension DrillRunner {
         }
         await record(DrillRecord(drill: drill, scenario: "kong", phase: .injected, fault: report.fault, seed: seed))
         // Recovery: every kernel healthy again, and staying so, within 60 s of the last fault (`KongRecovery`).
-        let disturbances: Set<String> = [JournalKind.kernelExited.rawValue, JournalKind.kernelUnhealthy.rawValue]
+        // A start is the end of a time down: a crash's restart and a playbook's (which journals `kernel.stopped`,
+        // not `kernel.exited`) both journal one.
+        let disturbances = Set(
+            [JournalKind.kernelExited, .kernelStopped, .kernelStarted, .kernelUnhealthy].map(\.rawValue))
         var recovery = KongRecovery(
             lastFault: lastFault - clockStart, end: duration, bound: Self.kongRecovery)
         var lastProbes: [DrillReport.Probe] = []

@@ -1,6 +1,6 @@
 /// Kong's judgement of recovery after its last fault: from the last fault on, the moment from which everything was
-/// healthy and stayed so until the drill's end. A poll that fails, or a kernel that exited or failed its probe
-/// between two polls (a restart takes less than a poll, and the polls alone would miss it), starts it over.
+/// healthy and stayed so until the drill's end. A poll that fails, or a kernel that stopped, started or failed its
+/// probe between two polls (a restart takes less than a poll, and the polls alone would miss it), starts it over.
 /// Times are offsets from the drill's start.
 struct KongRecovery: Sendable {
     /// When the last fault was injected.
@@ -28,8 +28,8 @@ struct KongRecovery: Sendable {
         self.bound = bound
     }
 
-    /// Takes the poll at `now`: whether every probe passed, and whether a kernel exited or failed its probe since the
-    /// last poll.
+    /// Takes the poll at `now`: whether every probe passed, and whether a kernel stopped, started or failed its probe
+    /// since the last poll.
     mutating func observe(healthy: Bool, disturbed: Bool, at now: Duration) -> Verdict {
         if healthy && !disturbed {
             if healthySince == nil { healthySince = now }
