@@ -410,4 +410,73 @@ struct HealingTests {
         await healer.stop()
         await supervisor.shutdown()
     }
+
+    @Test("a good snapshot that holds the damage: once restored without the kernel healthy, last_good skips it")
+    func distrustedSnapshotSkipped() async throws {
+        let yaml = """
+            kind: kernel
+            name: store
+            command: [/bin/sh, -c, "exec sleep 1000"]
+            data: [data/store]
+            health: {exec: [/bin/grep, -q, good, data/store/db], every: 200ms, timeout: 200ms, failures: 1}
+            ---
+            kind: playbook
+            name: take-snapshot
+            manual: true
+            steps: [{snapshot: store, tag: baseline}]
+            ---
+            kind: playbook
+            name: restore-data
+            manual: true
+            steps:
+              - stop: store
+              - restore: store
+                from: last_good
+              - verify: store
+              - start: store
+              - wait_healthy: store
+                timeout: 3s
+            """
+        let (supervisor, healer, store) = try await Self.start(yaml) { dir in
+            let data = dir.appendingPathComponent("data/store")
+            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+            try Data("good records\n".utf8).write(to: data.appendingPathComponent("db"))
+        }
+        _ = try await supervisor.journal.requireEntry(kind: .kernelHealthy, kernel: "store")
+        #expect(await healer.run("take-snapshot", arguments: [:]).succeeded)
+        let baseline = try #require(try store.events(kinds: ["snapshot.created"]).first?.fields["id"])
+        // The race: the data went bad, and a snapshot was taken before the kernel noticed, so it is marked good.
+        let root = URL(fileURLWithPath: await supervisor.rootDirectory)
+        let damaged = FileManager.default.temporaryDirectory.appendingPathComponent("grace-damaged-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: damaged) }
+        try FileManager.default.createDirectory(
+            at: damaged.appendingPathComponent("data/store"), withIntermediateDirectories: true)
+        try Data("CORRUPTED\n".utf8).write(to: damaged.appendingPathComponent("data/store/db"))
+        let snapshots = try SnapshotStore(directory: root.appendingPathComponent("snapshots"))
+        let poisoned = try snapshots.create(
+            kernel: "store", root: damaged, paths: ["data/store"], tag: "racing", good: true,
+            time: Date().addingTimeInterval(1))
+        try Data("CORRUPTED\n".utf8).write(to: root.appendingPathComponent("data/store/db"))
+
+        // The first restore puts the poisoned snapshot back (the newest good one): the kernel stays unhealthy.
+        let first = await healer.run("restore-data", arguments: [:])
+        #expect(!first.succeeded)
+        let restored = try store.events(kinds: ["snapshot.restored"]).compactMap { $0.fields["id"] }
+        #expect(restored == [poisoned.id])
+        // The next one does not trust it: it restores the snapshot before, and verifies against that one.
+        let second = await healer.run("restore-data", arguments: [:])
+        #expect(second.succeeded, "\(second.error ?? "")")
+        #expect(
+            try store.events(kinds: ["snapshot.restored"]).compactMap { $0.fields["id"] } == [poisoned.id, baseline])
+        let details = try store.events(limit: 500, kinds: ["step.succeeded"]).compactMap { $0.fields["detail"] }
+        #expect(details.contains { $0.contains("restored store from \(baseline) (not \(poisoned.id):") })
+        #expect(details.contains { $0.contains("files match snapshot \(baseline)") })
+        #expect(
+            try String(contentsOf: root.appendingPathComponent("data/store/db"), encoding: .utf8) == "good records\n")
+        // Distrusted for good: a later last_good restore passes over it still.
+        #expect(await healer.run("restore-data", arguments: [:]).succeeded)
+        #expect(try store.events(kinds: ["snapshot.restored"]).compactMap { $0.fields["id"] }.last == baseline)
+        await healer.stop()
+        await supervisor.shutdown()
+    }
 }

@@ -183,13 +183,26 @@ public struct RuntimeActionPerformer: ActionPerformer {
             return ActionOutcome(detail: "snapshot \(manifest.id) (\(manifest.files.count) files)")
         case .restore(let k, let from):
             let (store, root, _) = try await snapshotContext(k)
-            let manifest = try store.resolve(kernel: k, reference: from)
+            let distrusted = from == "last_good" ? await distrustedSnapshots(of: k) : []
+            let manifest =
+                try distrusted.isEmpty
+                ? store.resolve(kernel: k, reference: from) : store.lastGood(kernel: k, excluding: distrusted)
             try store.restore(manifest.id, root: root)
             journal.append(.snapshotRestored(kernel: k, id: manifest.id, run: runID, reason: nil))
-            return ActionOutcome(detail: "restored \(k) from \(manifest.id)")
+            let newer = distrusted.filter { $0 > manifest.id }.sorted()
+            let skipped =
+                newer.isEmpty
+                ? "" : " (not \(newer.joined(separator: ", ")): \(k) was not healthy after they were restored)"
+            return ActionOutcome(detail: "restored \(k) from \(manifest.id)" + skipped)
         case .verify(let k):
             let (store, root, paths) = try await snapshotContext(k)
-            let reference = try store.resolve(kernel: k, reference: "latest")
+            // What this run restored, when it did (an older snapshot than the latest, after a distrusted one);
+            // otherwise the latest.
+            let restored = try? journal.store.lastEntry(kind: JournalKind.snapshotRestored.rawValue, kernel: k)
+            let reference =
+                try restored.flatMap { $0.fields["run"] == runID ? $0.fields["id"] : nil }
+                .map { try store.resolve(kernel: k, reference: $0) }
+                ?? store.resolve(kernel: k, reference: "latest")
             switch try store.verifyData(kernel: k, root: root, paths: paths, against: reference.id) {
             case .intact(let files, _):
                 return ActionOutcome(detail: "\(k): \(files) files match snapshot \(reference.id)")
@@ -221,6 +234,29 @@ public struct RuntimeActionPerformer: ActionPerformer {
             }
             return ActionOutcome(detail: "quarantined \(target)")
         }
+    }
+
+    /// The snapshots that, restored, did not make `kernel` healthy before the next restore (or since): by the
+    /// journal's last 500 restores and proofs of health of the kernel (`kernel.healthy`, or `kernel.ready` for a kernel
+    /// without a health probe). Their data may be the damage itself, and `last_good` passes over them.
+    private func distrustedSnapshots(of kernel: String) async -> Set<String> {
+        let probed = await supervisor.graph.kernel(kernel)?.health != nil
+        let proof = (probed ? JournalKind.kernelHealthy : .kernelReady).rawValue
+        guard
+            let entries = try? journal.store.lastEntries(
+                kinds: [JournalKind.snapshotRestored.rawValue, proof], kernel: kernel, limit: 500)
+        else { return [] }
+        var distrusted: Set<String> = []
+        var provenSince = false
+        for entry in entries {  // newest first
+            if entry.kind == proof {
+                provenSince = true
+                continue
+            }
+            if !provenSince, let id = entry.fields["id"] { distrusted.insert(id) }
+            provenSince = false
+        }
+        return distrusted
     }
 
     private func fleetService(_ name: String) throws -> FleetService {

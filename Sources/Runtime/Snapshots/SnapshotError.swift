@@ -27,9 +27,14 @@ public enum SnapshotError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notFound(let id):
             "no snapshot \(String(reflecting: id))"
         case .noSnapshot(let kernel, let reference):
-            reference == "last_good"
-                ? "kernel \(kernel) has no good snapshot (one taken while it was healthy)"
-                : "kernel \(kernel) has no snapshot"
+            if reference == "last_good" {
+                "kernel \(kernel) has no good snapshot (one taken while it was healthy)"
+            } else if reference.hasPrefix("last_good but ") {
+                "kernel \(kernel) has no good snapshot but \(reference.dropFirst(14)), which did not make it healthy "
+                    + "when restored"
+            } else {
+                "kernel \(kernel) has no snapshot"
+            }
         case .ambiguous(let reference, let matches):
             "snapshot reference \(String(reflecting: reference)) is ambiguous: it matches "
                 + matches.prefix(5).joined(separator: ", ") + (matches.count > 5 ? ", ..." : "")

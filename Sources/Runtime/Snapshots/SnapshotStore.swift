@@ -177,6 +177,17 @@ public final class SnapshotStore: Sendable {
         }
     }
 
+    /// The newest good snapshot of `kernel` but those in `distrusted`: what `last_good` means once restoring them
+    /// did not make the kernel healthy. A snapshot taken between a corruption and the kernel noticing it is marked
+    /// good (the kernel was healthy when it was taken), yet holds the damage itself.
+    public func lastGood(kernel: String, excluding distrusted: Set<String>) throws -> SnapshotManifest {
+        guard let good = try list(kernel: kernel).last(where: { $0.good && !distrusted.contains($0.id) }) else {
+            throw SnapshotError.noSnapshot(
+                kernel: kernel, reference: "last_good but " + distrusted.sorted().joined(separator: ", "))
+        }
+        return good
+    }
+
     /// An id or a unique prefix of one (of the whole id, or of its hash part, at least 4 digits).
     public func find(_ reference: String, preferring kernel: String? = nil) throws -> SnapshotManifest {
         if Self.isID(reference) { return try manifest(reference) }

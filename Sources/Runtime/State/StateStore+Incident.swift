@@ -18,6 +18,13 @@ extension StateStore {
         return try writer.read { try request.fetchAll($0) }.map { try $0.entry() }
     }
 
+    /// Up to `limit` entries of `kinds` about `kernel`, newest first.
+    public func lastEntries(kinds: [String], kernel: String, limit: Int) throws -> [JournalEntry] {
+        let request = JournalRow.filter(JournalRow.Columns.kernel == kernel && kinds.contains(JournalRow.Columns.kind))
+            .order(JournalRow.Columns.id.desc).limit(max(0, limit))
+        return try writer.read { try request.fetchAll($0) }.map { try $0.entry() }
+    }
+
     /// The newest entry of `kind` about `kernel`; nil when there is none.
     public func lastEntry(kind: String, kernel: String) throws -> JournalEntry? {
         try writer.read { db in
