@@ -349,44 +349,56 @@ struct HealingTests {
         await supervisor.rootDirectory
     }
 
+    /// A `store` kernel, healthy while `data/store/db` says "good" (probed every `every`), and a manual playbook
+    /// `take-snapshot` that snapshots it; the snapshot tests add their own playbooks after it.
+    static func snapshottedStore(every: String) -> String {
+        """
+        kind: kernel
+        name: store
+        command: [/bin/sh, -c, "exec sleep 1000"]
+        data: [data/store]
+        health: {exec: [/bin/grep, -q, good, data/store/db], every: \(every), timeout: \(every), failures: 1}
+        ---
+        kind: playbook
+        name: take-snapshot
+        manual: true
+        steps: [{snapshot: store, tag: baseline}]
+        ---
+
+        """
+    }
+
+    /// Writes the good records `snapshottedStore` checks for, before the kernel starts.
+    static func writeGoodRecords(_ dir: URL) throws {
+        let data = dir.appendingPathComponent("data/store")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try Data("good records\n".utf8).write(to: data.appendingPathComponent("db"))
+    }
+
     @Test("corrupted data is detected by the file integrity trigger and restored from the last good snapshot, verified")
     func corruptionRestored() async throws {
-        let yaml = """
-            kind: kernel
-            name: store
-            command: [/bin/sh, -c, "exec sleep 1000"]
-            data: [data/store]
-            health: {exec: [/bin/grep, -q, good, data/store/db], every: 1s, timeout: 1s, failures: 1}
-            ---
-            kind: playbook
-            name: take-snapshot
-            manual: true
-            steps: [{snapshot: store, tag: baseline}]
-            ---
-            kind: playbook
-            name: restore-data
-            params: {kernel: {type: kernel}}
-            steps:
-              - stop: "{{ kernel }}"
-              - restore: "{{ kernel }}"
-                from: last_good
-              - verify: "{{ kernel }}"
-              - start: "{{ kernel }}"
-              - wait_healthy: "{{ kernel }}"
-                timeout: 20s
-            ---
-            kind: trigger
-            name: data-drift
-            when: {file: data/store/db, kernel: store, every: 100ms}
-            run: restore-data
-            with: {kernel: store}
-            cooldown: 1m
-            """
-        let (supervisor, healer, store) = try await Self.start(yaml) { dir in
-            let data = dir.appendingPathComponent("data/store")
-            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-            try Data("good records\n".utf8).write(to: data.appendingPathComponent("db"))
-        }
+        let yaml =
+            Self.snapshottedStore(every: "1s") + """
+                kind: playbook
+                name: restore-data
+                params: {kernel: {type: kernel}}
+                steps:
+                  - stop: "{{ kernel }}"
+                  - restore: "{{ kernel }}"
+                    from: last_good
+                  - verify: "{{ kernel }}"
+                  - start: "{{ kernel }}"
+                  - wait_healthy: "{{ kernel }}"
+                    timeout: 20s
+                ---
+                kind: trigger
+                name: data-drift
+                when: {file: data/store/db, kernel: store, every: 100ms}
+                run: restore-data
+                with: {kernel: store}
+                cooldown: 1m
+                """
+        let (supervisor, healer, store) = try await Self.start(yaml, before: Self.writeGoodRecords)
         _ = try await supervisor.journal.requireEntry(kind: .kernelHealthy, kernel: "store")
         let snapshot = await healer.run("take-snapshot", arguments: [:])
         #expect(snapshot.succeeded, "\(snapshot.error ?? "")")
@@ -413,35 +425,21 @@ struct HealingTests {
 
     @Test("a good snapshot that holds the damage: once restored without the kernel healthy, last_good skips it")
     func distrustedSnapshotSkipped() async throws {
-        let yaml = """
-            kind: kernel
-            name: store
-            command: [/bin/sh, -c, "exec sleep 1000"]
-            data: [data/store]
-            health: {exec: [/bin/grep, -q, good, data/store/db], every: 200ms, timeout: 200ms, failures: 1}
-            ---
-            kind: playbook
-            name: take-snapshot
-            manual: true
-            steps: [{snapshot: store, tag: baseline}]
-            ---
-            kind: playbook
-            name: restore-data
-            manual: true
-            steps:
-              - stop: store
-              - restore: store
-                from: last_good
-              - verify: store
-              - start: store
-              - wait_healthy: store
-                timeout: 3s
-            """
-        let (supervisor, healer, store) = try await Self.start(yaml) { dir in
-            let data = dir.appendingPathComponent("data/store")
-            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-            try Data("good records\n".utf8).write(to: data.appendingPathComponent("db"))
-        }
+        let yaml =
+            Self.snapshottedStore(every: "200ms") + """
+                kind: playbook
+                name: restore-data
+                manual: true
+                steps:
+                  - stop: store
+                  - restore: store
+                    from: last_good
+                  - verify: store
+                  - start: store
+                  - wait_healthy: store
+                    timeout: 3s
+                """
+        let (supervisor, healer, store) = try await Self.start(yaml, before: Self.writeGoodRecords)
         _ = try await supervisor.journal.requireEntry(kind: .kernelHealthy, kernel: "store")
         #expect(await healer.run("take-snapshot", arguments: [:]).succeeded)
         let baseline = try #require(try store.events(kinds: ["snapshot.created"]).first?.fields["id"])

@@ -185,8 +185,8 @@ public struct RuntimeActionPerformer: ActionPerformer {
             let (store, root, _) = try await snapshotContext(k)
             let distrusted = from == "last_good" ? await distrustedSnapshots(of: k) : []
             let manifest =
-                try distrusted.isEmpty
-                ? store.resolve(kernel: k, reference: from) : store.lastGood(kernel: k, excluding: distrusted)
+                try from == "last_good"
+                ? store.lastGood(kernel: k, excluding: distrusted) : store.resolve(kernel: k, reference: from)
             try store.restore(manifest.id, root: root)
             journal.append(.snapshotRestored(kernel: k, id: manifest.id, run: runID, reason: nil))
             let newer = distrusted.filter { $0 > manifest.id }.sorted()

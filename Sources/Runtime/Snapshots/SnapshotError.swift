@@ -8,6 +8,8 @@ public enum SnapshotError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(String)
     /// `latest` or `last_good` of a kernel that has no such snapshot.
     case noSnapshot(kernel: String, reference: String)
+    /// `last_good` of a kernel whose good snapshots are all `distrusted`: restored, they did not make it healthy.
+    case noTrustedSnapshot(kernel: String, distrusted: [String])
     /// An id prefix that matches more than one snapshot.
     case ambiguous(String, matches: [String])
     /// A snapshot that exists but belongs to another kernel than the one it was asked for.
@@ -27,14 +29,12 @@ public enum SnapshotError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notFound(let id):
             "no snapshot \(String(reflecting: id))"
         case .noSnapshot(let kernel, let reference):
-            if reference == "last_good" {
-                "kernel \(kernel) has no good snapshot (one taken while it was healthy)"
-            } else if reference.hasPrefix("last_good but ") {
-                "kernel \(kernel) has no good snapshot but \(reference.dropFirst(14)), which did not make it healthy "
-                    + "when restored"
-            } else {
-                "kernel \(kernel) has no snapshot"
-            }
+            reference == "last_good"
+                ? "kernel \(kernel) has no good snapshot (one taken while it was healthy)"
+                : "kernel \(kernel) has no snapshot"
+        case .noTrustedSnapshot(let kernel, let distrusted):
+            "kernel \(kernel) has no good snapshot but \(distrusted.joined(separator: ", ")), which did not make it "
+                + "healthy when restored"
         case .ambiguous(let reference, let matches):
             "snapshot reference \(String(reflecting: reference)) is ambiguous: it matches "
                 + matches.prefix(5).joined(separator: ", ") + (matches.count > 5 ? ", ..." : "")

@@ -164,10 +164,7 @@ public final class SnapshotStore: Sendable {
             }
             return newest
         case "last_good":
-            guard let good = try list(kernel: kernel).last(where: \.good) else {
-                throw SnapshotError.noSnapshot(kernel: kernel, reference: reference)
-            }
-            return good
+            return try lastGood(kernel: kernel)
         default:
             let manifest = try find(reference, preferring: kernel)
             guard manifest.kernel == kernel else {
@@ -177,13 +174,14 @@ public final class SnapshotStore: Sendable {
         }
     }
 
-    /// The newest good snapshot of `kernel` but those in `distrusted`: what `last_good` means once restoring them
-    /// did not make the kernel healthy. A snapshot taken between a corruption and the kernel noticing it is marked
-    /// good (the kernel was healthy when it was taken), yet holds the damage itself.
-    public func lastGood(kernel: String, excluding distrusted: Set<String>) throws -> SnapshotManifest {
+    /// `last_good`: the newest good snapshot of `kernel` but those in `distrusted`, snapshots whose restore did not
+    /// make the kernel healthy. A snapshot taken between a corruption and the kernel noticing it is marked good (the
+    /// kernel was healthy when it was taken), yet holds the damage itself.
+    public func lastGood(kernel: String, excluding distrusted: Set<String> = []) throws -> SnapshotManifest {
         guard let good = try list(kernel: kernel).last(where: { $0.good && !distrusted.contains($0.id) }) else {
-            throw SnapshotError.noSnapshot(
-                kernel: kernel, reference: "last_good but " + distrusted.sorted().joined(separator: ", "))
+            throw distrusted.isEmpty
+                ? SnapshotError.noSnapshot(kernel: kernel, reference: "last_good")
+                : SnapshotError.noTrustedSnapshot(kernel: kernel, distrusted: distrusted.sorted())
         }
         return good
     }

@@ -27,10 +27,7 @@ extension StateStore {
 
     /// The newest entry of `kind` about `kernel`; nil when there is none.
     public func lastEntry(kind: String, kernel: String) throws -> JournalEntry? {
-        try writer.read { db in
-            try JournalRow.filter(JournalRow.Columns.kernel == kernel && JournalRow.Columns.kind == kind)
-                .order(JournalRow.Columns.id.desc).fetchOne(db)
-        }?.entry()
+        try lastEntries(kinds: [kind], kernel: kernel, limit: 1).first
     }
 
     /// Entries whose stored fields name `run` as their `run` or `parent` (oldest first, at most `limit`): the run's
